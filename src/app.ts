@@ -1,0 +1,67 @@
+// buildApp(config): the whole service as a fastify instance, ready to inject or listen. It never listens itself.
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
+import type { Config } from './config.ts'
+import type { Database } from './db/client.ts'
+import databasePlugin from './plugins/database.ts'
+import openapiPlugin from './plugins/openapi.ts'
+import problemDetailsPlugin from './plugins/problem-details.ts'
+import servicesPlugin from './plugins/services.ts'
+import healthRoutes from './routes/health.ts'
+import appearancesRoutes from './routes/v1/appearances.ts'
+import claimantsRoutes from './routes/v1/claimants.ts'
+import claimsRoutes from './routes/v1/claims.ts'
+import evidenceRoutes from './routes/v1/evidence.ts'
+import { seedDemoIfWanted } from './seed/demo.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export interface BuildOptions {
+  /** An already opened database; by default one is opened from the configuration. */
+  database?: Database
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+export async function buildApp (config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    bodyLimit: config.bodyLimit,
+    // A caller's X-Request-Id is kept when it is sane, so a request can be followed across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+    },
+    requestIdLogLabel: 'requestId',
+    ajv: undefined,
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  app.decorate('config', config)
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+
+  await app.register(problemDetailsPlugin)
+  await app.register(databasePlugin, { config, database: options.database })
+  await app.register(servicesPlugin)
+  await app.register(openapiPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(async (v1) => {
+    await v1.register(claimantsRoutes)
+    await v1.register(claimsRoutes)
+    await v1.register(appearancesRoutes)
+    await v1.register(evidenceRoutes)
+  }, { prefix: '/v1' })
+
+  await seedDemoIfWanted(app, config)
+  return app
+}

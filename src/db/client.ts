@@ -1,0 +1,100 @@
+// Database access: postgres.js against a Postgres server when DATABASE_URL is set, else embedded PGlite; migrations.
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
+import type { Config } from '../config.ts'
+import * as schema from './schema.ts'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle; repositories accept one so that several writes commit together. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/** Either the database or an open transaction. */
+export type Executor = Db | Tx
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+// Any constant will do: it only has to be the same for every process migrating the same database.
+const MIGRATION_LOCK_KEY = 7_243_911_001
+
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Applies pending migrations; safe to call from several processes at once. */
+  migrate(): Promise<void>
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** Embedded only: the data directory as a tarball, for other instances to start from. */
+  dump?(): Promise<Blob | File>
+}
+
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & {
+  /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
+  pgliteDataDir?: Blob | File
+}
+
+export async function createDatabase (options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl === undefined
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir)
+    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize)
+}
+
+function createPostgresDatabase (url: string, poolSize: number): Database {
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: 'claimtrack' },
+  })
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case' })
+  return {
+    db,
+    kind: 'postgres',
+    async migrate () {
+      // A session-level advisory lock held on a connection of its own: processes starting together migrate one
+      // at a time, and the pool stays free for the migrator whatever its size.
+      const lock = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
+        await migratePostgres(db, { migrationsFolder })
+      } finally {
+        await lock.end({ timeout: 5 })
+      }
+    },
+    async ping () {
+      await client`select 1`
+    },
+    async close () {
+      await client.end({ timeout: 5 })
+    },
+  }
+}
+
+async function createPgliteDatabase (dir: string, loadDataDir?: Blob | File): Promise<Database> {
+  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
+  const client = await PGlite.create({ dataDir: dir, ...(loadDataDir && { loadDataDir }) })
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' })
+  return {
+    db,
+    kind: 'pglite',
+    async migrate () {
+      await migratePglite(db, { migrationsFolder })
+    },
+    async ping () {
+      await db.execute(sql`select 1`)
+    },
+    async close () {
+      if (!client.closed) await client.close()
+    },
+    async dump () {
+      return client.dumpDataDir('none')
+    },
+  }
+}

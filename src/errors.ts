@@ -1,0 +1,52 @@
+// The named errors the service throws; the problem-details handler renders each as RFC 9457 problem+json.
+
+export interface FieldError {
+  /** Where the problem is: `body.text`, `query.limit`, `params.id` ... */
+  field: string
+  message: string
+}
+
+/** An error that is the client's to fix (or a known server condition), with the HTTP status and a stable code. */
+export class ProblemError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly title: string
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string>
+
+  constructor (options: { status: number, code: string, title: string, detail: string, errors?: FieldError[], headers?: Record<string, string> }) {
+    super(options.detail)
+    this.name = 'ProblemError'
+    this.status = options.status
+    this.code = options.code
+    this.title = options.title
+    this.errors = options.errors
+    this.headers = options.headers ?? {}
+  }
+}
+
+/** Every problem type the API can answer with: code -> status and title. The OpenAPI description lists them. */
+export const problemTypes = {
+  'bad-request': { status: 400, title: 'Bad request' },
+  'validation-failed': { status: 400, title: 'Validation failed' },
+  'invalid-json': { status: 400, title: 'Malformed JSON body' },
+  'invalid-cursor': { status: 400, title: 'Invalid cursor' },
+  'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'unprocessable-entity': { status: 422, title: 'Unprocessable entity' },
+  'internal-error': { status: 500, title: 'Internal server error' },
+  'service-unavailable': { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number, title: string }>
+
+export type ProblemCode = keyof typeof problemTypes
+
+export function problem (code: ProblemCode, detail: string, extra?: { errors?: FieldError[], headers?: Record<string, string> }): ProblemError {
+  return new ProblemError({ code, detail, ...problemTypes[code], ...extra })
+}
+
+export const notFound = (what: string, id: string) => problem('not-found', `${what} ${id} does not exist.`)
+export const conflict = (detail: string) => problem('conflict', detail)
+export const unprocessable = (detail: string, errors?: FieldError[]) => problem('unprocessable-entity', detail, errors ? { errors } : undefined)

@@ -1,0 +1,59 @@
+// The OpenAPI 3.1 document generated from the routes' zod schemas, served at /openapi.json and browsable at /docs.
+// @see https://github.com/fastify/fastify-swagger
+// @see https://github.com/scalar/scalar/tree/main/integrations/fastify
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import swagger from '@fastify/swagger'
+import apiReference from '@scalar/fastify-api-reference'
+import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod'
+import { problemTypes } from '../errors.ts'
+import { problemTypeUri } from './problem-details.ts'
+
+const problemTable = Object.entries(problemTypes)
+  .map(([code, { status, title }]) => `| \`${problemTypeUri(code as keyof typeof problemTypes)}\` | ${status} | ${title} |`)
+  .join('\n')
+
+const description = `Claimtrack tracks claims made by public figures, where they appeared, the evidence for and against
+them, and fact-check verdicts.
+
+## Conventions
+- JSON bodies in camelCase; timestamps are ISO 8601 in UTC; ids are UUIDs.
+- Lists return \`{ data, nextCursor }\`, newest first. Pass \`nextCursor\` back as \`cursor\` for the next page;
+  paging neither skips nor repeats an item while others are added.
+- \`PATCH\` changes only the fields sent; \`null\` clears an optional field. Request bodies reject unknown fields.
+- Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\`, \`detail\`, \`instance\`,
+  the \`requestId\` and, for validation failures, \`errors[]\` naming each field.
+
+## Problem types
+| type | status | title |
+| --- | --- | --- |
+${problemTable}
+`
+
+async function openapiPlugin (app: FastifyInstance) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Claimtrack API', version: '1.0.0', description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      tags: [
+        { name: 'Claims', description: 'What public figures claimed, with the claimant, appearances and evidence.' },
+        { name: 'Claimants', description: 'The people and organisations who make claims.' },
+        { name: 'Appearances', description: 'Where a claim was made or reported.' },
+        { name: 'Evidence', description: 'Sources that support, refute or give context to a claim.' },
+        { name: 'Operations', description: 'Liveness and readiness probes.' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  })
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(apiReference, {
+    routePrefix: '/docs',
+    logLevel: 'warn',
+    configuration: { title: 'Claimtrack API', url: '/openapi.json' },
+  })
+}
+
+export default fp(openapiPlugin, { name: 'openapi' })

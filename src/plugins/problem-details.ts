@@ -1,0 +1,115 @@
+// One error language: every error and unknown route is answered as RFC 9457 application/problem+json.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
+import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/** Stable, documented problem type URIs, relative to the API's origin. */
+export const problemTypeUri = (code: ProblemCode) => `/problems/${code}`
+
+// Fastify's own errors and those of the body parser, by code.
+const fastifyCodes: Record<string, ProblemCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid-json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad-request',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported-media-type',
+  FST_ERR_VALIDATION: 'validation-failed',
+}
+
+// Postgres SQLSTATEs that mean the request, not the server, was at fault. Validation should catch these first;
+// this is the net under it, so that a gap in a schema is a 4xx rather than a 500.
+const sqlStates: Record<string, { code: ProblemCode, detail: string }> = {
+  23505: { code: 'conflict', detail: 'The change conflicts with an existing resource.' },
+  23503: { code: 'conflict', detail: 'The change refers to, or is referred to by, another resource.' },
+  23514: { code: 'unprocessable-entity', detail: 'The change breaks a rule of the data model.' },
+  '22P02': { code: 'bad-request', detail: 'A value has the wrong format.' },
+  22007: { code: 'bad-request', detail: 'A date or time has the wrong format.' },
+  22008: { code: 'bad-request', detail: 'A date or time is out of range.' },
+  22001: { code: 'bad-request', detail: 'A value is too long.' },
+  22003: { code: 'bad-request', detail: 'A number is out of range.' },
+  22021: { code: 'bad-request', detail: 'A value is not valid UTF-8.' },
+  '22P05': { code: 'bad-request', detail: 'A value contains a character the database cannot store.' },
+}
+
+const statusCodes = new Map<number, ProblemCode>(
+  Object.entries(problemTypes).map(([code, { status }]) => [status, code as ProblemCode])
+)
+
+function sqlStateOf (error: unknown): string | undefined {
+  // drizzle wraps driver errors; the SQLSTATE sits on the cause.
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+  }
+  return undefined
+}
+
+function validationErrors (error: FastifyError): FieldError[] {
+  const context = error.validationContext ?? 'request'
+  const where = context === 'querystring' ? 'query' : context
+  return (error.validation ?? []).map((issue) => {
+    const path = issue.instancePath.split('/').filter(Boolean).join('.')
+    return { field: path ? `${where}.${path}` : where, message: issue.message ?? 'is invalid' }
+  })
+}
+
+/** Turns anything thrown into a ProblemError; unknown errors become a 500 that reveals nothing. */
+export function toProblem (error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error
+  const fastifyError = error as FastifyError
+  if (hasZodFastifySchemaValidationErrors(fastifyError) || Array.isArray(fastifyError.validation)) {
+    const errors = validationErrors(fastifyError)
+    const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+    return problem('validation-failed', `The request is invalid: ${summary}`, { errors })
+  }
+  const state = sqlStateOf(error)
+  const mapped = state === undefined ? undefined : sqlStates[state]
+  if (mapped) return problem(mapped.code, mapped.detail)
+  const byCode = typeof fastifyError.code === 'string' ? fastifyCodes[fastifyError.code] : undefined
+  if (byCode) return problem(byCode, fastifyError.message)
+  const status = fastifyError.statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // e.g. secure-json-parse refusing a prototype-poisoning body, or a malformed header.
+    const code = statusCodes.get(status) ?? 'bad-request'
+    return new ProblemError({ code, status, title: problemTypes[code].title, detail: fastifyError.message })
+  }
+  return problem('internal-error', 'The server could not complete the request. It has been logged; retrying may help.')
+}
+
+export function sendProblem (request: FastifyRequest, reply: FastifyReply, error: ProblemError) {
+  const body: Record<string, unknown> = {
+    type: problemTypeUri(error.code as ProblemCode),
+    title: error.title,
+    status: error.status,
+    detail: error.message,
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+  }
+  if (error.errors) body.errors = error.errors
+  return reply
+    .code(error.status)
+    .headers(error.headers)
+    .type(PROBLEM_CONTENT_TYPE)
+    // Serialise here: the route's response schemas describe its own answers, not this one.
+    .serializer(JSON.stringify)
+    .send(body)
+}
+
+async function problemDetails (app: FastifyInstance) {
+  app.setErrorHandler((error, request, reply) => {
+    const answer = toProblem(error)
+    if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ problem: answer.code, detail: answer.message }, 'request refused')
+    return sendProblem(request, reply, answer)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    return sendProblem(request, reply, problem('not-found', `No route matches ${request.method} ${request.url.split('?')[0]}.`))
+  })
+}
+
+export default fp(problemDetails, { name: 'problem-details' })

@@ -1,0 +1,39 @@
+// Builds the repositories and services once per app and decorates them as `app.services`.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Db } from '../db/client.ts'
+import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
+import { createClaimantsRepository } from '../repositories/claimants.ts'
+import { createClaimsRepository } from '../repositories/claims.ts'
+import { createAppearancesService, createEvidenceService } from '../services/claim-children.ts'
+import { createClaimantsService } from '../services/claimants.ts'
+import { createClaimsService } from '../services/claims.ts'
+
+export function createServices (db: Db) {
+  const repos = {
+    claims: createClaimsRepository(db),
+    claimants: createClaimantsRepository(db),
+    appearances: createAppearancesRepository(db),
+    evidence: createEvidenceRepository(db),
+  }
+  return {
+    claims: createClaimsService(db, repos),
+    claimants: createClaimantsService(db, repos.claimants),
+    appearances: createAppearancesService(db, repos.claims, repos.appearances),
+    evidence: createEvidenceService(db, repos.claims, repos.evidence),
+  }
+}
+
+export type Services = ReturnType<typeof createServices>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+async function servicesPlugin (app: FastifyInstance) {
+  app.decorate('services', createServices(app.db))
+}
+
+export default fp(servicesPlugin, { name: 'services', dependencies: ['database'] })

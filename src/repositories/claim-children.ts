@@ -1,0 +1,83 @@
+// Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
+import { and, desc, eq, lt, ne, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { appearances, evidence } from '../db/schema.ts'
+import { toPage, type PageRequest, type PageResult } from './paging.ts'
+
+type ChildTable = typeof appearances | typeof evidence
+
+function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, name: string) {
+  type Row = T['$inferSelect']
+  type Insert = Omit<T['$inferInsert'], 'id' | 'version' | 'createdAt' | 'updatedAt'>
+  // The two tables share these columns; TypeScript cannot see through the union to prove it, so name them once.
+  const t = table as typeof appearances
+  const byIdQuery = (ex: Executor) => ex.select().from(t)
+    .where(and(eq(t.claimId, sql.placeholder('claimId')), eq(t.id, sql.placeholder('id'))))
+  const byId = byIdQuery(db).prepare(`${name}_by_id`)
+  const allQuery = (ex: Executor) => ex.select().from(t)
+    .where(eq(t.claimId, sql.placeholder('claimId')))
+    .orderBy(desc(t.id))
+  const all = allQuery(db).prepare(`${name}_by_claim`)
+
+  return {
+    async findById (claimId: string, id: string, tx?: Executor): Promise<Row | undefined> {
+      const [row] = tx ? await byIdQuery(tx).execute({ claimId, id }) : await byId.execute({ claimId, id })
+      return row as Row | undefined
+    },
+
+    /** Every row of a claim, newest first (for embedding in the claim). */
+    async listAll (claimId: string, tx?: Executor): Promise<Row[]> {
+      return (tx ? await allQuery(tx).execute({ claimId }) : await all.execute({ claimId })) as Row[]
+    },
+
+    async list (claimId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<Row>> {
+      const rows = await tx.select().from(t)
+        .where(and(eq(t.claimId, claimId), afterId ? lt(t.id, afterId) : undefined))
+        .orderBy(desc(t.id))
+        .limit(limit + 1)
+      return toPage(rows as Row[], limit, (row) => row.id)
+    },
+
+    async insert (values: Insert, tx: Executor = db): Promise<Row> {
+      const [row] = await tx.insert(t).values(values as typeof appearances.$inferInsert).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row as Row
+    },
+
+    async update (claimId: string, id: string, patch: Partial<Insert>, tx: Executor = db): Promise<Row | undefined> {
+      const [row] = await tx.update(t)
+        .set({ ...(patch as Partial<typeof appearances.$inferInsert>), version: sql`${t.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(t.claimId, claimId), eq(t.id, id)))
+        .returning()
+      return row as Row | undefined
+    },
+
+    async delete (claimId: string, id: string, tx: Executor = db): Promise<Row | undefined> {
+      const [row] = await tx.delete(t).where(and(eq(t.claimId, claimId), eq(t.id, id))).returning()
+      return row as Row | undefined
+    },
+  }
+}
+
+export function createAppearancesRepository (db: Db) {
+  return {
+    ...createClaimChildRepository(db, appearances, 'appearance'),
+
+    /** Unmarks the claim's first appearance, except `keepId`; returns the rows changed. */
+    async clearFirstAppearance (claimId: string, keepId: string | null, tx: Executor = db) {
+      return tx.update(appearances)
+        .set({ isFirstAppearance: false, version: sql`${appearances.version} + 1`, updatedAt: new Date() })
+        .where(and(
+          eq(appearances.claimId, claimId),
+          eq(appearances.isFirstAppearance, true),
+          keepId ? ne(appearances.id, keepId) : undefined
+        ))
+        .returning()
+    },
+  }
+}
+
+export const createEvidenceRepository = (db: Db) => createClaimChildRepository(db, evidence, 'evidence')
+
+export type AppearancesRepository = ReturnType<typeof createAppearancesRepository>
+export type EvidenceRepository = ReturnType<typeof createEvidenceRepository>

@@ -1,0 +1,58 @@
+// Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { claimants, claims, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
+import { toPage, type PageRequest, type PageResult } from './paging.ts'
+
+export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
+export type ClaimPatch = Partial<NewClaim>
+export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
+export interface ClaimWithClaimant { claim: ClaimRow, claimant: ClaimantRef | null }
+
+export function createClaimsRepository (db: Db) {
+  const live = isNull(claims.deletedAt)
+  const claimantRef = { id: claimants.id, slug: claimants.slug, name: claimants.name }
+  const byIdQuery = (ex: Executor) => ex.select().from(claims)
+    .where(and(eq(claims.id, sql.placeholder('id')), live))
+  const byId = byIdQuery(db).prepare('claim_by_id')
+
+  return {
+    async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      return row
+    },
+
+    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimWithClaimant>> {
+      const rows = await tx.select({ claim: claims, claimant: claimantRef }).from(claims)
+        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+        .where(and(live, afterId ? lt(claims.id, afterId) : undefined))
+        .orderBy(desc(claims.id))
+        .limit(limit + 1)
+      return toPage(rows, limit, (row) => row.claim.id)
+    },
+
+    async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
+      const [row] = await tx.insert(claims).values(values).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row
+    },
+
+    async update (id: string, patch: ClaimPatch, tx: Executor = db): Promise<ClaimRow | undefined> {
+      const [row] = await tx.update(claims)
+        .set({ ...patch, version: sql`${claims.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(claims.id, id), live))
+        .returning()
+      return row
+    },
+
+    async softDelete (id: string, tx: Executor = db): Promise<ClaimRow | undefined> {
+      const [row] = await tx.update(claims)
+        .set({ deletedAt: new Date(), version: sql`${claims.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(claims.id, id), live))
+        .returning()
+      return row
+    },
+  }
+}
+
+export type ClaimsRepository = ReturnType<typeof createClaimsRepository>

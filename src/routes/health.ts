@@ -1,0 +1,45 @@
+// Liveness and readiness probes for load balancers and orchestrators.
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
+import { z } from 'zod'
+import { problem } from '../errors.ts'
+import { problemResponses } from '../schemas/common.ts'
+
+const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' })
+const Readiness = z.object({
+  status: z.literal('ok'),
+  database: z.enum(['postgres', 'pglite']).describe('Which database this process serves from.'),
+}).meta({ id: 'Readiness' })
+
+export default async function healthRoutes (fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const tags = ['Operations']
+
+  app.get('/healthz', {
+    schema: {
+      tags,
+      operationId: 'getHealth',
+      summary: 'Liveness: the process is up',
+      response: { 200: Health },
+    },
+    logLevel: 'warn',
+  }, async () => ({ status: 'ok' as const }))
+
+  app.get('/readyz', {
+    schema: {
+      tags,
+      operationId: 'getReadiness',
+      summary: 'Readiness: the database answers',
+      response: { 200: Readiness, ...problemResponses(503) },
+    },
+    logLevel: 'warn',
+  }, async () => {
+    try {
+      await app.database.ping()
+    } catch (error) {
+      app.log.warn({ err: error }, 'readiness check: database unreachable')
+      throw problem('service-unavailable', 'The database is not reachable.', { headers: { 'retry-after': '5' } })
+    }
+    return { status: 'ok' as const, database: app.database.kind }
+  })
+}

@@ -1,0 +1,107 @@
+// The CRUD routes of a resource that lives under a claim (/v1/claims/{claimId}/<path>), built once for each.
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
+import { z } from 'zod'
+import { IdSchema, NoContent, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import type { Page } from '../../services/types.ts'
+
+interface ChildService<Row, Create, Update> {
+  list(claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
+  get(claimId: string, id: string): Promise<Row>
+  create(claimId: string, body: Create): Promise<Row>
+  update(claimId: string, id: string, patch: Update): Promise<Row>
+  delete(claimId: string, id: string): Promise<void>
+}
+
+export interface ClaimChildRoutes<Row, Response, Create, Update> {
+  /** The path segment under the claim, e.g. `appearances`. */
+  path: string
+  tag: string
+  /** Singular and plural names for operation ids and summaries, e.g. `Appearance` / `Appearances`. */
+  singular: string
+  plural: string
+  schema: z.ZodType<Response>
+  createBody: z.ZodType<Create>
+  updateBody: z.ZodType<Update>
+  service: ChildService<Row, Create, Update>
+  toResponse(row: Row): Response & { id: string }
+}
+
+const ClaimParams = z.object({ claimId: IdSchema })
+const ChildParams = z.object({ claimId: IdSchema, id: IdSchema })
+
+// Inside this generic function TypeScript cannot resolve the type provider's conditional types, so bodies are
+// cast to the types their schemas produce; each caller's spec ties the schemas and the service together.
+export function registerClaimChildRoutes<Row, Response, Create, Update> (
+  fastify: FastifyInstance,
+  spec: ClaimChildRoutes<Row, Response, Create, Update>
+) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const { path, singular, plural, service, toResponse } = spec
+  const tags = [spec.tag]
+  const lower = singular.toLowerCase()
+  const Item: z.ZodType = spec.schema
+  const ItemPage = page(Item).meta({ id: `${singular}Page` })
+
+  app.get(`/claims/:claimId/${path}`, {
+    schema: {
+      tags,
+      operationId: `list${plural}`,
+      summary: `List the ${plural.toLowerCase()} of a claim, newest first`,
+      params: ClaimParams,
+      querystring: PageQuery,
+      response: { 200: ItemPage, ...problemResponses(400, 404, 500) },
+    },
+  }, async (request) => {
+    const result = await service.list(request.params.claimId, request.query)
+    return { data: result.data.map(toResponse), nextCursor: result.nextCursor }
+  })
+
+  app.post(`/claims/:claimId/${path}`, {
+    schema: {
+      tags,
+      operationId: `create${singular}`,
+      summary: `Add ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} to a claim`,
+      params: ClaimParams,
+      body: spec.createBody,
+      response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
+    },
+  }, async (request, reply) => {
+    const body = toResponse(await service.create(request.params.claimId, request.body as Create))
+    return reply.code(201).header('location', `/v1/claims/${request.params.claimId}/${path}/${body.id}`).send(body)
+  })
+
+  app.get(`/claims/:claimId/${path}/:id`, {
+    schema: {
+      tags,
+      operationId: `get${singular}`,
+      summary: `Get one ${lower} of a claim`,
+      params: ChildParams,
+      response: { 200: Item, ...problemResponses(400, 404, 500) },
+    },
+  }, async (request) => toResponse(await service.get(request.params.claimId, request.params.id)))
+
+  app.patch(`/claims/:claimId/${path}/:id`, {
+    schema: {
+      tags,
+      operationId: `update${singular}`,
+      summary: `Change some fields of ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower}`,
+      params: ChildParams,
+      body: spec.updateBody,
+      response: { 200: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
+    },
+  }, async (request) => toResponse(await service.update(request.params.claimId, request.params.id, request.body as Update)))
+
+  app.delete(`/claims/:claimId/${path}/:id`, {
+    schema: {
+      tags,
+      operationId: `delete${singular}`,
+      summary: `Remove ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} from a claim`,
+      params: ChildParams,
+      response: { 204: NoContent, ...problemResponses(400, 404, 500) },
+    },
+  }, async (request, reply) => {
+    await service.delete(request.params.claimId, request.params.id)
+    return reply.code(204).send(null)
+  })
+}

@@ -1,0 +1,74 @@
+// /v1/claimants: the people and organisations who make claims.
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
+import { ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
+import { IdParams, NoContent, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+
+const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })
+
+export default async function claimantsRoutes (fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const { claimants } = app.services
+  const tags = ['Claimants']
+
+  app.get('/claimants', {
+    schema: {
+      tags,
+      operationId: 'listClaimants',
+      summary: 'List claimants, newest first',
+      querystring: PageQuery,
+      response: { 200: ClaimantPage, ...problemResponses(400, 500) },
+    },
+  }, async (request) => {
+    const result = await claimants.list(request.query)
+    return { data: result.data.map(toClaimant), nextCursor: result.nextCursor }
+  })
+
+  app.post('/claimants', {
+    schema: {
+      tags,
+      operationId: 'createClaimant',
+      summary: 'Add a claimant',
+      body: CreateClaimantBody,
+      response: { 201: ClaimantSchema, ...problemResponses(400, 409, 413, 415, 500) },
+    },
+  }, async (request, reply) => {
+    const claimant = await claimants.create(request.body)
+    return reply.code(201).header('location', `/v1/claimants/${claimant.id}`).send(toClaimant(claimant))
+  })
+
+  app.get('/claimants/:id', {
+    schema: {
+      tags,
+      operationId: 'getClaimant',
+      summary: 'Get a claimant',
+      params: IdParams,
+      response: { 200: ClaimantSchema, ...problemResponses(400, 404, 500) },
+    },
+  }, async (request) => toClaimant(await claimants.get(request.params.id)))
+
+  app.patch('/claimants/:id', {
+    schema: {
+      tags,
+      operationId: 'updateClaimant',
+      summary: 'Change some fields of a claimant',
+      params: IdParams,
+      body: UpdateClaimantBody,
+      response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 413, 415, 500) },
+    },
+  }, async (request) => toClaimant(await claimants.update(request.params.id, request.body)))
+
+  app.delete('/claimants/:id', {
+    schema: {
+      tags,
+      operationId: 'deleteClaimant',
+      summary: 'Delete a claimant',
+      description: 'Refused with 409 while live claims name the claimant. The claimant is kept in the database and its slug freed.',
+      params: IdParams,
+      response: { 204: NoContent, ...problemResponses(400, 404, 409, 500) },
+    },
+  }, async (request, reply) => {
+    await claimants.delete(request.params.id)
+    return reply.code(204).send(null)
+  })
+}

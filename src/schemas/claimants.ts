@@ -1,0 +1,68 @@
+// API contracts for claimants: the people and organisations who make claims.
+import { z } from 'zod'
+import type { ClaimantRow } from '../db/schema.ts'
+import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
+
+export const Slug = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. `donald-trump`')
+
+export const ClaimantSchema = z.object({
+  id: IdSchema,
+  slug: Slug.describe('Unique among live claimants; usable wherever a claimant id is.'),
+  name: z.string(),
+  description: z.string().nullable(),
+  jobTitle: z.string().nullable().describe('Role at the time of the claims, e.g. `US President`.'),
+  affiliation: z.string().nullable().describe('Party, government or organisation.'),
+  sameAs: z.array(z.string()).describe('URLs that identify the claimant elsewhere, e.g. a Wikidata page.'),
+  version: z.int().describe('1 on creation, +1 on every change.'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}).meta({ id: 'Claimant' })
+
+export const ClaimantSummarySchema = z.object({
+  id: IdSchema,
+  slug: z.string(),
+  name: z.string(),
+}).meta({ id: 'ClaimantSummary' })
+
+const claimantFields = {
+  name: Text(200),
+  slug: Slug.describe('Derived from the name when omitted.'),
+  description: Text(5000).nullable(),
+  jobTitle: Text(200).nullable(),
+  affiliation: Text(200).nullable(),
+  sameAs: z.array(HttpUrl).max(20).transform((urls) => [...new Set(urls)]),
+}
+
+export const CreateClaimantBody = z.strictObject({
+  ...claimantFields,
+  slug: claimantFields.slug.optional(),
+  description: claimantFields.description.optional(),
+  jobTitle: claimantFields.jobTitle.optional(),
+  affiliation: claimantFields.affiliation.optional(),
+  sameAs: claimantFields.sameAs.optional(),
+}).meta({ id: 'CreateClaimant' })
+
+export const UpdateClaimantBody = z.strictObject(claimantFields)
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .meta({ id: 'UpdateClaimant', description: 'Only the fields sent change; `null` clears an optional field.' })
+
+export type CreateClaimant = z.output<typeof CreateClaimantBody>
+export type UpdateClaimant = z.output<typeof UpdateClaimantBody>
+
+export const toClaimant = (row: ClaimantRow): z.output<typeof ClaimantSchema> => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  description: row.description,
+  jobTitle: row.jobTitle,
+  affiliation: row.affiliation,
+  sameAs: row.sameAs,
+  version: row.version,
+  createdAt: toIso(row.createdAt),
+  updatedAt: toIso(row.updatedAt),
+})

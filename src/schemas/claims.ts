@@ -1,0 +1,78 @@
+// API contracts for claims, and the claim detail that embeds its claimant, appearances and evidence.
+import { z } from 'zod'
+import { claimStatus, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
+import { AppearanceSchema } from './appearances.ts'
+import { ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
+import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, toIso } from './common.ts'
+import { EvidenceSchema } from './evidence.ts'
+
+export const ClaimStatus = z.enum(claimStatus.enumValues)
+  .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.')
+
+/** The statuses a client may set; `reviewed` follows from a published verdict. */
+export const EditableClaimStatus = z.enum(['new', 'researching', 'archived'])
+
+const Topic = z.string().trim().toLowerCase().min(1).max(50)
+
+export const ClaimSchema = z.object({
+  id: IdSchema,
+  text: z.string().describe('The claim as said, or faithfully paraphrased.'),
+  claimantId: IdSchema.nullable(),
+  claimant: ClaimantSummarySchema.nullable(),
+  claimDate: DateOnly.nullable().describe('When the claim was made.'),
+  language: z.string().describe('BCP 47 language tag of the claim text.'),
+  topics: z.array(z.string()),
+  status: ClaimStatus,
+  version: z.int().describe('1 on creation, +1 on every change.'),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}).meta({ id: 'Claim' })
+
+export const ClaimDetailSchema = ClaimSchema.extend({
+  claimant: ClaimantSchema.nullable(),
+  appearances: z.array(AppearanceSchema).describe('Every appearance of the claim, newest first.'),
+  evidence: z.array(EvidenceSchema).describe('Every piece of evidence, newest first.'),
+}).meta({ id: 'ClaimDetail' })
+
+const claimFields = {
+  text: Text(2000),
+  claimantId: IdSchema.nullable().describe('The claimant who made the claim; `null` when unknown.'),
+  claimDate: DateOnly.nullable(),
+  language: LanguageTag,
+  topics: z.array(Topic).max(20).transform((topics) => [...new Set(topics)])
+    .describe('Short tags, stored lower-case and without duplicates.'),
+  status: EditableClaimStatus,
+}
+
+export const CreateClaimBody = z.strictObject({
+  ...claimFields,
+  claimantId: claimFields.claimantId.optional(),
+  claimDate: claimFields.claimDate.optional(),
+  language: claimFields.language.default('en'),
+  topics: claimFields.topics.default([]),
+  status: claimFields.status.default('new'),
+}).meta({ id: 'CreateClaim' })
+
+export const UpdateClaimBody = z.strictObject(claimFields)
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .meta({ id: 'UpdateClaim', description: 'Only the fields sent change; `null` clears an optional field.' })
+
+export type CreateClaim = z.output<typeof CreateClaimBody>
+export type UpdateClaim = z.output<typeof UpdateClaimBody>
+
+type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
+
+export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null): z.output<typeof ClaimSchema> => ({
+  id: row.id,
+  text: row.text,
+  claimantId: row.claimantId,
+  claimant: claimant && { id: claimant.id, slug: claimant.slug, name: claimant.name },
+  claimDate: row.claimDate,
+  language: row.language,
+  topics: row.topics,
+  status: row.status,
+  version: row.version,
+  createdAt: toIso(row.createdAt),
+  updatedAt: toIso(row.updatedAt),
+})

@@ -1,0 +1,100 @@
+// Demo data: claims from the August 2025 talks on ending the war in Ukraine, so a new user sees real data at once.
+// Appearances name the broadcasts and statements; no URL is given where we would have to invent one.
+import type { FastifyInstance } from 'fastify'
+import type { Config } from '../config.ts'
+import type { Services } from '../plugins/services.ts'
+import type { CreateAppearance } from '../schemas/appearances.ts'
+import type { CreateClaimant } from '../schemas/claimants.ts'
+import type { CreateClaim } from '../schemas/claims.ts'
+
+interface DemoClaim {
+  claimant: string
+  claim: Omit<CreateClaim, 'claimantId' | 'language' | 'status'> & Partial<Pick<CreateClaim, 'status'>>
+  appearances: CreateAppearance[]
+}
+
+const claimants: CreateClaimant[] = [
+  { slug: 'donald-trump', name: 'Donald Trump', jobTitle: 'President of the United States', affiliation: 'Republican Party', sameAs: ['https://www.wikidata.org/wiki/Q22686'] },
+  { slug: 'steve-witkoff', name: 'Steve Witkoff', jobTitle: 'US Special Envoy to the Middle East', affiliation: 'US government' },
+  { slug: 'mark-rutte', name: 'Mark Rutte', jobTitle: 'Secretary General of NATO', affiliation: 'NATO', sameAs: ['https://www.wikidata.org/wiki/Q57792'] },
+  { slug: 'volodymyr-zelenskyy', name: 'Volodymyr Zelenskyy', jobTitle: 'President of Ukraine', affiliation: 'Government of Ukraine', sameAs: ['https://www.wikidata.org/wiki/Q3874799'] },
+  { slug: 'sergei-lavrov', name: 'Sergei Lavrov', jobTitle: 'Minister of Foreign Affairs of Russia', affiliation: 'Government of Russia', sameAs: ['https://www.wikidata.org/wiki/Q184750'] },
+  { slug: 'yuri-ushakov', name: 'Yuri Ushakov', jobTitle: 'Foreign policy aide to the President of Russia', affiliation: 'Kremlin' },
+]
+
+const claims: DemoClaim[] = [
+  {
+    claimant: 'donald-trump',
+    claim: { text: 'He could end the war in Ukraine within 24 hours of taking office.', claimDate: '2023-05-10', topics: ['ukraine', 'russia', 'war', 'us-politics'], status: 'researching' },
+    appearances: [
+      { title: 'CNN town hall with Donald Trump', publisher: 'CNN', medium: 'broadcast', publishedAt: new Date('2023-05-10T23:00:00Z'), quote: 'I want them to stop dying. And I\'ll have that done in 24 hours.', isFirstAppearance: true },
+      { title: 'Campaign rallies and interviews, 2024 presidential campaign', medium: 'speech', quote: 'Repeated on the campaign trail throughout 2024.' },
+    ],
+  },
+  {
+    claimant: 'steve-witkoff',
+    claim: { text: 'At the Alaska summit, Putin agreed that the United States could offer Ukraine "Article 5-like protection".', claimDate: '2025-08-17', topics: ['ukraine', 'russia', 'security-guarantees', 'nato'] },
+    appearances: [
+      { title: 'State of the Union', publisher: 'CNN', medium: 'broadcast', publishedAt: new Date('2025-08-17T13:00:00Z'), quote: 'We were able to win the following concession: that the United States could offer Article 5-like protection.', isFirstAppearance: true },
+    ],
+  },
+  {
+    claimant: 'mark-rutte',
+    claim: { text: 'A meeting between Vladimir Putin and Volodymyr Zelenskyy could happen within two weeks.', claimDate: '2025-08-19', topics: ['ukraine', 'russia', 'peace-talks', 'nato'] },
+    appearances: [
+      { title: 'Interview after the White House meeting of European leaders with Donald Trump and Volodymyr Zelenskyy', medium: 'broadcast', publishedAt: new Date('2025-08-19T00:00:00Z'), isFirstAppearance: true },
+    ],
+  },
+  {
+    claimant: 'volodymyr-zelenskyy',
+    claim: { text: 'Ukraine plans to buy $90bn of American weapons, paid for through Europe, in exchange for security guarantees.', claimDate: '2025-08-19', topics: ['ukraine', 'security-guarantees', 'weapons', 'europe'] },
+    appearances: [
+      { title: 'Statement after talks at the White House', medium: 'speech', publishedAt: new Date('2025-08-19T00:00:00Z'), isFirstAppearance: true },
+    ],
+  },
+  {
+    claimant: 'sergei-lavrov',
+    claim: { text: 'Security guarantees for Ukraine should involve all permanent members of the UN Security Council, Russia and China included.', claimDate: '2025-08-20', topics: ['ukraine', 'russia', 'china', 'security-guarantees', 'united-nations'] },
+    appearances: [
+      { title: 'Press conference in Moscow', medium: 'speech', publishedAt: new Date('2025-08-20T00:00:00Z'), isFirstAppearance: true },
+    ],
+  },
+  {
+    claimant: 'yuri-ushakov',
+    claim: { text: 'Donald Trump and Vladimir Putin agreed that more senior negotiators would be appointed for direct talks between Russia and Ukraine.', claimDate: '2025-08-18', topics: ['ukraine', 'russia', 'peace-talks'] },
+    appearances: [
+      { title: 'Statement to reporters after the Trump-Putin telephone call', medium: 'speech', publishedAt: new Date('2025-08-18T00:00:00Z'), isFirstAppearance: true },
+    ],
+  },
+  {
+    claimant: 'donald-trump',
+    claim: { text: 'It would be better for Putin and Zelenskyy to meet without him first.', claimDate: '2025-08-19', topics: ['ukraine', 'russia', 'peace-talks', 'us-politics'] },
+    appearances: [
+      { title: 'Interview with Mark Levin', publisher: 'WABC Radio', medium: 'broadcast', publishedAt: new Date('2025-08-19T00:00:00Z'), isFirstAppearance: true },
+    ],
+  },
+]
+
+/** Writes the demo claimants, claims and appearances through the services, as a client would. */
+export async function seedDemo (services: Services): Promise<void> {
+  const ids = new Map<string, string>()
+  for (const claimant of claimants) {
+    const row = await services.claimants.create(claimant)
+    ids.set(row.slug, row.id)
+  }
+  for (const { claimant, claim, appearances } of claims) {
+    const { claim: row } = await services.claims.create({ language: 'en', status: 'new', ...claim, claimantId: ids.get(claimant) ?? null })
+    for (const appearance of appearances) await services.appearances.create(row.id, appearance)
+  }
+}
+
+/** Seeds when SEED_DEMO says so, or by default on an empty embedded database; never over existing claims. */
+export async function seedDemoIfWanted (app: FastifyInstance, config: Pick<Config, 'seedDemo'>): Promise<boolean> {
+  const wanted = config.seedDemo ?? app.database.kind === 'pglite'
+  if (!wanted) return false
+  const existing = await app.services.claims.list({ limit: 1 })
+  if (existing.data.length > 0) return false
+  await seedDemo(app.services)
+  app.log.info('seeded the demo claims')
+  return true
+}
