@@ -1,6 +1,6 @@
 // buildApp(config): the whole service as a fastify instance, ready to inject or listen. It never listens itself.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
@@ -40,8 +40,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       const given = request.headers['x-request-id']
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
     },
-    requestIdLogLabel: 'requestId',
-    ajv: undefined,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true },
   })
   app.decorate('config', config)

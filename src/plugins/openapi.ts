@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger'
 import apiReference from '@scalar/fastify-api-reference'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod'
 import { problemTypes } from '../errors.ts'
-import { problemTypeUri } from './problem-details.ts'
+import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-details.ts'
 
 const problemTable = Object.entries(problemTypes)
   .map(([code, { status, title }]) => `| \`${problemTypeUri(code as keyof typeof problemTypes)}\` | ${status} | ${title} |`)
@@ -30,6 +30,22 @@ them, and fact-check verdicts.
 ${problemTable}
 `
 
+type Document = ReturnType<typeof jsonSchemaTransformObject>
+type Operation = { responses?: Record<string, { content?: Record<string, unknown> }> }
+
+/** Error responses are sent as application/problem+json (see the problem-details plugin); say so in the document. */
+function describeProblemsAsProblemJson (document: Document): Document {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item ?? {}) as Operation[]) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        const json = response.content?.['application/json']
+        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+      }
+    }
+  }
+  return document
+}
+
 async function openapiPlugin (app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
@@ -44,7 +60,7 @@ async function openapiPlugin (app: FastifyInstance) {
       ],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (documentObject) => describeProblemsAsProblemJson(jsonSchemaTransformObject(documentObject)),
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

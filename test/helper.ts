@@ -1,0 +1,128 @@
+// Builds the real app on a fresh, migrated database for each test: PGlite by default, the Postgres server when
+// DATABASE_URL is set. Every 5xx answered during a test fails it.
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import postgres from 'postgres'
+import tap, { type Test } from 'tap'
+import { buildApp } from '../src/app.ts'
+import { parseConfig, type Config } from '../src/config.ts'
+import { createDatabase, type Database } from '../src/db/client.ts'
+
+const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
+export const onServer = serverUrl !== undefined
+
+function withDatabase (url: string, name: string) {
+  const u = new URL(url)
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+// One migrated template per test process; each test gets a copy of it.
+type Template = { kind: 'pglite', dump: Blob | File } | { kind: 'postgres', server: string, name: string }
+let template: Promise<Template> | undefined
+function migratedTemplate () {
+  template ??= (async () => {
+    if (serverUrl === undefined) {
+      const db = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1 })
+      await db.migrate()
+      const dump = await db.dump?.()
+      await db.close()
+      if (!dump) throw new Error('PGlite dump unavailable')
+      return { kind: 'pglite', dump }
+    }
+    const name = `ct_tpl_${process.pid}_${randomBytes(3).toString('hex')}`
+    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+    await admin.unsafe(`create database "${name}"`)
+    tap.teardown(async () => {
+      await admin.unsafe(`drop database if exists "${name}" with (force)`)
+      await admin.end()
+    })
+    const db = await createDatabase({ databaseUrl: withDatabase(serverUrl, name), pgliteDir: 'memory://', databasePoolSize: 2 })
+    await db.migrate()
+    await db.close()
+    return { kind: 'postgres', server: serverUrl, name }
+  })()
+  return template
+}
+
+/** A fresh database, migrated, that is dropped when the test ends. */
+export async function freshDatabase (t: Test): Promise<{ database: Database, env: Record<string, string> }> {
+  const source = await migratedTemplate()
+  if (source.kind === 'pglite') {
+    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump })
+    t.teardown(() => database.close())
+    return { database, env: {} }
+  }
+  const name = `ct_test_${randomBytes(6).toString('hex')}`
+  const admin = postgres(source.server, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database "${name}" template "${source.name}"`)
+  const url = withDatabase(source.server, name)
+  const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 5 })
+  t.teardown(async () => {
+    await database.close()
+    await admin.unsafe(`drop database if exists "${name}" with (force)`)
+    await admin.end()
+  })
+  return { database, env: { DATABASE_URL: url } }
+}
+
+export interface BuildOptions {
+  env?: Record<string, string>
+  /** Status codes >= 500 this test expects to cause on purpose. */
+  allow5xx?: boolean
+}
+
+/** The real app on a fresh database, closed when the test ends. */
+export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { database, env } = await freshDatabase(t)
+  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
+  const app = await buildApp(config, { database })
+  if (!options.allow5xx) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode >= 500) t.fail(`${request.method} ${request.url} answered ${reply.statusCode}`)
+    })
+  }
+  t.teardown(() => app.close())
+  return app
+}
+
+export function isProblem (t: Test, res: LightMyRequestResponse, status: number, type?: string) {
+  t.equal(res.statusCode, status, `status ${status}: ${res.body.slice(0, 300)}`)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, 'problem+json content type')
+  const body = res.json()
+  t.equal(body.status, status, 'problem status matches')
+  t.type(body.title, 'string')
+  t.type(body.detail, 'string')
+  t.type(body.instance, 'string')
+  if (type) t.equal(body.type, `/problems/${type}`)
+  return body
+}
+
+export async function createClaimant (app: FastifyInstance, body: Record<string, unknown> = {}) {
+  const res = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Jane Doe', ...body } })
+  if (res.statusCode !== 201) throw new Error(`createClaimant: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+export async function createClaim (app: FastifyInstance, body: Record<string, unknown> = {}) {
+  const res = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'The moon is made of cheese.', ...body } })
+  if (res.statusCode !== 201) throw new Error(`createClaim: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+/** Pages through a list endpoint to the end; returns every item in order and the number of pages. */
+export async function collectPages (app: FastifyInstance, url: string, limit: number) {
+  const items: Array<Record<string, unknown>> = []
+  let cursor: string | null = null
+  let pages = 0
+  do {
+    const sep = url.includes('?') ? '&' : '?'
+    const res: LightMyRequestResponse = await app.inject({ method: 'GET', url: `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` })
+    if (res.statusCode !== 200) throw new Error(`collectPages: ${res.statusCode} ${res.body}`)
+    const body: { data: Array<Record<string, unknown>>, nextCursor: string | null } = res.json()
+    items.push(...body.data)
+    cursor = body.nextCursor
+    pages++
+  } while (cursor)
+  return { items, pages }
+}
