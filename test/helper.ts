@@ -126,3 +126,17 @@ export async function collectPages (app: FastifyInstance, url: string, limit: nu
   } while (cursor)
   return { items, pages }
 }
+
+/** The current ETag of a resource, from a GET. */
+export async function etagOf (app: FastifyInstance, url: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url })
+  const etag = res.headers.etag
+  if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`etagOf ${url}: ${res.statusCode} ${res.body}`)
+  return etag
+}
+
+/** PATCH or DELETE as a careful client would: with If-Match set to the resource's current ETag. */
+export async function change (app: FastifyInstance, method: 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) {
+  const etag = await etagOf(app, url)
+  return app.inject({ method, url, headers: { 'if-match': etag }, ...(payload && { payload }) })
+}

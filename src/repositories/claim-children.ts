@@ -25,6 +25,12 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
       return row as Row | undefined
     },
 
+    /** Reads a row and locks it until the transaction ends, so that a precondition checked on it holds. */
+    async lockById (claimId: string, id: string, tx: Executor): Promise<Row | undefined> {
+      const [row] = await tx.select().from(t).where(and(eq(t.claimId, claimId), eq(t.id, id))).for('update')
+      return row as Row | undefined
+    },
+
     /** Every row of a claim, newest first (for embedding in the claim). */
     async listAll (claimId: string, tx?: Executor): Promise<Row[]> {
       return (tx ? await allQuery(tx).execute({ claimId }) : await all.execute({ claimId })) as Row[]

@@ -24,6 +24,12 @@ export function createClaimantsRepository (db: Db) {
       return row
     },
 
+    /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
+    async lockById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
+      const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('update')
+      return row
+    },
+
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
       const rows = await tx.select().from(claimants)
         .where(and(live, afterId ? lt(claimants.id, afterId) : undefined))

@@ -22,6 +22,12 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
+    /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
+    async lockById (id: string, tx: Executor): Promise<ClaimRow | undefined> {
+      const [row] = await tx.select().from(claims).where(and(eq(claims.id, id), live)).for('update')
+      return row
+    },
+
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimWithClaimant>> {
       const rows = await tx.select({ claim: claims, claimant: claimantRef }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))

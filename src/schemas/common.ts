@@ -61,3 +61,15 @@ export const NoContent = z.null().describe('No content.')
 
 export const toIso = (value: Date) => value.toISOString()
 export const toIsoOrNull = (value: Date | null) => value?.toISOString() ?? null
+
+export const IfMatchHeaders = z.object({
+  'if-match': z.string().max(1024).optional()
+    .describe('The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since.'),
+})
+
+export const IfNoneMatchHeaders = z.object({
+  'if-none-match': z.string().max(1024).optional()
+    .describe('An `ETag` you already hold: the answer is 304 with no body while it is still current.'),
+})
+
+export const NotModified = z.null().describe('Not modified: the ETag you sent is still current.')

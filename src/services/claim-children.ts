@@ -3,6 +3,7 @@ import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, EvidenceRow } from '../db/schema.ts'
 import { notFound } from '../errors.ts'
 import { idCursor } from '../lib/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { CreateAppearance, UpdateAppearance } from '../schemas/appearances.ts'
@@ -10,6 +11,7 @@ import type { CreateEvidence, UpdateEvidence } from '../schemas/evidence.ts'
 import type { Page } from './types.ts'
 
 interface ChildRepository<Row, Create, Update> {
+  lockById(claimId: string, id: string, tx: Executor): Promise<Row | undefined>
   findById(claimId: string, id: string, tx?: Executor): Promise<Row | undefined>
   list(claimId: string, page: { limit: number, afterId?: string | undefined }, tx?: Executor): Promise<{ rows: Row[], nextAfterId: string | null }>
   insert(values: Create & { claimId: string }, tx?: Executor): Promise<Row>
@@ -22,7 +24,7 @@ interface Hooks<Create, Update> {
   beforeWrite?(tx: Executor, claimId: string, id: string | null, values: Create | Update): Promise<void>
 }
 
-function createClaimChildService<Row, Create, Update> (
+function createClaimChildService<Row extends { version: number }, Create, Update> (
   db: Db,
   claims: ClaimsRepository,
   children: ChildRepository<Row, Create, Update>,
@@ -31,6 +33,14 @@ function createClaimChildService<Row, Create, Update> (
 ) {
   async function requireClaim (claimId: string, tx?: Executor) {
     if (!await claims.findById(claimId, tx)) throw notFound('Claim', claimId)
+  }
+
+  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<Row> {
+    await requireClaim(claimId, tx)
+    const current = await children.lockById(claimId, id, tx)
+    if (!current) throw notFound(noun, id)
+    assertIfMatch(ifMatch, versionEtag(current.version))
+    return current
   }
 
   return {
@@ -56,10 +66,9 @@ function createClaimChildService<Row, Create, Update> (
       })
     },
 
-    async update (claimId: string, id: string, patch: Update): Promise<Row> {
+    async update (claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined): Promise<Row> {
       return db.transaction(async (tx) => {
-        await requireClaim(claimId, tx)
-        if (!await children.findById(claimId, id, tx)) throw notFound(noun, id)
+        await lockMatching(claimId, id, ifMatch, tx)
         await hooks.beforeWrite?.(tx, claimId, id, patch)
         const row = await children.update(claimId, id, patch, tx)
         if (!row) throw notFound(noun, id)
@@ -67,10 +76,10 @@ function createClaimChildService<Row, Create, Update> (
       })
     },
 
-    async delete (claimId: string, id: string): Promise<void> {
+    async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined): Promise<void> {
       await db.transaction(async (tx) => {
-        await requireClaim(claimId, tx)
-        if (!await children.delete(claimId, id, tx)) throw notFound(noun, id)
+        await lockMatching(claimId, id, ifMatch, tx)
+        await children.delete(claimId, id, tx)
       })
     },
   }

@@ -1,14 +1,22 @@
 // Claimant rules: slugs derived when not given and unique among live claimants; no deleting a claimant in use.
-import type { Db } from '../db/client.ts'
+import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
 import { conflict, notFound } from '../errors.ts'
 import { idCursor } from '../lib/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { CreateClaimant, UpdateClaimant } from '../schemas/claimants.ts'
 import type { Page } from './types.ts'
 
 export function createClaimantsService (db: Db, claimants: ClaimantsRepository) {
+  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimantRow> {
+    const current = await claimants.lockById(id, tx)
+    if (!current) throw notFound('Claimant', id)
+    assertIfMatch(ifMatch, versionEtag(current.version))
+    return current
+  }
+
   async function get (id: string): Promise<ClaimantRow> {
     const row = await claimants.findById(id)
     if (!row) throw notFound('Claimant', id)
@@ -36,8 +44,9 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository) 
       })
     },
 
-    async update (id: string, patch: UpdateClaimant): Promise<ClaimantRow> {
+    async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined): Promise<ClaimantRow> {
       return db.transaction(async (tx) => {
+        await lockMatching(id, ifMatch, tx)
         if (patch.slug !== undefined) {
           const holder = await claimants.findBySlug(patch.slug, tx)
           if (holder && holder.id !== id) throw conflict(`The slug "${patch.slug}" is already used by another claimant.`)
@@ -48,14 +57,11 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository) 
       })
     },
 
-    async delete (id: string): Promise<void> {
+    async delete (id: string, ifMatch: EtagCondition | undefined): Promise<void> {
       await db.transaction(async (tx) => {
-        if (await claimants.hasLiveClaims(id, tx)) {
-          if (!await claimants.findById(id, tx)) throw notFound('Claimant', id)
-          throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
-        }
-        const row = await claimants.softDelete(id, tx)
-        if (!row) throw notFound('Claimant', id)
+        await lockMatching(id, ifMatch, tx)
+        if (await claimants.hasLiveClaims(id, tx)) throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
+        await claimants.softDelete(id, tx)
       })
     },
   }

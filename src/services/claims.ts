@@ -1,8 +1,10 @@
-// Claim rules: a claim names a live claimant or none; reads embed the claimant, appearances and evidence.
+// Claim rules: a claim names a live claimant or none; reads and writes return the claim with its claimant,
+// appearances and evidence; changes need the ETag of that whole detail (If-Match).
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow } from '../db/schema.ts'
 import { notFound, unprocessable } from '../errors.ts'
 import { idCursor } from '../lib/cursor.ts'
+import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository, ClaimWithClaimant } from '../repositories/claims.ts'
@@ -15,6 +17,10 @@ export interface ClaimDetail {
   appearances: AppearanceRow[]
   evidence: EvidenceRow[]
 }
+
+/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim and every appearance and piece of evidence. */
+export const claimEtag = (detail: ClaimDetail) =>
+  compositeEtag(detail.claim.version, [...detail.appearances, ...detail.evidence])
 
 interface Repositories {
   claims: ClaimsRepository
@@ -33,7 +39,23 @@ export function createClaimsService (db: Db, repos: Repositories) {
     return claimant
   }
 
-  const withClaimant = (claim: ClaimRow, claimant: ClaimantRow | null): ClaimWithClaimant => ({ claim, claimant })
+  async function detailOf (claim: ClaimRow, tx?: Executor): Promise<ClaimDetail> {
+    const [claimant, appearances, evidence] = await Promise.all([
+      claim.claimantId ? repos.claimants.findById(claim.claimantId, tx) : undefined,
+      repos.appearances.listAll(claim.id, tx),
+      repos.evidence.listAll(claim.id, tx),
+    ])
+    return { claim, claimant: claimant ?? null, appearances, evidence }
+  }
+
+  /** Locks the claim for the rest of the transaction and checks the client's If-Match against its current ETag. */
+  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimDetail> {
+    const claim = await repos.claims.lockById(id, tx)
+    if (!claim) throw notFound('Claim', id)
+    const current = await detailOf(claim, tx)
+    assertIfMatch(ifMatch, claimEtag(current))
+    return current
+  }
 
   return {
     async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimWithClaimant>> {
@@ -41,40 +63,35 @@ export function createClaimsService (db: Db, repos: Repositories) {
       return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
     },
 
-    async getDetail (id: string): Promise<ClaimDetail> {
+    async get (id: string): Promise<ClaimDetail> {
       const claim = await repos.claims.findById(id)
       if (!claim) throw notFound('Claim', id)
-      const [claimant, appearances, evidence] = await Promise.all([
-        claim.claimantId ? repos.claimants.findById(claim.claimantId) : undefined,
-        repos.appearances.listAll(id),
-        repos.evidence.listAll(id),
-      ])
-      return { claim, claimant: claimant ?? null, appearances, evidence }
+      return detailOf(claim)
     },
 
-    async create (body: CreateClaim): Promise<ClaimWithClaimant> {
+    async create (body: CreateClaim): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, tx)
         const claim = await repos.claims.insert(body, tx)
-        return withClaimant(claim, claimant)
+        return { claim, claimant, appearances: [], evidence: [] }
       })
     },
 
-    async update (id: string, patch: UpdateClaim): Promise<ClaimWithClaimant> {
+    async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
-        const current = await repos.claims.findById(id, tx)
-        if (!current) throw notFound('Claim', id)
-        const claimantId = patch.claimantId === undefined ? current.claimantId : patch.claimantId
-        const claimant = await requireClaimant(claimantId, tx)
+        const current = await lockMatching(id, ifMatch, tx)
+        const claimant = patch.claimantId === undefined ? current.claimant : await requireClaimant(patch.claimantId, tx)
         const claim = await repos.claims.update(id, patch, tx)
         if (!claim) throw notFound('Claim', id)
-        return withClaimant(claim, claimant)
+        return { ...current, claim, claimant }
       })
     },
 
-    async delete (id: string): Promise<void> {
-      const row = await db.transaction((tx) => repos.claims.softDelete(id, tx))
-      if (!row) throw notFound('Claim', id)
+    async delete (id: string, ifMatch: EtagCondition | undefined): Promise<void> {
+      await db.transaction(async (tx) => {
+        await lockMatching(id, ifMatch, tx)
+        await repos.claims.softDelete(id, tx)
+      })
     },
   }
 }

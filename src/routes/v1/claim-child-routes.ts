@@ -2,18 +2,20 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { IdSchema, NoContent, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { versionEtag, type EtagCondition } from '../../lib/etag.ts'
+import { IdSchema, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { ifMatchOf, withEtag } from '../conditional.ts'
 import type { Page } from '../../services/types.ts'
 
 interface ChildService<Row, Create, Update> {
   list(claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
   get(claimId: string, id: string): Promise<Row>
   create(claimId: string, body: Create): Promise<Row>
-  update(claimId: string, id: string, patch: Update): Promise<Row>
-  delete(claimId: string, id: string): Promise<void>
+  update(claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined): Promise<Row>
+  delete(claimId: string, id: string, ifMatch: EtagCondition | undefined): Promise<void>
 }
 
-export interface ClaimChildRoutes<Row, Response, Create, Update> {
+export interface ClaimChildRoutes<Row extends { version: number }, Response, Create, Update> {
   /** The path segment under the claim, e.g. `appearances`. */
   path: string
   tag: string
@@ -32,7 +34,7 @@ const ChildParams = z.object({ claimId: IdSchema, id: IdSchema })
 
 // Inside this generic function TypeScript cannot resolve the type provider's conditional types, so bodies are
 // cast to the types their schemas produce; each caller's spec ties the schemas and the service together.
-export function registerClaimChildRoutes<Row, Response, Create, Update> (
+export function registerClaimChildRoutes<Row extends { version: number }, Response, Create, Update> (
   fastify: FastifyInstance,
   spec: ClaimChildRoutes<Row, Response, Create, Update>
 ) {
@@ -67,7 +69,9 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
     },
   }, async (request, reply) => {
-    const body = toResponse(await service.create(request.params.claimId, request.body as Create))
+    const row = await service.create(request.params.claimId, request.body as Create)
+    const body = toResponse(row)
+    withEtag(request, reply, versionEtag(row.version))
     return reply.code(201).header('location', `/v1/claims/${request.params.claimId}/${path}/${body.id}`).send(body)
   })
 
@@ -77,9 +81,14 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       operationId: `get${singular}`,
       summary: `Get one ${lower} of a claim`,
       params: ChildParams,
-      response: { 200: Item, ...problemResponses(400, 404, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: Item, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
-  }, async (request) => toResponse(await service.get(request.params.claimId, request.params.id)))
+  }, async (request, reply) => {
+    const row = await service.get(request.params.claimId, request.params.id)
+    if (withEtag(request, reply, versionEtag(row.version)).notModified) return reply.code(304).send(null)
+    return toResponse(row)
+  })
 
   app.patch(`/claims/:claimId/${path}/:id`, {
     schema: {
@@ -87,10 +96,15 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       operationId: `update${singular}`,
       summary: `Change some fields of ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower}`,
       params: ChildParams,
+      headers: IfMatchHeaders,
       body: spec.updateBody,
-      response: { 200: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
+      response: { 200: Item, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
-  }, async (request) => toResponse(await service.update(request.params.claimId, request.params.id, request.body as Update)))
+  }, async (request, reply) => {
+    const row = await service.update(request.params.claimId, request.params.id, request.body as Update, ifMatchOf(request))
+    withEtag(request, reply, versionEtag(row.version))
+    return toResponse(row)
+  })
 
   app.delete(`/claims/:claimId/${path}/:id`, {
     schema: {
@@ -98,10 +112,11 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       operationId: `delete${singular}`,
       summary: `Remove ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} from a claim`,
       params: ChildParams,
-      response: { 204: NoContent, ...problemResponses(400, 404, 500) },
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 404, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await service.delete(request.params.claimId, request.params.id)
+    await service.delete(request.params.claimId, request.params.id, ifMatchOf(request))
     return reply.code(204).send(null)
   })
 }

@@ -2,7 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
-import { IdParams, NoContent, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { versionEtag } from '../../lib/etag.ts'
+import { ifMatchOf, withEtag } from '../conditional.ts'
 
 const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })
 
@@ -34,6 +36,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
     },
   }, async (request, reply) => {
     const claimant = await claimants.create(request.body)
+    withEtag(request, reply, versionEtag(claimant.version))
     return reply.code(201).header('location', `/v1/claimants/${claimant.id}`).send(toClaimant(claimant))
   })
 
@@ -43,9 +46,14 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       operationId: 'getClaimant',
       summary: 'Get a claimant',
       params: IdParams,
-      response: { 200: ClaimantSchema, ...problemResponses(400, 404, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ClaimantSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
-  }, async (request) => toClaimant(await claimants.get(request.params.id)))
+  }, async (request, reply) => {
+    const claimant = await claimants.get(request.params.id)
+    if (withEtag(request, reply, versionEtag(claimant.version)).notModified) return reply.code(304).send(null)
+    return toClaimant(claimant)
+  })
 
   app.patch('/claimants/:id', {
     schema: {
@@ -53,10 +61,15 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       operationId: 'updateClaimant',
       summary: 'Change some fields of a claimant',
       params: IdParams,
+      headers: IfMatchHeaders,
       body: UpdateClaimantBody,
-      response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 413, 415, 500) },
+      response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
-  }, async (request) => toClaimant(await claimants.update(request.params.id, request.body)))
+  }, async (request, reply) => {
+    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request))
+    withEtag(request, reply, versionEtag(claimant.version))
+    return toClaimant(claimant)
+  })
 
   app.delete('/claimants/:id', {
     schema: {
@@ -65,10 +78,11 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       summary: 'Delete a claimant',
       description: 'Refused with 409 while live claims name the claimant. The claimant is kept in the database and its slug freed.',
       params: IdParams,
-      response: { 204: NoContent, ...problemResponses(400, 404, 409, 500) },
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await claimants.delete(request.params.id)
+    await claimants.delete(request.params.id, ifMatchOf(request))
     return reply.code(204).send(null)
   })
 }

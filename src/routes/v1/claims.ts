@@ -1,13 +1,14 @@
 // /v1/claims: create, read (with claimant, appearances and evidence), list, update and soft-delete claims.
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimSchema, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
-import { IdParams, NoContent, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
-import type { ClaimDetail } from '../../services/claims.ts'
+import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
+import { ifMatchOf, withEtag } from '../conditional.ts'
 
 const ClaimPage = page(ClaimSchema).meta({ id: 'ClaimPage' })
 
@@ -17,6 +18,8 @@ const toClaimDetail = ({ claim, claimant, appearances, evidence }: ClaimDetail):
   appearances: appearances.map(toAppearance),
   evidence: evidence.map(toEvidence),
 })
+
+const etagNote = 'The `ETag` covers the claim and everything embedded in it; send it as `If-Match` to change or delete the claim.'
 
 export default async function claimsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
@@ -41,12 +44,14 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'createClaim',
       summary: 'Record a claim',
+      description: etagNote,
       body: CreateClaimBody,
-      response: { 201: ClaimSchema, ...problemResponses(400, 413, 415, 422, 500) },
+      response: { 201: ClaimDetailSchema, ...problemResponses(400, 413, 415, 422, 500) },
     },
   }, async (request, reply) => {
-    const { claim, claimant } = await claims.create(request.body)
-    return reply.code(201).header('location', `/v1/claims/${claim.id}`).send(toClaim(claim, claimant))
+    const detail = await claims.create(request.body)
+    withEtag(request, reply, claimEtag(detail))
+    return reply.code(201).header('location', `/v1/claims/${detail.claim.id}`).send(toClaimDetail(detail))
   })
 
   app.get('/claims/:id', {
@@ -54,23 +59,32 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'getClaim',
       summary: 'Get a claim with its claimant, appearances and evidence',
+      description: etagNote,
       params: IdParams,
-      response: { 200: ClaimDetailSchema, ...problemResponses(400, 404, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ClaimDetailSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
-  }, async (request) => toClaimDetail(await claims.getDetail(request.params.id)))
+  }, async (request, reply) => {
+    const detail = await claims.get(request.params.id)
+    if (withEtag(request, reply, claimEtag(detail)).notModified) return reply.code(304).send(null)
+    return toClaimDetail(detail)
+  })
 
   app.patch('/claims/:id', {
     schema: {
       tags,
       operationId: 'updateClaim',
       summary: 'Change some fields of a claim',
+      description: etagNote,
       params: IdParams,
+      headers: IfMatchHeaders,
       body: UpdateClaimBody,
-      response: { 200: ClaimSchema, ...problemResponses(400, 404, 413, 415, 422, 500) },
+      response: { 200: ClaimDetailSchema, ...problemResponses(400, 404, 412, 413, 415, 422, 428, 500) },
     },
-  }, async (request) => {
-    const { claim, claimant } = await claims.update(request.params.id, request.body)
-    return toClaim(claim, claimant)
+  }, async (request, reply) => {
+    const detail = await claims.update(request.params.id, request.body, ifMatchOf(request))
+    withEtag(request, reply, claimEtag(detail))
+    return toClaimDetail(detail)
   })
 
   app.delete('/claims/:id', {
@@ -80,10 +94,11 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       summary: 'Delete a claim',
       description: 'The claim disappears from every read (404) but is kept in the database with its appearances and evidence.',
       params: IdParams,
-      response: { 204: NoContent, ...problemResponses(400, 404, 500) },
+      headers: IfMatchHeaders,
+      response: { 204: NoContent, ...problemResponses(400, 404, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await claims.delete(request.params.id)
+    await claims.delete(request.params.id, ifMatchOf(request))
     return reply.code(204).send(null)
   })
 }

@@ -2,7 +2,7 @@
 import { eq } from 'drizzle-orm'
 import t from 'tap'
 import { claims } from '../../../src/db/schema.ts'
-import { build, createClaimant, isProblem } from '../../helper.ts'
+import { build, change, createClaimant, isProblem } from '../../helper.ts'
 
 t.test('create -> read -> list -> update -> delete', async (t) => {
   const app = await build(t)
@@ -36,17 +36,17 @@ t.test('create -> read -> list -> update -> delete', async (t) => {
   t.same(list.json().data.map((c: { id: string }) => c.id), [claim.id])
   t.equal(list.json().nextCursor, null)
 
-  const updated = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.id}`, payload: { status: 'researching', claimDate: null } })
+  const updated = await change(app, 'PATCH', `/v1/claims/${claim.id}`, { status: 'researching', claimDate: null })
   t.equal(updated.statusCode, 200)
   t.match(updated.json(), { status: 'researching', claimDate: null, version: 2, text: 'I can end the war in 24 hours.' })
   t.ok(updated.json().updatedAt >= claim.updatedAt)
 
-  const deleted = await app.inject({ method: 'DELETE', url: `/v1/claims/${claim.id}` })
+  const deleted = await change(app, 'DELETE', `/v1/claims/${claim.id}`)
   t.equal(deleted.statusCode, 204)
   t.equal(deleted.body, '')
   isProblem(t, await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` }), 404, 'not-found')
-  isProblem(t, await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.id}`, payload: { status: 'new' } }), 404, 'not-found')
-  isProblem(t, await app.inject({ method: 'DELETE', url: `/v1/claims/${claim.id}` }), 404, 'not-found')
+  isProblem(t, await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.id}`, headers: { 'if-match': '*' }, payload: { status: 'new' } }), 404, 'not-found')
+  isProblem(t, await app.inject({ method: 'DELETE', url: `/v1/claims/${claim.id}`, headers: { 'if-match': '*' } }), 404, 'not-found')
   t.same((await app.inject({ method: 'GET', url: '/v1/claims' })).json().data, [], 'gone from the list')
 
   const [kept] = await app.db.select().from(claims).where(eq(claims.id, claim.id))
