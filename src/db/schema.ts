@@ -1,11 +1,15 @@
 // Drizzle tables and enums: claimants, claims, and what hangs off a claim (appearances, evidence).
 import { sql } from 'drizzle-orm'
-import { boolean, check, date, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, check, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 
 export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
 export const appearanceMedium = pgEnum('appearance_medium', ['article', 'broadcast', 'social', 'speech', 'transcript', 'other'])
 export const evidenceStance = pgEnum('evidence_stance', ['supports', 'refutes', 'context'])
+export const reviewStatus = pgEnum('review_status', ['draft', 'published', 'retracted'])
+/** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
+export const normalizedVerdict = pgEnum('normalized_verdict', ['true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'misleading', 'unproven', 'not-checkable'])
+export const revisionAction = pgEnum('revision_action', ['create', 'update', 'delete', 'publish', 'retract'])
 
 // Ids are UUIDv7, made by the application: time-ordered, so "newest first" is an index scan on the primary key
 // and a cursor on the id never skips or repeats a row while others are inserted.
@@ -41,6 +45,8 @@ export const claims = pgTable('claims', {
   language: text().notNull().default('en'),
   topics: text().array().notNull().default(sql`'{}'::text[]`),
   status: claimStatus().notNull().default('new'),
+  /** The latest published, unretracted review; kept by the reviews service in the same transaction as the review. */
+  currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
   version: version(),
   ...timestamps(),
   deletedAt: timestamp({ withTimezone: true }),
@@ -82,7 +88,78 @@ export const evidence = pgTable('evidence', {
   index('evidence_claim_id_idx').on(t.claimId, t.id),
 ])
 
+/** One value of a rating scale, e.g. PolitiFact's `pants-fire`. Stored in order, best first. */
+export interface RatingScaleValue {
+  key: string
+  label: string
+  description: string | null
+  ratingValue: number
+  verdict: (typeof normalizedVerdict.enumValues)[number]
+}
+
+export const ratingScales = pgTable('rating_scales', {
+  id: id(),
+  slug: text().notNull().unique(),
+  name: text().notNull(),
+  description: text(),
+  /** Shipped with Claimtrack; cannot be changed through the API. */
+  builtIn: boolean().notNull().default(false),
+  values: jsonb().$type<RatingScaleValue[]>().notNull(),
+  version: version(),
+  ...timestamps(),
+})
+
+export const reviews = pgTable('reviews', {
+  id: id(),
+  claimId: uuid().notNull().references(() => claims.id, { onDelete: 'restrict' }),
+  ratingScaleId: uuid().notNull().references(() => ratingScales.id, { onDelete: 'restrict' }),
+  /** The `key` of a value of the rating scale. */
+  ratingKey: text().notNull(),
+  ratingExplanation: text(),
+  headline: text(),
+  url: text(),
+  authorName: text(),
+  authorUrl: text(),
+  inLanguage: text().notNull().default('en'),
+  status: reviewStatus().notNull().default('draft'),
+  datePublished: timestamp({ withTimezone: true }),
+  retractedAt: timestamp({ withTimezone: true }),
+  retractionReason: text(),
+  version: version(),
+  ...timestamps(),
+  deletedAt: timestamp({ withTimezone: true }),
+}, (t) => [
+  index('reviews_claim_id_idx').on(t.claimId, t.id),
+  index('reviews_rating_scale_id_idx').on(t.ratingScaleId),
+])
+
+/**
+ * The history of every entity: one row per create, update, delete, publish and retract, written in the same
+ * transaction as the change. Append-only: a trigger refuses updates and deletes.
+ */
+export const revisions = pgTable('revisions', {
+  seq: bigserial({ mode: 'number' }).primaryKey(),
+  entityType: text().notNull(),
+  entityId: uuid().notNull(),
+  /** The claim the entity belongs to (the claim itself, or the claim of an appearance, evidence or review). */
+  claimId: uuid(),
+  version: integer().notNull(),
+  action: revisionAction().notNull(),
+  actor: text().notNull(),
+  requestId: text(),
+  at: timestamp({ withTimezone: true }).notNull(),
+  before: jsonb().$type<Record<string, unknown>>(),
+  after: jsonb().$type<Record<string, unknown>>().notNull(),
+}, (t) => [
+  uniqueIndex('revisions_entity_version_key').on(t.entityType, t.entityId, t.version),
+  index('revisions_claim_id_idx').on(t.claimId, t.seq),
+  index('revisions_entity_at_idx').on(t.entityId, t.at),
+])
+
 export type ClaimantRow = typeof claimants.$inferSelect
 export type ClaimRow = typeof claims.$inferSelect
 export type AppearanceRow = typeof appearances.$inferSelect
 export type EvidenceRow = typeof evidence.$inferSelect
+export type RatingScaleRow = typeof ratingScales.$inferSelect
+export type ReviewRow = typeof reviews.$inferSelect
+export type RevisionRow = typeof revisions.$inferSelect

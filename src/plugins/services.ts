@@ -5,9 +5,11 @@ import type { Db } from '../db/client.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
+import { createRevisionsRepository } from '../repositories/revisions.ts'
 import { createAppearancesService, createEvidenceService } from '../services/claim-children.ts'
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
+import { createHistory } from '../services/history.ts'
 
 export function createServices (db: Db) {
   const repos = {
@@ -15,12 +17,14 @@ export function createServices (db: Db) {
     claimants: createClaimantsRepository(db),
     appearances: createAppearancesRepository(db),
     evidence: createEvidenceRepository(db),
+    revisions: createRevisionsRepository(db),
   }
+  const history = createHistory(repos.revisions)
   return {
-    claims: createClaimsService(db, repos),
-    claimants: createClaimantsService(db, repos.claimants),
-    appearances: createAppearancesService(db, repos.claims, repos.appearances),
-    evidence: createEvidenceService(db, repos.claims, repos.evidence),
+    claims: createClaimsService(db, repos, history),
+    claimants: createClaimantsService(db, repos.claimants, history),
+    appearances: createAppearancesService(db, repos.claims, repos.appearances, history),
+    evidence: createEvidenceService(db, repos.claims, repos.evidence, history),
   }
 }
 

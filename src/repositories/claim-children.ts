@@ -1,8 +1,8 @@
 // Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
-import { and, desc, eq, lt, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, evidence } from '../db/schema.ts'
-import { toPage, type PageRequest, type PageResult } from './paging.ts'
+import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 type ChildTable = typeof appearances | typeof evidence
 
@@ -45,7 +45,7 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
     },
 
     async insert (values: Insert, tx: Executor = db): Promise<Row> {
-      const [row] = await tx.insert(t).values(values as typeof appearances.$inferInsert).returning()
+      const [row] = await tx.insert(t).values({ ...(values as typeof appearances.$inferInsert), ...freshTimestamps() }).returning()
       if (!row) throw new Error('insert returned no row')
       return row as Row
     },
@@ -69,16 +69,12 @@ export function createAppearancesRepository (db: Db) {
   return {
     ...createClaimChildRepository(db, appearances, 'appearance'),
 
-    /** Unmarks the claim's first appearance, except `keepId`; returns the rows changed. */
-    async clearFirstAppearance (claimId: string, keepId: string | null, tx: Executor = db) {
-      return tx.update(appearances)
-        .set({ isFirstAppearance: false, version: sql`${appearances.version} + 1`, updatedAt: new Date() })
-        .where(and(
-          eq(appearances.claimId, claimId),
-          eq(appearances.isFirstAppearance, true),
-          keepId ? ne(appearances.id, keepId) : undefined
-        ))
-        .returning()
+    /** The claim's first appearance, locked until the transaction ends. */
+    async lockFirstAppearance (claimId: string, tx: Executor): Promise<typeof appearances.$inferSelect | undefined> {
+      const [row] = await tx.select().from(appearances)
+        .where(and(eq(appearances.claimId, claimId), eq(appearances.isFirstAppearance, true)))
+        .for('update')
+      return row
     },
   }
 }

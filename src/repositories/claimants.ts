@@ -2,7 +2,7 @@
 import { and, desc, eq, isNull, like, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimants, claims, type ClaimantRow } from '../db/schema.ts'
-import { toPage, type PageRequest, type PageResult } from './paging.ts'
+import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewClaimant = Omit<typeof claimants.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 export type ClaimantPatch = Partial<NewClaimant>
@@ -47,7 +47,7 @@ export function createClaimantsRepository (db: Db) {
     },
 
     async insert (values: NewClaimant, tx: Executor = db): Promise<ClaimantRow> {
-      const [row] = await tx.insert(claimants).values(values).returning()
+      const [row] = await tx.insert(claimants).values({ ...values, ...freshTimestamps() }).returning()
       if (!row) throw new Error('insert returned no row')
       return row
     },

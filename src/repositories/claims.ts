@@ -2,7 +2,7 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimants, claims, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
-import { toPage, type PageRequest, type PageResult } from './paging.ts'
+import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 export type ClaimPatch = Partial<NewClaim>
@@ -38,7 +38,7 @@ export function createClaimsRepository (db: Db) {
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
-      const [row] = await tx.insert(claims).values(values).returning()
+      const [row] = await tx.insert(claims).values({ ...values, ...freshTimestamps() }).returning()
       if (!row) throw new Error('insert returned no row')
       return row
     },

@@ -6,6 +6,7 @@ import type { Services } from '../plugins/services.ts'
 import type { CreateAppearance } from '../schemas/appearances.ts'
 import type { CreateClaimant } from '../schemas/claimants.ts'
 import type { CreateClaim } from '../schemas/claims.ts'
+import { systemContext } from '../services/history.ts'
 
 interface DemoClaim {
   claimant: string
@@ -79,12 +80,12 @@ const claims: DemoClaim[] = [
 export async function seedDemo (services: Services): Promise<void> {
   const ids = new Map<string, string>()
   for (const claimant of claimants) {
-    const row = await services.claimants.create(claimant)
+    const row = await services.claimants.create(claimant, systemContext)
     ids.set(row.slug, row.id)
   }
   for (const { claimant, claim, appearances } of claims) {
-    const { claim: row } = await services.claims.create({ language: 'en', status: 'new', ...claim, claimantId: ids.get(claimant) ?? null })
-    for (const appearance of appearances) await services.appearances.create(row.id, appearance)
+    const { claim: row } = await services.claims.create({ language: 'en', status: 'new', ...claim, claimantId: ids.get(claimant) ?? null }, systemContext)
+    for (const appearance of appearances) await services.appearances.create(row.id, appearance, systemContext)
   }
 }
 

@@ -1,4 +1,5 @@
-// Rules for what hangs off a claim: it exists only under a live claim; a claim has at most one first appearance.
+// Rules for what hangs off a claim: it exists only under a live claim; a claim has at most one first appearance;
+// every change is recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, EvidenceRow } from '../db/schema.ts'
 import { notFound } from '../errors.ts'
@@ -8,34 +9,39 @@ import type { AppearancesRepository, EvidenceRepository } from '../repositories/
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { CreateAppearance, UpdateAppearance } from '../schemas/appearances.ts'
 import type { CreateEvidence, UpdateEvidence } from '../schemas/evidence.ts'
+import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
-interface ChildRepository<Row, Create, Update> {
-  lockById(claimId: string, id: string, tx: Executor): Promise<Row | undefined>
-  findById(claimId: string, id: string, tx?: Executor): Promise<Row | undefined>
-  list(claimId: string, page: { limit: number, afterId?: string | undefined }, tx?: Executor): Promise<{ rows: Row[], nextAfterId: string | null }>
-  insert(values: Create & { claimId: string }, tx?: Executor): Promise<Row>
-  update(claimId: string, id: string, patch: Update, tx?: Executor): Promise<Row | undefined>
-  delete(claimId: string, id: string, tx?: Executor): Promise<Row | undefined>
+interface Row { id: string, version: number, updatedAt: Date }
+
+interface ChildRepository<R extends Row, Create, Update> {
+  lockById(claimId: string, id: string, tx: Executor): Promise<R | undefined>
+  findById(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
+  list(claimId: string, page: { limit: number, afterId?: string | undefined }, tx?: Executor): Promise<{ rows: R[], nextAfterId: string | null }>
+  insert(values: Create & { claimId: string }, tx?: Executor): Promise<R>
+  update(claimId: string, id: string, patch: Update, tx?: Executor): Promise<R | undefined>
+  delete(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
 }
 
-interface Hooks<Create, Update> {
+type BeforeWrite<Create, Update> = (tx: Executor, ctx: WriteContext, claimId: string, id: string | null, values: Create | Update) => Promise<void>
+
+function createClaimChildService<R extends Row, Create, Update> (options: {
+  db: Db
+  claims: ClaimsRepository
+  children: ChildRepository<R, Create, Update>
+  history: History
+  entityType: 'appearance' | 'evidence'
+  noun: string
   /** Runs inside the write's transaction before the row is written. */
-  beforeWrite?(tx: Executor, claimId: string, id: string | null, values: Create | Update): Promise<void>
-}
+  beforeWrite?: BeforeWrite<Create, Update>
+}) {
+  const { db, claims, children, history, entityType, noun, beforeWrite } = options
 
-function createClaimChildService<Row extends { version: number }, Create, Update> (
-  db: Db,
-  claims: ClaimsRepository,
-  children: ChildRepository<Row, Create, Update>,
-  noun: string,
-  hooks: Hooks<Create, Update> = {}
-) {
   async function requireClaim (claimId: string, tx?: Executor) {
     if (!await claims.findById(claimId, tx)) throw notFound('Claim', claimId)
   }
 
-  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<Row> {
+  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<R> {
     await requireClaim(claimId, tx)
     const current = await children.lockById(claimId, id, tx)
     if (!current) throw notFound(noun, id)
@@ -44,58 +50,77 @@ function createClaimChildService<Row extends { version: number }, Create, Update
   }
 
   return {
-    async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>> {
+    async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<R>> {
       const afterId = idCursor.decode(request.cursor)
       await requireClaim(claimId)
       const { rows, nextAfterId } = await children.list(claimId, { limit: request.limit, afterId })
       return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
     },
 
-    async get (claimId: string, id: string): Promise<Row> {
+    async get (claimId: string, id: string): Promise<R> {
       await requireClaim(claimId)
       const row = await children.findById(claimId, id)
       if (!row) throw notFound(noun, id)
       return row
     },
 
-    async create (claimId: string, body: Create): Promise<Row> {
+    async create (claimId: string, body: Create, ctx: WriteContext): Promise<R> {
       return db.transaction(async (tx) => {
         await requireClaim(claimId, tx)
-        await hooks.beforeWrite?.(tx, claimId, null, body)
-        return children.insert({ ...body, claimId }, tx)
+        await beforeWrite?.(tx, ctx, claimId, null, body)
+        const after = await children.insert({ ...body, claimId }, tx)
+        await history.record(tx, ctx, { entityType, action: 'create', claimId, before: null, after })
+        return after
       })
     },
 
-    async update (claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined): Promise<Row> {
+    async update (claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<R> {
       return db.transaction(async (tx) => {
-        await lockMatching(claimId, id, ifMatch, tx)
-        await hooks.beforeWrite?.(tx, claimId, id, patch)
-        const row = await children.update(claimId, id, patch, tx)
-        if (!row) throw notFound(noun, id)
-        return row
+        const before = await lockMatching(claimId, id, ifMatch, tx)
+        await beforeWrite?.(tx, ctx, claimId, id, patch)
+        const after = await children.update(claimId, id, patch, tx)
+        if (!after) throw notFound(noun, id)
+        await history.record(tx, ctx, { entityType, action: 'update', claimId, before, after })
+        return after
       })
     },
 
-    async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined): Promise<void> {
+    async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        await lockMatching(claimId, id, ifMatch, tx)
+        const before = await lockMatching(claimId, id, ifMatch, tx)
         await children.delete(claimId, id, tx)
+        // The row is gone; its last revision keeps it, marked with when it went.
+        const now = new Date()
+        const after = { ...before, version: before.version + 1, updatedAt: now, deletedAt: now }
+        await history.record(tx, ctx, { entityType, action: 'delete', claimId, before, after })
       })
     },
   }
 }
 
-export function createAppearancesService (db: Db, claims: ClaimsRepository, appearances: AppearancesRepository) {
-  return createClaimChildService<AppearanceRow, CreateAppearance, UpdateAppearance>(db, claims, appearances, 'Appearance', {
-    // Marking an appearance as the first unmarks the previous first, in the same transaction.
-    async beforeWrite (tx, claimId, id, values) {
-      if (values.isFirstAppearance === true) await appearances.clearFirstAppearance(claimId, id, tx)
+export function createAppearancesService (db: Db, claims: ClaimsRepository, appearances: AppearancesRepository, history: History) {
+  return createClaimChildService<AppearanceRow, CreateAppearance, UpdateAppearance>({
+    db,
+    claims,
+    children: appearances,
+    history,
+    entityType: 'appearance',
+    noun: 'Appearance',
+    // Marking an appearance as the first unmarks the previous first, in the same transaction and on the record.
+    async beforeWrite (tx, ctx, claimId, id, values) {
+      if (values.isFirstAppearance !== true) return
+      const previous = await appearances.lockFirstAppearance(claimId, tx)
+      if (!previous || previous.id === id) return
+      const after = await appearances.update(claimId, previous.id, { isFirstAppearance: false }, tx)
+      if (after) await history.record(tx, ctx, { entityType: 'appearance', action: 'update', claimId, before: previous, after })
     },
   })
 }
 
-export function createEvidenceService (db: Db, claims: ClaimsRepository, evidence: EvidenceRepository) {
-  return createClaimChildService<EvidenceRow, CreateEvidence, UpdateEvidence>(db, claims, evidence, 'Evidence')
+export function createEvidenceService (db: Db, claims: ClaimsRepository, evidence: EvidenceRepository, history: History) {
+  return createClaimChildService<EvidenceRow, CreateEvidence, UpdateEvidence>({
+    db, claims, children: evidence, history, entityType: 'evidence', noun: 'Evidence',
+  })
 }
 
 export type AppearancesService = ReturnType<typeof createAppearancesService>

@@ -1,4 +1,5 @@
-// Claimant rules: slugs derived when not given and unique among live claimants; no deleting a claimant in use.
+// Claimant rules: slugs derived when not given and unique among live claimants; no deleting a claimant in use;
+// every change recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
 import { conflict, notFound } from '../errors.ts'
@@ -7,9 +8,10 @@ import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { CreateClaimant, UpdateClaimant } from '../schemas/claimants.ts'
+import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
-export function createClaimantsService (db: Db, claimants: ClaimantsRepository) {
+export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History) {
   async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimantRow> {
     const current = await claimants.lockById(id, tx)
     if (!current) throw notFound('Claimant', id)
@@ -17,51 +19,55 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository) 
     return current
   }
 
-  async function get (id: string): Promise<ClaimantRow> {
-    const row = await claimants.findById(id)
-    if (!row) throw notFound('Claimant', id)
-    return row
-  }
+  const slugTaken = (slug: string) => conflict(`The slug "${slug}" is already used by another claimant.`)
 
   return {
-    get,
+    async get (id: string): Promise<ClaimantRow> {
+      const row = await claimants.findById(id)
+      if (!row) throw notFound('Claimant', id)
+      return row
+    },
 
     async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimantRow>> {
       const { rows, nextAfterId } = await claimants.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
       return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
     },
 
-    async create (body: CreateClaimant): Promise<ClaimantRow> {
+    async create (body: CreateClaimant, ctx: WriteContext): Promise<ClaimantRow> {
       return db.transaction(async (tx) => {
         let slug = body.slug
         if (slug === undefined) {
           const base = slugify(body.name)
           slug = freeSlug(base, await claimants.slugsLike(base, tx))
         } else if (await claimants.findBySlug(slug, tx)) {
-          throw conflict(`The slug "${slug}" is already used by another claimant.`)
+          throw slugTaken(slug)
         }
-        return claimants.insert({ ...body, slug }, tx)
-      })
-    },
-
-    async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined): Promise<ClaimantRow> {
-      return db.transaction(async (tx) => {
-        await lockMatching(id, ifMatch, tx)
-        if (patch.slug !== undefined) {
-          const holder = await claimants.findBySlug(patch.slug, tx)
-          if (holder && holder.id !== id) throw conflict(`The slug "${patch.slug}" is already used by another claimant.`)
-        }
-        const row = await claimants.update(id, patch, tx)
-        if (!row) throw notFound('Claimant', id)
+        const row = await claimants.insert({ ...body, slug }, tx)
+        await history.record(tx, ctx, { entityType: 'claimant', action: 'create', claimId: null, before: null, after: row })
         return row
       })
     },
 
-    async delete (id: string, ifMatch: EtagCondition | undefined): Promise<void> {
+    async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimantRow> {
+      return db.transaction(async (tx) => {
+        const before = await lockMatching(id, ifMatch, tx)
+        if (patch.slug !== undefined && patch.slug !== before.slug && await claimants.findBySlug(patch.slug, tx)) {
+          throw slugTaken(patch.slug)
+        }
+        const after = await claimants.update(id, patch, tx)
+        if (!after) throw notFound('Claimant', id)
+        await history.record(tx, ctx, { entityType: 'claimant', action: 'update', claimId: null, before, after })
+        return after
+      })
+    },
+
+    async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        await lockMatching(id, ifMatch, tx)
+        const before = await lockMatching(id, ifMatch, tx)
         if (await claimants.hasLiveClaims(id, tx)) throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
-        await claimants.softDelete(id, tx)
+        const after = await claimants.softDelete(id, tx)
+        if (!after) throw notFound('Claimant', id)
+        await history.record(tx, ctx, { entityType: 'claimant', action: 'delete', claimId: null, before, after })
       })
     },
   }

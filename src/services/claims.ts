@@ -9,6 +9,7 @@ import type { AppearancesRepository, EvidenceRepository } from '../repositories/
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository, ClaimWithClaimant } from '../repositories/claims.ts'
 import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
+import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
 export interface ClaimDetail {
@@ -18,9 +19,9 @@ export interface ClaimDetail {
   evidence: EvidenceRow[]
 }
 
-/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim and every appearance and piece of evidence. */
+/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances and evidence. */
 export const claimEtag = (detail: ClaimDetail) =>
-  compositeEtag(detail.claim.version, [...detail.appearances, ...detail.evidence])
+  compositeEtag(detail.claim.version, [...(detail.claimant ? [detail.claimant] : []), ...detail.appearances, ...detail.evidence])
 
 interface Repositories {
   claims: ClaimsRepository
@@ -29,7 +30,7 @@ interface Repositories {
   evidence: EvidenceRepository
 }
 
-export function createClaimsService (db: Db, repos: Repositories) {
+export function createClaimsService (db: Db, repos: Repositories, history: History) {
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const claimant = await repos.claimants.findById(claimantId, tx)
@@ -69,28 +70,32 @@ export function createClaimsService (db: Db, repos: Repositories) {
       return detailOf(claim)
     },
 
-    async create (body: CreateClaim): Promise<ClaimDetail> {
+    async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, tx)
         const claim = await repos.claims.insert(body, tx)
+        await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [] }
       })
     },
 
-    async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined): Promise<ClaimDetail> {
+    async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const current = await lockMatching(id, ifMatch, tx)
         const claimant = patch.claimantId === undefined ? current.claimant : await requireClaimant(patch.claimantId, tx)
         const claim = await repos.claims.update(id, patch, tx)
         if (!claim) throw notFound('Claim', id)
+        await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })
         return { ...current, claim, claimant }
       })
     },
 
-    async delete (id: string, ifMatch: EtagCondition | undefined): Promise<void> {
+    async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        await lockMatching(id, ifMatch, tx)
-        await repos.claims.softDelete(id, tx)
+        const current = await lockMatching(id, ifMatch, tx)
+        const claim = await repos.claims.softDelete(id, tx)
+        if (!claim) throw notFound('Claim', id)
+        await history.record(tx, ctx, { entityType: 'claim', action: 'delete', claimId: id, before: current.claim, after: claim })
       })
     },
   }

@@ -4,15 +4,16 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { versionEtag, type EtagCondition } from '../../lib/etag.ts'
 import { IdSchema, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
-import { ifMatchOf, withEtag } from '../conditional.ts'
+import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
+import type { WriteContext } from '../../services/history.ts'
 import type { Page } from '../../services/types.ts'
 
 interface ChildService<Row, Create, Update> {
   list(claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
   get(claimId: string, id: string): Promise<Row>
-  create(claimId: string, body: Create): Promise<Row>
-  update(claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined): Promise<Row>
-  delete(claimId: string, id: string, ifMatch: EtagCondition | undefined): Promise<void>
+  create(claimId: string, body: Create, ctx: WriteContext): Promise<Row>
+  update(claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<Row>
+  delete(claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void>
 }
 
 export interface ClaimChildRoutes<Row extends { version: number }, Response, Create, Update> {
@@ -69,7 +70,7 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
     },
   }, async (request, reply) => {
-    const row = await service.create(request.params.claimId, request.body as Create)
+    const row = await service.create(request.params.claimId, request.body as Create, writeContextOf(request))
     const body = toResponse(row)
     withEtag(request, reply, versionEtag(row.version))
     return reply.code(201).header('location', `/v1/claims/${request.params.claimId}/${path}/${body.id}`).send(body)
@@ -101,7 +102,7 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       response: { 200: Item, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
   }, async (request, reply) => {
-    const row = await service.update(request.params.claimId, request.params.id, request.body as Update, ifMatchOf(request))
+    const row = await service.update(request.params.claimId, request.params.id, request.body as Update, ifMatchOf(request), writeContextOf(request))
     withEtag(request, reply, versionEtag(row.version))
     return toResponse(row)
   })
@@ -116,7 +117,7 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       response: { 204: NoContent, ...problemResponses(400, 404, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await service.delete(request.params.claimId, request.params.id, ifMatchOf(request))
+    await service.delete(request.params.claimId, request.params.id, ifMatchOf(request), writeContextOf(request))
     return reply.code(204).send(null)
   })
 }

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { versionEtag } from '../../lib/etag.ts'
-import { ifMatchOf, withEtag } from '../conditional.ts'
+import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })
 
@@ -35,7 +35,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       response: { 201: ClaimantSchema, ...problemResponses(400, 409, 413, 415, 500) },
     },
   }, async (request, reply) => {
-    const claimant = await claimants.create(request.body)
+    const claimant = await claimants.create(request.body, writeContextOf(request))
     withEtag(request, reply, versionEtag(claimant.version))
     return reply.code(201).header('location', `/v1/claimants/${claimant.id}`).send(toClaimant(claimant))
   })
@@ -66,7 +66,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
   }, async (request, reply) => {
-    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request))
+    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))
     withEtag(request, reply, versionEtag(claimant.version))
     return toClaimant(claimant)
   })
@@ -82,7 +82,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       response: { 204: NoContent, ...problemResponses(400, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await claimants.delete(request.params.id, ifMatchOf(request))
+    await claimants.delete(request.params.id, ifMatchOf(request), writeContextOf(request))
     return reply.code(204).send(null)
   })
 }

@@ -8,7 +8,7 @@ import { ClaimDetailSchema, ClaimSchema, CreateClaimBody, UpdateClaimBody, toCla
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
-import { ifMatchOf, withEtag } from '../conditional.ts'
+import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimPage = page(ClaimSchema).meta({ id: 'ClaimPage' })
 
@@ -49,7 +49,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 201: ClaimDetailSchema, ...problemResponses(400, 413, 415, 422, 500) },
     },
   }, async (request, reply) => {
-    const detail = await claims.create(request.body)
+    const detail = await claims.create(request.body, writeContextOf(request))
     withEtag(request, reply, claimEtag(detail))
     return reply.code(201).header('location', `/v1/claims/${detail.claim.id}`).send(toClaimDetail(detail))
   })
@@ -82,7 +82,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimDetailSchema, ...problemResponses(400, 404, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
-    const detail = await claims.update(request.params.id, request.body, ifMatchOf(request))
+    const detail = await claims.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))
     withEtag(request, reply, claimEtag(detail))
     return toClaimDetail(detail)
   })
@@ -98,7 +98,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 204: NoContent, ...problemResponses(400, 404, 412, 428, 500) },
     },
   }, async (request, reply) => {
-    await claims.delete(request.params.id, ifMatchOf(request))
+    await claims.delete(request.params.id, ifMatchOf(request), writeContextOf(request))
     return reply.code(204).send(null)
   })
 }

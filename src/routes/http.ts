@@ -1,6 +1,7 @@
-// HTTP conditional requests for the routes: ETag on reads and writes, 304 for If-None-Match, If-Match for writes.
+// What routes read from and write to HTTP: conditional requests (ETag, If-Match, If-None-Match) and who is writing.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/etag.ts'
+import type { WriteContext } from '../services/history.ts'
 
 export const ifMatchOf = (request: FastifyRequest): EtagCondition | undefined => parseEtagHeader(request.headers['if-match'])
 
@@ -9,3 +10,6 @@ export function withEtag (request: FastifyRequest, reply: FastifyReply, etag: st
   reply.header('etag', etag)
   return { notModified: isNotModified(parseEtagHeader(request.headers['if-none-match']), etag) }
 }
+
+/** The actor and request recorded on the revisions a write makes. */
+export const writeContextOf = (request: FastifyRequest): WriteContext => ({ actor: 'anonymous', requestId: request.id })

@@ -1,4 +1,4 @@
-// Keyset paging shared by the repositories: fetch one row more than asked to learn whether a next page exists.
+// Helpers shared by the repositories: keyset paging, and timestamps.
 
 export interface PageRequest {
   limit: number
@@ -16,4 +16,13 @@ export function toPage<T> (rows: T[], limit: number, idOf: (row: T) => string): 
   if (rows.length <= limit) return { rows, nextAfterId: null }
   const page = rows.slice(0, limit)
   return { rows: page, nextAfterId: idOf(page[page.length - 1] as T) }
+}
+
+/**
+ * Timestamps for a new row, made here rather than by the database so that they are the same instant, to the
+ * millisecond, as the revision that records the row (the database keeps microseconds; JSON carries milliseconds).
+ */
+export function freshTimestamps () {
+  const now = new Date()
+  return { createdAt: now, updatedAt: now }
 }

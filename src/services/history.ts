@@ -1,0 +1,51 @@
+// Writing the revision history: every change of an entity is recorded, with who made it and the row before and
+// after, in the transaction that makes the change.
+import type { Executor } from '../db/client.ts'
+import type { EntityType, RevisionsRepository } from '../repositories/revisions.ts'
+
+/** Who is making a change, and in which request; recorded on every revision. */
+export interface WriteContext {
+  /** Until API keys exist every change is recorded as `anonymous`. */
+  actor: string
+  requestId: string | null
+}
+
+export const systemContext: WriteContext = { actor: 'system', requestId: null }
+
+type Action = 'create' | 'update' | 'delete' | 'publish' | 'retract'
+
+interface Versioned { id: string, version: number, updatedAt: Date }
+
+/** A row as JSON (dates as ISO strings), the form snapshots are stored and compared in. */
+export const snapshot = (row: object): Record<string, unknown> => JSON.parse(JSON.stringify(row))
+
+export function createHistory (revisions: RevisionsRepository) {
+  return {
+    /**
+     * Records one change. `after` is the row as it now is; for a hard delete pass the last row with `deletedAt`
+     * set, so that the history says when it went.
+     */
+    async record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
+      entityType: EntityType
+      action: Action
+      claimId: string | null
+      before: T | null
+      after: T
+    }): Promise<void> {
+      await revisions.insert({
+        entityType: change.entityType,
+        entityId: change.after.id,
+        claimId: change.claimId,
+        version: change.after.version,
+        action: change.action,
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+        at: change.after.updatedAt,
+        before: change.before && snapshot(change.before),
+        after: snapshot(change.after),
+      }, tx)
+    },
+  }
+}
+
+export type History = ReturnType<typeof createHistory>
