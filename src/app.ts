@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import databasePlugin from './plugins/database.ts'
+import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
 import servicesPlugin from './plugins/services.ts'
@@ -13,6 +14,9 @@ import appearancesRoutes from './routes/v1/appearances.ts'
 import claimantsRoutes from './routes/v1/claimants.ts'
 import claimsRoutes from './routes/v1/claims.ts'
 import evidenceRoutes from './routes/v1/evidence.ts'
+import historyRoutes from './routes/v1/history.ts'
+import ratingScalesRoutes from './routes/v1/rating-scales.ts'
+import reviewsRoutes from './routes/v1/reviews.ts'
 import { seedDemoIfWanted } from './seed/demo.ts'
 
 declare module 'fastify' {
@@ -49,6 +53,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
 
   await app.register(problemDetailsPlugin)
+  await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)
   await app.register(openapiPlugin)
@@ -59,6 +64,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(claimsRoutes)
     await v1.register(appearancesRoutes)
     await v1.register(evidenceRoutes)
+    await v1.register(reviewsRoutes)
+    await v1.register(historyRoutes)
+    await v1.register(ratingScalesRoutes)
   }, { prefix: '/v1' })
 
   await seedDemoIfWanted(app, config)

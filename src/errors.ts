@@ -32,7 +32,6 @@ export const problemTypes = {
   'invalid-json': { status: 400, title: 'Malformed JSON body' },
   'invalid-cursor': { status: 400, title: 'Invalid cursor' },
   'not-found': { status: 404, title: 'Not found' },
-  'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },

@@ -56,6 +56,8 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'Claimants', description: 'The people and organisations who make claims.' },
         { name: 'Appearances', description: 'Where a claim was made or reported.' },
         { name: 'Evidence', description: 'Sources that support, refute or give context to a claim.' },
+        { name: 'Reviews', description: 'Verdicts on a claim: drafted, published (the claim\'s current verdict) and retracted.' },
+        { name: 'Rating scales', description: 'The scales verdicts are given on, each value mapped to a normalised verdict.' },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
     },

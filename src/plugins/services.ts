@@ -5,11 +5,15 @@ import type { Db } from '../db/client.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
+import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
+import { createReviewsRepository } from '../repositories/reviews.ts'
 import { createRevisionsRepository } from '../repositories/revisions.ts'
 import { createAppearancesService, createEvidenceService } from '../services/claim-children.ts'
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
+import { createRatingScalesService } from '../services/rating-scales.ts'
+import { createReviewsService } from '../services/reviews.ts'
 
 export function createServices (db: Db) {
   const repos = {
@@ -17,6 +21,8 @@ export function createServices (db: Db) {
     claimants: createClaimantsRepository(db),
     appearances: createAppearancesRepository(db),
     evidence: createEvidenceRepository(db),
+    reviews: createReviewsRepository(db),
+    ratingScales: createRatingScalesRepository(db),
     revisions: createRevisionsRepository(db),
   }
   const history = createHistory(repos.revisions)
@@ -25,6 +31,8 @@ export function createServices (db: Db) {
     claimants: createClaimantsService(db, repos.claimants, history),
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history),
     evidence: createEvidenceService(db, repos.claims, repos.evidence, history),
+    reviews: createReviewsService(db, repos, history),
+    ratingScales: createRatingScalesService(db, repos.ratingScales, history),
   }
 }
 

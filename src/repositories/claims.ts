@@ -1,13 +1,19 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { claimants, claims, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
+import { claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 export type ClaimPatch = Partial<NewClaim>
 export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
-export interface ClaimWithClaimant { claim: ClaimRow, claimant: ClaimantRef | null }
+/** A claim as lists show it: with its claimant and its current verdict (the review and the review's scale). */
+export interface ClaimListItem {
+  claim: ClaimRow
+  claimant: ClaimantRef | null
+  review: ReviewRow | null
+  scale: RatingScaleRow | null
+}
 
 export function createClaimsRepository (db: Db) {
   const live = isNull(claims.deletedAt)
@@ -28,9 +34,11 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
-    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimWithClaimant>> {
-      const rows = await tx.select({ claim: claims, claimant: claimantRef }).from(claims)
+    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimListItem>> {
+      const rows = await tx.select({ claim: claims, claimant: claimantRef, review: reviews, scale: ratingScales }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+        .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+        .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .where(and(live, afterId ? lt(claims.id, afterId) : undefined))
         .orderBy(desc(claims.id))
         .limit(limit + 1)

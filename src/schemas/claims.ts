@@ -5,6 +5,7 @@ import { AppearanceSchema } from './appearances.ts'
 import { ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
 import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, toIso } from './common.ts'
 import { EvidenceSchema } from './evidence.ts'
+import { VerdictSchema, toVerdict, type ReviewWithScale } from './reviews.ts'
 
 export const ClaimStatus = z.enum(claimStatus.enumValues)
   .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.')
@@ -12,7 +13,7 @@ export const ClaimStatus = z.enum(claimStatus.enumValues)
 /** The statuses a client may set; `reviewed` follows from a published verdict. */
 export const EditableClaimStatus = z.enum(['new', 'researching', 'archived'])
 
-const Topic = z.string().trim().toLowerCase().min(1).max(50)
+const Topic = Text(50).toLowerCase()
 
 export const ClaimSchema = z.object({
   id: IdSchema,
@@ -23,6 +24,7 @@ export const ClaimSchema = z.object({
   language: z.string().describe('BCP 47 language tag of the claim text.'),
   topics: z.array(z.string()),
   status: ClaimStatus,
+  currentVerdict: VerdictSchema.nullable().describe('The latest published, unretracted review; `null` until one is published.'),
   version: z.int().describe('1 on creation, +1 on every change.'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -63,7 +65,7 @@ export type UpdateClaim = z.output<typeof UpdateClaimBody>
 
 type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 
-export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null): z.output<typeof ClaimSchema> => ({
+export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,
   claimantId: row.claimantId,
@@ -72,6 +74,7 @@ export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null): z.output<t
   language: row.language,
   topics: row.topics,
   status: row.status,
+  currentVerdict: currentReview && toVerdict(currentReview),
   version: row.version,
   createdAt: toIso(row.createdAt),
   updatedAt: toIso(row.updatedAt),

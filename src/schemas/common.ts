@@ -20,7 +20,9 @@ export const IdParams = z.object({ id: IdSchema })
 
 export const Timestamp = z.iso.datetime({ offset: true })
 /** A timestamp in a request: ISO 8601 with an offset or `Z`, handed on as a Date. */
-export const TimestampInput = Timestamp.transform((value) => new Date(value))
+export const TimestampInput = Timestamp
+  .refine((value) => new Date(value).getUTCFullYear() >= 1, 'must be a year from 0001 on')
+  .transform((value) => new Date(value))
 export const DateOnly = z.iso.date().describe('A calendar date, `YYYY-MM-DD`.')
 
 export const HttpUrl = z
@@ -29,6 +31,7 @@ export const HttpUrl = z
 
 /** Trimmed text of bounded length; the trimmed value is what is stored. */
 export const Text = (max: number, min = 1) => z.string().trim().min(min).max(max)
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters')
 
 export const LanguageTag = z
   .string()

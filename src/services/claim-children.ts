@@ -37,8 +37,11 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 }) {
   const { db, claims, children, history, entityType, noun, beforeWrite } = options
 
+  // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
+  // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
   async function requireClaim (claimId: string, tx?: Executor) {
-    if (!await claims.findById(claimId, tx)) throw notFound('Claim', claimId)
+    const claim = tx ? await claims.lockById(claimId, tx) : await claims.findById(claimId)
+    if (!claim) throw notFound('Claim', claimId)
   }
 
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<R> {
@@ -89,10 +92,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
       await db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, tx)
         await children.delete(claimId, id, tx)
-        // The row is gone; its last revision keeps it, marked with when it went.
-        const now = new Date()
-        const after = { ...before, version: before.version + 1, updatedAt: now, deletedAt: now }
-        await history.record(tx, ctx, { entityType, action: 'delete', claimId, before, after })
+        await history.recordRemoval(tx, ctx, { entityType, claimId, before })
       })
     },
   }

@@ -1,14 +1,20 @@
 // Claim rules: a claim names a live claimant or none; reads and writes return the claim with its claimant,
-// appearances and evidence; changes need the ETag of that whole detail (If-Match).
+// appearances, evidence and current verdict; changes need the ETag of that whole detail (If-Match); a claim can be
+// read as it was at any past instant, rebuilt from its revisions.
 import type { Db, Executor } from '../db/client.ts'
-import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow } from '../db/schema.ts'
-import { notFound, unprocessable } from '../errors.ts'
-import { idCursor } from '../lib/cursor.ts'
+import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
+import { conflict, notFound, problem, unprocessable } from '../errors.ts'
+import { decodeCursor, encodeCursor, idCursor } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
-import type { ClaimsRepository, ClaimWithClaimant } from '../repositories/claims.ts'
+import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
+import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
+import type { RevisionsRepository } from '../repositories/revisions.ts'
+import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
+import type { ReviewWithScale } from '../schemas/reviews.ts'
+import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
@@ -17,18 +23,42 @@ export interface ClaimDetail {
   claimant: ClaimantRow | null
   appearances: AppearanceRow[]
   evidence: EvidenceRow[]
+  currentReview: ReviewWithScale | null
 }
 
-/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances and evidence. */
-export const claimEtag = (detail: ClaimDetail) =>
-  compositeEtag(detail.claim.version, [...(detail.claimant ? [detail.claimant] : []), ...detail.appearances, ...detail.evidence])
+/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances, evidence and verdict. */
+export const claimEtag = (detail: ClaimDetail) => compositeEtag(detail.claim.version, [
+  ...(detail.claimant ? [detail.claimant] : []),
+  ...detail.appearances,
+  ...detail.evidence,
+  ...(detail.currentReview ? [detail.currentReview.review, detail.currentReview.scale] : []),
+])
 
 interface Repositories {
   claims: ClaimsRepository
   claimants: ClaimantsRepository
   appearances: AppearancesRepository
   evidence: EvidenceRepository
+  reviews: ReviewsRepository
+  ratingScales: RatingScalesRepository
+  revisions: RevisionsRepository
 }
+
+// Snapshot fields that hold timestamps; everything else in a snapshot is already in its row form.
+const TIMESTAMP_FIELDS = new Set(['createdAt', 'updatedAt', 'deletedAt', 'publishedAt', 'datePublished', 'retractedAt'])
+
+/** A row rebuilt from a revision snapshot. */
+function revive<T> (snapshot: Record<string, unknown>): T {
+  const row: Record<string, unknown> = { ...snapshot }
+  for (const [key, value] of Object.entries(row)) {
+    if (TIMESTAMP_FIELDS.has(key) && typeof value === 'string') row[key] = new Date(value)
+  }
+  return row as T
+}
+
+const isRemoved = (revision: RevisionRow) => revision.after.deletedAt !== null && revision.after.deletedAt !== undefined
+
+const HistoryPosition = z.object({ seq: z.int().positive() })
 
 export function createClaimsService (db: Db, repos: Repositories, history: History) {
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
@@ -40,13 +70,21 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     return claimant
   }
 
+  async function reviewWithScale (reviewId: string | null, tx?: Executor): Promise<ReviewWithScale | null> {
+    if (reviewId === null) return null
+    const review = await repos.reviews.findById(reviewId, tx)
+    const scale = review && await repos.ratingScales.findById(review.ratingScaleId, tx)
+    return review && scale ? { review, scale } : null
+  }
+
   async function detailOf (claim: ClaimRow, tx?: Executor): Promise<ClaimDetail> {
-    const [claimant, appearances, evidence] = await Promise.all([
+    const [claimant, appearances, evidence, currentReview] = await Promise.all([
       claim.claimantId ? repos.claimants.findById(claim.claimantId, tx) : undefined,
       repos.appearances.listAll(claim.id, tx),
       repos.evidence.listAll(claim.id, tx),
+      reviewWithScale(claim.currentReviewId, tx),
     ])
-    return { claim, claimant: claimant ?? null, appearances, evidence }
+    return { claim, claimant: claimant ?? null, appearances, evidence, currentReview }
   }
 
   /** Locks the claim for the rest of the transaction and checks the client's If-Match against its current ETag. */
@@ -58,16 +96,57 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     return current
   }
 
+  /** The claim and what it embedded at instant `at`, rebuilt from the revision history. */
+  async function detailAsOf (id: string, at: Date): Promise<ClaimDetail> {
+    const claimRevision = await repos.revisions.latestOf('claim', id, at)
+    if (!claimRevision || isRemoved(claimRevision)) throw notFound('Claim', `${id} at ${at.toISOString()}`)
+    const claim = revive<ClaimRow>(claimRevision.after)
+    const [children, claimantRevision] = await Promise.all([
+      repos.revisions.latestUnderClaim(id, ['appearance', 'evidence', 'review'], at),
+      claim.claimantId ? repos.revisions.latestOf('claimant', claim.claimantId, at) : undefined,
+    ])
+    const live = children.filter((r) => !isRemoved(r))
+    const ofType = <T>(type: string) => live.filter((r) => r.entityType === type).map((r) => revive<T>(r.after))
+      .sort((a, b) => ((b as { id: string }).id.localeCompare((a as { id: string }).id)))
+    const review = ofType<ReviewRow>('review').find((r) => r.id === claim.currentReviewId)
+    let currentReview: ReviewWithScale | null = null
+    if (review) {
+      const scaleRevision = await repos.revisions.latestOf('rating-scale', review.ratingScaleId, at)
+      const scale = scaleRevision ? revive<RatingScaleRow>(scaleRevision.after) : await repos.ratingScales.findById(review.ratingScaleId)
+      if (scale) currentReview = { review, scale }
+    }
+    return {
+      claim,
+      claimant: claimantRevision ? revive<ClaimantRow>(claimantRevision.after) : null,
+      appearances: ofType<AppearanceRow>('appearance'),
+      evidence: ofType<EvidenceRow>('evidence'),
+      currentReview,
+    }
+  }
+
   return {
-    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimWithClaimant>> {
+    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimListItem>> {
       const { rows, nextAfterId } = await repos.claims.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
       return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
     },
 
-    async get (id: string): Promise<ClaimDetail> {
+    /** The claim now, or as it was at `asOf`. */
+    async get (id: string, asOf?: Date): Promise<ClaimDetail> {
+      if (asOf) {
+        if (asOf.getTime() > Date.now()) throw problem('bad-request', 'asOf is in the future; omit it to read the claim as it is now.')
+        return detailAsOf(id, asOf)
+      }
       const claim = await repos.claims.findById(id)
       if (!claim) throw notFound('Claim', id)
       return detailOf(claim)
+    },
+
+    /** The claim's revisions and those of everything under it, newest first. */
+    async history (id: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionRow>> {
+      const afterSeq = request.cursor === undefined ? undefined : decodeCursor(request.cursor, HistoryPosition).seq
+      if (!await repos.claims.findById(id)) throw notFound('Claim', id)
+      const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq })
+      return { data: rows, nextCursor: nextAfterId === null ? null : encodeCursor({ seq: Number(nextAfterId) }) }
     },
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
@@ -75,13 +154,16 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         const claimant = await requireClaimant(body.claimantId, tx)
         const claim = await repos.claims.insert(body, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
-        return { claim, claimant, appearances: [], evidence: [] }
+        return { claim, claimant, appearances: [], evidence: [], currentReview: null }
       })
     },
 
     async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const current = await lockMatching(id, ifMatch, tx)
+        if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
+          throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
+        }
         const claimant = patch.claimantId === undefined ? current.claimant : await requireClaimant(patch.claimantId, tx)
         const claim = await repos.claims.update(id, patch, tx)
         if (!claim) throw notFound('Claim', id)

@@ -20,32 +20,40 @@ interface Versioned { id: string, version: number, updatedAt: Date }
 export const snapshot = (row: object): Record<string, unknown> => JSON.parse(JSON.stringify(row))
 
 export function createHistory (revisions: RevisionsRepository) {
-  return {
-    /**
-     * Records one change. `after` is the row as it now is; for a hard delete pass the last row with `deletedAt`
-     * set, so that the history says when it went.
-     */
-    async record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
-      entityType: EntityType
-      action: Action
-      claimId: string | null
-      before: T | null
-      after: T
-    }): Promise<void> {
-      await revisions.insert({
-        entityType: change.entityType,
-        entityId: change.after.id,
-        claimId: change.claimId,
-        version: change.after.version,
-        action: change.action,
-        actor: ctx.actor,
-        requestId: ctx.requestId,
-        at: change.after.updatedAt,
-        before: change.before && snapshot(change.before),
-        after: snapshot(change.after),
-      }, tx)
-    },
+  /** Records one change; `after` is the row as it now is. */
+  async function record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
+    entityType: EntityType
+    action: Action
+    claimId: string | null
+    before: T | null
+    after: T
+  }): Promise<void> {
+    await revisions.insert({
+      entityType: change.entityType,
+      entityId: change.after.id,
+      claimId: change.claimId,
+      version: change.after.version,
+      action: change.action,
+      actor: ctx.actor,
+      requestId: ctx.requestId,
+      at: change.after.updatedAt,
+      before: change.before && snapshot(change.before),
+      after: snapshot(change.after),
+    }, tx)
   }
+
+  /** Records that a row was removed from its table: its last revision keeps it, marked with when it went. */
+  async function recordRemoval<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
+    entityType: EntityType
+    claimId: string | null
+    before: T
+  }): Promise<void> {
+    const now = new Date()
+    const after = { ...change.before, version: change.before.version + 1, updatedAt: now, deletedAt: now }
+    await record(tx, ctx, { ...change, action: 'delete', after })
+  }
+
+  return { record, recordRemoval }
 }
 
 export type History = ReturnType<typeof createHistory>

@@ -1,6 +1,7 @@
 // /v1/claims/{claimId}/appearances: where a claim was made or reported.
 import type { FastifyInstance } from 'fastify'
 import { AppearanceSchema, CreateAppearanceBody, UpdateAppearanceBody, toAppearance } from '../../schemas/appearances.ts'
+import { versionEtag } from '../../lib/etag.ts'
 import { registerClaimChildRoutes } from './claim-child-routes.ts'
 
 export default async function appearancesRoutes (app: FastifyInstance) {
@@ -14,5 +15,6 @@ export default async function appearancesRoutes (app: FastifyInstance) {
     updateBody: UpdateAppearanceBody,
     service: app.services.appearances,
     toResponse: toAppearance,
+    etagOf: (row) => versionEtag(row.version),
   })
 }

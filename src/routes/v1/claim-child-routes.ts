@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { versionEtag, type EtagCondition } from '../../lib/etag.ts'
+import type { EtagCondition } from '../../lib/etag.ts'
 import { IdSchema, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 import type { WriteContext } from '../../services/history.ts'
@@ -16,7 +16,7 @@ interface ChildService<Row, Create, Update> {
   delete(claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void>
 }
 
-export interface ClaimChildRoutes<Row extends { version: number }, Response, Create, Update> {
+export interface ClaimChildRoutes<Row, Response, Create, Update> {
   /** The path segment under the claim, e.g. `appearances`. */
   path: string
   tag: string
@@ -28,6 +28,8 @@ export interface ClaimChildRoutes<Row extends { version: number }, Response, Cre
   updateBody: z.ZodType<Update>
   service: ChildService<Row, Create, Update>
   toResponse(row: Row): Response & { id: string }
+  /** The strong ETag of a row. */
+  etagOf(row: Row): string
 }
 
 const ClaimParams = z.object({ claimId: IdSchema })
@@ -35,12 +37,12 @@ const ChildParams = z.object({ claimId: IdSchema, id: IdSchema })
 
 // Inside this generic function TypeScript cannot resolve the type provider's conditional types, so bodies are
 // cast to the types their schemas produce; each caller's spec ties the schemas and the service together.
-export function registerClaimChildRoutes<Row extends { version: number }, Response, Create, Update> (
+export function registerClaimChildRoutes<Row, Response, Create, Update> (
   fastify: FastifyInstance,
   spec: ClaimChildRoutes<Row, Response, Create, Update>
 ) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const { path, singular, plural, service, toResponse } = spec
+  const { path, singular, plural, service, toResponse, etagOf } = spec
   const tags = [spec.tag]
   const lower = singular.toLowerCase()
   const Item: z.ZodType = spec.schema
@@ -67,12 +69,12 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       summary: `Add ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} to a claim`,
       params: ClaimParams,
       body: spec.createBody,
-      response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 500) },
+      response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 422, 500) },
     },
   }, async (request, reply) => {
     const row = await service.create(request.params.claimId, request.body as Create, writeContextOf(request))
     const body = toResponse(row)
-    withEtag(request, reply, versionEtag(row.version))
+    withEtag(request, reply, etagOf(row))
     return reply.code(201).header('location', `/v1/claims/${request.params.claimId}/${path}/${body.id}`).send(body)
   })
 
@@ -87,7 +89,7 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
     },
   }, async (request, reply) => {
     const row = await service.get(request.params.claimId, request.params.id)
-    if (withEtag(request, reply, versionEtag(row.version)).notModified) return reply.code(304).send(null)
+    if (withEtag(request, reply, etagOf(row)).notModified) return reply.code(304).send(null)
     return toResponse(row)
   })
 
@@ -99,11 +101,11 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       params: ChildParams,
       headers: IfMatchHeaders,
       body: spec.updateBody,
-      response: { 200: Item, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
+      response: { 200: Item, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
     const row = await service.update(request.params.claimId, request.params.id, request.body as Update, ifMatchOf(request), writeContextOf(request))
-    withEtag(request, reply, versionEtag(row.version))
+    withEtag(request, reply, etagOf(row))
     return toResponse(row)
   })
 
@@ -114,7 +116,7 @@ export function registerClaimChildRoutes<Row extends { version: number }, Respon
       summary: `Remove ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} from a claim`,
       params: ChildParams,
       headers: IfMatchHeaders,
-      response: { 204: NoContent, ...problemResponses(400, 404, 412, 428, 500) },
+      response: { 204: NoContent, ...problemResponses(400, 404, 409, 412, 428, 500) },
     },
   }, async (request, reply) => {
     await service.delete(request.params.claimId, request.params.id, ifMatchOf(request), writeContextOf(request))

@@ -1,19 +1,22 @@
 // /v1/claims: create, read (with claimant, appearances and evidence), list, update and soft-delete claims.
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimSchema, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimPage = page(ClaimSchema).meta({ id: 'ClaimPage' })
+const AsOfQuery = z.object({
+  asOf: TimestampInput.optional().describe('Read the claim as it was at this instant (ISO 8601); 404 if it did not exist then.'),
+})
 
-const toClaimDetail = ({ claim, claimant, appearances, evidence }: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
-  ...toClaim(claim, claimant),
+const toClaimDetail = ({ claim, claimant, appearances, evidence, currentReview }: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
+  ...toClaim(claim, claimant, currentReview),
   claimant: claimant && toClaimant(claimant),
   appearances: appearances.map(toAppearance),
   evidence: evidence.map(toEvidence),
@@ -36,7 +39,8 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
     },
   }, async (request) => {
     const result = await claims.list(request.query)
-    return { data: result.data.map(({ claim, claimant }) => toClaim(claim, claimant)), nextCursor: result.nextCursor }
+    const data = result.data.map(({ claim, claimant, review, scale }) => toClaim(claim, claimant, review && scale && { review, scale }))
+    return { data, nextCursor: result.nextCursor }
   })
 
   app.post('/claims', {
@@ -58,14 +62,15 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
     schema: {
       tags,
       operationId: 'getClaim',
-      summary: 'Get a claim with its claimant, appearances and evidence',
-      description: etagNote,
+      summary: 'Get a claim with its claimant, appearances, evidence and current verdict',
+      description: `${etagNote} With \`asOf\`, the claim is rebuilt from its revision history as it was at that instant.`,
       params: IdParams,
+      querystring: AsOfQuery,
       headers: IfNoneMatchHeaders,
       response: { 200: ClaimDetailSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
-    const detail = await claims.get(request.params.id)
+    const detail = await claims.get(request.params.id, request.query.asOf)
     if (withEtag(request, reply, claimEtag(detail)).notModified) return reply.code(304).send(null)
     return toClaimDetail(detail)
   })

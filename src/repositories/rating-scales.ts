@@ -1,0 +1,71 @@
+// Data access for rating scales (the built-in ones and those a newsroom defines).
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
+import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+
+export type NewRatingScale = Pick<typeof ratingScales.$inferInsert, 'slug' | 'name' | 'description' | 'values'>
+export type RatingScalePatch = Partial<NewRatingScale>
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function createRatingScalesRepository (db: Db) {
+  const byIdQuery = (ex: Executor) => ex.select().from(ratingScales).where(eq(ratingScales.id, sql.placeholder('id')))
+  const byId = byIdQuery(db).prepare('rating_scale_by_id')
+
+  return {
+    async findById (id: string, tx?: Executor): Promise<RatingScaleRow | undefined> {
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      return row
+    },
+
+    /** A scale by its id or its slug. */
+    async findByRef (ref: string, tx: Executor = db): Promise<RatingScaleRow | undefined> {
+      const [row] = await tx.select().from(ratingScales)
+        .where(UUID.test(ref) ? or(eq(ratingScales.id, ref), eq(ratingScales.slug, ref)) : eq(ratingScales.slug, ref))
+      return row
+    },
+
+    async lockById (id: string, tx: Executor): Promise<RatingScaleRow | undefined> {
+      const [row] = await tx.select().from(ratingScales).where(eq(ratingScales.id, id)).for('update')
+      return row
+    },
+
+    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<RatingScaleRow>> {
+      const rows = await tx.select().from(ratingScales)
+        .where(afterId ? lt(ratingScales.id, afterId) : undefined)
+        .orderBy(desc(ratingScales.id))
+        .limit(limit + 1)
+      return toPage(rows, limit, (row) => row.id)
+    },
+
+    async insert (values: NewRatingScale, tx: Executor = db): Promise<RatingScaleRow> {
+      const [row] = await tx.insert(ratingScales).values({ ...values, ...freshTimestamps() }).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row
+    },
+
+    async update (id: string, patch: RatingScalePatch, tx: Executor = db): Promise<RatingScaleRow | undefined> {
+      const [row] = await tx.update(ratingScales)
+        .set({ ...patch, version: sql`${ratingScales.version} + 1`, updatedAt: new Date() })
+        .where(eq(ratingScales.id, id))
+        .returning()
+      return row
+    },
+
+    async delete (id: string, tx: Executor = db): Promise<RatingScaleRow | undefined> {
+      const [row] = await tx.delete(ratingScales).where(eq(ratingScales.id, id)).returning()
+      return row
+    },
+
+    /** Whether any review, in any state, uses the scale. */
+    async isInUse (id: string, tx: Executor = db): Promise<boolean> {
+      const rows = await tx.select({ id: reviews.id }).from(reviews)
+        .where(and(eq(reviews.ratingScaleId, id), isNull(reviews.deletedAt)))
+        .limit(1)
+      return rows.length > 0
+    },
+  }
+}
+
+export type RatingScalesRepository = ReturnType<typeof createRatingScalesRepository>

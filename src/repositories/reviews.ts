@@ -1,0 +1,71 @@
+// Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { reviews, type ReviewRow } from '../db/schema.ts'
+import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+
+export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
+export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>>
+
+export function createReviewsRepository (db: Db) {
+  const live = isNull(reviews.deletedAt)
+  const byIdQuery = (ex: Executor) => ex.select().from(reviews)
+    .where(and(eq(reviews.id, sql.placeholder('id')), live))
+  const byId = byIdQuery(db).prepare('review_by_id')
+
+  return {
+    async findById (id: string, tx?: Executor): Promise<ReviewRow | undefined> {
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      return row
+    },
+
+    async lockById (claimId: string, id: string, tx: Executor): Promise<ReviewRow | undefined> {
+      const [row] = await tx.select().from(reviews)
+        .where(and(eq(reviews.claimId, claimId), eq(reviews.id, id), live))
+        .for('update')
+      return row
+    },
+
+    async list (claimId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ReviewRow>> {
+      const rows = await tx.select().from(reviews)
+        .where(and(eq(reviews.claimId, claimId), live, afterId ? lt(reviews.id, afterId) : undefined))
+        .orderBy(desc(reviews.id))
+        .limit(limit + 1)
+      return toPage(rows, limit, (row) => row.id)
+    },
+
+    /** The claim's latest published (and not retracted) review: its current verdict. */
+    async latestPublished (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
+      const [row] = await tx.select().from(reviews)
+        .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
+        .orderBy(desc(reviews.datePublished), desc(reviews.id))
+        .limit(1)
+      return row
+    },
+
+    async insert (values: NewReview, tx: Executor = db): Promise<ReviewRow> {
+      const [row] = await tx.insert(reviews).values({ ...values, ...freshTimestamps() }).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row
+    },
+
+    async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
+      const [row] = await tx.update(reviews)
+        .set({ ...patch, version: sql`${reviews.version} + 1`, updatedAt: new Date() })
+        .where(and(eq(reviews.id, id), live))
+        .returning()
+      return row
+    },
+
+    async softDelete (id: string, tx: Executor = db): Promise<ReviewRow | undefined> {
+      const now = new Date()
+      const [row] = await tx.update(reviews)
+        .set({ deletedAt: now, version: sql`${reviews.version} + 1`, updatedAt: now })
+        .where(and(eq(reviews.id, id), live))
+        .returning()
+      return row
+    },
+  }
+}
+
+export type ReviewsRepository = ReturnType<typeof createReviewsRepository>

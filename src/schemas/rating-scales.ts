@@ -1,0 +1,73 @@
+// API contracts for rating scales: an ordered list of verdict values, each mapped to a normalised verdict.
+import { z } from 'zod'
+import { normalizedVerdict, type RatingScaleRow } from '../db/schema.ts'
+import { IdSchema, Text, Timestamp, toIso } from './common.ts'
+import { Slug } from './claimants.ts'
+
+export const NormalizedVerdict = z.enum(normalizedVerdict.enumValues).describe(
+  'The verdict on Claimtrack\'s shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), ' +
+  'or the non-ordinal `misleading`, `unproven`, `not-checkable`.'
+)
+
+export const RatingScaleValueSchema = z.strictObject({
+  key: Slug.describe('Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it.'),
+  label: Text(100).describe('The native label, e.g. `Pants on Fire`.'),
+  description: Text(1000).nullable().default(null),
+  ratingValue: z.number().int().min(-1000).max(1000).describe('The numeric rating (ClaimReview `ratingValue`).'),
+  verdict: NormalizedVerdict,
+}).meta({ id: 'RatingScaleValue' })
+
+export const RatingScaleSchema = z.object({
+  id: IdSchema,
+  slug: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  builtIn: z.boolean().describe('Shipped with Claimtrack; cannot be changed or deleted.'),
+  values: z.array(RatingScaleValueSchema).describe('The values, best first.'),
+  bestRating: z.number().describe('The highest `ratingValue` of the scale.'),
+  worstRating: z.number().describe('The lowest `ratingValue` of the scale.'),
+  version: z.int(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}).meta({ id: 'RatingScale' })
+
+const Values = z.array(RatingScaleValueSchema).min(2).max(20)
+  .refine((values) => new Set(values.map((v) => v.key)).size === values.length, 'value keys must be unique')
+  .describe('The values, best first. Once a review uses the scale, values can be added but not removed or reordered.')
+
+export const CreateRatingScaleBody = z.strictObject({
+  slug: Slug,
+  name: Text(200),
+  description: Text(2000).nullable().optional(),
+  values: Values,
+}).meta({ id: 'CreateRatingScale' })
+
+export const UpdateRatingScaleBody = z.strictObject({
+  slug: Slug,
+  name: Text(200),
+  description: Text(2000).nullable(),
+  values: Values,
+}).partial()
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .meta({ id: 'UpdateRatingScale', description: 'Only the fields sent change.' })
+
+export type CreateRatingScale = z.output<typeof CreateRatingScaleBody>
+export type UpdateRatingScale = z.output<typeof UpdateRatingScaleBody>
+
+export const bestAndWorst = (scale: Pick<RatingScaleRow, 'values'>) => {
+  const ratings = scale.values.map((v) => v.ratingValue)
+  return { bestRating: Math.max(...ratings), worstRating: Math.min(...ratings) }
+}
+
+export const toRatingScale = (row: RatingScaleRow): z.output<typeof RatingScaleSchema> => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  description: row.description,
+  builtIn: row.builtIn,
+  values: row.values,
+  ...bestAndWorst(row),
+  version: row.version,
+  createdAt: toIso(row.createdAt),
+  updatedAt: toIso(row.updatedAt),
+})

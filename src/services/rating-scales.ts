@@ -1,0 +1,85 @@
+// Rating scale rules: built-in scales are fixed; a scale in use may gain values but not lose, reorder or re-rate them.
+import type { Db, Executor } from '../db/client.ts'
+import type { RatingScaleRow, RatingScaleValue } from '../db/schema.ts'
+import { conflict, notFound, unprocessable } from '../errors.ts'
+import { idCursor } from '../lib/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
+import type { CreateRatingScale, UpdateRatingScale } from '../schemas/rating-scales.ts'
+import type { History, WriteContext } from './history.ts'
+import type { Page } from './types.ts'
+
+/** Why `next` may not replace `current` on a scale that reviews use, or null when it may. */
+export function valuesChangeProblem (current: RatingScaleValue[], next: RatingScaleValue[]): string | null {
+  const nextKeys = next.map((v) => v.key)
+  const missing = current.filter((v) => !nextKeys.includes(v.key)).map((v) => v.key)
+  if (missing.length > 0) return `Values in use cannot be removed: ${missing.join(', ')}.`
+  const kept = nextKeys.filter((key) => current.some((v) => v.key === key))
+  if (kept.some((key, i) => key !== current[i]?.key)) return 'Values in use cannot be reordered; new values may be added anywhere.'
+  const rerated = current.filter((v) => {
+    const n = next.find((x) => x.key === v.key)
+    return n && (n.ratingValue !== v.ratingValue || n.verdict !== v.verdict)
+  }).map((v) => v.key)
+  if (rerated.length > 0) return `The rating value and verdict of values in use cannot change: ${rerated.join(', ')}.`
+  return null
+}
+
+export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History) {
+  async function lockEditable (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<RatingScaleRow> {
+    const current = await scales.lockById(id, tx)
+    if (!current) throw notFound('Rating scale', id)
+    assertIfMatch(ifMatch, versionEtag(current.version))
+    if (current.builtIn) throw conflict(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`)
+    return current
+  }
+
+  const slugTaken = (slug: string) => conflict(`The slug "${slug}" is already used by another rating scale.`)
+
+  return {
+    async get (id: string): Promise<RatingScaleRow> {
+      const row = await scales.findById(id)
+      if (!row) throw notFound('Rating scale', id)
+      return row
+    },
+
+    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<RatingScaleRow>> {
+      const { rows, nextAfterId } = await scales.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
+      return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
+    },
+
+    async create (body: CreateRatingScale, ctx: WriteContext): Promise<RatingScaleRow> {
+      return db.transaction(async (tx) => {
+        if (await scales.findByRef(body.slug, tx)) throw slugTaken(body.slug)
+        const after = await scales.insert({ ...body, description: body.description ?? null }, tx)
+        await history.record(tx, ctx, { entityType: 'rating-scale', action: 'create', claimId: null, before: null, after })
+        return after
+      })
+    },
+
+    async update (id: string, patch: UpdateRatingScale, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<RatingScaleRow> {
+      return db.transaction(async (tx) => {
+        const before = await lockEditable(id, ifMatch, tx)
+        if (patch.slug !== undefined && patch.slug !== before.slug && await scales.findByRef(patch.slug, tx)) throw slugTaken(patch.slug)
+        if (patch.values && await scales.isInUse(id, tx)) {
+          const reason = valuesChangeProblem(before.values, patch.values)
+          if (reason) throw unprocessable(reason, [{ field: 'body.values', message: reason }])
+        }
+        const after = await scales.update(id, patch, tx)
+        if (!after) throw notFound('Rating scale', id)
+        await history.record(tx, ctx, { entityType: 'rating-scale', action: 'update', claimId: null, before, after })
+        return after
+      })
+    },
+
+    async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
+      await db.transaction(async (tx) => {
+        const before = await lockEditable(id, ifMatch, tx)
+        if (await scales.isInUse(id, tx)) throw conflict(`Rating scale ${id} is used by reviews and cannot be deleted.`)
+        await scales.delete(id, tx)
+        await history.recordRemoval(tx, ctx, { entityType: 'rating-scale', claimId: null, before })
+      })
+    },
+  }
+}
+
+export type RatingScalesService = ReturnType<typeof createRatingScalesService>

@@ -1,0 +1,188 @@
+// Review rules: draft -> published -> retracted, nothing else; publishing needs what ClaimReview needs; the claim's
+// current verdict (latest published, unretracted review) and its `reviewed` status follow in the same transaction.
+import type { Db, Executor } from '../db/client.ts'
+import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
+import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
+import { idCursor } from '../lib/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import type { ClaimsRepository } from '../repositories/claims.ts'
+import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
+import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
+import type { CreateReview, ReviewWithScale, UpdateReview } from '../schemas/reviews.ts'
+import type { History, WriteContext } from './history.ts'
+import type { Page } from './types.ts'
+
+interface Repositories {
+  claims: ClaimsRepository
+  reviews: ReviewsRepository
+  ratingScales: RatingScalesRepository
+}
+
+/** The fields schema.org ClaimReview needs that a draft may still lack. */
+function missingForPublication (review: ReviewRow): FieldError[] {
+  const missing: FieldError[] = []
+  if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
+  if (!review.authorName) missing.push({ field: 'author', message: 'the author organisation is required to publish' })
+  if (!review.ratingExplanation) missing.push({ field: 'ratingExplanation', message: 'a short conclusion is required to publish' })
+  return missing
+}
+
+export function createReviewsService (db: Db, repos: Repositories, history: History) {
+  // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
+  // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
+  async function requireClaim (claimId: string, tx?: Executor) {
+    const claim = tx ? await repos.claims.lockById(claimId, tx) : await repos.claims.findById(claimId)
+    if (!claim) throw notFound('Claim', claimId)
+  }
+
+  async function withScale (review: ReviewRow, tx?: Executor): Promise<ReviewWithScale> {
+    const scale = await repos.ratingScales.findById(review.ratingScaleId, tx)
+    if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
+    return { review, scale }
+  }
+
+  /** Resolves a scale reference and checks that the rating is one of its values. */
+  async function resolveRating (scaleRef: string, ratingKey: string, tx: Executor): Promise<RatingScaleRow> {
+    const scale = await repos.ratingScales.findByRef(scaleRef, tx)
+    if (!scale) throw unprocessable(`Rating scale ${scaleRef} does not exist.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
+    if (!scale.values.some((v) => v.key === ratingKey)) {
+      const keys = scale.values.map((v) => v.key).join(', ')
+      throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
+    }
+    return scale
+  }
+
+  function toColumns (body: Partial<CreateReview>): ReviewPatch {
+    const columns: ReviewPatch = {}
+    if (body.rating !== undefined) columns.ratingKey = body.rating
+    if (body.ratingExplanation !== undefined) columns.ratingExplanation = body.ratingExplanation
+    if (body.headline !== undefined) columns.headline = body.headline
+    if (body.url !== undefined) columns.url = body.url
+    if (body.inLanguage !== undefined) columns.inLanguage = body.inLanguage
+    if (body.author !== undefined) {
+      columns.authorName = body.author?.name ?? null
+      columns.authorUrl = body.author?.url ?? null
+    }
+    return columns
+  }
+
+  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ReviewRow> {
+    await requireClaim(claimId, tx)
+    const current = await repos.reviews.lockById(claimId, id, tx)
+    if (!current) throw notFound('Review', id)
+    assertIfMatch(ifMatch, versionEtag(current.version))
+    return current
+  }
+
+  /** Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes. */
+  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext): Promise<void> {
+    const claim = await repos.claims.lockById(claimId, tx)
+    if (!claim) throw notFound('Claim', claimId)
+    const latest = await repos.reviews.latestPublished(claimId, tx)
+    const currentReviewId = latest?.id ?? null
+    const status = latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
+    if (currentReviewId === claim.currentReviewId && status === claim.status) return
+    const after = await repos.claims.update(claimId, { currentReviewId, status }, tx)
+    if (after) await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId, before: claim, after })
+  }
+
+  async function transition (
+    claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext,
+    change: (current: ReviewRow) => { action: 'publish' | 'retract', patch: ReviewPatch }
+  ): Promise<ReviewWithScale> {
+    return db.transaction(async (tx) => {
+      const before = await lockMatching(claimId, id, ifMatch, tx)
+      const { action, patch } = change(before)
+      const after = await repos.reviews.update(id, patch, tx)
+      if (!after) throw notFound('Review', id)
+      await history.record(tx, ctx, { entityType: 'review', action, claimId, before, after })
+      await refreshCurrentVerdict(claimId, tx, ctx)
+      return withScale(after, tx)
+    })
+  }
+
+  return {
+    async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<ReviewWithScale>> {
+      const afterId = idCursor.decode(request.cursor)
+      await requireClaim(claimId)
+      const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId })
+      return { data: await Promise.all(rows.map((row) => withScale(row))), nextCursor: idCursor.encode(nextAfterId) }
+    },
+
+    async get (claimId: string, id: string): Promise<ReviewWithScale> {
+      await requireClaim(claimId)
+      const review = await repos.reviews.findById(id)
+      if (!review || review.claimId !== claimId) throw notFound('Review', id)
+      return withScale(review)
+    },
+
+    async create (claimId: string, body: CreateReview, ctx: WriteContext): Promise<ReviewWithScale> {
+      return db.transaction(async (tx) => {
+        await requireClaim(claimId, tx)
+        const scale = await resolveRating(body.ratingScale, body.rating, tx)
+        const after = await repos.reviews.insert({
+          authorName: null,
+          authorUrl: null,
+          ...toColumns(body),
+          claimId,
+          ratingScaleId: scale.id,
+          ratingKey: body.rating,
+          status: 'draft',
+        }, tx)
+        await history.record(tx, ctx, { entityType: 'review', action: 'create', claimId, before: null, after })
+        return { review: after, scale }
+      })
+    },
+
+    async update (claimId: string, id: string, patch: UpdateReview, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+      return db.transaction(async (tx) => {
+        const before = await lockMatching(claimId, id, ifMatch, tx)
+        if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
+        const columns = toColumns(patch)
+        if (patch.ratingScale !== undefined || patch.rating !== undefined) {
+          const current = await withScale(before, tx)
+          const scale = await resolveRating(patch.ratingScale ?? current.scale.id, patch.rating ?? before.ratingKey, tx)
+          columns.ratingScaleId = scale.id
+        }
+        const after = await repos.reviews.update(id, columns, tx)
+        if (!after) throw notFound('Review', id)
+        if (after.status === 'published') {
+          const missing = missingForPublication(after)
+          if (missing.length > 0) throw unprocessable('A published review must keep the fields ClaimReview requires.', missing.map((e) => ({ ...e, field: `body.${e.field}` })))
+        }
+        await history.record(tx, ctx, { entityType: 'review', action: 'update', claimId, before, after })
+        return withScale(after, tx)
+      })
+    },
+
+    async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
+      await db.transaction(async (tx) => {
+        const before = await lockMatching(claimId, id, ifMatch, tx)
+        if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
+        const after = await repos.reviews.softDelete(id, tx)
+        if (!after) throw notFound('Review', id)
+        await history.record(tx, ctx, { entityType: 'review', action: 'delete', claimId, before, after })
+      })
+    },
+
+    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+      return transition(claimId, id, ifMatch, ctx, (current) => {
+        if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
+        const missing = missingForPublication(current)
+        if (missing.length > 0) {
+          throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
+        }
+        return { action: 'publish', patch: { status: 'published', datePublished: new Date() } }
+      })
+    },
+
+    retract (claimId: string, id: string, reason: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+      return transition(claimId, id, ifMatch, ctx, (current) => {
+        if (current.status !== 'published') throw conflict(`Review ${id} is ${current.status}; only a published review can be retracted.`)
+        return { action: 'retract', patch: { status: 'retracted', retractedAt: new Date(), retractionReason: reason } }
+      })
+    },
+  }
+}
+
+export type ReviewsService = ReturnType<typeof createReviewsService>
