@@ -9,9 +9,11 @@ import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
 import servicesPlugin from './plugins/services.ts'
+import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
 import appearancesRoutes from './routes/v1/appearances.ts'
 import claimantsRoutes from './routes/v1/claimants.ts'
+import claimReviewRoutes from './routes/v1/claimreview.ts'
 import claimsRoutes from './routes/v1/claims.ts'
 import evidenceRoutes from './routes/v1/evidence.ts'
 import historyRoutes from './routes/v1/history.ts'
@@ -67,8 +69,15 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(reviewsRoutes)
     await v1.register(historyRoutes)
     await v1.register(ratingScalesRoutes)
+    await v1.register(claimReviewRoutes)
   }, { prefix: '/v1' })
+  await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 
-  await seedDemoIfWanted(app, config)
+  try {
+    await seedDemoIfWanted(app, config)
+  } catch (error) {
+    await app.close()
+    throw error
+  }
   return app
 }

@@ -38,8 +38,8 @@ export class ConfigError extends Error {
 
 /** Parses the environment into a Config; throws a ConfigError naming every bad variable. */
 export function parseConfig (env: Record<string, string | undefined> = process.env): Config {
-  // An empty variable counts as unset, as shells and .env files often leave them so.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  // An empty or blank variable counts as unset, as shells and .env files often leave them so.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''))
   const result = ConfigSchema.safeParse(present)
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)

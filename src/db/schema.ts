@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid'
 export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
 export const appearanceMedium = pgEnum('appearance_medium', ['article', 'broadcast', 'social', 'speech', 'transcript', 'other'])
 export const evidenceStance = pgEnum('evidence_stance', ['supports', 'refutes', 'context'])
+export const claimantKind = pgEnum('claimant_kind', ['person', 'organization'])
 export const reviewStatus = pgEnum('review_status', ['draft', 'published', 'retracted'])
 /** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
 export const normalizedVerdict = pgEnum('normalized_verdict', ['true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'misleading', 'unproven', 'not-checkable'])
@@ -25,6 +26,7 @@ export const claimants = pgTable('claimants', {
   id: id(),
   slug: text().notNull(),
   name: text().notNull(),
+  kind: claimantKind().notNull().default('person'),
   description: text(),
   jobTitle: text(),
   affiliation: text(),

@@ -38,8 +38,8 @@ function describeProblemsAsProblemJson (document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as Operation[]) {
       for (const [status, response] of Object.entries(operation?.responses ?? {})) {
-        const json = response.content?.['application/json']
-        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json }
+        const schema = Object.values(response.content ?? {})[0]
+        if (Number(status) >= 400 && schema) response.content = { [PROBLEM_CONTENT_TYPE]: schema }
       }
     }
   }
@@ -58,6 +58,8 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'Evidence', description: 'Sources that support, refute or give context to a claim.' },
         { name: 'Reviews', description: 'Verdicts on a claim: drafted, published (the claim\'s current verdict) and retracted.' },
         { name: 'Rating scales', description: 'The scales verdicts are given on, each value mapped to a normalised verdict.' },
+        { name: 'ClaimReview', description: 'Published verdicts as schema.org ClaimReview (JSON-LD), for search engines and partners.' },
+        { name: 'Google Fact Check Tools', description: 'A drop-in for Google\'s `claims:search`: same parameters, same response shape.' },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
     },

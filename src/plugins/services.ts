@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
+import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
 import { createReviewsRepository } from '../repositories/reviews.ts'
 import { createRevisionsRepository } from '../repositories/revisions.ts'
@@ -12,6 +13,7 @@ import { createAppearancesService, createEvidenceService } from '../services/cla
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
+import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
 
@@ -24,6 +26,7 @@ export function createServices (db: Db) {
     reviews: createReviewsRepository(db),
     ratingScales: createRatingScalesRepository(db),
     revisions: createRevisionsRepository(db),
+    published: createPublishedRepository(db),
   }
   const history = createHistory(repos.revisions)
   return {
@@ -33,6 +36,7 @@ export function createServices (db: Db) {
     evidence: createEvidenceService(db, repos.claims, repos.evidence, history),
     reviews: createReviewsService(db, repos, history),
     ratingScales: createRatingScalesService(db, repos.ratingScales, history),
+    published: createPublishedService(repos.claims, repos.published),
   }
 }
 

@@ -30,6 +30,17 @@ export function createClaimantsRepository (db: Db) {
       return row
     },
 
+    /** Reads a live row and share-locks it, so that it cannot be deleted while a claim is made to name it. */
+    async lockSharedById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
+      const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('share')
+      return row
+    },
+
+    /** Makes transactions choosing a slug from the same base take turns (released at commit). */
+    async lockSlugBase (base: string, tx: Executor): Promise<void> {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`claimant-slug:${base}`}))`)
+    },
+
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
       const rows = await tx.select().from(claimants)
         .where(and(live, afterId ? lt(claimants.id, afterId) : undefined))

@@ -1,6 +1,6 @@
 // API contracts for claimants: the people and organisations who make claims.
 import { z } from 'zod'
-import type { ClaimantRow } from '../db/schema.ts'
+import { claimantKind, type ClaimantRow } from '../db/schema.ts'
 import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
 
 export const Slug = z
@@ -9,10 +9,14 @@ export const Slug = z
   .max(100)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. `donald-trump`')
 
+export const ClaimantKind = z.enum(claimantKind.enumValues)
+  .describe('A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.')
+
 export const ClaimantSchema = z.object({
   id: IdSchema,
-  slug: Slug.describe('Unique among live claimants; usable wherever a claimant id is.'),
+  slug: Slug.describe('Unique among live claimants; a deleted claimant frees its slug.'),
   name: z.string(),
+  kind: ClaimantKind,
   description: z.string().nullable(),
   jobTitle: z.string().nullable().describe('Role at the time of the claims, e.g. `US President`.'),
   affiliation: z.string().nullable().describe('Party, government or organisation.'),
@@ -30,6 +34,7 @@ export const ClaimantSummarySchema = z.object({
 
 const claimantFields = {
   name: Text(200),
+  kind: ClaimantKind,
   slug: Slug.describe('Derived from the name when omitted.'),
   description: Text(5000).nullable(),
   jobTitle: Text(200).nullable(),
@@ -40,6 +45,7 @@ const claimantFields = {
 export const CreateClaimantBody = z.strictObject({
   ...claimantFields,
   slug: claimantFields.slug.optional(),
+  kind: claimantFields.kind.default('person'),
   description: claimantFields.description.optional(),
   jobTitle: claimantFields.jobTitle.optional(),
   affiliation: claimantFields.affiliation.optional(),
@@ -58,6 +64,7 @@ export const toClaimant = (row: ClaimantRow): z.output<typeof ClaimantSchema> =>
   id: row.id,
   slug: row.slug,
   name: row.name,
+  kind: row.kind,
   description: row.description,
   jobTitle: row.jobTitle,
   affiliation: row.affiliation,

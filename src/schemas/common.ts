@@ -23,7 +23,9 @@ export const Timestamp = z.iso.datetime({ offset: true })
 export const TimestampInput = Timestamp
   .refine((value) => new Date(value).getUTCFullYear() >= 1, 'must be a year from 0001 on')
   .transform((value) => new Date(value))
-export const DateOnly = z.iso.date().describe('A calendar date, `YYYY-MM-DD`.')
+export const DateOnly = z.iso.date()
+  .refine((value) => !value.startsWith('0000'), 'must be a year from 0001 on')
+  .describe('A calendar date, `YYYY-MM-DD`.')
 
 export const HttpUrl = z
   .url({ protocol: /^https?$/, hostname: z.regexes.domain, error: 'must be an absolute http or https URL' })

@@ -2,6 +2,7 @@
 // Appearances name the broadcasts and statements; no URL is given where we would have to invent one.
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.ts'
+import * as tables from '../db/schema.ts'
 import type { Services } from '../plugins/services.ts'
 import type { CreateAppearance } from '../schemas/appearances.ts'
 import type { CreateClaimant } from '../schemas/claimants.ts'
@@ -14,7 +15,7 @@ interface DemoClaim {
   appearances: CreateAppearance[]
 }
 
-const claimants: CreateClaimant[] = [
+const claimants: Array<Omit<CreateClaimant, 'kind'> & Partial<Pick<CreateClaimant, 'kind'>>> = [
   { slug: 'donald-trump', name: 'Donald Trump', jobTitle: 'President of the United States', affiliation: 'Republican Party', sameAs: ['https://www.wikidata.org/wiki/Q22686'] },
   { slug: 'steve-witkoff', name: 'Steve Witkoff', jobTitle: 'US Special Envoy to the Middle East', affiliation: 'US government' },
   { slug: 'mark-rutte', name: 'Mark Rutte', jobTitle: 'Secretary General of NATO', affiliation: 'NATO', sameAs: ['https://www.wikidata.org/wiki/Q57792'] },
@@ -80,7 +81,7 @@ const claims: DemoClaim[] = [
 export async function seedDemo (services: Services): Promise<void> {
   const ids = new Map<string, string>()
   for (const claimant of claimants) {
-    const row = await services.claimants.create(claimant, systemContext)
+    const row = await services.claimants.create({ kind: 'person', ...claimant }, systemContext)
     ids.set(row.slug, row.id)
   }
   for (const { claimant, claim, appearances } of claims) {
@@ -89,12 +90,16 @@ export async function seedDemo (services: Services): Promise<void> {
   }
 }
 
-/** Seeds when SEED_DEMO says so, or by default on an empty embedded database; never over existing claims. */
+/**
+ * Seeds when SEED_DEMO says so, or by default on an embedded database; only into a database that has never held
+ * a claim or claimant (deleted ones count), so that a newsroom that cleared the demo does not get it back.
+ */
 export async function seedDemoIfWanted (app: FastifyInstance, config: Pick<Config, 'seedDemo'>): Promise<boolean> {
   const wanted = config.seedDemo ?? app.database.kind === 'pglite'
   if (!wanted) return false
-  const existing = await app.services.claims.list({ limit: 1 })
-  if (existing.data.length > 0) return false
+  const [claimRow] = await app.db.select({ id: tables.claims.id }).from(tables.claims).limit(1)
+  const [claimantRow] = await app.db.select({ id: tables.claimants.id }).from(tables.claimants).limit(1)
+  if (claimRow || claimantRow) return false
   await seedDemo(app.services)
   app.log.info('seeded the demo claims')
   return true

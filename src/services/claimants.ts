@@ -38,6 +38,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
         let slug = body.slug
         if (slug === undefined) {
           const base = slugify(body.name)
+          await claimants.lockSlugBase(base, tx)
           slug = freeSlug(base, await claimants.slugsLike(base, tx))
         } else if (await claimants.findBySlug(slug, tx)) {
           throw slugTaken(slug)

@@ -63,7 +63,7 @@ const HistoryPosition = z.object({ seq: z.int().positive() })
 export function createClaimsService (db: Db, repos: Repositories, history: History) {
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
-    const claimant = await repos.claimants.findById(claimantId, tx)
+    const claimant = await repos.claimants.lockSharedById(claimantId, tx)
     if (!claimant) {
       throw unprocessable(`Claimant ${claimantId} does not exist.`, [{ field: 'body.claimantId', message: 'no such claimant' }])
     }

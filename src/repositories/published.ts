@@ -1,0 +1,94 @@
+// Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
+import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { appearances, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { toPage, type PageResult } from './shared.ts'
+
+export interface PublishedReview {
+  review: ReviewRow
+  scale: RatingScaleRow
+  claim: ClaimRow
+  claimant: ClaimantRow | null
+}
+
+export interface ClaimSearch {
+  query?: string | undefined
+  /** Only reviews in this language (prefix match: `en` matches `en-US`). */
+  language?: string | undefined
+  /** Only reviews whose author's site is this host or under it. */
+  site?: string | undefined
+  publishedSince?: Date | undefined
+  limit: number
+  offset: number
+}
+
+export function createPublishedRepository (db: Db) {
+  const published = and(eq(reviews.status, 'published'), isNull(reviews.deletedAt), isNull(claims.deletedAt))
+
+  function reviewFilters (search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): SQL[] {
+    const filters: SQL[] = []
+    if (search.language) filters.push(sql`(${reviews.inLanguage} = ${search.language} or ${reviews.inLanguage} ilike ${`${search.language}-%`})`)
+    if (search.site) {
+      // The host of the author URL, without a leading www.
+      const host = sql`regexp_replace(lower(substring(${reviews.authorUrl} from '^[a-z]+://([^/:?#]+)')), '^www\\.', '')`
+      filters.push(sql`(${host} = ${search.site} or ${host} like ${`%.${search.site}`})`)
+    }
+    if (search.publishedSince) filters.push(gte(reviews.datePublished, search.publishedSince))
+    return filters
+  }
+
+  return {
+    /** Published reviews, newest first, with their claim, claimant and scale. */
+    async listReviews (options: { claimId?: string | undefined, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
+      const rows = await db.select({ review: reviews, scale: ratingScales, claim: claims, claimant: claimants }).from(reviews)
+        .innerJoin(claims, eq(claims.id, reviews.claimId))
+        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+        .where(and(published, options.claimId ? eq(reviews.claimId, options.claimId) : undefined, options.afterId ? lt(reviews.id, options.afterId) : undefined))
+        .orderBy(desc(reviews.id))
+        .limit(options.limit + 1)
+      return toPage(rows, options.limit, (row) => row.review.id)
+    },
+
+    /** The appearances of these claims, oldest publication first. */
+    async appearancesOf (claimIds: string[]): Promise<AppearanceRow[]> {
+      if (claimIds.length === 0) return []
+      return db.select().from(appearances)
+        .where(inArray(appearances.claimId, claimIds))
+        .orderBy(sql`${appearances.publishedAt} asc nulls last`, appearances.id)
+    },
+
+    /** Claims that have a published review matching the filters, most recently reviewed first. */
+    async searchClaims (search: ClaimSearch): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
+      const text = search.query
+        ? sql`to_tsvector('simple', ${claims.text}) @@ websearch_to_tsquery('simple', ${search.query})`
+        : undefined
+      const latest = sql<Date>`max(${reviews.datePublished})`
+      const rows = await db.select({ id: claims.id, latest }).from(claims)
+        .innerJoin(reviews, eq(reviews.claimId, claims.id))
+        .where(and(published, text, ...reviewFilters(search)))
+        .groupBy(claims.id)
+        .orderBy(desc(latest), desc(claims.id))
+        .limit(search.limit)
+        .offset(search.offset)
+      if (rows.length === 0) return []
+      const found = await db.select({ claim: claims, claimant: claimants }).from(claims)
+        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+        .where(inArray(claims.id, rows.map((r) => r.id)))
+      const order = new Map(rows.map((r, i) => [r.id, i]))
+      return found.sort((a, b) => (order.get(a.claim.id) ?? 0) - (order.get(b.claim.id) ?? 0))
+    },
+
+    /** The published reviews of these claims that match the filters, newest first. */
+    async reviewsOf (claimIds: string[], search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): Promise<Array<{ review: ReviewRow, scale: RatingScaleRow }>> {
+      if (claimIds.length === 0) return []
+      return db.select({ review: reviews, scale: ratingScales }).from(reviews)
+        .innerJoin(claims, eq(claims.id, reviews.claimId))
+        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+        .where(and(published, inArray(reviews.claimId, claimIds), ...reviewFilters(search)))
+        .orderBy(desc(reviews.datePublished))
+    },
+  }
+}
+
+export type PublishedRepository = ReturnType<typeof createPublishedRepository>

@@ -1,0 +1,98 @@
+// GET /v1alpha1/claims:search in the request and response shape of Google's Fact Check Tools API, so that an
+// existing client of that API works against Claimtrack by changing its base URL.
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
+import { z } from 'zod'
+import { problem } from '../errors.ts'
+import { problemResponses } from '../schemas/common.ts'
+import { toRating } from '../schemas/reviews.ts'
+import type { SearchHit } from '../services/published.ts'
+
+const SearchQuery = z.object({
+  query: z.string().max(500).optional().describe('Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given.'),
+  languageCode: z.string().max(35).optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`.'),
+  reviewPublisherSiteFilter: z.string().max(253).optional().describe('Only reviews published by this site, e.g. `politifact.com`.'),
+  maxAgeDays: z.coerce.number().int().min(1).max(36500).optional().describe('Only reviews published in the last N days.'),
+  pageSize: z.coerce.number().int().min(1).max(100).default(10),
+  pageToken: z.string().max(512).optional().describe('The `nextPageToken` of the previous page.'),
+  offset: z.coerce.number().int().min(0).max(10000).optional().describe('An integer offset, when not using `pageToken`.'),
+})
+
+const GoogleClaimReview = z.object({
+  publisher: z.object({ name: z.string().optional(), site: z.string().optional() }),
+  url: z.string().optional(),
+  title: z.string().optional(),
+  reviewDate: z.string().optional(),
+  textualRating: z.string(),
+  languageCode: z.string(),
+})
+
+const SearchResponse = z.object({
+  claims: z.array(z.object({
+    text: z.string(),
+    claimant: z.string().optional(),
+    claimDate: z.string().optional(),
+    claimReview: z.array(GoogleClaimReview),
+  })).optional(),
+  nextPageToken: z.string().optional(),
+}).meta({ id: 'GoogleFactCheckSearchResponse', description: 'The `ClaimSearchResponse` of Google\'s Fact Check Tools API v1alpha1.' })
+
+const hostOf = (url: string | null) => {
+  if (!url) return undefined
+  try {
+    return new URL(url).hostname.replace(/^www\./, '')
+  } catch {
+    return undefined
+  }
+}
+
+// Google's API leaves out fields that have no value rather than sending null.
+const present = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T
+
+function toGoogleClaim ({ claim, claimant, reviews }: SearchHit) {
+  return present({
+    text: claim.text,
+    claimant: claimant?.name,
+    claimDate: claim.claimDate ? `${claim.claimDate}T00:00:00Z` : undefined,
+    claimReview: reviews.map((pair) => present({
+      publisher: present({ name: pair.review.authorName ?? undefined, site: hostOf(pair.review.authorUrl) }),
+      url: pair.review.url ?? undefined,
+      title: pair.review.headline ?? undefined,
+      reviewDate: pair.review.datePublished?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      textualRating: toRating(pair).label,
+      languageCode: pair.review.inLanguage,
+    })),
+  })
+}
+
+export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+
+  // `::` escapes the colon, which the router would otherwise read as the start of a parameter.
+  app.get('/claims::search', {
+    schema: {
+      tags: ['Google Fact Check Tools'],
+      operationId: 'googleClaimsSearch',
+      summary: 'Search published fact-checks, answering like Google\'s Fact Check Tools API',
+      description: 'Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found.',
+      querystring: SearchQuery,
+      response: { 200: SearchResponse, ...problemResponses(400, 500) },
+    },
+  }, async (request) => {
+    const q = request.query
+    if (!q.query && !q.reviewPublisherSiteFilter) {
+      throw problem('validation-failed', 'Either query or reviewPublisherSiteFilter is required.', { errors: [{ field: 'query.query', message: 'required unless reviewPublisherSiteFilter is given' }] })
+    }
+    const { hits, nextPageToken } = await app.services.published.search({
+      query: q.query,
+      language: q.languageCode,
+      site: q.reviewPublisherSiteFilter?.toLowerCase().replace(/^www\./, ''),
+      publishedSince: q.maxAgeDays ? new Date(Date.now() - q.maxAgeDays * 86_400_000) : undefined,
+      limit: q.pageSize,
+      pageToken: q.pageToken,
+      offset: q.offset,
+    })
+    return present({ claims: hits.length > 0 ? hits.map(toGoogleClaim) : undefined, nextPageToken: nextPageToken ?? undefined })
+  })
+}

@@ -1,0 +1,104 @@
+// schema.org ClaimReview (JSON-LD) for published reviews, as search engines and partners consume it.
+import { z } from 'zod'
+import type { AppearanceRow } from '../db/schema.ts'
+import type { PublishedReview } from '../repositories/published.ts'
+import { toRating } from './reviews.ts'
+
+const Organization = z.object({ '@type': z.literal('Organization'), name: z.string(), url: z.string().optional() })
+
+const CreativeWork = z.object({
+  '@type': z.literal('CreativeWork'),
+  url: z.string().optional(),
+  headline: z.string().optional(),
+  datePublished: z.string().optional(),
+  publisher: Organization.optional(),
+  text: z.string().optional().describe('The quote as it appeared.'),
+}).meta({ id: 'ClaimReviewAppearance' })
+
+export const ClaimReviewSchema = z.object({
+  '@context': z.literal('https://schema.org'),
+  '@type': z.literal('ClaimReview'),
+  '@id': z.string().optional(),
+  url: z.string(),
+  claimReviewed: z.string(),
+  reviewRating: z.object({
+    '@type': z.literal('Rating'),
+    alternateName: z.string(),
+    ratingValue: z.number(),
+    bestRating: z.number(),
+    worstRating: z.number(),
+    ratingExplanation: z.string().optional(),
+  }),
+  author: Organization,
+  datePublished: z.string(),
+  dateModified: z.string(),
+  inLanguage: z.string(),
+  headline: z.string().optional(),
+  itemReviewed: z.object({
+    '@type': z.literal('Claim'),
+    author: z.object({
+      '@type': z.enum(['Person', 'Organization']),
+      name: z.string(),
+      sameAs: z.array(z.string()).optional(),
+      jobTitle: z.string().optional(),
+    }).optional(),
+    datePublished: z.string().optional(),
+    appearance: z.array(CreativeWork),
+    firstAppearance: CreativeWork.optional(),
+  }),
+}).meta({ id: 'ClaimReview', description: 'A schema.org ClaimReview in JSON-LD.' })
+
+export type ClaimReview = z.output<typeof ClaimReviewSchema>
+
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T
+
+function toCreativeWork (appearance: AppearanceRow): z.output<typeof CreativeWork> {
+  return defined({
+    '@type': 'CreativeWork' as const,
+    url: appearance.url ?? undefined,
+    headline: appearance.title ?? undefined,
+    datePublished: appearance.publishedAt?.toISOString(),
+    publisher: appearance.publisher ? { '@type': 'Organization' as const, name: appearance.publisher } : undefined,
+    text: appearance.quote ?? undefined,
+  })
+}
+
+/** The ClaimReview of a published review; `appearances` are its claim's. */
+export function toClaimReview ({ review, scale, claim, claimant }: PublishedReview, appearances: AppearanceRow[]): ClaimReview {
+  const rating = toRating({ review, scale })
+  const first = appearances.find((a) => a.isFirstAppearance)
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'ClaimReview',
+    url: review.url ?? '',
+    claimReviewed: claim.text,
+    reviewRating: defined({
+      '@type': 'Rating' as const,
+      alternateName: rating.label,
+      ratingValue: rating.ratingValue,
+      bestRating: rating.bestRating,
+      worstRating: rating.worstRating,
+      ratingExplanation: review.ratingExplanation ?? undefined,
+    }),
+    author: defined({ '@type': 'Organization' as const, name: review.authorName ?? '', url: review.authorUrl ?? undefined }),
+    datePublished: (review.datePublished ?? review.updatedAt).toISOString(),
+    dateModified: review.updatedAt.toISOString(),
+    inLanguage: review.inLanguage,
+    ...defined({ headline: review.headline ?? undefined }),
+    itemReviewed: defined({
+      '@type': 'Claim' as const,
+      author: claimant
+        ? defined({
+          '@type': claimant.kind === 'organization' ? 'Organization' as const : 'Person' as const,
+          name: claimant.name,
+          sameAs: claimant.sameAs.length > 0 ? claimant.sameAs : undefined,
+          jobTitle: claimant.jobTitle ?? undefined,
+        })
+        : undefined,
+      datePublished: claim.claimDate ?? undefined,
+      appearance: appearances.map(toCreativeWork),
+      firstAppearance: first && toCreativeWork(first),
+    }),
+  }
+}

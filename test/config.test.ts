@@ -1,0 +1,126 @@
+// parseConfig: defaults, every rejected variable named in the ConfigError, empty values as unset, boolean spellings.
+import t, { type Test } from 'tap'
+import { ConfigError, parseConfig } from '../src/config.ts'
+
+/** The ConfigError parseConfig throws for env; fails the test when it does not throw one. */
+function configErrorOf (t: Test, env: Record<string, string>): ConfigError | undefined {
+  try {
+    parseConfig(env)
+  } catch (error) {
+    t.type(error, ConfigError, 'throws a ConfigError')
+    t.equal((error as Error).name, 'ConfigError')
+    return error as ConfigError
+  }
+  t.fail(`accepted ${JSON.stringify(env)}`)
+  return undefined
+}
+
+t.test('an empty environment gives the defaults', async (t) => {
+  const config = parseConfig({})
+  t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.pgliteDir, './data/pglite')
+  t.equal(config.databaseUrl, undefined)
+  t.equal(config.seedDemo, undefined)
+  t.equal(config.bodyLimit, 1024 * 1024)
+  t.equal(config.logLevel, 'info')
+})
+
+t.test('good values are parsed and typed', async (t) => {
+  const config = parseConfig({
+    PORT: '8080',
+    HOST: '0.0.0.0',
+    DATABASE_URL: 'postgresql://user:pw@db.example:5433/claims',
+    PGLITE_DIR: '/tmp/claims',
+    LOG_LEVEL: 'debug',
+    SEED_DEMO: 'true',
+    BODY_LIMIT: '2048',
+  })
+  t.match(config, {
+    port: 8080,
+    host: '0.0.0.0',
+    databaseUrl: 'postgresql://user:pw@db.example:5433/claims',
+    pgliteDir: '/tmp/claims',
+    logLevel: 'debug',
+    seedDemo: true,
+    bodyLimit: 2048,
+  })
+  t.equal(parseConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' }).databaseUrl, 'postgres://postgres@127.0.0.1:5432/postgres')
+  t.equal(parseConfig({ PORT: '0' }).port, 0, 'port 0 (any free port) is allowed')
+})
+
+t.test('each bad variable is rejected by name', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not-a-url'],
+    ['LOG_LEVEL', 'loud'],
+    ['SEED_DEMO', 'maybe'],
+    ['BODY_LIMIT', '10'],
+  ]
+  for (const [name, value] of cases) {
+    t.test(`${name}=${value}`, async (t) => {
+      const error = configErrorOf(t, { [name]: value })
+      t.match(error?.message, /^Invalid configuration:/)
+      t.match(error?.message, new RegExp(`\\b${name}\\b`), `the message names ${name}`)
+      const others = ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'SEED_DEMO', 'BODY_LIMIT'].filter((n) => n !== name)
+      for (const other of others) t.notMatch(error?.message, new RegExp(`\\b${other}\\b`), `and not ${other}`)
+    })
+  }
+})
+
+t.test('a postgres URL that is not postgres says what it must be', async (t) => {
+  const error = configErrorOf(t, { DATABASE_URL: 'mysql://x' })
+  t.match(error?.message, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/)
+})
+
+t.test('several bad variables are all named at once', async (t) => {
+  const error = configErrorOf(t, { PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', SEED_DEMO: 'maybe', BODY_LIMIT: '10' })
+  for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'SEED_DEMO', 'BODY_LIMIT']) {
+    t.match(error?.message, new RegExp(`^  ${name}: `, 'm'), `names ${name} on a line of its own`)
+  }
+  t.equal(error?.message.split('\n').length, 6, 'a heading and one line per variable')
+})
+
+t.test('empty strings count as unset', async (t) => {
+  const config = parseConfig({ PORT: '', HOST: '', DATABASE_URL: '', PGLITE_DIR: '', LOG_LEVEL: '', SEED_DEMO: '', BODY_LIMIT: '' })
+  t.same(config, parseConfig({}), 'the same as an empty environment')
+  t.equal(config.databaseUrl, undefined)
+  t.equal(config.seedDemo, undefined)
+})
+
+t.test('a blank PORT is not silently port 0', async (t) => {
+  // Number('  ') is 0, which would make the server listen on a random port. Unset (3000) or refused are both fine.
+  let port: number | undefined
+  try {
+    port = parseConfig({ PORT: '  ' }).port
+  } catch (error) {
+    t.match((error as Error).message, /PORT/, 'refused, naming PORT')
+    return
+  }
+  t.equal(port, 3000, 'treated as unset')
+})
+
+t.test('undefined values count as unset', async (t) => {
+  t.same(parseConfig({ PORT: undefined, DATABASE_URL: undefined }), parseConfig({}))
+})
+
+t.test('unknown variables are ignored', async (t) => {
+  t.same(parseConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production' }), parseConfig({}))
+})
+
+t.test('SEED_DEMO accepts the usual spellings of a boolean', async (t) => {
+  const spellings: Array<[string, boolean]> = [
+    ['true', true], ['1', true], ['yes', true], ['on', true],
+    ['false', false], ['0', false], ['no', false], ['off', false],
+  ]
+  for (const [value, expected] of spellings) {
+    t.equal(parseConfig({ SEED_DEMO: value }).seedDemo, expected, `SEED_DEMO=${value} -> ${expected}`)
+  }
+  for (const value of ['2', 'enabled', 'nope']) {
+    t.match(configErrorOf(t, { SEED_DEMO: value })?.message, /SEED_DEMO/, `SEED_DEMO=${value} is refused`)
+  }
+})

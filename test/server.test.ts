@@ -1,0 +1,141 @@
+// src/server.ts as a real process: it starts on the embedded database with the demo, serves HTTP, and exits 0 on
+// SIGTERM; a bad configuration stops it at once with a readable message.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { access, mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** A TCP port nobody listens on right now. */
+async function freePort (): Promise<number> {
+  const probe = createServer()
+  probe.listen(0, '127.0.0.1')
+  await once(probe, 'listening')
+  const address = probe.address()
+  probe.close()
+  await once(probe, 'close')
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null }
+
+/**
+ * Starts `node --import tsx src/server.ts` with a clean environment: no DATABASE_URL (the embedded default is under
+ * test), nothing of tap's, a temp PGLITE_DIR. Killed and cleaned up when the test ends.
+ */
+async function startServer (t: Test, env: Record<string, string>) {
+  const dir = await mkdtemp(join(tmpdir(), 'claimtrack-server-'))
+  const pgliteDir = join(dir, 'pglite')
+  const childEnv: Record<string, string | undefined> = { ...process.env }
+  for (const key of Object.keys(childEnv)) {
+    if (/^(DATABASE_|PGLITE_|SEED_|HOST$|PORT$|LOG_LEVEL$|BODY_LIMIT$|PUBLIC_URL$|NODE_OPTIONS$|TAP|_TAPJS)/.test(key)) delete childEnv[key]
+  }
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...childEnv, HOST: '127.0.0.1', PGLITE_DIR: pgliteDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  let exit: Exit | undefined
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal }
+      resolve(exit)
+    })
+  })
+  t.teardown(async () => {
+    if (exit === undefined) {
+      child.kill('SIGKILL')
+      await exited
+    }
+    await rm(dir, { recursive: true, force: true })
+  })
+  return {
+    child,
+    pgliteDir,
+    exited,
+    hasExited: () => exit !== undefined,
+    output: () => ({ stdout, stderr }),
+  }
+}
+
+/** Resolves with the exit, or with undefined if the process is still running after `ms`. */
+async function exitWithin (exited: Promise<Exit>, ms: number): Promise<Exit | undefined> {
+  return Promise.race([exited, sleep(ms, undefined, { ref: false })])
+}
+
+t.test('starts on the embedded database with the demo, answers, and exits 0 on SIGTERM', async (t) => {
+  const port = await freePort()
+  const server = await startServer(t, { PORT: String(port) })
+  const url = `http://127.0.0.1:${port}/v1/claims`
+
+  let res: Response | undefined
+  const deadline = Date.now() + 30_000
+  while (res === undefined && Date.now() < deadline && !server.hasExited()) {
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+    } catch {
+      await sleep(200)
+    }
+  }
+  if (res === undefined) {
+    t.fail(`no answer within 30 s (exited: ${server.hasExited()})\n${server.output().stderr}${server.output().stdout}`)
+    return
+  }
+  t.equal(res.status, 200, 'GET /v1/claims answers 200')
+  t.match(res.headers.get('content-type'), /^application\/json/)
+  const body = await res.json() as { data: Array<{ text: string }>, nextCursor: string | null }
+  t.equal(body.data.length, 7, 'the seven demo claims')
+  t.equal(body.nextCursor, null)
+  t.ok(body.data.some((c) => c.text.includes('24 hours')), 'among them the 24-hours claim')
+
+  const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
+  t.equal(ready.status, 200)
+  t.same(await ready.json(), { status: 'ok', database: 'pglite' }, 'serves from the embedded database')
+  await t.resolves(access(server.pgliteDir), 'the data lives in PGLITE_DIR')
+
+  server.child.kill('SIGTERM')
+  const exit = await exitWithin(server.exited, 10_000)
+  t.same(exit, { code: 0, signal: null }, 'exits 0 within 10 s of SIGTERM')
+  t.equal(server.output().stderr, '', 'nothing on stderr')
+  t.notMatch(server.output().stdout, /"level":(50|60)/, 'no error logged')
+})
+
+t.test('PORT=abc stops at once with a message naming PORT', async (t) => {
+  const server = await startServer(t, { PORT: 'abc' })
+  const exit = await exitWithin(server.exited, 15_000)
+  t.ok(exit, 'exits by itself')
+  t.not(exit?.code, 0, `exits non-zero (${exit?.code})`)
+  t.equal(exit?.signal, null, 'not by a signal')
+  const { stderr } = server.output()
+  t.match(stderr, /Invalid configuration/)
+  t.match(stderr, /\bPORT\b/, 'stderr names PORT')
+  t.notMatch(stderr, /^\s+at /m, 'a message, not a stack trace')
+  await t.rejects(access(server.pgliteDir), 'touches no database')
+})
+
+t.test('a port already in use makes it exit non-zero', async (t) => {
+  const taken = createServer()
+  taken.listen(0, '127.0.0.1')
+  await once(taken, 'listening')
+  t.teardown(() => { taken.close() })
+  const address = taken.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+
+  const server = await startServer(t, { PORT: String(address.port) })
+  const exit = await exitWithin(server.exited, 30_000)
+  t.ok(exit, 'exits by itself')
+  t.not(exit?.code, 0, `exits non-zero (${exit?.code})`)
+  const { stdout, stderr } = server.output()
+  t.match(stdout + stderr, /EADDRINUSE/, 'says the address is in use')
+})
