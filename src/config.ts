@@ -17,6 +17,7 @@ const ConfigSchema = z.object({
   SEED_DEMO: booleanFromEnv.optional(),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   PUBLIC_URL: z.url().optional(),
+  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
 }).transform((c) => ({
   port: c.PORT,
   host: c.HOST,
@@ -28,6 +29,8 @@ const ConfigSchema = z.object({
   seedDemo: c.SEED_DEMO,
   bodyLimit: c.BODY_LIMIT,
   publicUrl: c.PUBLIC_URL,
+  /** Signs paging cursors; every process behind one load balancer needs the same value. */
+  cursorSecret: c.CURSOR_SECRET,
 }))
 
 export type Config = z.output<typeof ConfigSchema>

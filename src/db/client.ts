@@ -2,6 +2,8 @@
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { sql } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
@@ -79,7 +81,8 @@ function createPostgresDatabase (url: string, poolSize: number): Database {
 
 async function createPgliteDatabase (dir: string, loadDataDir?: Blob | File): Promise<Database> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
-  const client = await PGlite.create({ dataDir: dir, ...(loadDataDir && { loadDataDir }) })
+  // The extensions the migrations create (full-text search and trigram matching); Postgres servers ship them too.
+  const client = await PGlite.create({ dataDir: dir, extensions: { unaccent, pg_trgm: pgTrgm }, ...(loadDataDir && { loadDataDir }) })
   const db = drizzlePglite({ client, schema, casing: 'snake_case' })
   return {
     db,

@@ -1,6 +1,6 @@
 // Drizzle tables and enums: claimants, claims, and what hangs off a claim (appearances, evidence).
-import { sql } from 'drizzle-orm'
-import { bigserial, boolean, check, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import { getTableColumns, sql } from 'drizzle-orm'
+import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 
 export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
@@ -11,6 +11,11 @@ export const reviewStatus = pgEnum('review_status', ['draft', 'published', 'retr
 /** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
 export const normalizedVerdict = pgEnum('normalized_verdict', ['true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'misleading', 'unproven', 'not-checkable'])
 export const revisionAction = pgEnum('revision_action', ['create', 'update', 'delete', 'publish', 'retract'])
+
+/** A full-text search document, maintained by triggers (migrations/0004); never written by the application. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
+/** A transaction id; revisions carry the one that wrote them, so that the change feed can follow commit order. */
+const xid8 = customType<{ data: string }>({ dataType: () => 'xid8' })
 
 // Ids are UUIDv7, made by the application: time-ordered, so "newest first" is an index scan on the primary key
 // and a cursor on the id never skips or repeats a row while others are inserted.
@@ -49,11 +54,21 @@ export const claims = pgTable('claims', {
   status: claimStatus().notNull().default('new'),
   /** The latest published, unretracted review; kept by the reviews service in the same transaction as the review. */
   currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
+  /** The normalised verdict of the current review, kept with it, so that claims can be filtered by verdict. */
+  currentVerdict: normalizedVerdict(),
+  /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
+  searchVector: tsvector(),
   version: version(),
   ...timestamps(),
   deletedAt: timestamp({ withTimezone: true }),
 }, (t) => [
   index('claims_claimant_id_idx').on(t.claimantId, t.id),
+  index('claims_search_vector_idx').using('gin', t.searchVector),
+  index('claims_topics_idx').using('gin', t.topics),
+  index('claims_status_idx').on(t.status, t.id),
+  index('claims_current_verdict_idx').on(t.currentVerdict, t.id),
+  index('claims_claim_date_idx').on(t.claimDate, t.id),
+  index('claims_updated_at_idx').on(t.updatedAt, t.id),
   check('claims_text_length', sql`char_length(${t.text}) between 1 and 2000`),
 ])
 
@@ -61,6 +76,9 @@ export const appearances = pgTable('appearances', {
   id: id(),
   claimId: uuid().notNull().references(() => claims.id, { onDelete: 'restrict' }),
   url: text(),
+  /** The URL in canonical form (src/lib/url-canonical.ts) and its SHA-256, for page lookups. */
+  urlCanonical: text(),
+  urlHash: text(),
   title: text(),
   publisher: text(),
   medium: appearanceMedium().notNull().default('other'),
@@ -71,6 +89,8 @@ export const appearances = pgTable('appearances', {
   ...timestamps(),
 }, (t) => [
   index('appearances_claim_id_idx').on(t.claimId, t.id),
+  index('appearances_url_hash_idx').on(t.urlHash),
+  index('appearances_url_hash_prefix_idx').on(sql`left(${t.urlHash}, 8)`),
   // At most one first appearance per claim.
   uniqueIndex('appearances_first_per_claim_key').on(t.claimId).where(sql`${t.isFirstAppearance}`),
 ])
@@ -79,6 +99,8 @@ export const evidence = pgTable('evidence', {
   id: id(),
   claimId: uuid().notNull().references(() => claims.id, { onDelete: 'restrict' }),
   url: text().notNull(),
+  urlCanonical: text(),
+  urlHash: text(),
   title: text(),
   publisher: text(),
   stance: evidenceStance().notNull(),
@@ -88,6 +110,8 @@ export const evidence = pgTable('evidence', {
   ...timestamps(),
 }, (t) => [
   index('evidence_claim_id_idx').on(t.claimId, t.id),
+  index('evidence_url_hash_idx').on(t.urlHash),
+  index('evidence_url_hash_prefix_idx').on(sql`left(${t.urlHash}, 8)`),
 ])
 
 /** One value of a rating scale, e.g. PolitiFact's `pants-fire`. Stored in order, best first. */
@@ -152,14 +176,18 @@ export const revisions = pgTable('revisions', {
   at: timestamp({ withTimezone: true }).notNull(),
   before: jsonb().$type<Record<string, unknown>>(),
   after: jsonb().$type<Record<string, unknown>>().notNull(),
+  txId: xid8().notNull().default(sql`pg_current_xact_id()`),
 }, (t) => [
+  index('revisions_tx_id_idx').on(t.txId, t.seq),
   uniqueIndex('revisions_entity_version_key').on(t.entityType, t.entityId, t.version),
   index('revisions_claim_id_idx').on(t.claimId, t.seq),
   index('revisions_entity_at_idx').on(t.entityId, t.at),
 ])
 
 export type ClaimantRow = typeof claimants.$inferSelect
-export type ClaimRow = typeof claims.$inferSelect
+/** Every claim column but the search document, which is the database's business alone. */
+export const { searchVector: _searchVector, ...claimColumns } = getTableColumns(claims)
+export type ClaimRow = Omit<typeof claims.$inferSelect, 'searchVector'>
 export type AppearanceRow = typeof appearances.$inferSelect
 export type EvidenceRow = typeof evidence.$inferSelect
 export type RatingScaleRow = typeof ratingScales.$inferSelect

@@ -1,28 +1,51 @@
-// Opaque paging cursors: the sort position of the last item returned, base64url-encoded JSON.
+// Opaque, tamper-evident paging cursors: the sort position of the last item returned, signed (HMAC-SHA256) together
+// with the list it belongs to, so that a forged cursor, or one from another list, sort or filter, is refused.
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { problem } from '../errors.ts'
 
-export function encodeCursor (position: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(position)).toString('base64url')
-}
-
-/** Decodes a cursor into the shape a query expects; anything else is a 400 invalid-cursor problem. */
-export function decodeCursor<T> (cursor: string, schema: z.ZodType<T>): T {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    parsed = undefined
-  }
-  const result = schema.safeParse(parsed)
-  if (!result.success) throw problem('invalid-cursor', 'The cursor is not one this API issued for this list; start again without it.')
-  return result.data
-}
+const invalid = () => problem('invalid-cursor', 'The cursor is not one this API issued for this list, sort and filters; start again without it.')
 
 const IdPosition = z.object({ id: z.uuid() })
 
-/** The cursor of the id-ordered lists: the id of the last item of the page. */
-export const idCursor = {
-  decode: (cursor: string | undefined): string | undefined => cursor === undefined ? undefined : decodeCursor(cursor, IdPosition).id,
-  encode: (afterId: string | null): string | null => afterId === null ? null : encodeCursor({ id: afterId }),
+export function createCursors (secret: string) {
+  const sign = (scope: string, payload: string) =>
+    createHmac('sha256', secret).update(`${scope}\n${payload}`).digest().subarray(0, 16)
+
+  function encode (position: Record<string, unknown>, scope: string): string {
+    const payload = Buffer.from(JSON.stringify(position)).toString('base64url')
+    return `${payload}.${sign(scope, payload).toString('base64url')}`
+  }
+
+  /** The position in a cursor issued for `scope`; anything else is a 400 invalid-cursor problem. */
+  function decode<T> (cursor: string, schema: z.ZodType<T>, scope: string): T {
+    const [payload, mac, extra] = cursor.split('.')
+    if (!payload || !mac || extra !== undefined) throw invalid()
+    const given = Buffer.from(mac, 'base64url')
+    const expected = sign(scope, payload)
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid()
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    } catch {
+      throw invalid()
+    }
+    const result = schema.safeParse(parsed)
+    if (!result.success) throw invalid()
+    return result.data
+  }
+
+  return {
+    encode,
+    decode,
+    /** Cursors of the lists ordered by id (newest first): the id of the last item of the page. */
+    id: {
+      decode: (cursor: string | undefined, scope: string): string | undefined =>
+        cursor === undefined ? undefined : decode(cursor, IdPosition, scope).id,
+      encode: (afterId: string | null, scope: string): string | null =>
+        afterId === null ? null : encode({ id: afterId }, scope),
+    },
+  }
 }
+
+export type Cursors = ReturnType<typeof createCursors>

@@ -24,6 +24,7 @@ const fastifyCodes: Record<string, ProblemCode> = {
 // this is the net under it, so that a gap in a schema is a 4xx rather than a 500.
 const sqlStates: Record<string, { code: ProblemCode, detail: string }> = {
   23505: { code: 'conflict', detail: 'The change conflicts with an existing resource.' },
+  23001: { code: 'conflict', detail: 'The resource is still referred to by another resource.' },
   23503: { code: 'conflict', detail: 'The change refers to, or is referred to by, another resource.' },
   23514: { code: 'unprocessable-entity', detail: 'The change breaks a rule of the data model.' },
   '22P02': { code: 'bad-request', detail: 'A value has the wrong format.' },

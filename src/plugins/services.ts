@@ -1,7 +1,9 @@
 // Builds the repositories and services once per app and decorates them as `app.services`.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
+import { createCursors } from '../lib/cursor.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
@@ -17,7 +19,8 @@ import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
 
-export function createServices (db: Db) {
+export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
+  const cursors = createCursors(config.cursorSecret)
   const repos = {
     claims: createClaimsRepository(db),
     claimants: createClaimantsRepository(db),
@@ -30,13 +33,13 @@ export function createServices (db: Db) {
   }
   const history = createHistory(repos.revisions)
   return {
-    claims: createClaimsService(db, repos, history),
-    claimants: createClaimantsService(db, repos.claimants, history),
-    appearances: createAppearancesService(db, repos.claims, repos.appearances, history),
-    evidence: createEvidenceService(db, repos.claims, repos.evidence, history),
-    reviews: createReviewsService(db, repos, history),
-    ratingScales: createRatingScalesService(db, repos.ratingScales, history),
-    published: createPublishedService(repos.claims, repos.published),
+    claims: createClaimsService(db, repos, history, cursors),
+    claimants: createClaimantsService(db, repos.claimants, history, cursors),
+    appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
+    evidence: createEvidenceService(db, repos.claims, repos.evidence, history, cursors),
+    reviews: createReviewsService(db, repos, history, cursors),
+    ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
+    published: createPublishedService(repos.claims, repos.published, cursors),
   }
 }
 
@@ -49,7 +52,7 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance) {
-  app.decorate('services', createServices(app.db))
+  app.decorate('services', createServices(app.db, app.config))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['database'] })

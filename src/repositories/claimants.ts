@@ -2,7 +2,7 @@
 import { and, desc, eq, isNull, like, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimants, claims, type ClaimantRow } from '../db/schema.ts'
-import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+import { escapeLike, freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewClaimant = Omit<typeof claimants.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 export type ClaimantPatch = Partial<NewClaimant>
@@ -51,9 +51,8 @@ export function createClaimantsRepository (db: Db) {
 
     /** Live slugs equal to `base` or starting with `base-`, to pick a free one. */
     async slugsLike (base: string, tx: Executor = db): Promise<string[]> {
-      const escaped = base.replace(/[\\%_]/g, (c) => `\\${c}`)
       const rows = await tx.select({ slug: claimants.slug }).from(claimants)
-        .where(and(live, like(claimants.slug, `${escaped}%`)))
+        .where(and(live, like(claimants.slug, `${escapeLike(base)}%`)))
       return rows.map((row) => row.slug)
     },
 

@@ -1,11 +1,12 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { claimColumns, claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
-export type ClaimPatch = Partial<NewClaim>
+/** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
+export type ClaimPatch = Partial<NewClaim> & { updatedAt?: Date }
 export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 /** A claim as lists show it: with its claimant and its current verdict (the review and the review's scale). */
 export interface ClaimListItem {
@@ -18,7 +19,7 @@ export interface ClaimListItem {
 export function createClaimsRepository (db: Db) {
   const live = isNull(claims.deletedAt)
   const claimantRef = { id: claimants.id, slug: claimants.slug, name: claimants.name }
-  const byIdQuery = (ex: Executor) => ex.select().from(claims)
+  const byIdQuery = (ex: Executor) => ex.select(claimColumns).from(claims)
     .where(and(eq(claims.id, sql.placeholder('id')), live))
   const byId = byIdQuery(db).prepare('claim_by_id')
 
@@ -30,12 +31,12 @@ export function createClaimsRepository (db: Db) {
 
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimRow | undefined> {
-      const [row] = await tx.select().from(claims).where(and(eq(claims.id, id), live)).for('update')
+      const [row] = await tx.select(claimColumns).from(claims).where(and(eq(claims.id, id), live)).for('update')
       return row
     },
 
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimListItem>> {
-      const rows = await tx.select({ claim: claims, claimant: claimantRef, review: reviews, scale: ratingScales }).from(claims)
+      const rows = await tx.select({ claim: claimColumns, claimant: claimantRef, review: reviews, scale: ratingScales }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
         .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
@@ -46,16 +47,16 @@ export function createClaimsRepository (db: Db) {
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
-      const [row] = await tx.insert(claims).values({ ...values, ...freshTimestamps() }).returning()
+      const [row] = await tx.insert(claims).values({ ...values, ...freshTimestamps() }).returning(claimColumns)
       if (!row) throw new Error('insert returned no row')
       return row
     },
 
     async update (id: string, patch: ClaimPatch, tx: Executor = db): Promise<ClaimRow | undefined> {
       const [row] = await tx.update(claims)
-        .set({ ...patch, version: sql`${claims.version} + 1`, updatedAt: new Date() })
+        .set({ updatedAt: new Date(), ...patch, version: sql`${claims.version} + 1` })
         .where(and(eq(claims.id, id), live))
-        .returning()
+        .returning(claimColumns)
       return row
     },
 
@@ -63,7 +64,7 @@ export function createClaimsRepository (db: Db) {
       const [row] = await tx.update(claims)
         .set({ deletedAt: new Date(), version: sql`${claims.version} + 1`, updatedAt: new Date() })
         .where(and(eq(claims.id, id), live))
-        .returning()
+        .returning(claimColumns)
       return row
     },
   }

@@ -1,8 +1,8 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { appearances, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { toPage, type PageResult } from './shared.ts'
+import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { escapeLike, toPage, type PageResult } from './shared.ts'
 
 export interface PublishedReview {
   review: ReviewRow
@@ -27,11 +27,14 @@ export function createPublishedRepository (db: Db) {
 
   function reviewFilters (search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): SQL[] {
     const filters: SQL[] = []
-    if (search.language) filters.push(sql`(${reviews.inLanguage} = ${search.language} or ${reviews.inLanguage} ilike ${`${search.language}-%`})`)
+    if (search.language) {
+      const language = search.language.toLowerCase()
+      filters.push(sql`(lower(${reviews.inLanguage}) = ${language} or lower(${reviews.inLanguage}) like ${`${escapeLike(language)}-%`})`)
+    }
     if (search.site) {
       // The host of the author URL, without a leading www.
       const host = sql`regexp_replace(lower(substring(${reviews.authorUrl} from '^[a-z]+://([^/:?#]+)')), '^www\\.', '')`
-      filters.push(sql`(${host} = ${search.site} or ${host} like ${`%.${search.site}`})`)
+      filters.push(sql`(${host} = ${search.site} or ${host} like ${`%.${escapeLike(search.site)}`})`)
     }
     if (search.publishedSince) filters.push(gte(reviews.datePublished, search.publishedSince))
     return filters
@@ -40,7 +43,7 @@ export function createPublishedRepository (db: Db) {
   return {
     /** Published reviews, newest first, with their claim, claimant and scale. */
     async listReviews (options: { claimId?: string | undefined, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
-      const rows = await db.select({ review: reviews, scale: ratingScales, claim: claims, claimant: claimants }).from(reviews)
+      const rows = await db.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
@@ -72,7 +75,7 @@ export function createPublishedRepository (db: Db) {
         .limit(search.limit)
         .offset(search.offset)
       if (rows.length === 0) return []
-      const found = await db.select({ claim: claims, claimant: claimants }).from(claims)
+      const found = await db.select({ claim: claimColumns, claimant: claimants }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .where(inArray(claims.id, rows.map((r) => r.id)))
       const order = new Map(rows.map((r, i) => [r.id, i]))

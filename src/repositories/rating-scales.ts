@@ -1,5 +1,5 @@
 // Data access for rating scales (the built-in ones and those a newsroom defines).
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { desc, eq, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
@@ -58,10 +58,10 @@ export function createRatingScalesRepository (db: Db) {
       return row
     },
 
-    /** Whether any review, in any state, uses the scale. */
+    /** Whether any review uses the scale, in any state, deleted drafts included (their history names it). */
     async isInUse (id: string, tx: Executor = db): Promise<boolean> {
       const rows = await tx.select({ id: reviews.id }).from(reviews)
-        .where(and(eq(reviews.ratingScaleId, id), isNull(reviews.deletedAt)))
+        .where(eq(reviews.ratingScaleId, id))
         .limit(1)
       return rows.length > 0
     },

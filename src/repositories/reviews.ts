@@ -5,7 +5,8 @@ import { reviews, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
-export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>>
+/** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
+export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date }
 
 export function createReviewsRepository (db: Db) {
   const live = isNull(reviews.deletedAt)
@@ -51,7 +52,7 @@ export function createReviewsRepository (db: Db) {
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
       const [row] = await tx.update(reviews)
-        .set({ ...patch, version: sql`${reviews.version} + 1`, updatedAt: new Date() })
+        .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
         .where(and(eq(reviews.id, id), live))
         .returning()
       return row

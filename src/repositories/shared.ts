@@ -26,3 +26,6 @@ export function freshTimestamps () {
   const now = new Date()
   return { createdAt: now, updatedAt: now }
 }
+
+/** A value made safe to embed in a LIKE pattern: its %, _ and \ match only themselves. */
+export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)

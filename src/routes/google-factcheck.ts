@@ -4,14 +4,15 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { problem } from '../errors.ts'
-import { problemResponses } from '../schemas/common.ts'
+import { LanguageTag, problemResponses } from '../schemas/common.ts'
 import { toRating } from '../schemas/reviews.ts'
 import type { SearchHit } from '../services/published.ts'
 
 const SearchQuery = z.object({
   query: z.string().max(500).optional().describe('Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given.'),
-  languageCode: z.string().max(35).optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`.'),
-  reviewPublisherSiteFilter: z.string().max(253).optional().describe('Only reviews published by this site, e.g. `politifact.com`.'),
+  languageCode: LanguageTag.optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`.'),
+  reviewPublisherSiteFilter: z.string().max(253).regex(/^[a-z0-9.-]+$/i, 'must be a host name, e.g. politifact.com').optional()
+    .describe('Only reviews published by this site, e.g. `politifact.com`.'),
   maxAgeDays: z.coerce.number().int().min(1).max(36500).optional().describe('Only reviews published in the last N days.'),
   pageSize: z.coerce.number().int().min(1).max(100).default(10),
   pageToken: z.string().max(512).optional().describe('The `nextPageToken` of the previous page.'),

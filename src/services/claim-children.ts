@@ -3,7 +3,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, EvidenceRow } from '../db/schema.ts'
 import { notFound } from '../errors.ts'
-import { idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
@@ -32,10 +32,11 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   history: History
   entityType: 'appearance' | 'evidence'
   noun: string
+  cursors: Cursors
   /** Runs inside the write's transaction before the row is written. */
   beforeWrite?: BeforeWrite<Create, Update>
 }) {
-  const { db, claims, children, history, entityType, noun, beforeWrite } = options
+  const { db, claims, children, history, entityType, noun, beforeWrite, cursors } = options
 
   // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
   // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
@@ -54,10 +55,10 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 
   return {
     async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<R>> {
-      const afterId = idCursor.decode(request.cursor)
+      const afterId = cursors.id.decode(request.cursor, `${entityType}:${claimId}`)
       await requireClaim(claimId)
       const { rows, nextAfterId } = await children.list(claimId, { limit: request.limit, afterId })
-      return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
+      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, `${entityType}:${claimId}`) }
     },
 
     async get (claimId: string, id: string): Promise<R> {
@@ -98,7 +99,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   }
 }
 
-export function createAppearancesService (db: Db, claims: ClaimsRepository, appearances: AppearancesRepository, history: History) {
+export function createAppearancesService (db: Db, claims: ClaimsRepository, appearances: AppearancesRepository, history: History, cursors: Cursors) {
   return createClaimChildService<AppearanceRow, CreateAppearance, UpdateAppearance>({
     db,
     claims,
@@ -106,6 +107,7 @@ export function createAppearancesService (db: Db, claims: ClaimsRepository, appe
     history,
     entityType: 'appearance',
     noun: 'Appearance',
+    cursors,
     // Marking an appearance as the first unmarks the previous first, in the same transaction and on the record.
     async beforeWrite (tx, ctx, claimId, id, values) {
       if (values.isFirstAppearance !== true) return
@@ -117,9 +119,9 @@ export function createAppearancesService (db: Db, claims: ClaimsRepository, appe
   })
 }
 
-export function createEvidenceService (db: Db, claims: ClaimsRepository, evidence: EvidenceRepository, history: History) {
+export function createEvidenceService (db: Db, claims: ClaimsRepository, evidence: EvidenceRepository, history: History, cursors: Cursors) {
   return createClaimChildService<EvidenceRow, CreateEvidence, UpdateEvidence>({
-    db, claims, children: evidence, history, entityType: 'evidence', noun: 'Evidence',
+    db, claims, children: evidence, history, entityType: 'evidence', noun: 'Evidence', cursors,
   })
 }
 

@@ -3,7 +3,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
 import { conflict, notFound } from '../errors.ts'
-import { idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
@@ -11,7 +11,7 @@ import type { CreateClaimant, UpdateClaimant } from '../schemas/claimants.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
-export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History) {
+export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History, cursors: Cursors) {
   async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimantRow> {
     const current = await claimants.lockById(id, tx)
     if (!current) throw notFound('Claimant', id)
@@ -29,8 +29,8 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
     },
 
     async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimantRow>> {
-      const { rows, nextAfterId } = await claimants.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
-      return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
+      const { rows, nextAfterId } = await claimants.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claimants') })
+      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'claimants') }
     },
 
     async create (body: CreateClaimant, ctx: WriteContext): Promise<ClaimantRow> {

@@ -4,7 +4,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, problem, unprocessable } from '../errors.ts'
-import { decodeCursor, encodeCursor, idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
@@ -60,7 +60,7 @@ const isRemoved = (revision: RevisionRow) => revision.after.deletedAt !== null &
 
 const HistoryPosition = z.object({ seq: z.int().positive() })
 
-export function createClaimsService (db: Db, repos: Repositories, history: History) {
+export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const claimant = await repos.claimants.lockSharedById(claimantId, tx)
@@ -126,8 +126,8 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
   return {
     async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimListItem>> {
-      const { rows, nextAfterId } = await repos.claims.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
-      return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
+      const { rows, nextAfterId } = await repos.claims.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claims') })
+      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'claims') }
     },
 
     /** The claim now, or as it was at `asOf`. */
@@ -143,10 +143,11 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
     /** The claim's revisions and those of everything under it, newest first. */
     async history (id: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionRow>> {
-      const afterSeq = request.cursor === undefined ? undefined : decodeCursor(request.cursor, HistoryPosition).seq
-      if (!await repos.claims.findById(id)) throw notFound('Claim', id)
+      const afterSeq = request.cursor === undefined ? undefined : cursors.decode(request.cursor, HistoryPosition, `history:${id}`).seq
+      // A deleted claim keeps its history: 404 only for a claim that never existed.
+      if (!await repos.revisions.latestOf('claim', id, new Date())) throw notFound('Claim', id)
       const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq })
-      return { data: rows, nextCursor: nextAfterId === null ? null : encodeCursor({ seq: Number(nextAfterId) }) }
+      return { data: rows, nextCursor: nextAfterId === null ? null : cursors.encode({ seq: Number(nextAfterId) }, `history:${id}`) }
     },
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {

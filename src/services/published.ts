@@ -1,6 +1,6 @@
 // Published verdicts for partners: ClaimReview JSON-LD, and search in the shape of Google's Fact Check Tools API.
 import { notFound } from '../errors.ts'
-import { decodeCursor, encodeCursor, idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { ClaimSearch, PublishedRepository, PublishedReview } from '../repositories/published.ts'
 import { toClaimReview, type ClaimReview } from '../schemas/claimreview.ts'
@@ -16,7 +16,7 @@ export interface SearchHit {
 
 const OffsetToken = z.object({ offset: z.int().min(0) })
 
-export function createPublishedService (claims: ClaimsRepository, published: PublishedRepository) {
+export function createPublishedService (claims: ClaimsRepository, published: PublishedRepository, cursors: Cursors) {
   async function withAppearances (rows: PublishedReview[]): Promise<ClaimReview[]> {
     const appearances = await published.appearancesOf([...new Set(rows.map((r) => r.claim.id))])
     return rows.map((row) => toClaimReview(row, appearances.filter((a) => a.claimId === row.claim.id)))
@@ -32,18 +32,18 @@ export function createPublishedService (claims: ClaimsRepository, published: Pub
 
     /** All published reviews as ClaimReview, newest first, paged. */
     async claimReviews (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimReview>> {
-      const { rows, nextAfterId } = await published.listReviews({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
-      return { data: await withAppearances(rows), nextCursor: idCursor.encode(nextAfterId) }
+      const { rows, nextAfterId } = await published.listReviews({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claimreview') })
+      return { data: await withAppearances(rows), nextCursor: cursors.id.encode(nextAfterId, 'claimreview') }
     },
 
     /** Claims with published reviews matching the search; a page token carries the offset of the next page. */
     async search (search: Omit<ClaimSearch, 'offset'> & { pageToken?: string | undefined, offset?: number | undefined }): Promise<{ hits: SearchHit[], nextPageToken: string | null }> {
-      const offset = search.pageToken !== undefined ? decodeCursor(search.pageToken, OffsetToken).offset : search.offset ?? 0
+      const offset = search.pageToken !== undefined ? cursors.decode(search.pageToken, OffsetToken, 'google-search').offset : search.offset ?? 0
       const found = await published.searchClaims({ ...search, offset, limit: search.limit + 1 })
       const page = found.slice(0, search.limit)
       const reviews = await published.reviewsOf(page.map((f) => f.claim.id), search)
       const hits = page.map((f) => ({ ...f, reviews: reviews.filter((r) => r.review.claimId === f.claim.id) }))
-      return { hits, nextPageToken: found.length > search.limit ? encodeCursor({ offset: offset + search.limit }) : null }
+      return { hits, nextPageToken: found.length > search.limit ? cursors.encode({ offset: offset + search.limit }, 'google-search') : null }
     },
   }
 }

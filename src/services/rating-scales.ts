@@ -2,7 +2,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, RatingScaleValue } from '../db/schema.ts'
 import { conflict, notFound, unprocessable } from '../errors.ts'
-import { idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { CreateRatingScale, UpdateRatingScale } from '../schemas/rating-scales.ts'
@@ -24,7 +24,7 @@ export function valuesChangeProblem (current: RatingScaleValue[], next: RatingSc
   return null
 }
 
-export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History) {
+export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History, cursors: Cursors) {
   async function lockEditable (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<RatingScaleRow> {
     const current = await scales.lockById(id, tx)
     if (!current) throw notFound('Rating scale', id)
@@ -43,8 +43,8 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
     },
 
     async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<RatingScaleRow>> {
-      const { rows, nextAfterId } = await scales.list({ limit: request.limit, afterId: idCursor.decode(request.cursor) })
-      return { data: rows, nextCursor: idCursor.encode(nextAfterId) }
+      const { rows, nextAfterId } = await scales.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'rating-scales') })
+      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'rating-scales') }
     },
 
     async create (body: CreateRatingScale, ctx: WriteContext): Promise<RatingScaleRow> {

@@ -3,12 +3,12 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
-import { idCursor } from '../lib/cursor.ts'
+import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
-import type { CreateReview, ReviewWithScale, UpdateReview } from '../schemas/reviews.ts'
+import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
@@ -27,7 +27,7 @@ function missingForPublication (review: ReviewRow): FieldError[] {
   return missing
 }
 
-export function createReviewsService (db: Db, repos: Repositories, history: History) {
+export function createReviewsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
   // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
   async function requireClaim (claimId: string, tx?: Executor) {
@@ -75,38 +75,41 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   /** Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes. */
-  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext): Promise<void> {
+  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
     const currentReviewId = latest?.id ?? null
+    const currentVerdict = latest ? toRating(await withScale(latest, tx)).verdict : null
     const status = latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
-    if (currentReviewId === claim.currentReviewId && status === claim.status) return
-    const after = await repos.claims.update(claimId, { currentReviewId, status }, tx)
+    if (currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status) return
+    const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, updatedAt: now }, tx)
     if (after) await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId, before: claim, after })
   }
 
   async function transition (
     claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext,
-    change: (current: ReviewRow) => { action: 'publish' | 'retract', patch: ReviewPatch }
+    change: (current: ReviewRow, now: Date) => { action: 'publish' | 'retract', patch: ReviewPatch }
   ): Promise<ReviewWithScale> {
     return db.transaction(async (tx) => {
       const before = await lockMatching(claimId, id, ifMatch, tx)
-      const { action, patch } = change(before)
-      const after = await repos.reviews.update(id, patch, tx)
+      // One instant for the review and the claim it changes, so that an as-of read never sees half of it.
+      const now = new Date()
+      const { action, patch } = change(before, now)
+      const after = await repos.reviews.update(id, { ...patch, updatedAt: now }, tx)
       if (!after) throw notFound('Review', id)
       await history.record(tx, ctx, { entityType: 'review', action, claimId, before, after })
-      await refreshCurrentVerdict(claimId, tx, ctx)
+      await refreshCurrentVerdict(claimId, tx, ctx, now)
       return withScale(after, tx)
     })
   }
 
   return {
     async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<ReviewWithScale>> {
-      const afterId = idCursor.decode(request.cursor)
+      const afterId = cursors.id.decode(request.cursor, `reviews:${claimId}`)
       await requireClaim(claimId)
       const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId })
-      return { data: await Promise.all(rows.map((row) => withScale(row))), nextCursor: idCursor.encode(nextAfterId) }
+      return { data: await Promise.all(rows.map((row) => withScale(row))), nextCursor: cursors.id.encode(nextAfterId, `reviews:${claimId}`) }
     },
 
     async get (claimId: string, id: string): Promise<ReviewWithScale> {
@@ -144,13 +147,16 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
           const scale = await resolveRating(patch.ratingScale ?? current.scale.id, patch.rating ?? before.ratingKey, tx)
           columns.ratingScaleId = scale.id
         }
-        const after = await repos.reviews.update(id, columns, tx)
+        const now = new Date()
+        const after = await repos.reviews.update(id, { ...columns, updatedAt: now }, tx)
         if (!after) throw notFound('Review', id)
         if (after.status === 'published') {
           const missing = missingForPublication(after)
           if (missing.length > 0) throw unprocessable('A published review must keep the fields ClaimReview requires.', missing.map((e) => ({ ...e, field: `body.${e.field}` })))
         }
         await history.record(tx, ctx, { entityType: 'review', action: 'update', claimId, before, after })
+        // A new rating on the current verdict changes the claim's verdict too.
+        if (after.status === 'published') await refreshCurrentVerdict(claimId, tx, ctx, now)
         return withScale(after, tx)
       })
     },
@@ -166,20 +172,20 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     },
 
     publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
-      return transition(claimId, id, ifMatch, ctx, (current) => {
+      return transition(claimId, id, ifMatch, ctx, (current, now) => {
         if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
         const missing = missingForPublication(current)
         if (missing.length > 0) {
           throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
         }
-        return { action: 'publish', patch: { status: 'published', datePublished: new Date() } }
+        return { action: 'publish', patch: { status: 'published', datePublished: now } }
       })
     },
 
     retract (claimId: string, id: string, reason: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
-      return transition(claimId, id, ifMatch, ctx, (current) => {
+      return transition(claimId, id, ifMatch, ctx, (current, now) => {
         if (current.status !== 'published') throw conflict(`Review ${id} is ${current.status}; only a published review can be retracted.`)
-        return { action: 'retract', patch: { status: 'retracted', retractedAt: new Date(), retractionReason: reason } }
+        return { action: 'retract', patch: { status: 'retracted', retractedAt: now, retractionReason: reason } }
       })
     },
   }

@@ -1,0 +1,116 @@
+// Canonical page URLs for fact-check lookups. The browser extension shares this file as it is: it needs nothing
+// but the WHATWG URL class (the hashes, which need node:crypto here, live in url-hash.ts).
+
+/** The rules canonicalizeUrl applies, in order, as published in the OpenAPI description. */
+export const CANONICALIZATION_RULES: readonly string[] = Object.freeze([
+  'Surrounding whitespace is trimmed and the rest must parse as an absolute URL with the http or https scheme; anything else (relative URLs, ftp:, javascript:, mailto: ...) has no canonical form. The scheme is always written as https: the http and https versions of a page are the same page for lookup purposes.',
+  'The host is lower-cased; internationalised host names are written in punycode (bücher.de becomes xn--bcher-kva.de).',
+  'A leading www., m., mobile. or amp. label is removed from the host, provided what remains still contains a dot (www.com stays www.com); this repeats while it applies, so m.www.example.com becomes example.com.',
+  'Ports 80 and 443 are dropped whatever the scheme of the input (they are the defaults of http and https, which are treated as one); any other port is kept.',
+  'The fragment (#...) and any user name or password are dropped.',
+  'Tracking query parameters are removed, with names compared case-insensitively: every name starting with utm_, and fbclid, gclid, dclid, gclsrc, msclkid, mc_cid, mc_eid, yclid, igshid, _ga, _gl, ref, ref_src, ref_url, cmpid, ocid, s_cid, smid, spm, share, mkt_tok, __twitter_impression, oly_anon_id, oly_enc_id, vero_id, wt_mc, at_medium and at_campaign. Empty parameters are removed. The remaining parameters are sorted by name (by UTF-16 code unit, keeping the order of parameters with the same name) and otherwise kept byte for byte; if none remain there is no ?.',
+  'In the path, dot segments (. and ..) are resolved as WHATWG URL parsing resolves them; then percent-escapes of unreserved characters (A-Z a-z 0-9 - . _ ~) are decoded and the hex digits of all other escapes are upper-cased (%2f becomes %2F); runs of slashes become one slash; a final amp segment (/amp or /amp/, the AMP version of a page) and a final index.html, index.htm or index.php are removed, repeatedly while one applies; a trailing slash is removed unless the path is just /. The case of the path is kept.',
+  'The result is written as https://host[:port]/path[?query].',
+])
+
+const STRIPPED_HOST_LABELS = ['www.', 'm.', 'mobile.', 'amp.']
+
+const TRACKING_PARAMETERS = new Set([
+  'fbclid', 'gclid', 'dclid', 'gclsrc', 'msclkid', 'mc_cid', 'mc_eid', 'yclid', 'igshid', '_ga', '_gl', 'ref',
+  'ref_src', 'ref_url', 'cmpid', 'ocid', 's_cid', 'smid', 'spm', 'share', 'mkt_tok', '__twitter_impression',
+  'oly_anon_id', 'oly_enc_id', 'vero_id', 'wt_mc', 'at_medium', 'at_campaign',
+])
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/
+
+/**
+ * The canonical form of a page URL (see CANONICALIZATION_RULES), or null when `input` is not an absolute http or
+ * https URL. Equivalent URLs give the same string, and canonicalizeUrl(canonicalizeUrl(x)) === canonicalizeUrl(x).
+ */
+export function canonicalizeUrl (input: string): string | null {
+  let url: URL
+  try {
+    url = new URL(input.trim())
+  } catch {
+    return null
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
+
+  const host = canonicalHost(url.hostname)
+  // URL only drops the default port of its own scheme; since every output is https, both defaults must go.
+  const port = url.port === '80' || url.port === '443' ? '' : url.port
+  const path = canonicalPath(url.pathname)
+  const query = canonicalQuery(url.search)
+  return `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}`
+}
+
+function canonicalHost (hostname: string): string {
+  let host = hostname
+  // Stripping to a fixed point keeps the function idempotent for stacked labels such as m.www.example.com.
+  for (;;) {
+    const label = STRIPPED_HOST_LABELS.find((prefix) => host.startsWith(prefix))
+    const rest = label === undefined ? '' : host.slice(label.length)
+    if (!rest.includes('.')) return host
+    host = rest
+  }
+}
+
+function canonicalPath (pathname: string): string {
+  let path = resolveDotSegments(pathname)
+    .replace(/%([0-9A-Fa-f]{2})/g, (_escape, hex: string) => {
+      const char = String.fromCharCode(Number.parseInt(hex, 16))
+      return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`
+    })
+    .replace(/\/{2,}/g, '/')
+  // Repeated so that /story/amp/index.html and /amp/amp end where a second pass would leave them.
+  for (;;) {
+    const before = path
+    path = path.replace(/\/amp\/?$/, '/').replace(/\/index\.(?:html?|php)$/, '/')
+    if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
+    if (path === before) return path
+  }
+}
+
+/**
+ * Dot segments resolved as WHATWG URL parsing does (before slashes are collapsed, as browsers do). A no-op after a
+ * conforming parser, but Node 20's URL leaves some in place (/b/.a/../c), which would make server and extension differ.
+ */
+function resolveDotSegments (pathname: string): string {
+  const segments = pathname.slice(1).split('/')
+  const resolved: string[] = []
+  segments.forEach((segment, index) => {
+    const last = index === segments.length - 1
+    const lower = segment.toLowerCase()
+    if (lower === '..' || lower === '.%2e' || lower === '%2e.' || lower === '%2e%2e') {
+      resolved.pop()
+      if (last) resolved.push('')
+    } else if (lower === '.' || lower === '%2e') {
+      if (last) resolved.push('')
+    } else {
+      resolved.push(segment)
+    }
+  })
+  return `/${resolved.join('/')}`
+}
+
+function canonicalQuery (search: string): string {
+  const pairs = search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '')
+    .map((pair) => ({ pair, name: pair.split('=', 1)[0] ?? '' }))
+    .filter(({ name }) => !isTrackingParameter(name))
+  // Compared by name only, so the stable sort keeps repeated names (?tag=b&tag=a) in their original order.
+  pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return pairs.map(({ pair }) => pair).join('&')
+}
+
+function isTrackingParameter (rawName: string): boolean {
+  let name: string
+  try {
+    name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase()
+  } catch {
+    name = rawName.toLowerCase()
+  }
+  return name.startsWith('utm_') || TRACKING_PARAMETERS.has(name)
+}
