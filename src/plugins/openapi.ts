@@ -31,15 +31,33 @@ ${problemTable}
 `
 
 type Document = ReturnType<typeof jsonSchemaTransformObject>
-type Operation = { responses?: Record<string, { content?: Record<string, unknown> }> }
+interface Response { description?: string, content?: Record<string, unknown>, headers?: Record<string, unknown> }
+interface Operation { parameters?: Array<{ in: string, name: string }>, responses?: Record<string, Response> }
 
-/** Error responses are sent as application/problem+json (see the problem-details plugin); say so in the document. */
-function describeProblemsAsProblemJson (document: Document): Document {
+const header = (description: string) => ({ description, schema: { type: 'string' } })
+const headers = {
+  requestId: header('The request id: the `X-Request-Id` the client sent, or one generated for it.'),
+  etag: header('The strong entity tag of the resource as returned; send it as `If-Match` to change it.'),
+  location: header('The URL of the created resource.'),
+  retryAfter: header('Seconds to wait before retrying.'),
+}
+
+/**
+ * What the route schemas cannot say: errors are application/problem+json (see the problem-details plugin), and
+ * the headers responses carry (request id everywhere, ETag on single resources, Location on creation).
+ */
+function describeResponses (document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as Operation[]) {
-      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+      const conditional = (operation.parameters ?? []).some((p) => p.in === 'header' && (p.name === 'if-match' || p.name === 'if-none-match'))
+      for (const [code, response] of Object.entries(operation.responses ?? {})) {
+        const status = Number(code)
         const schema = Object.values(response.content ?? {})[0]
-        if (Number(status) >= 400 && schema) response.content = { [PROBLEM_CONTENT_TYPE]: schema }
+        if (status >= 400 && schema) response.content = { [PROBLEM_CONTENT_TYPE]: schema }
+        response.headers = { 'X-Request-Id': headers.requestId, ...response.headers }
+        if (status === 201) Object.assign(response.headers, { Location: headers.location, ETag: headers.etag })
+        if ((status === 200 || status === 304 || status === 412) && conditional) Object.assign(response.headers, { ETag: headers.etag })
+        if (status === 503) Object.assign(response.headers, { 'Retry-After': headers.retryAfter })
       }
     }
   }
@@ -64,7 +82,7 @@ async function openapiPlugin (app: FastifyInstance) {
       ],
     },
     transform: jsonSchemaTransform,
-    transformObject: (documentObject) => describeProblemsAsProblemJson(jsonSchemaTransformObject(documentObject)),
+    transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
