@@ -1,8 +1,9 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimColumns, claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+import { afterPosition, claimConditions, orderOf, rankOf, snippetOf, type ClaimFilters, type ClaimSort, type SortPosition } from './claim-search.ts'
+import { freshTimestamps } from './shared.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
@@ -14,6 +15,9 @@ export interface ClaimListItem {
   claimant: ClaimantRef | null
   review: ReviewRow | null
   scale: RatingScaleRow | null
+  /** With a text query: how well the claim matched, and its text with the matches marked; null without one. */
+  rank: number | null
+  snippet: string | null
 }
 
 export function createClaimsRepository (db: Db) {
@@ -35,15 +39,21 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
-    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimListItem>> {
-      const rows = await tx.select({ claim: claimColumns, claimant: claimantRef, review: reviews, scale: ratingScales }).from(claims)
+    /** One page of live claims matching the filters, in the order of the sort, after a position. */
+    async list (query: { filters: ClaimFilters, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
+      const { filters, sort, after, limit } = query
+      const q = filters.q
+      const conditions = claimConditions(filters)
+      if (after) conditions.push(afterPosition(after, q))
+      const rank = q ? rankOf(q) : sql<null>`null`
+      const snippet = q ? snippetOf(q) : sql<null>`null`
+      return tx.select({ claim: claimColumns, claimant: claimantRef, review: reviews, scale: ratingScales, rank, snippet }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
         .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .where(and(live, afterId ? lt(claims.id, afterId) : undefined))
-        .orderBy(desc(claims.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.claim.id)
+        .where(and(...conditions))
+        .orderBy(...orderOf(sort, q))
+        .limit(limit)
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {

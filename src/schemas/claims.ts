@@ -3,7 +3,9 @@ import { z } from 'zod'
 import { claimStatus, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
 import { AppearanceSchema } from './appearances.ts'
 import { ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
-import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, toIso } from './common.ts'
+import { claimSorts } from '../repositories/claim-search.ts'
+import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso } from './common.ts'
+import { NormalizedVerdict } from './rating-scales.ts'
 import { EvidenceSchema } from './evidence.ts'
 import { VerdictSchema, toVerdict, type ReviewWithScale } from './reviews.ts'
 
@@ -29,6 +31,31 @@ export const ClaimSchema = z.object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }).meta({ id: 'Claim' })
+
+/** A claim in a list: with a text query, also how well it matched. */
+export const ClaimListItemSchema = ClaimSchema.extend({
+  search: z.object({
+    rank: z.number().describe('Relevance to q; higher is better. Comparable only within one query.'),
+    snippet: z.string().describe('The claim text, HTML-escaped, with the matching words in `<mark>` tags.'),
+  }).optional().describe('Present when the list was searched with q.'),
+}).meta({ id: 'ClaimListItem' })
+
+export const ClaimListQuery = z.object({
+  q: z.string().trim().min(1).max(500).optional()
+    .describe('Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored.'),
+  claimant: z.string().min(1).max(100).optional().describe('A claimant id or slug.'),
+  status: ClaimStatus.optional(),
+  verdict: NormalizedVerdict.optional().describe('The normalised verdict of the current verdict.'),
+  topic: z.string().trim().min(1).max(50).optional(),
+  language: LanguageTag.optional().describe('A language tag; `en` also matches `en-GB`.'),
+  claimedFrom: DateOnly.optional().describe('Claims made on or after this date.'),
+  claimedTo: DateOnly.optional().describe('Claims made on or before this date.'),
+  updatedSince: TimestampInput.optional().describe('Claims changed at or after this instant.'),
+  sort: z.enum(claimSorts).optional()
+    .describe('`relevance` (the default with q; needs q), `-createdAt` (newest first, the default without q), `-claimDate`, `claimDate`, `-updatedAt`. Claims without a date sort last.'),
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('How many claims to return (1-100).'),
+  cursor: z.string().max(1024).optional().describe('The `nextCursor` of the previous page, with the same filters and sort.'),
+})
 
 export const ClaimDetailSchema = ClaimSchema.extend({
   claimant: ClaimantSchema.nullable(),

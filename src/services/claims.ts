@@ -1,6 +1,7 @@
 // Claim rules: a claim names a live claimant or none; reads and writes return the claim with its claimant,
 // appearances, evidence and current verdict; changes need the ETag of that whole detail (If-Match); a claim can be
 // read as it was at any past instant, rebuilt from its revisions.
+import { createHash } from 'node:crypto'
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, problem, unprocessable } from '../errors.ts'
@@ -8,6 +9,7 @@ import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
+import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { RevisionsRepository } from '../repositories/revisions.ts'
@@ -59,6 +61,26 @@ function revive<T> (snapshot: Record<string, unknown>): T {
 const isRemoved = (revision: RevisionRow) => revision.after.deletedAt !== null && revision.after.deletedAt !== undefined
 
 const HistoryPosition = z.object({ seq: z.int().positive() })
+
+const SortPositionSchema: z.ZodType<SortPosition> = z.discriminatedUnion('sort', [
+  z.object({ sort: z.literal('relevance'), rank: z.number(), id: z.uuid() }),
+  z.object({ sort: z.literal('-createdAt'), id: z.uuid() }),
+  z.object({ sort: z.enum(['-claimDate', 'claimDate']), date: z.iso.date().nullable(), id: z.uuid() }),
+  z.object({ sort: z.literal('-updatedAt'), at: z.iso.datetime(), id: z.uuid() }),
+])
+
+/** Where a page ended, to continue after it. */
+function positionOf (sort: ClaimSort, { claim, rank }: ClaimListItem): SortPosition {
+  switch (sort) {
+    case 'relevance': return { sort, rank: rank ?? 0, id: claim.id }
+    case '-createdAt': return { sort, id: claim.id }
+    case '-claimDate':
+    case 'claimDate': return { sort, date: claim.claimDate, id: claim.id }
+    case '-updatedAt': return { sort, at: claim.updatedAt.toISOString(), id: claim.id }
+  }
+}
+
+export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, limit: number, cursor?: string | undefined }
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
@@ -125,9 +147,22 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
   }
 
   return {
-    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimListItem>> {
-      const { rows, nextAfterId } = await repos.claims.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claims') })
-      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'claims') }
+    /** A page of claims matching the filters, in the requested order (relevance when searching, else newest). */
+    async list (request: ClaimListRequest): Promise<Page<ClaimListItem>> {
+      const { limit, cursor, sort: requested, ...filters } = request
+      const sort = requested ?? (filters.q ? 'relevance' : '-createdAt')
+      if (sort === 'relevance' && !filters.q) {
+        throw problem('validation-failed', 'sort=relevance needs a text query (q).', { errors: [{ field: 'query.sort', message: 'relevance needs q' }] })
+      }
+      // A cursor is only good for the list it came from: same sort, same filters.
+      const scope = `claims:${sort}:${createHash('sha256').update(JSON.stringify(filters, Object.keys(filters).sort())).digest('base64url')}`
+      const after = cursor === undefined ? undefined : cursors.decode(cursor, SortPositionSchema, scope)
+      if (after && after.sort !== sort) throw problem('invalid-cursor', 'The cursor belongs to another sort order.')
+      const rows = await repos.claims.list({ filters, sort, after, limit: limit + 1 })
+      const page = rows.slice(0, limit)
+      const last = page[page.length - 1]
+      const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null
+      return { data: page, nextCursor }
     },
 
     /** The claim now, or as it was at `asOf`. */

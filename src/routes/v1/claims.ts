@@ -4,13 +4,13 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
-import { ClaimDetailSchema, ClaimSchema, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
-import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
+import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
-const ClaimPage = page(ClaimSchema).meta({ id: 'ClaimPage' })
+const ClaimPage = page(ClaimListItemSchema).meta({ id: 'ClaimPage' })
 const AsOfQuery = z.object({
   asOf: TimestampInput.optional().describe('Read the claim as it was at this instant (ISO 8601); 404 if it did not exist then.'),
 })
@@ -33,13 +33,17 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
     schema: {
       tags,
       operationId: 'listClaims',
-      summary: 'List claims, newest first',
-      querystring: PageQuery,
+      summary: 'Find claims: filter, search and sort',
+      description: 'Every filter narrows the list. Paging is by cursor: it never skips or repeats a claim while others are added; a cursor is bound to its filters and sort (400 otherwise).',
+      querystring: ClaimListQuery,
       response: { 200: ClaimPage, ...problemResponses(400, 500) },
     },
   }, async (request) => {
     const result = await claims.list(request.query)
-    const data = result.data.map(({ claim, claimant, review, scale }) => toClaim(claim, claimant, review && scale && { review, scale }))
+    const data = result.data.map(({ claim, claimant, review, scale, rank, snippet }) => ({
+      ...toClaim(claim, claimant, review && scale && { review, scale }),
+      ...(rank !== null && snippet !== null && { search: { rank, snippet } }),
+    }))
     return { data, nextCursor: result.nextCursor }
   })
 

@@ -1,0 +1,103 @@
+// Finding claims: filters, full-text search and keyset paging over several sort orders, as SQL fragments that the
+// claims list and the ClaimReview feed share.
+import { eq, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
+import { escapeLike } from './shared.ts'
+
+export interface ClaimFilters {
+  /** Web-search syntax: words, "quoted phrases", `or`, `-word`. */
+  q?: string | undefined
+  /** A claimant id, or a claimant slug. */
+  claimant?: string | undefined
+  status?: (typeof claims.status.enumValues)[number] | undefined
+  verdict?: (typeof normalizedVerdict.enumValues)[number] | undefined
+  topic?: string | undefined
+  /** A language tag; `en` also matches `en-GB`. */
+  language?: string | undefined
+  claimedFrom?: string | undefined
+  claimedTo?: string | undefined
+  updatedSince?: Date | undefined
+}
+
+export const claimSorts = ['relevance', '-createdAt', '-claimDate', 'claimDate', '-updatedAt'] as const
+export type ClaimSort = (typeof claimSorts)[number]
+
+/** Where the previous page ended, in the terms of its sort. */
+export type SortPosition =
+  | { sort: 'relevance', rank: number, id: string }
+  | { sort: '-createdAt', id: string }
+  | { sort: '-claimDate' | 'claimDate', date: string | null, id: string }
+  | { sort: '-updatedAt', at: string, id: string }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+// Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration
+// (migrations/0005); a query is parsed the same way as the claims it is compared with.
+const isEnglish = sql`claim_search_config(${claims.language}) = 'english'::regconfig`
+const queryFor = (q: string) => sql`(case when ${isEnglish} then websearch_to_tsquery('english', unaccent(${q})) else websearch_to_tsquery('simple', unaccent(${q})) end)`
+
+export function textMatch (q: string): SQL {
+  // Two branches rather than one expression, so that each can use the GIN index on the search document.
+  return sql`((${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('english', unaccent(${q})))
+    or (not ${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('simple', unaccent(${q}))))`
+}
+
+/** How well a claim matches q: cover density over the weighted document (claim text counts most). */
+export const rankOf = (q: string): SQL<number> => sql<number>`ts_rank_cd(${claims.searchVector}, ${queryFor(q)})`
+
+/** The claim text with the words that matched q marked `<mark>`; the rest of the text is HTML-escaped. */
+export const snippetOf = (q: string): SQL<string> => sql<string>`ts_headline(claim_search_config(${claims.language}),
+  replace(replace(replace(${claims.text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${queryFor(q)},
+  'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')`
+
+/** The conditions of the filters, for any query over live claims. */
+export function claimConditions (filters: ClaimFilters): SQL[] {
+  const conditions: SQL[] = [isNull(claims.deletedAt)]
+  if (filters.q) conditions.push(textMatch(filters.q))
+  if (filters.claimant) {
+    conditions.push(UUID.test(filters.claimant)
+      ? eq(claims.claimantId, filters.claimant)
+      : sql`${claims.claimantId} = (select ${claimants.id} from ${claimants} where ${claimants.slug} = ${filters.claimant} and ${claimants.deletedAt} is null)`)
+  }
+  if (filters.status) conditions.push(eq(claims.status, filters.status))
+  if (filters.verdict) conditions.push(eq(claims.currentVerdict, filters.verdict))
+  if (filters.topic) conditions.push(sql`${claims.topics} @> array[${filters.topic.toLowerCase()}]::text[]`)
+  if (filters.language) {
+    const language = filters.language.toLowerCase()
+    conditions.push(or(sql`lower(${claims.language}) = ${language}`, sql`lower(${claims.language}) like ${`${escapeLike(language)}-%`}`) as SQL)
+  }
+  if (filters.claimedFrom) conditions.push(gte(claims.claimDate, filters.claimedFrom))
+  if (filters.claimedTo) conditions.push(lte(claims.claimDate, filters.claimedTo))
+  if (filters.updatedSince) conditions.push(gte(claims.updatedAt, filters.updatedSince))
+  return conditions
+}
+
+/** ORDER BY for a sort; the id breaks ties so that every position is unique. */
+export function orderOf (sort: ClaimSort, q: string | undefined): SQL[] {
+  switch (sort) {
+    case 'relevance': return [sql`${rankOf(q ?? '')} desc`, sql`${claims.id} desc`]
+    case '-createdAt': return [sql`${claims.id} desc`]
+    case '-claimDate': return [sql`${claims.claimDate} desc nulls last`, sql`${claims.id} desc`]
+    case 'claimDate': return [sql`${claims.claimDate} asc nulls last`, sql`${claims.id} asc`]
+    case '-updatedAt': return [sql`${claims.updatedAt} desc`, sql`${claims.id} desc`]
+  }
+}
+
+/** The rows after a position, in the order of its sort (null dates sort last either way). */
+export function afterPosition (position: SortPosition, q: string | undefined): SQL {
+  const id = claims.id
+  switch (position.sort) {
+    case 'relevance': {
+      const rank = rankOf(q ?? '')
+      return sql`(${rank} < ${position.rank}::real or (${rank} = ${position.rank}::real and ${id} < ${position.id}))`
+    }
+    case '-createdAt': return sql`${id} < ${position.id}`
+    case '-updatedAt': return sql`(${claims.updatedAt}, ${id}) < (${position.at}::timestamptz, ${position.id}::uuid)`
+    case '-claimDate': return position.date === null
+      ? sql`(${claims.claimDate} is null and ${id} < ${position.id})`
+      : sql`((${claims.claimDate}, ${id}) < (${position.date}::date, ${position.id}::uuid) or ${claims.claimDate} is null)`
+    case 'claimDate': return position.date === null
+      ? sql`(${claims.claimDate} is null and ${id} > ${position.id})`
+      : sql`((${claims.claimDate}, ${id}) > (${position.date}::date, ${position.id}::uuid) or ${claims.claimDate} is null)`
+  }
+}
