@@ -1,6 +1,6 @@
 // Opaque, tamper-evident paging cursors: the sort position of the last item returned, signed (HMAC-SHA256) together
 // with the list it belongs to, so that a forged cursor, or one from another list, sort or filter, is refused.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { problem } from '../errors.ts'
 
@@ -49,3 +49,9 @@ export function createCursors (secret: string) {
 }
 
 export type Cursors = ReturnType<typeof createCursors>
+
+/** The scope of a filtered list: a cursor is good only for the list, filters and sort it was issued for. */
+export function listScope (list: string, params: Record<string, unknown>): string {
+  const canonical = JSON.stringify(params, Object.keys(params).sort())
+  return `${list}:${createHash('sha256').update(canonical).digest('base64url')}`
+}

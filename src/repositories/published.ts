@@ -2,6 +2,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { claimConditions, type ClaimFilters } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
 export interface PublishedReview {
@@ -42,12 +43,17 @@ export function createPublishedRepository (db: Db) {
 
   return {
     /** Published reviews, newest first, with their claim, claimant and scale. */
-    async listReviews (options: { claimId?: string | undefined, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
+    async listReviews (options: { claimId?: string | undefined, filters?: ClaimFilters, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
       const rows = await db.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
-        .where(and(published, options.claimId ? eq(reviews.claimId, options.claimId) : undefined, options.afterId ? lt(reviews.id, options.afterId) : undefined))
+        .where(and(
+          published,
+          ...claimConditions(options.filters ?? {}),
+          options.claimId ? eq(reviews.claimId, options.claimId) : undefined,
+          options.afterId ? lt(reviews.id, options.afterId) : undefined
+        ))
         .orderBy(desc(reviews.id))
         .limit(options.limit + 1)
       return toPage(rows, options.limit, (row) => row.review.id)

@@ -1,11 +1,10 @@
 // Claim rules: a claim names a live claimant or none; reads and writes return the claim with its claimant,
 // appearances, evidence and current verdict; changes need the ETag of that whole detail (If-Match); a claim can be
 // read as it was at any past instant, rebuilt from its revisions.
-import { createHash } from 'node:crypto'
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, problem, unprocessable } from '../errors.ts'
-import type { Cursors } from '../lib/cursor.ts'
+import { listScope, type Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
@@ -155,7 +154,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         throw problem('validation-failed', 'sort=relevance needs a text query (q).', { errors: [{ field: 'query.sort', message: 'relevance needs q' }] })
       }
       // A cursor is only good for the list it came from: same sort, same filters.
-      const scope = `claims:${sort}:${createHash('sha256').update(JSON.stringify(filters, Object.keys(filters).sort())).digest('base64url')}`
+      const scope = listScope(`claims:${sort}`, filters)
       const after = cursor === undefined ? undefined : cursors.decode(cursor, SortPositionSchema, scope)
       if (after && after.sort !== sort) throw problem('invalid-cursor', 'The cursor belongs to another sort order.')
       const rows = await repos.claims.list({ filters, sort, after, limit: limit + 1 })

@@ -1,7 +1,8 @@
 // Published verdicts for partners: ClaimReview JSON-LD, and search in the shape of Google's Fact Check Tools API.
 import { notFound } from '../errors.ts'
-import type { Cursors } from '../lib/cursor.ts'
+import { listScope, type Cursors } from '../lib/cursor.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
+import type { ClaimFilters } from '../repositories/claim-search.ts'
 import type { ClaimSearch, PublishedRepository, PublishedReview } from '../repositories/published.ts'
 import { toClaimReview, type ClaimReview } from '../schemas/claimreview.ts'
 import { z } from 'zod'
@@ -31,9 +32,11 @@ export function createPublishedService (claims: ClaimsRepository, published: Pub
     },
 
     /** All published reviews as ClaimReview, newest first, paged. */
-    async claimReviews (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimReview>> {
-      const { rows, nextAfterId } = await published.listReviews({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claimreview') })
-      return { data: await withAppearances(rows), nextCursor: cursors.id.encode(nextAfterId, 'claimreview') }
+    async claimReviews (request: ClaimFilters & { limit: number, cursor?: string | undefined }): Promise<Page<ClaimReview>> {
+      const { limit, cursor, ...filters } = request
+      const scope = listScope('claimreview', filters)
+      const { rows, nextAfterId } = await published.listReviews({ filters, limit, afterId: cursors.id.decode(cursor, scope) })
+      return { data: await withAppearances(rows), nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
     /** Claims with published reviews matching the search; a page token carries the offset of the next page. */

@@ -3,9 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { ClaimReviewSchema } from '../../schemas/claimreview.ts'
-import { IdParams, PageQuery, problemResponses } from '../../schemas/common.ts'
+import { ClaimListQuery } from '../../schemas/claims.ts'
+import { IdParams, problemResponses } from '../../schemas/common.ts'
 
 const LD_JSON = 'application/ld+json'
+
+const ClaimReviewQuery = ClaimListQuery.omit({ sort: true })
 
 const ClaimReviewGraph = z.object({
   '@context': z.literal('https://schema.org'),
@@ -38,8 +41,9 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'listClaimReviews',
       summary: 'Every published review as schema.org ClaimReview (JSON-LD), newest first',
+      description: 'Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`.',
       produces: [LD_JSON],
-      querystring: PageQuery,
+      querystring: ClaimReviewQuery,
       response: { 200: ClaimReviewGraph, ...problemResponses(400, 500) },
     },
   }, async (request, reply) => {
