@@ -17,6 +17,7 @@ import claimReviewRoutes from './routes/v1/claimreview.ts'
 import claimsRoutes from './routes/v1/claims.ts'
 import evidenceRoutes from './routes/v1/evidence.ts'
 import historyRoutes from './routes/v1/history.ts'
+import lookupRoutes from './routes/v1/lookup.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
 import reviewsRoutes from './routes/v1/reviews.ts'
 import { seedDemoIfWanted } from './seed/demo.ts'
@@ -70,6 +71,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(historyRoutes)
     await v1.register(ratingScalesRoutes)
     await v1.register(claimReviewRoutes)
+    await v1.register(lookupRoutes)
   }, { prefix: '/v1' })
   await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 

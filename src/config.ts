@@ -17,6 +17,7 @@ const ConfigSchema = z.object({
   SEED_DEMO: booleanFromEnv.optional(),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   PUBLIC_URL: z.url().optional(),
+  LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
 }).transform((c) => ({
   port: c.PORT,
@@ -29,6 +30,8 @@ const ConfigSchema = z.object({
   seedDemo: c.SEED_DEMO,
   bodyLimit: c.BODY_LIMIT,
   publicUrl: c.PUBLIC_URL,
+  /** Seconds that browsers and CDNs may reuse a public lookup answer (Cache-Control max-age). */
+  lookupMaxAge: c.LOOKUP_MAX_AGE,
   /** Signs paging cursors; every process behind one load balancer needs the same value. */
   cursorSecret: c.CURSOR_SECRET,
 }))

@@ -7,6 +7,7 @@ import { createCursors } from '../lib/cursor.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
+import { createLookupRepository } from '../repositories/lookup.ts'
 import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
 import { createReviewsRepository } from '../repositories/reviews.ts'
@@ -15,6 +16,7 @@ import { createAppearancesService, createEvidenceService } from '../services/cla
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
+import { createLookupService } from '../services/lookup.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
@@ -30,6 +32,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     ratingScales: createRatingScalesRepository(db),
     revisions: createRevisionsRepository(db),
     published: createPublishedRepository(db),
+    lookup: createLookupRepository(db),
   }
   const history = createHistory(repos.revisions)
   return {
@@ -40,6 +43,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     reviews: createReviewsService(db, repos, history, cursors),
     ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
     published: createPublishedService(repos.claims, repos.published, cursors),
+    lookup: createLookupService(repos.lookup),
   }
 }
 

@@ -2,9 +2,18 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, evidence } from '../db/schema.ts'
+import { canonicalizeUrl } from '../lib/url-canonical.ts'
+import { urlHash } from '../lib/url-hash.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 type ChildTable = typeof appearances | typeof evidence
+
+/** The lookup keys of a row's URL (canonical form and its SHA-256), kept with the URL whenever it is written. */
+function withUrlKeys<V extends { url?: string | null }> (values: V): V & { urlCanonical?: string | null, urlHash?: string | null } {
+  if (values.url === undefined) return values
+  const canonical = values.url === null ? null : canonicalizeUrl(values.url)
+  return { ...values, urlCanonical: canonical, urlHash: canonical === null ? null : urlHash(canonical) }
+}
 
 function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, name: string) {
   type Row = T['$inferSelect']
@@ -45,14 +54,14 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
     },
 
     async insert (values: Insert, tx: Executor = db): Promise<Row> {
-      const [row] = await tx.insert(t).values({ ...(values as typeof appearances.$inferInsert), ...freshTimestamps() }).returning()
+      const [row] = await tx.insert(t).values({ ...withUrlKeys(values as typeof appearances.$inferInsert), ...freshTimestamps() }).returning()
       if (!row) throw new Error('insert returned no row')
       return row as Row
     },
 
     async update (claimId: string, id: string, patch: Partial<Insert>, tx: Executor = db): Promise<Row | undefined> {
       const [row] = await tx.update(t)
-        .set({ ...(patch as Partial<typeof appearances.$inferInsert>), version: sql`${t.version} + 1`, updatedAt: new Date() })
+        .set({ ...withUrlKeys(patch as Partial<typeof appearances.$inferInsert>), version: sql`${t.version} + 1`, updatedAt: new Date() })
         .where(and(eq(t.claimId, claimId), eq(t.id, id)))
         .returning()
       return row as Row | undefined

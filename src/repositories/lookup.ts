@@ -1,0 +1,56 @@
+// Page lookups for browser extensions: the live claims that appeared at pages, found by the SHA-256 of the
+// canonical URL (or the first 8 hex characters of it, for lookups that do not reveal the page).
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+
+export interface PageClaim {
+  urlHash: string
+  claim: ClaimRow
+  claimant: { id: string, slug: string, name: string } | null
+  review: ReviewRow | null
+  scale: RatingScaleRow | null
+}
+
+export function createLookupRepository (db: Db) {
+  const query = () => db.selectDistinctOn([appearances.urlHash, claims.id], {
+    urlHash: sql<string>`${appearances.urlHash}`,
+    claim: claimColumns,
+    claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
+    review: reviews,
+    scale: ratingScales,
+  }).from(appearances)
+    .innerJoin(claims, eq(claims.id, appearances.claimId))
+    .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+    .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+
+  // The hottest query of the service: built and planned once.
+  const byHash = query()
+    .where(and(eq(appearances.urlHash, sql.placeholder('hash')), isNull(claims.deletedAt)))
+    .orderBy(appearances.urlHash, claims.id)
+    .prepare('lookup_by_url_hash')
+  const byPrefix = query()
+    .where(and(sql`left(${appearances.urlHash}, 8) = ${sql.placeholder('prefix')}`, isNull(claims.deletedAt)))
+    .orderBy(appearances.urlHash, claims.id)
+    .prepare('lookup_by_url_hash_prefix')
+
+  return {
+    async byHash (hash: string): Promise<PageClaim[]> {
+      return byHash.execute({ hash })
+    },
+
+    async byHashes (hashes: string[]): Promise<PageClaim[]> {
+      if (hashes.length === 0) return []
+      return query()
+        .where(and(inArray(appearances.urlHash, hashes), isNull(claims.deletedAt)))
+        .orderBy(appearances.urlHash, claims.id)
+    },
+
+    async byHashPrefix (prefix: string): Promise<PageClaim[]> {
+      return byPrefix.execute({ prefix })
+    },
+  }
+}
+
+export type LookupRepository = ReturnType<typeof createLookupRepository>

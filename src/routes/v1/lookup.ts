@@ -1,0 +1,148 @@
+// /v1/lookup: "is there a fact-check for this page?" for browser extensions: public, CORS-enabled and cacheable.
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
+import { z } from 'zod'
+import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
+import type { PageClaim } from '../../repositories/lookup.ts'
+import { ClaimStatus } from '../../schemas/claims.ts'
+import { IdSchema, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.ts'
+import { VerdictSchema, toVerdict } from '../../schemas/reviews.ts'
+import type { PageLookup } from '../../services/lookup.ts'
+import { withEtag } from '../http.ts'
+
+const LookupClaim = z.object({
+  id: IdSchema,
+  text: z.string(),
+  claimant: z.object({ id: IdSchema, slug: z.string(), name: z.string() }).nullable(),
+  status: ClaimStatus,
+  currentVerdict: VerdictSchema.nullable(),
+  href: z.string().describe('The claim in this API.'),
+}).meta({ id: 'LookupClaim' })
+
+const PageResult = z.object({
+  url: z.string().describe('The URL as sent.'),
+  canonicalUrl: z.string().describe('The URL after canonicalisation; equal pages give equal canonical URLs.'),
+  claims: z.array(LookupClaim).describe('Claims that appeared at the page; empty when there are none.'),
+}).meta({ id: 'PageLookup' })
+
+const BatchBody = z.strictObject({
+  urls: z.array(z.string().min(1).max(2048)).min(1).max(100).describe('Up to 100 page URLs.'),
+}).meta({ id: 'BatchLookup' })
+
+const BatchResult = z.object({
+  results: z.record(z.string(), PageResult.omit({ url: true })).describe('One entry per URL, keyed by the URL exactly as sent.'),
+}).meta({ id: 'BatchLookupResult' })
+
+const PrefixResult = z.object({
+  prefix: z.string(),
+  matches: z.array(z.object({
+    hash: z.string().describe('The full SHA-256 (hex) of a canonical URL with this prefix.'),
+    claims: z.array(LookupClaim),
+  })).describe('Every known page whose hash has the prefix; compare your own hash with these, locally.'),
+}).meta({ id: 'PrefixLookup' })
+
+const rules = CANONICALIZATION_RULES.map((rule, i) => `${i + 1}. ${rule}`).join('\n')
+const canonicalNote = `URLs are compared in canonical form. The rules, which \`src/lib/url-canonical.ts\` implements for reuse in extensions:\n\n${rules}`
+
+const toLookupClaim = ({ claim, claimant, review, scale }: PageClaim): z.output<typeof LookupClaim> => ({
+  id: claim.id,
+  text: claim.text,
+  claimant,
+  status: claim.status,
+  currentVerdict: review && scale && toVerdict({ review, scale }),
+  href: `/v1/claims/${claim.id}`,
+})
+
+const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({ url: page.url, canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) })
+
+export default async function lookupRoutes (fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<ZodTypeProvider>()
+  const { lookup } = app.services
+  const tags = ['Lookup']
+  const cacheControl = `public, max-age=${app.config.lookupMaxAge}, stale-while-revalidate=${app.config.lookupMaxAge}`
+
+  // Public reads: any origin, no credentials. Errors carry the header too, so that an extension can read them.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*')
+    reply.header('access-control-expose-headers', 'ETag, X-Request-Id, Retry-After')
+  })
+
+  /** A cacheable answer: strong ETag from the body, 304 when the client has it. */
+  function cacheable<T> (request: FastifyRequest, reply: FastifyReply, body: T): T | null {
+    reply.header('cache-control', cacheControl)
+    const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`
+    if (withEtag(request, reply, etag).notModified) return null
+    return body
+  }
+
+  const preflight = (scope: FastifyInstance, operationId: string, methods: string) => scope.withTypeProvider<ZodTypeProvider>().options('', {
+    schema: {
+      tags,
+      operationId,
+      summary: 'CORS preflight',
+      response: { 204: NoContent },
+    },
+  }, async (_request, reply) => reply.code(204)
+    .header('access-control-allow-methods', methods)
+    .header('access-control-allow-headers', 'Content-Type, If-None-Match')
+    .header('access-control-max-age', '86400')
+    .send(null))
+
+  await app.register(async (scope) => {
+    const app = scope.withTypeProvider<ZodTypeProvider>()
+    app.get('', {
+      schema: {
+        tags,
+        operationId: 'lookupPage',
+        summary: 'The claims that appeared at a page',
+        description: `An unknown page gives an empty list, not a 404. Public, CORS-enabled (\`*\`) and cacheable.\n\n${canonicalNote}`,
+        querystring: z.object({ url: z.string().min(1).max(2048).describe('The page URL, in any form.') }),
+        headers: IfNoneMatchHeaders,
+        response: { 200: PageResult, 304: NotModified, ...problemResponses(400, 500) },
+      },
+    }, async (request, reply) => {
+      const body = cacheable(request, reply, toPageResult(await lookup.page(request.query.url)))
+      return body ?? reply.code(304).send(null)
+    })
+
+    app.post('', {
+      schema: {
+        tags,
+        operationId: 'lookupPages',
+        summary: 'The claims that appeared at up to 100 pages',
+        description: 'Results are keyed by each URL exactly as sent. Public and CORS-enabled; not cached (use the GET form for that).',
+        body: BatchBody,
+        response: { 200: BatchResult, ...problemResponses(400, 413, 415, 500) },
+      },
+    }, async (request) => {
+      const pages = await lookup.pages(request.body.urls)
+      return { results: Object.fromEntries(pages.map((page) => [page.url, { canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) }])) }
+    })
+
+    preflight(scope, 'lookupPreflight', 'GET, POST, OPTIONS')
+  }, { prefix: '/lookup' })
+
+  await app.register(async (scope) => {
+    const app = scope.withTypeProvider<ZodTypeProvider>()
+    app.get('', {
+      schema: {
+        tags,
+        operationId: 'lookupHashPrefix',
+        summary: 'Privacy-preserving lookup by hash prefix',
+        description: 'Send the first 8 hex characters of the SHA-256 of the canonical URL; the answer lists every known page with that prefix, so the server never learns which page you are on. Public, CORS-enabled and cacheable.',
+        params: z.object({ prefix: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hexadecimal characters') }),
+        headers: IfNoneMatchHeaders,
+        response: { 200: PrefixResult, 304: NotModified, ...problemResponses(400, 500) },
+      },
+    }, async (request, reply) => {
+      const matches = await lookup.prefix(request.params.prefix)
+      const result = {
+        prefix: request.params.prefix.toLowerCase(),
+        matches: [...matches].map(([hash, claims]) => ({ hash, claims: claims.map(toLookupClaim) })),
+      }
+      return cacheable(request, reply, result) ?? reply.code(304).send(null)
+    })
+    preflight(scope, 'lookupHashPrefixPreflight', 'GET, OPTIONS')
+  }, { prefix: '/lookup/prefixes/:prefix' })
+}

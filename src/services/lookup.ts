@@ -1,0 +1,49 @@
+// "Is there a fact-check for this page?": canonicalise the URLs asked about and find the claims that appeared there.
+import { problem } from '../errors.ts'
+import { canonicalizeUrl } from '../lib/url-canonical.ts'
+import { urlHash } from '../lib/url-hash.ts'
+import type { LookupRepository, PageClaim } from '../repositories/lookup.ts'
+
+export interface PageLookup {
+  /** The URL as the client sent it. */
+  url: string
+  canonicalUrl: string
+  claims: PageClaim[]
+}
+
+function canonical (url: string, field: string): string {
+  const result = canonicalizeUrl(url)
+  if (result === null) {
+    throw problem('validation-failed', `${url.slice(0, 200)} is not an absolute http or https URL.`, { errors: [{ field, message: 'must be an absolute http or https URL' }] })
+  }
+  return result
+}
+
+export function createLookupService (lookup: LookupRepository) {
+  return {
+    async page (url: string): Promise<PageLookup> {
+      const canonicalUrl = canonical(url, 'query.url')
+      return { url, canonicalUrl, claims: await lookup.byHash(urlHash(canonicalUrl)) }
+    },
+
+    /** Several pages in one query; results keep the order and spelling of the URLs as sent. */
+    async pages (urls: string[]): Promise<PageLookup[]> {
+      const keyed = urls.map((url, i) => {
+        const canonicalUrl = canonical(url, `body.urls.${i}`)
+        return { url, canonicalUrl, hash: urlHash(canonicalUrl) }
+      })
+      const rows = await lookup.byHashes([...new Set(keyed.map((k) => k.hash))])
+      return keyed.map(({ url, canonicalUrl, hash }) => ({ url, canonicalUrl, claims: rows.filter((r) => r.urlHash === hash) }))
+    },
+
+    /** Every page whose hash starts with the prefix, so the client can match its own hash without revealing it. */
+    async prefix (prefix: string): Promise<Map<string, PageClaim[]>> {
+      const rows = await lookup.byHashPrefix(prefix.toLowerCase())
+      const byHash = new Map<string, PageClaim[]>()
+      for (const row of rows) byHash.set(row.urlHash, [...(byHash.get(row.urlHash) ?? []), row])
+      return byHash
+    },
+  }
+}
+
+export type LookupService = ReturnType<typeof createLookupService>
