@@ -16,6 +16,7 @@ import claimantsRoutes from './routes/v1/claimants.ts'
 import claimReviewRoutes from './routes/v1/claimreview.ts'
 import claimsRoutes from './routes/v1/claims.ts'
 import evidenceRoutes from './routes/v1/evidence.ts'
+import changesRoutes from './routes/v1/changes.ts'
 import historyRoutes from './routes/v1/history.ts'
 import lookupRoutes from './routes/v1/lookup.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
@@ -72,6 +73,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(ratingScalesRoutes)
     await v1.register(claimReviewRoutes)
     await v1.register(lookupRoutes)
+    await v1.register(changesRoutes)
   }, { prefix: '/v1' })
   await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 

@@ -79,6 +79,7 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'ClaimReview', description: 'Published verdicts as schema.org ClaimReview (JSON-LD), for search engines and partners.' },
         { name: 'Google Fact Check Tools', description: 'A drop-in for Google\'s `claims:search`: same parameters, same response shape.' },
         { name: 'Lookup', description: 'For browser extensions: is there a fact-check for this page? Public, CORS-enabled, cacheable.' },
+        { name: 'Sync', description: 'For partners: an incremental feed of every change, in commit order.' },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
     },

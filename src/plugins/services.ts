@@ -7,6 +7,7 @@ import { createCursors } from '../lib/cursor.ts'
 import { createAppearancesRepository, createEvidenceRepository } from '../repositories/claim-children.ts'
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
+import { createChangesRepository } from '../repositories/changes.ts'
 import { createLookupRepository } from '../repositories/lookup.ts'
 import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
@@ -16,6 +17,7 @@ import { createAppearancesService, createEvidenceService } from '../services/cla
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
+import { createChangesService } from '../services/changes.ts'
 import { createLookupService } from '../services/lookup.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
@@ -33,6 +35,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     revisions: createRevisionsRepository(db),
     published: createPublishedRepository(db),
     lookup: createLookupRepository(db),
+    changes: createChangesRepository(db),
   }
   const history = createHistory(repos.revisions)
   return {
@@ -44,6 +47,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
     published: createPublishedService(repos.claims, repos.published, cursors),
     lookup: createLookupService(repos.lookup),
+    changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
   }
 }
 

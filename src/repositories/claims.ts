@@ -1,5 +1,5 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimColumns, claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, rankOf, snippetOf, type ClaimFilters, type ClaimSort, type SortPosition } from './claim-search.ts'
@@ -27,6 +27,20 @@ export function createClaimsRepository (db: Db) {
     .where(and(eq(claims.id, sql.placeholder('id')), live))
   const byId = byIdQuery(db).prepare('claim_by_id')
 
+  /** Claims with their claimant and current verdict; with a text query also its rank and snippet. */
+  const selectItems = (tx: Executor, q: string | undefined) => tx.select({
+    claim: claimColumns,
+    claimant: claimantRef,
+    review: reviews,
+    scale: ratingScales,
+    rank: q ? rankOf(q) : sql<null>`null`,
+    snippet: q ? snippetOf(q) : sql<null>`null`,
+  }).from(claims)
+    .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+    .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+    .$dynamic()
+
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
       const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
@@ -45,15 +59,13 @@ export function createClaimsRepository (db: Db) {
       const q = filters.q
       const conditions = claimConditions(filters)
       if (after) conditions.push(afterPosition(after, q))
-      const rank = q ? rankOf(q) : sql<null>`null`
-      const snippet = q ? snippetOf(q) : sql<null>`null`
-      return tx.select({ claim: claimColumns, claimant: claimantRef, review: reviews, scale: ratingScales, rank, snippet }).from(claims)
-        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
-        .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
-        .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .where(and(...conditions))
-        .orderBy(...orderOf(sort, q))
-        .limit(limit)
+      return selectItems(tx, q).where(and(...conditions)).orderBy(...orderOf(sort, q)).limit(limit)
+    },
+
+    /** These claims as lists show them, deleted or not (the change feed tells deletions by deletedAt). */
+    async listByIds (ids: string[], tx: Executor = db): Promise<ClaimListItem[]> {
+      if (ids.length === 0) return []
+      return selectItems(tx, undefined).where(inArray(claims.id, ids))
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {

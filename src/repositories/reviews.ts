@@ -1,7 +1,7 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { reviews, type ReviewRow } from '../db/schema.ts'
+import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -18,6 +18,14 @@ export function createReviewsRepository (db: Db) {
     async findById (id: string, tx?: Executor): Promise<ReviewRow | undefined> {
       const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
       return row
+    },
+
+    /** These reviews with their scales, deleted or not. */
+    async listByIds (ids: string[], tx: Executor = db): Promise<Array<{ review: ReviewRow, scale: RatingScaleRow }>> {
+      if (ids.length === 0) return []
+      return tx.select({ review: reviews, scale: ratingScales }).from(reviews)
+        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+        .where(inArray(reviews.id, ids))
     },
 
     async lockById (claimId: string, id: string, tx: Executor): Promise<ReviewRow | undefined> {

@@ -1,0 +1,25 @@
+// The change feed's source: revisions of claims and reviews in commit order. Revisions carry the id of the
+// transaction that wrote them; only transactions older than every one still running are read, so a transaction
+// that commits late can never fall behind a cursor that has already passed it.
+import { and, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { revisions, type RevisionRow } from '../db/schema.ts'
+
+export interface FeedPosition { tx: string, seq: number }
+
+export function createChangesRepository (db: Db) {
+  return {
+    async after (position: FeedPosition | undefined, entityTypes: string[], limit: number): Promise<RevisionRow[]> {
+      return db.select().from(revisions)
+        .where(and(
+          inArray(revisions.entityType, entityTypes),
+          position ? sql`(${revisions.txId}, ${revisions.seq}) > (${position.tx}::xid8, ${position.seq}::bigint)` : undefined,
+          sql`${revisions.txId} < pg_snapshot_xmin(pg_current_snapshot())`
+        ))
+        .orderBy(revisions.txId, revisions.seq)
+        .limit(limit)
+    },
+  }
+}
+
+export type ChangesRepository = ReturnType<typeof createChangesRepository>
