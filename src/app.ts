@@ -55,6 +55,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+  // A 304 has no body: without one, fastify sends no Content-Length, which must not differ from the 200's (RFC 9110).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode !== 304) return payload
+    reply.removeHeader('content-type')
+    return null
+  })
 
   await app.register(problemDetailsPlugin)
   await app.register(jsonBodyPlugin)

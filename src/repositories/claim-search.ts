@@ -31,24 +31,24 @@ export type SortPosition =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-// Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration
-// (migrations/0005); a query is parsed the same way as the claims it is compared with.
-const isEnglish = sql`claim_search_config(${claims.language}) = 'english'::regconfig`
-const queryFor = (q: string) => sql`(case when ${isEnglish} then websearch_to_tsquery('english', unaccent(${q})) else websearch_to_tsquery('simple', unaccent(${q})) end)`
+// Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration,
+// both accent-insensitive (migrations/0006); a query is parsed the same way as the claims it is compared with.
+const isEnglish = sql`claim_search_config(${claims.language}) = 'claimtrack_english'::regconfig`
+const queryFor = (q: string) => sql`websearch_to_tsquery(claim_search_config(${claims.language}), ${q})`
 
 export function textMatch (q: string): SQL {
   // Two branches rather than one expression, so that each can use the GIN index on the search document.
-  return sql`((${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('english', unaccent(${q})))
-    or (not ${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('simple', unaccent(${q}))))`
+  return sql`((${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('claimtrack_english', ${q}))
+    or (not ${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('claimtrack_simple', ${q})))`
 }
 
 /** How well a claim matches q: cover density over the weighted document (claim text counts most). */
 export const rankOf = (q: string): SQL<number> => sql<number>`ts_rank_cd(${claims.searchVector}, ${queryFor(q)})`
 
-/** The claim text with the words that matched q marked `<mark>`; the rest of the text is HTML-escaped. */
+/** The whole claim text (claims are short), HTML-escaped, with the words that matched q marked `<mark>`. */
 export const snippetOf = (q: string): SQL<string> => sql<string>`ts_headline(claim_search_config(${claims.language}),
   replace(replace(replace(${claims.text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${queryFor(q)},
-  'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')`
+  'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')`
 
 /** The conditions of the filters, for any query over live claims. */
 export function claimConditions (filters: ClaimFilters): SQL[] {

@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { claimConditions, type ClaimFilters } from './claim-search.ts'
+import { claimConditions, textMatch, type ClaimFilters } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
 export interface PublishedReview {
@@ -69,9 +69,7 @@ export function createPublishedRepository (db: Db) {
 
     /** Claims that have a published review matching the filters, most recently reviewed first. */
     async searchClaims (search: ClaimSearch): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
-      const text = search.query
-        ? sql`to_tsvector('simple', ${claims.text}) @@ websearch_to_tsquery('simple', ${search.query})`
-        : undefined
+      const text = search.query ? textMatch(search.query) : undefined
       const latest = sql<Date>`max(${reviews.datePublished})`
       const rows = await db.select({ id: claims.id, latest }).from(claims)
         .innerJoin(reviews, eq(reviews.claimId, claims.id))

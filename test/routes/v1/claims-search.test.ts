@@ -64,7 +64,7 @@ async function fixture (app: FastifyInstance) {
 /** The ids of one page of GET /v1/claims with this query, after checking it answered 200 with no next page. */
 async function list (t: Test, app: FastifyInstance, query: string): Promise<string[]> {
   const res = await app.inject({ method: 'GET', url: `/v1/claims?limit=100${query ? `&${query}` : ''}` })
-  if (res.statusCode !== 200) t.fail(`?${query}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+  t.equal(res.statusCode, 200, `?${query} answers 200`)
   t.equal(res.json().nextCursor, null)
   return idsOf(res.json().data)
 }
@@ -112,7 +112,7 @@ t.test('each filter alone and several combined give exactly the matching claims,
   ]
   for (const [query, expected] of cases) t.same(await list(t, app, query), newest(...expected), `?${query}`)
 
-  const one = (await app.inject({ method: 'GET', url: `/v1/claims?verdict=true` })).json().data
+  const one = (await app.inject({ method: 'GET', url: '/v1/claims?verdict=true' })).json().data
   t.match(one, [{ id: ids[5], status: 'reviewed', claimant: { slug: 'angela-merkel' }, currentVerdict: { rating: { key: 'true', verdict: 'true' } } }])
   t.notOk('search' in one[0], 'no search field without q')
 
@@ -127,7 +127,7 @@ t.test('each filter alone and several combined give exactly the matching claims,
   t.same(await list(t, app, `updatedSince=${encodeURIComponent(patched.json().updatedAt)}`), newest(3, 9), 'the instant itself is included')
   t.same(await list(t, app, `updatedSince=${since.replace('Z', '%2B02:00')}`), newest(...SPECS.keys()), 'an offset is honoured')
   t.same(await list(t, app, `updatedSince=${since}&language=en`), newest(9))
-  t.same(await list(t, app, `updatedSince=2999-01-01T00:00:00Z`), [])
+  t.same(await list(t, app, 'updatedSince=2999-01-01T00:00:00Z'), [])
 })
 
 t.test('invalid filter values are 400 problems naming the field', async (t) => {
