@@ -41,21 +41,26 @@ export interface Database {
 export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & {
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
+  /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
+  logQuery?: (query: string, params: unknown[]) => void
 }
 
 export async function createDatabase (options: DatabaseOptions): Promise<Database> {
+  const logger = options.logQuery && { logQuery: options.logQuery }
   return options.databaseUrl === undefined
-    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir)
-    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize)
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, logger)
+    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize, logger)
 }
 
-function createPostgresDatabase (url: string, poolSize: number): Database {
+type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
+
+function createPostgresDatabase (url: string, poolSize: number, logger: Logger): Database {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
     connection: { application_name: 'claimtrack' },
   })
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case' })
+  const db = drizzlePostgres({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
   return {
     db,
     kind: 'postgres',
@@ -79,11 +84,11 @@ function createPostgresDatabase (url: string, poolSize: number): Database {
   }
 }
 
-async function createPgliteDatabase (dir: string, loadDataDir?: Blob | File): Promise<Database> {
+async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, logger: Logger): Promise<Database> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
   // The extensions the migrations create (full-text search and trigram matching); Postgres servers ship them too.
   const client = await PGlite.create({ dataDir: dir, extensions: { unaccent, pg_trgm: pgTrgm }, ...(loadDataDir && { loadDataDir }) })
-  const db = drizzlePglite({ client, schema, casing: 'snake_case' })
+  const db = drizzlePglite({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
   return {
     db,
     kind: 'pglite',
