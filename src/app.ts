@@ -19,6 +19,7 @@ import evidenceRoutes from './routes/v1/evidence.ts'
 import changesRoutes from './routes/v1/changes.ts'
 import historyRoutes from './routes/v1/history.ts'
 import lookupRoutes from './routes/v1/lookup.ts'
+import matchingRoutes from './routes/v1/matching.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
 import reviewsRoutes from './routes/v1/reviews.ts'
 import { seedDemoIfWanted } from './seed/demo.ts'
@@ -72,6 +73,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(async (v1) => {
     await v1.register(claimantsRoutes)
     await v1.register(claimsRoutes)
+    await v1.register(matchingRoutes)
     await v1.register(appearancesRoutes)
     await v1.register(evidenceRoutes)
     await v1.register(reviewsRoutes)

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
@@ -105,4 +105,10 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
       return client.dumpDataDir('none')
     },
   }
+}
+
+/** Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`). */
+export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]> {
+  const result: unknown = await executor.execute(query)
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
 }

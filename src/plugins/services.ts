@@ -1,5 +1,5 @@
 // Builds the repositories and services once per app and decorates them as `app.services`.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -8,6 +8,7 @@ import { createAppearancesRepository, createEvidenceRepository } from '../reposi
 import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
 import { createChangesRepository } from '../repositories/changes.ts'
+import { createMatchingRepository } from '../repositories/matching.ts'
 import { createLookupRepository } from '../repositories/lookup.ts'
 import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
@@ -18,12 +19,13 @@ import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
 import { createChangesService } from '../services/changes.ts'
+import { createMatchingService } from '../services/matching.ts'
 import { createLookupService } from '../services/lookup.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
 
-export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
+export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, log: FastifyBaseLogger) {
   const cursors = createCursors(config.cursorSecret)
   const repos = {
     claims: createClaimsRepository(db),
@@ -36,6 +38,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     published: createPublishedRepository(db),
     lookup: createLookupRepository(db),
     changes: createChangesRepository(db),
+    matching: createMatchingRepository(db),
   }
   const history = createHistory(repos.revisions)
   return {
@@ -48,6 +51,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>) {
     published: createPublishedService(repos.claims, repos.published, cursors),
     lookup: createLookupService(repos.lookup),
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
+    matching: createMatchingService(repos.matching, repos.claims, log),
   }
 }
 
@@ -60,7 +64,7 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance) {
-  app.decorate('services', createServices(app.db, app.config))
+  app.decorate('services', createServices(app.db, app.config, app.log))
 }
 
 export default fp(servicesPlugin, { name: 'services', dependencies: ['database'] })

@@ -1,0 +1,154 @@
+// Measures claim matching on the CLEF CheckThat! 2021 task 2 train+dev pairs: imports the PolitiFact and Snopes
+// claims into a fresh database, sends every input through POST /v1/claims/match, and prints MAP@1, MAP@5, MRR and
+// Recall@5 per task (MAP@k as the lab computes it). `--tune` also scores weightings of the signals offline.
+//   tsx bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import postgres from 'postgres'
+import { v7 as uuidv7 } from 'uuid'
+import { buildApp } from '../src/app.ts'
+import { parseConfig } from '../src/config.ts'
+import { createDatabase } from '../src/db/client.ts'
+import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
+import { cleanInput } from '../src/services/matching.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    datasets: { type: 'string', default: new URL('../../shared/datasets', import.meta.url).pathname },
+    tune: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+})
+
+interface DatasetClaim { id: string, text: string, claimant: string | null }
+interface Pair { query: string, queryId: string, claimId: string, task: string, split: string }
+
+const readJsonl = <T>(path: string): T[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T)
+
+// A fresh database on the server named in --database-url.
+const server = new URL(args['database-url'])
+const name = `claimtrack_bench_match_${process.pid}`
+const admin = postgres(server.toString(), { max: 1, onnotice: () => {} })
+await admin.unsafe(`create database "${name}"`)
+server.pathname = `/${name}`
+const url = server.toString()
+
+const started = Date.now()
+const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 4 })
+await database.migrate()
+const sql = postgres(url, { max: 2, onnotice: () => {} })
+
+// Import: claimants by name, claims in batches (the search document trigger fills search_vector).
+const claims = [
+  ...readJsonl<DatasetClaim>(`${args.datasets}/politifact-claims.jsonl`),
+  ...readJsonl<DatasetClaim>(`${args.datasets}/snopes-claims.jsonl`),
+]
+const claimantIds = new Map<string, string>()
+for (const c of claims) if (c.claimant && !claimantIds.has(c.claimant)) claimantIds.set(c.claimant, uuidv7())
+const slugs = new Set<string>()
+const claimantRows = [...claimantIds].map(([claimantName, id]) => {
+  const base = claimantName.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'claimant'
+  let slug = base
+  for (let n = 2; slugs.has(slug); n++) slug = `${base}-${n}`
+  slugs.add(slug)
+  return { id, slug, name: claimantName }
+})
+for (let i = 0; i < claimantRows.length; i += 2000) await sql`insert into claimants ${sql(claimantRows.slice(i, i + 2000))}`
+const idOf = new Map<string, string>()
+const claimRows = claims.map((c) => {
+  const id = uuidv7()
+  idOf.set(c.id, id)
+  return { id, text: c.text.slice(0, 2000), claimant_id: c.claimant ? claimantIds.get(c.claimant) ?? null : null, language: 'en' }
+})
+for (let i = 0; i < claimRows.length; i += 2000) await sql`insert into claims ${sql(claimRows.slice(i, i + 2000))}`
+const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
+const matching = createMatchingRepository(database.db)
+await matching.refreshStats()
+const imported = Date.now()
+console.log(`imported ${claimRows.length} claims and ${claimantRows.length} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
+
+// Queries: one per queryId, with every claim it matches.
+const pairs = readJsonl<Pair>(`${args.datasets}/match-pairs.train-dev.jsonl`)
+const queries = new Map<string, { text: string, task: string, relevant: Set<string> }>()
+for (const p of pairs) {
+  const q = queries.get(p.queryId) ?? { text: p.query, task: p.task, relevant: new Set<string>() }
+  q.relevant.add(p.claimId)
+  queries.set(p.queryId, q)
+}
+
+interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
+
+/** MAP@k as CheckThat! computes it: per query, the sum of precision at each relevant hit within k, over the relevant count. */
+function evaluate (ranked: Map<string, string[]>): Record<string, Metrics> {
+  const byTask: Record<string, Metrics> = {}
+  for (const [queryId, q] of queries) {
+    const list = ranked.get(queryId) ?? []
+    const m = byTask[q.task] ??= { queries: 0, map1: 0, map5: 0, mrr: 0, recall5: 0 }
+    const apAt = (k: number) => {
+      let hits = 0
+      let sum = 0
+      list.slice(0, k).forEach((id, i) => { if (q.relevant.has(id)) { hits++; sum += hits / (i + 1) } })
+      return sum / q.relevant.size
+    }
+    const firstHit = list.findIndex((id) => q.relevant.has(id))
+    m.queries++
+    m.map1 += apAt(1)
+    m.map5 += apAt(5)
+    m.mrr += firstHit >= 0 ? 1 / (firstHit + 1) : 0
+    m.recall5 += list.slice(0, 5).filter((id) => q.relevant.has(id)).length / q.relevant.size
+  }
+  for (const m of Object.values(byTask)) {
+    m.map1 /= m.queries; m.map5 /= m.queries; m.mrr /= m.queries; m.recall5 /= m.queries
+  }
+  return byTask
+}
+
+const app = await buildApp(parseConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', SEED_DEMO: 'false' }), { database })
+const ranked = new Map<string, string[]>()
+let requests = 0
+const latencies: number[] = []
+for (const [queryId, q] of queries) {
+  const t0 = performance.now()
+  const res = await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: q.text.slice(0, 5000), limit: 5 } })
+  latencies.push(performance.now() - t0)
+  requests++
+  if (res.statusCode !== 200) throw new Error(`match ${queryId}: ${res.statusCode} ${res.body}`)
+  ranked.set(queryId, (res.json() as { data: Array<{ claim: { id: string } }> }).data.map((d) => datasetIdOf.get(d.claim.id) ?? ''))
+}
+latencies.sort((a, b) => a - b)
+const results = evaluate(ranked)
+const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0
+
+console.log('\n| task | queries | MAP@1 | MAP@5 | MRR | Recall@5 |\n| --- | --- | --- | --- | --- | --- |')
+for (const [task, m] of Object.entries(results)) {
+  console.log(`| ${task} | ${m.queries} | ${m.map1.toFixed(3)} | ${m.map5.toFixed(3)} | ${m.mrr.toFixed(3)} | ${m.recall5.toFixed(3)} |`)
+}
+console.log(`\n${requests} requests; latency p50 ${percentile(0.5).toFixed(1)} ms, p99 ${percentile(0.99).toFixed(1)} ms (in-process, ${claimRows.length} claims)`)
+
+if (args.tune) {
+  // Offline: the same candidates, ranked by other weightings of the two signals.
+  const candidates = new Map<string, MatchCandidate[]>()
+  for (const [queryId, q] of queries) candidates.set(queryId, await matching.candidates(cleanInput(q.text.slice(0, 5000)), 'en', 50))
+  for (const squash of [2, 4, 8]) {
+    for (const wTrigram of [0, 0.1, 0.25, 0.4, 0.6]) {
+      const r = new Map<string, string[]>()
+      for (const [queryId, list] of candidates) {
+        const score = (c: MatchCandidate) => (1 - wTrigram) * (1 - Math.exp(-squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + wTrigram * c.trigram
+        r.set(queryId, [...list].sort((a, b) => score(b) - score(a)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? ''))
+      }
+      const m = evaluate(r)
+      console.log(`squash ${squash} trigram ${wTrigram}: ${Object.entries(m).map(([t, x]) => `${t} MAP@5 ${x.map5.toFixed(3)}`).join('; ')}`)
+    }
+  }
+}
+
+mkdirSync(new URL('./results', import.meta.url), { recursive: true })
+const file = new URL(`./results/matching-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url)
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), claims: claimRows.length, requests, latencyMs: { p50: percentile(0.5), p99: percentile(0.99) }, results }, null, 2)}\n`)
+console.log(`wrote ${file.pathname}`)
+
+await app.close()
+await sql.end()
+if (!args.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`)
+await admin.end()

@@ -1,0 +1,86 @@
+// Claim matching in SQL: BM25 over the words of claim texts (with the term statistics of migrations/0007), plus
+// trigram similarity of the whole texts, for "has this claim been checked before?".
+import { sql } from 'drizzle-orm'
+import { queryRows, type Db } from '../db/client.ts'
+
+export interface MatchCandidate {
+  id: string
+  /** BM25 of the claim text for the input. */
+  bm25: number
+  /** The BM25 the input could reach at most: a claim containing all its words, often. */
+  bm25Max: number
+  /** pg_trgm word similarity between the input and the claim text, 0..1. */
+  trigram: number
+}
+
+// BM25 parameters, as commonly used (Robertson et al.).
+const K1 = 1.2
+const B = 0.75
+
+export function createMatchingRepository (db: Db) {
+  return {
+    /**
+     * Claims sharing words with the input, scored. Candidates come from the input's rarest words (at most 24), so
+     * that a long input does not turn into a scan of every claim containing a common word.
+     */
+    async candidates (text: string, language: string, limit: number): Promise<MatchCandidate[]> {
+      return queryRows<MatchCandidate>(db, sql`
+        with corpus as (
+          select greatest(n, 1) as n, greatest(avgdl, 1) as avgdl from claim_corpus_stats
+          union all select 1, 1 where not exists (select 1 from claim_corpus_stats)
+          limit 1
+        ),
+        input as (
+          select t.lexeme, coalesce(s.df, 0) as df,
+            ln(1 + (c.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) as idf
+          from unnest(to_tsvector(claim_search_config(${language}), ${text})) t
+          cross join corpus c
+          left join claim_term_stats s on s.lexeme = t.lexeme
+        ),
+        picked as (select lexeme from input order by idf desc, lexeme limit 24),
+        query as (select string_agg(quote_literal(lexeme) || ':A', ' | ')::tsquery as q from picked),
+        candidates as (
+          select c.id, c.text, ts_filter(c.search_vector, '{a}') as doc
+          from claims c, query
+          where query.q is not null and c.deleted_at is null and c.search_vector @@ query.q
+          limit 5000
+        ),
+        scored as (
+          select cand.id, cand.text,
+            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25
+          from candidates cand
+          cross join lateral (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 1) as len from unnest(cand.doc)) dl
+          cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) d
+          join input i on i.lexeme = d.lexeme
+          group by cand.id, cand.text
+        )
+        select id,
+          bm25::float8 as "bm25",
+          (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
+          word_similarity(${text}, text)::float8 as "trigram"
+        from scored
+        order by bm25 desc, id
+        limit ${limit}::int
+      `)
+    },
+
+    /** Recomputes the term statistics; concurrent reads go on meanwhile. One process at a time. */
+    async refreshStats (): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(7243911002) as locked`)
+        if (!lock?.locked) return false
+        await tx.execute(sql`refresh materialized view concurrently claim_term_stats`)
+        await tx.execute(sql`refresh materialized view concurrently claim_corpus_stats`)
+        return true
+      })
+    },
+
+    /** When the statistics were last refreshed, and how many live claims they counted. */
+    async statsAge (): Promise<{ n: number, refreshedAt: Date } | undefined> {
+      const [row] = await queryRows<{ n: number, refreshedAt: string | Date }>(db, sql`select n::float8 as n, refreshed_at as "refreshedAt" from claim_corpus_stats`)
+      return row && { n: Number(row.n), refreshedAt: new Date(row.refreshedAt) }
+    },
+  }
+}
+
+export type MatchingRepository = ReturnType<typeof createMatchingRepository>

@@ -1,0 +1,80 @@
+// "Has this been checked before?": rank recorded claims by how likely they are the claim in a sentence or a post.
+import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
+import type { MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
+
+export interface MatchRequest {
+  text: string
+  language?: string | undefined
+  limit: number
+  minScore: number
+}
+
+export interface Match { item: ClaimListItem, score: number }
+
+/** Term statistics older than this are refreshed in the background after the request that notices. */
+const STATS_MAX_AGE_MS = 5 * 60_000
+
+// Weights of the two signals, chosen on the CLEF CheckThat! 2021 train+dev pairs (bench/matching.ts).
+const W_BM25 = 0.75
+const W_TRIGRAM = 0.25
+
+/**
+ * The score of a candidate in [0, 1]: BM25 relative to what the input could reach at most (squashed, since a
+ * short claim never contains every word of a long post), blended with trigram similarity of the texts.
+ */
+export function matchScore (c: MatchCandidate): number {
+  const relative = c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0
+  const bm25 = 1 - Math.exp(-4 * relative)
+  return Math.min(1, Math.max(0, W_BM25 * bm25 + W_TRIGRAM * c.trigram))
+}
+
+/**
+ * The words of a post that can name a claim: links, @handles, "pic.twitter.com/…" and HTML entities say nothing
+ * about it, and a #HashTagLikeThis is words run together.
+ */
+export function cleanInput (text: string): string {
+  return text
+    .replace(/https?:\/\/\S+|pic\.twitter\.com\/\S+|www\.\S+/gi, ' ')
+    .replace(/(^|\s)@\w+:?/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#39);/g, ' ')
+    .replace(/#(\w+)/g, (_, tag: string) => tag.replace(/([a-z])([A-Z])/g, '$1 $2'))
+    .replace(/\s+/g, ' ')
+    .trim()
+}
+
+export function createMatchingService (matching: MatchingRepository, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
+  let refreshing: Promise<unknown> | undefined
+
+  async function ensureStats () {
+    const stats = await matching.statsAge()
+    if (!stats || stats.n === 0) {
+      // Never computed (or computed on an empty database): compute now, or the first answers would be poor.
+      await matching.refreshStats()
+    } else if (Date.now() - stats.refreshedAt.getTime() > STATS_MAX_AGE_MS && !refreshing) {
+      refreshing = matching.refreshStats()
+        .catch((err: unknown) => log.warn({ err }, 'refreshing the matching statistics failed'))
+        .finally(() => { refreshing = undefined })
+    }
+  }
+
+  return {
+    async match (request: MatchRequest): Promise<Match[]> {
+      await ensureStats()
+      const text = cleanInput(request.text) || request.text
+      const candidates = await matching.candidates(text, request.language ?? 'en', Math.max(request.limit * 5, 50))
+      const scored = candidates.map((c) => ({ id: c.id, score: matchScore(c) }))
+        .filter((c) => c.score >= request.minScore)
+        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+        .slice(0, request.limit)
+      const items = new Map((await claims.listByIds(scored.map((s) => s.id))).map((item) => [item.claim.id, item]))
+      return scored.flatMap(({ id, score }) => {
+        const item = items.get(id)
+        return item && item.claim.deletedAt === null ? [{ item, score }] : []
+      })
+    },
+
+    refreshStats: () => matching.refreshStats(),
+  }
+}
+
+export type MatchingService = ReturnType<typeof createMatchingService>
