@@ -140,3 +140,22 @@ export async function change (app: FastifyInstance, method: 'PATCH' | 'DELETE', 
   const etag = await etagOf(app, url)
   return app.inject({ method, url, headers: { 'if-match': etag }, ...(payload && { payload }) })
 }
+
+/** A review that is ready to publish: it has what ClaimReview requires. */
+export const publishableReview = { ratingScale: 'truth-o-meter', rating: 'false', ratingExplanation: 'No.', url: 'https://factcheck.example.org/moon', author: { name: 'Example Fact Check' } }
+
+/** Drafts and publishes a review, so that the claim has a current verdict; returns the published review. */
+export async function publishReview (app: FastifyInstance, claimId: string, body: Record<string, unknown> = publishableReview) {
+  const created = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/reviews`, payload: body })
+  if (created.statusCode !== 201) throw new Error(`draft: ${created.statusCode} ${created.body}`)
+  const url = `/v1/claims/${claimId}/reviews/${created.json().id}`
+  const res = await app.inject({ method: 'POST', url: `${url}/publish`, headers: { 'if-match': await etagOf(app, url) } })
+  if (res.statusCode !== 200) throw new Error(`publish: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
+export async function addAppearance (app: FastifyInstance, claimId: string, url: string) {
+  const res = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/appearances`, payload: { url } })
+  if (res.statusCode !== 201) throw new Error(`addAppearance: ${res.statusCode} ${res.body}`)
+  return res.json()
+}

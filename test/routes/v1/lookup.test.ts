@@ -2,24 +2,7 @@
 // Hash prefixes, CORS and caching are in lookup-cache.test.ts.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { build, change, createClaim, createClaimant, etagOf, isProblem } from '../../helper.ts'
-
-const ready = { ratingScale: 'truth-o-meter', rating: 'false', ratingExplanation: 'No.', url: 'https://factcheck.example.org/moon', author: { name: 'Example Fact Check' } }
-
-async function addAppearance (app: FastifyInstance, claimId: string, url: string) {
-  const res = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/appearances`, payload: { url } })
-  if (res.statusCode !== 201) throw new Error(`addAppearance: ${res.statusCode} ${res.body}`)
-  return res.json()
-}
-
-/** Drafts and publishes a review, so that the claim has a current verdict. */
-async function publishReview (app: FastifyInstance, claimId: string) {
-  const created = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/reviews`, payload: ready })
-  if (created.statusCode !== 201) throw new Error(`draft: ${created.statusCode} ${created.body}`)
-  const url = `/v1/claims/${claimId}/reviews/${created.json().id}`
-  const res = await app.inject({ method: 'POST', url: `${url}/publish`, headers: { 'if-match': await etagOf(app, url) } })
-  if (res.statusCode !== 200) throw new Error(`publish: ${res.statusCode} ${res.body}`)
-}
+import { addAppearance, build, change, createClaim, createClaimant, isProblem, publishReview } from '../../helper.ts'
 
 const lookup = (app: FastifyInstance, url: string) => app.inject({ method: 'GET', url: '/v1/lookup', query: { url } })
 const batch = (app: FastifyInstance, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/lookup', payload })

@@ -61,6 +61,6 @@ t.test('bad requests are refused', async (t) => {
   }
 })
 
-t.test('posts are cleaned of links, handles and run-together hashtags', async (t) => {
-  t.equal(cleanInput('RT @user: Vaccines cause #AutismInKids https://t.co/x pic.twitter.com/y &amp; more'), 'RT Vaccines cause Autism In Kids more')
+t.test('posts are cleaned of links; hashtags and handles become words', async (t) => {
+  t.equal(cleanInput('RT @BarackObama: Vaccines cause #AutismInKids https://t.co/x pic.twitter.com/y &amp; more'), 'RT Barack Obama: Vaccines cause Autism In Kids more')
 })
