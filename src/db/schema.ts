@@ -63,6 +63,8 @@ export const claims = pgTable('claims', {
   deletedAt: timestamp({ withTimezone: true }),
 }, (t) => [
   index('claims_claimant_id_idx').on(t.claimantId, t.id),
+  // A claimant's claims by date, newest first, without sorting a prolific claimant's whole history.
+  index('claims_claimant_claim_date_idx').on(t.claimantId, t.claimDate.desc().nullsLast(), t.id.desc().nullsFirst()),
   index('claims_search_vector_idx').using('gin', t.searchVector),
   index('claims_topics_idx').using('gin', t.topics),
   index('claims_status_idx').on(t.status, t.id),
@@ -179,6 +181,8 @@ export const revisions = pgTable('revisions', {
   txId: xid8().notNull().default(sql`pg_current_xact_id()`),
 }, (t) => [
   index('revisions_tx_id_idx').on(t.txId, t.seq),
+  // The change feed reads only claims and reviews; this index skips the rest.
+  index('revisions_feed_idx').on(t.txId, t.seq).where(sql`${t.entityType} in ('claim', 'review')`),
   uniqueIndex('revisions_entity_version_key').on(t.entityType, t.entityId, t.version),
   index('revisions_claim_id_idx').on(t.claimId, t.seq),
   index('revisions_entity_at_idx').on(t.entityId, t.at),

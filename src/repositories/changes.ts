@@ -1,7 +1,7 @@
 // The change feed's source: revisions of claims and reviews in commit order. Revisions carry the id of the
 // transaction that wrote them; only transactions older than every one still running are read, so a transaction
 // that commits late can never fall behind a cursor that has already passed it.
-import { and, inArray, sql } from 'drizzle-orm'
+import { and, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { revisions, type RevisionRow } from '../db/schema.ts'
 
@@ -9,10 +9,11 @@ export interface FeedPosition { tx: string, seq: number }
 
 export function createChangesRepository (db: Db) {
   return {
-    async after (position: FeedPosition | undefined, entityTypes: string[], limit: number): Promise<RevisionRow[]> {
+    /** Claim and review revisions after a position (the condition is written as the partial index revisions_feed_idx). */
+    async after (position: FeedPosition | undefined, limit: number): Promise<RevisionRow[]> {
       return db.select().from(revisions)
         .where(and(
-          inArray(revisions.entityType, entityTypes),
+          sql`${revisions.entityType} in ('claim', 'review')`,
           position ? sql`(${revisions.txId}, ${revisions.seq}) > (${position.tx}::xid8, ${position.seq}::bigint)` : undefined,
           sql`${revisions.txId} < pg_snapshot_xmin(pg_current_snapshot())`
         ))

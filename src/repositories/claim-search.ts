@@ -3,6 +3,7 @@
 import { eq, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
+import { isUuid } from '../lib/ids.ts'
 
 export interface ClaimFilters {
   /** Web-search syntax: words, "quoted phrases", `or`, `-word`. */
@@ -29,8 +30,6 @@ export type SortPosition =
   | { sort: '-claimDate' | 'claimDate', date: string | null, id: string }
   | { sort: '-updatedAt', at: string, id: string }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 // Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration,
 // both accent-insensitive (migrations/0006); a query is parsed the same way as the claims it is compared with.
 const isEnglish = sql`claim_search_config(${claims.language}) = 'claimtrack_english'::regconfig`
@@ -55,7 +54,7 @@ export function claimConditions (filters: ClaimFilters): SQL[] {
   const conditions: SQL[] = [isNull(claims.deletedAt)]
   if (filters.q) conditions.push(textMatch(filters.q))
   if (filters.claimant) {
-    conditions.push(UUID.test(filters.claimant)
+    conditions.push(isUuid(filters.claimant)
       ? eq(claims.claimantId, filters.claimant)
       : sql`${claims.claimantId} = (select ${claimants.id} from ${claimants} where ${claimants.slug} = ${filters.claimant} and ${claimants.deletedAt} is null)`)
   }

@@ -20,7 +20,7 @@ const B = 0.75
 export function createMatchingRepository (db: Db) {
   return {
     /**
-     * Claims sharing words with the input, scored. Candidates come from the input's rarest words (at most 24), so
+     * Claims sharing words with the input, scored. Candidates come from the input's rarest words (at most 16), so
      * that a long input does not turn into a scan of every claim containing a common word.
      */
     async candidates (text: string, language: string, limit: number): Promise<MatchCandidate[]> {
@@ -37,7 +37,7 @@ export function createMatchingRepository (db: Db) {
           cross join corpus c
           left join claim_term_stats s on s.lexeme = t.lexeme
         ),
-        picked as (select lexeme from input order by idf desc, lexeme limit 24),
+        picked as (select lexeme from input order by idf desc, lexeme limit 16),
         query as (select string_agg(quote_literal(lexeme) || ':A', ' | ')::tsquery as q from picked),
         candidates as (
           select c.id, c.text, ts_filter(c.search_vector, '{a}') as doc

@@ -3,11 +3,10 @@ import { desc, eq, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+import { isUuid } from '../lib/ids.ts'
 
 export type NewRatingScale = Pick<typeof ratingScales.$inferInsert, 'slug' | 'name' | 'description' | 'values'>
 export type RatingScalePatch = Partial<NewRatingScale>
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function createRatingScalesRepository (db: Db) {
   const byIdQuery = (ex: Executor) => ex.select().from(ratingScales).where(eq(ratingScales.id, sql.placeholder('id')))
@@ -22,7 +21,7 @@ export function createRatingScalesRepository (db: Db) {
     /** A scale by its id or its slug. */
     async findByRef (ref: string, tx: Executor = db): Promise<RatingScaleRow | undefined> {
       const [row] = await tx.select().from(ratingScales)
-        .where(UUID.test(ref) ? or(eq(ratingScales.id, ref), eq(ratingScales.slug, ref)) : eq(ratingScales.slug, ref))
+        .where(isUuid(ref) ? or(eq(ratingScales.id, ref), eq(ratingScales.slug, ref)) : eq(ratingScales.slug, ref))
       return row
     },
 

@@ -20,7 +20,7 @@ export function createChangesService (changes: ChangesRepository, claims: Claims
     /** Changes after the cursor; the next cursor is always given, since the feed never ends. */
     async page (request: { after?: string | undefined, limit: number }): Promise<{ data: Change[], nextCursor: string }> {
       const after = request.after === undefined ? undefined : cursors.decode(request.after, Position, SCOPE)
-      const rows = await changes.after(after, ['claim', 'review'], request.limit)
+      const rows = await changes.after(after, request.limit)
       const claimIds = [...new Set(rows.filter((r) => r.entityType === 'claim').map((r) => r.entityId))]
       const reviewIds = [...new Set(rows.filter((r) => r.entityType === 'review').map((r) => r.entityId))]
       const [claimRows, reviewRows] = await Promise.all([claims.listByIds(claimIds), reviews.listByIds(reviewIds)])

@@ -18,6 +18,7 @@ import type { ReviewWithScale } from '../schemas/reviews.ts'
 import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
+import { isUuid } from '../lib/ids.ts'
 
 export interface ClaimDetail {
   claim: ClaimRow
@@ -157,7 +158,13 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       const scope = listScope(`claims:${sort}`, filters)
       const after = cursor === undefined ? undefined : cursors.decode(cursor, SortPositionSchema, scope)
       if (after && after.sort !== sort) throw problem('invalid-cursor', 'The cursor belongs to another sort order.')
-      const rows = await repos.claims.list({ filters, sort, after, limit: limit + 1 })
+      // A slug is resolved first, so that the planner sees which claimant it is (a prolific one is planned apart).
+      let claimantId = filters.claimant
+      if (claimantId !== undefined && !isUuid(claimantId)) {
+        claimantId = (await repos.claimants.findBySlug(claimantId))?.id
+        if (claimantId === undefined) return { data: [], nextCursor: null }
+      }
+      const rows = await repos.claims.list({ filters: { ...filters, claimant: claimantId }, sort, after, limit: limit + 1 })
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null

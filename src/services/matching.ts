@@ -29,15 +29,14 @@ export function matchScore (c: MatchCandidate): number {
 }
 
 /**
- * The words of a post that can name a claim: links, @handles, "pic.twitter.com/…" and HTML entities say nothing
- * about it, and a #HashTagLikeThis is words run together.
+ * The words of a post that can name a claim: links and HTML entities say nothing about it, and a #HashTagLikeThis
+ * or an @HandleLikeThis is words run together (often a name: @BarackObama).
  */
 export function cleanInput (text: string): string {
   return text
-    .replace(/https?:\/\/\S+|pic\.twitter\.com\/\S+|www\.\S+/gi, ' ')
-    .replace(/(^|\s)@\w+:?/g, ' ')
+    .replace(/https?:\/\/\S+|pic\.twitter\.com\/\S+/gi, ' ')
     .replace(/&(amp|lt|gt|quot|#39);/g, ' ')
-    .replace(/#(\w+)/g, (_, tag: string) => tag.replace(/([a-z])([A-Z])/g, '$1 $2'))
+    .replace(/[#@](\w+)/g, (_, tag: string) => tag.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' '))
     .replace(/\s+/g, ' ')
     .trim()
 }

@@ -1,0 +1,2 @@
+CREATE INDEX "claims_claimant_claim_date_idx" ON "claims" USING btree ("claimant_id","claim_date" DESC NULLS LAST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "revisions_feed_idx" ON "revisions" USING btree ("tx_id","seq") WHERE "revisions"."entity_type" in ('claim', 'review');
