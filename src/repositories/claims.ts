@@ -27,14 +27,14 @@ export function createClaimsRepository (db: Db) {
     .where(and(eq(claims.id, sql.placeholder('id')), live))
   const byId = byIdQuery(db).prepare('claim_by_id')
 
-  /** Claims with their claimant and current verdict; with a text query also its rank and snippet. */
-  const selectItems = (tx: Executor, q: string | undefined) => tx.select({
+  /** Claims with their claimant and current verdict. */
+  const selectItems = (tx: Executor) => tx.select({
     claim: claimColumns,
     claimant: claimantRef,
     review: reviews,
     scale: ratingScales,
-    rank: q ? rankOf(q) : sql<null>`null`,
-    snippet: q ? snippetOf(q) : sql<null>`null`,
+    rank: sql<null>`null`,
+    snippet: sql<null>`null`,
   }).from(claims)
     .leftJoin(claimants, eq(claimants.id, claims.claimantId))
     .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
@@ -53,19 +53,38 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
-    /** One page of live claims matching the filters, in the order of the sort, after a position. */
+    /**
+     * One page of live claims matching the filters, in the order of the sort, after a position. The page is chosen
+     * on narrow rows (id and rank) first, and only its claims are joined and highlighted: a frequent search word
+     * can match a hundred thousand claims, and sorting those whole would spill to disk.
+     */
     async list (query: { filters: ClaimFilters, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
       const { filters, sort, after, limit } = query
       const q = filters.q
       const conditions = claimConditions(filters)
       if (after) conditions.push(afterPosition(after, q))
-      return selectItems(tx, q).where(and(...conditions)).orderBy(...orderOf(sort, q)).limit(limit)
+      const page = tx.select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
+        .from(claims).where(and(...conditions)).orderBy(...orderOf(sort, q)).limit(limit)
+        .as('page')
+      return tx.select({
+        claim: claimColumns,
+        claimant: claimantRef,
+        review: reviews,
+        scale: ratingScales,
+        rank: page.rank,
+        snippet: q ? snippetOf(q) : sql<null>`null`,
+      }).from(page)
+        .innerJoin(claims, eq(claims.id, page.id))
+        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+        .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+        .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+        .orderBy(...(sort === 'relevance' ? [sql`${page.rank} desc`, sql`${claims.id} desc`] : orderOf(sort, q)))
     },
 
     /** These claims as lists show them, deleted or not (the change feed tells deletions by deletedAt). */
     async listByIds (ids: string[], tx: Executor = db): Promise<ClaimListItem[]> {
       if (ids.length === 0) return []
-      return selectItems(tx, undefined).where(inArray(claims.id, ids))
+      return selectItems(tx).where(inArray(claims.id, ids))
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
