@@ -16,7 +16,6 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: booleanFromEnv.optional(),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
-  PUBLIC_URL: z.url().optional(),
   LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
 }).transform((c) => ({
@@ -29,7 +28,6 @@ const ConfigSchema = z.object({
   /** undefined means "seed when the embedded database is empty" */
   seedDemo: c.SEED_DEMO,
   bodyLimit: c.BODY_LIMIT,
-  publicUrl: c.PUBLIC_URL,
   /** Seconds that browsers and CDNs may reuse a public lookup answer (Cache-Control max-age). */
   lookupMaxAge: c.LOOKUP_MAX_AGE,
   /** Signs paging cursors; every process behind one load balancer needs the same value. */
