@@ -130,15 +130,15 @@ if (args.tune) {
   // Offline: the same candidates, ranked by other weightings of the two signals.
   const candidates = new Map<string, MatchCandidate[]>()
   for (const [queryId, q] of queries) candidates.set(queryId, await matching.candidates(cleanInput(q.text.slice(0, 5000)), 'en', 50))
-  for (const wDensity of [0, 0.1, 0.2, 0.35]) {
-    for (const wTrigram of [0.15, 0.25, 0.35]) {
+  for (const squash of [2, 4, 8]) {
+    for (const wTrigram of [0, 0.1, 0.25, 0.4, 0.6]) {
       const r = new Map<string, string[]>()
       for (const [queryId, list] of candidates) {
-        const score = (c: MatchCandidate) => (1 - wTrigram - wDensity) * (1 - Math.exp(-4 * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + wTrigram * c.trigram + wDensity * c.density
+        const score = (c: MatchCandidate) => (1 - wTrigram) * (1 - Math.exp(-squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + wTrigram * c.trigram
         r.set(queryId, [...list].sort((a, b) => score(b) - score(a)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? ''))
       }
       const m = evaluate(r)
-      console.log(`density ${wDensity} trigram ${wTrigram}: ${Object.entries(m).map(([t, x]) => `${t} MAP@5 ${x.map5.toFixed(3)}`).join('; ')}`)
+      console.log(`squash ${squash} trigram ${wTrigram}: ${Object.entries(m).map(([t, x]) => `${t} MAP@5 ${x.map5.toFixed(3)}`).join('; ')}`)
     }
   }
 }

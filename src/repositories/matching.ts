@@ -11,8 +11,6 @@ export interface MatchCandidate {
   bm25Max: number
   /** pg_trgm word similarity between the input and the claim text, 0..1. */
   trigram: number
-  /** Cover density of the input's rare words in the claim (higher when they stand close together), 0..1. */
-  density: number
 }
 
 // BM25 parameters, as commonly used (Robertson et al.).
@@ -48,19 +46,18 @@ export function createMatchingRepository (db: Db) {
           limit 5000
         ),
         scored as (
-          select cand.id, cand.text, cand.doc,
+          select cand.id, cand.text,
             coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25
           from candidates cand
           cross join lateral (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 1) as len from unnest(cand.doc)) dl
           cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) d
           join input i on i.lexeme = d.lexeme
-          group by cand.id, cand.text, cand.doc
+          group by cand.id, cand.text
         )
         select id,
           bm25::float8 as "bm25",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
-          word_similarity(${text}, text)::float8 as "trigram",
-          ts_rank_cd(doc, (select q from query), 32)::float8 as "density"
+          word_similarity(${text}, text)::float8 as "trigram"
         from scored
         order by bm25 desc, id
         limit ${limit}::int
