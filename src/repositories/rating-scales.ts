@@ -18,10 +18,11 @@ export function createRatingScalesRepository (db: Db) {
       return row
     },
 
-    /** A scale by its id or its slug. */
-    async findByRef (ref: string, tx: Executor = db): Promise<RatingScaleRow | undefined> {
-      const [row] = await tx.select().from(ratingScales)
+    /** A scale by its id or its slug; `share` locks it, so that it cannot change while a review is made to use it. */
+    async findByRef (ref: string, tx: Executor = db, lock?: 'share'): Promise<RatingScaleRow | undefined> {
+      const query = tx.select().from(ratingScales)
         .where(isUuid(ref) ? or(eq(ratingScales.id, ref), eq(ratingScales.slug, ref)) : eq(ratingScales.slug, ref))
+      const [row] = lock ? await query.for(lock) : await query
       return row
     },
 

@@ -1,5 +1,5 @@
 // Data access for the revision history: append a revision, list a claim's history, and read entities as of a time.
-import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, lte } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { revisions, type RevisionRow } from '../db/schema.ts'
 import { toPage, type PageResult } from './shared.ts'
@@ -36,13 +36,6 @@ export function createRevisionsRepository (db: Db) {
       return tx.selectDistinctOn([revisions.entityId]).from(revisions)
         .where(and(eq(revisions.claimId, claimId), inArray(revisions.entityType, entityTypes), lte(revisions.at, at)))
         .orderBy(revisions.entityId, desc(revisions.version))
-    },
-
-    /** Revisions of an entity, oldest first (for replaying it). */
-    async listOf (entityType: EntityType, entityId: string, tx: Executor = db): Promise<RevisionRow[]> {
-      return tx.select().from(revisions)
-        .where(and(eq(revisions.entityType, entityType), eq(revisions.entityId, entityId)))
-        .orderBy(sql`${revisions.version} asc`)
     },
   }
 }

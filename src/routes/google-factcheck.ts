@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { problem } from '../errors.ts'
-import { LanguageTag, problemResponses } from '../schemas/common.ts'
+import { LanguageTag, problemResponses, withoutEmpty } from '../schemas/common.ts'
 import { toRating } from '../schemas/reviews.ts'
 import type { SearchHit } from '../services/published.ts'
 
@@ -48,8 +48,7 @@ const hostOf = (url: string | null) => {
 }
 
 // Google's API leaves out fields that have no value rather than sending null.
-const present = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T
+const present = withoutEmpty
 
 function toGoogleClaim ({ claim, claimant, reviews }: SearchHit) {
   return present({

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import type { AppearanceRow } from '../db/schema.ts'
 import type { PublishedReview } from '../repositories/published.ts'
+import { withoutEmpty } from './common.ts'
 import { toRating } from './reviews.ts'
 
 const Organization = z.object({ '@type': z.literal('Organization'), name: z.string(), url: z.string().optional() })
@@ -50,8 +51,7 @@ export const ClaimReviewSchema = z.object({
 
 export type ClaimReview = z.output<typeof ClaimReviewSchema>
 
-const defined = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T
+const defined = withoutEmpty
 
 function toCreativeWork (appearance: AppearanceRow): z.output<typeof CreativeWork> {
   return defined({

@@ -78,3 +78,7 @@ export const IfNoneMatchHeaders = z.object({
 })
 
 export const NotModified = z.null().describe('Not modified: the ETag you sent is still current.')
+
+/** The object without its null and undefined fields: JSON-LD and Google's API leave absent values out. */
+export const withoutEmpty = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T

@@ -202,11 +202,14 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
     async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
+        // The claimant is locked before the claim, in the order a claimant rename takes them (its search trigger
+        // updates the claimant's claims), so that the two never wait on each other.
+        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, tx)
         const current = await lockMatching(id, ifMatch, tx)
         if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
-        const claimant = patch.claimantId === undefined ? current.claimant : await requireClaimant(patch.claimantId, tx)
+        const claimant = newClaimant === undefined ? current.claimant : newClaimant
         const claim = await repos.claims.update(id, patch, tx)
         if (!claim) throw notFound('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })

@@ -72,7 +72,6 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
       })
     },
 
-    refreshStats: () => matching.refreshStats(),
   }
 }
 

@@ -27,7 +27,13 @@ export function createPublishedService (claims: ClaimsRepository, published: Pub
     /** Every published review of a claim as ClaimReview, newest first. */
     async claimReviewsOf (claimId: string): Promise<ClaimReview[]> {
       if (!await claims.findById(claimId)) throw notFound('Claim', claimId)
-      const { rows } = await published.listReviews({ claimId, limit: 100 })
+      const rows: PublishedReview[] = []
+      let afterId: string | undefined
+      do {
+        const page = await published.listReviews({ claimId, limit: 100, afterId })
+        rows.push(...page.rows)
+        afterId = page.nextAfterId ?? undefined
+      } while (afterId !== undefined)
       return withAppearances(rows)
     },
 

@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
-import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
@@ -17,6 +17,9 @@ interface Repositories {
   reviews: ReviewsRepository
   ratingScales: RatingScalesRepository
 }
+
+/** A review's ETag covers its scale too: the body shows the scale's labels and range, which may change while in use. */
+export const reviewEtag = ({ review, scale }: ReviewWithScale) => compositeEtag(review.version, [scale])
 
 /** The fields schema.org ClaimReview needs that a draft may still lack. */
 function missingForPublication (review: ReviewRow): FieldError[] {
@@ -43,7 +46,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
 
   /** Resolves a scale reference and checks that the rating is one of its values. */
   async function resolveRating (scaleRef: string, ratingKey: string, tx: Executor): Promise<RatingScaleRow> {
-    const scale = await repos.ratingScales.findByRef(scaleRef, tx)
+    const scale = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
     if (!scale) throw unprocessable(`Rating scale ${scaleRef} does not exist.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
     if (!scale.values.some((v) => v.key === ratingKey)) {
       const keys = scale.values.map((v) => v.key).join(', ')
@@ -70,7 +73,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     await requireClaim(claimId, tx)
     const current = await repos.reviews.lockById(claimId, id, tx)
     if (!current) throw notFound('Review', id)
-    assertIfMatch(ifMatch, versionEtag(current.version))
+    assertIfMatch(ifMatch, reviewEtag(await withScale(current, tx)))
     return current
   }
 
@@ -143,8 +146,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = toColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
-          const current = await withScale(before, tx)
-          const scale = await resolveRating(patch.ratingScale ?? current.scale.id, patch.rating ?? before.ratingKey, tx)
+          const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, tx)
           columns.ratingScaleId = scale.id
         }
         const now = new Date()

@@ -88,7 +88,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateClaimBody,
-      response: { 200: ClaimDetailSchema, ...problemResponses(400, 404, 412, 413, 415, 422, 428, 500) },
+      response: { 200: ClaimDetailSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
     const detail = await claims.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))

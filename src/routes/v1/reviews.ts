@@ -2,14 +2,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { versionEtag } from '../../lib/etag.ts'
 import { IdSchema, IfMatchHeaders, problemResponses } from '../../schemas/common.ts'
-import { CreateReviewBody, RetractReviewBody, ReviewSchema, UpdateReviewBody, toReview, type ReviewWithScale } from '../../schemas/reviews.ts'
+import { CreateReviewBody, RetractReviewBody, ReviewSchema, UpdateReviewBody, toReview } from '../../schemas/reviews.ts'
+import { reviewEtag } from '../../services/reviews.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 import { registerClaimChildRoutes } from './claim-child-routes.ts'
 
 const ReviewParams = z.object({ claimId: IdSchema, id: IdSchema })
-const reviewEtag = ({ review }: ReviewWithScale) => versionEtag(review.version)
 
 export default async function reviewsRoutes (fastify: FastifyInstance) {
   const { reviews } = fastify.services
