@@ -1,6 +1,7 @@
 // Finding claims: filters, full-text search and keyset paging over several sort orders, as SQL fragments that the
 // claims list and the ClaimReview feed share.
-import { eq, gte, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
 import { isUuid } from '../lib/ids.ts'
@@ -49,6 +50,12 @@ export const snippetOf = (q: string): SQL<string> => sql<string>`ts_headline(cla
   replace(replace(replace(${claims.text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${queryFor(q)},
   'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')`
 
+/** A language column matches a tag, case-insensitively, and `en` also matches `en-GB`. */
+export function languageMatches (column: AnyPgColumn, tag: string): SQL {
+  const language = tag.toLowerCase()
+  return sql`(lower(${column}) = ${language} or lower(${column}) like ${`${escapeLike(language)}-%`})`
+}
+
 /** The conditions of the filters, for any query over live claims. */
 export function claimConditions (filters: ClaimFilters): SQL[] {
   const conditions: SQL[] = [isNull(claims.deletedAt)]
@@ -61,10 +68,7 @@ export function claimConditions (filters: ClaimFilters): SQL[] {
   if (filters.status) conditions.push(eq(claims.status, filters.status))
   if (filters.verdict) conditions.push(eq(claims.currentVerdict, filters.verdict))
   if (filters.topic) conditions.push(sql`${claims.topics} @> array[${filters.topic.toLowerCase()}]::text[]`)
-  if (filters.language) {
-    const language = filters.language.toLowerCase()
-    conditions.push(or(sql`lower(${claims.language}) = ${language}`, sql`lower(${claims.language}) like ${`${escapeLike(language)}-%`}`) as SQL)
-  }
+  if (filters.language) conditions.push(languageMatches(claims.language, filters.language))
   if (filters.claimedFrom) conditions.push(gte(claims.claimDate, filters.claimedFrom))
   if (filters.claimedTo) conditions.push(lte(claims.claimDate, filters.claimedTo))
   if (filters.updatedSince) conditions.push(gte(claims.updatedAt, filters.updatedSince))

@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { claimConditions, textMatch, type ClaimFilters } from './claim-search.ts'
+import { claimConditions, languageMatches, textMatch, type ClaimFilters } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
 export interface PublishedReview {
@@ -28,10 +28,7 @@ export function createPublishedRepository (db: Db) {
 
   function reviewFilters (search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): SQL[] {
     const filters: SQL[] = []
-    if (search.language) {
-      const language = search.language.toLowerCase()
-      filters.push(sql`(lower(${reviews.inLanguage}) = ${language} or lower(${reviews.inLanguage}) like ${`${escapeLike(language)}-%`})`)
-    }
+    if (search.language) filters.push(languageMatches(reviews.inLanguage, search.language))
     if (search.site) {
       // The host of the author URL, without a leading www.
       const host = sql`regexp_replace(lower(substring(${reviews.authorUrl} from '^[a-z]+://([^/:?#]+)')), '^www\\.', '')`

@@ -23,6 +23,16 @@ interface ChildRepository<R extends Row, Create, Update> {
   delete(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
 }
 
+/**
+ * 404 unless the claim is live. Inside a write (a transaction given) the claim is also locked: writes under one claim
+ * take turns, so that rules spanning its rows (one first appearance, one current verdict) hold under concurrency,
+ * and locks are always taken claim first. Shared by every service of what hangs off a claim.
+ */
+export async function requireLiveClaim (claims: ClaimsRepository, claimId: string, tx?: Executor): Promise<void> {
+  const claim = tx ? await claims.lockById(claimId, tx) : await claims.findById(claimId)
+  if (!claim) throw notFound('Claim', claimId)
+}
+
 type BeforeWrite<Create, Update> = (tx: Executor, ctx: WriteContext, claimId: string, id: string | null, values: Create | Update) => Promise<void>
 
 function createClaimChildService<R extends Row, Create, Update> (options: {
@@ -38,12 +48,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 }) {
   const { db, claims, children, history, entityType, noun, beforeWrite, cursors } = options
 
-  // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
-  // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
-  async function requireClaim (claimId: string, tx?: Executor) {
-    const claim = tx ? await claims.lockById(claimId, tx) : await claims.findById(claimId)
-    if (!claim) throw notFound('Claim', claimId)
-  }
+  const requireClaim = (claimId: string, tx?: Executor) => requireLiveClaim(claims, claimId, tx)
 
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<R> {
     await requireClaim(claimId, tx)

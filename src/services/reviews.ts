@@ -9,6 +9,7 @@ import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
 import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
+import { requireLiveClaim } from './claim-children.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
@@ -31,12 +32,7 @@ function missingForPublication (review: ReviewRow): FieldError[] {
 }
 
 export function createReviewsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
-  // Inside a write the claim is locked: writes under one claim take turns, so that rules spanning its rows
-  // (one first appearance, one current verdict) hold under concurrency, and locks are always taken claim first.
-  async function requireClaim (claimId: string, tx?: Executor) {
-    const claim = tx ? await repos.claims.lockById(claimId, tx) : await repos.claims.findById(claimId)
-    if (!claim) throw notFound('Claim', claimId)
-  }
+  const requireClaim = (claimId: string, tx?: Executor) => requireLiveClaim(repos.claims, claimId, tx)
 
   async function withScale (review: ReviewRow, tx?: Executor): Promise<ReviewWithScale> {
     const scale = await repos.ratingScales.findById(review.ratingScaleId, tx)
