@@ -159,3 +159,13 @@ export async function addAppearance (app: FastifyInstance, claimId: string, url:
   if (res.statusCode !== 201) throw new Error(`addAppearance: ${res.statusCode} ${res.body}`)
   return res.json()
 }
+
+/** The JSON body of a GET. */
+export const read = async (app: FastifyInstance, path: string) => (await app.inject({ method: 'GET', url: path })).json()
+
+/** Expects a 400 naming `field` among its errors, and the resource at `unchanged.path` (when given) exactly as before. */
+export async function refused (t: Test, app: FastifyInstance, res: LightMyRequestResponse, field: string, unchanged?: { path: string, before: unknown }) {
+  const body = isProblem(t, res, 400, 'validation-failed')
+  t.ok(body.errors?.some((e: { field: string }) => e.field === field), `errors name ${field}: ${JSON.stringify(body.errors)}`)
+  if (unchanged) t.same(await read(app, unchanged.path), unchanged.before, 'the resource is unchanged')
+}

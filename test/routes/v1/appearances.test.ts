@@ -1,8 +1,8 @@
 // /v1/claims/{claimId}/appearances: create, read, list with paging, update, delete, preconditions and every rule.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import { build, change, collectPages, createClaim, etagOf, isProblem } from '../../helper.ts'
+import t from 'tap'
+import { build, change, collectPages, createClaim, etagOf, isProblem, read, refused } from '../../helper.ts'
 
 const url = (claimId: string, id?: string) => `/v1/claims/${claimId}/appearances${id ? `/${id}` : ''}`
 
@@ -12,19 +12,10 @@ async function addAppearance (app: FastifyInstance, claimId: string, body: Recor
   return res.json()
 }
 
-const read = async (app: FastifyInstance, path: string) => (await app.inject({ method: 'GET', url: path })).json()
-
 /** Ids of the claim's appearances marked first, read from the list. */
 async function firsts (app: FastifyInstance, claimId: string) {
   const { items } = await collectPages(app, url(claimId), 100)
   return items.filter((a) => a.isFirstAppearance === true).map((a) => a.id)
-}
-
-/** Expects a 400 naming `field`, and the appearance (when given) exactly as it was. */
-async function refused (t: Test, app: FastifyInstance, res: Awaited<ReturnType<FastifyInstance['inject']>>, field: string, unchanged?: { path: string, before: unknown }) {
-  const body = isProblem(t, res, 400, 'validation-failed')
-  t.ok(body.errors?.some((e: { field: string }) => e.field === field), `errors name ${field}: ${JSON.stringify(body.errors)}`)
-  if (unchanged) t.same(await read(app, unchanged.path), unchanged.before, 'the appearance is unchanged')
 }
 
 t.test('create -> read -> list -> update -> delete, embedded in the claim throughout', async (t) => {

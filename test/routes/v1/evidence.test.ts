@@ -1,8 +1,8 @@
 // /v1/claims/{claimId}/evidence: create, read, list with paging, update, delete, preconditions and every rule.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import { build, change, collectPages, createClaim, etagOf, isProblem } from '../../helper.ts'
+import t from 'tap'
+import { build, change, collectPages, createClaim, etagOf, isProblem, read, refused } from '../../helper.ts'
 
 const url = (claimId: string, id?: string) => `/v1/claims/${claimId}/evidence${id ? `/${id}` : ''}`
 const source = { url: 'https://example.org/study', stance: 'refutes' }
@@ -13,15 +13,7 @@ async function addEvidence (app: FastifyInstance, claimId: string, body: Record<
   return res.json()
 }
 
-const read = async (app: FastifyInstance, path: string) => (await app.inject({ method: 'GET', url: path })).json()
 const count = async (app: FastifyInstance, claimId: string) => (await collectPages(app, url(claimId), 100)).items.length
-
-/** Expects a 400 naming `field`, and the evidence (when given) exactly as it was. */
-async function refused (t: Test, app: FastifyInstance, res: Awaited<ReturnType<FastifyInstance['inject']>>, field: string, unchanged?: { path: string, before: unknown }) {
-  const body = isProblem(t, res, 400, 'validation-failed')
-  t.ok(body.errors?.some((e: { field: string }) => e.field === field), `errors name ${field}: ${JSON.stringify(body.errors)}`)
-  if (unchanged) t.same(await read(app, unchanged.path), unchanged.before, 'the evidence is unchanged')
-}
 
 t.test('create -> read -> list -> update -> delete, embedded in the claim throughout', async (t) => {
   const app = await build(t)
