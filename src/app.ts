@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
+import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
@@ -20,6 +21,7 @@ import changesRoutes from './routes/v1/changes.ts'
 import historyRoutes from './routes/v1/history.ts'
 import lookupRoutes from './routes/v1/lookup.ts'
 import matchingRoutes from './routes/v1/matching.ts'
+import organizationsRoutes from './routes/v1/organizations.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
 import reviewsRoutes from './routes/v1/reviews.ts'
 import { seedDemoIfWanted } from './seed/demo.ts'
@@ -44,6 +46,10 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: config.bodyLimit,
+    // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY: a client cannot choose its own IP.
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    // A request that takes longer is answered 408 and its connection closed; slow clients cannot hold sockets.
+    requestTimeout: config.requestTimeout,
     // A caller's X-Request-Id is kept when it is sane, so a request can be followed across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id']
@@ -67,6 +73,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)
+  await app.register(authPlugin)
   await app.register(openapiPlugin)
 
   await app.register(healthRoutes)
@@ -82,6 +89,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(claimReviewRoutes)
     await v1.register(lookupRoutes)
     await v1.register(changesRoutes)
+    await v1.register(organizationsRoutes)
   }, { prefix: '/v1' })
   await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 

@@ -1,4 +1,5 @@
 // The service configuration: one zod schema over the environment, parsed once at start-up.
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 const booleanFromEnv = z
@@ -18,6 +19,31 @@ const ConfigSchema = z.object({
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  TRUST_PROXY: z.string().optional().transform((value, ctx) => {
+    const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)
+    for (const entry of entries) {
+      const [address, bits, extra] = entry.split('/')
+      const ok = address !== undefined && extra === undefined && (isIP(address) !== 0 || ['loopback', 'linklocal', 'uniquelocal'].includes(address)) &&
+        (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 6 ? 128 : 32)))
+      if (!ok) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range` })
+    }
+    return entries
+  }),
+  CORS_ORIGINS: z.string().optional().transform((value, ctx) => {
+    const origins = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)
+    for (const origin of origins) {
+      let ok = false
+      try { ok = new URL(origin).origin === origin } catch {}
+      if (!ok) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://desk.example.org` })
+    }
+    return origins
+  }),
+  RATE_LIMIT_WINDOW: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
+  REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
 }).transform((c) => ({
   port: c.PORT,
   host: c.HOST,
@@ -32,6 +58,22 @@ const ConfigSchema = z.object({
   lookupMaxAge: c.LOOKUP_MAX_AGE,
   /** Signs paging cursors; every process behind one load balancer needs the same value. */
   cursorSecret: c.CURSOR_SECRET,
+  /** Shared rate-limit counters in Redis; without it they live in Postgres. */
+  redisUrl: c.REDIS_URL,
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
+  trustProxy: c.TRUST_PROXY,
+  /** Browser origins allowed to write (and to read private data) with credentials; public reads allow any origin. */
+  corsOrigins: c.CORS_ORIGINS,
+  rateLimit: {
+    /** The window, in seconds, that the limits below count requests in. */
+    windowSeconds: c.RATE_LIMIT_WINDOW,
+    /** Requests per window: per client IP without a key, per key for newsroom roles, per key for partners. */
+    anonymous: c.RATE_LIMIT_ANONYMOUS,
+    key: c.RATE_LIMIT_KEY,
+    partner: c.RATE_LIMIT_PARTNER,
+  },
+  /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
+  requestTimeout: c.REQUEST_TIMEOUT,
 }))
 
 export type Config = z.output<typeof ConfigSchema>

@@ -31,6 +31,8 @@ export const problemTypes = {
   'validation-failed': { status: 400, title: 'Validation failed' },
   'invalid-json': { status: 400, title: 'Malformed JSON body' },
   'invalid-cursor': { status: 400, title: 'Invalid cursor' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
@@ -38,6 +40,7 @@ export const problemTypes = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unprocessable-entity': { status: 422, title: 'Unprocessable entity' },
   'precondition-required': { status: 428, title: 'Precondition required' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number, title: string }>
@@ -51,3 +54,4 @@ export function problem (code: ProblemCode, detail: string, extra?: { errors?: F
 export const notFound = (what: string, id: string) => problem('not-found', `${what} ${id} does not exist.`)
 export const conflict = (detail: string) => problem('conflict', detail)
 export const unprocessable = (detail: string, errors?: FieldError[]) => problem('unprocessable-entity', detail, errors ? { errors } : undefined)
+export const forbidden = (detail: string) => problem('forbidden', detail)

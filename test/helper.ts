@@ -1,12 +1,14 @@
 // Builds the real app on a fresh, migrated database for each test: PGlite by default, the Postgres server when
-// DATABASE_URL is set. Every 5xx answered during a test fails it.
+// DATABASE_URL is set, with an organisation whose admin key requests send by default. Every 5xx fails the test.
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import postgres from 'postgres'
 import tap, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config.ts'
 import { createDatabase, type Database } from '../src/db/client.ts'
+import type { Role } from '../src/lib/access.ts'
+import type { WriteContext } from '../src/services/history.ts'
 
 const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 export const onServer = serverUrl !== undefined
@@ -66,17 +68,58 @@ export async function freshDatabase (t: Test): Promise<{ database: Database, env
   return { database, env: { DATABASE_URL: url } }
 }
 
+/** What build() sets up besides the app: an organisation and an admin key that requests use by default. */
+export interface TestOrganization { id: string, slug: string, adminKey: string }
+const defaults = new WeakMap<FastifyInstance, TestOrganization>()
+
+/** Headers for a request made with no API key at all (build() otherwise sends the test organisation's admin key). */
+export const anonymous = { authorization: undefined }
+
+/** Headers that send this API key. */
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
+
+/** The organisation build() made, whose admin key requests carry unless they say otherwise. */
+export function testOrganization (app: FastifyInstance): TestOrganization {
+  const org = defaults.get(app)
+  if (!org) throw new Error('not an app made by build()')
+  return org
+}
+
+/** A new API key with this role, of the test organisation or of another one (made when missing). */
+export async function keyFor (app: FastifyInstance, role: Role, organization = testOrganization(app).slug): Promise<string> {
+  const { organization: org } = await app.services.organizations.ensure({ slug: organization, name: `${organization} newsroom` })
+  const { key } = await app.services.organizations.createKey(org.id, { name: `${organization} ${role}`, role }, null)
+  return key
+}
+
+/** The context of a change made through a service directly, for the test organisation. */
+export const writeContext = (app: FastifyInstance, actor = 'tester'): WriteContext =>
+  ({ actor, actorKeyId: null, organizationId: testOrganization(app).id, requestId: `${actor}-request` })
+
 export interface BuildOptions {
   env?: Record<string, string>
   /** Status codes >= 500 this test expects to cause on purpose. */
   allow5xx?: boolean
 }
 
-/** The real app on a fresh database, closed when the test ends. */
+/**
+ * The real app on a fresh database, closed when the test ends. It holds an organisation (`newsroom`) with an admin
+ * key, and `app.inject` sends that key unless the request sets `authorization` itself (`anonymous` sends none).
+ */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { database, env } = await freshDatabase(t)
   const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
   const app = await buildApp(config, { database })
+  const { organization } = await app.services.organizations.ensure({ slug: 'newsroom', name: 'Test newsroom' })
+  const { key: adminKey } = await app.services.organizations.createKey(organization.id, { name: 'newsroom admin', role: 'admin' }, null)
+  defaults.set(app, { id: organization.id, slug: organization.slug, adminKey })
+  const inject = app.inject.bind(app)
+  app.inject = ((request: InjectOptions) => {
+    const headers: Record<string, unknown> = { ...request.headers }
+    if (!('authorization' in headers)) headers.authorization = `Bearer ${adminKey}`
+    else if (headers.authorization === undefined) delete headers.authorization
+    return inject({ ...request, headers } as InjectOptions)
+  }) as typeof app.inject
   if (!options.allow5xx) {
     app.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode >= 500) t.fail(`${request.method} ${request.url} answered ${reply.statusCode}`)

@@ -1,6 +1,7 @@
-// Drizzle tables and enums: claimants, claims, and what hangs off a claim (appearances, evidence).
+// Drizzle tables and enums: organisations and their API keys, claimants, claims and what hangs off a claim, reviews,
+// the revision history, and the shared state of API processes (audit, rate-limit counters, idempotency records).
 import { getTableColumns, sql } from 'drizzle-orm'
-import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 
 export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
@@ -11,6 +12,10 @@ export const reviewStatus = pgEnum('review_status', ['draft', 'published', 'retr
 /** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
 export const normalizedVerdict = pgEnum('normalized_verdict', ['true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'misleading', 'unproven', 'not-checkable'])
 export const revisionAction = pgEnum('revision_action', ['create', 'update', 'delete', 'publish', 'retract'])
+/** What an API key may do; see src/lib/access.ts for the order of the roles. */
+export const apiKeyRole = pgEnum('api_key_role', ['reader', 'editor', 'reviewer', 'admin', 'partner'])
+/** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
+export const auditOutcome = pgEnum('audit_outcome', ['succeeded', 'denied', 'failed'])
 
 /** A full-text search document, maintained by triggers (migrations/0004); never written by the application. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -27,8 +32,38 @@ const timestamps = () => ({
 // Every entity carries a version: 1 on create, +1 on each change. It is the basis of ETags and revisions.
 const version = () => integer().notNull().default(1)
 
+/** A newsroom or fact-checking outlet: it owns claims, reviews and API keys, and is the author of its ClaimReviews. */
+export const organizations = pgTable('organizations', {
+  id: id(),
+  slug: text().notNull().unique(),
+  name: text().notNull(),
+  /** The outlet's site: ClaimReview `author.url` and Google's `publisher.site`. */
+  url: text(),
+  version: version(),
+  ...timestamps(),
+})
+
+/** A credential of an organisation with one role. Only a SHA-256 hash of the key is kept; the key is shown once. */
+export const apiKeys = pgTable('api_keys', {
+  id: id(),
+  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
+  name: text().notNull(),
+  role: apiKeyRole().notNull(),
+  /** The start of the key (`ct_` and 8 characters), so that people can tell their keys apart. */
+  prefix: text().notNull(),
+  keyHash: text().notNull().unique(),
+  createdByKeyId: uuid(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp({ withTimezone: true }),
+  revokedAt: timestamp({ withTimezone: true }),
+}, (t) => [
+  index('api_keys_organization_id_idx').on(t.organizationId, t.id),
+])
+
 export const claimants = pgTable('claimants', {
   id: id(),
+  /** The organisation that recorded the claimant: only it may change or delete it. Everyone may read it. */
+  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
   slug: text().notNull(),
   name: text().notNull(),
   kind: claimantKind().notNull().default('person'),
@@ -46,6 +81,13 @@ export const claimants = pgTable('claimants', {
 
 export const claims = pgTable('claims', {
   id: id(),
+  /** The organisation that owns the claim and everything under it. */
+  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
+  /**
+   * Public once a review of it has been published, and from then on (a retraction must stay visible). Until then
+   * only its organisation sees the claim. Kept by the reviews service.
+   */
+  isPublic: boolean().notNull().default(false),
   text: text().notNull(),
   claimantId: uuid().references(() => claimants.id, { onDelete: 'restrict' }),
   claimDate: date({ mode: 'string' }),
@@ -71,6 +113,7 @@ export const claims = pgTable('claims', {
   index('claims_current_verdict_idx').on(t.currentVerdict, t.id),
   index('claims_claim_date_idx').on(t.claimDate, t.id),
   index('claims_updated_at_idx').on(t.updatedAt, t.id),
+  index('claims_organization_id_idx').on(t.organizationId, t.id),
   check('claims_text_length', sql`char_length(${t.text}) between 1 and 2000`),
 ])
 
@@ -127,6 +170,8 @@ export interface RatingScaleValue {
 
 export const ratingScales = pgTable('rating_scales', {
   id: id(),
+  /** The organisation that made a custom scale and alone may change it; null for the built-in scales. */
+  organizationId: uuid().references(() => organizations.id, { onDelete: 'restrict' }),
   slug: text().notNull().unique(),
   name: text().notNull(),
   description: text(),
@@ -173,7 +218,10 @@ export const revisions = pgTable('revisions', {
   claimId: uuid(),
   version: integer().notNull(),
   action: revisionAction().notNull(),
+  /** Who made the change: the API key's name, or `system`. */
   actor: text().notNull(),
+  actorKeyId: uuid(),
+  organizationId: uuid(),
   requestId: text(),
   at: timestamp({ withTimezone: true }).notNull(),
   before: jsonb().$type<Record<string, unknown>>(),
@@ -188,6 +236,57 @@ export const revisions = pgTable('revisions', {
   index('revisions_entity_at_idx').on(t.entityId, t.at),
 ])
 
+/** What API keys did: every write attempt of an organisation, allowed or denied. */
+export const auditEvents = pgTable('audit_events', {
+  seq: bigserial({ mode: 'number' }).primaryKey(),
+  organizationId: uuid().notNull(),
+  keyId: uuid().notNull(),
+  keyName: text().notNull(),
+  role: apiKeyRole().notNull(),
+  method: text().notNull(),
+  /** The route template (`/v1/claims/:id`) and the path asked for. */
+  route: text(),
+  path: text().notNull(),
+  operationId: text(),
+  status: integer().notNull(),
+  outcome: auditOutcome().notNull(),
+  requestId: text(),
+  ip: text(),
+  at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('audit_events_organization_idx').on(t.organizationId, t.seq),
+])
+
+/** Rate-limit counters shared by every API process: one row per client and window. */
+export const rateLimitCounters = pgTable('rate_limit_counters', {
+  key: text().primaryKey(),
+  windowStart: timestamp({ withTimezone: true }).notNull(),
+  count: integer().notNull(),
+})
+
+/** The first response to a write sent with an Idempotency-Key, replayed to retries for 24 hours. */
+export const idempotencyKeys = pgTable('idempotency_keys', {
+  /** Whose key: the API key's id, or `ip:<address>` for anonymous calls. */
+  scope: text().notNull(),
+  key: text().notNull(),
+  /** SHA-256 of method, path and body: the same key with another request is refused. */
+  requestHash: text().notNull(),
+  method: text().notNull(),
+  path: text().notNull(),
+  /** Null while the first request is running. */
+  status: integer(),
+  headers: jsonb().$type<Record<string, string>>(),
+  body: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  completedAt: timestamp({ withTimezone: true }),
+}, (t) => [
+  primaryKey({ columns: [t.scope, t.key] }),
+  index('idempotency_keys_created_at_idx').on(t.createdAt),
+])
+
+export type OrganizationRow = typeof organizations.$inferSelect
+export type ApiKeyRow = typeof apiKeys.$inferSelect
+export type AuditEventRow = typeof auditEvents.$inferSelect
 export type ClaimantRow = typeof claimants.$inferSelect
 /** Every claim column but the search document, which is the database's business alone. */
 export const { searchVector: _searchVector, ...claimColumns } = getTableColumns(claims)

@@ -7,6 +7,7 @@ import { problem } from '../errors.ts'
 const invalid = () => problem('invalid-cursor', 'The cursor is not one this API issued for this list, sort and filters; start again without it.')
 
 const IdPosition = z.object({ id: z.uuid() })
+const SeqPosition = z.object({ seq: z.int().positive() })
 
 export function createCursors (secret: string) {
   const sign = (scope: string, payload: string) =>
@@ -44,6 +45,13 @@ export function createCursors (secret: string) {
         cursor === undefined ? undefined : decode(cursor, IdPosition, scope).id,
       encode: (afterId: string | null, scope: string): string | null =>
         afterId === null ? null : encode({ id: afterId }, scope),
+    },
+    /** Cursors of the logs ordered by sequence number (newest first): the number of the last item of the page. */
+    seq: {
+      decode: (cursor: string | undefined, scope: string): number | undefined =>
+        cursor === undefined ? undefined : decode(cursor, SeqPosition, scope).seq,
+      encode: (afterSeq: string | null, scope: string): string | null =>
+        afterSeq === null ? null : encode({ seq: Number(afterSeq) }, scope),
     },
   }
 }

@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger'
 import apiReference from '@scalar/fastify-api-reference'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod'
 import { problemTypes } from '../errors.ts'
+import type { Access } from '../lib/access.ts'
 import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-details.ts'
 
 const problemTable = Object.entries(problemTypes)
@@ -32,7 +33,11 @@ ${problemTable}
 
 type Document = ReturnType<typeof jsonSchemaTransformObject>
 interface Response { description?: string, content?: Record<string, unknown>, headers?: Record<string, unknown> }
-interface Operation { parameters?: Array<{ in: string, name: string }>, responses?: Record<string, Response> }
+interface Operation {
+  parameters?: Array<{ in: string, name: string }>
+  responses?: Record<string, Response>
+  'x-required-role'?: Access
+}
 
 const header = (description: string) => ({ description, schema: { type: 'string' } })
 const headers = {
@@ -47,8 +52,17 @@ const headers = {
  * the headers responses carry (request id everywhere, ETag on single resources, Location on creation).
  */
 function describeResponses (document: Document): Document {
+  const problem = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } }
   for (const item of Object.values(document.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as Operation[]) {
+      // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403).
+      const access = operation['x-required-role'] ?? 'public'
+      operation.responses = {
+        ...operation.responses,
+        401: { description: 'The API key is missing (where a role is needed), malformed, unknown or revoked.', ...problem },
+        ...(access !== 'public' && { 403: { description: `The API key's role is below \`${access}\`, or the object belongs to another organisation.`, ...problem } }),
+        429: { description: 'Too many requests: wait for `Retry-After` seconds.', ...problem },
+      }
       const conditional = (operation.parameters ?? []).some((p) => p.in === 'header' && (p.name === 'if-match' || p.name === 'if-none-match'))
       for (const [code, response] of Object.entries(operation.responses ?? {})) {
         const status = Number(code)
@@ -57,7 +71,8 @@ function describeResponses (document: Document): Document {
         response.headers = { 'X-Request-Id': headers.requestId, ...response.headers }
         if (status === 201) Object.assign(response.headers, { Location: headers.location, ETag: headers.etag })
         if ((status === 200 || status === 304 || status === 412) && conditional) Object.assign(response.headers, { ETag: headers.etag })
-        if (status === 503) Object.assign(response.headers, { 'Retry-After': headers.retryAfter })
+        if (status === 503 || status === 429) Object.assign(response.headers, { 'Retry-After': headers.retryAfter })
+        if (status === 401) Object.assign(response.headers, { 'WWW-Authenticate': header('`Bearer realm="claimtrack"`.') })
       }
     }
   }
@@ -80,10 +95,23 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'Google Fact Check Tools', description: 'A drop-in for Google\'s `claims:search`: same parameters, same response shape.' },
         { name: 'Lookup', description: 'For browser extensions: is there a fact-check for this page? Public, CORS-enabled, cacheable.' },
         { name: 'Sync', description: 'For partners: an incremental feed of every change, in commit order.' },
+        { name: 'Organizations', description: 'The newsrooms and fact-checking outlets that own claims and reviews.' },
+        { name: 'API keys', description: 'Keys of your organisation, each with one role, and the audit log of what they did.' },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key of an organisation, `ct_<random>_<checksum>`, as `Authorization: Bearer <key>`.' },
+        },
+      },
     },
-    transform: jsonSchemaTransform,
+    // Who may call each operation, from the route's `config.access` (what the auth plugin enforces).
+    transform: (input) => {
+      const result = jsonSchemaTransform(input)
+      const access: Access = input.route.config?.access ?? 'public'
+      const security: Array<Record<string, string[]>> = access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
+      return { ...result, schema: { ...result.schema, security, 'x-required-role': access } }
+    },
     transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
   })
 

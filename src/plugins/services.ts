@@ -1,5 +1,5 @@
 // Builds the repositories and services once per app and decorates them as `app.services`.
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import type { Db } from '../db/client.ts'
@@ -9,6 +9,7 @@ import { createClaimantsRepository } from '../repositories/claimants.ts'
 import { createClaimsRepository } from '../repositories/claims.ts'
 import { createChangesRepository } from '../repositories/changes.ts'
 import { createMatchingRepository } from '../repositories/matching.ts'
+import { createOrganizationsRepository } from '../repositories/organizations.ts'
 import { createLookupRepository } from '../repositories/lookup.ts'
 import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
@@ -20,12 +21,13 @@ import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
 import { createChangesService } from '../services/changes.ts'
 import { createMatchingService } from '../services/matching.ts'
+import { createOrganizationsService } from '../services/organizations.ts'
 import { createLookupService } from '../services/lookup.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
 
-export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, log: FastifyBaseLogger) {
+export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, log: { warn(obj: object, msg: string): void }) {
   const cursors = createCursors(config.cursorSecret)
   const repos = {
     claims: createClaimsRepository(db),
@@ -39,9 +41,11 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, lo
     lookup: createLookupRepository(db),
     changes: createChangesRepository(db),
     matching: createMatchingRepository(db),
+    organizations: createOrganizationsRepository(db),
   }
   const history = createHistory(repos.revisions)
   return {
+    organizations: createOrganizationsService(db, repos.organizations, cursors),
     claims: createClaimsService(db, repos, history, cursors),
     claimants: createClaimantsService(db, repos.claimants, history, cursors),
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),

@@ -1,11 +1,17 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimColumns, claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, rankOf, snippetOf, type ClaimFilters, type ClaimSort, type SortPosition } from './claim-search.ts'
 import { freshTimestamps } from './shared.ts'
+import type { Viewer } from '../lib/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
+
+/** Public claims, and with a viewer's organisation its private ones too. */
+export const visibleTo = (viewer: Viewer) => viewer.organizationId === null
+  ? eq(claims.isPublic, true)
+  : or(eq(claims.isPublic, true), eq(claims.organizationId, viewer.organizationId))
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
 export type ClaimPatch = Partial<NewClaim> & { updatedAt?: Date }
 export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
@@ -47,6 +53,12 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
+    /** The row, deleted or not: a deleted claim keeps its history. */
+    async findByIdEvenDeleted (id: string, tx: Executor = db): Promise<ClaimRow | undefined> {
+      const [row] = await tx.select(claimColumns).from(claims).where(eq(claims.id, id))
+      return row
+    },
+
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimRow | undefined> {
       const [row] = await tx.select(claimColumns).from(claims).where(and(eq(claims.id, id), live)).for('update')
@@ -58,10 +70,10 @@ export function createClaimsRepository (db: Db) {
      * on narrow rows (id and rank) first, and only its claims are joined and highlighted: a frequent search word
      * can match a hundred thousand claims, and sorting those whole would spill to disk.
      */
-    async list (query: { filters: ClaimFilters, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
+    async list (query: { filters: ClaimFilters, visibleTo: Viewer, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
       const { filters, sort, after, limit } = query
       const q = filters.q
-      const conditions = claimConditions(filters)
+      const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
       if (after) conditions.push(afterPosition(after, q))
       const page = tx.select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
         .from(claims).where(and(...conditions)).orderBy(...orderOf(sort, q)).limit(limit)

@@ -5,7 +5,7 @@ import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 import { isUuid } from '../lib/ids.ts'
 
-export type NewRatingScale = Pick<typeof ratingScales.$inferInsert, 'slug' | 'name' | 'description' | 'values'>
+export type NewRatingScale = Pick<typeof ratingScales.$inferInsert, 'slug' | 'name' | 'description' | 'values' | 'organizationId'>
 export type RatingScalePatch = Partial<NewRatingScale>
 
 export function createRatingScalesRepository (db: Db) {

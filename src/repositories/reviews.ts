@@ -1,5 +1,5 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
@@ -35,9 +35,9 @@ export function createReviewsRepository (db: Db) {
       return row
     },
 
-    async list (claimId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ReviewRow>> {
+    async list (claimId: string, { limit, afterId, withDrafts }: PageRequest & { withDrafts: boolean }, tx: Executor = db): Promise<PageResult<ReviewRow>> {
       const rows = await tx.select().from(reviews)
-        .where(and(eq(reviews.claimId, claimId), live, afterId ? lt(reviews.id, afterId) : undefined))
+        .where(and(eq(reviews.claimId, claimId), live, afterId ? lt(reviews.id, afterId) : undefined, withDrafts ? undefined : ne(reviews.status, 'draft')))
         .orderBy(desc(reviews.id))
         .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)

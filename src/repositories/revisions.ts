@@ -1,5 +1,5 @@
 // Data access for the revision history: append a revision, list a claim's history, and read entities as of a time.
-import { and, desc, eq, inArray, lt, lte } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { revisions, type RevisionRow } from '../db/schema.ts'
 import { toPage, type PageResult } from './shared.ts'
@@ -14,9 +14,14 @@ export function createRevisionsRepository (db: Db) {
     },
 
     /** A claim's history (the claim and everything under it), newest first, paged by sequence number. */
-    async listByClaim (claimId: string, { limit, afterSeq }: { limit: number, afterSeq?: number | undefined }, tx: Executor = db): Promise<PageResult<RevisionRow>> {
+    async listByClaim (claimId: string, { limit, afterSeq, withDrafts }: { limit: number, afterSeq?: number | undefined, withDrafts: boolean }, tx: Executor = db): Promise<PageResult<RevisionRow>> {
       const rows = await tx.select().from(revisions)
-        .where(and(eq(revisions.claimId, claimId), afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq)))
+        .where(and(
+          eq(revisions.claimId, claimId),
+          afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
+          // A review revision that leaves it a draft (creating or editing one) is the newsroom's working copy.
+          withDrafts ? undefined : sql`not (${revisions.entityType} = 'review' and ${revisions.after}->>'status' = 'draft')`
+        ))
         .orderBy(desc(revisions.seq))
         .limit(limit + 1)
       return toPage(rows, limit, (row) => String(row.seq))

@@ -1,6 +1,8 @@
-// What routes read from and write to HTTP: conditional requests (ETag, If-Match, If-None-Match) and who is writing.
+// What routes read from and write to HTTP: conditional requests (ETag, If-Match, If-None-Match), who is reading and
+// who is writing.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/etag.ts'
+import { viewerOf, type Viewer } from '../lib/access.ts'
 import type { WriteContext } from '../services/history.ts'
 
 export const ifMatchOf = (request: FastifyRequest): EtagCondition | undefined => parseEtagHeader(request.headers['if-match'])
@@ -11,5 +13,12 @@ export function withEtag (request: FastifyRequest, reply: FastifyReply, etag: st
   return { notModified: isNotModified(parseEtagHeader(request.headers['if-none-match']), etag) }
 }
 
-/** The actor and request recorded on the revisions a write makes. */
-export const writeContextOf = (request: FastifyRequest): WriteContext => ({ actor: 'anonymous', requestId: request.id })
+/** The key, organisation and request recorded on the revisions a write makes. Write routes need a key (auth plugin). */
+export function writeContextOf (request: FastifyRequest): WriteContext {
+  const { principal } = request
+  if (principal.kind !== 'key') throw new Error(`${request.method} ${request.url} reached a write without an API key`)
+  return { actor: principal.keyName, actorKeyId: principal.keyId, organizationId: principal.organizationId, requestId: request.id }
+}
+
+/** Whose private data this request may read. */
+export const readerOf = (request: FastifyRequest): Viewer => viewerOf(request.principal)

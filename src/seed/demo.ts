@@ -1,5 +1,6 @@
 // Demo data: claims from the August 2025 talks on ending the war in Ukraine, so a new user sees real data at once.
-// Appearances name the broadcasts and statements; no URL is given where we would have to invent one.
+// Appearances name the broadcasts and statements; no URL is given where we would have to invent one. It all belongs
+// to the demo organisation; one claim has a published verdict, the rest are private to the organisation.
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.ts'
 import * as tables from '../db/schema.ts'
@@ -77,16 +78,43 @@ const claims: DemoClaim[] = [
   },
 ]
 
-/** Writes the demo claimants, claims and appearances through the services, as a client would. */
+/** The organisation the demo data belongs to: create a key for it to see its private claims (README). */
+export const DEMO_ORGANIZATION = { slug: 'demo', name: 'Claimtrack demo desk' }
+
+/**
+ * One verdict, so that the public side of the API (lookups, ClaimReview, the feed) has something to show. It rates
+ * only what the record settles: Russia's war in Ukraine went on well past the first day of the second Trump term.
+ */
+const demoReview = {
+  claimText: 'He could end the war in Ukraine within 24 hours of taking office.',
+  review: {
+    ratingScale: 'truth-o-meter',
+    rating: 'false',
+    ratingExplanation: 'He took office on 20 January 2025; the war went on, and in August 2025 talks on ending it were still under way.',
+    headline: 'The war in Ukraine did not end within 24 hours of the inauguration',
+    // A demo verdict has no real page: `.invalid` is reserved (RFC 6761) and can never resolve.
+    url: 'https://demo.claimtrack.invalid/fact-checks/end-the-war-in-24-hours',
+    author: { name: DEMO_ORGANIZATION.name },
+    inLanguage: 'en',
+  },
+} as const
+
+/** Writes the demo claimants, claims, appearances and one published verdict through the services, as a client would. */
 export async function seedDemo (services: Services): Promise<void> {
+  const { organization } = await services.organizations.ensure(DEMO_ORGANIZATION)
+  const ctx = systemContext(organization.id)
   const ids = new Map<string, string>()
   for (const claimant of claimants) {
-    const row = await services.claimants.create({ kind: 'person', ...claimant }, systemContext)
+    const row = await services.claimants.create({ kind: 'person', ...claimant }, ctx)
     ids.set(row.slug, row.id)
   }
   for (const { claimant, claim, appearances } of claims) {
-    const { claim: row } = await services.claims.create({ language: 'en', status: 'new', ...claim, claimantId: ids.get(claimant) ?? null }, systemContext)
-    for (const appearance of appearances) await services.appearances.create(row.id, appearance, systemContext)
+    const { claim: row } = await services.claims.create({ language: 'en', status: 'new', ...claim, claimantId: ids.get(claimant) ?? null }, ctx)
+    for (const appearance of appearances) await services.appearances.create(row.id, appearance, ctx)
+    if (claim.text === demoReview.claimText) {
+      const { review } = await services.reviews.create(row.id, demoReview.review, ctx)
+      await services.reviews.publish(row.id, review.id, '*', ctx)
+    }
   }
 }
 

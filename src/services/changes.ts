@@ -1,6 +1,7 @@
 // The partner sync feed: every change of a claim or a published review, in commit order, with the entity as it is
 // now (or a tombstone when it is gone).
 import { z } from 'zod'
+import { canSee, type Viewer } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import type { ChangesRepository } from '../repositories/changes.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
@@ -18,7 +19,7 @@ const SCOPE = 'changes'
 export function createChangesService (changes: ChangesRepository, claims: ClaimsRepository, reviews: ReviewsRepository, cursors: Cursors) {
   return {
     /** Changes after the cursor; the next cursor is always given, since the feed never ends. */
-    async page (request: { after?: string | undefined, limit: number }): Promise<{ data: Change[], nextCursor: string }> {
+    async page (request: { after?: string | undefined, limit: number }, viewer: Viewer): Promise<{ data: Change[], nextCursor: string }> {
       const after = request.after === undefined ? undefined : cursors.decode(request.after, Position, SCOPE)
       const rows = await changes.after(after, request.limit)
       const claimIds = [...new Set(rows.filter((r) => r.entityType === 'claim').map((r) => r.entityId))]
@@ -31,6 +32,8 @@ export function createChangesService (changes: ChangesRepository, claims: Claims
       for (const revision of rows) {
         if (revision.entityType === 'claim') {
           const current = claimById.get(revision.entityId)
+          // A claim not yet published is its organisation's business, even once deleted.
+          if (!current || !canSee(viewer, current.claim)) continue
           data.push({ revision, type: 'claim', current: current && current.claim.deletedAt === null ? current : null })
         } else {
           const current = reviewById.get(revision.entityId)

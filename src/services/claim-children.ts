@@ -1,7 +1,8 @@
 // Rules for what hangs off a claim: it exists only under a live claim; a claim has at most one first appearance;
 // every change is recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
-import type { AppearanceRow, EvidenceRow } from '../db/schema.ts'
+import type { AppearanceRow, ClaimRow, EvidenceRow } from '../db/schema.ts'
+import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
 import { notFound } from '../errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
@@ -23,14 +24,24 @@ interface ChildRepository<R extends Row, Create, Update> {
   delete(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
 }
 
+/** For a read under a claim: 404 unless the claim is live and the caller may see it. */
+export async function requireVisibleClaim (claims: ClaimsRepository, claimId: string, viewer: Viewer): Promise<ClaimRow> {
+  const claim = await claims.findById(claimId)
+  if (!claim || !canSee(viewer, claim)) throw notFound('Claim', claimId)
+  return claim
+}
+
 /**
- * 404 unless the claim is live. Inside a write (a transaction given) the claim is also locked: writes under one claim
- * take turns, so that rules spanning its rows (one first appearance, one current verdict) hold under concurrency,
- * and locks are always taken claim first. Shared by every service of what hangs off a claim.
+ * For a write under a claim: the claim must be live and the writer's organisation's (404 or 403, see assertOwner).
+ * It is locked too: writes under one claim take turns, so that rules spanning its rows (one first appearance, one
+ * current verdict) hold under concurrency, and locks are always taken claim first. Shared by every service of what
+ * hangs off a claim.
  */
-export async function requireLiveClaim (claims: ClaimsRepository, claimId: string, tx?: Executor): Promise<void> {
-  const claim = tx ? await claims.lockById(claimId, tx) : await claims.findById(claimId)
+export async function requireOwnClaim (claims: ClaimsRepository, claimId: string, ctx: WriteContext, tx: Executor): Promise<ClaimRow> {
+  const claim = await claims.lockById(claimId, tx)
   if (!claim) throw notFound('Claim', claimId)
+  assertOwner(ctx, claim, () => notFound('Claim', claimId), `Claim ${claimId}`)
+  return claim
 }
 
 type BeforeWrite<Create, Update> = (tx: Executor, ctx: WriteContext, claimId: string, id: string | null, values: Create | Update) => Promise<void>
@@ -48,10 +59,8 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 }) {
   const { db, claims, children, history, entityType, noun, beforeWrite, cursors } = options
 
-  const requireClaim = (claimId: string, tx?: Executor) => requireLiveClaim(claims, claimId, tx)
-
-  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<R> {
-    await requireClaim(claimId, tx)
+  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<R> {
+    await requireOwnClaim(claims, claimId, ctx, tx)
     const current = await children.lockById(claimId, id, tx)
     if (!current) throw notFound(noun, id)
     assertIfMatch(ifMatch, versionEtag(current.version))
@@ -59,15 +68,15 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   }
 
   return {
-    async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<R>> {
+    async list (claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<R>> {
       const afterId = cursors.id.decode(request.cursor, `${entityType}:${claimId}`)
-      await requireClaim(claimId)
+      await requireVisibleClaim(claims, claimId, viewer)
       const { rows, nextAfterId } = await children.list(claimId, { limit: request.limit, afterId })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, `${entityType}:${claimId}`) }
     },
 
-    async get (claimId: string, id: string): Promise<R> {
-      await requireClaim(claimId)
+    async get (claimId: string, id: string, viewer: Viewer): Promise<R> {
+      await requireVisibleClaim(claims, claimId, viewer)
       const row = await children.findById(claimId, id)
       if (!row) throw notFound(noun, id)
       return row
@@ -75,7 +84,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 
     async create (claimId: string, body: Create, ctx: WriteContext): Promise<R> {
       return db.transaction(async (tx) => {
-        await requireClaim(claimId, tx)
+        await requireOwnClaim(claims, claimId, ctx, tx)
         await beforeWrite?.(tx, ctx, claimId, null, body)
         const after = await children.insert({ ...body, claimId }, tx)
         await history.record(tx, ctx, { entityType, action: 'create', claimId, before: null, after })
@@ -85,7 +94,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 
     async update (claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<R> {
       return db.transaction(async (tx) => {
-        const before = await lockMatching(claimId, id, ifMatch, tx)
+        const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         await beforeWrite?.(tx, ctx, claimId, id, patch)
         const after = await children.update(claimId, id, patch, tx)
         if (!after) throw notFound(noun, id)
@@ -96,7 +105,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 
     async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = await lockMatching(claimId, id, ifMatch, tx)
+        const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         await children.delete(claimId, id, tx)
         await history.recordRemoval(tx, ctx, { entityType, claimId, before })
       })

@@ -3,6 +3,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
 import { conflict, notFound } from '../errors.ts'
+import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
@@ -12,9 +13,11 @@ import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
 export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History, cursors: Cursors) {
-  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimantRow> {
+  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimantRow> {
     const current = await claimants.lockById(id, tx)
     if (!current) throw notFound('Claimant', id)
+    // Claimants are public figures, read by everyone: another organisation's is a 403, not a 404.
+    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => notFound('Claimant', id), `Claimant ${id}`)
     assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
@@ -43,7 +46,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
         } else if (await claimants.findBySlug(slug, tx)) {
           throw slugTaken(slug)
         }
-        const row = await claimants.insert({ ...body, slug }, tx)
+        const row = await claimants.insert({ ...body, slug, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claimant', action: 'create', claimId: null, before: null, after: row })
         return row
       })
@@ -51,7 +54,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
 
     async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimantRow> {
       return db.transaction(async (tx) => {
-        const before = await lockMatching(id, ifMatch, tx)
+        const before = await lockMatching(id, ifMatch, ctx, tx)
         if (patch.slug !== undefined && patch.slug !== before.slug && await claimants.findBySlug(patch.slug, tx)) {
           throw slugTaken(patch.slug)
         }
@@ -64,7 +67,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
 
     async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = await lockMatching(id, ifMatch, tx)
+        const before = await lockMatching(id, ifMatch, ctx, tx)
         if (await claimants.hasLiveClaims(id, tx)) throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
         const after = await claimants.softDelete(id, tx)
         if (!after) throw notFound('Claimant', id)

@@ -19,6 +19,7 @@ import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 import { isUuid } from '../lib/ids.ts'
+import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
 
 export interface ClaimDetail {
   claim: ClaimRow
@@ -59,8 +60,6 @@ function revive<T> (snapshot: Record<string, unknown>): T {
 }
 
 const isRemoved = (revision: RevisionRow) => revision.after.deletedAt !== null && revision.after.deletedAt !== undefined
-
-const HistoryPosition = z.object({ seq: z.int().positive() })
 
 const SortPositionSchema: z.ZodType<SortPosition> = z.discriminatedUnion('sort', [
   z.object({ sort: z.literal('relevance'), rank: z.number(), id: z.uuid() }),
@@ -110,9 +109,10 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
   }
 
   /** Locks the claim for the rest of the transaction and checks the client's If-Match against its current ETag. */
-  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ClaimDetail> {
+  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimDetail> {
     const claim = await repos.claims.lockById(id, tx)
     if (!claim) throw notFound('Claim', id)
+    assertOwner(ctx, claim, () => notFound('Claim', id), `Claim ${id}`)
     const current = await detailOf(claim, tx)
     assertIfMatch(ifMatch, claimEtag(current))
     return current
@@ -148,7 +148,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
   return {
     /** A page of claims matching the filters, in the requested order (relevance when searching, else newest). */
-    async list (request: ClaimListRequest): Promise<Page<ClaimListItem>> {
+    async list (request: ClaimListRequest, viewer: Viewer): Promise<Page<ClaimListItem>> {
       const { limit, cursor, sort: requested, ...filters } = request
       const sort = requested ?? (filters.q ? 'relevance' : '-createdAt')
       if (sort === 'relevance' && !filters.q) {
@@ -164,37 +164,44 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         claimantId = (await repos.claimants.findBySlug(claimantId))?.id
         if (claimantId === undefined) return { data: [], nextCursor: null }
       }
-      const rows = await repos.claims.list({ filters: { ...filters, claimant: claimantId }, sort, after, limit: limit + 1 })
+      const rows = await repos.claims.list({ filters: { ...filters, claimant: claimantId }, visibleTo: viewer, sort, after, limit: limit + 1 })
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null
       return { data: page, nextCursor }
     },
 
-    /** The claim now, or as it was at `asOf`. */
-    async get (id: string, asOf?: Date): Promise<ClaimDetail> {
+    /** The claim now, or as it was at `asOf`; its past is visible to whoever may see it now. */
+    async get (id: string, viewer: Viewer, asOf?: Date): Promise<ClaimDetail> {
       if (asOf) {
         if (asOf.getTime() > Date.now()) throw problem('bad-request', 'asOf is in the future; omit it to read the claim as it is now.')
+        const now = await repos.claims.findByIdEvenDeleted(id)
+        if (!now || !canSee(viewer, now)) throw notFound('Claim', `${id} at ${asOf.toISOString()}`)
         return detailAsOf(id, asOf)
       }
       const claim = await repos.claims.findById(id)
-      if (!claim) throw notFound('Claim', id)
+      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', id)
       return detailOf(claim)
     },
 
-    /** The claim's revisions and those of everything under it, newest first. */
-    async history (id: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionRow>> {
-      const afterSeq = request.cursor === undefined ? undefined : cursors.decode(request.cursor, HistoryPosition, `history:${id}`).seq
-      // A deleted claim keeps its history: 404 only for a claim that never existed.
-      if (!await repos.revisions.latestOf('claim', id, new Date())) throw notFound('Claim', id)
-      const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq })
-      return { data: rows, nextCursor: nextAfterId === null ? null : cursors.encode({ seq: Number(nextAfterId) }, `history:${id}`) }
+    /**
+     * The claim's revisions and those of everything under it, newest first. Outside its organisation, drafts of
+     * reviews are left out: they were never published.
+     */
+    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionRow>> {
+      const afterSeq = cursors.seq.decode(request.cursor, `history:${id}`)
+      // A deleted claim keeps its history: 404 only for a claim that never existed, or that the caller may not see.
+      const claim = await repos.claims.findByIdEvenDeleted(id)
+      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', id)
+      const withDrafts = claim.organizationId === viewer.organizationId
+      const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq, withDrafts })
+      return { data: rows, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
     },
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, tx)
-        const claim = await repos.claims.insert(body, tx)
+        const claim = await repos.claims.insert({ ...body, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
       })
@@ -205,7 +212,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         // The claimant is locked before the claim, in the order a claimant rename takes them (its search trigger
         // updates the claimant's claims), so that the two never wait on each other.
         const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, tx)
-        const current = await lockMatching(id, ifMatch, tx)
+        const current = await lockMatching(id, ifMatch, ctx, tx)
         if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
@@ -219,7 +226,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
     async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const current = await lockMatching(id, ifMatch, tx)
+        const current = await lockMatching(id, ifMatch, ctx, tx)
         const claim = await repos.claims.softDelete(id, tx)
         if (!claim) throw notFound('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'delete', claimId: id, before: current.claim, after: claim })

@@ -3,14 +3,18 @@
 import type { Executor } from '../db/client.ts'
 import type { EntityType, RevisionsRepository } from '../repositories/revisions.ts'
 
-/** Who is making a change, and in which request; recorded on every revision. */
+/** Who is making a change, for which organisation, and in which request; recorded on every revision. */
 export interface WriteContext {
-  /** Until API keys exist every change is recorded as `anonymous`. */
+  /** The API key's name, or `system` for changes made by the service itself (the demo data, imports). */
   actor: string
+  actorKeyId: string | null
+  /** The organisation the change is made for: it owns what is created, and only it may change what it owns. */
+  organizationId: string
   requestId: string | null
 }
 
-export const systemContext: WriteContext = { actor: 'system', requestId: null }
+/** Changes the service makes by itself for an organisation (the demo data). */
+export const systemContext = (organizationId: string): WriteContext => ({ actor: 'system', actorKeyId: null, organizationId, requestId: null })
 
 type Action = 'create' | 'update' | 'delete' | 'publish' | 'retract'
 
@@ -35,6 +39,8 @@ export function createHistory (revisions: RevisionsRepository) {
       version: change.after.version,
       action: change.action,
       actor: ctx.actor,
+      actorKeyId: ctx.actorKeyId,
+      organizationId: ctx.organizationId,
       requestId: ctx.requestId,
       at: change.after.updatedAt,
       before: change.before && snapshot(change.before),

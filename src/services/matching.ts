@@ -1,4 +1,5 @@
 // "Has this been checked before?": rank recorded claims by how likely they are the claim in a sentence or a post.
+import { canSee, type Viewer } from '../lib/access.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
@@ -57,7 +58,7 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
   }
 
   return {
-    async match (request: MatchRequest): Promise<Match[]> {
+    async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
       await ensureStats()
       const text = cleanInput(request.text) || request.text
       const candidates = await matching.candidates(text, request.language ?? 'en', Math.max(request.limit * 5, 50))
@@ -68,7 +69,7 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
       const items = new Map((await claims.listByIds(scored.map((s) => s.id))).map((item) => [item.claim.id, item]))
       return scored.flatMap(({ id, score }) => {
         const item = items.get(id)
-        return item && item.claim.deletedAt === null ? [{ item, score }] : []
+        return item && item.claim.deletedAt === null && canSee(viewer, item.claim) ? [{ item, score }] : []
       })
     },
 

@@ -1,4 +1,5 @@
 // Published verdicts for partners: ClaimReview JSON-LD, and search in the shape of Google's Fact Check Tools API.
+import { canSee, type Viewer } from '../lib/access.ts'
 import { notFound } from '../errors.ts'
 import { listScope, type Cursors } from '../lib/cursor.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
@@ -25,8 +26,9 @@ export function createPublishedService (claims: ClaimsRepository, published: Pub
 
   return {
     /** Every published review of a claim as ClaimReview, newest first. */
-    async claimReviewsOf (claimId: string): Promise<ClaimReview[]> {
-      if (!await claims.findById(claimId)) throw notFound('Claim', claimId)
+    async claimReviewsOf (claimId: string, viewer: Viewer): Promise<ClaimReview[]> {
+      const claim = await claims.findById(claimId)
+      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', claimId)
       const rows: PublishedReview[] = []
       let afterId: string | undefined
       do {

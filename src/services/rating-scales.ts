@@ -2,6 +2,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, RatingScaleValue } from '../db/schema.ts'
 import { conflict, notFound, unprocessable } from '../errors.ts'
+import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
@@ -25,11 +26,13 @@ export function valuesChangeProblem (current: RatingScaleValue[], next: RatingSc
 }
 
 export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History, cursors: Cursors) {
-  async function lockEditable (id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<RatingScaleRow> {
+  async function lockEditable (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<RatingScaleRow> {
     const current = await scales.lockById(id, tx)
     if (!current) throw notFound('Rating scale', id)
-    assertIfMatch(ifMatch, versionEtag(current.version))
     if (current.builtIn) throw conflict(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`)
+    // Scales are public (published verdicts refer to them), so another organisation's is a 403, not a 404.
+    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => notFound('Rating scale', id), `Rating scale ${current.slug}`)
+    assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
 
@@ -50,7 +53,7 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
     async create (body: CreateRatingScale, ctx: WriteContext): Promise<RatingScaleRow> {
       return db.transaction(async (tx) => {
         if (await scales.findByRef(body.slug, tx)) throw slugTaken(body.slug)
-        const after = await scales.insert({ ...body, description: body.description ?? null }, tx)
+        const after = await scales.insert({ ...body, description: body.description ?? null, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'rating-scale', action: 'create', claimId: null, before: null, after })
         return after
       })
@@ -58,7 +61,7 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
 
     async update (id: string, patch: UpdateRatingScale, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<RatingScaleRow> {
       return db.transaction(async (tx) => {
-        const before = await lockEditable(id, ifMatch, tx)
+        const before = await lockEditable(id, ifMatch, ctx, tx)
         if (patch.slug !== undefined && patch.slug !== before.slug && await scales.findByRef(patch.slug, tx)) throw slugTaken(patch.slug)
         if (patch.values && await scales.isInUse(id, tx)) {
           const reason = valuesChangeProblem(before.values, patch.values)
@@ -73,7 +76,7 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
 
     async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = await lockEditable(id, ifMatch, tx)
+        const before = await lockEditable(id, ifMatch, ctx, tx)
         if (await scales.isInUse(id, tx)) throw conflict(`Rating scale ${id} is used by reviews and cannot be deleted.`)
         await scales.delete(id, tx)
         await history.recordRemoval(tx, ctx, { entityType: 'rating-scale', claimId: null, before })

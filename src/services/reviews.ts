@@ -9,7 +9,8 @@ import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
 import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
-import { requireLiveClaim } from './claim-children.ts'
+import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
+import type { Viewer } from '../lib/access.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
@@ -32,8 +33,6 @@ function missingForPublication (review: ReviewRow): FieldError[] {
 }
 
 export function createReviewsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
-  const requireClaim = (claimId: string, tx?: Executor) => requireLiveClaim(repos.claims, claimId, tx)
-
   async function withScale (review: ReviewRow, tx?: Executor): Promise<ReviewWithScale> {
     const scale = await repos.ratingScales.findById(review.ratingScaleId, tx)
     if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
@@ -65,8 +64,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     return columns
   }
 
-  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, tx: Executor): Promise<ReviewRow> {
-    await requireClaim(claimId, tx)
+  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
+    await requireOwnClaim(repos.claims, claimId, ctx, tx)
     const current = await repos.reviews.lockById(claimId, id, tx)
     if (!current) throw notFound('Review', id)
     assertIfMatch(ifMatch, reviewEtag(await withScale(current, tx)))
@@ -81,8 +80,10 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     const currentReviewId = latest?.id ?? null
     const currentVerdict = latest ? toRating(await withScale(latest, tx)).verdict : null
     const status = latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
-    if (currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status) return
-    const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, updatedAt: now }, tx)
+    // Published once, public for good: a retraction must be seen by those who saw the verdict.
+    const isPublic = claim.isPublic || latest !== undefined
+    if (currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
+    const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)
     if (after) await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId, before: claim, after })
   }
 
@@ -91,7 +92,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     change: (current: ReviewRow, now: Date) => { action: 'publish' | 'retract', patch: ReviewPatch }
   ): Promise<ReviewWithScale> {
     return db.transaction(async (tx) => {
-      const before = await lockMatching(claimId, id, ifMatch, tx)
+      const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
       // One instant for the review and the claim it changes, so that an as-of read never sees half of it.
       const now = new Date()
       const { action, patch } = change(before, now)
@@ -104,23 +105,26 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   return {
-    async list (claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<ReviewWithScale>> {
+    /** A claim's reviews; drafts only for its own organisation. */
+    async list (claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<ReviewWithScale>> {
       const afterId = cursors.id.decode(request.cursor, `reviews:${claimId}`)
-      await requireClaim(claimId)
-      const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId })
+      const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
+      const withDrafts = claim.organizationId === viewer.organizationId
+      const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId, withDrafts })
       return { data: await Promise.all(rows.map((row) => withScale(row))), nextCursor: cursors.id.encode(nextAfterId, `reviews:${claimId}`) }
     },
 
-    async get (claimId: string, id: string): Promise<ReviewWithScale> {
-      await requireClaim(claimId)
+    async get (claimId: string, id: string, viewer: Viewer): Promise<ReviewWithScale> {
+      const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const review = await repos.reviews.findById(id)
       if (!review || review.claimId !== claimId) throw notFound('Review', id)
+      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw notFound('Review', id)
       return withScale(review)
     },
 
     async create (claimId: string, body: CreateReview, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
-        await requireClaim(claimId, tx)
+        await requireOwnClaim(repos.claims, claimId, ctx, tx)
         const scale = await resolveRating(body.ratingScale, body.rating, tx)
         const after = await repos.reviews.insert({
           authorName: null,
@@ -138,7 +142,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
 
     async update (claimId: string, id: string, patch: UpdateReview, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
-        const before = await lockMatching(claimId, id, ifMatch, tx)
+        const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = toColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
@@ -161,7 +165,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
 
     async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = await lockMatching(claimId, id, ifMatch, tx)
+        const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
         const after = await repos.reviews.softDelete(id, tx)
         if (!after) throw notFound('Review', id)

@@ -6,11 +6,10 @@ import t, { type Test } from 'tap'
 import { appearances, claims, revisions } from '../../src/db/schema.ts'
 import { ProblemError } from '../../src/errors.ts'
 import { createRevisionsRepository } from '../../src/repositories/revisions.ts'
-import { createHistory, systemContext, type WriteContext } from '../../src/services/history.ts'
+import { createHistory, systemContext } from '../../src/services/history.ts'
 import type { CreateAppearance } from '../../src/schemas/appearances.ts'
-import { build, createClaim, createClaimant, etagOf } from '../helper.ts'
+import { build, createClaim, createClaimant, etagOf, testOrganization, writeContext } from '../helper.ts'
 
-const ctx: WriteContext = { actor: 'tester', requestId: 'history-service-test' }
 const allRevisions = (app: FastifyInstance) => app.db.select().from(revisions).orderBy(revisions.seq)
 
 /** The messages and SQLSTATEs of an error and its causes (drizzle wraps the driver's error). */
@@ -61,6 +60,7 @@ t.test('a revision recorded in a transaction that fails is rolled back with it',
   const app = await build(t)
   const { id } = await createClaim(app, { text: 'Kept.' })
   const history = createHistory(createRevisionsRepository(app.db))
+  const ctx = writeContext(app)
   const before = await allRevisions(app)
   const [row] = await app.db.select().from(claims).where(eq(claims.id, id))
   if (!row) throw new Error('claim row missing')
@@ -81,6 +81,7 @@ t.test('a service write that fails records nothing, even what it had recorded be
   const app = await build(t)
   const claimant = await createClaimant(app)
   const { id } = await createClaim(app, { claimantId: claimant.id })
+  const ctx = writeContext(app)
   const first = await app.services.appearances.create(id, { medium: 'speech', isFirstAppearance: true }, ctx)
   const draft = await app.services.reviews.create(id, { ratingScale: 'five-point', rating: 'mixed', inLanguage: 'en' }, ctx)
   const before = await allRevisions(app)
@@ -104,12 +105,13 @@ t.test('a service write that fails records nothing, even what it had recorded be
 
 t.test('the write context is what the revision records', async (t) => {
   const app = await build(t)
-  const claimant = await app.services.claimants.create({ name: 'Jane Doe', kind: 'person' }, systemContext)
-  const claim = await app.services.claims.create({ text: 'Recorded.', claimantId: claimant.id, language: 'en', topics: [], status: 'new' }, ctx)
+  const org = testOrganization(app)
+  const claimant = await app.services.claimants.create({ name: 'Jane Doe', kind: 'person' }, systemContext(org.id))
+  const claim = await app.services.claims.create({ text: 'Recorded.', claimantId: claimant.id, language: 'en', topics: [], status: 'new' }, writeContext(app))
   const rows = await allRevisions(app)
   t.match(rows, [
-    { entityType: 'claimant', entityId: claimant.id, claimId: null, version: 1, action: 'create', actor: 'system', requestId: null, before: null },
-    { entityType: 'claim', entityId: claim.claim.id, claimId: claim.claim.id, version: 1, action: 'create', actor: 'tester', requestId: 'history-service-test', before: null },
+    { entityType: 'claimant', entityId: claimant.id, claimId: null, version: 1, action: 'create', actor: 'system', actorKeyId: null, organizationId: org.id, requestId: null, before: null },
+    { entityType: 'claim', entityId: claim.claim.id, claimId: claim.claim.id, version: 1, action: 'create', actor: 'tester', organizationId: org.id, requestId: 'tester-request', before: null },
   ])
   t.equal(rows.length, 2)
   t.same(rows[1]?.at, claim.claim.updatedAt, 'at is the instant the row was written')

@@ -16,5 +16,6 @@ export default async function appearancesRoutes (app: FastifyInstance) {
     service: app.services.appearances,
     toResponse: toAppearance,
     etagOf: (row) => versionEtag(row.version),
+    writeAccess: 'editor',
   })
 }

@@ -6,6 +6,7 @@ import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
 import { IdSchema, Timestamp, problemResponses, toIso } from '../../schemas/common.ts'
 import { ReviewSchema, toReview } from '../../schemas/reviews.ts'
 import type { Change } from '../../services/changes.ts'
+import { readerOf } from '../http.ts'
 
 const Tombstone = z.object({ id: IdSchema, deleted: z.literal(true) }).meta({ id: 'Tombstone', description: 'The entity no longer exists.' })
 
@@ -48,7 +49,7 @@ export default async function changesRoutes (fastify: FastifyInstance) {
       response: { 200: ChangesPage, ...problemResponses(400, 500) },
     },
   }, async (request) => {
-    const page = await app.services.changes.page(request.query)
+    const page = await app.services.changes.page(request.query, readerOf(request))
     return { data: page.data.map(toChange), nextCursor: page.nextCursor }
   })
 }

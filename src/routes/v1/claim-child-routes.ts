@@ -4,13 +4,14 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import type { EtagCondition } from '../../lib/etag.ts'
 import { IdSchema, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
-import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
+import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
+import type { Role, Viewer } from '../../lib/access.ts'
 import type { WriteContext } from '../../services/history.ts'
 import type { Page } from '../../services/types.ts'
 
 interface ChildService<Row, Create, Update> {
-  list(claimId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
-  get(claimId: string, id: string): Promise<Row>
+  list(claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
+  get(claimId: string, id: string, viewer: Viewer): Promise<Row>
   create(claimId: string, body: Create, ctx: WriteContext): Promise<Row>
   update(claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<Row>
   delete(claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void>
@@ -30,6 +31,8 @@ export interface ClaimChildRoutes<Row, Response, Create, Update> {
   toResponse(row: Row): Response & { id: string }
   /** The strong ETag of a row. */
   etagOf(row: Row): string
+  /** The least role that may create, change and delete these. */
+  writeAccess: Role
 }
 
 const ClaimParams = z.object({ claimId: IdSchema })
@@ -43,6 +46,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
 ) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   const { path, singular, plural, service, toResponse, etagOf } = spec
+  const config = { access: spec.writeAccess }
   const tags = [spec.tag]
   const lower = singular.toLowerCase()
   const Item: z.ZodType = spec.schema
@@ -58,11 +62,12 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       response: { 200: ItemPage, ...problemResponses(400, 404, 500) },
     },
   }, async (request) => {
-    const result = await service.list(request.params.claimId, request.query)
+    const result = await service.list(request.params.claimId, readerOf(request), request.query)
     return { data: result.data.map(toResponse), nextCursor: result.nextCursor }
   })
 
   app.post(`/claims/:claimId/${path}`, {
+    config,
     schema: {
       tags,
       operationId: `create${singular}`,
@@ -88,12 +93,13 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       response: { 200: Item, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
-    const row = await service.get(request.params.claimId, request.params.id)
+    const row = await service.get(request.params.claimId, request.params.id, readerOf(request))
     if (withEtag(request, reply, etagOf(row)).notModified) return reply.code(304).send(null)
     return toResponse(row)
   })
 
   app.patch(`/claims/:claimId/${path}/:id`, {
+    config,
     schema: {
       tags,
       operationId: `update${singular}`,
@@ -110,6 +116,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
   })
 
   app.delete(`/claims/:claimId/${path}/:id`, {
+    config,
     schema: {
       tags,
       operationId: `delete${singular}`,

@@ -27,6 +27,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
   })
 
   app.post('/claimants', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'createClaimant',
@@ -56,6 +57,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
   })
 
   app.patch('/claimants/:id', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'updateClaimant',
@@ -72,6 +74,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
   })
 
   app.delete('/claimants/:id', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'deleteClaimant',

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { ClaimReviewSchema } from '../../schemas/claimreview.ts'
 import { ClaimListQuery } from '../../schemas/claims.ts'
 import { IdParams, problemResponses } from '../../schemas/common.ts'
+import { readerOf } from '../http.ts'
 
 const LD_JSON = 'application/ld+json'
 
@@ -32,7 +33,7 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       response: { 200: z.array(ClaimReviewSchema), ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
-    const reviews = await published.claimReviewsOf(request.params.id)
+    const reviews = await published.claimReviewsOf(request.params.id, readerOf(request))
     return reply.type(LD_JSON).send(reviews)
   })
 

@@ -8,7 +8,7 @@ import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody
 import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
-import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
+import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimPage = page(ClaimListItemSchema).meta({ id: 'ClaimPage' })
 const AsOfQuery = z.object({
@@ -39,7 +39,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimPage, ...problemResponses(400, 500) },
     },
   }, async (request) => {
-    const result = await claims.list(request.query)
+    const result = await claims.list(request.query, readerOf(request))
     const data = result.data.map(({ claim, claimant, review, scale, rank, snippet }) => ({
       ...toClaim(claim, claimant, review && scale && { review, scale }),
       ...(rank !== null && snippet !== null && { search: { rank, snippet } }),
@@ -48,6 +48,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
   })
 
   app.post('/claims', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'createClaim',
@@ -74,12 +75,13 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimDetailSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
-    const detail = await claims.get(request.params.id, request.query.asOf)
+    const detail = await claims.get(request.params.id, readerOf(request), request.query.asOf)
     if (withEtag(request, reply, claimEtag(detail)).notModified) return reply.code(304).send(null)
     return toClaimDetail(detail)
   })
 
   app.patch('/claims/:id', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'updateClaim',
@@ -97,6 +99,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
   })
 
   app.delete('/claims/:id', {
+    config: { access: 'editor' },
     schema: {
       tags,
       operationId: 'deleteClaim',

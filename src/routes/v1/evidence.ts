@@ -16,5 +16,6 @@ export default async function evidenceRoutes (app: FastifyInstance) {
     service: app.services.evidence,
     toResponse: toEvidence,
     etagOf: (row) => versionEtag(row.version),
+    writeAccess: 'editor',
   })
 }

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import type { RevisionRow } from '../../db/schema.ts'
 import { IdParams, IdSchema, PageQuery, Timestamp, page, problemResponses, toIso } from '../../schemas/common.ts'
+import { readerOf } from '../http.ts'
 
 const RevisionSchema = z.object({
   seq: z.int().describe('Position in the history; later changes have higher numbers.'),
@@ -47,7 +48,7 @@ export default async function historyRoutes (fastify: FastifyInstance) {
       response: { 200: RevisionPage, ...problemResponses(400, 404, 500) },
     },
   }, async (request) => {
-    const result = await app.services.claims.history(request.params.id, request.query)
+    const result = await app.services.claims.history(request.params.id, readerOf(request), request.query)
     return { data: result.data.map(toRevision), nextCursor: result.nextCursor }
   })
 }

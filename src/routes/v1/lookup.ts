@@ -107,6 +107,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
     })
 
     app.post('', {
+      config: { access: 'public' },
       schema: {
         tags,
         operationId: 'lookupPages',

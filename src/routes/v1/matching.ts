@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
 import { LanguageTag, problemResponses } from '../../schemas/common.ts'
+import { readerOf } from '../http.ts'
 
 const MatchBody = z.strictObject({
   text: z.string().trim().min(1).max(5000).describe('A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine.'),
@@ -23,6 +24,7 @@ export default async function matchingRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
 
   app.post('/claims/match', {
+    config: { access: 'public' },
     schema: {
       tags: ['Claims'],
       operationId: 'matchClaims',
@@ -32,7 +34,7 @@ export default async function matchingRoutes (fastify: FastifyInstance) {
       response: { 200: MatchResult, ...problemResponses(400, 413, 415, 500) },
     },
   }, async (request) => {
-    const matches = await app.services.matching.match(request.body)
+    const matches = await app.services.matching.match(request.body, readerOf(request))
     return {
       data: matches.map(({ item, score }) => ({
         score: Math.round(score * 10_000) / 10_000,

@@ -27,6 +27,7 @@ export default async function ratingScalesRoutes (fastify: FastifyInstance) {
   })
 
   app.post('/rating-scales', {
+    config: { access: 'admin' },
     schema: {
       tags,
       operationId: 'createRatingScale',
@@ -56,6 +57,7 @@ export default async function ratingScalesRoutes (fastify: FastifyInstance) {
   })
 
   app.patch('/rating-scales/:id', {
+    config: { access: 'admin' },
     schema: {
       tags,
       operationId: 'updateRatingScale',
@@ -73,6 +75,7 @@ export default async function ratingScalesRoutes (fastify: FastifyInstance) {
   })
 
   app.delete('/rating-scales/:id', {
+    config: { access: 'admin' },
     schema: {
       tags,
       operationId: 'deleteRatingScale',

@@ -23,12 +23,14 @@ export default async function reviewsRoutes (fastify: FastifyInstance) {
     service: reviews,
     toResponse: toReview,
     etagOf: reviewEtag,
+    writeAccess: 'reviewer',
   })
 
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   const tags = ['Reviews']
 
   app.post('/claims/:claimId/reviews/:id/publish', {
+    config: { access: 'reviewer' },
     schema: {
       tags,
       operationId: 'publishReview',
@@ -45,6 +47,7 @@ export default async function reviewsRoutes (fastify: FastifyInstance) {
   })
 
   app.post('/claims/:claimId/reviews/:id/retract', {
+    config: { access: 'reviewer' },
     schema: {
       tags,
       operationId: 'retractReview',

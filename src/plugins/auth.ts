@@ -1,0 +1,78 @@
+// Who is calling: the API key in `Authorization: Bearer …` (or nobody), checked on every request before the body is
+// read; what the route needs (its `config.access`), refused with 401 or 403 before anything runs; and an audit
+// event for every write an API key attempts, allowed or not.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { problem } from '../errors.ts'
+import { allows, type Access, type Principal } from '../lib/access.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal
+  }
+  interface FastifyContextConfig {
+    /** What the route needs: `public`, or the least role of an API key. Every write route must say. */
+    access?: Access
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The access a route needs; `public` unless it says otherwise (and write routes must say, see onRoute below). */
+export const accessOf = (request: FastifyRequest): Access => request.routeOptions.config.access ?? 'public'
+
+const outcomeOf = (status: number) => status === 401 || status === 403 ? 'denied' : status >= 400 ? 'failed' : 'succeeded'
+
+async function authPlugin (app: FastifyInstance) {
+  const { organizations } = app.services
+
+  // A write route that forgot to say who may use it would be open to anyone: refuse to start instead.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (methods.some((m) => !SAFE_METHODS.has(m)) && route.config?.access === undefined) {
+      throw new Error(`${methods.join(',')} ${route.url} must declare config.access`)
+    }
+  })
+
+  // Set by the first onRequest hook below, before anything reads it (fastify forbids an object as the default).
+  app.decorateRequest('principal', null as never)
+
+  app.addHook('onRequest', async (request) => {
+    request.principal = await organizations.authenticate(request.headers.authorization)
+    const access = accessOf(request)
+    const { principal } = request
+    if (allows(principal.kind === 'key' ? principal.role : null, access)) return
+    if (principal.kind === 'anonymous') {
+      throw problem('unauthorized', `This operation needs an API key with the ${access} role: send it as \`Authorization: Bearer <key>\`.`, { headers: { 'www-authenticate': 'Bearer realm="claimtrack"' } })
+    }
+    throw problem('forbidden', `This operation needs the ${access} role; the API key "${principal.keyName}" has the ${principal.role} role.`)
+  })
+
+  // Audit: every write an API key attempts. Written before the response goes out, so that it is never lost to a
+  // crash after the client saw the answer; a failure to write it is logged, not turned into an error.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const { principal } = request
+    if (principal.kind !== 'key' || SAFE_METHODS.has(request.method)) return payload
+    try {
+      await organizations.recordAudit({
+        organizationId: principal.organizationId,
+        keyId: principal.keyId,
+        keyName: principal.keyName,
+        role: principal.role,
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        path: request.url.split('?')[0] ?? request.url,
+        operationId: (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? null,
+        status: reply.statusCode,
+        outcome: outcomeOf(reply.statusCode),
+        requestId: request.id,
+        ip: request.ip,
+      })
+    } catch (err) {
+      request.log.error({ err }, 'recording the audit event failed')
+    }
+    return payload
+  })
+}
+
+export default fp(authPlugin, { name: 'auth', dependencies: ['services'] })

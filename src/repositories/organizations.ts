@@ -1,0 +1,112 @@
+// Data access for organisations, their API keys and their audit log.
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import type { Db, Executor } from '../db/client.ts'
+import { apiKeys, auditEvents, organizations, type ApiKeyRow, type AuditEventRow, type OrganizationRow } from '../db/schema.ts'
+import { toPage, type PageRequest, type PageResult } from './shared.ts'
+
+export type NewOrganization = Pick<typeof organizations.$inferInsert, 'slug' | 'name' | 'url'>
+export type NewApiKey = Pick<typeof apiKeys.$inferInsert, 'organizationId' | 'name' | 'role' | 'prefix' | 'keyHash' | 'createdByKeyId'>
+export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'seq' | 'at'>
+
+/** A key found by its hash, with its organisation's slug: what authenticating a request needs. */
+export interface KeyWithOrganization { key: ApiKeyRow, organizationSlug: string }
+
+/** A key's last use is written at most this often, so that authenticating a request is (almost always) a read. */
+const LAST_USED_GRANULARITY = '60 seconds'
+
+export function createOrganizationsRepository (db: Db) {
+  const byKeyHash = db.select({ key: apiKeys, organizationSlug: organizations.slug }).from(apiKeys)
+    .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+    .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
+    .prepare('api_key_by_hash')
+  const touchKey = db.update(apiKeys).set({ lastUsedAt: sql`now()` })
+    .where(and(eq(apiKeys.id, sql.placeholder('id')), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '${sql.raw(LAST_USED_GRANULARITY)}')`))
+    .prepare('api_key_touch')
+
+  return {
+    async findBySlug (slug: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
+      const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug))
+      return row
+    },
+
+    async findById (id: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
+      const [row] = await tx.select().from(organizations).where(eq(organizations.id, id))
+      return row
+    },
+
+    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<OrganizationRow>> {
+      const rows = await tx.select().from(organizations)
+        .where(afterId === undefined ? undefined : lt(organizations.id, afterId))
+        .orderBy(desc(organizations.id)).limit(limit + 1)
+      return toPage(rows, limit, (row) => row.id)
+    },
+
+    async insert (values: NewOrganization, tx: Executor = db): Promise<OrganizationRow> {
+      const now = new Date()
+      const [row] = await tx.insert(organizations).values({ ...values, createdAt: now, updatedAt: now }).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row
+    },
+
+    async lockById (id: string, tx: Executor): Promise<OrganizationRow | undefined> {
+      const [row] = await tx.select().from(organizations).where(eq(organizations.id, id)).for('update')
+      return row
+    },
+
+    async update (id: string, patch: Partial<NewOrganization>, tx: Executor = db): Promise<OrganizationRow | undefined> {
+      const [row] = await tx.update(organizations)
+        .set({ ...patch, updatedAt: new Date(), version: sql`${organizations.version} + 1` })
+        .where(eq(organizations.id, id)).returning()
+      return row
+    },
+
+    async findKeyByHash (hash: string): Promise<KeyWithOrganization | undefined> {
+      const [row] = await byKeyHash.execute({ hash })
+      return row
+    },
+
+    /** Notes that a key was used (at most once a minute). */
+    async touchKey (id: string): Promise<void> {
+      await touchKey.execute({ id })
+    },
+
+    async insertKey (values: NewApiKey, tx: Executor = db): Promise<ApiKeyRow> {
+      const [row] = await tx.insert(apiKeys).values(values).returning()
+      if (!row) throw new Error('insert returned no row')
+      return row
+    },
+
+    async listKeys (organizationId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ApiKeyRow>> {
+      const rows = await tx.select().from(apiKeys)
+        .where(and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId)))
+        .orderBy(desc(apiKeys.id)).limit(limit + 1)
+      return toPage(rows, limit, (row) => row.id)
+    },
+
+    async findKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
+      const [row] = await tx.select().from(apiKeys).where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
+      return row
+    },
+
+    /** Revokes a live key; undefined when there is none (already revoked keys stay as they were). */
+    async revokeKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
+      const [row] = await tx.update(apiKeys).set({ revokedAt: sql`now()` })
+        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning()
+      return row
+    },
+
+    async insertAuditEvent (values: NewAuditEvent, tx: Executor = db): Promise<void> {
+      await tx.insert(auditEvents).values(values)
+    },
+
+    async listAuditEvents (organizationId: string, { limit, afterSeq }: { limit: number, afterSeq?: number | undefined }, tx: Executor = db): Promise<PageResult<AuditEventRow>> {
+      const rows = await tx.select().from(auditEvents)
+        .where(and(eq(auditEvents.organizationId, organizationId), afterSeq === undefined ? undefined : lt(auditEvents.seq, afterSeq)))
+        .orderBy(desc(auditEvents.seq)).limit(limit + 1)
+      return toPage(rows, limit, (row) => String(row.seq))
+    },
+  }
+}
+
+export type OrganizationsRepository = ReturnType<typeof createOrganizationsRepository>
