@@ -35,6 +35,8 @@ declare module 'fastify' {
 export interface BuildOptions {
   /** An already opened database; by default one is opened from the configuration. */
   database?: Database
+  /** Where the log goes instead of stdout (tests read it to prove that secrets are never logged). */
+  loggerStream?: NodeJS.WritableStream
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -44,6 +46,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(options.loggerStream && { stream: options.loggerStream }),
     },
     bodyLimit: config.bodyLimit,
     // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY: a client cannot choose its own IP.
