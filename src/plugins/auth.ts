@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { problem } from '../errors.ts'
-import { allows, type Access, type Principal } from '../lib/access.ts'
+import { allows, anonymous, type Access, type Principal } from '../lib/access.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route needs: `public`, or the least role of an API key. Every write route must say. */
     access?: Access
+    /** Health probes: they answer whatever credentials come with them, and even when the database is down. */
+    probe?: boolean
   }
 }
 
@@ -38,6 +40,8 @@ async function authPlugin (app: FastifyInstance) {
   app.decorateRequest('principal', null as never)
 
   app.addHook('onRequest', async (request) => {
+    request.principal = anonymous
+    if (request.routeOptions.config.probe === true) return
     request.principal = await organizations.authenticate(request.headers.authorization)
     const access = accessOf(request)
     const { principal } = request
@@ -52,7 +56,8 @@ async function authPlugin (app: FastifyInstance) {
   // crash after the client saw the answer; a failure to write it is logged, not turned into an error.
   app.addHook('onSend', async (request, reply, payload) => {
     const { principal } = request
-    if (principal.kind !== 'key' || SAFE_METHODS.has(request.method)) return payload
+    // No principal when the request failed before authentication finished (e.g. the database is down).
+    if (principal?.kind !== 'key' || SAFE_METHODS.has(request.method)) return payload
     try {
       await organizations.recordAudit({
         organizationId: principal.organizationId,

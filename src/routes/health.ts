@@ -16,6 +16,7 @@ export default async function healthRoutes (fastify: FastifyInstance) {
   const tags = ['Operations']
 
   app.get('/healthz', {
+    config: { probe: true },
     schema: {
       tags,
       operationId: 'getHealth',
@@ -26,6 +27,7 @@ export default async function healthRoutes (fastify: FastifyInstance) {
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/readyz', {
+    config: { probe: true },
     schema: {
       tags,
       operationId: 'getReadiness',

@@ -102,7 +102,8 @@ t.test('applying the migrations again is a no-op', async (t) => {
   const empty = await emptyDatabase(t, { reopenable: true })
   const database = await empty.open()
   await database.migrate()
-  await rows(database, sql`insert into claims (id, text) values ('0198c000-0000-7000-8000-000000000001', 'Kept across migrate().')`)
+  await rows(database, sql`insert into organizations (id, slug, name) values ('0198c000-0000-7000-8000-0000000000aa', 'kept', 'Kept')`)
+  await rows(database, sql`insert into claims (id, organization_id, text) values ('0198c000-0000-7000-8000-000000000001', '0198c000-0000-7000-8000-0000000000aa', 'Kept across migrate().')`)
 
   const tables = await publicTables(database)
   await database.migrate()

@@ -1,4 +1,5 @@
-// /v1/lookup: "is there a fact-check for this page?" for browser extensions: public, CORS-enabled and cacheable.
+// /v1/lookup: "is there a fact-check for this page?" for browser extensions: public, cacheable, and readable from
+// any origin (the CORS plugin).
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
@@ -6,7 +7,7 @@ import { z } from 'zod'
 import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
 import type { PageClaim } from '../../repositories/lookup.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
-import { IdSchema, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.ts'
+import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
 import { VerdictSchema, toVerdict } from '../../schemas/reviews.ts'
 import type { PageLookup } from '../../services/lookup.ts'
 import { withEtag } from '../http.ts'
@@ -62,12 +63,6 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
   const tags = ['Lookup']
   const cacheControl = `public, max-age=${app.config.lookupMaxAge}, stale-while-revalidate=${app.config.lookupMaxAge}`
 
-  // Public reads: any origin, no credentials. Errors carry the header too, so that an extension can read them.
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('access-control-allow-origin', '*')
-    reply.header('access-control-expose-headers', 'ETag, X-Request-Id, Retry-After')
-  })
-
   /** A cacheable answer: strong ETag from the body, 304 when the client has it. */
   function cacheable<T> (request: FastifyRequest, reply: FastifyReply, body: T): T | null {
     reply.header('cache-control', cacheControl)
@@ -75,19 +70,6 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
     if (withEtag(request, reply, etag).notModified) return null
     return body
   }
-
-  const preflight = (scope: FastifyInstance, operationId: string, methods: string) => scope.withTypeProvider<ZodTypeProvider>().options('', {
-    schema: {
-      tags,
-      operationId,
-      summary: 'CORS preflight',
-      response: { 204: NoContent },
-    },
-  }, async (_request, reply) => reply.code(204)
-    .header('access-control-allow-methods', methods)
-    .header('access-control-allow-headers', 'Content-Type, If-None-Match')
-    .header('access-control-max-age', '86400')
-    .send(null))
 
   await app.register(async (scope) => {
     const app = scope.withTypeProvider<ZodTypeProvider>()
@@ -120,8 +102,6 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
       const pages = await lookup.pages(request.body.urls)
       return { results: Object.fromEntries(pages.map((page) => [page.url, { canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) }])) }
     })
-
-    preflight(scope, 'lookupPreflight', 'GET, POST, OPTIONS')
   }, { prefix: '/lookup' })
 
   await app.register(async (scope) => {
@@ -144,6 +124,5 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
       }
       return cacheable(request, reply, result) ?? reply.code(304).send(null)
     })
-    preflight(scope, 'lookupHashPrefixPreflight', 'GET, OPTIONS')
   }, { prefix: '/lookup/prefixes/:prefix' })
 }

@@ -1,0 +1,51 @@
+// CORS: browsers on any site may read public data anonymously (lookups, published claims, ClaimReview, feeds); only
+// the origins in CORS_ORIGINS (the newsroom's own tools) may send an API key, and so write or read private data.
+// @see https://github.com/fastify/fastify-cors
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import cors, { type FastifyCorsOptions } from '@fastify/cors'
+
+/** Headers a browser script may read from any answer. */
+const exposedHeaders = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed']
+
+/** Any origin: no Authorization header, so anonymous and read-only (a write without a key is a 401). */
+const publicPolicy: FastifyCorsOptions = {
+  origin: '*',
+  methods: ['GET', 'HEAD', 'POST'],
+  allowedHeaders: ['Content-Type', 'If-None-Match', 'X-Request-Id'],
+  exposedHeaders,
+  credentials: false,
+  maxAge: 86_400,
+}
+
+/** A configured origin: everything, with an API key. */
+const trustedPolicy: FastifyCorsOptions = {
+  origin: true,
+  methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+  allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id'],
+  exposedHeaders,
+  credentials: false,
+  maxAge: 86_400,
+}
+
+async function corsPlugin (app: FastifyInstance) {
+  const trusted = new Set(app.config.corsOrigins)
+  await app.register(cors, () => (request: FastifyRequest, callback: (error: Error | null, options?: FastifyCorsOptions) => void) => {
+    const origin = request.headers.origin
+    callback(null, origin !== undefined && trusted.has(origin) ? trustedPolicy : publicPolicy)
+  })
+  // The answer depends on the Origin when some origins are trusted: caches must keep them apart.
+  if (trusted.size > 0) {
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('vary', appendVary(reply.getHeader('vary'), 'Origin'))
+      return payload
+    })
+  }
+}
+
+function appendVary (current: unknown, name: string): string {
+  const values = String(current ?? '').split(',').map((v) => v.trim()).filter(Boolean)
+  return values.some((v) => v.toLowerCase() === name.toLowerCase() || v === '*') ? values.join(', ') : [...values, name].join(', ')
+}
+
+export default fp(corsPlugin, { name: 'cors' })
