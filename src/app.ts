@@ -6,6 +6,7 @@ import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
 import databasePlugin from './plugins/database.ts'
+import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
@@ -77,6 +78,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)
   await app.register(authPlugin)
+  await app.register(idempotencyPlugin)
   await app.register(openapiPlugin)
 
   await app.register(healthRoutes)
