@@ -47,6 +47,34 @@ const headers = {
   retryAfter: header('Seconds to wait before retrying.'),
 }
 
+const idempotencyKey = {
+  in: 'header',
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+}
+
+/** POST and PATCH take an `Idempotency-Key` (the idempotency plugin): the header, and the 409 and 422 it can cause. */
+function describeIdempotency (operation: Operation, problem: Response) {
+  // A route's own 409 or 422 keeps its meaning (fastify-swagger calls an undescribed one "Default Response").
+  const also = (code: number, usual: string, text: string): Response => {
+    const given = operation.responses?.[code]
+    if (!given) return { ...problem, description: `${text[0]?.toUpperCase()}${text.slice(1)}.` }
+    const own = given.description && given.description !== 'Default Response' ? given.description.replace(/\.$/, '') : usual
+    return { ...given, description: `${own}; or ${text}.` }
+  }
+  operation.parameters = [...(operation.parameters ?? []), idempotencyKey]
+  operation.responses = {
+    ...operation.responses,
+    409: {
+      ...also(409, 'The change conflicts with the current state of a resource', 'a request with this `Idempotency-Key` is still running: retry after `Retry-After` seconds'),
+      headers: { ...operation.responses?.[409]?.headers, 'Retry-After': headers.retryAfter },
+    },
+    422: also(422, 'The request breaks a rule of the data model', 'this `Idempotency-Key` was used for a different request in the last 24 hours'),
+  }
+}
+
 /**
  * What the route schemas cannot say: errors are application/problem+json (see the problem-details plugin), and
  * the headers responses carry (request id everywhere, ETag on single resources, Location on creation).
@@ -54,7 +82,8 @@ const headers = {
 function describeResponses (document: Document): Document {
   const problem = { content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } }
   for (const item of Object.values(document.paths ?? {})) {
-    for (const operation of Object.values(item ?? {}) as Operation[]) {
+    for (const [method, operation] of Object.entries(item ?? {}) as Array<[string, Operation]>) {
+      if (method === 'post' || method === 'patch') describeIdempotency(operation, problem)
       // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403).
       const access = operation['x-required-role'] ?? 'public'
       operation.responses = {
