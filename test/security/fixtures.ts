@@ -133,11 +133,21 @@ export const ownerEtag = (app: FastifyInstance, url: string) => etagOf(app, url)
 export const as = (app: FastifyInstance, caller: Caller, request: InjectOptions) =>
   app.inject({ ...request, headers: { ...request.headers, ...caller.headers } })
 
-/** The audit events the test organisation's admin reads, newest first (the first page of up to 100). */
-export async function auditEvents (app: FastifyInstance, key?: string): Promise<Array<{ seq: number, key: { id: string, name: string, role: string }, method: string, path: string, operationId: string | null, status: number, outcome: string }>> {
-  const res = await app.inject({ method: 'GET', url: '/v1/audit?limit=100', ...(key && { headers: bearer(key) }) })
-  if (res.statusCode !== 200) throw new Error(`audit: ${res.statusCode} ${res.body}`)
-  return res.json().data
+export interface AuditEvent { seq: number, key: { id: string, name: string, role: string }, method: string, path: string, operationId: string | null, status: number, outcome: string }
+
+/** Every audit event an organisation's admin reads (the test organisation's by default), newest first, page by page. */
+export async function auditEvents (app: FastifyInstance, adminKey?: string): Promise<AuditEvent[]> {
+  const events: AuditEvent[] = []
+  let cursor: string | null = null
+  do {
+    const url = `/v1/audit?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
+    const res: LightMyRequestResponse = await app.inject({ method: 'GET', url, ...(adminKey && { headers: bearer(adminKey) }) })
+    if (res.statusCode !== 200) throw new Error(`audit: ${res.statusCode} ${res.body}`)
+    const page: { data: AuditEvent[], nextCursor: string | null } = res.json()
+    events.push(...page.data)
+    cursor = page.nextCursor
+  } while (cursor)
+  return events
 }
 
 /** Calls `visit` with every property name and value anywhere in a JSON value, with the path to it. */
