@@ -3,7 +3,7 @@
 // the very request the least role then sends successfully, on objects of its own organisation, so that the role is
 // the only reason for the refusal: 401 or 403, nothing changes, and the audit log says `denied`.
 import type { FastifyInstance, InjectOptions } from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { allows, roles, type Access, type Role } from '../../src/lib/access.ts'
 import { anonymous, bearer, publishableReview } from '../helper.ts'
 import { auditEvents, buildSecure, customScale, ownerEtag, ownerView, refusal, seedWorld, type World } from './fixtures.ts'
@@ -12,7 +12,7 @@ interface Operation { method: string, path: string, operationId: string, role: E
 
 /** Every operation of the document that needs a role. */
 function guardedOperations (app: FastifyInstance): Operation[] {
-  const doc = app.swagger() as { paths: Record<string, Record<string, { operationId: string, 'x-required-role'?: Access, parameters?: Array<{ in: string, name: string }>, requestBody?: unknown }>> }
+  const doc = app.swagger() as unknown as { paths: Record<string, Record<string, { operationId: string, 'x-required-role'?: Access, parameters?: Array<{ in: string, name: string }>, requestBody?: unknown }>> }
   const ops: Operation[] = []
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
@@ -47,8 +47,13 @@ const bodies: Record<string, object> = {
 /** The path with every parameter filled with an object of the caller's own organisation (the test organisation). */
 function fill (path: string, w: World): string {
   const ids: Record<string, string> = {
-    claims: w.privateClaim.id, appearances: w.privateClaim.appearanceId, evidence: w.privateClaim.evidenceId,
-    reviews: w.privateClaim.reviewId, claimants: w.claimantId, 'rating-scales': w.scaleId, 'api-keys': w.keyId,
+    claims: w.privateClaim.id,
+    appearances: w.privateClaim.appearanceId,
+    evidence: w.privateClaim.evidenceId,
+    reviews: w.privateClaim.reviewId,
+    claimants: w.claimantId,
+    'rating-scales': w.scaleId,
+    'api-keys': w.keyId,
   }
   return path
     .replace('{claimId}', w.privateClaim.id)
@@ -56,7 +61,7 @@ function fill (path: string, w: World): string {
     .replace(/\/([a-z-]+)\/\{id\}/, (_all, collection: string) => `/${collection}/${ids[collection] ?? `unknown-${collection}`}`)
 }
 
-async function requestFor (t: Parameters<Parameters<typeof t.test>[1]>[0], app: FastifyInstance, op: Operation, w: World): Promise<InjectOptions> {
+async function requestFor (t: Test, app: FastifyInstance, op: Operation, w: World): Promise<InjectOptions> {
   const url = fill(op.path, w)
   const body = bodies[op.operationId]
   if (op.hasBody && body === undefined) t.fail(`${op.operationId} takes a body: add one to this test`)
