@@ -10,6 +10,7 @@ import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
+import rateLimitPlugin from './plugins/rate-limit.ts'
 import servicesPlugin from './plugins/services.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
@@ -78,6 +79,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)
   await app.register(authPlugin)
+  await app.register(rateLimitPlugin)
   await app.register(idempotencyPlugin)
   await app.register(openapiPlugin)
 

@@ -1,0 +1,84 @@
+// Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted in
+// Postgres or Redis so that every process enforces one limit. Every counted answer says where the caller stands
+// (RateLimit-Policy/RateLimit and X-RateLimit-*); past the limit it is a 429 and nothing else runs.
+// @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { problem } from '../errors.ts'
+import type { Principal } from '../lib/access.ts'
+import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
+
+/** While the store is down, one warning per this many milliseconds, not one per request. */
+const WARNING_INTERVAL_MS = 10_000
+
+async function rateLimitPlugin (app: FastifyInstance) {
+  const { windowSeconds, ...limits } = app.config.rateLimit
+  const store = app.config.redisUrl === undefined
+    ? createPostgresRateLimitStore(app.db, app.log)
+    : await createRedisRateLimitStore(app.config.redisUrl, app.log)
+  app.addHook('onClose', async () => { await store.close() })
+
+  const counted = new WeakSet<FastifyRequest>()
+  let lastWarning = 0
+
+  /** The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused). */
+  function bucketOf (request: FastifyRequest): { bucket: string, limit: number } {
+    // `principal` is unset when the request failed before authentication began.
+    const principal = request.principal as Principal | null
+    if (principal?.kind === 'key') {
+      return { bucket: `key:${principal.keyId}`, limit: principal.role === 'partner' ? limits.partner : limits.key }
+    }
+    return { bucket: `ip:${request.ip}`, limit: limits.anonymous }
+  }
+
+  /** Counts the request and sets the headers; says how long to wait when the request is over the limit. */
+  async function count (request: FastifyRequest, reply: FastifyReply): Promise<{ limit: number, wait: number } | undefined> {
+    counted.add(request)
+    const { bucket, limit } = bucketOf(request)
+    let hit
+    try {
+      hit = await store.hit(bucket, windowSeconds)
+    } catch (err) {
+      // Fail open: an outage of the counters must not become an outage of the API.
+      const now = Date.now()
+      if (now - lastWarning >= WARNING_INTERVAL_MS) {
+        lastWarning = now
+        request.log.warn({ err }, 'rate-limit counters unavailable; the request is let through uncounted')
+      }
+      return undefined
+    }
+    const remaining = Math.max(0, limit - hit.count)
+    const reset = Math.min(windowSeconds, Math.max(1, Math.ceil((hit.resetAt.getTime() - Date.now()) / 1000)))
+    reply.headers({
+      'ratelimit-policy': `"default";q=${limit};w=${windowSeconds}`,
+      ratelimit: `"default";r=${remaining};t=${reset}`,
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(reset),
+    })
+    return hit.count > limit ? { limit, wait: reset } : undefined
+  }
+
+  // Every request counts, 404s included, except the health probes (`config.probe`): load balancers and orchestrators
+  // poll them from a few addresses all day, and a limited probe would take a healthy instance out of rotation.
+  const isCounted = (request: FastifyRequest) => request.routeOptions.config.probe !== true
+
+  // After authentication (the auth plugin's onRequest hook is registered first), before the body is even read.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isCounted(request)) return
+    const over = await count(request, reply)
+    if (over === undefined) return
+    const { principal } = request
+    const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
+    throw problem('too-many-requests', `${who} made more than ${over.limit} requests in ${windowSeconds} seconds. Retry in ${over.wait} seconds.`, { headers: { 'retry-after': String(over.wait) } })
+  })
+
+  // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
+  // trying keys spends the caller's budget too. It is still answered with its refusal.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!counted.has(request) && isCounted(request)) await count(request, reply)
+    return payload
+  })
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'auth'] })
