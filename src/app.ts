@@ -5,12 +5,14 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import authPlugin from './plugins/auth.ts'
+import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
+import securityHeadersPlugin from './plugins/security-headers.ts'
 import servicesPlugin from './plugins/services.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
@@ -62,6 +64,9 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true },
+    // The database plugin migrates before the app is ready; a fresh embedded database on a busy machine needs more
+    // than fastify's default 10 s.
+    pluginTimeout: 120_000,
   })
   app.decorate('config', config)
   app.setValidatorCompiler(validatorCompiler)
@@ -75,6 +80,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
 
   await app.register(problemDetailsPlugin)
+  await app.register(securityHeadersPlugin)
+  await app.register(corsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)

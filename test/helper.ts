@@ -197,6 +197,13 @@ export async function publishReview (app: FastifyInstance, claimId: string, body
   return res.json()
 }
 
+/** A claim with a published verdict, so that everyone may see it (lookups only ever show such claims); its detail. */
+export async function createPublicClaim (app: FastifyInstance, body: Record<string, unknown> = {}) {
+  const claim = await createClaim(app, body)
+  await publishReview(app, claim.id)
+  return read(app, `/v1/claims/${claim.id}`)
+}
+
 export async function addAppearance (app: FastifyInstance, claimId: string, url: string) {
   const res = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/appearances`, payload: { url } })
   if (res.statusCode !== 201) throw new Error(`addAppearance: ${res.statusCode} ${res.body}`)

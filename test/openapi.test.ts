@@ -49,3 +49,37 @@ t.test('/docs renders the API reference', async (t) => {
   t.match(res.headers['content-type'], /text\/html/)
   t.match(res.body, /Claimtrack API/)
 })
+
+t.test('every input is bounded: strings have a maximum length, arrays a maximum size', async (t) => {
+  const doc = JSON.parse(await readFile(openapiPath, 'utf8'))
+  type Schema = Record<string, unknown> & { $ref?: string }
+  const resolve = (s: Schema | undefined): Schema | undefined => s?.$ref ? resolve(doc.components.schemas[s.$ref.split('/').pop() as string]) : s
+  const unbounded: string[] = []
+  let checked = 0
+  function walk (given: Schema | undefined, where: string, seen: Set<Schema>) {
+    const s = resolve(given)
+    if (!s || seen.has(s)) return
+    seen.add(s)
+    for (const key of ['anyOf', 'oneOf', 'allOf']) for (const [i, x] of ((s[key] ?? []) as Schema[]).entries()) walk(x, `${where}|${i}`, seen)
+    const types = ([] as unknown[]).concat(s.type)
+    // A string is bounded by a length, or by a format or pattern that only fixed-size values match (uuid, dates).
+    if (types.includes('string')) {
+      checked++
+      if (s.maxLength === undefined && s.enum === undefined && s.const === undefined && !['uuid', 'date', 'date-time'].includes(s.format as string)) unbounded.push(`${where}: string`)
+    }
+    if (types.includes('array')) {
+      checked++
+      if (s.maxItems === undefined) unbounded.push(`${where}: array`)
+      walk(s.items as Schema, `${where}[]`, seen)
+    }
+    for (const [key, value] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) walk(value, `${where}.${key}`, seen)
+  }
+  for (const [path, item] of Object.entries<Record<string, { parameters?: Array<{ in: string, name: string, schema: Schema }>, requestBody?: { content: Record<string, { schema: Schema }> } }>>(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      for (const p of op.parameters ?? []) walk(p.schema, `${method} ${path} ${p.in} ${p.name}`, new Set())
+      for (const content of Object.values(op.requestBody?.content ?? {})) walk(content.schema, `${method} ${path} body`, new Set())
+    }
+  }
+  t.ok(checked > 100, `checked ${checked} strings and arrays`)
+  t.same(unbounded, [], 'no unbounded input')
+})

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { addAppearance, build, change, createClaim, etagOf, isProblem, publishReview } from '../../helper.ts'
+import { addAppearance, build, change, createClaim, createPublicClaim, etagOf, isProblem, publishReview } from '../../helper.ts'
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 const prefixUrl = (prefix: string) => `/v1/lookup/prefixes/${prefix}`
@@ -36,9 +36,9 @@ function isCacheable (t: Test, res: LightMyRequestResponse, maxAge: number) {
 
 t.test('a hash prefix finds exactly the pages whose hash starts with it', async (t) => {
   const app = await build(t)
-  const first = await createClaim(app, { text: 'On page A.' })
-  const second = await createClaim(app, { text: 'Also on page A.' })
-  const other = await createClaim(app, { text: 'On page B.' })
+  const first = await createPublicClaim(app, { text: 'On page A.' })
+  const second = await createPublicClaim(app, { text: 'Also on page A.' })
+  const other = await createPublicClaim(app, { text: 'On page B.' })
   await addAppearance(app, first.id, 'https://www.example.com/a?utm_source=x')
   await addAppearance(app, first.id, 'http://example.com/a/')
   await addAppearance(app, second.id, 'https://example.com/a')
@@ -81,7 +81,7 @@ t.test('a prefix must be 8 hexadecimal characters', async (t) => {
 
 t.test('every lookup answer is public to any origin, without credentials', async (t) => {
   const app = await build(t)
-  const claim = await createClaim(app)
+  const claim = await createPublicClaim(app)
   await addAppearance(app, claim.id, 'https://example.com/cors')
 
   const page = await app.inject({ method: 'GET', url: pageUrl('https://example.com/cors'), headers: { origin: 'https://news.example.org' } })
@@ -158,7 +158,7 @@ t.test('GET answers are cacheable and revalidate to 304 until the data changes',
   t.match(page.json().claims, [{ id: claim.id, status: 'reviewed', currentVerdict: { rating: { key: 'false' } } }])
 
   const moved = await etagOf(app, url)
-  const another = await createClaim(app, { text: 'Another claim.' })
+  const another = await createPublicClaim(app, { text: 'Another claim.' })
   await addAppearance(app, another.id, 'https://example.com/cached')
   const added = await app.inject({ method: 'GET', url, headers: { 'if-none-match': moved } })
   t.equal(added.statusCode, 200, 'a new claim at the page changes the answer')

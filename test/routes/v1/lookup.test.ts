@@ -2,7 +2,7 @@
 // Hash prefixes, CORS and caching are in lookup-cache.test.ts.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { addAppearance, build, change, createClaim, createClaimant, isProblem, publishReview } from '../../helper.ts'
+import { addAppearance, anonymous, build, change, createClaim, createClaimant, createPublicClaim, isProblem, publishReview } from '../../helper.ts'
 
 const lookup = (app: FastifyInstance, url: string) => app.inject({ method: 'GET', url: '/v1/lookup', query: { url } })
 const batch = (app: FastifyInstance, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/lookup', payload })
@@ -14,14 +14,20 @@ t.test('a page is found whatever form its URL takes', async (t) => {
   const claim = await createClaim(app, { text: 'The moon is made of cheese.', claimantId: claimant.id })
   await addAppearance(app, claim.id, 'https://www.example.com/news/moon?b=2&a=1')
 
+  // Until a verdict is published the claim is its organisation's private work: lookups never show it, to anyone.
+  for (const headers of [{}, anonymous]) t.same((await app.inject({ method: 'GET', url: `/v1/lookup?url=${encodeURIComponent('https://example.com/news/moon?a=1&b=2')}`, headers })).json().claims, [], 'a private claim is not found')
+  await publishReview(app, claim.id)
+  const detail = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })).json()
+  t.not(detail.currentVerdict, null)
   const expected = {
     id: claim.id,
     text: 'The moon is made of cheese.',
     claimant: { id: claimant.id, slug: claimant.slug, name: 'Jane Doe' },
-    status: 'new',
-    currentVerdict: null,
+    status: 'reviewed',
+    currentVerdict: detail.currentVerdict,
     href: `/v1/claims/${claim.id}`,
   }
+  t.match(expected, { currentVerdict: { rating: { key: 'false', verdict: 'false' } } }, 'the published verdict is shown')
   const forms = [
     'https://www.example.com/news/moon?b=2&a=1',
     'http://example.com/news/moon?a=1&b=2',
@@ -40,23 +46,15 @@ t.test('a page is found whatever form its URL takes', async (t) => {
     t.equal(res.statusCode, 200)
     t.same(res.json().claims, [], `${other} is another page`)
   }
-
-  await publishReview(app, claim.id)
-  const detail = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })).json()
-  t.not(detail.currentVerdict, null)
-  const after = await lookup(app, 'http://example.com/news/moon?a=1&b=2')
-  t.equal(after.statusCode, 200)
-  t.same(after.json().claims, [{ ...expected, status: detail.status, currentVerdict: detail.currentVerdict }], 'the published verdict is shown')
-  t.match(after.json().claims[0], { status: 'reviewed', currentVerdict: { rating: { key: 'false', verdict: 'false' } } })
 })
 
 t.test('a claim without a claimant has claimant null', async (t) => {
   const app = await build(t)
-  const claim = await createClaim(app, { text: 'Nobody said it.' })
+  const claim = await createPublicClaim(app, { text: 'Nobody said it.' })
   await addAppearance(app, claim.id, 'https://example.com/anon')
   const res = await lookup(app, 'https://example.com/anon')
   t.equal(res.statusCode, 200)
-  t.same(res.json().claims, [{ id: claim.id, text: 'Nobody said it.', claimant: null, status: 'new', currentVerdict: null, href: `/v1/claims/${claim.id}` }])
+  t.same(res.json().claims, [{ id: claim.id, text: 'Nobody said it.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, href: `/v1/claims/${claim.id}` }])
 })
 
 t.test('an unknown page gives an empty list', async (t) => {
@@ -69,10 +67,10 @@ t.test('an unknown page gives an empty list', async (t) => {
 t.test('every claim at a page appears once; deleted claims and evidence URLs do not count', async (t) => {
   const app = await build(t)
   const page = 'https://example.com/speech'
-  const first = await createClaim(app, { text: 'First claim.' })
-  const second = await createClaim(app, { text: 'Second claim.' })
-  const deleted = await createClaim(app, { text: 'Deleted claim.' })
-  const cited = await createClaim(app, { text: 'Only cites the page.' })
+  const first = await createPublicClaim(app, { text: 'First claim.' })
+  const second = await createPublicClaim(app, { text: 'Second claim.' })
+  const deleted = await createPublicClaim(app, { text: 'Deleted claim.' })
+  const cited = await createPublicClaim(app, { text: 'Only cites the page.' })
   await addAppearance(app, first.id, page)
   await addAppearance(app, first.id, 'http://www.example.com/speech#again')
   await addAppearance(app, second.id, `${page}?utm_campaign=x`)
@@ -90,7 +88,7 @@ t.test('every claim at a page appears once; deleted claims and evidence URLs do 
   t.same(idsOf(after).sort(), [first.id, second.id].sort(), 'the deleted claim is gone')
   t.equal(after.json().claims.find((c: { id: string }) => c.id === second.id).text, 'Second claim.')
 
-  const citedOnly = await createClaim(app, { text: 'Cites another page.' })
+  const citedOnly = await createPublicClaim(app, { text: 'Cites another page.' })
   const cites = await app.inject({ method: 'POST', url: `/v1/claims/${citedOnly.id}/evidence`, payload: { url: 'https://example.com/study', stance: 'refutes' } })
   t.equal(cites.statusCode, 201, cites.body)
   const study = await lookup(app, 'https://example.com/study')
@@ -100,7 +98,7 @@ t.test('every claim at a page appears once; deleted claims and evidence URLs do 
 
 t.test('changing or deleting an appearance moves the claim', async (t) => {
   const app = await build(t)
-  const claim = await createClaim(app)
+  const claim = await createPublicClaim(app)
   const appearance = await addAppearance(app, claim.id, 'https://example.com/old')
   const path = `/v1/claims/${claim.id}/appearances/${appearance.id}`
   t.same(idsOf(await lookup(app, 'https://example.com/old')), [claim.id])
@@ -139,12 +137,12 @@ t.test('GET refuses what is not an absolute http(s) URL', async (t) => {
 
 t.test('POST answers for several URLs, keyed exactly as sent', async (t) => {
   const app = await build(t)
-  const claim = await createClaim(app, { text: 'At the page.' })
+  const claim = await createPublicClaim(app, { text: 'At the page.' })
   await addAppearance(app, claim.id, 'https://example.com/a')
   const urls = ['https://www.example.com/a/#x', 'http://example.com/a?utm_source=y', 'https://example.com/empty']
   const res = await batch(app, { urls })
   t.equal(res.statusCode, 200, res.body)
-  const claims = [{ id: claim.id, text: 'At the page.', claimant: null, status: 'new', currentVerdict: null, href: `/v1/claims/${claim.id}` }]
+  const claims = [{ id: claim.id, text: 'At the page.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, href: `/v1/claims/${claim.id}` }]
   t.same(res.json(), {
     results: {
       'https://www.example.com/a/#x': { canonicalUrl: 'https://example.com/a', claims },
@@ -157,7 +155,7 @@ t.test('POST answers for several URLs, keyed exactly as sent', async (t) => {
 
 t.test('POST accepts 1 to 100 URLs', async (t) => {
   const app = await build(t)
-  const claim = await createClaim(app)
+  const claim = await createPublicClaim(app)
   await addAppearance(app, claim.id, 'https://example.com/page/42')
   const urls = Array.from({ length: 100 }, (_, i) => `https://example.com/page/${i}`)
   const ok = await batch(app, { urls })
