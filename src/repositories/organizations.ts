@@ -41,10 +41,11 @@ export function createOrganizationsRepository (db: Db) {
       return toPage(rows, limit, (row) => row.id)
     },
 
-    async insert (values: NewOrganization, tx: Executor = db): Promise<OrganizationRow> {
+    /** Inserts the organisation unless its slug is taken (by a concurrent caller too): the row, or undefined. */
+    async insertIfAbsent (values: NewOrganization, tx: Executor = db): Promise<OrganizationRow | undefined> {
       const now = new Date()
-      const [row] = await tx.insert(organizations).values({ ...values, createdAt: now, updatedAt: now }).returning()
-      if (!row) throw new Error('insert returned no row')
+      const [row] = await tx.insert(organizations).values({ ...values, createdAt: now, updatedAt: now })
+        .onConflictDoNothing({ target: organizations.slug }).returning()
       return row
     },
 

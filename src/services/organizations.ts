@@ -26,8 +26,12 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       return db.transaction(async (tx) => {
         const existing = await organizations.findBySlug(values.slug, tx)
         if (existing) return { organization: existing, created: false }
-        const organization = await organizations.insert({ slug: values.slug, name: values.name ?? values.slug, url: values.url ?? null }, tx)
-        return { organization, created: true }
+        // Two callers may ensure the same organisation at once: the second one finds the first one's.
+        const organization = await organizations.insertIfAbsent({ slug: values.slug, name: values.name ?? values.slug, url: values.url ?? null }, tx)
+        if (organization) return { organization, created: true }
+        const concurrent = await organizations.findBySlug(values.slug, tx)
+        if (!concurrent) throw new Error(`organization ${values.slug} neither inserted nor found`)
+        return { organization: concurrent, created: false }
       })
     },
 
