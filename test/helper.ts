@@ -69,7 +69,7 @@ export async function freshDatabase (t: Test): Promise<{ database: Database, env
 }
 
 /** What build() sets up besides the app: an organisation and an admin key that requests use by default. */
-export interface TestOrganization { id: string, slug: string, adminKey: string }
+export interface TestOrganization { id: string, slug: string, adminKey: string, adminKeyId: string }
 const defaults = new WeakMap<FastifyInstance, TestOrganization>()
 
 /** Headers for a request made with no API key at all (build() otherwise sends the test organisation's admin key). */
@@ -111,8 +111,8 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
   const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
   const app = await buildApp(config, { database })
   const { organization } = await app.services.organizations.ensure({ slug: 'newsroom', name: 'Test newsroom' })
-  const { key: adminKey } = await app.services.organizations.createKey(organization.id, { name: 'newsroom admin', role: 'admin' }, null)
-  defaults.set(app, { id: organization.id, slug: organization.slug, adminKey })
+  const { key: adminKey, row } = await app.services.organizations.createKey(organization.id, { name: 'newsroom admin', role: 'admin' }, null)
+  defaults.set(app, { id: organization.id, slug: organization.slug, adminKey, adminKeyId: row.id })
   const inject = app.inject.bind(app)
   app.inject = ((request: InjectOptions) => {
     const headers: Record<string, unknown> = { ...request.headers }
@@ -154,13 +154,13 @@ export async function createClaim (app: FastifyInstance, body: Record<string, un
 }
 
 /** Pages through a list endpoint to the end; returns every item in order and the number of pages. */
-export async function collectPages (app: FastifyInstance, url: string, limit: number) {
+export async function collectPages (app: FastifyInstance, url: string, limit: number, headers: Record<string, string | undefined> = {}) {
   const items: Array<Record<string, unknown>> = []
   let cursor: string | null = null
   let pages = 0
   do {
     const sep = url.includes('?') ? '&' : '?'
-    const res: LightMyRequestResponse = await app.inject({ method: 'GET', url: `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}` })
+    const res: LightMyRequestResponse = await app.inject({ method: 'GET', url: `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers })
     if (res.statusCode !== 200) throw new Error(`collectPages: ${res.statusCode} ${res.body}`)
     const body: { data: Array<Record<string, unknown>>, nextCursor: string | null } = res.json()
     items.push(...body.data)
@@ -171,17 +171,17 @@ export async function collectPages (app: FastifyInstance, url: string, limit: nu
 }
 
 /** The current ETag of a resource, from a GET. */
-export async function etagOf (app: FastifyInstance, url: string): Promise<string> {
-  const res = await app.inject({ method: 'GET', url })
+export async function etagOf (app: FastifyInstance, url: string, headers: Record<string, string | undefined> = {}): Promise<string> {
+  const res = await app.inject({ method: 'GET', url, headers })
   const etag = res.headers.etag
   if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`etagOf ${url}: ${res.statusCode} ${res.body}`)
   return etag
 }
 
 /** PATCH or DELETE as a careful client would: with If-Match set to the resource's current ETag. */
-export async function change (app: FastifyInstance, method: 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>) {
-  const etag = await etagOf(app, url)
-  return app.inject({ method, url, headers: { 'if-match': etag }, ...(payload && { payload }) })
+export async function change (app: FastifyInstance, method: 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, headers: Record<string, string | undefined> = {}) {
+  const etag = await etagOf(app, url, headers)
+  return app.inject({ method, url, headers: { ...headers, 'if-match': etag }, ...(payload && { payload }) })
 }
 
 /** A review that is ready to publish: it has what ClaimReview requires. */

@@ -80,7 +80,8 @@ t.test('starts on the embedded database with the demo, answers, and exits 0 on S
   const url = `http://127.0.0.1:${port}/v1/claims`
 
   let res: Response | undefined
-  const deadline = Date.now() + 30_000
+  // Migrating and seeding a new embedded database takes a few seconds; much longer on a loaded machine.
+  const deadline = Date.now() + 90_000
   while (res === undefined && Date.now() < deadline && !server.hasExited()) {
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(2_000) })
@@ -89,15 +90,15 @@ t.test('starts on the embedded database with the demo, answers, and exits 0 on S
     }
   }
   if (res === undefined) {
-    t.fail(`no answer within 30 s (exited: ${server.hasExited()})\n${server.output().stderr}${server.output().stdout}`)
+    t.fail(`no answer within 90 s (exited: ${server.hasExited()})\n${server.output().stderr}${server.output().stdout}`)
     return
   }
   t.equal(res.status, 200, 'GET /v1/claims answers 200')
   t.match(res.headers.get('content-type'), /^application\/json/)
   const body = await res.json() as { data: Array<{ text: string }>, nextCursor: string | null }
-  t.equal(body.data.length, 7, 'the seven demo claims')
+  t.equal(body.data.length, 1, 'anonymous callers see the one demo claim with a published verdict')
   t.equal(body.nextCursor, null)
-  t.ok(body.data.some((c) => c.text.includes('24 hours')), 'among them the 24-hours claim')
+  t.ok(body.data.some((c) => c.text.includes('24 hours')), 'the 24-hours claim')
 
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
   t.equal(ready.status, 200)

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
-import { seedDemoIfWanted } from '../../src/seed/demo.ts'
+import { DEMO_ORGANIZATION, seedDemoIfWanted } from '../../src/seed/demo.ts'
 import { build, change, collectPages, createClaim, onServer } from '../helper.ts'
 
 const demoClaimants = ['Donald Trump', 'Steve Witkoff', 'Mark Rutte', 'Volodymyr Zelenskyy', 'Sergei Lavrov', 'Yuri Ushakov']
@@ -24,14 +24,27 @@ async function tempDir (t: Test) {
   return dir
 }
 
-const listClaims = async (app: FastifyInstance) => (await collectPages(app, '/v1/claims', 100)).items
+const listClaims = async (app: FastifyInstance, headers: Record<string, string> = {}) => (await collectPages(app, '/v1/claims', 100, headers)).items
+
+/** Headers with a key of the demo organisation, as `npm run keys -- create --org demo --role …` makes. */
+async function demoKey (app: FastifyInstance, role: 'reader' | 'editor' = 'reader') {
+  const { organization, created } = await app.services.organizations.ensure(DEMO_ORGANIZATION)
+  if (created) throw new Error('the demo organisation should exist')
+  const { key } = await app.services.organizations.createKey(organization.id, { name: `test ${role}`, role }, null)
+  return { authorization: `Bearer ${key}` }
+}
 const listClaimants = async (app: FastifyInstance) => (await collectPages(app, '/v1/claimants', 100)).items
 
 t.test('a new embedded database is seeded with the demo claims', async (t) => {
   const app = await embedded(t)
   t.equal(app.database.kind, 'pglite')
 
-  const claims = await listClaims(app)
+  // Anonymous callers see the one claim with a published verdict; the demo desk sees all seven.
+  const published = await listClaims(app)
+  t.equal(published.length, 1, 'one public claim')
+  t.match(published[0], { text: /end the war in Ukraine within 24 hours/, status: 'reviewed', currentVerdict: { rating: { key: 'false' }, url: /\.invalid\// } })
+  const reader = await demoKey(app)
+  const claims = await listClaims(app, reader)
   t.equal(claims.length, 7, 'seven claims')
   const claimants = await listClaimants(app)
   t.same(claimants.map((c) => c.name).sort(), [...demoClaimants].sort(), 'the six claimants')
@@ -43,7 +56,7 @@ t.test('a new embedded database is seeded with the demo claims', async (t) => {
   t.ok(demoClaimants.every((name) => claims.some((c) => byId.get(c.claimantId as string) === name)), 'every claimant made one')
 
   for (const claim of claims) {
-    const res = await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })
+    const res = await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}`, headers: reader })
     t.equal(res.statusCode, 200, `GET claim ${claim.id}`)
     const detail: { text: string, language: string, appearances: Array<{ url: string | null, isFirstAppearance: boolean }> } = res.json()
     t.equal(detail.language, 'en')
@@ -68,12 +81,12 @@ t.test('building twice on the same data directory seeds once', async (t) => {
   const config = parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent' })
 
   const first = await buildApp(config)
-  t.equal((await listClaims(first)).length, 7, 'seeded on the first start')
+  t.equal((await listClaims(first, await demoKey(first))).length, 7, 'seeded on the first start')
   await first.close()
 
   const second = await buildApp(config)
   t.teardown(() => second.close())
-  t.equal((await listClaims(second)).length, 7, 'still seven after the second start')
+  t.equal((await listClaims(second, await demoKey(second))).length, 7, 'still seven after the second start')
   t.equal((await listClaimants(second)).length, 6, 'still six claimants')
 })
 
@@ -82,11 +95,12 @@ t.test('a restart does not seed again after every claim was deleted', async (t) 
   const config = parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent' })
 
   const first = await buildApp(config)
-  for (const claim of await listClaims(first)) {
-    const res = await change(first, 'DELETE', `/v1/claims/${claim.id}`)
+  const editor = await demoKey(first, 'editor')
+  for (const claim of await listClaims(first, editor)) {
+    const res = await change(first, 'DELETE', `/v1/claims/${claim.id}`, undefined, editor)
     t.equal(res.statusCode, 204, `deleted ${claim.id}`)
   }
-  t.same(await listClaims(first), [], 'the user deleted every demo claim')
+  t.same(await listClaims(first, editor), [], 'the user deleted every demo claim')
   await first.close()
 
   // The database is not empty: its claimants and deleted claims are still there, so the demo must not return
@@ -100,7 +114,7 @@ t.test('a restart does not seed again after every claim was deleted', async (t) 
   }
   const app = second
   t.teardown(() => app.close())
-  t.same(await listClaims(app), [], 'the deleted demo claims stay deleted')
+  t.same(await listClaims(app, await demoKey(app)), [], 'the deleted demo claims stay deleted')
   t.equal((await listClaimants(app)).length, 6, 'the six claimants, once each')
 })
 
@@ -115,7 +129,7 @@ t.test('build(t) gives an empty database on either server', async (t) => {
 t.test('SEED_DEMO=true seeds on either server', async (t) => {
   const app = await build(t, { env: { SEED_DEMO: 'true' } })
   t.equal(app.database.kind, onServer ? 'postgres' : 'pglite')
-  t.equal((await listClaims(app)).length, 7)
+  t.equal((await listClaims(app, await demoKey(app))).length, 7)
   t.same((await listClaimants(app)).map((c) => c.name).sort(), [...demoClaimants].sort())
 })
 
@@ -123,7 +137,9 @@ t.test('with SEED_DEMO unset only the embedded database is seeded', async (t) =>
   // An empty variable counts as unset, overriding the helper's SEED_DEMO=false.
   const app = await build(t, { env: { SEED_DEMO: '' } })
   t.equal(app.config.seedDemo, undefined)
-  t.equal((await listClaims(app)).length, onServer ? 0 : 7, onServer ? 'not on the Postgres server' : 'on PGlite')
+  const seeded = !onServer
+  t.equal((await app.services.organizations.ensure(DEMO_ORGANIZATION)).created, !seeded)
+  t.equal((await listClaims(app, await demoKey(app))).length, seeded ? 7 : 0, seeded ? 'on PGlite' : 'not on the Postgres server')
 })
 
 t.test('seedDemoIfWanted never seeds over existing claims', async (t) => {

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { claims, revisions } from '../../../src/db/schema.ts'
-import { build, collectPages, createClaim, createClaimant, etagOf, isProblem } from '../../helper.ts'
+import { build, collectPages, createClaim, createClaimant, etagOf, isProblem, testOrganization } from '../../helper.ts'
 
 interface Revision { seq: number, entityType: string, entityId: string, version: number, action: string, actor: string, requestId: string | null, at: string, before: Record<string, unknown> | null, after: Record<string, unknown> }
 type Expected = [entityType: string, entityId: string, version: number, action: string, requestId: string]
@@ -68,7 +68,7 @@ t.test('every change under a claim writes one revision, newest first, with actor
   const previous = new Map<string, Record<string, unknown>>()
   for (const rev of [...items].reverse()) {
     const what = `${rev.entityType} v${rev.version} ${rev.action}`
-    t.equal(rev.actor, 'anonymous', `${what}: actor`)
+    t.match(rev, { actor: 'newsroom admin', actorKeyId: testOrganization(app).adminKeyId, organizationId: testOrganization(app).id }, `${what}: the key and organisation that made it`)
     t.equal(rev.at, new Date(rev.at).toISOString(), `${what}: at is an ISO instant`)
     t.equal(rev.at, rev.after.updatedAt, `${what}: at is when the entity changed`)
     t.match(rev.after, { id: rev.entityId, version: rev.version }, `${what}: after is the new version`)
@@ -86,7 +86,7 @@ t.test('every change under a claim writes one revision, newest first, with actor
 
   const deleted = await send(app, 'DELETE', c, undefined, c)
   const [row] = await app.db.select().from(revisions).where(eq(revisions.requestId, deleted.rid))
-  t.match(row, { entityType: 'claim', entityId: id, claimId: id, version: 5, action: 'delete', actor: 'anonymous' }, 'deleting the claim is recorded')
+  t.match(row, { entityType: 'claim', entityId: id, claimId: id, version: 5, action: 'delete', actor: 'newsroom admin' }, 'deleting the claim is recorded')
   t.type(row?.after.deletedAt, 'string')
   const after = await app.inject({ method: 'GET', url: `${c}/history?limit=1` })
   t.equal(after.statusCode, 200, `the history outlives the claim: ${after.body.slice(0, 200)}`)
@@ -101,9 +101,9 @@ t.test('claimant changes are recorded, outside any claim', async (t) => {
   const deleted = await send(app, 'DELETE', u, undefined, u)
   const rows = await app.db.select().from(revisions).where(eq(revisions.entityId, created.body.id)).orderBy(revisions.seq)
   t.same(rows.map((r) => [r.entityType, r.claimId, r.version, r.action, r.actor, r.requestId]), [
-    ['claimant', null, 1, 'create', 'anonymous', created.rid],
-    ['claimant', null, 2, 'update', 'anonymous', updated.rid],
-    ['claimant', null, 3, 'delete', 'anonymous', deleted.rid],
+    ['claimant', null, 1, 'create', 'newsroom admin', created.rid],
+    ['claimant', null, 2, 'update', 'newsroom admin', updated.rid],
+    ['claimant', null, 3, 'delete', 'newsroom admin', deleted.rid],
   ])
   t.match(rows, [
     { before: null, after: { id: created.body.id, name: 'Jane Doe', slug: 'jane-doe', version: 1, deletedAt: null } },
