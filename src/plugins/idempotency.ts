@@ -18,6 +18,13 @@ const STORED_HEADERS = ['content-type', 'location', 'etag'] as const
 const STALE_MARGIN_MS = 10_000
 const PURGE_INTERVAL_MS = 60_000
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The success response carries a secret shown once (a new API key): it is not stored, and not replayed. */
+    secretResponse?: boolean
+  }
+}
+
 /** What this request does with its key: runs first (and stores its response), or replays a stored one. */
 interface Attempt { scope: string, key: string, state: 'running' | 'replayed' | 'settled' }
 
@@ -92,6 +99,10 @@ async function idempotencyPlugin (app: FastifyInstance) {
       }
       if (record.status === null) break
       attempts.set(request, { scope, key, state: 'replayed' })
+      if (request.routeOptions.config.secretResponse === true && record.status < 400) {
+        const location = record.headers?.location
+        throw problem('conflict', `This Idempotency-Key already created ${location ?? 'the resource'}. Its secret is shown only once and is not kept: if it was lost, revoke that one and create another.`, location ? { headers: { location } } : undefined)
+      }
       return replay(reply, { ...record, status: record.status })
     }
     throw problem('conflict', 'A request with this Idempotency-Key is still running; retry once it has completed.', { headers: { 'retry-after': '1' } })
@@ -116,7 +127,8 @@ async function idempotencyPlugin (app: FastifyInstance) {
         const value = reply.getHeader(name)
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
       }
-      const body = status === 204 || status === 304 || payload === null || payload === undefined ? null : payload.toString()
+      const secret = request.routeOptions.config.secretResponse === true && status < 400
+      const body = secret || status === 204 || status === 304 || payload === null || payload === undefined ? null : payload.toString()
       await records.complete(attempt.scope, attempt.key, { status, headers, body })
     } catch (err) {
       // The work is done and the client should hear so; the record stays running and a retry can take it once stale.

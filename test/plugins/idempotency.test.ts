@@ -210,3 +210,22 @@ t.test('records older than 24 hours are not replayed, and are purged', async (t)
   t.equal(await createIdempotencyRepository(app.db).purgeExpired(), 1, 'the expired record is purged')
   t.same((await app.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key), ['fresh'], 'the fresh one stays')
 })
+
+t.test('a new API key is never kept for a replay: a retry is 409 naming the key it made, and makes no second one', async (t) => {
+  const app = await build(t)
+  const request = { method: 'POST' as const, url: '/v1/api-keys', headers: { 'idempotency-key': 'new-key-1' }, payload: { name: 'CMS', role: 'editor' } }
+  const first = await app.inject(request)
+  t.equal(first.statusCode, 201, first.body)
+  const created = first.json()
+  t.match(created.key, /^ct_/)
+  const [record] = await app.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'new-key-1'))
+  t.equal(record?.status, 201, 'the outcome is recorded')
+  t.equal(record?.body, null, 'but not the answer, which holds the secret')
+  const retry = await app.inject(request)
+  const problemBody = isProblem(t, retry, 409, 'conflict')
+  t.equal(retry.headers.location, `/v1/api-keys/${created.id}`, 'the retry learns which key the first request made')
+  t.notMatch(retry.body, created.key, 'and never the secret')
+  t.match(problemBody.detail, /shown only once/)
+  const keys = (await app.inject({ method: 'GET', url: '/v1/api-keys' })).json().data
+  t.equal(keys.filter((k: { name: string }) => k.name === 'CMS').length, 1, 'one key made')
+})

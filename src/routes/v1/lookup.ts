@@ -112,7 +112,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         operationId: 'lookupHashPrefix',
         summary: 'Privacy-preserving lookup by hash prefix',
         description: 'Send the first 8 hex characters of the SHA-256 of the canonical URL; the answer lists every known page with that prefix, so the server never learns which page you are on. Public, CORS-enabled and cacheable.',
-        params: z.object({ prefix: z.string().regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hexadecimal characters') }),
+        params: z.object({ prefix: z.string().length(8, 'must be 8 hexadecimal characters').regex(/^[0-9a-fA-F]{8}$/, 'must be 8 hexadecimal characters') }),
         headers: IfNoneMatchHeaders,
         response: { 200: PrefixResult, 304: NotModified, ...problemResponses(400, 500) },
       },

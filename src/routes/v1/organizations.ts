@@ -84,12 +84,12 @@ export default async function organizationsRoutes (fastify: FastifyInstance) {
   })
 
   app.post('/api-keys', {
-    config: { access: 'admin' },
+    config: { access: 'admin', secretResponse: true },
     schema: {
       tags: ['API keys'],
       operationId: 'createApiKey',
       summary: 'Create an API key for your organisation',
-      description: 'The response carries the key itself, once: only a hash of it is stored.',
+      description: 'The response carries the key itself, once: only a hash of it is stored. A retry with the same `Idempotency-Key` creates no second key; it is answered 409 with the `Location` of the first, since the secret is not kept.',
       body: CreateApiKeyBody,
       response: { 201: CreatedApiKeySchema, ...problemResponses(400, 413, 415, 500) },
     },
