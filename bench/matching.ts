@@ -2,6 +2,7 @@
 // claims into a fresh database, sends every input through POST /v1/claims/match, and prints MAP@1, MAP@5, MRR and
 // Recall@5 per task (MAP@k as the lab computes it). `--tune` also scores weightings of the signals offline.
 //   tsx bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
+//   [--keep] keeps the database; [--reuse NAME] imports into database NAME once, keeps it, and reuses it on later runs.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
@@ -18,6 +19,7 @@ const { values: args } = parseArgs({
     datasets: { type: 'string', default: new URL('../../shared/datasets', import.meta.url).pathname },
     tune: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
   },
 })
 
@@ -26,11 +28,12 @@ interface Pair { query: string, queryId: string, claimId: string, task: string, 
 
 const readJsonl = <T>(path: string): T[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as T)
 
-// A fresh database on the server named in --database-url.
+// A fresh database on the server named in --database-url (or the one --reuse names, imported once).
 const server = new URL(args['database-url'])
-const name = `claimtrack_bench_match_${process.pid}`
+const name = args.reuse ?? `claimtrack_bench_match_${process.pid}`
 const admin = postgres(server.toString(), { max: 1, onnotice: () => {} })
-await admin.unsafe(`create database "${name}"`)
+const exists = args.reuse !== undefined && (await admin`select 1 from pg_database where datname = ${name}`).length > 0
+if (!exists) await admin.unsafe(`create database "${name}"`)
 server.pathname = `/${name}`
 const url = server.toString()
 
@@ -39,40 +42,52 @@ const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://'
 await database.migrate()
 const sql = postgres(url, { max: 2, onnotice: () => {} })
 
-// Import: claimants by name, claims in batches (the search document trigger fills search_vector).
 const claims = [
   ...readJsonl<DatasetClaim>(`${args.datasets}/politifact-claims.jsonl`),
   ...readJsonl<DatasetClaim>(`${args.datasets}/snopes-claims.jsonl`),
 ]
-const claimantIds = new Map<string, string>()
-for (const c of claims) if (c.claimant && !claimantIds.has(c.claimant)) claimantIds.set(c.claimant, uuidv7())
-const slugs = new Set<string>()
-const claimantRows = [...claimantIds].map(([claimantName, id]) => {
-  const base = claimantName.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'claimant'
-  let slug = base
-  for (let n = 2; slugs.has(slug); n++) slug = `${base}-${n}`
-  slugs.add(slug)
-  return { id, slug, name: claimantName }
-})
-for (let i = 0; i < claimantRows.length; i += 2000) await sql`insert into claimants ${sql(claimantRows.slice(i, i + 2000))}`
 const idOf = new Map<string, string>()
-const claimRows = claims.map((c) => {
-  const id = uuidv7()
-  idOf.set(c.id, id)
-  return { id, text: c.text.slice(0, 2000), claimant_id: c.claimant ? claimantIds.get(c.claimant) ?? null : null, language: 'en' }
-})
-for (let i = 0; i < claimRows.length; i += 2000) await sql`insert into claims ${sql(claimRows.slice(i, i + 2000))}`
+let claimantCount = 0
+if (exists) {
+  // uuidv7 ids grow in insertion order, so the stored claims line up with the dataset; the texts are checked.
+  const stored = await sql<Array<{ id: string, text: string }>>`select id, text from claims order by id`
+  if (stored.length !== claims.length || stored.some((row, i) => row.text !== claims[i]?.text.slice(0, 2000))) {
+    throw new Error(`database ${name} does not hold the dataset in order: drop it and run again`)
+  }
+  stored.forEach((row, i) => idOf.set(claims[i]?.id ?? '', row.id))
+} else {
+  // Import: claimants by name, claims in batches (the search document trigger fills search_vector).
+  const claimantIds = new Map<string, string>()
+  for (const c of claims) if (c.claimant && !claimantIds.has(c.claimant)) claimantIds.set(c.claimant, uuidv7())
+  const slugs = new Set<string>()
+  const claimantRows = [...claimantIds].map(([claimantName, id]) => {
+    const base = claimantName.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'claimant'
+    let slug = base
+    for (let n = 2; slugs.has(slug); n++) slug = `${base}-${n}`
+    slugs.add(slug)
+    return { id, slug, name: claimantName }
+  })
+  claimantCount = claimantRows.length
+  for (let i = 0; i < claimantRows.length; i += 2000) await sql`insert into claimants ${sql(claimantRows.slice(i, i + 2000))}`
+  const claimRows = claims.map((c) => {
+    const id = uuidv7()
+    idOf.set(c.id, id)
+    return { id, text: c.text.slice(0, 2000), claimant_id: c.claimant ? claimantIds.get(c.claimant) ?? null : null, language: 'en' }
+  })
+  for (let i = 0; i < claims.length; i += 2000) await sql`insert into claims ${sql(claimRows.slice(i, i + 2000))}`
+  await sql`analyze`
+}
 const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
 const matching = createMatchingRepository(database.db)
 await matching.refreshStats()
 const imported = Date.now()
-console.log(`imported ${claimRows.length} claims and ${claimantRows.length} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
+console.log(`${exists ? 'reused' : 'imported'} ${claims.length} claims and ${claimantCount} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
 
 // Queries: one per queryId, with every claim it matches.
 const pairs = readJsonl<Pair>(`${args.datasets}/match-pairs.train-dev.jsonl`)
-const queries = new Map<string, { text: string, task: string, relevant: Set<string> }>()
+const queries = new Map<string, { text: string, task: string, split: string, relevant: Set<string> }>()
 for (const p of pairs) {
-  const q = queries.get(p.queryId) ?? { text: p.query, task: p.task, relevant: new Set<string>() }
+  const q = queries.get(p.queryId) ?? { text: p.query, task: p.task, split: p.split, relevant: new Set<string>() }
   q.relevant.add(p.claimId)
   queries.set(p.queryId, q)
 }
@@ -80,9 +95,10 @@ for (const p of pairs) {
 interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
 
 /** MAP@k as CheckThat! computes it: per query, the sum of precision at each relevant hit within k, over the relevant count. */
-function evaluate (ranked: Map<string, string[]>): Record<string, Metrics> {
+function evaluate (ranked: Map<string, string[]>, split?: string): Record<string, Metrics> {
   const byTask: Record<string, Metrics> = {}
   for (const [queryId, q] of queries) {
+    if (split !== undefined && q.split !== split) continue
     const list = ranked.get(queryId) ?? []
     const m = byTask[q.task] ??= { queries: 0, map1: 0, map5: 0, mrr: 0, recall5: 0 }
     const apAt = (k: number) => {
@@ -118,13 +134,16 @@ for (const [queryId, q] of queries) {
 }
 latencies.sort((a, b) => a - b)
 const results = evaluate(ranked)
+const devResults = evaluate(ranked, 'dev')
 const percentile = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0
 
-console.log('\n| task | queries | MAP@1 | MAP@5 | MRR | Recall@5 |\n| --- | --- | --- | --- | --- | --- |')
-for (const [task, m] of Object.entries(results)) {
-  console.log(`| ${task} | ${m.queries} | ${m.map1.toFixed(3)} | ${m.map5.toFixed(3)} | ${m.mrr.toFixed(3)} | ${m.recall5.toFixed(3)} |`)
+console.log('\n| task | split | queries | MAP@1 | MAP@5 | MRR | Recall@5 |\n| --- | --- | --- | --- | --- | --- | --- |')
+for (const [split, byTask] of [['train+dev', results], ['dev', devResults]] as const) {
+  for (const [task, m] of Object.entries(byTask)) {
+    console.log(`| ${task} | ${split} | ${m.queries} | ${m.map1.toFixed(3)} | ${m.map5.toFixed(3)} | ${m.mrr.toFixed(3)} | ${m.recall5.toFixed(3)} |`)
+  }
 }
-console.log(`\n${requests} requests; latency p50 ${percentile(0.5).toFixed(1)} ms, p99 ${percentile(0.99).toFixed(1)} ms (in-process, ${claimRows.length} claims)`)
+console.log(`\n${requests} requests; latency p50 ${percentile(0.5).toFixed(1)} ms, p99 ${percentile(0.99).toFixed(1)} ms (in-process, ${claims.length} claims)`)
 
 if (args.tune) {
   // Offline: the same candidates, ranked by other weightings of the two signals.
@@ -145,10 +164,10 @@ if (args.tune) {
 
 mkdirSync(new URL('./results', import.meta.url), { recursive: true })
 const file = new URL(`./results/matching-${new Date().toISOString().slice(0, 10)}.json`, import.meta.url)
-writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), claims: claimRows.length, requests, latencyMs: { p50: percentile(0.5), p99: percentile(0.99) }, results }, null, 2)}\n`)
+writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), claims: claims.length, requests, latencyMs: { p50: percentile(0.5), p99: percentile(0.99) }, results, devResults }, null, 2)}\n`)
 console.log(`wrote ${file.pathname}`)
 
 await app.close()
 await sql.end()
-if (!args.keep) await admin.unsafe(`drop database if exists "${name}" with (force)`)
+if (!args.keep && args.reuse === undefined) await admin.unsafe(`drop database if exists "${name}" with (force)`)
 await admin.end()

@@ -54,6 +54,16 @@ t.test('minScore, deleted claims, nothing in common', async (t) => {
   t.same(after, [], 'deleted claims are never matched')
 })
 
+t.test('a claim with a word the term statistics have not seen yet is matched by that word', async (t) => {
+  const app = await build(t)
+  for (const text of fixture.slice(4)) await createClaim(app, { text })
+  // The first match computes the statistics; the claim recorded after it holds words they do not count yet.
+  t.equal((await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'moon landing' } })).statusCode, 200)
+  const fresh = await createClaim(app, { text: 'Steve Witkoff met Kirill Dmitriev in Miami to draft a peace plan.' })
+  const data = (await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'Witkoff and Dmitriev drafted the plan in Miami' } })).json().data
+  t.equal(data[0]?.claim.id, fresh.id)
+})
+
 t.test('bad requests are refused', async (t) => {
   const app = await build(t)
   for (const payload of [{}, { text: '' }, { text: 'x', limit: 0 }, { text: 'x', limit: 51 }, { text: 'x', minScore: 2 }, { text: 'x', extra: 1 }, { text: 'x'.repeat(5001) }]) {
