@@ -263,6 +263,9 @@ function createTextMaker (corpus: Corpus, random: Random) {
 type Value = string | number | boolean | Date | null | readonly string[] | Row
 interface Row { [column: string]: Value }
 
+/** Everything generated belongs to one organisation, as one newsroom's archive would. */
+export const BENCH_ORGANIZATION = { id: '00000000-0000-7000-8000-0000000000b1', slug: 'bench', name: 'Benchmark newsroom' }
+
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 const toColumns = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([key, value]) => [snakeCase(key), value]))
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10)
@@ -316,6 +319,7 @@ function createGenerator (random: Random, corpus: Corpus, claimCount: number) {
     const kind = ORGANIZATION_HINT.test(name) ? 'organization' : 'person'
     return {
       id: random.uuid(at.getTime()),
+      organizationId: BENCH_ORGANIZATION.id,
       slug,
       name,
       kind,
@@ -376,6 +380,9 @@ function createGenerator (random: Random, corpus: Corpus, claimCount: number) {
       const status = reviewed ? 'reviewed' : random.weighted({ new: 45, researching: 35, archived: 20 })
       const claim = {
         id,
+        organizationId: BENCH_ORGANIZATION.id,
+        // Public once its review is published (below), as the reviews service does.
+        isPublic: false,
         text: text(language, 6, 45).slice(0, 2000),
         claimantId: who?.id ?? null,
         claimDate: random.chance(0.1) ? null : isoDate(created - random.int(0, 20) * DAY),
@@ -481,7 +488,7 @@ function createGenerator (random: Random, corpus: Corpus, claimCount: number) {
           const review = { ...draft, status: 'published', datePublished: published, version: 2, updatedAt: published }
           batch.reviews.push(review)
           batch.revisions.push({ entityType: 'review', entityId: review.id, claimId: id, version: 2, action: 'publish', at: published, before: draft, after: review })
-          const after = { ...claim, status: 'reviewed', currentReviewId: review.id, currentVerdict: RATINGS[ratingKey]?.verdict ?? null, version: 2, updatedAt: published }
+          const after = { ...claim, isPublic: true, status: 'reviewed', currentReviewId: review.id, currentVerdict: RATINGS[ratingKey]?.verdict ?? null, version: 2, updatedAt: published }
           batch.revisions.push({ entityType: 'claim', entityId: id, claimId: id, version: 2, action: 'update', at: published, before: claim, after })
           currentReviewId = review.id
           // The row as it ends up; current_review_id is set once the review exists.
@@ -642,6 +649,7 @@ async function main (): Promise<void> {
     const generator = createGenerator(random, corpus, claimCount)
 
     await sql.begin(async (tx) => {
+      await insertRows(tx, 'organizations', [BENCH_ORGANIZATION])
       await insertRows(tx, 'claimants', generator.claimants.map(toColumns))
       await insertRows(tx, 'revisions', generator.claimants.map((c) => revisionRow({ entityType: 'claimant', entityId: c.id, claimId: null, version: 1, action: 'create', at: c.createdAt, before: null, after: c })))
     })

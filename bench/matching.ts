@@ -56,7 +56,10 @@ if (exists) {
   }
   stored.forEach((row, i) => idOf.set(claims[i]?.id ?? '', row.id))
 } else {
-  // Import: claimants by name, claims in batches (the search document trigger fills search_vector).
+  // Import: claimants by name, claims in batches (the search document trigger fills search_vector). They belong to
+  // one organisation and are public: every one of them is a published fact-check, which anonymous callers may match.
+  const organizationId = uuidv7()
+  await sql`insert into organizations (id, slug, name) values (${organizationId}, 'bench', 'Benchmark newsroom')`
   const claimantIds = new Map<string, string>()
   for (const c of claims) if (c.claimant && !claimantIds.has(c.claimant)) claimantIds.set(c.claimant, uuidv7())
   const slugs = new Set<string>()
@@ -65,14 +68,14 @@ if (exists) {
     let slug = base
     for (let n = 2; slugs.has(slug); n++) slug = `${base}-${n}`
     slugs.add(slug)
-    return { id, slug, name: claimantName }
+    return { id, slug, name: claimantName, organization_id: organizationId }
   })
   claimantCount = claimantRows.length
   for (let i = 0; i < claimantRows.length; i += 2000) await sql`insert into claimants ${sql(claimantRows.slice(i, i + 2000))}`
   const claimRows = claims.map((c) => {
     const id = uuidv7()
     idOf.set(c.id, id)
-    return { id, text: c.text.slice(0, 2000), claimant_id: c.claimant ? claimantIds.get(c.claimant) ?? null : null, language: 'en' }
+    return { id, organization_id: organizationId, is_public: true, text: c.text.slice(0, 2000), claimant_id: c.claimant ? claimantIds.get(c.claimant) ?? null : null, language: 'en' }
   })
   for (let i = 0; i < claims.length; i += 2000) await sql`insert into claims ${sql(claimRows.slice(i, i + 2000))}`
   await sql`analyze`
