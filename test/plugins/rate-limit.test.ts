@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
+import { auditEvents } from '../../src/db/schema.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase } from '../../src/db/client.ts'
 import { REDIS_KEY_PREFIX, windowStartOf } from '../../src/lib/rate-limit-store.ts'
@@ -94,6 +95,8 @@ t.test('over the limit nothing runs: the 4th POST of a key creates nothing', asy
   const list = await app.inject({ method: 'GET', url: '/v1/claimants?limit=100', headers: bearer(reader) })
   t.equal(list.statusCode, 200)
   t.same(list.json().data.map((c: { name: string }) => c.name).sort(), ['One', 'Three', 'Two'], 'the fourth was not created')
+  const audited = await app.db.select({ status: auditEvents.status }).from(auditEvents)
+  t.same(audited.map((e) => e.status), [201, 201, 201], 'a throttled write leaves no audit event: a flood of them costs no inserts')
 })
 
 t.test('a key has its own limit, apart from its IP, set by its role', async (t) => {
