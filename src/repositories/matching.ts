@@ -26,24 +26,53 @@ const MIN_TERMS = 3
 const POSTINGS_BUDGET = 2000
 // A safety valve for inputs made only of common words; the budget keeps nearly every request far below it.
 const MAX_CANDIDATES = 10000
+// Unknown words of this many characters are tried as two words run together, each held by MIN_SPLIT_DF claims.
+const MIN_SPLIT_LENGTH = 6
+const MAX_SPLIT_LENGTH = 30
+const MIN_SPLIT_DF = 5
 
 export function createMatchingRepository (db: Db) {
   return {
     /**
      * Claims sharing words with the input, scored. Candidates come from the input's rarest words (see MAX_TERMS),
-     * so that a long input does not turn into a scan of every claim containing a common word.
+     * so that a long input does not turn into a scan of every claim containing a common word. `alsoWords` are looked
+     * up as if the input held them (other spellings of its words), but not compared by trigrams.
      */
-    async candidates (text: string, language: string, limit: number): Promise<MatchCandidate[]> {
+    async candidates (text: string, language: string, limit: number, alsoWords = ''): Promise<MatchCandidate[]> {
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
           select greatest(n, 1) as n, greatest(avgdl, 1) as avgdl from claim_corpus_stats
           union all select 1, 1 where not exists (select 1 from claim_corpus_stats)
           limit 1
         ),
+        cfg as (select claim_search_config(${language}) as c),
+        -- Words run together ("singlepayer", "alqaida", as transcripts often have them) that no claim holds: the
+        -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
+        unknown_words as (
+          select distinct w from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
+          cross join lateral unnest(to_tsvector(cfg.c, w)) l
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${MAX_SPLIT_LENGTH}::int
+            and not exists (select 1 from claim_term_stats s where s.lexeme = l.lexeme)
+        ),
+        splits as (
+          select distinct on (u.w) a.lexeme as head, b.lexeme as tail
+          from unknown_words u, cfg
+          cross join generate_series(2, length(u.w) - 3) i
+          cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
+          cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
+          join claim_term_stats sa on sa.lexeme = a.lexeme and sa.df >= ${MIN_SPLIT_DF}::int
+          join claim_term_stats sb on sb.lexeme = b.lexeme and sb.df >= ${MIN_SPLIT_DF}::int
+          order by u.w, ln(sa.df) + ln(sb.df) desc
+        ),
+        lexemes as (
+          select t.lexeme from cfg, unnest(to_tsvector(cfg.c, ${text} || ' ' || ${alsoWords})) t
+          union select head from splits
+          union select tail from splits
+        ),
         input as (
           select t.lexeme, coalesce(s.df, 0) as df,
             ln(1 + (c.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) as idf
-          from unnest(to_tsvector(claim_search_config(${language}), ${text})) t
+          from lexemes t
           cross join corpus c
           left join claim_term_stats s on s.lexeme = t.lexeme
         ),

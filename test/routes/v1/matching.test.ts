@@ -1,7 +1,7 @@
 // POST /v1/claims/match: the right claim first for inputs much longer or shorter than the claim, scores in [0, 1].
 import t from 'tap'
 import { build, createClaim, isProblem } from '../../helper.ts'
-import { cleanInput } from '../../../src/services/matching.ts'
+import { cleanInput, numberSpellings } from '../../../src/services/matching.ts'
 
 const fixture = [
   'He could end the war in Ukraine within 24 hours of taking office.',
@@ -64,6 +64,16 @@ t.test('a claim with a word the term statistics have not seen yet is matched by 
   t.equal(data[0]?.claim.id, fresh.id)
 })
 
+t.test('a word run together from two words claims hold matches the claim holding both', async (t) => {
+  const app = await build(t)
+  const target = await createClaim(app, { text: 'A single-payer health system would cost $32 trillion over ten years.' })
+  for (const text of ['Every single senator voted for the bill.', 'Single mothers receive less support.', 'Not a single job was created.',
+    'She remained single all her life.', 'Private insurers are the payer of last resort.', 'The payer is the insurer.',
+    'Each payer pays the same rate.', 'Medicare is the largest payer.']) await createClaim(app, { text })
+  const data = (await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'We need singlepayer now' } })).json().data
+  t.equal(data[0]?.claim.id, target.id, '"singlepayer" matches "single-payer"')
+})
+
 t.test('bad requests are refused', async (t) => {
   const app = await build(t)
   for (const payload of [{}, { text: '' }, { text: 'x', limit: 0 }, { text: 'x', limit: 51 }, { text: 'x', minScore: 2 }, { text: 'x', extra: 1 }, { text: 'x'.repeat(5001) }]) {
@@ -73,4 +83,8 @@ t.test('bad requests are refused', async (t) => {
 
 t.test('posts are cleaned of links; hashtags and handles become words', async (t) => {
   t.equal(cleanInput('RT @BarackObama: Vaccines cause #AutismInKids https://t.co/x pic.twitter.com/y &amp; more'), 'RT Barack Obama: Vaccines cause Autism In Kids more')
+})
+
+t.test('numbers written in words are looked up in digits too', async (t) => {
+  t.equal(numberSpellings('Homicides rose in fifty cities: forty-three, twenty five, fortythree; one of them, tenacious'), '50 43 25 43')
 })
