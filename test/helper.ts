@@ -103,13 +103,11 @@ export interface BuildOptions {
 }
 
 /**
- * The real app on a fresh database, closed when the test ends. It holds an organisation (`newsroom`) with an admin
- * key, and `app.inject` sends that key unless the request sets `authorization` itself (`anonymous` sends none).
+ * Gives an app the test organisation `newsroom` with an admin key, and makes `app.inject` send that key unless the
+ * request sets `authorization` itself (`anonymous` sends none). build() does this; tests that build an app
+ * themselves call it.
  */
-export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { database, env } = await freshDatabase(t)
-  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
-  const app = await buildApp(config, { database })
+export async function withTestOrganization (app: FastifyInstance): Promise<TestOrganization> {
   const { organization } = await app.services.organizations.ensure({ slug: 'newsroom', name: 'Test newsroom' })
   const { key: adminKey, row } = await app.services.organizations.createKey(organization.id, { name: 'newsroom admin', role: 'admin' }, null)
   defaults.set(app, { id: organization.id, slug: organization.slug, adminKey, adminKeyId: row.id })
@@ -120,6 +118,18 @@ export async function build (t: Test, options: BuildOptions = {}): Promise<Fasti
     else if (headers.authorization === undefined) delete headers.authorization
     return inject({ ...request, headers } as InjectOptions)
   }) as typeof app.inject
+  return testOrganization(app)
+}
+
+/**
+ * The real app on a fresh database, closed when the test ends. It holds an organisation (`newsroom`) with an admin
+ * key, and `app.inject` sends that key unless the request sets `authorization` itself (`anonymous` sends none).
+ */
+export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { database, env } = await freshDatabase(t)
+  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
+  const app = await buildApp(config, { database })
+  await withTestOrganization(app)
   if (!options.allow5xx) {
     app.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode >= 500) t.fail(`${request.method} ${request.url} answered ${reply.statusCode}`)

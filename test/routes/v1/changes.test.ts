@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../../src/app.ts'
 import { parseConfig } from '../../../src/config.ts'
 import { revisions } from '../../../src/db/schema.ts'
-import { build, change, createClaim, freshDatabase, isProblem, onServer } from '../../helper.ts'
+import { build, change, createClaim, freshDatabase, isProblem, onServer, withTestOrganization } from '../../helper.ts'
 
 interface Entry { type: string, id: string, action: string, version: number, at: string, entity: Record<string, unknown> }
 interface FeedPage { data: Entry[], nextCursor: string }
@@ -168,6 +168,7 @@ async function appWithRawConnection (t: Test) {
   const url = env.DATABASE_URL
   if (url === undefined) throw new Error('needs DATABASE_URL')
   const app = await buildApp(parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env }), { database })
+  await withTestOrganization(app)
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 500) t.fail(`${request.method} ${request.url} answered ${reply.statusCode}`)
   })
