@@ -55,3 +55,5 @@ export const notFound = (what: string, id: string) => problem('not-found', `${wh
 export const conflict = (detail: string) => problem('conflict', detail)
 export const unprocessable = (detail: string, errors?: FieldError[]) => problem('unprocessable-entity', detail, errors ? { errors } : undefined)
 export const forbidden = (detail: string) => problem('forbidden', detail)
+/** 401, with the challenge RFC 9110 requires: the caller should send (another) API key. */
+export const unauthorized = (detail: string) => problem('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="claimtrack"' } })

@@ -31,6 +31,7 @@ export type Principal =
   | { kind: 'key', keyId: string, keyName: string, role: Role, organizationId: string, organizationSlug: string }
 
 export const anonymous: Principal = { kind: 'anonymous' }
+export type KeyPrincipal = Extract<Principal, { kind: 'key' }>
 
 /** Whose private data a read may include: the caller's organisation when its role sees private data, else none. */
 export interface Viewer { organizationId: string | null }

@@ -3,7 +3,7 @@
 // event for every write an API key attempts, allowed or not.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { problem } from '../errors.ts'
+import { forbidden, unauthorized } from '../errors.ts'
 import { allows, anonymous, type Access, type Principal } from '../lib/access.ts'
 
 declare module 'fastify' {
@@ -47,9 +47,9 @@ async function authPlugin (app: FastifyInstance) {
     const { principal } = request
     if (allows(principal.kind === 'key' ? principal.role : null, access)) return
     if (principal.kind === 'anonymous') {
-      throw problem('unauthorized', `This operation needs an API key with the ${access} role: send it as \`Authorization: Bearer <key>\`.`, { headers: { 'www-authenticate': 'Bearer realm="claimtrack"' } })
+      throw unauthorized(`This operation needs an API key with the ${access} role: send it as \`Authorization: Bearer <key>\`.`)
     }
-    throw problem('forbidden', `This operation needs the ${access} role; the API key "${principal.keyName}" has the ${principal.role} role.`)
+    throw forbidden(`This operation needs the ${access} role; the API key "${principal.keyName}" has the ${principal.role} role.`)
   })
 
   // Audit: every write an API key attempts. Written before the response goes out, so that it is never lost to a

@@ -2,7 +2,7 @@
 // who is writing.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/etag.ts'
-import { viewerOf, type Viewer } from '../lib/access.ts'
+import { viewerOf, type KeyPrincipal, type Viewer } from '../lib/access.ts'
 import type { WriteContext } from '../services/history.ts'
 
 export const ifMatchOf = (request: FastifyRequest): EtagCondition | undefined => parseEtagHeader(request.headers['if-match'])
@@ -13,10 +13,16 @@ export function withEtag (request: FastifyRequest, reply: FastifyReply, etag: st
   return { notModified: isNotModified(parseEtagHeader(request.headers['if-none-match']), etag) }
 }
 
-/** The key, organisation and request recorded on the revisions a write makes. Write routes need a key (auth plugin). */
-export function writeContextOf (request: FastifyRequest): WriteContext {
+/** The caller's API key, on a route that needs a role: the auth plugin has refused the request without one. */
+export function keyOf (request: FastifyRequest): KeyPrincipal {
   const { principal } = request
-  if (principal.kind !== 'key') throw new Error(`${request.method} ${request.url} reached a write without an API key`)
+  if (principal.kind !== 'key') throw new Error(`${request.method} ${request.url} needs a role but reached its handler without an API key`)
+  return principal
+}
+
+/** The key, organisation and request recorded on the revisions a write makes. */
+export function writeContextOf (request: FastifyRequest): WriteContext {
+  const principal = keyOf(request)
   return { actor: principal.keyName, actorKeyId: principal.keyId, organizationId: principal.organizationId, requestId: request.id }
 }
 

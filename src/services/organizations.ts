@@ -2,16 +2,12 @@
 // key's hash, revoking keys (effective on the next request) and recording what keys did.
 import type { Db } from '../db/client.ts'
 import type { ApiKeyRow, AuditEventRow, OrganizationRow } from '../db/schema.ts'
-import { conflict, forbidden, notFound, problem } from '../errors.ts'
-import { generateApiKey, hashApiKey, isWellFormedApiKey, type Principal, type Role } from '../lib/access.ts'
+import { conflict, forbidden, notFound, unauthorized } from '../errors.ts'
+import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyPrincipal, type Principal, type Role } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { NewAuditEvent, OrganizationsRepository } from '../repositories/organizations.ts'
 import type { Page } from './types.ts'
-
-export type KeyPrincipal = Extract<Principal, { kind: 'key' }>
-
-const unauthorized = (detail: string) => problem('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="claimtrack"' } })
 
 export function createOrganizationsService (db: Db, organizations: OrganizationsRepository, cursors: Cursors) {
   async function requireBySlug (slug: string): Promise<OrganizationRow> {

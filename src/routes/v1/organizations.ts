@@ -1,23 +1,15 @@
 // /v1/organizations (public profiles; an admin edits its own), /v1/api-keys (an admin's keys of its organisation)
 // and /v1/audit (what the organisation's keys did).
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { ApiKeySchema, AuditEventSchema, CreateApiKeyBody, CreatedApiKeySchema, OrganizationParams, OrganizationSchema, UpdateOrganizationBody, toApiKey, toAuditEvent, toOrganization } from '../../schemas/organizations.ts'
 import { versionEtag } from '../../lib/etag.ts'
-import type { KeyPrincipal } from '../../services/organizations.ts'
-import { ifMatchOf, withEtag } from '../http.ts'
+import { ifMatchOf, keyOf, withEtag } from '../http.ts'
 
 const OrganizationPage = page(OrganizationSchema).meta({ id: 'OrganizationPage' })
 const ApiKeyPage = page(ApiKeySchema).meta({ id: 'ApiKeyPage' })
 const AuditPage = page(AuditEventSchema).meta({ id: 'AuditPage' })
-
-/** The caller's key; the routes below that use it need a role, so the auth plugin has made sure there is one. */
-function keyOf (request: FastifyRequest): KeyPrincipal {
-  const { principal } = request
-  if (principal.kind !== 'key') throw new Error(`${request.method} ${request.url} reached without an API key`)
-  return principal
-}
 
 export default async function organizationsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
