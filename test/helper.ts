@@ -1,6 +1,10 @@
 // Builds the real app on a fresh, migrated database for each test: PGlite by default, the Postgres server when
 // DATABASE_URL is set, with an organisation whose admin key requests send by default. Every 5xx fails the test.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import postgres from 'postgres'
 import tap, { type Test } from 'tap'
@@ -19,19 +23,42 @@ function withDatabase (url: string, name: string) {
   return u.toString()
 }
 
+/**
+ * A migrated PGlite data directory, made once per set of migrations and kept in the temp directory, so that the test
+ * processes (one per file) do not each spend seconds migrating. Written under a temporary name and renamed, so a
+ * process never reads a half-written one.
+ */
+async function pgliteTemplate (): Promise<File> {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const migrations = join(root, 'migrations')
+  // The same migrations on the same PGlite give the same directory; another PGlite version may store it otherwise.
+  const pglite = JSON.parse(await readFile(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }
+  const hash = createHash('sha256').update(pglite.version)
+  for (const name of (await readdir(migrations, { recursive: true })).sort()) {
+    const path = join(migrations, name)
+    if ((await stat(path)).isFile()) hash.update(name).update(await readFile(path))
+  }
+  const file = join(tmpdir(), `claimtrack-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
+  try {
+    return new File([await readFile(file)], 'template.tar')
+  } catch {}
+  const db = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1 })
+  await db.migrate()
+  const dump = await db.dump?.()
+  await db.close()
+  if (!dump) throw new Error('PGlite dump unavailable')
+  const partial = `${file}.${process.pid}.tmp`
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()))
+  await rename(partial, file)
+  return new File([await readFile(file)], 'template.tar')
+}
+
 // One migrated template per test process; each test gets a copy of it.
 type Template = { kind: 'pglite', dump: Blob | File } | { kind: 'postgres', server: string, name: string }
 let template: Promise<Template> | undefined
 function migratedTemplate () {
   template ??= (async () => {
-    if (serverUrl === undefined) {
-      const db = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1 })
-      await db.migrate()
-      const dump = await db.dump?.()
-      await db.close()
-      if (!dump) throw new Error('PGlite dump unavailable')
-      return { kind: 'pglite', dump }
-    }
+    if (serverUrl === undefined) return { kind: 'pglite', dump: await pgliteTemplate() }
     const name = `ct_tpl_${process.pid}_${randomBytes(3).toString('hex')}`
     const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
     await admin.unsafe(`create database "${name}"`)
