@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import postgres from 'postgres'
-import tap, { type Test } from 'tap'
+import type { Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config.ts'
 import { createDatabase, type Database } from '../src/db/client.ts'
@@ -23,22 +23,26 @@ function withDatabase (url: string, name: string) {
   return u.toString()
 }
 
-/**
- * A migrated PGlite data directory, made once per set of migrations and kept in the temp directory, so that the test
- * processes (one per file) do not each spend seconds migrating. Written under a temporary name and renamed, so a
- * process never reads a half-written one.
- */
-async function pgliteTemplate (): Promise<File> {
+/** What a migrated template depends on: the migrations, and for PGlite its version (which may store data otherwise). */
+async function templateKey (): Promise<string> {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const migrations = join(root, 'migrations')
-  // The same migrations on the same PGlite give the same directory; another PGlite version may store it otherwise.
   const pglite = JSON.parse(await readFile(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }
   const hash = createHash('sha256').update(pglite.version)
   for (const name of (await readdir(migrations, { recursive: true })).sort()) {
     const path = join(migrations, name)
     if ((await stat(path)).isFile()) hash.update(name).update(await readFile(path))
   }
-  const file = join(tmpdir(), `claimtrack-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`)
+  return hash.digest('hex').slice(0, 16)
+}
+
+/**
+ * A migrated PGlite data directory, made once per set of migrations and kept in the temp directory, so that the test
+ * processes (one per file) do not each spend seconds migrating. Written under a temporary name and renamed, so a
+ * process never reads a half-written one.
+ */
+async function pgliteTemplate (): Promise<File> {
+  const file = join(tmpdir(), `claimtrack-pglite-template-${await templateKey()}.tar`)
   try {
     return new File([await readFile(file)], 'template.tar')
   } catch {}
@@ -53,22 +57,39 @@ async function pgliteTemplate (): Promise<File> {
   return new File([await readFile(file)], 'template.tar')
 }
 
+/**
+ * A migrated template database on the server, made once per set of migrations and shared by the test processes
+ * (the first one makes it under an advisory lock; the others wait, then copy it). `.ci/run` drops them afterwards.
+ */
+async function postgresTemplate (server: string): Promise<string> {
+  const name = `ct_tpl_${await templateKey()}`
+  const admin = postgres(server, { max: 1, onnotice: () => {} })
+  try {
+    await admin`select pg_advisory_lock(7243911099)`
+    const [exists] = await admin`select 1 from pg_database where datname = ${name}`
+    if (!exists) {
+      const building = `${name}_${process.pid}`
+      await admin.unsafe(`drop database if exists "${building}"`)
+      await admin.unsafe(`create database "${building}"`)
+      const db = await createDatabase({ databaseUrl: withDatabase(server, building), pgliteDir: 'memory://', databasePoolSize: 2 })
+      await db.migrate()
+      await db.close()
+      await admin.unsafe(`alter database "${building}" rename to "${name}"`)
+    }
+    await admin`select pg_advisory_unlock(7243911099)`
+    return name
+  } finally {
+    await admin.end()
+  }
+}
+
 // One migrated template per test process; each test gets a copy of it.
 type Template = { kind: 'pglite', dump: Blob | File } | { kind: 'postgres', server: string, name: string }
 let template: Promise<Template> | undefined
 function migratedTemplate () {
   template ??= (async () => {
     if (serverUrl === undefined) return { kind: 'pglite', dump: await pgliteTemplate() }
-    const name = `ct_tpl_${process.pid}_${randomBytes(3).toString('hex')}`
-    const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-    await admin.unsafe(`create database "${name}"`)
-    tap.teardown(async () => {
-      await admin.unsafe(`drop database if exists "${name}" with (force)`)
-      await admin.end()
-    })
-    const db = await createDatabase({ databaseUrl: withDatabase(serverUrl, name), pgliteDir: 'memory://', databasePoolSize: 2 })
-    await db.migrate()
-    await db.close()
+    const name = await postgresTemplate(serverUrl)
     return { kind: 'postgres', server: serverUrl, name }
   })()
   return template
