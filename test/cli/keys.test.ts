@@ -8,12 +8,16 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
+import { freshDatabase, onServer } from '../helper.ts'
 
 const run = promisify(execFile)
 
-/** Runs the command on an embedded database in `dir`; never throws, so that exit codes can be checked. */
-async function keys (dir: string, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PGLITE_DIR: dir, LOG_LEVEL: 'silent' }
+/** Where the command and the app keep their data: an embedded directory, or a fresh database on the server. */
+type Store = Record<string, string>
+
+/** Runs the command on the store; never throws, so that exit codes can be checked. */
+async function keys (store: Store, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', ...args], { env, timeout: 120_000 })
     return { code: 0, stdout, stderr }
@@ -23,29 +27,35 @@ async function keys (dir: string, ...args: string[]): Promise<{ code: number, st
   }
 }
 
-async function dataDir (t: Test) {
+/** On PGlite an empty data directory; with DATABASE_URL, an empty migrated database on the server. */
+async function emptyStore (t: Test): Promise<Store> {
+  if (onServer) {
+    const { database, env } = await freshDatabase(t)
+    await database.close()
+    return env
+  }
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-keys-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return join(dir, 'pglite')
+  return { PGLITE_DIR: join(dir, 'pglite') }
 }
 
 t.test('create makes the organisation and an admin key that the API accepts; revoke ends it', async (t) => {
-  const dir = await dataDir(t)
-  const created = await keys(dir, 'create', '--org', 'factcheck-desk', '--org-name', 'Fact Check Desk', '--org-url', 'https://factcheck.example.org', '--role', 'admin', '--name', 'first admin')
+  const store = await emptyStore(t)
+  const created = await keys(store, 'create', '--org', 'factcheck-desk', '--org-name', 'Fact Check Desk', '--org-url', 'https://factcheck.example.org', '--role', 'admin', '--name', 'first admin')
   t.equal(created.code, 0, created.stderr)
   const key = created.stdout.trim()
   t.match(key, /^ct_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}$/, 'the key alone on stdout')
   t.match(created.stderr, /created organization factcheck-desk/)
   t.notMatch(created.stderr, key, 'the key is not repeated on stderr')
 
-  const listed = await keys(dir, 'list', '--org', 'factcheck-desk')
+  const listed = await keys(store, 'list', '--org', 'factcheck-desk')
   t.equal(listed.code, 0, listed.stderr)
   const [line] = listed.stdout.trim().split('\n')
   const [id, prefix, role, name, , , state] = (line ?? '').split('\t')
   t.same([prefix, role, name, state], [key.slice(0, 11), 'admin', '"first admin"', 'live'])
   t.notMatch(listed.stdout, key, 'listing never shows the key')
 
-  const app = await buildApp(parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent', SEED_DEMO: 'false' }))
+  const app = await buildApp(parseConfig({ ...store, LOG_LEVEL: 'silent', SEED_DEMO: 'false' }))
   try {
     const org = await app.inject({ method: 'GET', url: '/v1/organizations/factcheck-desk' })
     t.match(org.json(), { slug: 'factcheck-desk', name: 'Fact Check Desk', url: 'https://factcheck.example.org' })
@@ -56,32 +66,34 @@ t.test('create makes the organisation and an admin key that the API accepts; rev
     await app.close()
   }
 
-  const revoked = await keys(dir, 'revoke', '--org', 'factcheck-desk', '--id', id ?? '')
+  const revoked = await keys(store, 'revoke', '--org', 'factcheck-desk', '--id', id ?? '')
   t.equal(revoked.code, 0, revoked.stderr)
-  const again = await keys(dir, 'revoke', '--org', 'factcheck-desk', '--id', id ?? '')
+  const again = await keys(store, 'revoke', '--org', 'factcheck-desk', '--id', id ?? '')
   t.equal(again.code, 1, 'revoking twice fails')
   t.match(again.stderr, /already revoked/)
-  const after = await buildApp(parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent', SEED_DEMO: 'false' }))
+  const after = await buildApp(parseConfig({ ...store, LOG_LEVEL: 'silent', SEED_DEMO: 'false' }))
   try {
     const res = await after.inject({ method: 'GET', url: '/v1/api-keys', headers: { authorization: `Bearer ${key}` } })
     t.equal(res.statusCode, 401, 'a revoked key is refused')
   } finally {
     await after.close()
   }
+
+  const unknown = await keys(store, 'list', '--org', 'nobody')
+  t.equal(unknown.code, 1, 'an unknown organisation exits 1')
+  t.match(unknown.stderr, /nobody/)
 })
 
-t.test('bad usage exits 2 with the usage; an unknown organisation exits 1', async (t) => {
-  const dir = await dataDir(t)
-  for (const args of [[], ['create', '--org', 'desk'], ['create', '--org', 'Not A Slug', '--role', 'admin'], ['create', '--org', 'desk', '--role', 'owner'], ['frobnicate'], ['revoke', '--org', 'desk']]) {
-    const res = await keys(dir, ...args)
+t.test('bad usage exits 2 with the usage, before touching any database', async (t) => {
+  // A path no database could be opened at: usage errors must not get that far.
+  const store = { PGLITE_DIR: '/nonexistent/claimtrack-keys' }
+  for (const args of [['frobnicate'], ['create', '--org', 'desk'], ['create', '--org', 'Not A Slug', '--role', 'owner']]) {
+    const res = await keys(store, ...args)
     t.equal(res.code, 2, `${args.join(' ') || '(nothing)'}: exit 2`)
     t.match(res.stderr, /Usage:/)
     t.equal(res.stdout, '', 'nothing on stdout')
   }
-  const unknown = await keys(dir, 'list', '--org', 'nobody')
-  t.equal(unknown.code, 1)
-  t.match(unknown.stderr, /nobody/)
-  const help = await keys(dir, '--help')
+  const help = await keys(store, '--help')
   t.equal(help.code, 0)
   t.match(help.stderr, /npm run keys -- create/)
 })
