@@ -12,7 +12,7 @@ export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'seq' | 'at'>
 export interface KeyWithOrganization { key: ApiKeyRow, organizationSlug: string }
 
 /** A key's last use is written at most this often, so that authenticating a request is (almost always) a read. */
-const LAST_USED_GRANULARITY = '60 seconds'
+const LAST_USED_GRANULARITY_SECONDS = 60
 
 export function createOrganizationsRepository (db: Db) {
   const byKeyHash = db.select({ key: apiKeys, organizationSlug: organizations.slug }).from(apiKeys)
@@ -20,17 +20,12 @@ export function createOrganizationsRepository (db: Db) {
     .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
     .prepare('api_key_by_hash')
   const touchKey = db.update(apiKeys).set({ lastUsedAt: sql`now()` })
-    .where(and(eq(apiKeys.id, sql.placeholder('id')), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '${sql.raw(LAST_USED_GRANULARITY)}')`))
+    .where(and(eq(apiKeys.id, sql.placeholder('id')), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '${sql.raw(String(LAST_USED_GRANULARITY_SECONDS))} seconds')`))
     .prepare('api_key_touch')
 
   return {
     async findBySlug (slug: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
       const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug))
-      return row
-    },
-
-    async findById (id: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
-      const [row] = await tx.select().from(organizations).where(eq(organizations.id, id))
       return row
     },
 
@@ -49,8 +44,9 @@ export function createOrganizationsRepository (db: Db) {
       return row
     },
 
-    async lockById (id: string, tx: Executor): Promise<OrganizationRow | undefined> {
-      const [row] = await tx.select().from(organizations).where(eq(organizations.id, id)).for('update')
+    /** Reads the row and locks it until the transaction ends, so that a precondition checked on it holds. */
+    async lockBySlug (slug: string, tx: Executor): Promise<OrganizationRow | undefined> {
+      const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug)).for('update')
       return row
     },
 
@@ -66,9 +62,10 @@ export function createOrganizationsRepository (db: Db) {
       return row
     },
 
-    /** Notes that a key was used (at most once a minute). */
-    async touchKey (id: string): Promise<void> {
-      await touchKey.execute({ id })
+    /** Notes that a key was used: written only when the last note is older than the granularity. */
+    async noteUse (key: ApiKeyRow): Promise<void> {
+      if (key.lastUsedAt !== null && Date.now() - key.lastUsedAt.getTime() < LAST_USED_GRANULARITY_SECONDS * 1000) return
+      await touchKey.execute({ id: key.id })
     },
 
     async insertKey (values: NewApiKey, tx: Executor = db): Promise<ApiKeyRow> {

@@ -41,10 +41,9 @@ export function createOrganizationsService (db: Db, organizations: Organizations
     /** An admin changes its own organisation; another organisation's is not theirs to change. */
     async update (slug: string, patch: { name?: string | undefined, url?: string | null | undefined }, ifMatch: EtagCondition | undefined, principal: KeyPrincipal): Promise<OrganizationRow> {
       return db.transaction(async (tx) => {
-        const current = await organizations.findBySlug(slug, tx)
+        const current = await organizations.lockBySlug(slug, tx)
         if (!current) throw notFound('Organization', slug)
         if (current.id !== principal.organizationId) throw forbidden(`Only an admin of ${slug} may change it.`)
-        await organizations.lockById(current.id, tx)
         assertIfMatch(ifMatch, versionEtag(current.version))
         const after = await organizations.update(current.id, patch, tx)
         if (!after) throw notFound('Organization', slug)
@@ -94,7 +93,7 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       if (!found) throw unauthorized('The API key is not known.')
       if (found.key.revokedAt !== null) throw unauthorized('The API key was revoked.')
       const { key, organizationSlug } = found
-      if (key.lastUsedAt === null || Date.now() - key.lastUsedAt.getTime() > 60_000) await organizations.touchKey(key.id)
+      await organizations.noteUse(key)
       return { kind: 'key', keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId, organizationSlug }
     },
 
