@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
+import { problem } from './errors.ts'
 import authPlugin from './plugins/auth.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
@@ -67,11 +68,20 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     // The database plugin migrates before the app is ready; a fresh embedded database on a busy machine needs more
     // than fastify's default 10 s.
     pluginTimeout: 120_000,
+    // Answered below as problem+json instead of fastify's own body.
+    return503OnClosing: false,
   })
   app.decorate('config', config)
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
+  // Shutting down (SIGTERM): requests already running finish; a new one arriving on a kept-alive connection is
+  // refused at once, with `Connection: close` (set by fastify), so the load balancer sends it to another process.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onRequest', async () => {
+    if (closing) throw problem('service-unavailable', 'This server is shutting down. Retry the request; another server will take it.', { headers: { 'retry-after': '1' } })
+  })
   // A 304 has no body: without one, fastify sends no Content-Length, which must not differ from the 200's (RFC 9110).
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode !== 304) return payload

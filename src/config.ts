@@ -13,6 +13,9 @@ const ConfigSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(10).max(60_000).default(2000),
+  DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(120).default(5),
+  DATABASE_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(10_000),
   PGLITE_DIR: z.string().min(1).default('./data/pglite'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: booleanFromEnv.optional(),
@@ -49,6 +52,14 @@ const ConfigSchema = z.object({
   host: c.HOST,
   databaseUrl: c.DATABASE_URL,
   databasePoolSize: c.DATABASE_POOL_SIZE,
+  databaseTimeouts: {
+    /** Milliseconds a request waits for a pool connection before it is answered 503. */
+    acquireMs: c.DATABASE_ACQUIRE_TIMEOUT,
+    /** Seconds to wait for the server to accept a new connection. */
+    connectSeconds: c.DATABASE_CONNECT_TIMEOUT,
+    /** Milliseconds any one statement may run (the server cancels it after that). */
+    statementMs: c.DATABASE_STATEMENT_TIMEOUT,
+  },
   pgliteDir: c.PGLITE_DIR,
   logLevel: c.LOG_LEVEL,
   /** undefined means "seed when the embedded database is empty" */

@@ -12,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import type { Config } from '../config.ts'
+import { createGate, gatedClient, type GateStats } from './gate.ts'
 import * as schema from './schema.ts'
 
 export type Schema = typeof schema
@@ -34,11 +35,15 @@ export interface Database {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
+  /** Throws unless a committed change survives a crash of the database server (`synchronous_commit` and `fsync` on). */
+  assertDurable(): Promise<void>
+  /** Connections in use and waiting (the embedded database has one connection and no queue of its own). */
+  poolStats(): GateStats
   /** Embedded only: the data directory as a tarball, for other instances to start from. */
   dump?(): Promise<Blob | File>
 }
 
-export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & {
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & Partial<Pick<Config, 'databaseTimeouts'>> & {
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
   /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
@@ -49,18 +54,29 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
   const logger = options.logQuery && { logQuery: options.logQuery }
   return options.databaseUrl === undefined
     ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, logger)
-    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize, logger)
+    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
 }
+
+/** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
+export const defaultTimeouts: Config['databaseTimeouts'] = { acquireMs: 2000, connectSeconds: 5, statementMs: 10_000 }
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
 
-function createPostgresDatabase (url: string, poolSize: number, logger: Logger): Database {
+function createPostgresDatabase (url: string, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
-    connection: { application_name: 'claimtrack' },
+    // A server that does not answer is given up on quickly, so requests fail (503) rather than hang.
+    connect_timeout: timeouts.connectSeconds,
+    connection: {
+      application_name: 'claimtrack',
+      // No statement runs away with a connection, and no transaction left open by a stuck client holds its locks.
+      statement_timeout: timeouts.statementMs,
+      idle_in_transaction_session_timeout: Math.max(timeouts.statementMs * 2, 10_000),
+    },
   })
-  const db = drizzlePostgres({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const gate = createGate(poolSize, timeouts.acquireMs)
+  const db = drizzlePostgres({ client: gatedClient(client, gate), schema, casing: 'snake_case', ...(logger && { logger }) })
   return {
     db,
     kind: 'postgres',
@@ -76,11 +92,19 @@ function createPostgresDatabase (url: string, poolSize: number, logger: Logger):
       }
     },
     async ping () {
-      await client`select 1`
+      await db.execute(sql`select 1`)
     },
     async close () {
       await client.end({ timeout: 5 })
     },
+    async assertDurable () {
+      const settings = await queryRows<{ name: string, setting: string }>(db, sql`select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`)
+      const off = settings.filter((s) => s.setting === 'off').map((s) => `${s.name} is off`)
+      if (off.length > 0) {
+        throw new Error(`The database does not keep acknowledged writes through a crash (${off.join(', ')}); turn it on, or point DATABASE_URL at a database that has it.`)
+      }
+    },
+    poolStats: gate.stats,
   }
 }
 
@@ -101,6 +125,9 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
     async close () {
       if (!client.closed) await client.close()
     },
+    // The embedded database lives and dies with this process: what it acknowledged is in its data directory.
+    async assertDurable () {},
+    poolStats: () => ({ inUse: 0, waiting: 0, size: 1 }),
     async dump () {
       return client.dumpDataDir('none')
     },

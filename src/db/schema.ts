@@ -273,12 +273,20 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   requestHash: text().notNull(),
   method: text().notNull(),
   path: text().notNull(),
+  /** Which attempt runs the request now (a retry that takes a stale record over gets a new one). */
+  attempt: text(),
   /** Null while the first request is running. */
   status: integer(),
   headers: jsonb().$type<Record<string, string>>(),
   body: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   completedAt: timestamp({ withTimezone: true }),
+  /**
+   * Written in the transaction of the write itself: the request's change is committed, and these are the revisions
+   * it made. A retry that finds this set but no stored response (the process died between the commit and storing
+   * the response) answers from the committed change instead of making it again.
+   */
+  committed: jsonb().$type<Array<{ entityType: string, entityId: string }>>(),
 }, (t) => [
   primaryKey({ columns: [t.scope, t.key] }),
   index('idempotency_keys_created_at_idx').on(t.createdAt),

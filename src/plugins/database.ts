@@ -21,6 +21,7 @@ async function databasePlugin (app: FastifyInstance, { config, database }: Datab
   const opened = database ?? await createDatabase(config)
   app.addHook('onClose', async () => { await opened.close() })
   await opened.migrate()
+  await opened.assertDurable()
   app.decorate('database', opened)
   app.decorate('db', opened.db)
 }

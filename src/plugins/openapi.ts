@@ -84,13 +84,15 @@ function describeResponses (document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item ?? {}) as Array<[string, Operation]>) {
       if (method === 'post' || method === 'patch') describeIdempotency(operation, problem)
-      // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403).
+      // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403);
       const access = operation['x-required-role'] ?? 'public'
       operation.responses = {
         ...operation.responses,
         401: { description: 'The API key is missing (where a role is needed), malformed, unknown or revoked.', ...problem },
         ...(access !== 'public' && { 403: { description: `The API key's role is below \`${access}\`, or the object belongs to another organisation.`, ...problem } }),
         429: { description: 'Too many requests: wait for `Retry-After` seconds.', ...problem },
+        // Any request may meet a database that is down or saturated, or a server that is shutting down.
+        503: { description: 'The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds.', ...problem },
       }
       const conditional = (operation.parameters ?? []).some((p) => p.in === 'header' && (p.name === 'if-match' || p.name === 'if-none-match'))
       for (const [code, response] of Object.entries(operation.responses ?? {})) {

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
+import { transientDatabaseError } from '../db/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -67,6 +68,8 @@ export function toProblem (error: unknown): ProblemError {
     const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ')
     return problem('validation-failed', `The request is invalid: ${summary}`, { errors })
   }
+  const transient = transientDatabaseError(error)
+  if (transient) return problem('service-unavailable', transient.detail, { headers: { 'retry-after': String(transient.retryAfter) } })
   const state = sqlStateOf(error)
   const mapped = state === undefined ? undefined : sqlStates[state]
   if (mapped) return problem(mapped.code, mapped.detail)
@@ -103,7 +106,8 @@ export function sendProblem (request: FastifyRequest, reply: FastifyReply, error
 async function problemDetails (app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const answer = toProblem(error)
-    if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (answer.status === 503) request.log.warn({ err: error }, 'request failed: database unavailable')
+    else if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ problem: answer.code, detail: answer.message }, 'request refused')
     return sendProblem(request, reply, answer)
   })

@@ -4,6 +4,7 @@
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { transientDatabaseError } from '../db/errors.ts'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
@@ -32,13 +33,16 @@ async function rateLimitPlugin (app: FastifyInstance) {
   }
 
   /** Counts the request and sets the headers; says how long to wait when the request is over the limit. */
-  async function count (request: FastifyRequest, reply: FastifyReply): Promise<{ limit: number, wait: number } | undefined> {
+  async function count (request: FastifyRequest, reply: FastifyReply, options: { failFast: boolean }): Promise<{ limit: number, wait: number } | undefined> {
     counted.add(request)
     const { bucket, limit } = bucketOf(request)
     let hit
     try {
       hit = await store.hit(bucket, windowSeconds)
     } catch (err) {
+      // The counters live in a database that is down or saturated: so does everything the request needs. It is
+      // answered 503 now rather than after waiting for the database a second time.
+      if (options.failFast && transientDatabaseError(err)) throw err
       // Fail open: an outage of the counters must not become an outage of the API.
       const now = Date.now()
       if (now - lastWarning >= WARNING_INTERVAL_MS) {
@@ -66,7 +70,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
   // After authentication (the auth plugin's onRequest hook is registered first), before the body is even read.
   app.addHook('onRequest', async (request, reply) => {
     if (!isCounted(request)) return
-    const over = await count(request, reply)
+    const over = await count(request, reply, { failFast: true })
     if (over === undefined) return
     const { principal } = request
     const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
@@ -76,7 +80,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
   // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!counted.has(request) && isCounted(request)) await count(request, reply)
+    if (!counted.has(request) && isCounted(request)) await count(request, reply, { failFast: false })
     return payload
   })
 }

@@ -2,17 +2,22 @@
 // retry is answered with it instead of running again. Ages are measured on the database clock, which every process
 // behind a load balancer shares.
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import type { Db, Executor } from '../db/client.ts'
 import { idempotencyKeys } from '../db/schema.ts'
 
 /** What identifies one attempt: whose key, the key, and what was asked (hash of method, path, query and body). */
 export interface IdempotentRequest {
   scope: string
   key: string
+  /** This attempt's own id: a retry that takes the record over replaces it, and the old attempt cannot commit. */
+  attempt: string
   requestHash: string
   method: string
   path: string
 }
+
+/** One record, and the attempt that acts on it (null: whichever attempt runs it). */
+export type RecordKey = Pick<IdempotentRequest, 'scope' | 'key'> & { attempt: string | null }
 
 /** A stored record with its age; `status` null means the first request is still running. */
 export interface IdempotencyRecord {
@@ -21,6 +26,8 @@ export interface IdempotencyRecord {
   headers: Record<string, string> | null
   body: string | null
   ageSeconds: number
+  /** Set in the write's own transaction: the change is committed, and these are what it wrote. */
+  committed: Array<{ entityType: string, entityId: string }> | null
 }
 
 /** The first response, as it will be replayed. */
@@ -40,6 +47,8 @@ const retention = sql`now() - interval '${sql.raw(String(RETENTION_SECONDS))} se
 
 export function createIdempotencyRepository (db: Db) {
   const key = and(eq(idempotencyKeys.scope, sql.placeholder('scope')), eq(idempotencyKeys.key, sql.placeholder('key')))
+  // The attempt that runs the request, or any (null) when a retry stores the answer it rebuilt for a committed change.
+  const ofAttempt = sql`(${sql.placeholder('attempt')}::text is null or ${idempotencyKeys.attempt} = ${sql.placeholder('attempt')}::text)`
 
   const claimQuery = db.insert(idempotencyKeys).values({
     scope: sql.placeholder('scope'),
@@ -47,6 +56,7 @@ export function createIdempotencyRepository (db: Db) {
     requestHash: sql.placeholder('requestHash'),
     method: sql.placeholder('method'),
     path: sql.placeholder('path'),
+    attempt: sql.placeholder('attempt'),
   }).onConflictDoNothing().returning({ scope: idempotencyKeys.scope }).prepare('idempotency_claim')
 
   const findQuery = db.select({
@@ -54,6 +64,7 @@ export function createIdempotencyRepository (db: Db) {
     status: idempotencyKeys.status,
     headers: idempotencyKeys.headers,
     body: idempotencyKeys.body,
+    committed: idempotencyKeys.committed,
     ageSeconds: sql<number>`extract(epoch from now() - ${idempotencyKeys.createdAt})::float8`,
   }).from(idempotencyKeys).where(key).prepare('idempotency_find')
 
@@ -63,14 +74,16 @@ export function createIdempotencyRepository (db: Db) {
     requestHash: sql`${sql.placeholder('requestHash')}`,
     method: sql`${sql.placeholder('method')}`,
     path: sql`${sql.placeholder('path')}`,
+    attempt: sql`${sql.placeholder('attempt')}`,
     status: null,
     headers: null,
     body: null,
+    committed: null,
     createdAt: sql`now()`,
     completedAt: null,
   }).where(and(key, or(
     lt(idempotencyKeys.createdAt, retention),
-    and(isNull(idempotencyKeys.status), sql`${idempotencyKeys.createdAt} < now() - make_interval(secs => ${sql.placeholder('staleSeconds')}::float8)`)
+    and(isNull(idempotencyKeys.status), isNull(idempotencyKeys.committed), sql`${idempotencyKeys.createdAt} < now() - make_interval(secs => ${sql.placeholder('staleSeconds')}::float8)`)
   ))).returning({ scope: idempotencyKeys.scope }).prepare('idempotency_take_over')
 
   const completeQuery = db.update(idempotencyKeys).set({
@@ -78,9 +91,10 @@ export function createIdempotencyRepository (db: Db) {
     headers: sql`${sql.placeholder('headers')}::jsonb`,
     body: sql`${sql.placeholder('body')}`,
     completedAt: sql`now()`,
-  }).where(and(key, isNull(idempotencyKeys.status))).prepare('idempotency_complete')
+  }).where(and(key, ofAttempt, isNull(idempotencyKeys.status))).prepare('idempotency_complete')
 
-  const releaseQuery = db.delete(idempotencyKeys).where(and(key, isNull(idempotencyKeys.status))).prepare('idempotency_release')
+  // A request whose change committed is not forgotten after a 5xx (its response was lost, not its change).
+  const releaseQuery = db.delete(idempotencyKeys).where(and(key, ofAttempt, isNull(idempotencyKeys.status), isNull(idempotencyKeys.committed))).prepare('idempotency_release')
 
   return {
     /** Records the request as running; false when the key already has a record. */
@@ -103,14 +117,26 @@ export function createIdempotencyRepository (db: Db) {
       return rows.length > 0
     },
 
-    /** Stores the first response of a running request. */
-    async complete (scope: string, key: string, response: StoredResponse): Promise<void> {
-      await completeQuery.execute({ scope, key, status: response.status, headers: JSON.stringify(response.headers), body: response.body })
+    /** Stores the response of the attempt running the request (or, with `attempt` null, of whichever does). */
+    async complete (request: RecordKey, response: StoredResponse): Promise<void> {
+      await completeQuery.execute({ ...request, status: response.status, headers: JSON.stringify(response.headers), body: response.body })
+    },
+
+    /**
+     * In the write's transaction: the request's change commits with this mark, which names one thing it wrote.
+     * False when the record is no longer this attempt's (a retry took it over): the write must then roll back.
+     */
+    async markCommitted (tx: Executor, request: Pick<IdempotentRequest, 'scope' | 'key' | 'attempt'>, change: { entityType: string, entityId: string }): Promise<boolean> {
+      const rows = await tx.update(idempotencyKeys)
+        .set({ committed: sql`coalesce(${idempotencyKeys.committed}, '[]'::jsonb) || ${JSON.stringify([change])}::jsonb` })
+        .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key), eq(idempotencyKeys.attempt, request.attempt), isNull(idempotencyKeys.status)))
+        .returning({ scope: idempotencyKeys.scope })
+      return rows.length > 0
     },
 
     /** Forgets a running request (it failed with a 5xx or was cut off), so that a retry runs it again. */
-    async release (scope: string, key: string): Promise<void> {
-      await releaseQuery.execute({ scope, key })
+    async release (request: RecordKey): Promise<void> {
+      await releaseQuery.execute({ ...request })
     },
 
     /** Deletes up to a batch of records past their retention, oldest first (index on created_at); returns how many. */

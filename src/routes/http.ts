@@ -23,7 +23,7 @@ export function keyOf (request: FastifyRequest): KeyPrincipal {
 /** The key, organisation and request recorded on the revisions a write makes. */
 export function writeContextOf (request: FastifyRequest): WriteContext {
   const principal = keyOf(request)
-  return { actor: principal.keyName, actorKeyId: principal.keyId, organizationId: principal.organizationId, requestId: request.id }
+  return { actor: principal.keyName, actorKeyId: principal.keyId, organizationId: principal.organizationId, requestId: request.id, onCommit: request.idempotentCommit }
 }
 
 /** Whose private data this request may read. */

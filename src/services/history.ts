@@ -11,6 +11,11 @@ export interface WriteContext {
   /** The organisation the change is made for: it owns what is created, and only it may change what it owns. */
   organizationId: string
   requestId: string | null
+  /**
+   * Called in the transaction of every change recorded, with what changed: the idempotency plugin marks the
+   * request's record committed with it, so that the mark and the change commit together or not at all.
+   */
+  onCommit?: ((tx: Executor, change: { entityType: EntityType, entityId: string }) => Promise<void>) | undefined
 }
 
 /** Changes the service makes by itself for an organisation (the demo data). */
@@ -46,6 +51,7 @@ export function createHistory (revisions: RevisionsRepository) {
       before: change.before && snapshot(change.before),
       after: snapshot(change.after),
     }, tx)
+    await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
   }
 
   /** Records that a row was removed from its table: its last revision keeps it, marked with when it went. */

@@ -1,0 +1,2 @@
+ALTER TABLE "idempotency_keys" ADD COLUMN "attempt" text;--> statement-breakpoint
+ALTER TABLE "idempotency_keys" ADD COLUMN "committed" jsonb;
