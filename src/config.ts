@@ -14,7 +14,7 @@ const ConfigSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(10).max(60_000).default(2000),
-  DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(120).default(5),
+  DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(120).default(2),
   DATABASE_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(10_000),
   PGLITE_DIR: z.string().min(1).default('./data/pglite'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -15,7 +15,15 @@ async function main () {
     throw error
   }
 
-  const app = await buildApp(config)
+  let app
+  try {
+    app = await buildApp(config)
+  } catch (error) {
+    // Migrations, the durability check or the database itself: one readable line, and a failed exit for the
+    // orchestrator to restart or report.
+    console.error(`claimtrack: could not start: ${(error as Error).message}`)
+    process.exit(1)
+  }
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')

@@ -58,7 +58,7 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
 }
 
 /** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
-export const defaultTimeouts: Config['databaseTimeouts'] = { acquireMs: 2000, connectSeconds: 5, statementMs: 10_000 }
+export const defaultTimeouts: Config['databaseTimeouts'] = { acquireMs: 2000, connectSeconds: 2, statementMs: 10_000 }
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
 
@@ -68,6 +68,9 @@ function createPostgresDatabase (url: string, poolSize: number, timeouts: Config
     onnotice: () => {},
     // A server that does not answer is given up on quickly, so requests fail (503) rather than hang.
     connect_timeout: timeouts.connectSeconds,
+    // A query that finds its connection closed waits for the reconnect: by default up to 20 s once failures pile
+    // up while the server is down. Capped at half a second, a request fails (503) or succeeds promptly.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     connection: {
       application_name: 'claimtrack',
       // No statement runs away with a connection, and no transaction left open by a stuck client holds its locks.

@@ -58,8 +58,9 @@ async function authPlugin (app: FastifyInstance) {
     const { principal } = request
     // No principal when the request failed before authentication finished (e.g. the database is down).
     if (principal?.kind !== 'key' || SAFE_METHODS.has(request.method)) return payload
-    // A throttled write did not happen, and a flood of them must not turn into a flood of inserts.
-    if (reply.statusCode === 429) return payload
+    // A throttled write did not happen, and a flood of them must not turn into a flood of inserts. A 503 is the
+    // database being unavailable: the audit record could not be written either, and trying would wait for it again.
+    if (reply.statusCode === 429 || reply.statusCode === 503) return payload
     try {
       await organizations.recordAudit({
         organizationId: principal.organizationId,

@@ -80,7 +80,8 @@ async function rateLimitPlugin (app: FastifyInstance) {
   // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!counted.has(request) && isCounted(request)) await count(request, reply, { failFast: false })
+    const refused = reply.statusCode === 401 || reply.statusCode === 403
+    if (refused && !counted.has(request) && isCounted(request)) await count(request, reply, { failFast: false })
     return payload
   })
 }
