@@ -82,6 +82,12 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.addHook('onRequest', async () => {
     if (closing) throw problem('service-unavailable', 'This server is shutting down. Retry the request; another server will take it.', { headers: { 'retry-after': '1' } })
   })
+  // A request that was running when shutdown began is answered; its connection, idle after that, is closed rather
+  // than kept alive (it would hold the process open until its keep-alive timeout). A connection that has another
+  // request waiting is not idle: that request gets the 503 above, with `Connection: close`.
+  app.addHook('onResponse', async () => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections())
+  })
   // A 304 has no body: without one, fastify sends no Content-Length, which must not differ from the 200's (RFC 9110).
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode !== 304) return payload

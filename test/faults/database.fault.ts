@@ -124,7 +124,7 @@ interface Sample { phase: 'before' | 'down' | 'after', ended: 'before' | 'down' 
 
 async function load (t: Test, base: string, key: string) {
   let phase: Sample['phase'] = 'before'
-  let stop = false
+  const state = { stop: false }
   const samples: Sample[] = []
   const requests = [
     () => fetch(`${base}/v1/claims?limit=5`),
@@ -132,7 +132,7 @@ async function load (t: Test, base: string, key: string) {
     () => fetch(`${base}/v1/lookup?url=${encodeURIComponent('https://example.org/a')}`),
   ]
   const worker = async (n: number) => {
-    for (let i = n; !stop; i++) {
+    for (let i = n; !state.stop; i++) {
       const at = phase
       const started = performance.now()
       const res = await requests[i % requests.length]!()
@@ -156,7 +156,7 @@ async function load (t: Test, base: string, key: string) {
   const deadline = Date.now() + 20_000
   while (Date.now() < deadline && !samples.some((s) => s.phase === 'after' && s.status < 300)) await sleep(100)
   await sleep(1500)
-  stop = true
+  state.stop = true
   await Promise.all(workers)
 
   const of = (phase: Sample['phase']) => samples.filter((s) => s.phase === phase)
