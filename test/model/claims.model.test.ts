@@ -11,8 +11,8 @@ import { commandArbitraries } from './commands.ts'
 import { emptyModel, type Model } from './model.ts'
 import { count, newStats, verifyAll, type System } from './system.ts'
 
-const runs = Number(process.env.MODEL_RUNS ?? 10)
-// The default seed is one whose campaign reaches every outcome listed below (not every seed does in 10 runs).
+const runs = Number(process.env.MODEL_RUNS ?? 20)
+// The default seed is one whose campaign reaches every outcome listed below (not every seed does in 20 runs).
 const defaultSeed = 1
 const seed = Number(process.env.MODEL_SEED ?? defaultSeed)
 const maxCommands = Number(process.env.MODEL_COMMANDS ?? 80)

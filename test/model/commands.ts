@@ -36,7 +36,8 @@ async function attempt (system: System, model: Model, claim: ClaimModel, label: 
 
 class CreateClaim implements Command {
   constructor (readonly org: Org, readonly text: string, readonly status: 'new' | 'researching' | 'archived') {}
-  check = () => true
+  // A few live claims at a time, so that a run goes deep into each (several verdicts, retractions, stale ETags).
+  check = (model: Readonly<Model>) => model.claims.filter((c) => !c.deleted).length < 2
   async run (model: Model, system: System) {
     const res = await send(system, this.org, { method: 'POST', url: '/v1/claims', payload: { text: this.text, topics: [system.marker], status: this.status } })
     expectStatus(res, 201, 'create-claim')
@@ -151,16 +152,20 @@ class DraftReview implements Command {
 
 /** Publishes or retracts one of the claim's reviews, whatever its state: the model says which transitions hold. */
 class ReviewTransition implements Command {
-  constructor (readonly action: 'publish' | 'retract', readonly index: number, readonly review: number, readonly writer: Writer) {}
+  /** `wrong` aims at a review the transition does not suit (a published one to publish, an incomplete draft). */
+  constructor (readonly action: 'publish' | 'retract', readonly index: number, readonly review: number, readonly writer: Writer, readonly wrong: boolean) {}
   /** The status the review must have (a getter: field initialisers run before parameter properties are set). */
   private get from (): ReviewModel['status'] { return this.action === 'publish' ? 'draft' : 'published' }
   private readonly needs = (claim: ClaimModel) => claim.reviews.length > 0
-  private readonly ready = (claim: ClaimModel) => claim.reviews.some((r) => r.status === this.from) && aimedBy(this.writer)(claim)
-  check = (model: Readonly<Model>) => target(model, this.index, this.needs, this.ready) !== undefined
+  /** A review that the transition suits: a publishable draft to publish, a published review to retract. */
+  private readonly suits = (review: ReviewModel) => review.status === this.from && (this.action === 'retract' || review.publishable)
+  private readonly aimed = (review: ReviewModel) => this.suits(review) !== this.wrong
+  private readonly ready = (claim: ClaimModel) => claim.reviews.some(this.aimed) && aimedBy(this.writer)(claim)
+  check = (model: Readonly<Model>) => target(model, this.index, this.needs, this.ready, true) !== undefined
   async run (model: Model, system: System) {
-    const claim = target(model, this.index, this.needs, this.ready)
+    const claim = target(model, this.index, this.needs, this.ready, true)
     const from = this.from
-    const review = claim && prefer(claim.reviews, this.review, (r) => r.status === from)
+    const review = claim && prefer(claim.reviews, this.review, this.aimed)
     assert.ok(claim && review)
     const writer = writerOf(claim, this.writer)
     const expected = refusal(claim, writer) ?? (review.status !== from ? 409 : this.action === 'publish' && !review.publishable ? 422 : 200)
@@ -183,7 +188,7 @@ class ReviewTransition implements Command {
       })
   }
 
-  toString = () => `${this.action === 'publish' ? 'Publish' : 'Retract'}Review(#${this.index}, review #${this.review}, ${this.writer})`
+  toString = () => `${this.action === 'publish' ? 'Publish' : 'Retract'}Review(#${this.index}, review #${this.review}, ${this.writer}${this.wrong ? ', wrong' : ''})`
 }
 
 class AddChild implements Command {
@@ -220,9 +225,9 @@ class AddChild implements Command {
 class RemoveChild implements Command {
   constructor (readonly kind: ChildKind, readonly index: number, readonly child: number, readonly writer: Writer) {}
   private readonly needs = (claim: ClaimModel) => claim[this.kind].length > 0
-  check = (model: Readonly<Model>) => target(model, this.index, this.needs, aimedBy(this.writer)) !== undefined
+  check = (model: Readonly<Model>) => target(model, this.index, this.needs, aimedBy(this.writer), true) !== undefined
   async run (model: Model, system: System) {
-    const claim = target(model, this.index, this.needs, aimedBy(this.writer))
+    const claim = target(model, this.index, this.needs, aimedBy(this.writer), true)
     const child = claim && pick(claim[this.kind], this.child)
     assert.ok(claim && child)
     const writer = writerOf(claim, this.writer)
@@ -254,7 +259,8 @@ const updateClaim = fc.tuple(index, writer, fc.oneof(text.map((t) => ({ text: t 
   fc.constantFrom<IfMatch>('fresh', 'fresh', 'fresh', 'remembered', 'remembered', 'none'))
   .map(([i, w, p, m]) => new UpdateClaim(i, w, p, m))
 const draftReview = fc.tuple(index, writer, rating, fc.nat(3)).map(([i, w, r, p]) => new DraftReview(i, w, r, p > 0))
-const transition = (action: 'publish' | 'retract') => fc.tuple(index, index, writer).map(([i, r, w]) => new ReviewTransition(action, i, r, w))
+const transition = (action: 'publish' | 'retract') => fc.tuple(index, index, writer, fc.nat(5))
+  .map(([i, r, w, wrong]) => new ReviewTransition(action, i, r, w, wrong === 0))
 const addChild = fc.tuple(childKind, index, writer, fc.boolean()).map(([k, i, w, f]) => new AddChild(k, i, w, f))
 
 /** Every command; those listed twice come twice as often. Deleting, which ends a claim's story, comes least. */
@@ -263,8 +269,8 @@ export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   updateClaim, updateClaim, updateClaim,
   index.map((i) => new RememberEtag(i)),
   fc.tuple(index, writer).map(([i, w]) => new DeleteClaim(i, w)),
-  draftReview, draftReview,
-  transition('publish'), transition('publish'), transition('publish'),
+  draftReview, draftReview, draftReview,
+  transition('publish'), transition('publish'), transition('publish'), transition('publish'),
   transition('retract'), transition('retract'),
   addChild, addChild,
   fc.tuple(childKind, index, index, writer).map(([k, i, c, w]) => new RemoveChild(k, i, c, w)),

@@ -74,19 +74,23 @@ export function pick<T> (items: readonly T[], index: number): T | undefined {
   return items.length === 0 ? undefined : items[index % items.length]
 }
 
-/** Picks mostly among the items a command would succeed on; one time in eight among all of them. */
+/** Picks mostly among the items a command would succeed on; one time in four among all of them. */
 export function prefer<T> (items: readonly T[], index: number, good: (item: T) => boolean): T | undefined {
   const fitting = items.filter(good)
-  return pick(index % 8 === 0 || fitting.length === 0 ? items : fitting, Math.floor(index / 8))
+  return pick(index % 4 === 0 || fitting.length === 0 ? items : fitting, Math.floor(index / 4))
 }
 
 /**
  * The claim a command works on, among those it needs (with reviews, say): mostly a live one that is `ready` for it
- * (with a draft to publish, say); one time in eight any, deleted ones too.
+ * (with a draft to publish, say), else (unless `strict`) a live one; one time in eight any, deleted ones too.
  */
 export function target (model: Readonly<Model>, index: number, needs: (claim: ClaimModel) => boolean = () => true,
-  ready: (claim: ClaimModel) => boolean = () => true): ClaimModel | undefined {
-  return prefer(model.claims.filter(needs), index, (c) => !c.deleted && ready(c))
+  ready: (claim: ClaimModel) => boolean = () => true, strict = false): ClaimModel | undefined {
+  const candidates = model.claims.filter(needs)
+  const live = candidates.filter((c) => !c.deleted)
+  const fitting = live.filter(ready)
+  const pool = index % 8 === 0 ? candidates : strict ? fitting : [fitting, live, candidates].find((p) => p.length > 0) ?? []
+  return pick(pool, Math.floor(index / 8))
 }
 
 export const otherOrg = (org: Org): Org => (org === 'a' ? 'b' : 'a')
