@@ -16,6 +16,8 @@ const runs = Number(process.env.MODEL_RUNS ?? 20)
 const defaultSeed = 1
 const seed = Number(process.env.MODEL_SEED ?? defaultSeed)
 const maxCommands = Number(process.env.MODEL_COMMANDS ?? 80)
+// A longer campaign gets longer than the suite's 120 s per file (a run takes about a second here).
+t.setTimeout(Math.max(120_000, runs * maxCommands * 100))
 
 t.test('claims, reviews, appearances and evidence behave as the model says, for two organisations and anonymous readers', async (t) => {
   const app = await buildSecure(t)

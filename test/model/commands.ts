@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import {
   addRevisions, currentReview, followVerdict, newClaim, otherOrg, pick, prefer, refusal, target,
-  type ChildModel, type ClaimModel, type ClaimStatus, type Model, type Org, type ReviewModel,
+  type ChildModel, type ClaimModel, type Model, type Org, type ReviewModel,
 } from './model.ts'
 import { count, expectStatus, ownerEtag, ownerSnapshot, send, verify, type System } from './system.ts'
 
@@ -36,7 +36,7 @@ async function attempt (system: System, model: Model, claim: ClaimModel, label: 
 
 class CreateClaim implements Command {
   constructor (readonly org: Org, readonly text: string, readonly status: 'new' | 'researching' | 'archived') {}
-  // A few live claims at a time, so that a run goes deep into each (several verdicts, retractions, stale ETags).
+  // At most two live claims at a time, so that a run goes deep into each (several verdicts, retractions, stale ETags).
   check = (model: Readonly<Model>) => model.claims.filter((c) => !c.deleted).length < 2
   async run (model: Model, system: System) {
     const res = await send(system, this.org, { method: 'POST', url: '/v1/claims', payload: { text: this.text, topics: [system.marker], status: this.status } })
@@ -71,7 +71,7 @@ class UpdateClaim implements Command {
       () => send(system, writer, { method: 'PATCH', url: claimUrl(claim), payload: this.patch, headers: etag === undefined ? {} : { 'if-match': etag } }),
       (res) => {
         if ('text' in this.patch) claim.text = this.patch.text
-        else claim.status = this.patch.status as ClaimStatus
+        else claim.status = this.patch.status
         claim.version++
         claim.etagEpoch++
         addRevisions(claim, 1)
