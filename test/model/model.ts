@@ -37,10 +37,10 @@ export interface ClaimModel {
   /** Revisions the owner sees in the history, and those everyone else sees (no draft working copies). */
   revisions: number
   publicRevisions: number
-  /** Bumped on every change to what the claim's ETag covers (the claim, its appearances, evidence and verdict). */
-  etagEpoch: number
-  /** An ETag the owner read earlier, and the epoch it was read at: still current only if nothing changed since. */
-  remembered: { etag: string, epoch: number } | null
+  /** An ETag the owner read earlier, and what it covered then: still current only while that is unchanged. */
+  remembered: { etag: string, covers: string } | null
+  /** The ETag the app gave for each state of what it covers: one ETag per state, another for every other state. */
+  etags: Map<string, string>
 }
 
 export interface Model {
@@ -63,8 +63,8 @@ export const newClaim = (id: string, owner: Org, text: string, status: ClaimStat
   evidence: [],
   revisions: 1,
   publicRevisions: 1,
-  etagEpoch: 0,
   remembered: null,
+  etags: new Map(),
 })
 
 export const emptyModel = (): Model => ({ claims: [], tick: 0 })
@@ -139,9 +139,18 @@ export function followVerdict (claim: ClaimModel, before: ReviewModel | null) {
   claim.status = status
   claim.isPublic = isPublic
   claim.version++
-  claim.etagEpoch++
   addRevisions(claim, 1)
 }
+
+/**
+ * What the claim's ETag covers: the claim's version and what its detail embeds (appearances, evidence, verdict). A
+ * change that is undone (evidence added, then removed) brings back the same representation, and so the same ETag.
+ */
+export const etagCovers = (claim: ClaimModel) => JSON.stringify({
+  version: claim.version,
+  ...expectedChildren(claim),
+  verdict: currentReview(claim)?.id ?? null,
+})
 
 /** What a claim looks like in the API's terms, for comparison with a response. */
 export function expectedView (claim: ClaimModel) {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { anonymous, bearer, collectPages } from '../helper.ts'
-import { canRead, canReadHistory, expectedChildren, expectedReviews, expectedView, viewers, type ClaimModel, type Model, type Viewer } from './model.ts'
+import { canRead, canReadHistory, etagCovers, expectedChildren, expectedReviews, expectedView, viewers, type ClaimModel, type Model, type Viewer } from './model.ts'
 
 export interface System {
   app: FastifyInstance
@@ -94,6 +94,14 @@ async function checkClaim (system: System, claim: ClaimModel) {
       expectStatus(detail, 200, `GET ${who}`)
       const body = detail.json()
       assert.deepEqual(viewOf(body), expectedView(claim), `GET ${who}`)
+      // One ETag for each state of what it covers, and never the same one for two states.
+      const etag = String(detail.headers.etag)
+      const covers = etagCovers(claim)
+      const known = claim.etags.get(covers) ?? etag
+      assert.equal(etag, known, `ETag of ${who}: the same state as before, the same ETag`)
+      const states = [...claim.etags].filter(([c, e]) => e === etag && c !== covers)
+      assert.deepEqual(states, [], `ETag of ${who}: ${etag} also named another state`)
+      claim.etags.set(covers, etag)
       assert.deepEqual({
         appearances: (body.appearances as Array<{ id: string, isFirstAppearance: boolean }>)
           .map(({ id, isFirstAppearance }) => ({ id, isFirstAppearance })).sort((x, y) => x.id.localeCompare(y.id)),
