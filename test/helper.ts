@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import { sql } from 'drizzle-orm'
 import postgres from 'postgres'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config.ts'
-import { createDatabase, type Database } from '../src/db/client.ts'
+import { createDatabase, queryRows, type Database } from '../src/db/client.ts'
 import type { Role } from '../src/lib/access.ts'
 import type { WriteContext } from '../src/services/history.ts'
 
@@ -95,25 +96,95 @@ function migratedTemplate () {
   return template
 }
 
-/** A fresh database, migrated, that is dropped when the test ends. */
-export async function freshDatabase (t: Test): Promise<{ database: Database, env: Record<string, string> }> {
-  const source = await migratedTemplate()
+/**
+ * Databases that earlier tests of this process are done with. A new one costs a second or more (loading the migrated
+ * template into a PGlite instance, or copying the template database on the server); emptying a used one back to the
+ * template's contents costs a few milliseconds. Each test still gets a database that only it uses.
+ */
+interface Pooled { database: Database, env: Record<string, string>, dispose: () => Promise<void> }
+const idle: Pooled[] = []
+/** The rows the migrations themselves put in (the built-in rating scales), restored into a reused database. */
+let migratedRows: Promise<Array<{ table: string, rows: unknown[] }>> | undefined
+
+async function rowsOf (database: Database) {
+  const tables = await queryRows<{ name: string }>(database.db, sql`select tablename as name from pg_tables where schemaname = 'public' order by 1`)
+  return Promise.all(tables.map(async ({ name }) => ({
+    table: name,
+    rows: (await queryRows<{ row: unknown }>(database.db, sql.raw(`select to_jsonb(t) as row from "${name}" t`))).map((r) => r.row),
+  })))
+}
+
+/** Empties every table of a used database and puts back what the migrations had put there. */
+async function reset (database: Database) {
+  const contents = await (migratedRows ?? Promise.reject(new Error('no template rows')))
+  const tables = contents.map((c) => `"${c.table}"`).join(', ')
+  await database.db.transaction(async (tx) => {
+    // Triggers and foreign keys are off for the restore: the rows go back exactly as the template had them.
+    await tx.execute(sql`set local session_replication_role = replica`)
+    await tx.execute(sql.raw(`truncate ${tables} restart identity cascade`))
+    for (const { table, rows } of contents) {
+      if (rows.length > 0) await tx.execute(sql`insert into ${sql.identifier(table)} select * from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`)
+    }
+    // The materialised views (matching statistics) as the migrations left them: computed over the restored rows.
+    const views = await queryRows<{ name: string }>(tx, sql`select matviewname as name from pg_matviews where schemaname = 'public'`)
+    for (const { name } of views) await tx.execute(sql`refresh materialized view ${sql.identifier(name)}`)
+  })
+}
+
+/** A new database copied from the migrated template. */
+async function newDatabase (source: Template): Promise<Pooled> {
   if (source.kind === 'pglite') {
     const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump })
-    t.teardown(() => database.close())
-    return { database, env: {} }
+    return { database, env: {}, dispose: () => database.close() }
   }
   const name = `ct_test_${randomBytes(6).toString('hex')}`
   const admin = postgres(source.server, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database "${name}" template "${source.name}"`)
+  try {
+    await admin.unsafe(`create database "${name}" template "${source.name}"`)
+  } finally {
+    await admin.end()
+  }
   const url = withDatabase(source.server, name)
   const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 5 })
-  t.teardown(async () => {
-    await database.close()
-    await admin.unsafe(`drop database if exists "${name}" with (force)`)
-    await admin.end()
-  })
-  return { database, env: { DATABASE_URL: url } }
+  return {
+    database,
+    env: { DATABASE_URL: url },
+    async dispose () {
+      await database.close()
+      const again = postgres(source.server, { max: 1, onnotice: () => {} })
+      try {
+        await again.unsafe(`drop database if exists "${name}" with (force)`)
+      } finally {
+        await again.end()
+      }
+    },
+  }
+}
+
+/**
+ * A fresh, migrated database that only this test uses, handed back for reuse when the test ends; or, `disposable`,
+ * closed (and dropped) for good once the test or the app closes it (for tests that close it on purpose).
+ */
+export async function freshDatabase (t: Test, options: { disposable?: boolean } = {}): Promise<{ database: Database, env: Record<string, string> }> {
+  const source = await migratedTemplate()
+  let pooled = idle.pop()
+  if (pooled) {
+    await reset(pooled.database)
+  } else {
+    pooled = await newDatabase(source)
+    if (migratedRows === undefined) {
+      // Once every test of the file is done, the databases are closed (and dropped), so that the process can exit.
+      tap.teardown(async () => { await Promise.all(idle.splice(0).map((p) => p.dispose())) })
+      migratedRows = rowsOf(pooled.database)
+    }
+    await migratedRows
+  }
+  // The app closes its database, and so does the test's teardown: either hands it back, once, for the next test.
+  const handed = pooled
+  let released: Promise<void> | undefined
+  const release = () => (released ??= options.disposable ? handed.dispose() : Promise.resolve().then(() => { idle.push(handed) }))
+  t.teardown(release)
+  return { database: { ...handed.database, close: release }, env: handed.env }
 }
 
 /** What build() sets up besides the app: an organisation and an admin key that requests use by default. */
@@ -146,6 +217,8 @@ export const writeContext = (app: FastifyInstance, actor = 'tester'): WriteConte
 
 export interface BuildOptions {
   env?: Record<string, string>
+  /** The database is closed for good when the app (or the test) closes it, instead of being reused. */
+  disposableDatabase?: boolean
   /** Status codes >= 500 this test expects to cause on purpose. */
   allow5xx?: boolean
 }
@@ -174,7 +247,7 @@ export async function withTestOrganization (app: FastifyInstance): Promise<TestO
  * key, and `app.inject` sends that key unless the request sets `authorization` itself (`anonymous` sends none).
  */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { database, env } = await freshDatabase(t)
+  const { database, env } = await freshDatabase(t, { disposable: options.disposableDatabase ?? false })
   const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
   const app = await buildApp(config, { database })
   await withTestOrganization(app)

@@ -72,8 +72,12 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     return current
   }
 
-  /** Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes. */
-  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date): Promise<void> {
+  /**
+   * Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes.
+   * `changedReviewId`: a review whose content just changed; if it is the current verdict, the claim (which shows it)
+   * changed too, even when the normalised verdict is the same (`pants-fire` to `false`), and is recorded as updated.
+   */
+  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date, changedReviewId?: string): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
@@ -82,7 +86,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     const status = latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
     // Published once, public for good: a retraction must be seen by those who saw the verdict.
     const isPublic = claim.isPublic || latest !== undefined
-    if (currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
+    const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
+    if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
     const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)
     if (after) await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId, before: claim, after })
   }
@@ -158,7 +163,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         }
         await history.record(tx, ctx, { entityType: 'review', action: 'update', claimId, before, after })
         // A new rating on the current verdict changes the claim's verdict too.
-        if (after.status === 'published') await refreshCurrentVerdict(claimId, tx, ctx, now)
+        if (after.status === 'published') await refreshCurrentVerdict(claimId, tx, ctx, now, after.id)
         return withScale(after, tx)
       })
     },

@@ -30,8 +30,8 @@ async function keys (store: Store, ...args: string[]): Promise<{ code: number, s
 /** On PGlite an empty data directory; with DATABASE_URL, an empty migrated database on the server. */
 async function emptyStore (t: Test): Promise<Store> {
   if (onServer) {
-    const { database, env } = await freshDatabase(t)
-    await database.close()
+    // Held by this test until it ends: the commands below open it themselves, by its URL.
+    const { env } = await freshDatabase(t)
     return env
   }
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-keys-'))

@@ -42,7 +42,7 @@ t.test('the probes refuse other methods and ignore a trailing slash', async (t) 
 })
 
 t.test('GET /readyz answers 503 once the database is closed, and the app still closes', async (t) => {
-  const app = await build(t, { allow5xx: true })
+  const app = await build(t, { allow5xx: true, disposableDatabase: true })
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready at first')
 
   await app.database.close()

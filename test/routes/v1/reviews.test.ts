@@ -1,6 +1,6 @@
 // /v1/claims/{claimId}/reviews: the draft -> published -> retracted lifecycle and the claim's current verdict.
 import t from 'tap'
-import { build, change, createClaim, isProblem } from '../../helper.ts'
+import { build, change, createClaim, etagOf, isProblem } from '../../helper.ts'
 import type { FastifyInstance } from 'fastify'
 
 const ready = { ratingScale: 'truth-o-meter', rating: 'pants-fire', ratingExplanation: 'No plan could do it in a day.', url: 'https://factcheck.example.org/24-hours', author: { name: 'Example Fact Check', url: 'https://factcheck.example.org' } }
@@ -65,6 +65,29 @@ t.test('publish makes the current verdict; retract falls back to the previous on
   t.equal(detail.status, 'researching', 'no verdict left, so no longer reviewed')
   const gone = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}/reviews/${second.id}` })).json()
   t.equal(gone.status, 'retracted', 'a retracted review stays visible')
+})
+
+t.test('a new rating on the current verdict is a change of the claim, even with the same normalised verdict', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app)
+  const review = await draft(app, claim.id, { ...ready, rating: 'false' })
+  t.equal((await act(app, claim.id, review.id, 'publish')).statusCode, 200)
+  const url = `/v1/claims/${claim.id}`
+  const before = (await app.inject({ method: 'GET', url })).json()
+  const since = new Date().toISOString()
+
+  // Pants on Fire normalises to `false`, as False does: the verdict is the same, what the claim shows is not.
+  const reviewUrl = `${url}/reviews/${review.id}`
+  const edited = await app.inject({ method: 'PATCH', url: reviewUrl, headers: { 'if-match': await etagOf(app, reviewUrl) }, payload: { rating: 'pants-fire' } })
+  t.equal(edited.statusCode, 200, edited.body)
+  const after = (await app.inject({ method: 'GET', url })).json()
+  t.match(after.currentVerdict, { reviewId: review.id, rating: { label: 'Pants on Fire', verdict: 'false' } })
+  t.equal(after.version, before.version + 1, 'the claim has a new version')
+  t.ok(after.updatedAt > before.updatedAt, 'and a new updatedAt')
+  const changed = (await app.inject({ method: 'GET', url: `/v1/claims?updatedSince=${encodeURIComponent(since)}` })).json().data
+  t.same(changed.map((c: { id: string }) => c.id), [claim.id], 'so updatedSince finds it')
+  const history = (await app.inject({ method: 'GET', url: `${url}/history` })).json().data
+  t.ok(history.some((r: { entityType: string, action: string, version: number }) => r.entityType === 'claim' && r.action === 'update' && r.version === after.version), 'recorded in its history')
 })
 
 t.test('illegal transitions are refused and change nothing', async (t) => {
