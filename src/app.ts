@@ -13,6 +13,7 @@ import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin from './plugins/problem-details.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
+import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import servicesPlugin from './plugins/services.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
@@ -102,6 +103,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(servicesPlugin)
   await app.register(authPlugin)
+  await app.register(readRoutingPlugin)
   await app.register(rateLimitPlugin)
   await app.register(idempotencyPlugin)
   await app.register(openapiPlugin)

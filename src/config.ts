@@ -12,6 +12,9 @@ const ConfigSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  DATABASE_READ_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(10).max(60_000).default(2000),
   DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(120).default(2),
@@ -47,10 +50,14 @@ const ConfigSchema = z.object({
   RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+}).refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
+  path: ['DATABASE_READ_URL'], message: 'needs DATABASE_URL: a replica serves reads for a Postgres server, not for the embedded database',
 }).transform((c) => ({
   port: c.PORT,
   host: c.HOST,
   databaseUrl: c.DATABASE_URL,
+  /** A streaming replica of DATABASE_URL that serves reads which need not see the caller's own latest writes. */
+  databaseReadUrl: c.DATABASE_READ_URL,
   databasePoolSize: c.DATABASE_POOL_SIZE,
   databaseTimeouts: {
     /** Milliseconds a request waits for a pool connection before it is answered 503. */

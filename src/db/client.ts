@@ -12,7 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import type { Config } from '../config.ts'
-import { createGate, gatedClient, type GateStats } from './gate.ts'
+import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
 import * as schema from './schema.ts'
 
 export type Schema = typeof schema
@@ -37,13 +37,17 @@ export interface Database {
   close(): Promise<void>
   /** Throws unless a committed change survives a crash of the database server (`synchronous_commit` and `fsync` on). */
   assertDurable(): Promise<void>
+  /** Whether reads may be sent to a replica (DATABASE_READ_URL). */
+  hasReplica: boolean
+  /** How far the replica has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null without a replica. */
+  replayedLsn(): Promise<string | null>
   /** Connections in use and waiting (the embedded database has one connection and no queue of its own). */
   poolStats(): GateStats
   /** Embedded only: the data directory as a tarball, for other instances to start from. */
   dump?(): Promise<Blob | File>
 }
 
-export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & Partial<Pick<Config, 'databaseTimeouts'>> & {
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & Partial<Pick<Config, 'databaseTimeouts' | 'databaseReadUrl'>> & {
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
   /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
@@ -54,7 +58,7 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
   const logger = options.logQuery && { logQuery: options.logQuery }
   return options.databaseUrl === undefined
     ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, logger)
-    : createPostgresDatabase(options.databaseUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
+    : createPostgresDatabase(options.databaseUrl, options.databaseReadUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
 }
 
 /** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
@@ -62,8 +66,8 @@ export const defaultTimeouts: Config['databaseTimeouts'] = { acquireMs: 2000, co
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
 
-function createPostgresDatabase (url: string, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
-  const client = postgres(url, {
+function openPool (url: string, poolSize: number, timeouts: Config['databaseTimeouts']) {
+  return postgres(url, {
     max: poolSize,
     onnotice: () => {},
     // A server that does not answer is given up on quickly, so requests fail (503) rather than hang.
@@ -78,8 +82,17 @@ function createPostgresDatabase (url: string, poolSize: number, timeouts: Config
       idle_in_transaction_session_timeout: Math.max(timeouts.statementMs * 2, 10_000),
     },
   })
+}
+
+function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
+  const client = openPool(url, poolSize, timeouts)
   const gate = createGate(poolSize, timeouts.acquireMs)
-  const db = drizzlePostgres({ client: gatedClient(client, gate), schema, casing: 'snake_case', ...(logger && { logger }) })
+  const primary = gatedClient(client, gate)
+  // With a replica, the reads of a request that may use it go there (src/db/routing.ts); all else to the primary.
+  const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
+  const replica = replicaClient && gatedClient(replicaClient, createGate(poolSize, timeouts.acquireMs))
+  const routed = replica === undefined ? primary : routedClient(primary, replica)
+  const db = drizzlePostgres({ client: routed, schema, casing: 'snake_case', ...(logger && { logger }) })
   return {
     db,
     kind: 'postgres',
@@ -98,7 +111,13 @@ function createPostgresDatabase (url: string, poolSize: number, timeouts: Config
       await db.execute(sql`select 1`)
     },
     async close () {
-      await client.end({ timeout: 5 })
+      await Promise.all([client.end({ timeout: 5 }), replicaClient?.end({ timeout: 5 })])
+    },
+    hasReplica: replica !== undefined,
+    async replayedLsn () {
+      if (replicaClient === undefined) return null
+      const [row] = await replicaClient`select pg_last_wal_replay_lsn()::text as lsn`
+      return (row?.lsn as string | null | undefined) ?? null
     },
     async assertDurable () {
       const settings = await queryRows<{ name: string, setting: string }>(db, sql`select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`)
@@ -130,6 +149,8 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
     },
     // The embedded database lives and dies with this process: what it acknowledged is in its data directory.
     async assertDurable () {},
+    hasReplica: false,
+    replayedLsn: async () => null,
     poolStats: () => ({ inUse: 0, waiting: 0, size: 1 }),
     async dump () {
       return client.dumpDataDir('none')

@@ -3,6 +3,7 @@
 // waits at most `acquireTimeoutMs` for one of the pool's connections, and otherwise fails with DatabaseBusyError,
 // which the API answers as 503 with Retry-After. A transaction holds its connection until it ends.
 import type { Sql } from 'postgres'
+import { isReadOnlyStatement, mayReadFromReplica } from './routing.ts'
 
 /** No connection of the pool came free in time: the database is saturated or stuck. */
 export class DatabaseBusyError extends Error {
@@ -100,6 +101,24 @@ export function gatedClient (client: Sql, gate: Gate): Sql {
     get (target, property, receiver) {
       if (property === 'unsafe') return unsafe
       if (property === 'begin') return begin
+      return Reflect.get(target, property, receiver)
+    },
+  })
+}
+
+/**
+ * A client that sends a top-level statement to the replica when the current request may read from it and the
+ * statement only reads; every other statement, and every transaction, to the primary.
+ */
+export function routedClient (primary: Sql, replica: Sql): Sql {
+  function unsafe (...args: Parameters<Sql['unsafe']>) {
+    const [statement] = args
+    const target = mayReadFromReplica() && isReadOnlyStatement(statement) ? replica : primary
+    return target.unsafe(...args)
+  }
+  return new Proxy(primary, {
+    get (target, property, receiver) {
+      if (property === 'unsafe') return unsafe
       return Reflect.get(target, property, receiver)
     },
   })

@@ -56,6 +56,11 @@ export const apiKeys = pgTable('api_keys', {
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp({ withTimezone: true }),
   revokedAt: timestamp({ withTimezone: true }),
+  /**
+   * The primary's WAL position after this key's last write (only kept when a read replica is configured): the key's
+   * reads go to the replica once it has replayed that far, and to the primary until then (read-your-writes).
+   */
+  lastWriteLsn: text(),
 }, (t) => [
   index('api_keys_organization_id_idx').on(t.organizationId, t.id),
 ])

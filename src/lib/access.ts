@@ -28,7 +28,7 @@ export const seesPrivate = (role: Role | null): boolean => role !== null && role
 /** The caller: anonymous, or an API key of an organisation. */
 export type Principal =
   | { kind: 'anonymous' }
-  | { kind: 'key', keyId: string, keyName: string, role: Role, organizationId: string, organizationSlug: string }
+  | { kind: 'key', keyId: string, keyName: string, role: Role, organizationId: string, organizationSlug: string, lastWriteLsn: string | null }
 
 export const anonymous: Principal = { kind: 'anonymous' }
 export type KeyPrincipal = Extract<Principal, { kind: 'key' }>

@@ -22,8 +22,16 @@ export function createOrganizationsRepository (db: Db) {
   const touchKey = db.update(apiKeys).set({ lastUsedAt: sql`now()` })
     .where(and(eq(apiKeys.id, sql.placeholder('id')), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '${sql.raw(String(LAST_USED_GRANULARITY_SECONDS))} seconds')`))
     .prepare('api_key_touch')
+  // The insert position, not the flush position: it is past the commit of every write this key has made.
+  const noteWriteQuery = db.update(apiKeys).set({ lastWriteLsn: sql`pg_current_wal_insert_lsn()::text` })
+    .where(eq(apiKeys.id, sql.placeholder('id')))
+    .prepare('api_key_note_write')
 
   return {
+    async noteWrite (id: string): Promise<void> {
+      await noteWriteQuery.execute({ id })
+    },
+
     async findBySlug (slug: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
       const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug))
       return row

@@ -94,7 +94,12 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       if (found.key.revokedAt !== null) throw unauthorized('The API key was revoked.')
       const { key, organizationSlug } = found
       await organizations.noteUse(key)
-      return { kind: 'key', keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId, organizationSlug }
+      return { kind: 'key', keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId, organizationSlug, lastWriteLsn: key.lastWriteLsn }
+    },
+
+    /** After a write by the key: where the primary's WAL stands, so that the key's reads wait for a replica to get there. */
+    async noteWrite (keyId: string): Promise<void> {
+      await organizations.noteWrite(keyId)
     },
 
     async recordAudit (event: NewAuditEvent): Promise<void> {

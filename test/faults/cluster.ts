@@ -4,7 +4,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import postgres from 'postgres'
@@ -26,7 +26,7 @@ async function clusterStatus (): Promise<'online' | 'down' | 'missing'> {
   const { stdout } = await run('pg_lsclusters', ['--no-header'])
   const line = stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[0] === version && f[1] === cluster)
   if (!line) return 'missing'
-  return line[3] === 'online' ? 'online' : 'down'
+  return line[3]?.startsWith('online') === true ? 'online' : 'down'
 }
 
 /** Waits until the cluster accepts connections (crash recovery after an immediate stop takes a moment). */
@@ -49,6 +49,35 @@ export async function ensureCluster () {
   if (status === 'missing') await run('pg_createcluster', [version, cluster, '-p', String(port), '--', '--auth=trust'])
   if (status !== 'online') await ctl('start')
   await waitUntilReady()
+}
+
+/** A streaming replica of the fault cluster (`15 faults-replica`, port 5498), made on first use with pg_basebackup. */
+export const replicaPort = Number(process.env.FAULTS_REPLICA_PORT ?? 5498)
+const replicaCluster = `${cluster}-replica`
+
+export async function ensureReplica () {
+  await ensureCluster()
+  const { stdout } = await run('pg_lsclusters', ['--no-header'])
+  const line = stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[0] === version && f[1] === replicaCluster)
+  if (!line) await run('pg_createcluster', [version, replicaCluster, '-p', String(replicaPort), '--', '--auth=trust'])
+  const dataDir = `/var/lib/postgresql/${version}/${replicaCluster}`
+  if (!existsSync(`${dataDir}/standby.signal`)) {
+    // Its own configuration (port), the primary's data: a base backup streamed from the primary, set up to follow it.
+    await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, replicaCluster, 'stop']).catch(() => {})
+    await run('find', [dataDir, '-mindepth', '1', '-delete'])
+    await run('runuser', ['-u', 'postgres', '--', 'pg_basebackup', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'])
+  }
+  if (!line?.[3]?.startsWith('online')) await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, replicaCluster, 'start'])
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    try {
+      await run('pg_isready', ['-h', '127.0.0.1', '-p', String(replicaPort), '-q'])
+      return
+    } catch {
+      if (Date.now() > deadline) throw new Error(`the replica on port ${replicaPort} is not ready`)
+      await sleep(100)
+    }
+  }
 }
 
 /** Kills the server as a power cut would: no shutdown checkpoint, every connection dropped (`-m immediate`). */
