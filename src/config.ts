@@ -1,5 +1,6 @@
 // The service configuration: one zod schema over the environment, parsed once at start-up.
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 const booleanFromEnv = z
@@ -50,6 +51,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
 }).refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
   path: ['DATABASE_READ_URL'], message: 'needs DATABASE_URL: a replica serves reads for a Postgres server, not for the embedded database',
 }).transform((c) => ({
@@ -92,6 +94,11 @@ const ConfigSchema = z.object({
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,
+  /**
+   * Processes serving the port (node:cluster); by default one per core. The embedded database can be opened by one
+   * process only, so it always has one.
+   */
+  workers: c.DATABASE_URL === undefined ? 1 : c.CLAIMTRACK_WORKERS ?? availableParallelism(),
 }))
 
 export type Config = z.output<typeof ConfigSchema>

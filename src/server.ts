@@ -1,12 +1,19 @@
-// The only file that listens: parse the configuration, build the app, listen, and shut down gracefully.
+// The only file that listens: parse the configuration, build the app, listen, and shut down gracefully. With
+// CLAIMTRACK_WORKERS above 1 (a Postgres server only), this process forks that many workers that share the port
+// (node:cluster), restarts any that dies, and passes SIGTERM/SIGINT on to them; each worker is the app as usual.
+import cluster, { type Worker } from 'node:cluster'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.ts'
-import { ConfigError, parseConfig } from './config.ts'
+import { ConfigError, parseConfig, type Config } from './config.ts'
 
-async function main () {
-  let config
+/** How long the workers have to finish after SIGTERM before they are killed (each also stops itself after 10 s). */
+const SHUTDOWN_GRACE_MS = 12_000
+/** A worker that dies sooner than this after starting is restarted after a growing delay, not at once. */
+const CRASH_LOOP_MS = 5_000
+
+function configOrExit (): Config {
   try {
-    config = parseConfig(process.env)
+    return parseConfig(process.env)
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)
@@ -14,7 +21,9 @@ async function main () {
     }
     throw error
   }
+}
 
+async function serve (config: Config) {
   let app
   try {
     app = await buildApp(config)
@@ -32,4 +41,60 @@ async function main () {
   await app.listen({ port: config.port, host: config.host })
 }
 
-await main()
+/** The primary of a cluster: forks the workers, keeps them running, and stops them on a signal. */
+function supervise (config: Config) {
+  const log = (message: string) => console.error(`claimtrack: ${message}`)
+  let stopping = false
+  let restartDelay = 500
+  const startedAt = new Map<Worker, number>()
+
+  function fork (): Worker {
+    const worker = cluster.fork()
+    startedAt.set(worker, Date.now())
+    return worker
+  }
+
+  // The first worker migrates (and seeds) alone; the others start once it listens, so they never race at it.
+  const first = fork()
+  first.once('exit', (code) => {
+    if (!first.isDead() || startedAt.size > 1) return
+    log(`the first worker exited (${code}) before listening; giving up`)
+    process.exit(code ?? 1)
+  })
+  first.once('listening', () => {
+    for (let i = 1; i < config.workers; i++) fork()
+    log(`${config.workers} workers listening on ${config.host}:${config.port}`)
+  })
+
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (startedAt.get(worker) ?? 0)
+    startedAt.delete(worker)
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    if (worker === first && startedAt.size === 0) return
+    restartDelay = lived < CRASH_LOOP_MS ? Math.min(restartDelay * 2, 30_000) : 500
+    log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another in ${restartDelay} ms`)
+    setTimeout(() => { if (!stopping) fork() }, restartDelay).unref()
+  })
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    log(`${signal}: stopping the workers`)
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+    setTimeout(() => {
+      log('workers still running after the grace period; killing them')
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL')
+      process.exit(1)
+    }, SHUTDOWN_GRACE_MS).unref()
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+const config = configOrExit()
+if (cluster.isPrimary && config.workers > 1) supervise(config)
+else await serve(config)

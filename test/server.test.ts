@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
+import { freshDatabase, onServer } from './helper.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -139,4 +140,60 @@ t.test('a port already in use makes it exit non-zero', async (t) => {
   t.not(exit?.code, 0, `exits non-zero (${exit?.code})`)
   const { stdout, stderr } = server.output()
   t.match(stdout + stderr, /EADDRINUSE/, 'says the address is in use')
+})
+
+/** The child processes of a process (Linux). */
+async function childrenOf (pid: number): Promise<number[]> {
+  const { readFile } = await import('node:fs/promises')
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')
+  return text.split(/\s+/).filter(Boolean).map(Number)
+}
+
+async function waitUntilServing (url: string, server: { hasExited: () => boolean }) {
+  const deadline = Date.now() + 90_000
+  while (Date.now() < deadline && !server.hasExited()) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      if (res.ok) return true
+    } catch {}
+    await sleep(200)
+  }
+  return false
+}
+
+t.test('CLAIMTRACK_WORKERS: workers share the port on a Postgres server; the embedded database keeps one process', async (t) => {
+  const port = await freePort()
+  const { env } = await freshDatabase(t)
+  const server = await startServer(t, { PORT: String(port), CLAIMTRACK_WORKERS: '2', ...env })
+  t.ok(await waitUntilServing(`http://127.0.0.1:${port}/readyz`, server), `serves (${server.output().stderr})`)
+  const pid = server.child.pid ?? 0
+
+  if (!onServer) {
+    // One process may open the embedded database: the setting does not apply, and nothing is forked.
+    t.same(await childrenOf(pid), [], 'no worker processes')
+  } else {
+    let workers: number[] = []
+    for (let i = 0; i < 100 && workers.length < 2; i++) {
+      workers = await childrenOf(pid)
+      await sleep(100)
+    }
+    t.equal(workers.length, 2, 'two workers')
+
+    // A worker that dies is replaced, and the port is served meanwhile by the other (a connection handed to the
+    // dying one may be lost: a client retries).
+    process.kill(workers[0] ?? 0, 'SIGKILL')
+    t.ok(await waitUntilServing(`http://127.0.0.1:${port}/healthz`, server), 'still served')
+    let replaced: number[] = []
+    for (let i = 0; i < 150; i++) {
+      replaced = await childrenOf(pid)
+      if (replaced.length === 2 && !replaced.includes(workers[0] ?? 0)) break
+      await sleep(100)
+    }
+    t.equal(replaced.length, 2, 'two workers again')
+    t.notOk(replaced.includes(workers[0] ?? 0), 'the dead one replaced')
+  }
+
+  server.child.kill('SIGTERM')
+  const exit = await exitWithin(server.exited, 15_000)
+  t.same(exit, { code: 0, signal: null }, 'SIGTERM stops every process, exit 0')
 })
