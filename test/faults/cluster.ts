@@ -136,6 +136,8 @@ export const apiEnv = (url: string, extra: Record<string, string> = {}): Record<
   RATE_LIMIT_ANONYMOUS: '100000000',
   RATE_LIMIT_KEY: '100000000',
   RATE_LIMIT_PARTNER: '100000000',
+  // One process, so that killing "the API" kills all of it (override for more).
+  CLAIMTRACK_WORKERS: '1',
   ...extra,
 })
 
