@@ -11,7 +11,7 @@ import databasePlugin from './plugins/database.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import openapiPlugin from './plugins/openapi.ts'
-import problemDetailsPlugin from './plugins/problem-details.ts'
+import problemDetailsPlugin, { frameworkErrors } from './plugins/problem-details.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
 import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
@@ -66,6 +66,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL the router cannot decode is answered as problem+json too, not as fastify's own JSON.
+    frameworkErrors,
     // The database plugin migrates before the app is ready; a fresh embedded database on a busy machine needs more
     // than fastify's default 10 s.
     pluginTimeout: 120_000,

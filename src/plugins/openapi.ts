@@ -36,6 +36,7 @@ interface Response { description?: string, content?: Record<string, unknown>, he
 interface Operation {
   parameters?: Array<{ in: string, name: string }>
   responses?: Record<string, Response>
+  security?: Array<Record<string, string[]>>
   'x-required-role'?: Access
 }
 
@@ -84,15 +85,30 @@ function describeResponses (document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item ?? {}) as Array<[string, Operation]>) {
       if (method === 'post' || method === 'patch') describeIdempotency(operation, problem)
-      // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403);
+      // Any request may carry a bad key (401) or exceed its rate limit (429); one that needs a role may lack it (403).
+      // Probes (no security) read no key and count against no limit.
       const access = operation['x-required-role'] ?? 'public'
+      if (operation.security?.length !== 0) {
+        operation.responses = {
+          ...operation.responses,
+          401: { description: 'The API key is missing (where a role is needed), malformed, unknown or revoked.', ...problem },
+          ...(access !== 'public' && { 403: { description: `The API key's role is below \`${access}\`, or the object belongs to another organisation.`, ...problem } }),
+          429: { description: 'Too many requests: wait for `Retry-After` seconds.', ...problem },
+        }
+      }
       operation.responses = {
         ...operation.responses,
-        401: { description: 'The API key is missing (where a role is needed), malformed, unknown or revoked.', ...problem },
-        ...(access !== 'public' && { 403: { description: `The API key's role is below \`${access}\`, or the object belongs to another organisation.`, ...problem } }),
-        429: { description: 'Too many requests: wait for `Retry-After` seconds.', ...problem },
         // Any request may meet a database that is down or saturated, or a server that is shutting down.
         503: { description: 'The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds.', ...problem },
+      }
+      // Fastify reads a body sent with any method but GET and HEAD, even where none is expected, and refuses one that
+      // is too large or not JSON: an operation without a request body may answer so too.
+      if (method !== 'get' && method !== 'head') {
+        operation.responses = {
+          413: { description: 'The request body is larger than the server accepts.', ...problem },
+          415: { description: 'The request body is not JSON (`application/json`).', ...problem },
+          ...operation.responses,
+        }
       }
       const conditional = (operation.parameters ?? []).some((p) => p.in === 'header' && (p.name === 'if-match' || p.name === 'if-none-match'))
       for (const [code, response] of Object.entries(operation.responses ?? {})) {
@@ -140,7 +156,8 @@ async function openapiPlugin (app: FastifyInstance) {
     transform: (input) => {
       const result = jsonSchemaTransform(input)
       const access: Access = input.route.config?.access ?? 'public'
-      const security: Array<Record<string, string[]>> = access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
+      // A probe answers whatever credentials come with it: it has no security at all.
+      const security: Array<Record<string, string[]>> = input.route.config?.probe === true ? [] : access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
       return { ...result, schema: { ...result.schema, security, 'x-required-role': access } }
     },
     transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
