@@ -11,7 +11,8 @@ import type { SearchHit } from '../services/published.ts'
 const SearchQuery = z.object({
   query: z.string().max(500).optional().describe('Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given.'),
   languageCode: LanguageTag.optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`.'),
-  reviewPublisherSiteFilter: z.string().max(253).regex(/^[a-z0-9.-]+$/i, 'must be a host name, e.g. politifact.com').optional()
+  // No `i` flag: the OpenAPI pattern carries no flags, so the class itself must admit upper case.
+  reviewPublisherSiteFilter: z.string().max(253).regex(/^[a-zA-Z0-9.-]+$/, 'must be a host name, e.g. politifact.com').optional()
     .describe('Only reviews published by this site, e.g. `politifact.com`.'),
   maxAgeDays: z.coerce.number().int().min(1).max(36500).optional().describe('Only reviews published in the last N days.'),
   pageSize: z.coerce.number().int().min(1).max(100).default(10),
