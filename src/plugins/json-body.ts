@@ -1,9 +1,26 @@
 // Request bodies: JSON only (application/json or any +json type, e.g. merge-patch+json), parsed without letting a
-// __proto__ or constructor.prototype key through; every other content type is refused with 415.
+// __proto__ or constructor.prototype key through, nor nesting deeper than any body of the API; every other content
+// type is refused with 415.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import secureJson from 'secure-json-parse'
 import { problem } from '../errors.ts'
+
+// Deeper than any body of this API: code that walks a body recursively (the Idempotency-Key hash) must not run out
+// of stack on one nested thousands of levels deep.
+export const MAX_BODY_DEPTH = 64
+
+/** Whether a parsed JSON value nests objects and arrays deeper than `limit` levels (walked without recursion). */
+function nestedDeeperThan (value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number]
+    if (item === null || typeof item !== 'object') continue
+    if (depth > limit) return true
+    for (const child of Object.values(item)) stack.push([child, depth + 1])
+  }
+  return false
+}
 
 async function jsonBody (app: FastifyInstance) {
   app.removeAllContentTypeParsers()
@@ -25,6 +42,10 @@ async function jsonBody (app: FastifyInstance) {
       if (parsed !== null && typeof parsed === 'object') secureJson.scan(parsed, { protoAction: 'error', constructorAction: 'error' })
     } catch {
       done(problem('bad-request', 'The body contains a forbidden "__proto__" or "constructor.prototype" key.'), undefined)
+      return
+    }
+    if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) {
+      done(problem('bad-request', `The body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels.`), undefined)
       return
     }
     done(null, parsed)

@@ -1,7 +1,7 @@
 // What schema-driven fuzzing found, pinned down: answers fastify gives before any route runs, and statuses the
 // OpenAPI document did not list.
 import t from 'tap'
-import { build, isProblem } from '../helper.ts'
+import { build, createClaim, etagOf, isProblem, publishableReview } from '../helper.ts'
 
 interface Op { security?: unknown[], responses: Record<string, unknown> }
 type Paths = Record<string, Record<string, Op>>
@@ -57,4 +57,18 @@ t.test('the documented pattern of reviewPublisherSiteFilter admits the upper cas
   t.match('PolitiFact.com', new RegExp(pattern ?? '^$'), 'the document allows it')
   const res = await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?reviewPublisherSiteFilter=PolitiFact.com' })
   t.equal(res.statusCode, 200, 'and so does the server')
+})
+
+t.test('a body nested thousands of levels deep is a 400, not a stack overflow in the Idempotency-Key hash', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app)
+  const draft = (await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: publishableReview })).json()
+  const url = `/v1/claims/${claim.id}/reviews/${draft.id}/publish`
+  const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth)
+  // Publishing takes no body, so none is validated: the hash of the request was the first to walk it.
+  const res = await app.inject({ method: 'POST', url, headers: { 'if-match': await etagOf(app, url.replace('/publish', '')), 'idempotency-key': 'deep-1', 'content-type': 'application/json' }, payload: deep(5_000) })
+  isProblem(t, res, 400, 'bad-request')
+  isProblem(t, await app.inject({ method: 'POST', url: '/v1/claims', payload: `{"text": "x", "topics": ${deep(65)}}`, headers: { 'content-type': 'application/json' } }), 400, 'bad-request')
+  const ok = await app.inject({ method: 'POST', url, headers: { 'if-match': await etagOf(app, url.replace('/publish', '')), 'idempotency-key': 'deep-2', 'content-type': 'application/json' }, payload: deep(60) })
+  t.equal(ok.statusCode, 200, 'a body within the limit is still read (and ignored)')
 })
