@@ -6,7 +6,7 @@ import t from 'tap'
 import { buildSecure } from '../security/fixtures.ts'
 import { prepareCampaign, runCampaign } from './campaign.ts'
 
-const runs = Number(process.env.FUZZ_RUNS ?? 2500)
+const runs = Number(process.env.FUZZ_RUNS ?? 1500)
 const seed = Number(process.env.FUZZ_SEED ?? 6_2025)
 
 t.test(`every operation, ${runs} generated requests, seed ${seed}`, async (t) => {
