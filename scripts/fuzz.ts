@@ -7,8 +7,6 @@ import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
-import { withTestOrganization } from '../test/helper.ts'
-import { prepareCampaign, runCampaign } from '../test/fuzz/campaign.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +37,12 @@ async function throwawayDatabase (server: string) {
     },
   }
 }
+
+// The world comes from the test fixtures, and test/helper.ts loads tap: without a timeout, it stays silent here
+// (by default it would fail its empty root test after 30 s).
+process.env.TAP_TIMEOUT ??= '0'
+const { withTestOrganization } = await import('../test/helper.ts')
+const { prepareCampaign, runCampaign } = await import('../test/fuzz/campaign.ts')
 
 const server = process.env.DATABASE_URL || undefined
 const database = server === undefined ? undefined : await throwawayDatabase(server)
