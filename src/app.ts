@@ -10,6 +10,7 @@ import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
+import metricsPlugin from './plugins/metrics.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin, { frameworkErrors } from './plugins/problem-details.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
@@ -103,6 +104,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(corsPlugin)
   await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
+  await app.register(metricsPlugin)
   await app.register(servicesPlugin)
   await app.register(authPlugin)
   await app.register(readRoutingPlugin)

@@ -2,7 +2,9 @@
 // CLAIMTRACK_WORKERS above 1 (a Postgres server only), this process forks that many workers that share the port
 // (node:cluster), restarts any that dies, and passes SIGTERM/SIGINT on to them; each worker is the app as usual.
 import cluster, { type Worker } from 'node:cluster'
+import { createServer, type Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
+import { AggregatorRegistry } from 'prom-client'
 import { buildApp } from './app.ts'
 import { ConfigError, parseConfig, type Config } from './config.ts'
 
@@ -23,6 +25,25 @@ function configOrExit (): Config {
   }
 }
 
+/** A listener of its own for `GET /metrics` (Prometheus text format), on METRICS_PORT. */
+async function serveMetrics (config: Config, render: () => Promise<{ body: string, contentType: string }>): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n')
+      return
+    }
+    render().then(
+      ({ body, contentType }) => { response.writeHead(200, { 'content-type': contentType }).end(body) },
+      (err: unknown) => { response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${(err as Error).message}\n`) }
+    )
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.metricsPort, config.host, () => resolve())
+  })
+  return server
+}
+
 async function serve (config: Config) {
   let app
   try {
@@ -33,11 +54,23 @@ async function serve (config: Config) {
     console.error(`claimtrack: could not start: ${(error as Error).message}`)
     process.exit(1)
   }
+  let metrics: Server | undefined
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
+    metrics?.close()
     await app.close()
   })
+  // A worker hands its metrics to the cluster's primary, which serves them all; a lone process serves its own.
+  if (cluster.isWorker) {
+    AggregatorRegistry.setRegistries([app.metrics])
+    // Constructing one is what makes a worker answer the primary's requests for its metrics.
+    // eslint-disable-next-line no-new
+    new AggregatorRegistry()
+  } else if (config.metricsPort !== undefined) {
+    const registry = app.metrics
+    metrics = await serveMetrics(config, async () => ({ body: await registry.metrics(), contentType: registry.contentType }))
+  }
   await app.listen({ port: config.port, host: config.host })
 }
 
@@ -93,6 +126,14 @@ function supervise (config: Config) {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+
+  if (config.metricsPort !== undefined) {
+    const aggregator = new AggregatorRegistry()
+    serveMetrics(config, async () => ({ body: await aggregator.clusterMetrics(), contentType: aggregator.contentType })).then(
+      (server) => server.unref(),
+      (err: unknown) => { log(`could not serve metrics on port ${config.metricsPort}: ${(err as Error).message}`) }
+    )
+  }
 }
 
 const config = configOrExit()

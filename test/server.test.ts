@@ -163,10 +163,27 @@ async function waitUntilServing (url: string, server: { hasExited: () => boolean
 
 t.test('CLAIMTRACK_WORKERS: workers share the port on a Postgres server; the embedded database keeps one process', async (t) => {
   const port = await freePort()
+  const metricsPort = await freePort()
   const { env } = await freshDatabase(t)
-  const server = await startServer(t, { PORT: String(port), CLAIMTRACK_WORKERS: '2', ...env })
+  const server = await startServer(t, { PORT: String(port), METRICS_PORT: String(metricsPort), CLAIMTRACK_WORKERS: '2', ...env })
   t.ok(await waitUntilServing(`http://127.0.0.1:${port}/readyz`, server), `serves (${server.output().stderr})`)
   const pid = server.child.pid ?? 0
+
+  // Metrics on their own port, counting what every process answered (once every process is up to answer).
+  const listed = async () => {
+    for (let i = 0; i < 150; i++) {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined)
+      if (res?.ok) return Number(/claimtrack_http_requests_total\{method="GET",route="\/v1\/claims",status="200"\} (\d+)/.exec(await res.text())?.[1] ?? 0)
+      await sleep(100)
+    }
+    return NaN
+  }
+  const before = await listed()
+  for (let i = 0; i < 6; i++) await (await fetch(`http://127.0.0.1:${port}/v1/claims`)).text()
+  const statuses = await Promise.all([1, 2, 3, 4, 5, 6].map(async () => { const res = await fetch(`http://127.0.0.1:${port}/v1/claims`); await res.text(); return res.status }))
+  t.same(statuses, [200, 200, 200, 200, 200, 200])
+  t.equal(await listed() - before, 12, 'metrics count the requests of every worker')
+  t.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404, 'not on the public port')
 
   if (!onServer) {
     // One process may open the embedded database: the setting does not apply, and nothing is forked.
