@@ -76,16 +76,24 @@ t.test('acknowledged creates and updates survive a Postgres crash and an API cra
   await sleep(3000)
   const beforeCrash = acked.size
 
+  /** Lets the writers run until they have had `more` writes acknowledged (retries may first wait for stale records). */
+  async function untilMoreAcknowledged (more: number) {
+    const target = acked.size + more
+    const deadline = Date.now() + 60_000
+    while (acked.size < target && Date.now() < deadline) await sleep(200)
+  }
+
   await crashPostgres()
   await sleep(1500)
   await startPostgres()
-  await sleep(3000)
+  await untilMoreAcknowledged(20)
   const afterDatabaseCrash = acked.size
 
   api.child.kill('SIGKILL')
   await api.exited
   api = await startApi(env, port)
-  await sleep(3000)
+  // The killed process's running records are taken over once stale (REQUEST_TIMEOUT + 10 s): retries wait for that.
+  await untilMoreAcknowledged(20)
 
   state.stopping = true
   await Promise.all(writers)

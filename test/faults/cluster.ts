@@ -163,7 +163,7 @@ export async function startApi (env: Record<string, string>, listenPort = 0): Pr
   const url = `http://127.0.0.1:${chosen}`
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the API exited at start: ${stderr}`)
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the API exited at start (${child.exitCode ?? child.signalCode}): ${stderr}`)
     try {
       const res = await fetch(`${url}/healthz`)
       if (res.ok) break
