@@ -1,7 +1,7 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
-import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { claimColumns, claimants, claims, ratingScales, reviews, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, rankOf, snippetOf, type ClaimFilters, type ClaimSort, type SortPosition } from './claim-search.ts'
 import { freshTimestamps } from './shared.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -26,12 +26,60 @@ export interface ClaimListItem {
   snippet: string | null
 }
 
+/** A claim with everything GET /v1/claims/{id} embeds, read in one statement. */
+export interface ClaimDetailRow {
+  claim: ClaimRow
+  claimant: ClaimantRow | null
+  appearances: AppearanceRow[]
+  evidence: EvidenceRow[]
+  review: ReviewRow | null
+  scale: RatingScaleRow | null
+}
+
+/**
+ * The rows of a child table as one JSON array (newest first, as its repository lists them), and the function that
+ * turns the JSON back into rows: keys are the column names drizzle uses, timestamps become Dates again.
+ */
+function childrenOf<T extends typeof appearances | typeof evidence> (table: T): { select: SQL<unknown[]>, revive: (rows: unknown[]) => T['$inferSelect'][] } {
+  const columns = Object.entries(getTableColumns(table))
+  const fields = sql.join(columns.map(([key, column]) => sql`${sql.raw(`'${key}'`)}, ${column}`), sql`, `)
+  const child = table as typeof appearances
+  const select = sql<unknown[]>`(select coalesce(json_agg(json_build_object(${fields}) order by ${desc(child.id)}), '[]'::json) from ${table} where ${child.claimId} = ${claims.id})`
+  const timestamps = columns.filter(([, column]) => column.columnType === 'PgTimestamp').map(([key]) => key)
+  const revive = (rows: unknown[]) => rows.map((row) => {
+    const revived = row as Record<string, unknown>
+    for (const key of timestamps) {
+      const value = revived[key]
+      if (typeof value === 'string') revived[key] = new Date(value)
+    }
+    return revived as T['$inferSelect']
+  })
+  return { select, revive }
+}
+
 export function createClaimsRepository (db: Db) {
   const live = isNull(claims.deletedAt)
   const claimantRef = { id: claimants.id, slug: claimants.slug, name: claimants.name }
   const byIdQuery = (ex: Executor) => ex.select(claimColumns).from(claims)
     .where(and(eq(claims.id, sql.placeholder('id')), live))
   const byId = byIdQuery(db).prepare('claim_by_id')
+
+  // GET /v1/claims/{id}, the hottest read: one statement and one round trip instead of one per embedded table.
+  const appearanceRows = childrenOf(appearances)
+  const evidenceRows = childrenOf(evidence)
+  const detailById = db.select({
+    claim: claimColumns,
+    claimant: claimants,
+    review: reviews,
+    scale: ratingScales,
+    appearances: appearanceRows.select,
+    evidence: evidenceRows.select,
+  }).from(claims)
+    .leftJoin(claimants, and(eq(claimants.id, claims.claimantId), isNull(claimants.deletedAt)))
+    .leftJoin(reviews, and(eq(reviews.id, claims.currentReviewId), isNull(reviews.deletedAt)))
+    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+    .where(and(eq(claims.id, sql.placeholder('id')), live))
+    .prepare('claim_detail_by_id')
 
   /** Claims with their claimant and current verdict. */
   const selectItems = (tx: Executor) => tx.select({
@@ -51,6 +99,17 @@ export function createClaimsRepository (db: Db) {
     async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
       const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
       return row
+    },
+
+    /** A live claim with its claimant, appearances, evidence and current review and scale, in one statement. */
+    async findDetailById (id: string): Promise<ClaimDetailRow | undefined> {
+      const [row] = await detailById.execute({ id })
+      if (!row) return undefined
+      return {
+        ...row,
+        appearances: appearanceRows.revive(row.appearances),
+        evidence: evidenceRows.revive(row.evidence),
+      }
     },
 
     /** The row, deleted or not: a deleted claim keeps its history. */

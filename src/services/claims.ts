@@ -179,9 +179,10 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         if (!now || !canSee(viewer, now)) throw notFound('Claim', `${id} at ${asOf.toISOString()}`)
         return detailAsOf(id, asOf)
       }
-      const claim = await repos.claims.findById(id)
-      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', id)
-      return detailOf(claim)
+      const row = await repos.claims.findDetailById(id)
+      if (!row || !canSee(viewer, row.claim)) throw notFound('Claim', id)
+      const { review, scale, ...detail } = row
+      return { ...detail, currentReview: review && scale ? { review, scale } : null }
     },
 
     /**
