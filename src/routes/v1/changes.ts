@@ -2,9 +2,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
+import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
-import { IdSchema, Timestamp, problemResponses, toIso } from '../../schemas/common.ts'
+import { IdSchema, IfNoneMatchHeaders, NotModified, Timestamp, problemResponses, toIso } from '../../schemas/common.ts'
 import { ReviewSchema, toReview } from '../../schemas/reviews.ts'
+import { addHttpCache } from '../../plugins/http-cache.ts'
 import type { Change } from '../../services/changes.ts'
 import { readerOf } from '../http.ts'
 
@@ -35,8 +37,12 @@ function toChange (change: Change): z.output<typeof ChangeSchema> {
 
 export default async function changesRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  app.setSerializerCompiler(fastSerializerCompiler)
+  addHttpCache(app)
 
   app.get('/changes', {
+    // An organisation's keys also see its private claims in the feed.
+    config: { cache: { scope: 'viewer' } },
     schema: {
       tags: ['Sync'],
       operationId: 'listChanges',
@@ -46,7 +52,8 @@ export default async function changesRoutes (fastify: FastifyInstance) {
         after: z.string().max(1024).optional().describe('The `nextCursor` of the previous answer.'),
         limit: z.coerce.number().int().min(1).max(1000).default(100),
       }),
-      response: { 200: ChangesPage, ...problemResponses(400, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ChangesPage, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request) => {
     const page = await app.services.changes.page(request.query, readerOf(request))

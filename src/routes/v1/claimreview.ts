@@ -2,9 +2,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
+import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimReviewSchema } from '../../schemas/claimreview.ts'
 import { ClaimListQuery } from '../../schemas/claims.ts'
-import { IdParams, problemResponses } from '../../schemas/common.ts'
+import { IdParams, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
+import { addHttpCache } from '../../plugins/http-cache.ts'
 import { readerOf } from '../http.ts'
 
 const LD_JSON = 'application/ld+json'
@@ -19,10 +21,14 @@ const ClaimReviewGraph = z.object({
 
 export default async function claimReviewRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  app.setSerializerCompiler(fastSerializerCompiler)
   const { published } = app.services
   const tags = ['ClaimReview']
+  addHttpCache(app)
 
   app.get('/claims/:id/claimreview', {
+    // Published reviews only, but of a claim the caller's organisation may see while others get a 404.
+    config: { cache: { scope: 'viewer' } },
     schema: {
       tags,
       operationId: 'getClaimReviews',
@@ -30,7 +36,8 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       description: 'Drafts and retracted reviews are not included; an unreviewed claim gives an empty array.',
       produces: [LD_JSON],
       params: IdParams,
-      response: { 200: z.array(ClaimReviewSchema), ...problemResponses(400, 404, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: z.array(ClaimReviewSchema), 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
     const reviews = await published.claimReviewsOf(request.params.id, readerOf(request))
@@ -38,6 +45,8 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
   })
 
   app.get('/claimreview', {
+    // Published reviews of public claims: the same for everyone.
+    config: { cache: { scope: 'public' } },
     schema: {
       tags,
       operationId: 'listClaimReviews',
@@ -45,7 +54,8 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       description: 'Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`.',
       produces: [LD_JSON],
       querystring: ClaimReviewQuery,
-      response: { 200: ClaimReviewGraph, ...problemResponses(400, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ClaimReviewGraph, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request, reply) => {
     const page = await published.claimReviews(request.query)

@@ -2,11 +2,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
+import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
 import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
+import { addHttpCache } from '../../plugins/http-cache.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
 import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
 
@@ -26,17 +28,23 @@ const etagNote = 'The `ETag` covers the claim and everything embedded in it; sen
 
 export default async function claimsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  app.setSerializerCompiler(fastSerializerCompiler)
   const { claims } = app.services
   const tags = ['Claims']
+  // Reads may include the caller's organisation's private claims: private for such keys, public (and cached) otherwise.
+  const cache = { scope: 'viewer' as const }
+  addHttpCache(app)
 
   app.get('/claims', {
+    config: { cache },
     schema: {
       tags,
       operationId: 'listClaims',
       summary: 'Find claims: filter, search and sort',
       description: 'Every filter narrows the list. Paging is by cursor: it never skips or repeats a claim while others are added; a cursor is bound to its filters and sort (400 otherwise).',
       querystring: ClaimListQuery,
-      response: { 200: ClaimPage, ...problemResponses(400, 500) },
+      headers: IfNoneMatchHeaders,
+      response: { 200: ClaimPage, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request) => {
     const result = await claims.list(request.query, readerOf(request))
@@ -64,6 +72,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
   })
 
   app.get('/claims/:id', {
+    config: { cache },
     schema: {
       tags,
       operationId: 'getClaim',

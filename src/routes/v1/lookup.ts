@@ -1,16 +1,16 @@
 // /v1/lookup: "is there a fact-check for this page?" for browser extensions: public, cacheable, and readable from
 // any origin (the CORS plugin).
-import { createHash } from 'node:crypto'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
+import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
 import type { PageClaim } from '../../repositories/lookup.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
 import { VerdictSchema, toVerdict } from '../../schemas/reviews.ts'
+import { addHttpCache } from '../../plugins/http-cache.ts'
 import type { PageLookup } from '../../services/lookup.ts'
-import { withEtag } from '../http.ts'
 
 const LookupClaim = z.object({
   id: IdSchema,
@@ -59,21 +59,17 @@ const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({ url: 
 
 export default async function lookupRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
+  app.setSerializerCompiler(fastSerializerCompiler)
   const { lookup } = app.services
   const tags = ['Lookup']
-  const cacheControl = `public, max-age=${app.config.lookupMaxAge}, stale-while-revalidate=${app.config.lookupMaxAge}`
-
-  /** A cacheable answer: strong ETag from the body, 304 when the client has it. */
-  function cacheable<T> (request: FastifyRequest, reply: FastifyReply, body: T): T | null {
-    reply.header('cache-control', cacheControl)
-    const etag = `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`
-    if (withEtag(request, reply, etag).notModified) return null
-    return body
-  }
+  // Public whoever asks (lookups never include private claims): cached for LOOKUP_MAX_AGE, ETag from the body.
+  const cache = { scope: 'public' as const, maxAge: app.config.lookupMaxAge }
+  addHttpCache(app)
 
   await app.register(async (scope) => {
     const app = scope.withTypeProvider<ZodTypeProvider>()
     app.get('', {
+      config: { cache },
       schema: {
         tags,
         operationId: 'lookupPage',
@@ -83,10 +79,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         headers: IfNoneMatchHeaders,
         response: { 200: PageResult, 304: NotModified, ...problemResponses(400, 500) },
       },
-    }, async (request, reply) => {
-      const body = cacheable(request, reply, toPageResult(await lookup.page(request.query.url)))
-      return body ?? reply.code(304).send(null)
-    })
+    }, async (request) => toPageResult(await lookup.page(request.query.url)))
 
     app.post('', {
       config: { access: 'public' },
@@ -107,6 +100,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
   await app.register(async (scope) => {
     const app = scope.withTypeProvider<ZodTypeProvider>()
     app.get('', {
+      config: { cache },
       schema: {
         tags,
         operationId: 'lookupHashPrefix',
@@ -116,13 +110,12 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         headers: IfNoneMatchHeaders,
         response: { 200: PrefixResult, 304: NotModified, ...problemResponses(400, 500) },
       },
-    }, async (request, reply) => {
+    }, async (request) => {
       const matches = await lookup.prefix(request.params.prefix)
-      const result = {
+      return {
         prefix: request.params.prefix.toLowerCase(),
         matches: [...matches].map(([hash, claims]) => ({ hash, claims: claims.map(toLookupClaim) })),
       }
-      return cacheable(request, reply, result) ?? reply.code(304).send(null)
     })
   }, { prefix: '/lookup/prefixes/:prefix' })
 }

@@ -1,0 +1,68 @@
+// HTTP caching of GET answers (RFC 9111): strong ETags and 304s, and Cache-Control fit for a CDN on public answers,
+// `private, no-store` on answers that may hold an organisation's private data. A route opts in with `config.cache`.
+// @see https://www.rfc-editor.org/rfc/rfc9111
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { viewerOf } from '../lib/access.ts'
+import { isNotModified, parseEtagHeader } from '../lib/etag.ts'
+
+/** Seconds a shared cache may serve a public answer, and serve it stale while it revalidates, unless a route says. */
+export const PUBLIC_MAX_AGE = 60
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * `public`: the answer is the same whoever asks (lookups, the ClaimReview feed). `viewer`: it may include the
+     * caller's organisation's private data, so it is private for a key that sees such data, and public otherwise
+     * with `Vary: Authorization`.
+     */
+    cache?: { scope: 'public' | 'viewer', maxAge?: number }
+  }
+}
+
+/** Adds a header value to a comma-separated list (Vary), once. */
+export function appendVary (current: unknown, name: string): string {
+  const values = String(current ?? '').split(',').map((v) => v.trim()).filter(Boolean)
+  return values.some((v) => v.toLowerCase() === name.toLowerCase() || v === '*') ? values.join(', ') : [...values, name].join(', ')
+}
+
+/** Whether this request's answer may hold private data: a key whose role reads its organisation's private data. */
+const isPrivate = (request: FastifyRequest, scope: 'public' | 'viewer') =>
+  scope === 'viewer' && request.principal?.kind === 'key' && viewerOf(request.principal).organizationId !== null
+
+/** The Cache-Control and Vary of a cacheable route's answer; set by routes that answer 304 themselves, too. */
+export function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
+  const cache = request.routeOptions.config.cache
+  if (cache === undefined) return
+  if (cache.scope === 'viewer') reply.header('vary', appendVary(reply.getHeader('vary'), 'Authorization'))
+  if (isPrivate(request, cache.scope)) {
+    reply.header('cache-control', 'private, no-store')
+    return
+  }
+  const maxAge = cache.maxAge ?? PUBLIC_MAX_AGE
+  reply.header('cache-control', `public, max-age=${maxAge}, stale-while-revalidate=${maxAge}`)
+}
+
+/** A strong ETag of a serialized body: equal bodies, equal tags. */
+export const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
+
+/**
+ * For the routes of `app` that declare `config.cache`: on a 200 or 304 to GET or HEAD, the cache headers; on a 200
+ * without an ETag of its own, one from the body, and a 304 when the client's If-None-Match has it. Routes whose
+ * ETag is a version (a claim) set it and answer 304 before building the body.
+ */
+export function addHttpCache (app: FastifyInstance) {
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.routeOptions.config.cache === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return payload
+    if (reply.statusCode !== 200 && reply.statusCode !== 304) return payload
+    setCacheHeaders(request, reply)
+    if (reply.statusCode !== 200 || reply.hasHeader('etag') || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return payload
+    const etag = bodyEtag(payload)
+    reply.header('etag', etag)
+    if (!isNotModified(parseEtagHeader(request.headers['if-none-match']), etag)) return payload
+    // A 304 has no body, and so no Content-Type or Content-Length (RFC 9110 §15.4.5).
+    reply.code(304)
+    reply.removeHeader('content-type')
+    return null
+  })
+}
