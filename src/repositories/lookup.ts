@@ -1,7 +1,7 @@
 // Page lookups for browser extensions: the live, public claims that appeared at pages, found by the SHA-256 of the
 // canonical URL (or the first 8 hex characters of it, for lookups that do not reveal the page). Lookups are public
 // and cached by CDNs, so they never include an organisation's private claims, whoever asks.
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 
@@ -31,6 +31,11 @@ export function createLookupRepository (db: Db) {
     .where(and(eq(appearances.urlHash, sql.placeholder('hash')), isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
     .prepare('lookup_by_url_hash')
+  // Up to 100 pages in one statement, planned once: the hashes go as one array parameter, whatever their number.
+  const byHashes = query()
+    .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
+    .orderBy(appearances.urlHash, claims.id)
+    .prepare('lookup_by_url_hashes')
   const byPrefix = query()
     .where(and(sql`left(${appearances.urlHash}, 8) = ${sql.placeholder('prefix')}`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
@@ -43,9 +48,7 @@ export function createLookupRepository (db: Db) {
 
     async byHashes (hashes: string[]): Promise<PageClaim[]> {
       if (hashes.length === 0) return []
-      return query()
-        .where(and(inArray(appearances.urlHash, hashes), isNull(claims.deletedAt), eq(claims.isPublic, true)))
-        .orderBy(appearances.urlHash, claims.id)
+      return byHashes.execute({ hashes })
     },
 
     async byHashPrefix (prefix: string): Promise<PageClaim[]> {

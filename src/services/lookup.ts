@@ -33,14 +33,24 @@ export function createLookupService (lookup: LookupRepository) {
         return { url, canonicalUrl, hash: urlHash(canonicalUrl) }
       })
       const rows = await lookup.byHashes([...new Set(keyed.map((k) => k.hash))])
-      return keyed.map(({ url, canonicalUrl, hash }) => ({ url, canonicalUrl, claims: rows.filter((r) => r.urlHash === hash) }))
+      const byHash = new Map<string, PageClaim[]>()
+      for (const row of rows) {
+        const claims = byHash.get(row.urlHash)
+        if (claims) claims.push(row)
+        else byHash.set(row.urlHash, [row])
+      }
+      return keyed.map(({ url, canonicalUrl, hash }) => ({ url, canonicalUrl, claims: byHash.get(hash) ?? [] }))
     },
 
     /** Every page whose hash starts with the prefix, so the client can match its own hash without revealing it. */
     async prefix (prefix: string): Promise<Map<string, PageClaim[]>> {
       const rows = await lookup.byHashPrefix(prefix.toLowerCase())
       const byHash = new Map<string, PageClaim[]>()
-      for (const row of rows) byHash.set(row.urlHash, [...(byHash.get(row.urlHash) ?? []), row])
+      for (const row of rows) {
+        const claims = byHash.get(row.urlHash)
+        if (claims) claims.push(row)
+        else byHash.set(row.urlHash, [row])
+      }
       return byHash
     },
   }
