@@ -3158,7 +3158,10 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page, with the same filters and sort. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3169,11 +3172,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClaimPage"];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
@@ -7398,7 +7414,10 @@ export interface operations {
     getClaimReviews: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path: {
                 /** @description A resource id (UUID). */
                 id: string;
@@ -7412,11 +7431,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/ld+json": components["schemas"]["ClaimReview"][];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
@@ -7517,7 +7549,10 @@ export interface operations {
                 /** @description The `nextCursor` of the previous page, with the same filters and sort. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7528,11 +7563,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/ld+json": components["schemas"]["ClaimReviewPage"];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
@@ -7943,7 +7991,10 @@ export interface operations {
                 after?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7954,11 +8005,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ChangesPage"];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
