@@ -212,6 +212,7 @@ async function measure (baseUrl: string, workload: Workload, seconds: number): P
     url: baseUrl,
     connections,
     duration: seconds,
+    timeout: 30,
     requests: [{
       setupRequest: (request) => ({ ...request, ...workload.next() }),
       onResponse: (status) => { statuses[status] = (statuses[status] ?? 0) + 1 },
@@ -291,7 +292,9 @@ function table (results: Result[]): string {
 async function main () {
   const claims = await ensureDataset()
   const key = await adminKeyFor(databaseUrl)
-  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
+  // 100 connections queue for 10 pooled database connections behind the slow workloads (search, matching): they
+  // wait longer than the default 2 s for one, which would turn queueing into 503s rather than into latency.
+  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
   const samples = await pickSamples(sql, env.CURSOR_SECRET ?? '')
   await sql.end()
@@ -339,7 +342,9 @@ async function main () {
       results,
     }
     mkdirSync(values.out, { recursive: true })
-    const file = `${values.out}/bench-${date.slice(0, 10)}.json`
+    // The default run (100k claims, 100 connections) is bench-<date>.json; others say what differs.
+    const variant = `${claimCount === 100_000 ? '' : `${sizeLabel}-`}${connections === 100 ? '' : `c${connections}-`}${values.only === undefined ? '' : 'partial-'}`
+    const file = `${values.out}/bench-${variant}${date.slice(0, 10)}.json`
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`)
     log(`wrote ${file}`)
     console.log(`${date.slice(0, 10)}, ${summary.machine}, ${claims} claims, ${connections} connections, ${duration} s per workload, load average ${summary.loadAverageBefore.join(' ')}, rate-limit counters in ${summary.rateLimitCounters}\n`)
