@@ -1,6 +1,7 @@
 // `npm run keys -- create|list|revoke`: the operator's way to make organisations and API keys, including the first
 // admin key (there are no default credentials). The new key goes alone to stdout, so a script can capture it;
 // everything else goes to stderr. Exit codes: 0 done, 1 failed, 2 bad usage.
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { ConfigError, parseConfig } from '../config.ts'
@@ -103,14 +104,18 @@ async function main (argv: string[]): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2))
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`keys: ${error.message}\n\n${usage}`)
-    process.exitCode = 2
-  } else {
+/** Runs the command; resolves with its exit code (0 done, 1 failed, 2 bad usage), having said why on stderr. */
+export async function runKeys (argv: string[]): Promise<number> {
+  try {
+    return await main(argv)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`keys: ${error.message}\n\n${usage}`)
+      return 2
+    }
     console.error(`keys: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
-    process.exitCode = 1
+    return 1
   }
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await runKeys(process.argv.slice(2))

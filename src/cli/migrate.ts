@@ -1,17 +1,24 @@
-// `npm run db:migrate`: applies pending migrations to the configured database and exits.
+// `npm run db:migrate` (or `claimtrack migrate`): applies pending migrations to the configured database and exits.
+import { fileURLToPath } from 'node:url'
 import { ConfigError, parseConfig } from '../config.ts'
 import { createDatabase } from '../db/client.ts'
 
-try {
-  const config = parseConfig(process.env)
-  const database = await createDatabase(config)
+/** Migrates; resolves with the exit code (0 done, 1 failed), having said why on stderr. */
+export async function runMigrate (): Promise<number> {
   try {
-    await database.migrate()
-    console.log(`migrations applied (${database.kind})`)
-  } finally {
-    await database.close()
+    const config = parseConfig(process.env)
+    const database = await createDatabase(config)
+    try {
+      await database.migrate()
+      console.log(`migrations applied (${database.kind})`)
+      return 0
+    } finally {
+      await database.close()
+    }
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`)
+    return 1
   }
-} catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`)
-  process.exitCode = 1
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = await runMigrate()

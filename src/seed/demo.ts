@@ -3,6 +3,7 @@
 // to the demo organisation; one claim has a published verdict, the rest are private to the organisation.
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.ts'
+import type { Db } from '../db/client.ts'
 import * as tables from '../db/schema.ts'
 import type { Services } from '../plugins/services.ts'
 import type { CreateAppearance } from '../schemas/appearances.ts'
@@ -124,11 +125,15 @@ export async function seedDemo (services: Services): Promise<void> {
  */
 export async function seedDemoIfWanted (app: FastifyInstance, config: Pick<Config, 'seedDemo'>): Promise<boolean> {
   const wanted = config.seedDemo ?? app.database.kind === 'pglite'
-  if (!wanted) return false
-  const [claimRow] = await app.db.select({ id: tables.claims.id }).from(tables.claims).limit(1)
-  const [claimantRow] = await app.db.select({ id: tables.claimants.id }).from(tables.claimants).limit(1)
-  if (claimRow || claimantRow) return false
+  if (!wanted || !await neverHeldClaims(app.db)) return false
   await seedDemo(app.services)
   app.log.info('seeded the demo claims')
   return true
+}
+
+/** Whether the database has never held a claim or a claimant (deleted ones count): the only kind the demo goes into. */
+export async function neverHeldClaims (db: Db): Promise<boolean> {
+  const [claimRow] = await db.select({ id: tables.claims.id }).from(tables.claims).limit(1)
+  const [claimantRow] = await db.select({ id: tables.claimants.id }).from(tables.claimants).limit(1)
+  return !claimRow && !claimantRow
 }
