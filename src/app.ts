@@ -8,6 +8,7 @@ import { problem } from './errors.ts'
 import authPlugin from './plugins/auth.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
+import httpCachePlugin from './plugins/http-cache.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
@@ -102,6 +103,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(problemDetailsPlugin)
   await app.register(securityHeadersPlugin)
   await app.register(corsPlugin)
+  await app.register(httpCachePlugin)
   await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
   await app.register(metricsPlugin)

@@ -88,13 +88,9 @@ function supervise (config: Config) {
   }
 
   // The first worker migrates (and seeds) alone; the others start once it listens, so they never race at it.
-  const first = fork()
-  first.once('exit', (code) => {
-    if (!first.isDead() || startedAt.size > 1) return
-    log(`the first worker exited (${code}) before listening; giving up`)
-    process.exit(code ?? 1)
-  })
-  first.once('listening', () => {
+  let listening = false
+  fork().once('listening', () => {
+    listening = true
     for (let i = 1; i < config.workers; i++) fork()
     log(`${config.workers} workers listening on ${config.host}:${config.port}`)
   })
@@ -106,7 +102,10 @@ function supervise (config: Config) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
       return
     }
-    if (worker === first && startedAt.size === 0) return
+    if (!listening) {
+      log(`the first worker exited (${signal ?? code}) before listening; giving up`)
+      process.exit(code || 1)
+    }
     restartDelay = lived < CRASH_LOOP_MS ? Math.min(restartDelay * 2, 30_000) : 500
     log(`worker ${worker.process.pid} exited (${signal ?? code}); starting another in ${restartDelay} ms`)
     setTimeout(() => { if (!stopping) fork() }, restartDelay).unref()

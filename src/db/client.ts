@@ -11,7 +11,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
-import type { Config } from '../config.ts'
+import { parseConfig, type Config } from '../config.ts'
 import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
 import * as schema from './schema.ts'
 
@@ -62,7 +62,7 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
 }
 
 /** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
-export const defaultTimeouts: Config['databaseTimeouts'] = { acquireMs: 2000, connectSeconds: 2, statementMs: 10_000 }
+const defaultTimeouts: Config['databaseTimeouts'] = parseConfig({}).databaseTimeouts
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
 

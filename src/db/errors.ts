@@ -31,11 +31,20 @@ function classify (code: string): TransientDatabaseError | undefined {
   return undefined
 }
 
-/** The transient database condition behind an error (drizzle wraps driver errors in `cause`), if it is one. */
-export function transientDatabaseError (error: unknown): TransientDatabaseError | undefined {
+/** The `code`s of an error and of its causes (drizzle wraps driver errors in `cause`), outermost first. */
+export function errorCodes (error: unknown): string[] {
+  const codes: string[] = []
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code
-    const found = typeof code === 'string' ? classify(code) : undefined
+    if (typeof code === 'string') codes.push(code)
+  }
+  return codes
+}
+
+/** The transient database condition behind an error, if it is one. */
+export function transientDatabaseError (error: unknown): TransientDatabaseError | undefined {
+  for (const code of errorCodes(error)) {
+    const found = classify(code)
     if (found) return found
   }
   return undefined

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import cors, { type FastifyCorsOptions } from '@fastify/cors'
+import { appendVary } from './http-cache.ts'
 
 /** Headers a browser script may read from any answer. */
 const exposedHeaders = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Idempotent-Replayed']
@@ -44,11 +45,6 @@ async function corsPlugin (app: FastifyInstance) {
     reply.header('vary', appendVary(reply.getHeader('vary'), 'Origin'))
     return payload
   })
-}
-
-function appendVary (current: unknown, name: string): string {
-  const values = String(current ?? '').split(',').map((v) => v.trim()).filter(Boolean)
-  return values.some((v) => v.toLowerCase() === name.toLowerCase() || v === '*') ? values.join(', ') : [...values, name].join(', ')
 }
 
 export default fp(corsPlugin, { name: 'cors' })

@@ -3,11 +3,12 @@
 // @see https://www.rfc-editor.org/rfc/rfc9111
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import { viewerOf } from '../lib/access.ts'
 import { isNotModified, parseEtagHeader } from '../lib/etag.ts'
 
 /** Seconds a shared cache may serve a public answer, and serve it stale while it revalidates, unless a route says. */
-export const PUBLIC_MAX_AGE = 60
+const PUBLIC_MAX_AGE = 60
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,8 +31,8 @@ export function appendVary (current: unknown, name: string): string {
 const isPrivate = (request: FastifyRequest, scope: 'public' | 'viewer') =>
   scope === 'viewer' && request.principal?.kind === 'key' && viewerOf(request.principal).organizationId !== null
 
-/** The Cache-Control and Vary of a cacheable route's answer; set by routes that answer 304 themselves, too. */
-export function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
+/** The Cache-Control and Vary of a cacheable route's answer. */
+function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
   const cache = request.routeOptions.config.cache
   if (cache === undefined) return
   if (cache.scope === 'viewer') reply.header('vary', appendVary(reply.getHeader('vary'), 'Authorization'))
@@ -44,14 +45,14 @@ export function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
 }
 
 /** A strong ETag of a serialized body: equal bodies, equal tags. */
-export const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
+const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
 
 /**
- * For the routes of `app` that declare `config.cache`: on a 200 or 304 to GET or HEAD, the cache headers; on a 200
- * without an ETag of its own, one from the body, and a 304 when the client's If-None-Match has it. Routes whose
- * ETag is a version (a claim) set it and answer 304 before building the body.
+ * For every route that declares `config.cache`: on a 200 or 304 to GET or HEAD, the cache headers; on a 200 without
+ * an ETag of its own, one from the body, and a 304 when the client's If-None-Match has it. Routes whose ETag is a
+ * version (a claim) set it and answer 304 before building the body.
  */
-export function addHttpCache (app: FastifyInstance) {
+async function httpCachePlugin (app: FastifyInstance) {
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.routeOptions.config.cache === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return payload
     if (reply.statusCode !== 200 && reply.statusCode !== 304) return payload
@@ -66,3 +67,5 @@ export function addHttpCache (app: FastifyInstance) {
     return null
   })
 }
+
+export default fp(httpCachePlugin, { name: 'http-cache' })

@@ -2,7 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
-import { transientDatabaseError } from '../db/errors.ts'
+import { errorCodes, transientDatabaseError } from '../db/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
@@ -41,14 +41,8 @@ const statusCodes = new Map<number, ProblemCode>(
   Object.entries(problemTypes).map(([code, { status }]) => [status, code as ProblemCode])
 )
 
-function sqlStateOf (error: unknown): string | undefined {
-  // drizzle wraps driver errors; the SQLSTATE sits on the cause.
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
-  }
-  return undefined
-}
+// drizzle wraps driver errors; the SQLSTATE sits on the cause.
+const sqlStateOf = (error: unknown): string | undefined => errorCodes(error).find((code) => /^[0-9A-Z]{5}$/.test(code))
 
 function validationErrors (error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'request'

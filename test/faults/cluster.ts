@@ -29,15 +29,15 @@ async function clusterStatus (): Promise<'online' | 'down' | 'missing'> {
   return line[3]?.startsWith('online') === true ? 'online' : 'down'
 }
 
-/** Waits until the cluster accepts connections (crash recovery after an immediate stop takes a moment). */
-export async function waitUntilReady (timeoutMs = 30_000) {
+/** Waits until a cluster accepts connections (crash recovery after an immediate stop takes a moment). */
+export async function waitUntilReady (timeoutMs = 30_000, onPort = port) {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      await run('pg_isready', ['-h', '127.0.0.1', '-p', String(port), '-q'])
+      await run('pg_isready', ['-h', '127.0.0.1', '-p', String(onPort), '-q'])
       return
     } catch {
-      if (Date.now() > deadline) throw new Error(`Postgres on port ${port} not ready after ${timeoutMs} ms`)
+      if (Date.now() > deadline) throw new Error(`Postgres on port ${onPort} not ready after ${timeoutMs} ms`)
       await sleep(100)
     }
   }
@@ -68,16 +68,7 @@ export async function ensureReplica () {
     await run('runuser', ['-u', 'postgres', '--', 'pg_basebackup', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'])
   }
   if (!line?.[3]?.startsWith('online')) await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, replicaCluster, 'start'])
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    try {
-      await run('pg_isready', ['-h', '127.0.0.1', '-p', String(replicaPort), '-q'])
-      return
-    } catch {
-      if (Date.now() > deadline) throw new Error(`the replica on port ${replicaPort} is not ready`)
-      await sleep(100)
-    }
-  }
+  await waitUntilReady(30_000, replicaPort)
 }
 
 /** Kills the server as a power cut would: no shutdown checkpoint, every connection dropped (`-m immediate`). */

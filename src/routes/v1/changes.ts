@@ -6,7 +6,6 @@ import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, Timestamp, problemResponses, toIso } from '../../schemas/common.ts'
 import { ReviewSchema, toReview } from '../../schemas/reviews.ts'
-import { addHttpCache } from '../../plugins/http-cache.ts'
 import type { Change } from '../../services/changes.ts'
 import { readerOf } from '../http.ts'
 
@@ -38,7 +37,6 @@ function toChange (change: Change): z.output<typeof ChangeSchema> {
 export default async function changesRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   app.setSerializerCompiler(fastSerializerCompiler)
-  addHttpCache(app)
 
   app.get('/changes', {
     // An organisation's keys also see its private claims in the feed.

@@ -6,7 +6,6 @@ import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimReviewSchema } from '../../schemas/claimreview.ts'
 import { ClaimListQuery } from '../../schemas/claims.ts'
 import { IdParams, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
-import { addHttpCache } from '../../plugins/http-cache.ts'
 import { readerOf } from '../http.ts'
 
 const LD_JSON = 'application/ld+json'
@@ -24,7 +23,6 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
   app.setSerializerCompiler(fastSerializerCompiler)
   const { published } = app.services
   const tags = ['ClaimReview']
-  addHttpCache(app)
 
   app.get('/claims/:id/claimreview', {
     // Published reviews only, but of a claim the caller's organisation may see while others get a 404.

@@ -8,7 +8,6 @@ import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
 import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
-import { addHttpCache } from '../../plugins/http-cache.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
 import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
 
@@ -33,7 +32,6 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
   const tags = ['Claims']
   // Reads may include the caller's organisation's private claims: private for such keys, public (and cached) otherwise.
   const cache = { scope: 'viewer' as const }
-  addHttpCache(app)
 
   app.get('/claims', {
     config: { cache },

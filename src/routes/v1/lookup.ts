@@ -9,7 +9,6 @@ import type { PageClaim } from '../../repositories/lookup.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
 import { VerdictSchema, toVerdict } from '../../schemas/reviews.ts'
-import { addHttpCache } from '../../plugins/http-cache.ts'
 import type { PageLookup } from '../../services/lookup.ts'
 
 const LookupClaim = z.object({
@@ -64,7 +63,6 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
   const tags = ['Lookup']
   // Public whoever asks (lookups never include private claims): cached for LOOKUP_MAX_AGE, ETag from the body.
   const cache = { scope: 'public' as const, maxAge: app.config.lookupMaxAge }
-  addHttpCache(app)
 
   await app.register(async (scope) => {
     const app = scope.withTypeProvider<ZodTypeProvider>()
