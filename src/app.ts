@@ -9,6 +9,7 @@ import authPlugin from './plugins/auth.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
 import httpCachePlugin from './plugins/http-cache.ts'
+import jobsPlugin from './plugins/jobs.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
@@ -106,6 +107,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(httpCachePlugin)
   await app.register(jsonBodyPlugin)
   await app.register(databasePlugin, { config, database: options.database })
+  await app.register(jobsPlugin)
   await app.register(metricsPlugin)
   await app.register(servicesPlugin)
   await app.register(authPlugin)

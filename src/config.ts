@@ -52,6 +52,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+  JOBS_WORKER: booleanFromEnv.default(true),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 }).refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
   path: ['METRICS_PORT'], message: 'must differ from PORT: metrics are not served on the public port',
@@ -97,12 +98,14 @@ const ConfigSchema = z.object({
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,
+  /** Where Prometheus metrics are served (`GET /metrics`), on HOST; unset serves none. Never the public port. */
+  metricsPort: c.METRICS_PORT,
+  /** Whether this process runs the background jobs (webhook deliveries, imports); with false it only queues them. */
+  jobsWorker: c.JOBS_WORKER,
   /**
    * Processes serving the port (node:cluster); by default one per core. The embedded database can be opened by one
    * process only, so it always has one.
    */
-  /** Where Prometheus metrics are served (`GET /metrics`), on HOST; unset serves none. Never the public port. */
-  metricsPort: c.METRICS_PORT,
   workers: c.DATABASE_URL === undefined ? 1 : c.CLAIMTRACK_WORKERS ?? availableParallelism(),
 }))
 

@@ -12,6 +12,7 @@ import tap, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config.ts'
 import { createDatabase, queryRows, type Database } from '../src/db/client.ts'
+import { JOB_SCHEMA } from '../src/jobs/index.ts'
 import type { Role } from '../src/lib/access.ts'
 import type { WriteContext } from '../src/services/history.ts'
 
@@ -24,12 +25,14 @@ function withDatabase (url: string, name: string) {
   return u.toString()
 }
 
-/** What a migrated template depends on: the migrations, and for PGlite its version (which may store data otherwise). */
+/** What a migrated template depends on: the migrations, the job engine's version, and for PGlite its version (which may store data otherwise). */
 async function templateKey (): Promise<string> {
   const root = fileURLToPath(new URL('..', import.meta.url))
   const migrations = join(root, 'migrations')
   const pglite = JSON.parse(await readFile(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')) as { version: string }
-  const hash = createHash('sha256').update(pglite.version)
+  // The migrations also install the job engine's tables, which depend on its version.
+  const boss = JSON.parse(await readFile(join(root, 'node_modules/pg-boss/package.json'), 'utf8')) as { version: string }
+  const hash = createHash('sha256').update(pglite.version).update(boss.version)
   for (const name of (await readdir(migrations, { recursive: true })).sort()) {
     const path = join(migrations, name)
     if ((await stat(path)).isFile()) hash.update(name).update(await readFile(path))
@@ -122,6 +125,8 @@ async function reset (database: Database) {
     // Triggers and foreign keys are off for the restore: the rows go back exactly as the template had them.
     await tx.execute(sql`set local session_replication_role = replica`)
     await tx.execute(sql.raw(`truncate ${tables} restart identity cascade`))
+    // The job engine's jobs (its queues and version stay, as the migrations made them).
+    await tx.execute(sql.raw(`truncate ${JOB_SCHEMA}.job, ${JOB_SCHEMA}.archive`))
     for (const { table, rows } of contents) {
       if (rows.length > 0) await tx.execute(sql`insert into ${sql.identifier(table)} select * from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`)
     }

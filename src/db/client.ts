@@ -12,6 +12,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import { parseConfig, type Config } from '../config.ts'
+import { migrateJobStore } from '../jobs/index.ts'
 import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
 import * as schema from './schema.ts'
 
@@ -30,8 +31,10 @@ const MIGRATION_LOCK_KEY = 7_243_911_001
 export interface Database {
   db: Db
   kind: 'postgres' | 'pglite'
-  /** Applies pending migrations; safe to call from several processes at once. */
+  /** Applies pending migrations, and installs or upgrades the job engine's tables; safe to call from several processes at once. */
   migrate(): Promise<void>
+  /** Runs a script of several statements without parameters (the job engine's maintenance); returns nothing. */
+  runScript(script: string): Promise<void>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -93,7 +96,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
   const replica = replicaClient && gatedClient(replicaClient, createGate(poolSize, timeouts.acquireMs))
   const routed = replica === undefined ? primary : routedClient(primary, replica)
   const db = drizzlePostgres({ client: routed, schema, casing: 'snake_case', ...(logger && { logger }) })
-  return {
+  const database: Database = {
     db,
     kind: 'postgres',
     async migrate () {
@@ -103,9 +106,22 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
         await migratePostgres(db, { migrationsFolder })
+        await migrateJobStore(database)
       } finally {
         await lock.end({ timeout: 5 })
       }
+    },
+    async runScript (script) {
+      // The simple protocol, the only one that takes several statements at once, on a connection of its own
+      // (postgres.js refuses a BEGIN on a pooled one).
+      await gate.run(async () => {
+        const connection = await client.reserve()
+        try {
+          await connection.unsafe(script).simple()
+        } finally {
+          connection.release()
+        }
+      })
     },
     async ping () {
       await db.execute(sql`select 1`)
@@ -128,6 +144,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
     },
     poolStats: gate.stats,
   }
+  return database
 }
 
 async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, logger: Logger): Promise<Database> {
@@ -135,11 +152,15 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
   // The extensions the migrations create (full-text search and trigram matching); Postgres servers ship them too.
   const client = await PGlite.create({ dataDir: dir, extensions: { unaccent, pg_trgm: pgTrgm }, ...(loadDataDir && { loadDataDir }) })
   const db = drizzlePglite({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
-  return {
+  const database: Database = {
     db,
     kind: 'pglite',
     async migrate () {
       await migratePglite(db, { migrationsFolder })
+      await migrateJobStore(database)
+    },
+    async runScript (script) {
+      await client.exec(script)
     },
     async ping () {
       await db.execute(sql`select 1`)
@@ -156,6 +177,7 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
       return client.dumpDataDir('none')
     },
   }
+  return database
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`). */

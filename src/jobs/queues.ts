@@ -1,0 +1,10 @@
+// The job queues, declared in one place: `claimtrack migrate` (and the app's start-up migration) creates them and
+// keeps their settings current, so a job can be sent to a queue before any worker for it has started.
+import type PgBoss from 'pg-boss'
+
+export interface QueueDefinition {
+  name: string
+  options: Omit<PgBoss.Queue, 'name'>
+}
+
+export const queues: QueueDefinition[] = []
