@@ -19,9 +19,11 @@ import rateLimitPlugin from './plugins/rate-limit.ts'
 import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import servicesPlugin from './plugins/services.ts'
+import embedRoutes from './routes/embed.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
 import appearancesRoutes from './routes/v1/appearances.ts'
+import badgesRoutes from './routes/v1/badges.ts'
 import claimantsRoutes from './routes/v1/claimants.ts'
 import claimReviewRoutes from './routes/v1/claimreview.ts'
 import claimsRoutes from './routes/v1/claims.ts'
@@ -117,9 +119,11 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(openapiPlugin)
 
   await app.register(healthRoutes)
+  await app.register(embedRoutes)
   await app.register(async (v1) => {
     await v1.register(claimantsRoutes)
     await v1.register(claimsRoutes)
+    await v1.register(badgesRoutes)
     await v1.register(matchingRoutes)
     await v1.register(appearancesRoutes)
     await v1.register(evidenceRoutes)

@@ -141,6 +141,7 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'ClaimReview', description: 'Published verdicts as schema.org ClaimReview (JSON-LD), for search engines and partners.' },
         { name: 'Google Fact Check Tools', description: 'A drop-in for Google\'s `claims:search`: same parameters, same response shape.' },
         { name: 'Lookup', description: 'For browser extensions: is there a fact-check for this page? Public, CORS-enabled, cacheable.' },
+        { name: 'Embed', description: 'For partner sites: the verdict widget script and SVG verdict badges. Public, cacheable, embeddable anywhere.' },
         { name: 'Sync', description: 'For partners: an incremental feed of every change, in commit order.' },
         { name: 'Organizations', description: 'The newsrooms and fact-checking outlets that own claims and reviews.' },
         { name: 'API keys', description: 'Keys of your organisation, each with one role, and the audit log of what they did.' },

@@ -10,7 +10,8 @@ const oracle = createOracle(doc)
 const ops = operationsOf(doc)
 const getClaim = ops.find((op) => op.operationId === 'getClaim')
 const deleteClaim = ops.find((op) => op.operationId === 'deleteClaim')
-if (!getClaim || !deleteClaim) throw new Error('operations missing from the document')
+const getClaimBadge = ops.find((op) => op.operationId === 'getClaimBadge')
+if (!getClaim || !deleteClaim || !getClaimBadge) throw new Error('operations missing from the document')
 
 const problem = (status: number, extra: Record<string, unknown> = {}): Answer => ({
   statusCode: status,
@@ -24,6 +25,7 @@ t.test('answers the document allows pass', async (t) => {
   t.same(oracle.judge(problem(400), 'invalid', getClaim, false), [])
   t.same(oracle.judge({ statusCode: 304, headers: {}, body: '' }, 'valid', getClaim, true), [])
   t.same(oracle.judge({ statusCode: 204, headers: {}, body: '' }, 'valid', deleteClaim, false), [])
+  t.same(oracle.judge({ statusCode: 200, headers: { 'content-type': 'image/svg+xml; charset=utf-8' }, body: '<svg/>' }, 'valid', getClaimBadge, false), [], 'a text body of its documented type')
 })
 
 t.test('answers that break the contract are faults', async (t) => {
@@ -38,6 +40,7 @@ t.test('answers that break the contract are faults', async (t) => {
   t.match(faults({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(claim) }, 'invalid'), /an invalid request was answered 200/)
   t.match(faults({ statusCode: 304, headers: {}, body: '' }), /304 without If-None-Match/)
   t.match(oracle.judge({ statusCode: 204, headers: {}, body: 'x' }, 'valid', deleteClaim, false).join(), /documents no body/)
+  t.match(oracle.judge({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '"<svg/>"' }, 'valid', getClaimBadge, false).join(), /documented as image\/svg\+xml/)
 })
 
 t.test('request parts are judged by their schemas, strings coerced as the server coerces them', async (t) => {
