@@ -333,6 +333,14 @@ export async function publishReview (app: FastifyInstance, claimId: string, body
   return res.json()
 }
 
+/** Retracts a published review: its claim stays public, without a current verdict when it had no other. */
+export async function retractReview (app: FastifyInstance, claimId: string, reviewId: string, reason = 'Relied on a misquote.') {
+  const url = `/v1/claims/${claimId}/reviews/${reviewId}`
+  const res = await app.inject({ method: 'POST', url: `${url}/retract`, headers: { 'if-match': await etagOf(app, url) }, payload: { reason } })
+  if (res.statusCode !== 200) throw new Error(`retract: ${res.statusCode} ${res.body}`)
+  return res.json()
+}
+
 /** A claim with a published verdict, so that everyone may see it (lookups only ever show such claims); its detail. */
 export async function createPublicClaim (app: FastifyInstance, body: Record<string, unknown> = {}) {
   const claim = await createClaim(app, body)
