@@ -47,14 +47,13 @@
     '.state{color:var(--muted);border-style:dashed}',
     '.title{font-size:13px;font-weight:600;letter-spacing:.03em;text-transform:uppercase;color:var(--muted);margin:0 0 8px}',
     '.claim{margin:0 0 4px;font-size:16px;font-weight:600;color:var(--fg)}',
-    '.claim p{margin:0}',
-    '.claimant,.explanation{margin:0 0 8px;color:var(--muted)}',
-    '.verdict{margin:0 0 8px}',
+    '.card p{margin:0 0 8px}',
+    '.card>:last-child,.claim p{margin-bottom:0}',
+    '.claimant,.explanation{color:var(--muted)}',
     '.label{display:inline-block;color:#fff;padding:1px 8px;border-radius:4px;font-weight:700}',
     '.scale{color:var(--muted)}',
     '.link{color:var(--link);text-decoration:underline}',
     '.link:focus-visible{outline:2px solid var(--link);outline-offset:2px}',
-    '.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}',
     '@media (prefers-reduced-motion: reduce){*{animation:none!important;transition:none!important}}',
     '.v-none{background:' + styles.none.colour + '}',
     verdictRules,
@@ -159,10 +158,8 @@
       ]),
       verdict && verdict.ratingExplanation ? h('p', { class: 'explanation' }, [verdict.ratingExplanation]) : null,
       href
-        ? h('p', {}, [h('a', { class: 'link', href, target: '_blank', rel: 'noopener noreferrer' }, [
-          'Read the fact-check',
-          h('span', { class: 'vh' }, [': “' + shorten(claim.text, 80) + '”']),
-        ])])
+        // The name says which claim, for a list of links; it starts with the visible text (WCAG 2.5.3).
+        ? h('p', {}, [h('a', { class: 'link', href, target: '_blank', rel: 'noopener noreferrer', 'aria-label': 'Read the fact-check about “' + shorten(claim.text, 80) + '”' }, ['Read the fact-check'])])
         : null,
     ])
   }
