@@ -38,12 +38,15 @@ const partnerPage = (api: string, ids: Record<string, string>, scriptSrc = `${ap
   <img id="badge" alt="fact-check" src="${api}/v1/claims/${ids.xss}/badge.svg">
 </main><script src="${scriptSrc}" async></script></body></html>`
 
-/** Serves `pages` by path; `/broken/embed.js` is the real script, under an API that answers every call with a 503. */
-async function partnerServer (pages: Map<string, string>, script: string): Promise<Server> {
+/**
+ * Serves `pages` by path, each with its own response headers; `/broken/embed.js` is the real script, under an API
+ * that answers every call with a 503.
+ */
+async function partnerServer (pages: Map<string, { html: string, headers?: Record<string, string> }>, script: string): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const page = pages.get(path)
-    if (page !== undefined) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page)
+    if (page !== undefined) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...page.headers }).end(page.html)
     if (path === '/broken/embed.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
     res.writeHead(503, { 'access-control-allow-origin': '*' }).end()
   })
@@ -85,14 +88,17 @@ t.test('the widget in Chromium', async (t) => {
   const retracted = await createClaim(app, { text: 'Bridges float.' })
   await retractReview(app, retracted.id, (await publishReview(app, retracted.id)).id)
 
-  const pages = new Map<string, string>()
+  const pages = new Map<string, { html: string, headers?: Record<string, string> }>()
   const script = (await app.inject({ url: '/embed.js' })).body
   const partner = await partnerServer(pages, script)
   t.teardown(() => new Promise((resolve) => partner.close(resolve)))
   const origin = `http://${PARTNER}:${(partner.address() as AddressInfo).port}`
   await addAppearance(app, published.id, `${origin}/story`)
-  pages.set('/story', partnerPage(api, { published: published.id, xss: xss.id, retracted: retracted.id }))
-  pages.set('/broken', `<!doctype html><html lang="en"><title>Broken</title><div id="down" data-claimtrack-claim="${published.id}"></div><script src="/broken/embed.js"></script></html>`)
+  pages.set('/story', { html: partnerPage(api, { published: published.id, xss: xss.id, retracted: retracted.id }) })
+  const alone = (id: string, src: string) => `<!doctype html><html lang="en"><title>${id}</title><div id="${id}" data-claimtrack-claim="${published.id}"></div><script src="${src}"></script></html>`
+  pages.set('/broken', { html: alone('down', '/broken/embed.js') })
+  // A strict partner: scripts and requests to the API allowed, no inline style at all.
+  pages.set('/strict', { html: alone('strict', `${api}/embed.js`), headers: { 'content-security-policy': `default-src 'none'; script-src ${api}; connect-src ${api}` } })
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -159,6 +165,25 @@ t.test('the widget in Chromium', async (t) => {
     t.same(await settled(broken), { down: 'error' })
     t.equal(await shadowText(broken, 'down'), 'The fact-check could not be loaded.')
     await broken.close()
+  })
+
+  t.test('a page whose Content-Security-Policy forbids inline style still gets a styled card', async (t) => {
+    const strict = await context.newPage()
+    const violations: string[] = []
+    strict.on('console', (message) => { if (message.type() === 'error') violations.push(message.text()) })
+    await strict.goto(`${origin}/strict`)
+    t.same(await settled(strict), { strict: 'ready' })
+    const label = strict.locator('#strict strong.label')
+    t.equal(await label.evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(192, 39, 31)', 'the style sheet applies')
+    t.same(violations, [], 'no CSP violation reported')
+    const inline = await strict.evaluate(() => {
+      const style = document.createElement('style')
+      style.textContent = 'body { background: rgb(1, 2, 3) }'
+      document.head.append(style)
+      return getComputedStyle(document.body).backgroundColor
+    })
+    t.not(inline, 'rgb(1, 2, 3)', 'while the policy does block a <style> element')
+    await strict.close()
   })
 
   t.test('the badge: an SVG image the browser draws, valid XML with its label escaped', async (t) => {
