@@ -16,6 +16,10 @@ export const revisionAction = pgEnum('revision_action', ['create', 'update', 'de
 export const apiKeyRole = pgEnum('api_key_role', ['reader', 'editor', 'reviewer', 'admin', 'partner'])
 /** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
 export const auditOutcome = pgEnum('audit_outcome', ['succeeded', 'denied', 'failed'])
+/** What a partner's webhook may subscribe to (src/services/webhook-events.ts says when each is sent). */
+export const webhookEventType = pgEnum('webhook_event_type', ['claim.updated', 'review.published', 'review.retracted'])
+/** One delivery attempt: a 2xx answer, or anything else (another status, a refused address, a timeout). */
+export const webhookDeliveryOutcome = pgEnum('webhook_delivery_outcome', ['succeeded', 'failed'])
 
 /** A full-text search document, maintained by triggers (migrations/0004); never written by the application. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -297,6 +301,54 @@ export const idempotencyKeys = pgTable('idempotency_keys', {
   index('idempotency_keys_created_at_idx').on(t.createdAt),
 ])
 
+/**
+ * An endpoint of an organisation that receives events, signed with its secret (Standard Webhooks). The secret has to
+ * be kept as it is to sign with it; it is shown to the organisation once, when it is made or rotated.
+ */
+export const webhooks = pgTable('webhooks', {
+  id: id(),
+  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
+  url: text().notNull(),
+  events: webhookEventType().array().notNull(),
+  description: text(),
+  /** `whsec_` and the base64 of 32 random bytes. */
+  secret: text().notNull(),
+  /** The secret before the last rotation: deliveries carry a signature with it too until it expires. */
+  previousSecret: text(),
+  previousSecretExpiresAt: timestamp({ withTimezone: true }),
+  enabled: boolean().notNull().default(true),
+  /** Why the service turned the webhook off (the endpoint answered 410 Gone); null when on, or turned off by its owner. */
+  disabledReason: text(),
+  version: version(),
+  ...timestamps(),
+}, (t) => [
+  index('webhooks_organization_id_idx').on(t.organizationId, t.id),
+  // The check every claim and review change makes: is anyone subscribed to this event? One index probe.
+  index('webhooks_events_idx').using('gin', t.events).where(sql`${t.enabled}`),
+])
+
+/** Every attempt to deliver an event to a webhook, with the endpoint's answer. */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: id(),
+  webhookId: uuid().notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
+  /** The event's id, the same on every attempt and every webhook it went to (the `webhook-id` header). */
+  eventId: uuid().notNull(),
+  eventType: text().notNull(),
+  /** 1 for the first attempt, +1 for each retry. */
+  attempt: integer().notNull(),
+  outcome: webhookDeliveryOutcome().notNull(),
+  /** The endpoint's HTTP status; null when there was no answer (refused address, connection error, timeout). */
+  statusCode: integer(),
+  /** Why the attempt failed without an answer. */
+  error: text(),
+  durationMs: integer().notNull(),
+  /** The start of the endpoint's answer (at most 1 KiB), to tell what went wrong. */
+  responseBody: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('webhook_deliveries_webhook_id_idx').on(t.webhookId, t.id),
+])
+
 export type OrganizationRow = typeof organizations.$inferSelect
 export type ApiKeyRow = typeof apiKeys.$inferSelect
 export type AuditEventRow = typeof auditEvents.$inferSelect
@@ -309,3 +361,5 @@ export type EvidenceRow = typeof evidence.$inferSelect
 export type RatingScaleRow = typeof ratingScales.$inferSelect
 export type ReviewRow = typeof reviews.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
+export type WebhookRow = typeof webhooks.$inferSelect
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect
