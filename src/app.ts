@@ -19,6 +19,7 @@ import rateLimitPlugin from './plugins/rate-limit.ts'
 import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import servicesPlugin from './plugins/services.ts'
+import webhooksPlugin from './plugins/webhooks.ts'
 import embedRoutes from './routes/embed.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
@@ -35,6 +36,7 @@ import matchingRoutes from './routes/v1/matching.ts'
 import organizationsRoutes from './routes/v1/organizations.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
 import reviewsRoutes from './routes/v1/reviews.ts'
+import webhooksRoutes from './routes/v1/webhooks.ts'
 import { seedDemoIfWanted } from './seed/demo.ts'
 
 declare module 'fastify' {
@@ -117,6 +119,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(rateLimitPlugin)
   await app.register(idempotencyPlugin)
   await app.register(openapiPlugin)
+  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(embedRoutes)
@@ -134,6 +137,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(lookupRoutes)
     await v1.register(changesRoutes)
     await v1.register(organizationsRoutes)
+    await v1.register(webhooksRoutes)
   }, { prefix: '/v1' })
   await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 

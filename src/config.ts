@@ -2,6 +2,7 @@
 import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
+import { parseAllowedHosts } from './lib/webhook-address.ts'
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -54,6 +55,13 @@ const ConfigSchema = z.object({
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WEBHOOK_ALLOWED_HOSTS: z.string().optional().transform((value, ctx) => {
+    const { entries, invalid } = parseAllowedHosts(value ?? '')
+    for (const entry of invalid) ctx.addIssue({ code: 'custom', message: `"${entry}" is not a host name, an IP address or a CIDR range` })
+    return entries
+  }),
+  WEBHOOK_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(30),
 }).refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
   path: ['METRICS_PORT'], message: 'must differ from PORT: metrics are not served on the public port',
 }).refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
@@ -102,6 +110,17 @@ const ConfigSchema = z.object({
   metricsPort: c.METRICS_PORT,
   /** Whether this process runs the background jobs (webhook deliveries, imports); with false it only queues them. */
   jobsWorker: c.JOBS_WORKER,
+  webhooks: {
+    /**
+     * Hosts and networks a webhook may be delivered to although they are private, loopback or link-local (by default
+     * none: only public addresses), as parsed by src/lib/webhook-address.ts.
+     */
+    allowedHosts: c.WEBHOOK_ALLOWED_HOSTS,
+    /** Milliseconds one delivery may take, from connecting to the end of the answer. */
+    timeoutMs: c.WEBHOOK_TIMEOUT,
+    /** Seconds before the first retry of a failed delivery; each later one waits about twice as long. */
+    retryDelaySeconds: c.WEBHOOK_RETRY_DELAY,
+  },
   /**
    * Processes serving the port (node:cluster); by default one per core. The embedded database can be opened by one
    * process only, so it always has one.

@@ -7,4 +7,9 @@ export interface QueueDefinition {
   options: Omit<PgBoss.Queue, 'name'>
 }
 
-export const queues: QueueDefinition[] = []
+/** Webhook deliveries: one job per event and webhook; retries are set per job (src/services/webhook-events.ts). */
+export const WEBHOOK_QUEUE = 'webhook-delivery'
+
+export const queues: QueueDefinition[] = [
+  { name: WEBHOOK_QUEUE, options: {} },
+]

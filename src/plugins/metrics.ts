@@ -1,10 +1,12 @@
-// Prometheus metrics of this process: requests by route and status (count and latency), the database pool, and the
-// process itself (memory, CPU, event-loop lag). Kept in a registry of the app's own; src/server.ts serves it on
+// Prometheus metrics of this process: requests by route and status (count and latency), the database pool, the job
+// queues' depth (webhook delivery attempts are counted by src/plugins/webhooks.ts), and the process itself (memory,
+// CPU, event-loop lag). Kept in a registry of the app's own; src/server.ts serves it on
 // METRICS_PORT, away from the public port (with several workers, the cluster's primary serves them all, added up).
 // @see https://github.com/siimon/prom-client
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { queues } from '../jobs/queues.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +41,21 @@ async function metricsPlugin (app: FastifyInstance) {
     },
   })
 
+  const { jobs } = app
+  // eslint-disable-next-line no-new
+  new Gauge({
+    name: 'claimtrack_job_queue_depth',
+    help: 'Jobs waiting or running, by queue (webhook deliveries among them): a growing figure means the workers fall behind, or an endpoint keeps failing.',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    // Every process reads the same figure from the database: with several workers, the cluster shows one of them.
+    aggregator: 'max',
+    async collect () {
+      const sizes = await Promise.all(queues.map(async (queue) => [queue.name, await jobs.queueSize(queue.name)] as const))
+      for (const [queue, size] of sizes) this.set({ queue }, size)
+    },
+  })
+
   app.addHook('onResponse', async (request, reply) => {
     // The route's pattern, not the URL: ids would make a series per claim. Unknown paths share one label.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }
@@ -48,4 +65,4 @@ async function metricsPlugin (app: FastifyInstance) {
   app.decorate('metrics', registry)
 }
 
-export default fp(metricsPlugin, { name: 'metrics', dependencies: ['database'] })
+export default fp(metricsPlugin, { name: 'metrics', dependencies: ['database', 'jobs'] })

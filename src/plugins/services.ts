@@ -15,6 +15,8 @@ import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
 import { createReviewsRepository } from '../repositories/reviews.ts'
 import { createRevisionsRepository } from '../repositories/revisions.ts'
+import { createWebhooksRepository } from '../repositories/webhooks.ts'
+import { createAddressPolicy } from '../lib/webhook-address.ts'
 import { createAppearancesService, createEvidenceService } from '../services/claim-children.ts'
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
@@ -26,9 +28,18 @@ import { createLookupService } from '../services/lookup.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
+import { createWebhookEvents, type JobSender } from '../services/webhook-events.ts'
+import { createWebhooksService } from '../services/webhooks.ts'
+import { parseConfig } from '../config.ts'
 
-export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, log: { warn(obj: object, msg: string): void }) {
+/** A process without a job engine (a command) cannot queue webhook events: a change that would send one fails. */
+const noJobs: JobSender = {
+  send: async () => { throw new Error('This process has no job engine, so it cannot queue the webhook events this change causes.') },
+}
+
+export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & Partial<Pick<Config, 'webhooks'>>, log: { warn(obj: object, msg: string): void }, jobs: JobSender = noJobs) {
   const cursors = createCursors(config.cursorSecret)
+  const webhookConfig = config.webhooks ?? parseConfig({}).webhooks
   const repos = {
     claims: createClaimsRepository(db),
     claimants: createClaimantsRepository(db),
@@ -42,8 +53,10 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, lo
     changes: createChangesRepository(db),
     matching: createMatchingRepository(db),
     organizations: createOrganizationsRepository(db),
+    webhooks: createWebhooksRepository(db),
   }
-  const history = createHistory(repos.revisions)
+  const webhookEvents = createWebhookEvents({ webhooks: repos.webhooks, ratingScales: repos.ratingScales, jobs, ...webhookConfig })
+  const history = createHistory(repos.revisions, webhookEvents.onChange)
   return {
     organizations: createOrganizationsService(db, repos.organizations, cursors),
     claims: createClaimsService(db, repos, history, cursors),
@@ -56,6 +69,9 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'>, lo
     lookup: createLookupService(repos.lookup),
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
     matching: createMatchingService(repos.matching, repos.claims, log),
+    webhooks: createWebhooksService(db, repos.webhooks, webhookEvents, createAddressPolicy(webhookConfig.allowedHosts), cursors),
+    /** The repository the delivery worker (src/plugins/webhooks.ts) reads webhooks from and records attempts in. */
+    webhookStore: repos.webhooks,
   }
 }
 
@@ -68,7 +84,7 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance) {
-  app.decorate('services', createServices(app.db, app.config, app.log))
+  app.decorate('services', createServices(app.db, app.config, app.log, app.jobs))
 }
 
-export default fp(servicesPlugin, { name: 'services', dependencies: ['database'] })
+export default fp(servicesPlugin, { name: 'services', dependencies: ['database', 'jobs'] })

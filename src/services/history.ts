@@ -28,7 +28,10 @@ interface Versioned { id: string, version: number, updatedAt: Date }
 /** A row as JSON (dates as ISO strings), the form snapshots are stored and compared in. */
 export const snapshot = (row: object): Record<string, unknown> => JSON.parse(JSON.stringify(row))
 
-export function createHistory (revisions: RevisionsRepository) {
+/** Told of every change recorded, in its transaction (the webhook events, src/services/webhook-events.ts). */
+export type ChangeListener = (tx: Executor, organizationId: string, change: { entityType: EntityType, action: Action, claimId: string | null, after: Versioned }) => Promise<void>
+
+export function createHistory (revisions: RevisionsRepository, onChange?: ChangeListener) {
   /** Records one change; `after` is the row as it now is. */
   async function record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
     entityType: EntityType
@@ -51,6 +54,7 @@ export function createHistory (revisions: RevisionsRepository) {
       before: change.before && snapshot(change.before),
       after: snapshot(change.after),
     }, tx)
+    await onChange?.(tx, ctx.organizationId, change)
     await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
   }
 

@@ -104,13 +104,14 @@ t.test('a published claim: readable by all, 403 to every other organisation on w
   t.same(await ownerView(app, w), before, 'the owner sees every object exactly as before, and no revision was added')
 })
 
-t.test('a claimant, a custom rating scale, an API key and the organisation: 403 (public) or 404 (private) to others', async (t) => {
+t.test('a claimant, a custom rating scale, an API key, a webhook and the organisation: 403 (public) or 404 (private) to others', async (t) => {
   const app = await buildSecure(t)
   const w = await seedWorld(app)
   const claimant = `/v1/claimants/${w.claimantId}`
   const scale = `/v1/rating-scales/${w.scaleId}`
   const key = `/v1/api-keys/${w.keyId}`
   const organization = '/v1/organizations/newsroom'
+  const webhook = `/v1/webhooks/${w.webhookId}`
   const ifMatch = async (url: string) => ({ 'if-match': await ownerEtag(app, url) })
   const attempts: Array<Attempt & { owned: 403 | 404 }> = [
     { access: 'editor', owned: 403, request: { method: 'PATCH', url: claimant, headers: await ifMatch(claimant), payload: { name: 'Renamed by a rival' } } },
@@ -120,6 +121,12 @@ t.test('a claimant, a custom rating scale, an API key and the organisation: 403 
     { access: 'admin', owned: 404, request: { method: 'GET', url: key } },
     { access: 'admin', owned: 404, request: { method: 'DELETE', url: key } },
     { access: 'admin', owned: 403, request: { method: 'PATCH', url: organization, headers: await ifMatch(organization), payload: { name: 'Pwned' } } },
+    { access: 'admin', owned: 404, request: { method: 'GET', url: webhook } },
+    { access: 'admin', owned: 404, request: { method: 'GET', url: `${webhook}/deliveries` } },
+    { access: 'admin', owned: 404, request: { method: 'PATCH', url: webhook, headers: await ifMatch(webhook), payload: { url: 'https://rival.example.org/steal' } } },
+    { access: 'admin', owned: 404, request: { method: 'DELETE', url: webhook, headers: await ifMatch(webhook) } },
+    { access: 'admin', owned: 404, request: { method: 'POST', url: `${webhook}/rotate-secret` } },
+    { access: 'admin', owned: 404, request: { method: 'POST', url: `${webhook}/ping` } },
   ]
   const before = await ownerView(app, w)
 
@@ -136,5 +143,7 @@ t.test('a claimant, a custom rating scale, an API key and the organisation: 403 
   const listed: string[] = rivalKeys.json().data.map((k: { id: string }) => k.id)
   t.equal(listed.length, 5, 'the rival admin lists only its own five keys')
   t.notOk(listed.includes(w.keyId), 'and never the test organisation\'s')
+  const rivalHooks = await app.inject({ method: 'GET', url: '/v1/webhooks', headers: bearer(w.rival.admin) })
+  t.same(rivalHooks.json().data, [], 'the rival admin lists no webhook: the test organisation\'s are not its own')
   t.same(await ownerView(app, w), before, 'the owner sees every object exactly as before, and no revision was added')
 })

@@ -49,6 +49,8 @@ export interface World {
   scaleId: string
   /** An editor key of the test organisation, by id. */
   keyId: string
+  /** A webhook of the test organisation (turned off, so that it receives nothing). */
+  webhookId: string
   own: Keys
   rival: Keys
 }
@@ -76,12 +78,14 @@ export async function seedWorld (app: FastifyInstance): Promise<World> {
   const draftReviewId = await created(post(`/v1/claims/${shown.id}/reviews`, { ...publishableReview, headline: 'A second look' }), 'second draft')
   const scaleId = await created(post('/v1/rating-scales', customScale), 'rating scale')
   const keyId = await created(post('/v1/api-keys', { name: 'CMS', role: 'editor' }), 'api key')
+  const webhookId = await created(post('/v1/webhooks', { url: 'https://hooks.example.org/claimtrack', events: ['review.published'], enabled: false }), 'webhook')
   return {
     claimantId: claimant.id,
     privateClaim: { ...hidden, reviewId: draft },
     publicClaim: { ...shown, reviewId: published.id, draftReviewId },
     scaleId,
     keyId,
+    webhookId,
     own: await keysOf(app, testOrganization(app).slug),
     rival: await keysOf(app, RIVAL),
   }
@@ -102,6 +106,8 @@ export function ownerUrls (w: World): string[] {
     `/v1/claimants/${w.claimantId}`,
     `/v1/rating-scales/${w.scaleId}`,
     `/v1/api-keys/${w.keyId}`,
+    `/v1/webhooks/${w.webhookId}`,
+    `/v1/webhooks/${w.webhookId}/deliveries`,
     `/v1/organizations/${'newsroom'}`,
   ]
 }
@@ -121,7 +127,7 @@ export async function ownerView (app: FastifyInstance, w: World): Promise<Record
   return view
 }
 
-export async function countRows (app: FastifyInstance, table: 'revisions' | 'claims' | 'api_keys' | 'audit_events' | 'claimants' | 'rating_scales' | 'reviews' | 'appearances' | 'evidence'): Promise<number> {
+export async function countRows (app: FastifyInstance, table: 'revisions' | 'claims' | 'api_keys' | 'audit_events' | 'claimants' | 'rating_scales' | 'reviews' | 'appearances' | 'evidence' | 'webhooks'): Promise<number> {
   const [row] = await queryRows<{ n: number }>(app.db, sql`select count(*)::int as n from ${sql.identifier(table)}`)
   return Number(row?.n)
 }

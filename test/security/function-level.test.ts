@@ -42,6 +42,8 @@ const bodies: Record<string, object> = {
   updateRatingScale: { name: 'Renamed scale' },
   updateOrganization: { name: 'The Newsroom' },
   createApiKey: { name: 'Intern', role: 'reader' },
+  createWebhook: { url: 'https://partner.example.org/hooks', events: ['review.published'] },
+  updateWebhook: { description: 'Partner feed' },
 }
 
 /** The path with every parameter filled with an object of the caller's own organisation (the test organisation). */
@@ -54,6 +56,7 @@ function fill (path: string, w: World): string {
     claimants: w.claimantId,
     'rating-scales': w.scaleId,
     'api-keys': w.keyId,
+    webhooks: w.webhookId,
   }
   return path
     .replace('{claimId}', w.privateClaim.id)
@@ -112,7 +115,9 @@ const allowedInOrder = [
   'createClaimant', 'updateClaimant', 'createClaim', 'updateClaim', 'createAppearance', 'updateAppearance',
   'createEvidence', 'updateEvidence', 'createReview', 'updateReview', 'publishReview', 'retractReview',
   'createRatingScale', 'updateRatingScale', 'deleteRatingScale', 'updateOrganization', 'listApiKeys', 'createApiKey',
-  'getApiKey', 'revokeApiKey', 'listAuditEvents', 'deleteAppearance', 'deleteEvidence', 'deleteClaim',
+  'getApiKey', 'revokeApiKey', 'listAuditEvents', 'listWebhooks', 'createWebhook', 'getWebhook', 'updateWebhook',
+  'rotateWebhookSecret', 'pingWebhook', 'listWebhookDeliveries', 'deleteWebhook', 'deleteAppearance', 'deleteEvidence',
+  'deleteClaim',
 ]
 
 t.test('the least role of each operation is allowed the very same request', async (t) => {

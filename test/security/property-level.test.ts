@@ -34,6 +34,8 @@ const targets: Target[] = [
   { name: 'update rating scale', method: 'PATCH', url: (w) => `/v1/rating-scales/${w.scaleId}`, body: { name: 'Renamed' }, fields: { ...internal, builtIn: true } },
   { name: 'create API key', method: 'POST', url: () => '/v1/api-keys', body: { name: 'CI', role: 'editor' }, fields: { ...internal, keyHash: 'ab', prefix: 'ct_x', key: 'ct_x', revokedAt: now, lastUsedAt: now, createdByKeyId: someId } },
   { name: 'update organisation', method: 'PATCH', url: () => '/v1/organizations/newsroom', body: { name: 'Renamed' }, fields: { ...internal, slug: 'taken-over' } },
+  { name: 'create webhook', method: 'POST', url: () => '/v1/webhooks', body: { url: 'https://partner.example.org/hooks', events: ['review.published'] }, fields: { ...internal, secret: 'whsec_AAAA', signingSecret: 'whsec_AAAA', previousSecret: 'whsec_AAAA', disabledReason: 'none' } },
+  { name: 'update webhook', method: 'PATCH', url: (w) => `/v1/webhooks/${w.webhookId}`, body: { description: 'Feed' }, fields: { ...internal, secret: 'whsec_AAAA', signingSecret: 'whsec_AAAA', previousSecret: 'whsec_AAAA', disabledReason: 'none' } },
 ]
 
 /** app.inject, keeping every response for the exposure checks below. */
@@ -51,7 +53,7 @@ t.test('internal properties in a create or update body are refused (400) and not
   const app = await buildSecure(t)
   const w = await seedWorld(app)
   const before = await ownerView(app, w)
-  const tables = ['claims', 'appearances', 'evidence', 'reviews', 'claimants', 'rating_scales', 'api_keys'] as const
+  const tables = ['claims', 'appearances', 'evidence', 'reviews', 'claimants', 'rating_scales', 'api_keys', 'webhooks'] as const
   const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await countRows(app, table)])))
   const countsBefore = await counts()
 
@@ -95,6 +97,11 @@ t.test('no response carries a hash, a secret or an internal column', async (t) =
   t.match(secret, /^ct_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}$/, 'the secret is shown once, at creation')
   t.equal(createdKey.headers['cache-control'], 'no-store', 'and is not to be cached')
   await inject({ method: 'GET', url: '/v1/claims', headers: { authorization: `Bearer ${secret}` } })
+  const createdHook = await inject({ method: 'POST', url: '/v1/webhooks', payload: { url: 'https://partner.example.org/hooks', events: ['claim.updated'] } })
+  const rotatedHook = await inject({ method: 'POST', url: `/v1/webhooks/${createdHook.json().id}/rotate-secret` })
+  const signingSecrets: string[] = [createdHook.json().signingSecret, rotatedHook.json().signingSecret]
+  t.ok(signingSecrets.every((s) => /^whsec_[A-Za-z0-9+/]{43}=$/.test(s)), 'a webhook\'s signing secret is shown on creation and rotation')
+  t.equal(createdHook.headers['cache-control'], 'no-store', 'and is not to be cached')
 
   const deleted = await inject({ method: 'DELETE', url: `/v1/claims/${w.privateClaim.id}/evidence/${w.privateClaim.evidenceId}`, headers: { 'if-match': await ownerEtag(app, `/v1/claims/${w.privateClaim.id}/evidence/${w.privateClaim.evidenceId}`) } })
   t.equal(deleted.statusCode, 204)
@@ -108,6 +115,7 @@ t.test('no response carries a hash, a secret or an internal column', async (t) =
     `/v1/claims/${w.publicClaim.id}`, `/v1/claims/${w.publicClaim.id}/reviews`, `/v1/claims/${w.publicClaim.id}/appearances`,
     `/v1/claims/${w.publicClaim.id}/evidence`, `/v1/claims/${w.privateClaim.id}/reviews/${w.privateClaim.reviewId}`,
     `/v1/claimants/${w.claimantId}`, `/v1/rating-scales/${w.scaleId}`, '/v1/organizations/newsroom',
+    '/v1/webhooks', `/v1/webhooks/${createdHook.json().id}`, `/v1/webhooks/${createdHook.json().id}/deliveries`,
   ]
   for (const url of gets) t.equal((await inject({ method: 'GET', url })).statusCode, 200, `GET ${url}`)
   t.equal((await inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'unemployment fell to zero' } })).statusCode, 200)
@@ -119,6 +127,8 @@ t.test('no response carries a hash, a secret or an internal column', async (t) =
 
   for (const { what, res } of responses) {
     if (res !== createdKey) t.notMatch(res.body, secret.slice(3), `${what}: no secret after its creation`)
+    if (res !== createdHook) t.notOk(res.body.includes(signingSecrets[0] ?? ''), `${what}: no webhook secret after its creation`)
+    if (res !== rotatedHook) t.notOk(res.body.includes(signingSecrets[1] ?? ''), `${what}: nor after its rotation`)
     if (!/json/.test(String(res.headers['content-type'])) || res.body === '') continue
     const found: string[] = []
     walk(res.json(), (name, _value, path) => {

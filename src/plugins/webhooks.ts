@@ -1,0 +1,35 @@
+// Webhook deliveries in this process: a worker for the delivery queue (when the process runs jobs, JOBS_WORKER), and
+// a count of delivery attempts by outcome for the metrics. The events themselves are queued by the services.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
+import { createAddressPolicy } from '../lib/webhook-address.ts'
+import { createWebhookDelivery } from '../services/webhook-delivery.ts'
+import { WEBHOOK_QUEUE } from '../jobs/queues.ts'
+import type { DeliveryJob } from '../services/webhook-events.ts'
+
+/** Deliveries run at once in each process that runs jobs. */
+const DELIVERY_WORKERS = 4
+
+async function webhooksPlugin (app: FastifyInstance) {
+  const attempts = new Counter({
+    name: 'claimtrack_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: `failed` is any answer but a 2xx, or none (refused address, connection error, timeout).',
+    labelNames: ['outcome'] as const,
+    registers: [app.metrics],
+  })
+  const { allowedHosts, timeoutMs } = app.config.webhooks
+  const delivery = createWebhookDelivery({
+    webhooks: app.services.webhookStore,
+    policy: createAddressPolicy(allowedHosts),
+    timeoutMs,
+    onAttempt: (outcome) => attempts.inc({ outcome }),
+  })
+  // pg-boss 10 runs one job at a time per worker and waits out its polling interval between fetches: several workers
+  // deliver to several endpoints at once, so that one slow endpoint does not hold up the others.
+  for (let i = 0; i < DELIVERY_WORKERS; i++) await app.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { pollingIntervalSeconds: 1 })
+  // After the jobs plugin's preClose has stopped the workers.
+  app.addHook('onClose', async () => { await delivery.close() })
+}
+
+export default fp(webhooksPlugin, { name: 'webhooks', dependencies: ['jobs', 'services', 'metrics'] })
