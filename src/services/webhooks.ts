@@ -25,7 +25,7 @@ export interface WebhookFields {
 export function createWebhooksService (db: Db, webhooks: WebhooksRepository, events: WebhookEvents, policy: AddressPolicy, cursors: Cursors) {
   async function assertDeliverable (url: string): Promise<void> {
     const refusal = await urlRefusal(policy, url)
-    if (refusal) throw unprocessable(`Webhooks cannot be delivered to ${url}: ${refusal}.`, [{ field: 'body.url', message: refusal }])
+    if (refusal) throw unprocessable(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ field: 'body.url', message: refusal }])
   }
 
   async function require (organizationId: string, id: string): Promise<WebhookRow> {
