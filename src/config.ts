@@ -54,6 +54,7 @@ const ConfigSchema = z.object({
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
+  JOBS_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WEBHOOK_ALLOWED_HOSTS: z.string().optional().transform((value, ctx) => {
     const { entries, invalid } = parseAllowedHosts(value ?? '')
@@ -110,6 +111,8 @@ const ConfigSchema = z.object({
   metricsPort: c.METRICS_PORT,
   /** Whether this process runs the background jobs (webhook deliveries, imports); with false it only queues them. */
   jobsWorker: c.JOBS_WORKER,
+  /** Seconds between the job engine's maintenance runs, which retry the jobs of workers that died. */
+  jobsMaintenanceInterval: c.JOBS_MAINTENANCE_INTERVAL,
   webhooks: {
     /**
      * Hosts and networks a webhook may be delivered to although they are private, loopback or link-local (by default

@@ -123,11 +123,14 @@ export interface JobsOptions {
   /** Whether this process runs workers (JOBS_WORKER); without, it only sends jobs. */
   worker: boolean
   log: { error(obj: object, msg: string): void }
+  /** Seconds between maintenance runs (JOBS_MAINTENANCE_INTERVAL): how soon the job of a worker that died is retried. */
+  maintenanceIntervalSeconds?: number
 }
 
-export function createJobs (database: Database, { worker, log }: JobsOptions): Jobs {
-  // Maintenance every 30 s: a job whose worker died (its expireIn passed) is failed and, with retries left, retried.
-  const boss = bossOn(database, { migrate: false, supervise: true, schedule: false, maintenanceIntervalSeconds: 30 })
+export function createJobs (database: Database, { worker, log, maintenanceIntervalSeconds = 30 }: JobsOptions): Jobs {
+  // Maintenance (every 30 s by default): a job whose worker died (its expireIn passed) is failed and, with retries left,
+  // retried.
+  const boss = bossOn(database, { migrate: false, supervise: true, schedule: false, maintenanceIntervalSeconds })
   boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
   let started = false
 
