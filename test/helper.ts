@@ -45,7 +45,7 @@ async function templateKey (): Promise<string> {
  * processes (one per file) do not each spend seconds migrating. Written under a temporary name and renamed, so a
  * process never reads a half-written one.
  */
-async function pgliteTemplate (): Promise<File> {
+export async function pgliteTemplate (): Promise<File> {
   const file = join(tmpdir(), `claimtrack-pglite-template-${await templateKey()}.tar`)
   try {
     return new File([await readFile(file)], 'template.tar')
