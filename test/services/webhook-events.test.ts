@@ -39,5 +39,6 @@ t.test('a subscribed change queues one job per webhook, with the schedule; an un
     from ${sql.identifier(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
   t.equal(jobs.length, 2, 'one job for each of the two webhooks subscribed to claim.updated')
   t.equal(new Set(jobs.map((j) => j.event)).size, 1, 'both carry the one event id')
+  t.match(await app.metrics.metrics(), /claimtrack_job_queue_depth\{queue="webhook-delivery"\} 2\n/, 'the queue depth metric shows them')
   t.ok(jobs.every((j) => j.retry_limit === 12 && j.retry_delay === 30 && j.retry_backoff && j.expire === 15), 'retried 12 times from 30 s, doubling; expired 5 s past the 10 s timeout')
 })

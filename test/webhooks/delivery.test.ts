@@ -113,6 +113,9 @@ t.test('a failed delivery is retried with the same event id until it succeeds; e
   t.same(deliveries.map((d) => [d.attempt, d.outcome, d.statusCode]), [[1, 'failed', 500], [2, 'succeeded', 204]])
   t.equal(deliveries[0]?.responseBody?.length, 1024, 'at most 1 KiB of an answer is kept')
   t.equal(await app.jobs.queueSize(WEBHOOK_QUEUE), 0, 'the queue is empty')
+  const metrics = await app.metrics.metrics()
+  t.match(metrics, /claimtrack_webhook_deliveries_total\{outcome="failed"\} 1\n/, 'the metrics count the failure')
+  t.match(metrics, /claimtrack_webhook_deliveries_total\{outcome="succeeded"\} 1\n/, 'and the success')
 })
 
 t.test('410 Gone turns the webhook off: no retry, and no later event for it', async (t) => {
