@@ -70,8 +70,6 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
     matching: createMatchingService(repos.matching, repos.claims, log),
     webhooks: createWebhooksService(db, repos.webhooks, webhookEvents, createAddressPolicy(webhookConfig.allowedHosts), cursors),
-    /** The repository the delivery worker (src/plugins/webhooks.ts) reads webhooks from and records attempts in. */
-    webhookStore: repos.webhooks,
   }
 }
 

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
 import { createAddressPolicy } from '../lib/webhook-address.ts'
+import { createWebhooksRepository } from '../repositories/webhooks.ts'
 import { createWebhookDelivery } from '../services/webhook-delivery.ts'
 import { WEBHOOK_QUEUE } from '../jobs/queues.ts'
 import type { DeliveryJob } from '../services/webhook-events.ts'
@@ -20,7 +21,7 @@ async function webhooksPlugin (app: FastifyInstance) {
   })
   const { allowedHosts, timeoutMs } = app.config.webhooks
   const delivery = createWebhookDelivery({
-    webhooks: app.services.webhookStore,
+    webhooks: createWebhooksRepository(app.db),
     policy: createAddressPolicy(allowedHosts),
     timeoutMs,
     onAttempt: (outcome) => attempts.inc({ outcome }),
@@ -32,4 +33,4 @@ async function webhooksPlugin (app: FastifyInstance) {
   app.addHook('onClose', async () => { await delivery.close() })
 }
 
-export default fp(webhooksPlugin, { name: 'webhooks', dependencies: ['jobs', 'services', 'metrics'] })
+export default fp(webhooksPlugin, { name: 'webhooks', dependencies: ['database', 'jobs', 'metrics'] })

@@ -28,7 +28,7 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     if (refusal) throw unprocessable(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ field: 'body.url', message: refusal }])
   }
 
-  async function require (organizationId: string, id: string): Promise<WebhookRow> {
+  async function requireWebhook (organizationId: string, id: string): Promise<WebhookRow> {
     const row = await webhooks.find(organizationId, id)
     if (!row) throw notFound('Webhook', id)
     return row
@@ -49,7 +49,7 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
-    get: require,
+    get: requireWebhook,
 
     /** Turning a webhook back on clears the reason the service turned it off. */
     async update (organizationId: string, id: string, patch: Partial<WebhookFields>, ifMatch: EtagCondition | undefined): Promise<WebhookRow> {
@@ -102,7 +102,7 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     async listDeliveries (organizationId: string, id: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<WebhookDeliveryRow>> {
       const scope = `webhook-deliveries:${id}`
       const afterId = cursors.id.decode(request.cursor, scope)
-      await require(organizationId, id)
+      await requireWebhook(organizationId, id)
       const { rows, nextAfterId } = await webhooks.listDeliveries(id, { limit: request.limit, afterId })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
