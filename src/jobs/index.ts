@@ -33,8 +33,10 @@ export interface Job<T> {
 }
 
 export interface WorkOptions {
-  /** How often an idle worker asks for jobs (pg-boss's minimum is 0.5 s). */
+  /** How often the worker asks for jobs (pg-boss's minimum is 0.5 s); it waits this long between batches. */
   pollingIntervalSeconds?: number
+  /** Jobs fetched at once and run side by side (1 by default); each succeeds or fails (and is retried) on its own. */
+  concurrency?: number
 }
 
 export interface Jobs {
@@ -146,8 +148,23 @@ export function createJobs (database: Database, { worker, log, maintenanceInterv
     },
     async work (queue, handler, options = {}) {
       if (!worker) return
-      await boss.work(queue, { batchSize: 1, includeMetadata: true, ...options }, async (jobs) => {
-        for (const job of jobs) await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })
+      const { concurrency = 1, ...rest } = options
+      // pg-boss 10 completes or fails a fetched batch as a whole, and waits out the polling interval after each one.
+      // Each job of a batch is settled on its own here, so one failure retries only that job; pg-boss's own batch
+      // completion afterwards touches only jobs still active, which are none. If marking a job failed fails, the
+      // handler throws, and pg-boss fails what is still active rather than completing it.
+      await boss.work(queue, { ...rest, batchSize: concurrency, includeMetadata: true }, async (jobs) => {
+        const outcomes = await Promise.allSettled(jobs.map(async (job) => {
+          try {
+            await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })
+          } catch (error) {
+            await boss.fail(queue, job.id, { message: (error as Error).message })
+            return
+          }
+          await boss.complete(queue, job.id)
+        }))
+        const unsettled = outcomes.find((o) => o.status === 'rejected')
+        if (unsettled) throw unsettled.reason
       })
     },
     async queueSize (queue) {

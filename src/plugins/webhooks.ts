@@ -9,8 +9,9 @@ import { createWebhookDelivery } from '../services/webhook-delivery.ts'
 import { WEBHOOK_QUEUE } from '../jobs/queues.ts'
 import type { DeliveryJob } from '../services/webhook-events.ts'
 
-/** Deliveries run at once in each process that runs jobs. */
+/** Delivery loops in each process that runs jobs, and deliveries each runs side by side. */
 const DELIVERY_WORKERS = 4
+const DELIVERIES_AT_ONCE = 5
 
 async function webhooksPlugin (app: FastifyInstance) {
   const attempts = new Counter({
@@ -26,9 +27,11 @@ async function webhooksPlugin (app: FastifyInstance) {
     timeoutMs,
     onAttempt: (outcome) => attempts.inc({ outcome }),
   })
-  // pg-boss 10 runs one job at a time per worker and waits out its polling interval between fetches: several workers
-  // deliver to several endpoints at once, so that one slow endpoint does not hold up the others.
-  for (let i = 0; i < DELIVERY_WORKERS; i++) await app.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { pollingIntervalSeconds: 1 })
+  // A loop waits for the slowest delivery of its batch (up to the timeout) before it fetches again: several loops, so
+  // that one slow endpoint does not hold up the rest.
+  for (let i = 0; i < DELIVERY_WORKERS; i++) {
+    await app.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { pollingIntervalSeconds: 1, concurrency: DELIVERIES_AT_ONCE })
+  }
   // After the jobs plugin's preClose has stopped the workers.
   app.addHook('onClose', async () => { await delivery.close() })
 }

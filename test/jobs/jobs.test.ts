@@ -77,3 +77,15 @@ t.test('a job queued by a process that stopped is run by the next one; JOBS_WORK
   await jobs.all()
   t.same(jobs.seen.map((j) => [j.id, j.data.n]), [[id, 'survives']])
 })
+
+t.test('jobs run side by side; one that fails is retried alone, the others of its batch run once', async (t) => {
+  const app = await build(t)
+  await app.jobs.createQueue(queue)
+  for (const n of [1, 2, 3]) await app.jobs.send(queue.name, { n })
+  const jobs = collector<{ n: number }>(4, (job) => job.data.n === 2 && job.retryCount === 0)
+  await app.jobs.work(queue.name, jobs.handler, { pollingIntervalSeconds: 0.5, concurrency: 3 })
+  await jobs.all()
+  await sleep(1200)
+  t.same(jobs.seen.map((j) => `${j.data.n}:${j.retryCount}`).sort(), ['1:0', '2:0', '2:1', '3:0'])
+  t.equal(await app.jobs.queueSize(queue.name), 0)
+})
