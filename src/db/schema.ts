@@ -109,6 +109,8 @@ export const claims = pgTable('claims', {
   currentVerdict: normalizedVerdict(),
   /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
   searchVector: tsvector(),
+  /** The id the claim has in the data set it was imported from (`claimtrack import`), unique within its organisation. */
+  externalId: text(),
   version: version(),
   ...timestamps(),
   deletedAt: timestamp({ withTimezone: true }),
@@ -123,6 +125,8 @@ export const claims = pgTable('claims', {
   index('claims_claim_date_idx').on(t.claimDate, t.id),
   index('claims_updated_at_idx').on(t.updatedAt, t.id),
   index('claims_organization_id_idx').on(t.organizationId, t.id),
+  // Re-running an import finds the claims it made by their external id.
+  uniqueIndex('claims_organization_external_id_key').on(t.organizationId, t.externalId).where(sql`${t.externalId} is not null`),
   check('claims_text_length', sql`char_length(${t.text}) between 1 and 2000`),
 ])
 
@@ -213,6 +217,8 @@ export const reviews = pgTable('reviews', {
 }, (t) => [
   index('reviews_claim_id_idx').on(t.claimId, t.id),
   index('reviews_rating_scale_id_idx').on(t.ratingScaleId),
+  // Re-running an import finds the reviews it made by the fact-check's URL.
+  index('reviews_url_idx').on(t.url),
 ])
 
 /**
