@@ -1,4 +1,5 @@
-// `claimtrack <command>`: the one command for operators. serve, migrate, seed --demo and keys; `--help` on each.
+// `claimtrack <command>`: the one command for operators. serve, migrate, seed --demo, keys, import and export;
+// `--help` on each.
 // Exit codes scripts can trust: 0 done, 1 failed (one readable line on stderr), 2 bad usage (with the usage).
 import { parseArgs } from 'node:util'
 import { ConfigError, parseConfig } from '../config.ts'
@@ -6,7 +7,9 @@ import { createDatabase } from '../db/client.ts'
 import { createServices } from '../plugins/services.ts'
 import { neverHeldClaims, seedDemo } from '../seed/demo.ts'
 import { runKeys } from './keys.ts'
+import { exportHelp, importHelp, runExport, runImport } from './impex.ts'
 import { runMigrate } from './migrate.ts'
+import { UsageError } from './usage.ts'
 
 const usage = `Usage: claimtrack <command> [options]
 
@@ -16,6 +19,10 @@ Commands:
   seed --demo         put the demo claims into a database that has never held a claim or claimant
   keys create|list|revoke …
                       make organisations and API keys (claimtrack keys --help)
+  import FILE --format jsonl|csv|claimreview --org SLUG [--scale SLUG]
+                      import claims, claimants and published verdicts; again changes nothing
+  export --format jsonl|csv|claimreview [filters]
+                      write claims out, streaming (what import reads)
 
 Every command takes --help. Exit codes: 0 done, 1 failed, 2 bad usage.
 DATABASE_URL selects a Postgres server; without it, the embedded database in PGLITE_DIR (one process at a time).`
@@ -23,10 +30,10 @@ DATABASE_URL selects a Postgres server; without it, the embedded database in PGL
 const help: Record<string, string> = {
   serve: 'Usage: claimtrack serve\n\nServes the API on HOST:PORT until SIGTERM or SIGINT. Every setting comes from the environment (README, Configuration).',
   migrate: 'Usage: claimtrack migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database in PGLITE_DIR) and exits.',
+  import: importHelp,
+  export: exportHelp,
   seed: 'Usage: claimtrack seed --demo\n\nPuts the demo claims (organisation `demo`) into a database that has never held a claim or claimant; on any other it changes nothing and says so.',
 }
-
-class UsageError extends Error {}
 
 async function seed (argv: string[]): Promise<number> {
   let demo: boolean | undefined
@@ -67,6 +74,8 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'seed') return seed(rest)
+  if (command === 'import') return runImport(rest)
+  if (command === 'export') return runExport(rest)
   if (rest.length > 0) throw new UsageError(`${command} takes no arguments: "${rest[0]}"`)
   if (command === 'migrate') return runMigrate()
   // serve: the server module parses the configuration, listens, and exits by itself.

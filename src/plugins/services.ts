@@ -21,6 +21,10 @@ import { createAppearancesService, createEvidenceService } from '../services/cla
 import { createClaimantsService } from '../services/claimants.ts'
 import { createClaimsService } from '../services/claims.ts'
 import { createHistory } from '../services/history.ts'
+import { createImportService } from '../services/import.ts'
+import { exportClaims } from '../services/export.ts'
+import { createExportRepository, type ExportFilters } from '../repositories/export.ts'
+import type { ImportFormat } from '../services/import-formats.ts'
 import { createChangesService } from '../services/changes.ts'
 import { createMatchingService } from '../services/matching.ts'
 import { createOrganizationsService } from '../services/organizations.ts'
@@ -54,16 +58,22 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     matching: createMatchingRepository(db),
     organizations: createOrganizationsRepository(db),
     webhooks: createWebhooksRepository(db),
+    export: createExportRepository(db),
   }
   const webhookEvents = createWebhookEvents({ webhooks: repos.webhooks, ratingScales: repos.ratingScales, jobs, ...webhookConfig })
   const history = createHistory(repos.revisions, webhookEvents.onChange)
-  return {
-    organizations: createOrganizationsService(db, repos.organizations, cursors),
+  const writers = {
     claims: createClaimsService(db, repos, history, cursors),
     claimants: createClaimantsService(db, repos.claimants, history, cursors),
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
-    evidence: createEvidenceService(db, repos.claims, repos.evidence, history, cursors),
     reviews: createReviewsService(db, repos, history, cursors),
+  }
+  return {
+    organizations: createOrganizationsService(db, repos.organizations, cursors),
+    ...writers,
+    evidence: createEvidenceService(db, repos.claims, repos.evidence, history, cursors),
+    imports: createImportService(db, repos, writers, history),
+    exports: { claims: (filters: ExportFilters, format: ImportFormat) => exportClaims(repos.export, filters, format) },
     ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
     published: createPublishedService(repos.claims, repos.published, cursors),
     lookup: createLookupService(repos.lookup),

@@ -1,5 +1,5 @@
 // Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
-import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, evidence } from '../db/schema.ts'
 import { canonicalizeUrl } from '../lib/url-canonical.ts'
@@ -45,6 +45,12 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
       return (tx ? await allQuery(tx).execute({ claimId }) : await all.execute({ claimId })) as Row[]
     },
 
+    /** Every row of these claims, newest first. */
+    async listAllOf (claimIds: string[], tx: Executor = db): Promise<Row[]> {
+      if (claimIds.length === 0) return []
+      return (await tx.select().from(t).where(inArray(t.claimId, claimIds)).orderBy(desc(t.id))) as Row[]
+    },
+
     async list (claimId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<Row>> {
       const rows = await tx.select().from(t)
         .where(and(eq(t.claimId, claimId), afterId ? lt(t.id, afterId) : undefined))
@@ -54,9 +60,17 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
     },
 
     async insert (values: Insert, tx: Executor = db): Promise<Row> {
-      const [row] = await tx.insert(t).values({ ...withUrlKeys(values as typeof appearances.$inferInsert), ...freshTimestamps() }).returning()
+      const [row] = await this.insertMany([values], tx)
       if (!row) throw new Error('insert returned no row')
-      return row as Row
+      return row
+    },
+
+    /** Inserts the rows in one statement; they come back in the order given. */
+    async insertMany (values: Insert[], tx: Executor = db): Promise<Row[]> {
+      if (values.length === 0) return []
+      const now = freshTimestamps()
+      const rows = await tx.insert(t).values(values.map((v) => ({ ...withUrlKeys(v as typeof appearances.$inferInsert), ...now }))).returning()
+      return rows as Row[]
     },
 
     async update (claimId: string, id: string, patch: Partial<Insert>, tx: Executor = db): Promise<Row | undefined> {

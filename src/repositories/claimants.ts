@@ -1,5 +1,5 @@
 // Data access for claimants. Deleted claimants are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, isNull, like, lt, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { claimants, claims, type ClaimantRow } from '../db/schema.ts'
 import { escapeLike, freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
@@ -38,7 +38,34 @@ export function createClaimantsRepository (db: Db) {
 
     /** Makes transactions choosing a slug from the same base take turns (released at commit). */
     async lockSlugBase (base: string, tx: Executor): Promise<void> {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`claimant-slug:${base}`}))`)
+      await this.lockSlugBases([base], tx)
+    },
+
+    /** lockSlugBase for several bases, in one statement and in a fixed order (so that two callers never deadlock). */
+    async lockSlugBases (bases: string[], tx: Executor): Promise<void> {
+      const keys = [...new Set(bases)].sort().map((base) => `claimant-slug:${base}`)
+      if (keys.length === 0) return
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${sql`array[${sql.join(keys.map((k) => sql`${k}`), sql`, `)}]::text[]`}) with ordinality as t(k, n) order by n`)
+    },
+
+    /** Live claimants whose slug is one of these or whose name is one of these (case-insensitively); `share` locks them as lockSharedById does. */
+    async findBySlugsOrNames (slugs: string[], names: string[], tx: Executor = db, lock?: 'share'): Promise<ClaimantRow[]> {
+      if (slugs.length === 0 && names.length === 0) return []
+      const lowered = names.map((n) => n.toLowerCase())
+      const query = tx.select().from(claimants)
+        .where(and(live, or(
+          slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
+          lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
+        )))
+      return lock ? query.for(lock) : query
+    },
+
+    /** Live slugs equal to one of the bases or made from one (`base-2` ...), to pick free ones. */
+    async slugsFrom (bases: string[], tx: Executor = db): Promise<string[]> {
+      if (bases.length === 0) return []
+      const rows = await tx.select({ slug: claimants.slug }).from(claimants)
+        .where(and(live, inArray(sql`regexp_replace(${claimants.slug}, '-[0-9]+$', '')`, bases)))
+      return rows.map((row) => row.slug)
     },
 
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
@@ -57,9 +84,16 @@ export function createClaimantsRepository (db: Db) {
     },
 
     async insert (values: NewClaimant, tx: Executor = db): Promise<ClaimantRow> {
-      const [row] = await tx.insert(claimants).values({ ...values, ...freshTimestamps() }).returning()
+      const [row] = await this.insertMany([values], tx)
       if (!row) throw new Error('insert returned no row')
       return row
+    },
+
+    /** Inserts the claimants in one statement; the rows come back in the order given. */
+    async insertMany (values: NewClaimant[], tx: Executor = db): Promise<ClaimantRow[]> {
+      if (values.length === 0) return []
+      const now = freshTimestamps()
+      return tx.insert(claimants).values(values.map((v) => ({ ...v, ...now }))).returning()
     },
 
     async update (id: string, patch: ClaimantPatch, tx: Executor = db): Promise<ClaimantRow | undefined> {

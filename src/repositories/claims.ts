@@ -14,6 +14,8 @@ export const visibleTo = (viewer: Viewer) => viewer.organizationId === null
   : or(eq(claims.isPublic, true), eq(claims.organizationId, viewer.organizationId))
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
 export type ClaimPatch = Partial<NewClaim> & { updatedAt?: Date }
+/** The claim columns that follow from its current verdict (see the reviews service). */
+export type VerdictPatch = Pick<ClaimRow, 'currentReviewId' | 'currentVerdict' | 'status' | 'isPublic'>
 export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 /** A claim as lists show it: with its claimant and its current verdict (the review and the review's scale). */
 export interface ClaimListItem {
@@ -159,9 +161,50 @@ export function createClaimsRepository (db: Db) {
     },
 
     async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
-      const [row] = await tx.insert(claims).values({ ...values, ...freshTimestamps() }).returning(claimColumns)
+      const [row] = await this.insertMany([values], tx)
       if (!row) throw new Error('insert returned no row')
       return row
+    },
+
+    /** Inserts the claims in one statement; the rows come back in the order given. */
+    async insertMany (values: NewClaim[], tx: Executor = db): Promise<ClaimRow[]> {
+      if (values.length === 0) return []
+      const now = freshTimestamps()
+      return tx.insert(claims).values(values.map((v) => ({ ...v, ...now }))).returning(claimColumns)
+    },
+
+    /** Applies a patch to each of several claims in one statement (the columns a verdict decides); the rows in the order given. */
+    async updateVerdicts (patches: Array<{ id: string } & VerdictPatch>, updatedAt: Date, tx: Executor): Promise<ClaimRow[]> {
+      if (patches.length === 0) return []
+      const rows = sql.join(patches.map((p) => sql`(${p.id}::uuid, ${p.currentReviewId}::uuid, ${p.currentVerdict}::normalized_verdict, ${p.status}::claim_status, ${p.isPublic}::boolean)`), sql`, `)
+      const updated = await tx.update(claims)
+        .set({
+          currentReviewId: sql`v.current_review_id`,
+          currentVerdict: sql`v.current_verdict`,
+          status: sql`v.status`,
+          isPublic: sql`v.is_public`,
+          updatedAt,
+          version: sql`${claims.version} + 1`,
+        })
+        .from(sql`(values ${rows}) as v(id, current_review_id, current_verdict, status, is_public)`)
+        .where(and(sql`${claims.id} = v.id`, live))
+        .returning(claimColumns)
+      const byId = new Map(updated.map((row) => [row.id, row]))
+      return patches.flatMap((p) => byId.get(p.id) ?? [])
+    },
+
+    /** The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones whose reviews have these URLs. */
+    async findImported (organizationId: string, keys: { externalIds: string[], reviewUrls: string[] }, tx: Executor = db): Promise<Array<{ claim: ClaimRow, reviewUrl: string | null }>> {
+      const byExternalId = keys.externalIds.length === 0
+        ? []
+        : await tx.select({ claim: claimColumns, reviewUrl: sql<string | null>`null` }).from(claims)
+          .where(and(eq(claims.organizationId, organizationId), inArray(claims.externalId, keys.externalIds)))
+      const byReviewUrl = keys.reviewUrls.length === 0
+        ? []
+        : await tx.select({ claim: claimColumns, reviewUrl: reviews.url }).from(reviews)
+          .innerJoin(claims, eq(claims.id, reviews.claimId))
+          .where(and(eq(claims.organizationId, organizationId), inArray(reviews.url, keys.reviewUrls), isNull(reviews.deletedAt), live))
+      return [...byExternalId, ...byReviewUrl]
     },
 
     async update (id: string, patch: ClaimPatch, tx: Executor = db): Promise<ClaimRow | undefined> {

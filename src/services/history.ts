@@ -18,12 +18,21 @@ export interface WriteContext {
   onCommit?: ((tx: Executor, change: { entityType: EntityType, entityId: string }) => Promise<void>) | undefined
 }
 
-/** Changes the service makes by itself for an organisation (the demo data). */
+/** Changes the service makes by itself for an organisation (the demo data, imports). */
 export const systemContext = (organizationId: string): WriteContext => ({ actor: 'system', actorKeyId: null, organizationId, requestId: null })
 
 type Action = 'create' | 'update' | 'delete' | 'publish' | 'retract'
 
 interface Versioned { id: string, version: number, updatedAt: Date }
+
+/** One change of one entity: `after` is the row as it now is. */
+export interface Change<T extends Versioned> {
+  entityType: EntityType
+  action: Action
+  claimId: string | null
+  before: T | null
+  after: T
+}
 
 /** A row as JSON (dates as ISO strings), the form snapshots are stored and compared in. */
 export const snapshot = (row: object): Record<string, unknown> => JSON.parse(JSON.stringify(row))
@@ -33,14 +42,13 @@ export type ChangeListener = (tx: Executor, organizationId: string, change: { en
 
 export function createHistory (revisions: RevisionsRepository, onChange?: ChangeListener) {
   /** Records one change; `after` is the row as it now is. */
-  async function record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: {
-    entityType: EntityType
-    action: Action
-    claimId: string | null
-    before: T | null
-    after: T
-  }): Promise<void> {
-    await revisions.insert({
+  async function record<T extends Versioned> (tx: Executor, ctx: WriteContext, change: Change<T>): Promise<void> {
+    await recordMany(tx, ctx, [change])
+  }
+
+  /** Records several changes made in one transaction, in one statement (imports write thousands at a time). */
+  async function recordMany<T extends Versioned> (tx: Executor, ctx: WriteContext, changes: Array<Change<T>>): Promise<void> {
+    await revisions.insertMany(changes.map((change) => ({
       entityType: change.entityType,
       entityId: change.after.id,
       claimId: change.claimId,
@@ -53,9 +61,11 @@ export function createHistory (revisions: RevisionsRepository, onChange?: Change
       at: change.after.updatedAt,
       before: change.before && snapshot(change.before),
       after: snapshot(change.after),
-    }, tx)
-    await onChange?.(tx, ctx.organizationId, change)
-    await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
+    })), tx)
+    for (const change of changes) {
+      await onChange?.(tx, ctx.organizationId, change)
+      await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
+    }
   }
 
   /** Records that a row was removed from its table: its last revision keeps it, marked with when it went. */
@@ -69,7 +79,7 @@ export function createHistory (revisions: RevisionsRepository, onChange?: Change
     await record(tx, ctx, { ...change, action: 'delete', after })
   }
 
-  return { record, recordRemoval }
+  return { record, recordMany, recordRemoval }
 }
 
 export type History = ReturnType<typeof createHistory>

@@ -1,11 +1,11 @@
 // Review rules: draft -> published -> retracted, nothing else; publishing needs what ClaimReview needs; the claim's
 // current verdict (latest published, unretracted review) and its `reviewed` status follow in the same transaction.
 import type { Db, Executor } from '../db/client.ts'
-import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
+import type { ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
-import type { ClaimsRepository } from '../repositories/claims.ts'
+import type { ClaimsRepository, VerdictPatch } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
 import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
@@ -24,12 +24,23 @@ interface Repositories {
 export const reviewEtag = ({ review, scale }: ReviewWithScale) => compositeEtag(review.version, [scale])
 
 /** The fields schema.org ClaimReview needs that a draft may still lack. */
-function missingForPublication (review: ReviewRow): FieldError[] {
+export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldError[] {
   const missing: FieldError[] = []
   if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
   if (!review.authorName) missing.push({ field: 'author', message: 'the author organisation is required to publish' })
   if (!review.ratingExplanation) missing.push({ field: 'ratingExplanation', message: 'a short conclusion is required to publish' })
   return missing
+}
+
+/** The claim columns that follow from its latest published review, or from having none. */
+export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined): VerdictPatch {
+  return {
+    currentReviewId: latest?.review.id ?? null,
+    currentVerdict: latest ? toRating(latest).verdict : null,
+    status: latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status,
+    // Published once, public for good: a retraction must be seen by those who saw the verdict.
+    isPublic: claim.isPublic || latest !== undefined,
+  }
 }
 
 export function createReviewsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
@@ -81,11 +92,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
-    const currentReviewId = latest?.id ?? null
-    const currentVerdict = latest ? toRating(await withScale(latest, tx)).verdict : null
-    const status = latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
-    // Published once, public for good: a retraction must be seen by those who saw the verdict.
-    const isPublic = claim.isPublic || latest !== undefined
+    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx))
     const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
     if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
     const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)

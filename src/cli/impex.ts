@@ -1,0 +1,235 @@
+// `claimtrack import` and `claimtrack export`: claims in and out as JSON Lines, CSV or ClaimReview JSON-LD. Import
+// shows a progress bar on a terminal (plain progress lines otherwise) on stderr, writes rejected records with the
+// reason to a reject file and goes on, and ends with a summary on stdout. Export streams to stdout or a file.
+import { once } from 'node:events'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { Readable, Writable } from 'node:stream'
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import cliProgress from 'cli-progress'
+import { z } from 'zod'
+import { parseConfig } from '../config.ts'
+import { createDatabase } from '../db/client.ts'
+import { createServices } from '../plugins/services.ts'
+import { Slug } from '../schemas/claimants.ts'
+import { NormalizedVerdict } from '../schemas/rating-scales.ts'
+import { ImportError, type ImportSummary } from '../services/import.ts'
+import { importFormats, readRecords } from '../services/import-formats.ts'
+import { UsageError } from './usage.ts'
+
+export const importHelp = `Usage: claimtrack import FILE --format jsonl|csv|claimreview --org SLUG [options]
+
+Imports claims, their claimants, first appearances and published verdicts into the organisation SLUG (which must
+exist: claimtrack keys create --org SLUG ...). FILE may be - for standard input. Running the same import again
+changes nothing: a record is found again by its id (JSON Lines, CSV) or its review URL.
+
+Options:
+  --format F          jsonl (one JSON object a line), csv (a header row), claimreview (JSON-LD: an object, an array
+                      or a page's @graph)
+  --org SLUG          the organisation the claims belong to
+  --scale SLUG        the rating scale verdict labels are read on (default truth-o-meter); a label the scale lacks
+                      rejects the record
+  --columns MAP       CSV only: header names to fields, e.g. Statement=text,Speaker=claimant,Rating=verdictLabel
+  --rejects FILE      where rejected records go, one JSON object a line with the reason (default FILE.rejects.jsonl)
+  --batch-size N      records written per transaction (default 1000)
+
+Fields: id, text, claimant, claimDate (YYYY-MM-DD), context, verdictLabel, reviewUrl, reviewer, topics, language,
+headline, ratingExplanation, reviewDate, reviewerUrl. Progress goes to stderr, the summary to stdout.
+Exit codes: 0 done (rejected records included), 1 failed, 2 bad usage.`
+
+export const exportHelp = `Usage: claimtrack export --format jsonl|csv|claimreview [filters] [--output FILE]
+
+Writes live claims, oldest first, to standard output (or FILE), reading a page at a time so memory stays flat.
+jsonl and csv write the records claimtrack import reads (with the claim's current verdict, if any); claimreview
+writes a JSON array of ClaimReview, one per claim with a published verdict.
+
+Filters:
+  --org SLUG            only the claims of this organisation
+  --claimant SLUG|ID    only the claims of this claimant
+  --updated-since TIME  only claims changed since this ISO 8601 time (for incremental syncs)
+  --published-only      only claims with a published verdict
+  --verdict V           only claims whose verdict is V (true, mostly-true, mixed, mostly-false, false, ...)
+  --topic T             only claims with this topic
+Exit codes: 0 done, 1 failed, 2 bad usage.`
+
+const Format = z.enum(importFormats, { error: `must be one of ${importFormats.join(', ')}` })
+
+function options<T extends z.ZodRawShape> (argv: string[], spec: NonNullable<ParseArgsConfig['options']>, shape: T) {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: spec })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const checked = z.object(shape).safeParse(parsed.values)
+  if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '))
+  return { values: checked.data, positionals: parsed.positionals }
+}
+
+/** `Header=field,Other=field` as a map; the fields are checked by the import. */
+function columnMap (value: string | undefined): Record<string, string> {
+  if (value === undefined) return {}
+  const entries = value.split(',').map((pair) => pair.split('='))
+  if (entries.some((e) => e.length !== 2 || !e[0] || !e[1])) throw new UsageError('--columns: expected Header=field pairs separated by commas')
+  return Object.fromEntries(entries)
+}
+
+async function openServices () {
+  const config = parseConfig(process.env)
+  const database = await createDatabase(config)
+  await database.migrate()
+  const services = createServices(database.db, config, { warn: (_: object, message: string) => console.error(message) })
+  return { database, services }
+}
+
+async function write (out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain')
+}
+
+/** Progress on stderr: a bar with rate and ETA on a terminal, otherwise a line every 5 seconds. */
+function progressReporter (totalBytes: number | null, input: { bytesRead?: number }) {
+  const started = Date.now()
+  let rows = 0
+  if (process.stderr.isTTY && totalBytes !== null) {
+    const bar = new cliProgress.SingleBar({
+      format: 'import [{bar}] {percentage}% | {rows} records | {rate} records/s | ETA {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+    }, cliProgress.Presets.shades_classic)
+    bar.start(totalBytes, 0, { rows: 0, rate: 0 })
+    return {
+      tick () {
+        rows++
+        if (rows % 200 === 0) bar.update(input.bytesRead ?? 0, { rows, rate: Math.round(rows / ((Date.now() - started) / 1000)) })
+      },
+      stop () {
+        bar.update(totalBytes, { rows, rate: Math.round(rows / Math.max((Date.now() - started) / 1000, 0.001)) })
+        bar.stop()
+      },
+    }
+  }
+  let last = started
+  return {
+    tick () {
+      rows++
+      const now = Date.now()
+      if (now - last >= 5000) {
+        last = now
+        console.error(`import: ${rows} records, ${Math.round(rows / ((now - started) / 1000))} records/s`)
+      }
+    },
+    stop () {},
+  }
+}
+
+export async function runImport (argv: string[]): Promise<number> {
+  const { values, positionals } = options(argv, {
+    format: { type: 'string' },
+    org: { type: 'string' },
+    scale: { type: 'string' },
+    columns: { type: 'string' },
+    rejects: { type: 'string' },
+    'batch-size': { type: 'string' },
+  }, {
+    format: Format,
+    org: Slug,
+    scale: z.string().min(1).default('truth-o-meter'),
+    columns: z.string().optional(),
+    rejects: z.string().min(1).optional(),
+    'batch-size': z.coerce.number().int().min(1).max(5000).default(1000),
+  })
+  const [file, ...rest] = positionals
+  if (file === undefined) throw new UsageError('import needs the FILE to read (or - for standard input)')
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
+  const columns = columnMap(values.columns)
+  if (values.columns !== undefined && values.format !== 'csv') throw new UsageError('--columns applies to --format csv only')
+
+  const input: Readable & { bytesRead?: number } = file === '-' ? process.stdin : createReadStream(file)
+  const size = file === '-' ? null : (await stat(file)).size
+  const rejectsPath = values.rejects ?? (file === '-' ? 'import.rejects.jsonl' : `${file}.rejects.jsonl`)
+  let rejects: WriteStream | undefined
+  const { database, services } = await openServices()
+  const progress = progressReporter(size, input)
+  try {
+    const organization = await services.organizations.get(values.org).catch(() => {
+      throw new Error(`no organisation "${values.org}"; make it with: claimtrack keys create --org ${values.org} --role admin`)
+    })
+    const run = services.imports.importRecords(readRecords(input, values.format, { columns }), {
+      organizationId: organization.id,
+      scale: values.scale,
+      batchSize: values['batch-size'],
+    })
+    let summary: ImportSummary | undefined
+    for (;;) {
+      const next = await run.next()
+      if (next.done) {
+        summary = next.value
+        break
+      }
+      progress.tick()
+      const result = next.value
+      if (result.outcome === 'rejected') {
+        rejects ??= createWriteStream(rejectsPath)
+        await write(rejects, `${JSON.stringify({ line: result.line, key: result.key, reason: result.reason, record: result.record })}\n`)
+      }
+    }
+    progress.stop()
+    const rejected = summary.rejected > 0 ? ` (rejected records and why: ${rejectsPath})` : ''
+    console.log(`created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, rejected ${summary.rejected}${rejected}`)
+    return 0
+  } catch (error) {
+    progress.stop()
+    if (error instanceof ImportError) throw new Error(error.message)
+    throw error
+  } finally {
+    if (rejects) {
+      rejects.end()
+      await once(rejects, 'close')
+    }
+    await database.close()
+  }
+}
+
+export async function runExport (argv: string[]): Promise<number> {
+  const { values, positionals } = options(argv, {
+    format: { type: 'string' },
+    org: { type: 'string' },
+    claimant: { type: 'string' },
+    'updated-since': { type: 'string' },
+    'published-only': { type: 'boolean' },
+    verdict: { type: 'string' },
+    topic: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+  }, {
+    format: Format,
+    org: Slug.optional(),
+    claimant: z.string().min(1).max(100).optional(),
+    'updated-since': z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+    'published-only': z.boolean().optional(),
+    verdict: NormalizedVerdict.optional(),
+    topic: z.string().min(1).max(50).optional(),
+    output: z.string().min(1).optional(),
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const { database, services } = await openServices()
+  const out: Writable = values.output === undefined ? process.stdout : createWriteStream(values.output)
+  try {
+    const organization = values.org === undefined ? undefined : await services.organizations.get(values.org).catch(() => { throw new Error(`no organisation "${values.org}"`) })
+    const chunks = services.exports.claims({
+      organizationId: organization?.id,
+      claimant: values.claimant,
+      updatedSince: values['updated-since'],
+      publishedOnly: values['published-only'],
+      verdict: values.verdict,
+      topic: values.topic,
+    }, values.format)
+    for await (const chunk of chunks) await write(out, chunk)
+    return 0
+  } finally {
+    if (out !== process.stdout) {
+      out.end()
+      await once(out, 'close')
+    }
+    await database.close()
+  }
+}

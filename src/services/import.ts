@@ -1,0 +1,393 @@
+// Importing claims from data sets: each record becomes a claim (with its claimant, first appearance and published
+// verdict) exactly as the API would make it, history included. New records are written in batches, a few statements
+// per hundreds of rows; a record seen before (same external id or review URL) is compared and, when it changed,
+// updated through the services one by one; a record that cannot be imported is rejected with the reason, and the
+// import goes on. The CLI and the HTTP import job both run importRecords.
+import type { z } from 'zod'
+import type { Db, Executor } from '../db/client.ts'
+import type { ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
+import { ProblemError } from '../errors.ts'
+import { freeSlug, slugify } from '../lib/slug.ts'
+import type { AppearancesRepository } from '../repositories/claim-children.ts'
+import type { ClaimantsRepository } from '../repositories/claimants.ts'
+import type { ClaimsRepository } from '../repositories/claims.ts'
+import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
+import type { ReviewsRepository } from '../repositories/reviews.ts'
+import { CreateAppearanceBody, type CreateAppearance } from '../schemas/appearances.ts'
+import { CreateClaimantBody, type CreateClaimant } from '../schemas/claimants.ts'
+import { CreateClaimBody, type CreateClaim } from '../schemas/claims.ts'
+import { CreateReviewBody, type CreateReview } from '../schemas/reviews.ts'
+import { TimestampInput } from '../schemas/common.ts'
+import type { AppearancesService } from './claim-children.ts'
+import type { ClaimantsService } from './claimants.ts'
+import type { ClaimsService } from './claims.ts'
+import type { Change, History, WriteContext } from './history.ts'
+import { FlatRecordSchema, type SourceItem } from './import-formats.ts'
+import { missingForPublication, verdictOf, type ReviewsService } from './reviews.ts'
+
+export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'rejected'
+
+export interface RowResult {
+  /** The line of the file (JSON Lines, CSV) or the position in the document (ClaimReview). */
+  line: number
+  /** The record's id or review URL, when it had one. */
+  key: string | null
+  outcome: ImportOutcome
+  claimId?: string
+  reason?: string
+  /** A rejected record as it was read, to fix and import again. */
+  record?: unknown
+}
+
+export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number }
+
+export interface ImportOptions {
+  organizationId: string
+  /** The rating scale verdict labels are read on, by slug or id. */
+  scale: string
+  /** Who the revisions name; `import` by default. */
+  actor?: string
+  requestId?: string | null
+  /** New records written per transaction. */
+  batchSize?: number
+}
+
+/** A record checked and turned into what the API would have been sent. */
+interface Prepared {
+  line: number
+  record: unknown
+  key: string
+  externalId: string | null
+  claimant: CreateClaimant | null
+  claim: Omit<CreateClaim, 'claimantId' | 'status'>
+  appearances: CreateAppearance[]
+  review: (CreateReview & { datePublished: Date | null }) | null
+}
+
+class Rejected extends Error {}
+
+const issues = (error: z.ZodError, prefix: string) => error.issues.map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`).join('; ')
+
+function checked<T extends z.ZodType> (schema: T, value: unknown, prefix: string): z.output<T> {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new Rejected(issues(result.error, prefix))
+  return result.data
+}
+
+/** The value of the scale a label names: by key, by label (ignoring case), or by the slug of the label. */
+function ratingKeyOf (scale: RatingScaleRow, label: string): string {
+  const wanted = label.trim().toLowerCase()
+  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label))
+  if (!value) throw new Rejected(`verdictLabel: "${label}" is not a value of the rating scale ${scale.slug} (${scale.values.map((v) => v.key).join(', ')})`)
+  return value.key
+}
+
+/** Checks a record with the API's own schemas; throws Rejected with the reason. */
+function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared {
+  const record = checked(FlatRecordSchema, input, '')
+  const externalId = record.id?.trim() || null
+  const reviewUrl = record.reviewUrl?.trim() || null
+  const language = record.language ?? 'en'
+  const topics = typeof record.topics === 'string' ? record.topics.split(';').map((t) => t.trim()).filter(Boolean) : record.topics ?? []
+  const claim = checked(CreateClaimBody.omit({ claimantId: true, status: true }), {
+    text: record.text,
+    claimDate: record.claimDate ?? null,
+    language,
+    topics,
+  }, '')
+  const claimant = record.claimant?.trim()
+    ? checked(CreateClaimantBody, {
+      name: record.claimant,
+      kind: record.claimantKind ?? 'person',
+      ...(record.claimantJobTitle ? { jobTitle: record.claimantJobTitle } : {}),
+      ...(record.claimantSameAs ? { sameAs: record.claimantSameAs } : {}),
+    }, 'claimant')
+    : null
+  const appearanceInputs = record.appearances ?? (record.context?.trim() ? [{ title: record.context, isFirstAppearance: true }] : [])
+  const appearances = appearanceInputs.map((a, i) => checked(CreateAppearanceBody, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)), `appearances.${i}`))
+  if (appearances.filter((a) => a.isFirstAppearance).length > 1) throw new Rejected('appearances: at most one may be the first appearance')
+  let review: Prepared['review'] = null
+  if (record.verdictLabel?.trim()) {
+    const rating = ratingKeyOf(scale, record.verdictLabel)
+    const label = scale.values.find((v) => v.key === rating)?.label ?? rating
+    const body = checked(CreateReviewBody, {
+      ratingScale: scale.slug,
+      rating,
+      url: reviewUrl,
+      author: record.reviewer ? { name: record.reviewer, ...(record.reviewerUrl ? { url: record.reviewerUrl } : {}) } : null,
+      // Publication needs a conclusion; a data set that gives only the label has this one, which says no more.
+      ratingExplanation: record.ratingExplanation ?? (record.reviewer ? `${record.reviewer.trim()} rated this claim ${label}.` : null),
+      ...(record.headline ? { headline: record.headline } : {}),
+      inLanguage: language,
+    }, 'review')
+    const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
+    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
+    const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
+    review = { ...body, datePublished }
+  } else if (reviewUrl) {
+    throw new Rejected('reviewUrl without a verdictLabel: a review needs its verdict')
+  }
+  const key = externalId ?? reviewUrl
+  if (key === null) throw new Rejected('the record needs an id or a reviewUrl, so that importing it again finds it')
+  return { line, record: input, key, externalId, claimant, claim, appearances, review }
+}
+
+/** The id or review URL of a record, as far as it can be read. */
+function keyOf (record: unknown): string | null {
+  const { id, reviewUrl } = (typeof record === 'object' && record !== null ? record : {}) as { id?: unknown, reviewUrl?: unknown }
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : typeof reviewUrl === 'string' ? reviewUrl : null
+}
+
+interface Repositories {
+  claims: ClaimsRepository
+  claimants: ClaimantsRepository
+  appearances: AppearancesRepository
+  reviews: ReviewsRepository
+  ratingScales: RatingScalesRepository
+}
+
+interface Services {
+  claims: ClaimsService
+  claimants: ClaimantsService
+  appearances: AppearancesService
+  reviews: ReviewsService
+}
+
+const sameAppearance = (a: CreateAppearance, row: { url: string | null, title: string | null, publisher: string | null, quote: string | null, publishedAt: Date | null }) =>
+  (a.url ?? null) === row.url && (a.title ?? null) === row.title && (a.publisher ?? null) === row.publisher &&
+  (a.quote ?? null) === row.quote && (a.publishedAt ? new Date(a.publishedAt).getTime() : null) === (row.publishedAt?.getTime() ?? null)
+
+const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
+
+export function createImportService (db: Db, repos: Repositories, services: Services, history: History) {
+  /** Live claimants for these names: matched by name (ignoring case) or by the slug of the name; the missing ones made. */
+  async function claimantsFor (wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
+    const byName = new Map<string, ClaimantRow>()
+    if (wanted.length === 0) return byName
+    const bases = wanted.map((c) => slugify(c.name))
+    await repos.claimants.lockSlugBases(bases, tx)
+    const found = await repos.claimants.findBySlugsOrNames(bases, wanted.map((c) => c.name), tx, 'share')
+    const match = (name: string) => found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
+    const taken = new Set(await repos.claimants.slugsFrom(bases, tx))
+    const creating: CreateClaimant[] = []
+    for (const claimant of wanted) {
+      const key = claimant.name.toLowerCase()
+      if (byName.has(key) || creating.some((c) => c.name.toLowerCase() === key)) continue
+      const existing = match(claimant.name)
+      if (existing) {
+        byName.set(key, existing)
+        continue
+      }
+      const slug = freeSlug(slugify(claimant.name), taken)
+      taken.add(slug)
+      creating.push({ ...claimant, slug })
+    }
+    const made = await repos.claimants.insertMany(creating.map((c) => ({ ...c, slug: c.slug ?? slugify(c.name), organizationId: ctx.organizationId })), tx)
+    await history.recordMany(tx, ctx, made.map((after) => ({ entityType: 'claimant' as const, action: 'create' as const, claimId: null, before: null, after })))
+    for (const row of made) byName.set(row.name.toLowerCase(), row)
+    return byName
+  }
+
+  /** New records, in one transaction: claimants, claims, appearances, reviews (made drafts, then published), verdicts. */
+  async function createBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+    return db.transaction(async (tx) => {
+      const claimants = await claimantsFor(rows.flatMap((r) => r.claimant ?? []), ctx, tx)
+      const claims = await repos.claims.insertMany(rows.map((r) => ({
+        ...r.claim,
+        status: 'new' as const,
+        claimantId: r.claimant ? claimants.get(r.claimant.name.toLowerCase())?.id ?? null : null,
+        externalId: r.externalId,
+        organizationId: ctx.organizationId,
+      })), tx)
+      await history.recordMany(tx, ctx, claims.map((after) => ({ entityType: 'claim' as const, action: 'create' as const, claimId: after.id, before: null, after })))
+
+      const appearances = await repos.appearances.insertMany(rows.flatMap((r, i) => r.appearances.map((a) => ({ ...a, claimId: (claims[i] as ClaimRow).id }))), tx)
+      await history.recordMany(tx, ctx, appearances.map((after) => ({ entityType: 'appearance' as const, action: 'create' as const, claimId: after.claimId, before: null, after })))
+
+      const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
+      const drafts = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
+        claimId: claim.id,
+        ratingScaleId: scale.id,
+        ratingKey: review.rating,
+        ratingExplanation: review.ratingExplanation ?? null,
+        headline: review.headline ?? null,
+        url: review.url ?? null,
+        authorName: review.author?.name ?? null,
+        authorUrl: review.author?.url ?? null,
+        inLanguage: review.inLanguage,
+        status: 'draft' as const,
+      })), tx)
+      await history.recordMany(tx, ctx, drafts.map((after) => ({ entityType: 'review' as const, action: 'create' as const, claimId: after.claimId, before: null, after })))
+
+      // Published as the publish operation does: on the fact-check's own date when the record gives one.
+      const now = new Date()
+      const published = await repos.reviews.publishMany(drafts.map((d, i) => ({ id: d.id, datePublished: reviewed[i]?.review.datePublished ?? now })), now, tx)
+      await history.recordMany(tx, ctx, published.map((after, i): Change<ReviewRow> => ({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after })))
+
+      const claimById = new Map(claims.map((c) => [c.id, c]))
+      const verdicts = published.map((review) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale }) }))
+      const updated = await repos.claims.updateVerdicts(verdicts, now, tx)
+      await history.recordMany(tx, ctx, updated.map((after): Change<ClaimRow> => ({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })))
+
+      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id }))
+    })
+  }
+
+  /** The claimant a record names, matched as claimantsFor does; made (through the service) when there is none. */
+  async function claimantIdFor (wanted: CreateClaimant | null, known: ClaimantRow[], ctx: WriteContext): Promise<string | null> {
+    if (wanted === null) return null
+    const match = known.find((c) => c.name.toLowerCase() === wanted.name.toLowerCase()) ?? known.find((c) => c.slug === slugify(wanted.name))
+    if (match) return match.id
+    const made = await db.transaction((tx) => claimantsFor([wanted], ctx, tx))
+    return made.get(wanted.name.toLowerCase())?.id ?? null
+  }
+
+  /** What a batch's records found again are compared with: their claimants, appearances and current reviews. */
+  async function currentStateOf (rows: Prepared[], claims: ClaimRow[]) {
+    const wanted = rows.flatMap((r) => r.claimant ?? [])
+    const ids = claims.map((c) => c.id)
+    const [claimants, appearances, reviews] = await Promise.all([
+      repos.claimants.findBySlugsOrNames(wanted.map((c) => slugify(c.name)), wanted.map((c) => c.name)),
+      repos.appearances.listAllOf(ids),
+      repos.reviews.listByIds(claims.flatMap((c) => c.currentReviewId ?? [])),
+    ])
+    return { claimants, appearances, reviews: new Map(reviews.map((r) => [r.review.id, r.review])) }
+  }
+
+  /** A record imported before: what differs is changed through the services (each change recorded); else nothing. */
+  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult> {
+    let changed = false
+    const claimantId = await claimantIdFor(row.claimant, state.claimants, ctx)
+    const patch: Partial<CreateClaim> = {}
+    if (row.claim.text !== claim.text) patch.text = row.claim.text
+    if ((row.claim.claimDate ?? null) !== claim.claimDate) patch.claimDate = row.claim.claimDate ?? null
+    if (row.claim.language !== claim.language) patch.language = row.claim.language
+    if (!sameTopics(row.claim.topics, claim.topics)) patch.topics = row.claim.topics
+    if (claimantId !== claim.claimantId) patch.claimantId = claimantId
+    if (Object.keys(patch).length > 0) {
+      await services.claims.update(claim.id, patch, '*', ctx)
+      changed = true
+    }
+    const appearances = state.appearances.filter((a) => a.claimId === claim.id)
+    for (const appearance of row.appearances) {
+      if (appearances.some((a) => sameAppearance(appearance, a))) continue
+      const first = appearance.isFirstAppearance === true && appearances.some((a) => a.isFirstAppearance)
+      await services.appearances.create(claim.id, first ? { ...appearance, isFirstAppearance: false } : appearance, ctx)
+      changed = true
+    }
+    if (row.review) {
+      const { datePublished: _date, ...body } = row.review
+      const current = claim.currentReviewId ? state.reviews.get(claim.currentReviewId) : undefined
+      if (!current) {
+        const { review } = await services.reviews.create(claim.id, body, ctx)
+        await services.reviews.publish(claim.id, review.id, '*', ctx)
+        changed = true
+      } else {
+        const reviewPatch: Partial<CreateReview> = {}
+        if (current.ratingScaleId !== scale.id || current.ratingKey !== body.rating) Object.assign(reviewPatch, { ratingScale: scale.id, rating: body.rating })
+        if ((body.ratingExplanation ?? null) !== current.ratingExplanation) reviewPatch.ratingExplanation = body.ratingExplanation ?? null
+        if ((body.headline ?? null) !== current.headline) reviewPatch.headline = body.headline ?? null
+        if ((body.url ?? null) !== current.url) reviewPatch.url = body.url ?? null
+        if ((body.author?.name ?? null) !== current.authorName || (body.author?.url ?? null) !== current.authorUrl) reviewPatch.author = body.author ?? null
+        if (body.inLanguage !== current.inLanguage) reviewPatch.inLanguage = body.inLanguage
+        if (Object.keys(reviewPatch).length > 0) {
+          await services.reviews.update(claim.id, current.id, reviewPatch, '*', ctx)
+          changed = true
+        }
+      }
+    }
+    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id }
+  }
+
+  async function processBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+    const found = await repos.claims.findImported(ctx.organizationId, {
+      externalIds: rows.flatMap((r) => r.externalId ?? []),
+      reviewUrls: rows.flatMap((r) => r.externalId === null && r.review?.url ? [r.review.url] : []),
+    })
+    const byExternalId = new Map(found.flatMap((f) => f.claim.externalId === null ? [] : [[f.claim.externalId, f.claim] as const]))
+    const byReviewUrl = new Map(found.flatMap((f) => f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const]))
+    const existing = (r: Prepared) => r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
+    const fresh = rows.filter((r) => !existing(r))
+    const results = fresh.length > 0 ? await createBatch(fresh, scale, ctx) : []
+    const again = rows.flatMap((row) => {
+      const claim = existing(row)
+      return claim ? [{ row, claim }] : []
+    })
+    const state = again.length > 0 ? await currentStateOf(again.map((a) => a.row), again.map((a) => a.claim)) : undefined
+    for (const { row, claim } of again) {
+      if (claim.deletedAt !== null) {
+        results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: `the claim imported from this record (${claim.id}) has been deleted`, record: row.record })
+        continue
+      }
+      try {
+        results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, scale, ctx))
+      } catch (error) {
+        // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
+        if (!(error instanceof ProblemError)) throw error
+        results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: error.message, record: row.record })
+      }
+    }
+    return results.sort((a, b) => a.line - b.line)
+  }
+
+  return {
+    /**
+     * Imports the records for an organisation, yielding each record's result as its batch is written (rejections
+     * at once); returns the summary. Throws only when the import as a whole cannot go on (no such scale, database gone).
+     */
+    async * importRecords (source: AsyncIterable<SourceItem>, options: ImportOptions): AsyncGenerator<RowResult, ImportSummary> {
+      const scale = await repos.ratingScales.findByRef(options.scale)
+      if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
+      const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: null, organizationId: options.organizationId, requestId: options.requestId ?? null }
+      const batchSize = options.batchSize ?? 1000
+      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0 }
+      let batch: Prepared[] = []
+      // The keys in the batch: a record whose key is already there waits for the batch to be written, then compares.
+      const keys = new Set<string>()
+      // A batch is written while the next one is read and checked; each starts once the one before has committed,
+      // so that a record repeated in the next batch is found.
+      let writing: Promise<RowResult[]> | undefined
+      const written = async function * () {
+        const done = writing
+        writing = undefined
+        for (const result of done ? await done : []) {
+          summary[result.outcome]++
+          yield result
+        }
+      }
+      const flush = async function * () {
+        const rows = batch
+        batch = []
+        keys.clear()
+        yield * written()
+        writing = processBatch(rows, scale, ctx)
+        // Awaited by the next flush; until then, a failure must not count as unhandled.
+        writing.catch(() => {})
+      }
+      for await (const item of source) {
+        let row: Prepared
+        try {
+          if ('error' in item) throw new Rejected(item.error)
+          row = prepare(item.line, item.record, scale)
+        } catch (error) {
+          if (!(error instanceof Rejected)) throw error
+          summary.rejected++
+          yield { line: item.line, key: 'record' in item ? keyOf(item.record) : null, outcome: 'rejected', reason: error.message, ...('record' in item ? { record: item.record } : {}) }
+          continue
+        }
+        if (keys.has(row.key)) yield * flush()
+        batch.push(row)
+        keys.add(row.key)
+        if (batch.length >= batchSize) yield * flush()
+      }
+      if (batch.length > 0) yield * flush()
+      yield * written()
+      return summary
+    },
+  }
+}
+
+/** The import as a whole cannot run (the rating scale does not exist). */
+export class ImportError extends Error {}
+
+export type ImportService = ReturnType<typeof createImportService>
