@@ -1,5 +1,5 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, getTableColumns, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
@@ -58,24 +58,14 @@ export function createReviewsRepository (db: Db) {
       return row
     },
 
-    /** Inserts the reviews in one statement; the rows come back in the order given. */
-    async insertMany (values: NewReview[], tx: Executor = db): Promise<ReviewRow[]> {
+    /**
+     * Inserts the reviews in one statement; the rows come back in the order given. An import inserts reviews already
+     * published, at version 2, as a draft published at once would be.
+     */
+    async insertMany (values: Array<NewReview & { version?: number }>, tx: Executor = db): Promise<ReviewRow[]> {
       if (values.length === 0) return []
       const now = freshTimestamps()
       return tx.insert(reviews).values(values.map((v) => ({ ...v, ...now }))).returning()
-    },
-
-    /** Publishes several drafts in one statement, each on its date; the rows in the order given. */
-    async publishMany (drafts: Array<{ id: string, datePublished: Date }>, updatedAt: Date, tx: Executor): Promise<ReviewRow[]> {
-      if (drafts.length === 0) return []
-      const rows = sql.join(drafts.map((d) => sql`(${d.id}::uuid, ${d.datePublished.toISOString()}::timestamptz)`), sql`, `)
-      const updated = await tx.update(reviews)
-        .set({ status: 'published', datePublished: sql`v.date_published`, updatedAt, version: sql`${reviews.version} + 1` })
-        .from(sql`(values ${rows}) as v(id, date_published)`)
-        .where(and(sql`${reviews.id} = v.id`, eq(reviews.status, 'draft'), live))
-        .returning(getTableColumns(reviews))
-      const byId = new Map(updated.map((row) => [row.id, row]))
-      return drafts.flatMap((d) => byId.get(d.id) ?? [])
     },
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {

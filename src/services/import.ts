@@ -5,7 +5,7 @@
 // import goes on. The CLI and the HTTP import job both run importRecords.
 import type { z } from 'zod'
 import type { Db, Executor } from '../db/client.ts'
-import type { ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
+import type { AppearanceRow, ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { ProblemError } from '../errors.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
@@ -82,6 +82,9 @@ function ratingKeyOf (scale: RatingScaleRow, label: string): string {
   return value.key
 }
 
+/** A claim as POST /v1/claims takes it; the claimant is matched by name and the status follows from the verdict. */
+const ImportedClaim = CreateClaimBody.omit({ claimantId: true, status: true })
+
 /** Checks a record with the API's own schemas; throws Rejected with the reason. */
 function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared {
   const record = checked(FlatRecordSchema, input, '')
@@ -89,7 +92,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   const reviewUrl = record.reviewUrl?.trim() || null
   const language = record.language ?? 'en'
   const topics = typeof record.topics === 'string' ? record.topics.split(';').map((t) => t.trim()).filter(Boolean) : record.topics ?? []
-  const claim = checked(CreateClaimBody.omit({ claimantId: true, status: true }), {
+  const claim = checked(ImportedClaim, {
     text: record.text,
     claimDate: record.claimDate ?? null,
     language,
@@ -188,9 +191,13 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     return byName
   }
 
-  /** New records, in one transaction: claimants, claims, appearances, reviews (made drafts, then published), verdicts. */
+  /**
+   * New records, in one transaction: claimants, claims, appearances, published reviews, the claims' verdicts. The
+   * revisions are those the API would write (a review is recorded created as a draft, then published), in that order.
+   */
   async function createBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
     return db.transaction(async (tx) => {
+      const changes: Array<Change<ClaimantRow | ClaimRow | AppearanceRow | ReviewRow>> = []
       const claimants = await claimantsFor(rows.flatMap((r) => r.claimant ?? []), ctx, tx)
       const claims = await repos.claims.insertMany(rows.map((r) => ({
         ...r.claim,
@@ -199,13 +206,15 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         externalId: r.externalId,
         organizationId: ctx.organizationId,
       })), tx)
-      await history.recordMany(tx, ctx, claims.map((after) => ({ entityType: 'claim' as const, action: 'create' as const, claimId: after.id, before: null, after })))
+      for (const after of claims) changes.push({ entityType: 'claim', action: 'create', claimId: after.id, before: null, after })
 
       const appearances = await repos.appearances.insertMany(rows.flatMap((r, i) => r.appearances.map((a) => ({ ...a, claimId: (claims[i] as ClaimRow).id }))), tx)
-      await history.recordMany(tx, ctx, appearances.map((after) => ({ entityType: 'appearance' as const, action: 'create' as const, claimId: after.claimId, before: null, after })))
+      for (const after of appearances) changes.push({ entityType: 'appearance', action: 'create', claimId: after.claimId, before: null, after })
 
+      // Published as the publish operation does, on the fact-check's own date when the record gives one.
+      const now = new Date()
       const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
-      const drafts = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
+      const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
         claimId: claim.id,
         ratingScaleId: scale.id,
         ratingKey: review.rating,
@@ -215,19 +224,19 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         authorName: review.author?.name ?? null,
         authorUrl: review.author?.url ?? null,
         inLanguage: review.inLanguage,
-        status: 'draft' as const,
+        status: 'published' as const,
+        datePublished: review.datePublished ?? now,
+        version: 2,
       })), tx)
-      await history.recordMany(tx, ctx, drafts.map((after) => ({ entityType: 'review' as const, action: 'create' as const, claimId: after.claimId, before: null, after })))
-
-      // Published as the publish operation does: on the fact-check's own date when the record gives one.
-      const now = new Date()
-      const published = await repos.reviews.publishMany(drafts.map((d, i) => ({ id: d.id, datePublished: reviewed[i]?.review.datePublished ?? now })), now, tx)
-      await history.recordMany(tx, ctx, published.map((after, i): Change<ReviewRow> => ({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after })))
+      const drafts = published.map((review): ReviewRow => ({ ...review, status: 'draft', datePublished: null, version: 1 }))
+      drafts.forEach((after) => changes.push({ entityType: 'review', action: 'create', claimId: after.claimId, before: null, after }))
+      published.forEach((after, i) => changes.push({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after }))
 
       const claimById = new Map(claims.map((c) => [c.id, c]))
       const verdicts = published.map((review) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale }) }))
       const updated = await repos.claims.updateVerdicts(verdicts, now, tx)
-      await history.recordMany(tx, ctx, updated.map((after): Change<ClaimRow> => ({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })))
+      for (const after of updated) changes.push({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })
+      await history.recordMany(tx, ctx, changes)
 
       return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id }))
     })
