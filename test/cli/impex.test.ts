@@ -1,0 +1,66 @@
+// `claimtrack import` and `claimtrack export` as operators run them: help, exit codes (2 bad usage, 1 failed, 0 done
+// with rejections), the reject file, the summary, a re-run that changes nothing, and an export to a file.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { freshDatabase, onServer } from '../helper.ts'
+
+const run = promisify(execFile)
+
+async function claimtrack (store: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['src/cli/bin.mjs', ...args], { env, timeout: 120_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code?: number, stdout?: string, stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
+}
+
+const records = [
+  { id: 'cli-1', text: 'Taxes doubled last year.', claimant: 'Ann Lee', claimDate: '2020-01-02', context: 'a speech', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/taxes', reviewer: 'Example Check', topics: ['taxes'] },
+  { id: 'cli-2', text: 'A flip on trade.', claimant: 'Ann Lee', claimDate: '2020-01-03', context: null, verdictLabel: 'full-flop', reviewUrl: 'https://factcheck.example.org/trade', reviewer: 'Example Check', topics: null },
+  { id: 'cli-3', text: 'Wages rose.', claimant: 'Bo Chen', claimDate: null, context: null, verdictLabel: null, reviewUrl: null, reviewer: null, topics: null },
+]
+
+t.test('help and bad usage (exit 2) need no database', async (t) => {
+  const store = { PGLITE_DIR: '/nonexistent/never-created' }
+  t.match((await claimtrack(store, 'import', '--help')).stdout, /Usage: claimtrack import FILE --format jsonl\|csv\|claimreview --org SLUG/)
+  t.match((await claimtrack(store, 'export', '--help')).stdout, /Usage: claimtrack export --format/)
+  for (const args of [['import', '--format', 'jsonl', '--org', 'desk'], ['import', 'x.jsonl', '--format', 'xml', '--org', 'desk'], ['export', '--format', 'jsonl', '--verdict', 'perhaps']]) {
+    const res = await claimtrack(store, ...args)
+    t.equal(res.code, 2, `${args.join(' ')}: exit 2`)
+    t.match(res.stderr, /^claimtrack: .+\n\nUsage: claimtrack/)
+  }
+})
+
+t.test('import with rejects and a summary, again with nothing changed, then export; an unknown organisation fails', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'claimtrack-impex-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const store = onServer ? (await freshDatabase(t)).env : { PGLITE_DIR: join(dir, 'pglite') }
+  const file = join(dir, 'claims.jsonl')
+  await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'))
+
+  const unknown = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
+  t.equal(unknown.code, 1)
+  t.match(unknown.stderr, /^claimtrack: no organisation "desk"; make it with: claimtrack keys create --org desk/)
+  t.equal((await claimtrack(store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
+
+  const first = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
+  t.equal(first.code, 0, first.stderr)
+  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${file}.rejects.jsonl)\n`)
+  const rejects = (await readFile(`${file}.rejects.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+  t.match(rejects, [{ line: 2, key: 'cli-2', reason: /"full-flop" is not a value of the rating scale truth-o-meter/, record: { id: 'cli-2' } }])
+
+  const again = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk', '--rejects', join(dir, 'again.jsonl'))
+  t.equal(again.stdout, `created 0, updated 0, unchanged 2, rejected 1 (rejected records and why: ${join(dir, 'again.jsonl')})\n`)
+
+  const out = join(dir, 'out.csv')
+  const exported = await claimtrack(store, 'export', '--format', 'csv', '--org', 'desk', '--published-only', '--output', out)
+  t.equal(exported.code, 0, exported.stderr)
+  t.same((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['id,text,claimant', 'cli-1,Taxes doubled last year.,Ann Lee'])
+})
