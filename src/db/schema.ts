@@ -251,6 +251,33 @@ export const revisions = pgTable('revisions', {
   index('revisions_entity_at_idx').on(t.entityId, t.at),
 ])
 
+export const importStatus = pgEnum('import_status', ['queued', 'running', 'succeeded', 'failed'])
+
+/** An import sent over HTTP (POST /v1/imports): the records as sent, run by a job, and how it went. */
+export const imports = pgTable('imports', {
+  id: id(),
+  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
+  status: importStatus().notNull().default('queued'),
+  format: text().notNull(),
+  scale: text().notNull(),
+  /** The records as sent; the job reads them from here. */
+  input: text().notNull(),
+  /** The key that asked for it. */
+  keyId: uuid(),
+  created: integer().notNull().default(0),
+  updated: integer().notNull().default(0),
+  unchanged: integer().notNull().default(0),
+  rejected: integer().notNull().default(0),
+  rejects: jsonb().$type<Array<{ line: number, key: string | null, reason: string }>>().notNull().default(sql`'[]'::jsonb`),
+  /** Why a failed import stopped. */
+  error: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  startedAt: timestamp({ withTimezone: true }),
+  finishedAt: timestamp({ withTimezone: true }),
+}, (t) => [
+  index('imports_organization_id_idx').on(t.organizationId, t.id),
+])
+
 /** What API keys did: every write attempt of an organisation, allowed or denied. */
 export const auditEvents = pgTable('audit_events', {
   seq: bigserial({ mode: 'number' }).primaryKey(),
@@ -369,3 +396,4 @@ export type ReviewRow = typeof reviews.$inferSelect
 export type RevisionRow = typeof revisions.$inferSelect
 export type WebhookRow = typeof webhooks.$inferSelect
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect
+export type ImportRow = typeof imports.$inferSelect
