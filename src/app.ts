@@ -34,6 +34,7 @@ import historyRoutes from './routes/v1/history.ts'
 import lookupRoutes from './routes/v1/lookup.ts'
 import matchingRoutes from './routes/v1/matching.ts'
 import organizationsRoutes from './routes/v1/organizations.ts'
+import importsRoutes from './routes/v1/imports.ts'
 import ratingScalesRoutes from './routes/v1/rating-scales.ts'
 import reviewsRoutes from './routes/v1/reviews.ts'
 import webhooksRoutes from './routes/v1/webhooks.ts'
@@ -138,6 +139,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     await v1.register(changesRoutes)
     await v1.register(organizationsRoutes)
     await v1.register(webhooksRoutes)
+    await v1.register(importsRoutes)
   }, { prefix: '/v1' })
   await app.register(googleFactCheckRoutes, { prefix: '/v1alpha1' })
 

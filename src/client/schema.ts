@@ -710,6 +710,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import claims and published verdicts from a data set, in the background
+         * @description Answers 202 at once with the import's status resource (also at `Location`); poll it until `status` is `succeeded` or `failed`. Claimants are matched by name or slug; a record seen before (same id, or same review URL) is compared and updated only if it changed; a record that cannot be imported is listed with the reason and the rest goes on.
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How an import went */
+        get: operations["getImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1alpha1/claims:search": {
         parameters: {
             query?: never;
@@ -754,6 +791,57 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+        };
+        AppearanceInput: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
+            url: string | null;
+            title: string | null;
+            /** @description The outlet or channel, e.g. `CNN`. */
+            publisher: string | null;
+            /** @enum {string} */
+            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt: string | null;
+            /** @description The words as said or written there. */
+            quote: string | null;
+            /** @description At most one appearance of a claim is its first; marking another clears it. */
+            isFirstAppearance: boolean;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description `medium` defaults to `other`. */
+        CreateAppearanceInput: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateAppearanceInput: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
         };
         ClaimantInput: {
             /**
@@ -875,6 +963,56 @@ export interface components {
             /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
             values?: components["schemas"]["RatingScaleValueInput"][];
         };
+        EvidenceInput: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            url: string;
+            title: string | null;
+            publisher: string | null;
+            /**
+             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
+             * @enum {string}
+             */
+            stance: "supports" | "refutes" | "context";
+            /** @description What the source shows, in the fact-checker's words. */
+            summary: string | null;
+            /** @description A copy kept by an archive, in case the source changes or disappears. */
+            archivedUrl: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateEvidenceInput: {
+            /** Format: uri */
+            url: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateEvidenceInput: {
+            /** Format: uri */
+            url?: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance?: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
         RatingInput: {
             /**
              * Format: uuid
@@ -986,203 +1124,6 @@ export interface components {
         RetractReviewInput: {
             /** @description Why the review is retracted; shown with it. */
             reason: string;
-        };
-        ClaimReviewAppearanceInput: {
-            /** @constant */
-            "@type": "CreativeWork";
-            url?: string;
-            headline?: string;
-            datePublished?: string;
-            publisher?: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description The quote as it appeared. */
-            text?: string;
-        };
-        /** @description A schema.org ClaimReview in JSON-LD. */
-        ClaimReviewInput: {
-            /** @constant */
-            "@context": "https://schema.org";
-            /** @constant */
-            "@type": "ClaimReview";
-            "@id"?: string;
-            url: string;
-            claimReviewed: string;
-            reviewRating: {
-                /** @constant */
-                "@type": "Rating";
-                alternateName: string;
-                ratingValue: number;
-                bestRating: number;
-                worstRating: number;
-                ratingExplanation?: string;
-            };
-            author: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            datePublished: string;
-            dateModified: string;
-            inLanguage: string;
-            headline?: string;
-            itemReviewed: {
-                /** @constant */
-                "@type": "Claim";
-                author?: {
-                    /** @enum {string} */
-                    "@type": "Person" | "Organization";
-                    name: string;
-                    sameAs?: string[];
-                    jobTitle?: string;
-                };
-                datePublished?: string;
-                appearance: components["schemas"]["ClaimReviewAppearanceInput"][];
-                firstAppearance?: components["schemas"]["ClaimReviewAppearanceInput"];
-            };
-        };
-        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
-        GoogleFactCheckSearchResponseInput: {
-            claims?: {
-                text: string;
-                claimant?: string;
-                claimDate?: string;
-                claimReview: {
-                    publisher: {
-                        name?: string;
-                        site?: string;
-                    };
-                    url?: string;
-                    title?: string;
-                    reviewDate?: string;
-                    textualRating: string;
-                    languageCode: string;
-                }[];
-            }[];
-            nextPageToken?: string;
-        };
-        HealthInput: {
-            /** @constant */
-            status: "ok";
-        };
-        ReadinessInput: {
-            /** @constant */
-            status: "ok";
-            /**
-             * @description Which database this process serves from.
-             * @enum {string}
-             */
-            database: "postgres" | "pglite";
-        };
-        AppearanceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
-            url: string | null;
-            title: string | null;
-            /** @description The outlet or channel, e.g. `CNN`. */
-            publisher: string | null;
-            /** @enum {string} */
-            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt: string | null;
-            /** @description The words as said or written there. */
-            quote: string | null;
-            /** @description At most one appearance of a claim is its first; marking another clears it. */
-            isFirstAppearance: boolean;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        ClaimantPageInput: {
-            data: components["schemas"]["ClaimantInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        EvidenceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            url: string;
-            title: string | null;
-            publisher: string | null;
-            /**
-             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
-             * @enum {string}
-             */
-            stance: "supports" | "refutes" | "context";
-            /** @description What the source shows, in the fact-checker's words. */
-            summary: string | null;
-            /** @description A copy kept by an archive, in case the source changes or disappears. */
-            archivedUrl: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateEvidenceInput: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidenceInput: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
         };
         ClaimInput: {
             /**
@@ -1309,6 +1250,102 @@ export interface components {
             topics?: string[];
             /** @enum {string} */
             status?: "new" | "researching" | "archived";
+        };
+        ClaimReviewAppearanceInput: {
+            /** @constant */
+            "@type": "CreativeWork";
+            url?: string;
+            headline?: string;
+            datePublished?: string;
+            publisher?: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            /** @description The quote as it appeared. */
+            text?: string;
+        };
+        /** @description A schema.org ClaimReview in JSON-LD. */
+        ClaimReviewInput: {
+            /** @constant */
+            "@context": "https://schema.org";
+            /** @constant */
+            "@type": "ClaimReview";
+            "@id"?: string;
+            url: string;
+            claimReviewed: string;
+            reviewRating: {
+                /** @constant */
+                "@type": "Rating";
+                alternateName: string;
+                ratingValue: number;
+                bestRating: number;
+                worstRating: number;
+                ratingExplanation?: string;
+            };
+            author: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            datePublished: string;
+            dateModified: string;
+            inLanguage: string;
+            headline?: string;
+            itemReviewed: {
+                /** @constant */
+                "@type": "Claim";
+                author?: {
+                    /** @enum {string} */
+                    "@type": "Person" | "Organization";
+                    name: string;
+                    sameAs?: string[];
+                    jobTitle?: string;
+                };
+                datePublished?: string;
+                appearance: components["schemas"]["ClaimReviewAppearanceInput"][];
+                firstAppearance?: components["schemas"]["ClaimReviewAppearanceInput"];
+            };
+        };
+        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
+        GoogleFactCheckSearchResponseInput: {
+            claims?: {
+                text: string;
+                claimant?: string;
+                claimDate?: string;
+                claimReview: {
+                    publisher: {
+                        name?: string;
+                        site?: string;
+                    };
+                    url?: string;
+                    title?: string;
+                    reviewDate?: string;
+                    textualRating: string;
+                    languageCode: string;
+                }[];
+            }[];
+            nextPageToken?: string;
+        };
+        HealthInput: {
+            /** @constant */
+            status: "ok";
+        };
+        ReadinessInput: {
+            /** @constant */
+            status: "ok";
+            /**
+             * @description Which database this process serves from.
+             * @enum {string}
+             */
+            database: "postgres" | "pglite";
+        };
+        ClaimantPageInput: {
+            data: components["schemas"]["ClaimantInput"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
         };
         ClaimReviewPageInput: {
             /** @constant */
@@ -1585,6 +1622,55 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
+        CreateImportInput: {
+            /**
+             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
+             * @enum {string}
+             */
+            format: "jsonl" | "csv" | "claimreview";
+            /**
+             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
+             * @default truth-o-meter
+             */
+            scale?: string;
+            /** @description The records, as the file would hold them (within the request body limit). */
+            data: string;
+        };
+        ImportRejectionInput: {
+            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
+            line: number;
+            /** @description The record's id or review URL, when it had one. */
+            key: string | null;
+            reason: string;
+        };
+        /** @description An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing. */
+        ImportInput: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * @description `queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            format: "jsonl" | "csv" | "claimreview";
+            scale: string;
+            created: number;
+            updated: number;
+            unchanged: number;
+            rejected: number;
+            /** @description Every rejected record, with the reason. */
+            rejects: components["schemas"]["ImportRejectionInput"][];
+            /** @description Why a failed import could not run. */
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
         RatingScalePageInput: {
             data: components["schemas"]["RatingScaleInput"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
@@ -1740,6 +1826,57 @@ export interface components {
                 message: string;
             }[];
         };
+        Appearance: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
+            url: string | null;
+            title: string | null;
+            /** @description The outlet or channel, e.g. `CNN`. */
+            publisher: string | null;
+            /** @enum {string} */
+            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt: string | null;
+            /** @description The words as said or written there. */
+            quote: string | null;
+            /** @description At most one appearance of a claim is its first; marking another clears it. */
+            isFirstAppearance: boolean;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description `medium` defaults to `other`. */
+        CreateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: unknown | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: unknown | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
         Claimant: {
             /**
              * Format: uuid
@@ -1860,6 +1997,56 @@ export interface components {
             /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
             values?: components["schemas"]["RatingScaleValue"][];
         };
+        Evidence: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            url: string;
+            title: string | null;
+            publisher: string | null;
+            /**
+             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
+             * @enum {string}
+             */
+            stance: "supports" | "refutes" | "context";
+            /** @description What the source shows, in the fact-checker's words. */
+            summary: string | null;
+            /** @description A copy kept by an archive, in case the source changes or disappears. */
+            archivedUrl: string | null;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CreateEvidence: {
+            /** Format: uri */
+            url: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateEvidence: {
+            /** Format: uri */
+            url?: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance?: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
         Rating: {
             /**
              * Format: uuid
@@ -1974,203 +2161,6 @@ export interface components {
         RetractReview: {
             /** @description Why the review is retracted; shown with it. */
             reason: string;
-        };
-        ClaimReviewAppearance: {
-            /** @constant */
-            "@type": "CreativeWork";
-            url?: string;
-            headline?: string;
-            datePublished?: string;
-            publisher?: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description The quote as it appeared. */
-            text?: string;
-        };
-        /** @description A schema.org ClaimReview in JSON-LD. */
-        ClaimReview: {
-            /** @constant */
-            "@context": "https://schema.org";
-            /** @constant */
-            "@type": "ClaimReview";
-            "@id"?: string;
-            url: string;
-            claimReviewed: string;
-            reviewRating: {
-                /** @constant */
-                "@type": "Rating";
-                alternateName: string;
-                ratingValue: number;
-                bestRating: number;
-                worstRating: number;
-                ratingExplanation?: string;
-            };
-            author: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            datePublished: string;
-            dateModified: string;
-            inLanguage: string;
-            headline?: string;
-            itemReviewed: {
-                /** @constant */
-                "@type": "Claim";
-                author?: {
-                    /** @enum {string} */
-                    "@type": "Person" | "Organization";
-                    name: string;
-                    sameAs?: string[];
-                    jobTitle?: string;
-                };
-                datePublished?: string;
-                appearance: components["schemas"]["ClaimReviewAppearance"][];
-                firstAppearance?: components["schemas"]["ClaimReviewAppearance"];
-            };
-        };
-        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
-        GoogleFactCheckSearchResponse: {
-            claims?: {
-                text: string;
-                claimant?: string;
-                claimDate?: string;
-                claimReview: {
-                    publisher: {
-                        name?: string;
-                        site?: string;
-                    };
-                    url?: string;
-                    title?: string;
-                    reviewDate?: string;
-                    textualRating: string;
-                    languageCode: string;
-                }[];
-            }[];
-            nextPageToken?: string;
-        };
-        Health: {
-            /** @constant */
-            status: "ok";
-        };
-        Readiness: {
-            /** @constant */
-            status: "ok";
-            /**
-             * @description Which database this process serves from.
-             * @enum {string}
-             */
-            database: "postgres" | "pglite";
-        };
-        Appearance: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
-            url: string | null;
-            title: string | null;
-            /** @description The outlet or channel, e.g. `CNN`. */
-            publisher: string | null;
-            /** @enum {string} */
-            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt: string | null;
-            /** @description The words as said or written there. */
-            quote: string | null;
-            /** @description At most one appearance of a claim is its first; marking another clears it. */
-            isFirstAppearance: boolean;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        ClaimantPage: {
-            data: components["schemas"]["Claimant"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        Evidence: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            url: string;
-            title: string | null;
-            publisher: string | null;
-            /**
-             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
-             * @enum {string}
-             */
-            stance: "supports" | "refutes" | "context";
-            /** @description What the source shows, in the fact-checker's words. */
-            summary: string | null;
-            /** @description A copy kept by an archive, in case the source changes or disappears. */
-            archivedUrl: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateEvidence: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidence: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
         };
         Claim: {
             /**
@@ -2303,6 +2293,102 @@ export interface components {
             topics?: unknown;
             /** @enum {string} */
             status?: "new" | "researching" | "archived";
+        };
+        ClaimReviewAppearance: {
+            /** @constant */
+            "@type": "CreativeWork";
+            url?: string;
+            headline?: string;
+            datePublished?: string;
+            publisher?: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            /** @description The quote as it appeared. */
+            text?: string;
+        };
+        /** @description A schema.org ClaimReview in JSON-LD. */
+        ClaimReview: {
+            /** @constant */
+            "@context": "https://schema.org";
+            /** @constant */
+            "@type": "ClaimReview";
+            "@id"?: string;
+            url: string;
+            claimReviewed: string;
+            reviewRating: {
+                /** @constant */
+                "@type": "Rating";
+                alternateName: string;
+                ratingValue: number;
+                bestRating: number;
+                worstRating: number;
+                ratingExplanation?: string;
+            };
+            author: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            datePublished: string;
+            dateModified: string;
+            inLanguage: string;
+            headline?: string;
+            itemReviewed: {
+                /** @constant */
+                "@type": "Claim";
+                author?: {
+                    /** @enum {string} */
+                    "@type": "Person" | "Organization";
+                    name: string;
+                    sameAs?: string[];
+                    jobTitle?: string;
+                };
+                datePublished?: string;
+                appearance: components["schemas"]["ClaimReviewAppearance"][];
+                firstAppearance?: components["schemas"]["ClaimReviewAppearance"];
+            };
+        };
+        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
+        GoogleFactCheckSearchResponse: {
+            claims?: {
+                text: string;
+                claimant?: string;
+                claimDate?: string;
+                claimReview: {
+                    publisher: {
+                        name?: string;
+                        site?: string;
+                    };
+                    url?: string;
+                    title?: string;
+                    reviewDate?: string;
+                    textualRating: string;
+                    languageCode: string;
+                }[];
+            }[];
+            nextPageToken?: string;
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
+        Readiness: {
+            /** @constant */
+            status: "ok";
+            /**
+             * @description Which database this process serves from.
+             * @enum {string}
+             */
+            database: "postgres" | "pglite";
+        };
+        ClaimantPage: {
+            data: components["schemas"]["Claimant"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
         };
         ClaimReviewPage: {
             /** @constant */
@@ -2578,6 +2664,55 @@ export interface components {
             data: components["schemas"]["AuditEvent"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
+        };
+        CreateImport: {
+            /**
+             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
+             * @enum {string}
+             */
+            format: "jsonl" | "csv" | "claimreview";
+            /**
+             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
+             * @default truth-o-meter
+             */
+            scale: string;
+            /** @description The records, as the file would hold them (within the request body limit). */
+            data: string;
+        };
+        ImportRejection: {
+            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
+            line: number;
+            /** @description The record's id or review URL, when it had one. */
+            key: string | null;
+            reason: string;
+        };
+        /** @description An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing. */
+        Import: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * @description `queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "failed";
+            /** @enum {string} */
+            format: "jsonl" | "csv" | "claimreview";
+            scale: string;
+            created: number;
+            updated: number;
+            unchanged: number;
+            rejected: number;
+            /** @description Every rejected record, with the reason. */
+            rejects: components["schemas"]["ImportRejection"][];
+            /** @description Why a failed import could not run. */
+            error: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
         };
         RatingScalePage: {
             data: components["schemas"]["RatingScale"][];
@@ -10727,6 +10862,261 @@ export interface operations {
                 };
             };
             /** @description The API key's role is below `admin`, or the object belongs to another organisation. */
+            403: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateImportInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description `Bearer realm="claimtrack"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key's role is below `reviewer`, or the object belongs to another organisation. */
+            403: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this `Idempotency-Key` is still running: retry after `Retry-After` seconds. */
+            409: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This `Idempotency-Key` was used for a different request in the last 24 hours. */
+            422: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A resource id (UUID). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description `Bearer realm="claimtrack"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key's role is below `reader`, or the object belongs to another organisation. */
             403: {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */

@@ -12,4 +12,6 @@ export const WEBHOOK_QUEUE = 'webhook-delivery'
 
 export const queues: QueueDefinition[] = [
   { name: WEBHOOK_QUEUE, options: {} },
+  // Imports sent over HTTP (src/services/import-jobs.ts); a retry runs the import again, which is idempotent.
+  { name: 'imports', options: { retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } },
 ]

@@ -7,6 +7,9 @@ import { parse } from 'csv-parse'
 import { z } from 'zod'
 
 export const importFormats = ['jsonl', 'csv', 'claimreview'] as const
+
+/** The import as a whole cannot run (no such rating scale, a document that is not JSON). */
+export class ImportError extends Error {}
 export type ImportFormat = (typeof importFormats)[number]
 
 const optionalText = z.string().nullish()
@@ -160,7 +163,7 @@ async function * claimReviews (input: Readable): AsyncGenerator<SourceItem> {
   try {
     document = JSON.parse(Buffer.concat(chunks).toString('utf8'))
   } catch (error) {
-    throw new Error(`the ClaimReview file is not valid JSON: ${(error as Error).message}`)
+    throw new ImportError(`the ClaimReview document is not valid JSON: ${(error as Error).message}`)
   }
   const graph = (document as { '@graph'?: unknown } | null)?.['@graph']
   const nodes = Array.isArray(document) ? document : Array.isArray(graph) ? graph : [document]

@@ -22,7 +22,9 @@ import type { AppearancesService } from './claim-children.ts'
 import type { ClaimantsService } from './claimants.ts'
 import type { ClaimsService } from './claims.ts'
 import type { Change, History, WriteContext } from './history.ts'
-import { FlatRecordSchema, type SourceItem } from './import-formats.ts'
+import { FlatRecordSchema, ImportError, type SourceItem } from './import-formats.ts'
+
+export { ImportError }
 import { missingForPublication, verdictOf, type ReviewsService } from './reviews.ts'
 
 export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'rejected'
@@ -47,6 +49,8 @@ export interface ImportOptions {
   scale: string
   /** Who the revisions name; `import` by default. */
   actor?: string
+  /** The API key that asked for the import over HTTP, if one did. */
+  actorKeyId?: string | null
   requestId?: string | null
   /** New records written per transaction. */
   batchSize?: number
@@ -347,7 +351,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     async * importRecords (source: AsyncIterable<SourceItem>, options: ImportOptions): AsyncGenerator<RowResult, ImportSummary> {
       const scale = await repos.ratingScales.findByRef(options.scale)
       if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
-      const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: null, organizationId: options.organizationId, requestId: options.requestId ?? null }
+      const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
       const batchSize = options.batchSize ?? 1000
       const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0 }
       let batch: Prepared[] = []
@@ -395,8 +399,5 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     },
   }
 }
-
-/** The import as a whole cannot run (the rating scale does not exist). */
-export class ImportError extends Error {}
 
 export type ImportService = ReturnType<typeof createImportService>

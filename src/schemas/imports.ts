@@ -1,0 +1,49 @@
+// API contracts for imports sent over HTTP (POST /v1/imports) and their status resource.
+import { z } from 'zod'
+import { importStatus, type ImportRow } from '../db/schema.ts'
+import { importFormats } from '../services/import-formats.ts'
+import { IdSchema, Timestamp, toIso, toIsoOrNull } from './common.ts'
+
+export const CreateImportBody = z.strictObject({
+  format: z.enum(importFormats).describe('`jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.'),
+  scale: z.string().min(1).max(100).default('truth-o-meter').describe('The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.'),
+  data: z.string().min(1).describe('The records, as the file would hold them (within the request body limit).'),
+}).meta({ id: 'CreateImport' })
+
+const Rejected = z.object({
+  line: z.int().describe('The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview).'),
+  key: z.string().nullable().describe('The record\'s id or review URL, when it had one.'),
+  reason: z.string(),
+}).meta({ id: 'ImportRejection' })
+
+export const ImportSchema = z.object({
+  id: IdSchema,
+  status: z.enum(importStatus.enumValues).describe('`queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).'),
+  format: z.enum(importFormats),
+  scale: z.string(),
+  created: z.int(),
+  updated: z.int(),
+  unchanged: z.int(),
+  rejected: z.int(),
+  rejects: z.array(Rejected).describe('Every rejected record, with the reason.'),
+  error: z.string().nullable().describe('Why a failed import could not run.'),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+}).meta({ id: 'Import', description: 'An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing.' })
+
+export const toImport = (row: ImportRow): z.output<typeof ImportSchema> => ({
+  id: row.id,
+  status: row.status,
+  format: row.format as z.output<typeof ImportSchema>['format'],
+  scale: row.scale,
+  created: row.created,
+  updated: row.updated,
+  unchanged: row.unchanged,
+  rejected: row.rejected,
+  rejects: row.rejects,
+  error: row.error,
+  createdAt: toIso(row.createdAt),
+  startedAt: toIsoOrNull(row.startedAt),
+  finishedAt: toIsoOrNull(row.finishedAt),
+})
