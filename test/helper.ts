@@ -15,6 +15,7 @@ import { createDatabase, queryRows, type Database } from '../src/db/client.ts'
 import { JOB_SCHEMA } from '../src/jobs/index.ts'
 import type { Role } from '../src/lib/access.ts'
 import type { WriteContext } from '../src/services/history.ts'
+import { revisions } from '../src/db/schema.ts'
 
 const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 export const onServer = serverUrl !== undefined
@@ -362,4 +363,17 @@ export async function refused (t: Test, app: FastifyInstance, res: LightMyReques
   const body = isProblem(t, res, 400, 'validation-failed')
   t.ok(body.errors?.some((e: { field: string }) => e.field === field), `errors name ${field}: ${JSON.stringify(body.errors)}`)
   if (unchanged) t.same(await read(app, unchanged.path), unchanged.before, 'the resource is unchanged')
+}
+
+/**
+ * Waits until every revision is below the oldest running transaction. The horizon is cluster-wide, so on a shared
+ * Postgres server a transaction of another test file can briefly hold our changes back; on PGlite it never waits.
+ */
+export async function settle (app: FastifyInstance) {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await app.db.select({ ok: sql<boolean>`coalesce(max(${revisions.txId}) < pg_snapshot_xmin(pg_current_snapshot()), true)` }).from(revisions)
+    if (row?.ok) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error('settle: revisions still held back after 5s')
 }

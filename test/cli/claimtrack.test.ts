@@ -1,29 +1,16 @@
 // The `claimtrack` executable (package.json "bin"): help on every command, exit codes scripts can trust, and
 // migrate, seed --demo, keys and serve doing their work on the embedded database or a Postgres server.
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { count } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { createDatabase } from '../../src/db/client.ts'
 import { claims } from '../../src/db/schema.ts'
 import { freshDatabase, onServer } from '../helper.ts'
-
-const run = promisify(execFile)
-
-async function claimtrack (store: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/bin.mjs', ...args], { env, timeout: 120_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number, stdout?: string, stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
+import { claimtrack } from './run.ts'
 
 /** An empty embedded data directory, or an empty database on the server. */
 async function emptyStore (t: Test): Promise<Record<string, string>> {

@@ -1,25 +1,11 @@
 // `claimtrack import` and `claimtrack export` as operators run them: help, exit codes (2 bad usage, 1 failed, 0 done
 // with rejections), the reject file, the summary, a re-run that changes nothing, and an export to a file.
-import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { freshDatabase, onServer } from '../helper.ts'
-
-const run = promisify(execFile)
-
-async function claimtrack (store: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/bin.mjs', ...args], { env, timeout: 120_000 })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code?: number, stdout?: string, stderr?: string }
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
-  }
-}
+import { claimtrack } from './run.ts'
 
 const records = [
   { id: 'cli-1', text: 'Taxes doubled last year.', claimant: 'Ann Lee', claimDate: '2020-01-02', context: 'a speech', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/taxes', reviewer: 'Example Check', topics: ['taxes'] },

@@ -10,7 +10,7 @@ import { claimants, revisions } from '../../src/db/schema.ts'
 import type { ExportFilters } from '../../src/repositories/export.ts'
 import { readRecords, type ImportFormat } from '../../src/services/import-formats.ts'
 import type { ImportSummary, RowResult } from '../../src/services/import.ts'
-import { anonymous, build, createClaim, createClaimant, testOrganization } from '../helper.ts'
+import { anonymous, build, createClaim, createClaimant, settle, testOrganization } from '../helper.ts'
 
 const row = (fields: Record<string, unknown>) => JSON.stringify({ reviewer: 'PolitiFact', topics: null, ...fields })
 
@@ -104,6 +104,7 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   t.same(byContext.data.map((c: { id: string }) => c.id), [byId['pf-1']], 'the context is searchable as the appearance title')
   const claimReview = (await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}/claimreview`, headers: anonymous })).json()
   t.match(claimReview, [{ url: 'https://www.politifact.com/factchecks/2020/feb/02/jobs/', reviewRating: { alternateName: 'Mostly True' } }])
+  await settle(app)
   const feed = (await app.inject({ method: 'GET', url: '/v1/changes?limit=100', headers: anonymous })).json()
   const published = feed.data.filter((c: { type: string, entity: { id: string } }) => c.type === 'claim' && c.entity.id === byId['pf-9'])
   t.same(published.map((c: { action: string, version: number }) => `${c.action} ${c.version}`), ['create 1', 'update 2'], 'in the change feed')

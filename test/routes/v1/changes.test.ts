@@ -1,13 +1,11 @@
 // GET /v1/changes: the partner sync feed. Every change of a claim or published review, in transaction order, with
 // the entity as it is now; a change committed while an older transaction still runs is held back, never skipped.
-import { sql as dsql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../../src/app.ts'
 import { parseConfig } from '../../../src/config.ts'
-import { revisions } from '../../../src/db/schema.ts'
-import { build, change, createClaim, freshDatabase, isProblem, onServer, withTestOrganization } from '../../helper.ts'
+import { build, change, createClaim, freshDatabase, isProblem, onServer, settle, withTestOrganization } from '../../helper.ts'
 
 interface Entry { type: string, id: string, action: string, version: number, at: string, entity: Record<string, unknown> }
 interface FeedPage { data: Entry[], nextCursor: string }
@@ -35,19 +33,6 @@ async function drain (app: FastifyInstance, after?: string, limit?: number) {
     if (page.nextCursor === cursor) return { items, cursor: page.nextCursor }
     cursor = page.nextCursor
   }
-}
-
-/**
- * Waits until every revision is below the oldest running transaction. The horizon is cluster-wide, so on a shared
- * Postgres server a transaction of another test file can briefly hold our changes back; on PGlite it never waits.
- */
-async function settle (app: FastifyInstance) {
-  for (let i = 0; i < 500; i++) {
-    const [row] = await app.db.select({ ok: dsql<boolean>`coalesce(max(${revisions.txId}) < pg_snapshot_xmin(pg_current_snapshot()), true)` }).from(revisions)
-    if (row?.ok) return
-    await sleep(10)
-  }
-  throw new Error('settle: revisions still held back after 5s')
 }
 
 const claimsNow = async (app: FastifyInstance) =>

@@ -1,0 +1,17 @@
+// Runs the `claimtrack` executable as an operator would, with only the environment given, for the command tests.
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+/** The exit code, stdout and stderr of `claimtrack ...args` with this environment (and PATH, HOME, LOG_LEVEL=silent). */
+export async function claimtrack (store: Record<string, string>, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['src/cli/bin.mjs', ...args], { env, timeout: 120_000 })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code?: number, stdout?: string, stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
+  }
+}
