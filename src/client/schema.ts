@@ -1633,7 +1633,7 @@ export interface components {
              * @default truth-o-meter
              */
             scale?: string;
-            /** @description The records, as the file would hold them (within the request body limit). */
+            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
         ImportRejectionInput: {
@@ -2676,7 +2676,7 @@ export interface components {
              * @default truth-o-meter
              */
             scale: string;
-            /** @description The records, as the file would hold them (within the request body limit). */
+            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
         ImportRejection: {
@@ -11116,7 +11116,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The API key's role is below `reader`, or the object belongs to another organisation. */
+            /** @description The API key's role is below `reviewer`, or the object belongs to another organisation. */
             403: {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */

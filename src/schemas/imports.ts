@@ -7,7 +7,8 @@ import { IdSchema, Timestamp, toIso, toIsoOrNull } from './common.ts'
 export const CreateImportBody = z.strictObject({
   format: z.enum(importFormats).describe('`jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.'),
   scale: z.string().min(1).max(100).default('truth-o-meter').describe('The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.'),
-  data: z.string().min(1).describe('The records, as the file would hold them (within the request body limit).'),
+  // Bounded by BODY_LIMIT in practice; this is the largest it may be set to.
+  data: z.string().min(1).max(64 * 1024 * 1024).describe('The records, as the file would hold them (within the request body limit, `BODY_LIMIT`).'),
 }).meta({ id: 'CreateImport' })
 
 const Rejected = z.object({

@@ -44,6 +44,7 @@ const bodies: Record<string, object> = {
   createApiKey: { name: 'Intern', role: 'reader' },
   createWebhook: { url: 'https://partner.example.org/hooks', events: ['review.published'] },
   updateWebhook: { description: 'Partner feed' },
+  createImport: { format: 'jsonl', data: '{"id": "x-1", "text": "Potholes are new."}' },
 }
 
 /** The path with every parameter filled with an object of the caller's own organisation (the test organisation). */

@@ -31,7 +31,8 @@ export default async function importsRoutes (fastify: FastifyInstance) {
   })
 
   app.get('/imports/:id', {
-    config: { access: 'reader' },
+    // Whoever may import may follow an import.
+    config: { access: 'reviewer' },
     schema: {
       tags,
       operationId: 'getImport',

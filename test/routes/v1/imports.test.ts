@@ -48,7 +48,8 @@ t.test('roles, organisations and bad requests', async (t) => {
   const location = res.headers.location as string
   isProblem(t, await app.inject({ method: 'GET', url: location, headers: bearer(await keyFor(app, 'admin', 'other-desk')) }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'GET', url: location, headers: anonymous }), 401)
-  t.equal((await app.inject({ method: 'GET', url: location, headers: bearer(await keyFor(app, 'reader')) })).statusCode, 200, 'a reader of the organisation may follow it')
+  t.equal((await app.inject({ method: 'GET', url: location, headers: bearer(await keyFor(app, 'reviewer')) })).statusCode, 200, 'another reviewer of the organisation may follow it')
+  isProblem(t, await app.inject({ method: 'GET', url: location, headers: bearer(await keyFor(app, 'editor')) }), 403)
   isProblem(t, await app.inject({ method: 'POST', url: '/v1/imports', headers: bearer(await keyFor(app, 'editor')), payload: { format: 'jsonl', data } }), 403)
   isProblem(t, await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'xml', data } }), 400, 'validation-failed')
   isProblem(t, await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data, extra: 1 } }), 400, 'validation-failed')
