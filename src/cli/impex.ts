@@ -158,6 +158,7 @@ export async function runImport (argv: string[]): Promise<number> {
       organizationId: organization.id,
       scale: values.scale,
       batchSize: values['batch-size'],
+      concurrency: database.kind === 'postgres' ? 2 : 1,
     })
     let summary: ImportSummary | undefined
     for (;;) {

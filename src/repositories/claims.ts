@@ -166,8 +166,8 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
-    /** Inserts the claims in one statement; the rows come back in the order given. */
-    async insertMany (values: NewClaim[], tx: Executor = db): Promise<ClaimRow[]> {
+    /** Inserts the claims in one statement; the rows come back in the order given. An id may be chosen (a UUIDv7). */
+    async insertMany (values: Array<NewClaim & { id?: string }>, tx: Executor = db): Promise<ClaimRow[]> {
       if (values.length === 0) return []
       const now = freshTimestamps()
       return tx.insert(claims).values(values.map((v) => ({ ...v, ...now }))).returning(claimColumns)

@@ -3,6 +3,7 @@
 // per hundreds of rows; a record seen before (same external id or review URL) is compared and, when it changed,
 // updated through the services one by one; a record that cannot be imported is rejected with the reason, and the
 // import goes on. The CLI and the HTTP import job both run importRecords.
+import { v7 as uuidv7 } from 'uuid'
 import type { z } from 'zod'
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
@@ -54,10 +55,14 @@ export interface ImportOptions {
   requestId?: string | null
   /** New records written per transaction. */
   batchSize?: number
+  /** Batches written at once, each on its own connection (1 on the embedded database, which has one). */
+  concurrency?: number
 }
 
 /** A record checked and turned into what the API would have been sent. */
 interface Prepared {
+  /** The id of the claim, if it is new: made in the order of the records, so that ids (and exports) keep that order. */
+  id: string
   line: number
   record: unknown
   key: string
@@ -136,7 +141,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   }
   const key = externalId ?? reviewUrl
   if (key === null) throw new Rejected('the record needs an id or a reviewUrl, so that importing it again finds it')
-  return { line, record: input, key, externalId, claimant, claim, appearances, review }
+  return { id: uuidv7(), line, record: input, key, externalId, claimant, claim, appearances, review }
 }
 
 /** The id or review URL of a record, as far as it can be read. */
@@ -204,6 +209,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const changes: Array<Change<ClaimantRow | ClaimRow | AppearanceRow | ReviewRow>> = []
       const claimants = await claimantsFor(rows.flatMap((r) => r.claimant ?? []), ctx, tx)
       const claims = await repos.claims.insertMany(rows.map((r) => ({
+        id: r.id,
         ...r.claim,
         status: 'new' as const,
         claimantId: r.claimant ? claimants.get(r.claimant.name.toLowerCase())?.id ?? null : null,
@@ -357,25 +363,29 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       let batch: Prepared[] = []
       // The keys in the batch: a record whose key is already there waits for the batch to be written, then compares.
       const keys = new Set<string>()
-      // A batch is written while the next one is read and checked; each starts once the one before has committed,
-      // so that a record repeated in the next batch is found.
-      let writing: Promise<RowResult[]> | undefined
+      // Batches are written while the next ones are read and checked, up to `concurrency` at once (each in its own
+      // transaction). A batch holding a record that one being written also holds waits for it, so that the record
+      // is found, not made twice; claimants made by two batches at once take turns through their slug locks.
+      const concurrency = options.concurrency ?? 1
+      const writing: Array<{ keys: Set<string>, done: Promise<RowResult[]> }> = []
       const written = async function * () {
-        const done = writing
-        writing = undefined
-        for (const result of done ? await done : []) {
+        const first = writing.shift()
+        for (const result of first ? await first.done : []) {
           summary[result.outcome]++
           yield result
         }
       }
       const flush = async function * () {
         const rows = batch
+        const batchKeys = new Set(keys)
         batch = []
         keys.clear()
-        yield * written()
-        writing = processBatch(rows, scale, ctx)
-        // Awaited by the next flush; until then, a failure must not count as unhandled.
-        writing.catch(() => {})
+        while (writing.some((w) => rows.some((r) => w.keys.has(r.key)))) yield * written()
+        while (writing.length >= concurrency) yield * written()
+        const done = processBatch(rows, scale, ctx)
+        // Awaited by a later flush; until then, a failure must not count as unhandled.
+        done.catch(() => {})
+        writing.push({ keys: batchKeys, done })
       }
       for await (const item of source) {
         let row: Prepared
@@ -394,7 +404,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         if (batch.length >= batchSize) yield * flush()
       }
       if (batch.length > 0) yield * flush()
-      yield * written()
+      while (writing.length > 0) yield * written()
       return summary
     },
   }

@@ -10,7 +10,7 @@ import { claimants, revisions } from '../../src/db/schema.ts'
 import type { ExportFilters } from '../../src/repositories/export.ts'
 import { readRecords, type ImportFormat } from '../../src/services/import-formats.ts'
 import type { ImportSummary, RowResult } from '../../src/services/import.ts'
-import { anonymous, build, createClaim, createClaimant, settle, testOrganization } from '../helper.ts'
+import { anonymous, build, createClaim, createClaimant, onServer, settle, testOrganization } from '../helper.ts'
 
 const row = (fields: Record<string, unknown>) => JSON.stringify({ reviewer: 'PolitiFact', topics: null, ...fields })
 
@@ -34,6 +34,8 @@ async function runImport (app: FastifyInstance, text: string, format: ImportForm
     organizationId: options.organizationId ?? testOrganization(app).id,
     scale: 'truth-o-meter',
     batchSize: 3,
+    // On a server, batches are written two at a time, as the command does.
+    concurrency: onServer ? 2 : 1,
   })
   const results: RowResult[] = []
   for (;;) {
@@ -192,6 +194,16 @@ t.test('export -> import into an empty database -> export gives the same bytes, 
       if (format === 'claimreview') t.equal(JSON.parse(first).length, 3, 'one ClaimReview per published verdict')
     })
   }
+})
+
+t.test('a record repeated in the same or a batch being written is found, not made twice; one claimant per name', async (t) => {
+  const app = await build(t)
+  const records = Array.from({ length: 12 }, (_, i) => row({ id: `r-${i % 4}`, text: `Claim ${i % 4}, take ${Math.floor(i / 4)}.`, claimant: `Person ${i % 3}`, verdictLabel: 'true', reviewUrl: `https://factcheck.example.org/${i % 4}` }))
+  const { summary } = await runImport(app, records.join('\n'))
+  t.same(summary, { created: 4, updated: 8, unchanged: 0, rejected: 0 })
+  const exported = (await runExport(app, 'jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { id: string, text: string })
+  t.same(exported.map((r) => `${r.id}: ${r.text}`), ['r-0: Claim 0, take 2.', 'r-1: Claim 1, take 2.', 'r-2: Claim 2, take 2.', 'r-3: Claim 3, take 2.'])
+  t.equal((await app.db.select({ n: count() }).from(claimants))[0]?.n, 3)
 })
 
 t.test('export filters: organisation, claimant, published only, updated since', async (t) => {
