@@ -1,10 +1,9 @@
 // `claimtrack <command>`: the one command for operators. serve, migrate, seed --demo, keys, import and export;
 // `--help` on each.
 // Exit codes scripts can trust: 0 done, 1 failed (one readable line on stderr), 2 bad usage (with the usage).
+import { openServices } from './services.ts'
 import { parseArgs } from 'node:util'
-import { ConfigError, parseConfig } from '../config.ts'
-import { createDatabase } from '../db/client.ts'
-import { createServices } from '../plugins/services.ts'
+import { ConfigError } from '../config.ts'
 import { neverHeldClaims, seedDemo } from '../seed/demo.ts'
 import { runKeys } from './keys.ts'
 import { exportHelp, importHelp, runExport, runImport } from './impex.ts'
@@ -43,15 +42,13 @@ async function seed (argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message)
   }
   if (demo !== true) throw new UsageError('seed needs --demo (the only data set there is)')
-  const config = parseConfig(process.env)
-  const database = await createDatabase(config)
+  const { database, services } = await openServices()
   try {
-    await database.migrate()
     if (!await neverHeldClaims(database.db)) {
       console.error('seed: the database already holds claims or claimants; nothing seeded')
       return 0
     }
-    await seedDemo(createServices(database.db, config, { warn: (_: object, message: string) => console.error(message) }))
+    await seedDemo(services)
     console.error(`seed: seeded the demo claims (${database.kind})`)
     return 0
   } finally {

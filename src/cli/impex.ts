@@ -1,6 +1,7 @@
 // `claimtrack import` and `claimtrack export`: claims in and out as JSON Lines, CSV or ClaimReview JSON-LD. Import
 // shows a progress bar on a terminal (plain progress lines otherwise) on stderr, writes rejected records with the
 // reason to a reject file and goes on, and ends with a summary on stdout. Export streams to stdout or a file.
+import { openServices } from './services.ts'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
@@ -8,9 +9,6 @@ import type { Readable, Writable } from 'node:stream'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import cliProgress from 'cli-progress'
 import { z } from 'zod'
-import { parseConfig } from '../config.ts'
-import { createDatabase } from '../db/client.ts'
-import { createServices } from '../plugins/services.ts'
 import { Slug } from '../schemas/claimants.ts'
 import { NormalizedVerdict } from '../schemas/rating-scales.ts'
 import { ImportError, type ImportSummary } from '../services/import.ts'
@@ -72,14 +70,6 @@ function columnMap (value: string | undefined): Record<string, string> {
   const entries = value.split(',').map((pair) => pair.split('='))
   if (entries.some((e) => e.length !== 2 || !e[0] || !e[1])) throw new UsageError('--columns: expected Header=field pairs separated by commas')
   return Object.fromEntries(entries)
-}
-
-async function openServices () {
-  const config = parseConfig(process.env)
-  const database = await createDatabase(config)
-  await database.migrate()
-  const services = createServices(database.db, config, { warn: (_: object, message: string) => console.error(message) })
-  return { database, services }
 }
 
 async function write (out: Writable, chunk: string): Promise<void> {

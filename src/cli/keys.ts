@@ -1,13 +1,12 @@
 // `npm run keys -- create|list|revoke`: the operator's way to make organisations and API keys, including the first
 // admin key (there are no default credentials). The new key goes alone to stdout, so a script can capture it;
 // everything else goes to stderr. Exit codes: 0 done, 1 failed, 2 bad usage.
+import { openServices } from './services.ts'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { ConfigError, parseConfig } from '../config.ts'
-import { createDatabase } from '../db/client.ts'
+import { ConfigError } from '../config.ts'
 import { roles } from '../lib/access.ts'
-import { createServices } from '../plugins/services.ts'
 import { Slug } from '../schemas/claimants.ts'
 import { HttpUrl, IdSchema } from '../schemas/common.ts'
 
@@ -68,11 +67,8 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const { command, options } = args
-  const config = parseConfig(process.env)
-  const database = await createDatabase(config)
+  const { database, services: { organizations } } = await openServices()
   try {
-    await database.migrate()
-    const { organizations } = createServices(database.db, config, { warn: (_: object, message: string) => console.error(message) })
     if (command === 'create') {
       const { organization, created } = await organizations.ensure({ slug: options.org, name: options['org-name'], url: options['org-url'] })
       const role = options.role ?? 'reader'

@@ -61,7 +61,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     export: createExportRepository(db),
   }
   const webhookEvents = createWebhookEvents({ webhooks: repos.webhooks, ratingScales: repos.ratingScales, jobs, ...webhookConfig })
-  const history = createHistory(repos.revisions, webhookEvents.onChange)
+  const history = createHistory(repos.revisions, webhookEvents.onChanges)
   const writers = {
     claims: createClaimsService(db, repos, history, cursors),
     claimants: createClaimantsService(db, repos.claimants, history, cursors),

@@ -37,8 +37,8 @@ export interface Change<T extends Versioned> {
 /** A row as JSON (dates as ISO strings), the form snapshots are stored and compared in. */
 export const snapshot = (row: object): Record<string, unknown> => JSON.parse(JSON.stringify(row))
 
-/** Told of every change recorded, in its transaction (the webhook events, src/services/webhook-events.ts). */
-export type ChangeListener = (tx: Executor, organizationId: string, change: { entityType: EntityType, action: Action, claimId: string | null, after: Versioned }) => Promise<void>
+/** Told of every batch of changes recorded, in its transaction (the webhook events, src/services/webhook-events.ts). */
+export type ChangeListener = (tx: Executor, organizationId: string, changes: ReadonlyArray<{ entityType: EntityType, action: Action, claimId: string | null, after: Versioned }>) => Promise<void>
 
 export function createHistory (revisions: RevisionsRepository, onChange?: ChangeListener) {
   /** Records one change; `after` is the row as it now is. */
@@ -62,10 +62,8 @@ export function createHistory (revisions: RevisionsRepository, onChange?: Change
       before: change.before && snapshot(change.before),
       after: snapshot(change.after),
     })), tx)
-    for (const change of changes) {
-      await onChange?.(tx, ctx.organizationId, change)
-      await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
-    }
+    await onChange?.(tx, ctx.organizationId, changes)
+    for (const change of changes) await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
   }
 
   /** Records that a row was removed from its table: its last revision keeps it, marked with when it went. */

@@ -90,39 +90,54 @@ export function createWebhookEvents (options: {
     return eventId
   }
 
-  /** The event goes to every subscribed webhook (of `organizationId` only, when given); `data` is built only then. */
-  async function publish (tx: Executor, type: WebhookEventType, organizationId: string | null, data: () => Promise<Record<string, unknown>>) {
-    const subscribers = await webhooks.subscribers(type, organizationId, tx)
+  /**
+   * The event goes to every subscribed webhook (of `organizationId` only, when given); `data` is built only then.
+   * Subscribers are looked up once per event type and organisation for a batch of changes (an import records
+   * thousands in one transaction).
+   */
+  async function publish (tx: Executor, lookups: Map<string, Promise<string[]>>, type: WebhookEventType, organizationId: string | null, data: () => Promise<Record<string, unknown>>) {
+    const key = `${type} ${organizationId ?? ''}`
+    let lookup = lookups.get(key)
+    if (lookup === undefined) {
+      lookup = webhooks.subscribers(type, organizationId, tx)
+      lookups.set(key, lookup)
+    }
+    const subscribers = await lookup
     if (subscribers.length === 0) return
     await enqueue(tx, subscribers, { type, timestamp: new Date().toISOString(), data: await data() })
+  }
+
+  async function onChange (tx: Executor, lookups: Map<string, Promise<string[]>>, organizationId: string, change: Change): Promise<void> {
+    if (change.entityType === 'claim' && (change.action === 'update' || change.action === 'delete')) {
+      const claim = change.after as ClaimRow
+      await publish(tx, lookups, 'claim.updated', organizationId, async () => ({
+        claimId: claim.id,
+        action: change.action,
+        version: claim.version,
+        status: claim.status,
+        isPublic: claim.isPublic,
+        currentVerdict: claim.currentVerdict,
+        currentReviewId: claim.currentReviewId,
+        deleted: claim.deletedAt !== null,
+        updatedAt: claim.updatedAt.toISOString(),
+      }))
+    } else if (change.entityType === 'review' && (change.action === 'publish' || change.action === 'retract')) {
+      const review = change.after as ReviewRow
+      await publish(tx, lookups, change.action === 'publish' ? 'review.published' : 'review.retracted', null, async () => {
+        const scale = await ratingScales.findById(review.ratingScaleId, tx)
+        if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
+        return { claimId: review.claimId, review: toReview({ review, scale }) }
+      })
+    }
   }
 
   return {
     enqueue,
 
-    /** Called in the transaction of every change the history records (src/services/history.ts). */
-    async onChange (tx: Executor, organizationId: string, change: Change): Promise<void> {
-      if (change.entityType === 'claim' && (change.action === 'update' || change.action === 'delete')) {
-        const claim = change.after as ClaimRow
-        await publish(tx, 'claim.updated', organizationId, async () => ({
-          claimId: claim.id,
-          action: change.action,
-          version: claim.version,
-          status: claim.status,
-          isPublic: claim.isPublic,
-          currentVerdict: claim.currentVerdict,
-          currentReviewId: claim.currentReviewId,
-          deleted: claim.deletedAt !== null,
-          updatedAt: claim.updatedAt.toISOString(),
-        }))
-      } else if (change.entityType === 'review' && (change.action === 'publish' || change.action === 'retract')) {
-        const review = change.after as ReviewRow
-        await publish(tx, change.action === 'publish' ? 'review.published' : 'review.retracted', null, async () => {
-          const scale = await ratingScales.findById(review.ratingScaleId, tx)
-          if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
-          return { claimId: review.claimId, review: toReview({ review, scale }) }
-        })
-      }
+    /** Called in the transaction of every batch of changes the history records (src/services/history.ts). */
+    async onChanges (tx: Executor, organizationId: string, changes: readonly Change[]): Promise<void> {
+      const lookups = new Map<string, Promise<string[]>>()
+      for (const change of changes) await onChange(tx, lookups, organizationId, change)
     },
   }
 }

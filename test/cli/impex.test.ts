@@ -3,7 +3,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sql } from 'drizzle-orm'
 import t from 'tap'
+import { parseConfig } from '../../src/config.ts'
+import { createDatabase, queryRows, type Database } from '../../src/db/client.ts'
+import { JOB_SCHEMA } from '../../src/jobs/index.ts'
+import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
 import { freshDatabase, onServer } from '../helper.ts'
 import { claimtrack } from './run.ts'
 
@@ -49,4 +54,28 @@ t.test('import with rejects and a summary, again with nothing changed, then expo
   const exported = await claimtrack(store, 'export', '--format', 'csv', '--org', 'desk', '--published-only', '--output', out)
   t.equal(exported.code, 0, exported.stderr)
   t.same((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['id,text,claimant', 'cli-1,Taxes doubled last year.,Ann Lee'])
+})
+
+t.test('an import queues the webhook events of the verdicts it publishes, as changes through the API do', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'claimtrack-impex-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const fresh = onServer ? await freshDatabase(t) : undefined
+  const store = fresh?.env ?? { PGLITE_DIR: join(dir, 'pglite') }
+  // The embedded database is opened by one process at a time: by the command, or by this test between commands.
+  const open = async () => fresh?.database ?? await createDatabase(parseConfig(store))
+  const done = async (database: Database) => { if (!fresh) await database.close() }
+  t.equal((await claimtrack(store, 'keys', 'create', '--org', 'partner', '--role', 'admin')).code, 0)
+  let database = await open()
+  await database.db.execute(sql`insert into webhooks (id, organization_id, url, events, secret)
+    select gen_random_uuid(), id, 'https://partner.example.org/hooks', '{review.published}', 'whsec_test' from organizations where slug = 'partner'`)
+  await done(database)
+  t.equal((await claimtrack(store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
+  const file = join(dir, 'claims.jsonl')
+  await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'))
+  const imported = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
+  t.equal(imported.code, 0, imported.stderr)
+  database = await open()
+  const jobs = await queryRows<{ type: string, claim: string }>(database.db, sql`select data->>'type' as type, (data->>'body')::jsonb->'data'->'review'->>'url' as claim from ${sql.raw(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
+  await done(database)
+  t.same(jobs, [{ type: 'review.published', claim: 'https://factcheck.example.org/taxes' }], 'one event, for the one verdict published')
 })

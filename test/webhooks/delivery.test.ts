@@ -157,7 +157,7 @@ t.test('a change that rolls back sends nothing; with nobody subscribed, a change
   await register(app, receiver.url, ['claim.updated'])
   // The history and events as the services have them, in a transaction that fails after the change was recorded.
   const events = createWebhookEvents({ webhooks: createWebhooksRepository(app.db), ratingScales: createRatingScalesRepository(app.db), jobs: app.jobs, retryDelaySeconds: 1, timeoutMs: 2000 })
-  const history = createHistory(createRevisionsRepository(app.db), events.onChange)
+  const history = createHistory(createRevisionsRepository(app.db), events.onChanges)
   const row = { ...claim, organizationId: writeContext(app).organizationId, version: 99, updatedAt: new Date(), deletedAt: null, isPublic: false, currentVerdict: null, currentReviewId: null }
   await t.rejects(app.db.transaction(async (tx) => {
     await history.record(tx, writeContext(app), { entityType: 'claim', action: 'update', claimId: claim.id, before: null, after: row })
