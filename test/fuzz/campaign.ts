@@ -125,6 +125,7 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
   put('claimants', { value: world.claimantId, id: world.claimantId })
   put('rating-scales', { value: world.scaleId, id: world.scaleId })
   put('api-keys', { value: world.keyId, id: world.keyId })
+  put('webhooks', { value: world.webhookId, id: world.webhookId })
   for (const slug of ['newsroom', 'rival', 'no-such-org']) put('organizations', { value: slug, slug })
   for (const url of ['https://hidden.example.org/said', 'https://shown.example.org/said', 'https://shown.example.org/source']) {
     put('urls', { value: url })
@@ -181,7 +182,8 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
       return
     }
     for (const key of ['nextCursor', 'nextPageToken']) if (typeof body[key] === 'string') put(`cursors ${op.operationId}`, { value: body[key] })
-    if (answer.statusCode === 201 && typeof body.id === 'string') {
+    // Made (201), or accepted to be made (202, an import): either way a resource to aim later requests at.
+    if ((answer.statusCode === 201 || answer.statusCode === 202) && typeof body.id === 'string') {
       const pool = op.path.split('/').at(-1) ?? ''
       const claimId = pool === 'claims' ? body.id : pathParams.claimId
       put(pool, { value: body.id, id: body.id, ...(claimId && { claimId }) })
