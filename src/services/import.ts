@@ -26,7 +26,7 @@ import type { Change, History, WriteContext } from './history.ts'
 import { FlatRecordSchema, ImportError, type SourceItem } from './import-formats.ts'
 
 export { ImportError }
-import { missingForPublication, verdictOf, type ReviewsService } from './reviews.ts'
+import { missingForPublication, reviewColumns, verdictOf, type ReviewsService } from './reviews.ts'
 
 export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'rejected'
 
@@ -227,13 +227,8 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
         claimId: claim.id,
         ratingScaleId: scale.id,
+        ...reviewColumns(review),
         ratingKey: review.rating,
-        ratingExplanation: review.ratingExplanation ?? null,
-        headline: review.headline ?? null,
-        url: review.url ?? null,
-        authorName: review.author?.name ?? null,
-        authorUrl: review.author?.url ?? null,
-        inLanguage: review.inLanguage,
         status: 'published' as const,
         datePublished: review.datePublished ?? now,
         version: 2,

@@ -24,6 +24,21 @@ interface Repositories {
 export const reviewEtag = ({ review, scale }: ReviewWithScale) => compositeEtag(review.version, [scale])
 
 /** The fields schema.org ClaimReview needs that a draft may still lack. */
+/** The columns a review body sets (those it leaves out stay as they are, or at their defaults). */
+export function reviewColumns (body: Partial<CreateReview>): ReviewPatch {
+  const columns: ReviewPatch = {}
+  if (body.rating !== undefined) columns.ratingKey = body.rating
+  if (body.ratingExplanation !== undefined) columns.ratingExplanation = body.ratingExplanation
+  if (body.headline !== undefined) columns.headline = body.headline
+  if (body.url !== undefined) columns.url = body.url
+  if (body.inLanguage !== undefined) columns.inLanguage = body.inLanguage
+  if (body.author !== undefined) {
+    columns.authorName = body.author?.name ?? null
+    columns.authorUrl = body.author?.url ?? null
+  }
+  return columns
+}
+
 export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldError[] {
   const missing: FieldError[] = []
   if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
@@ -59,20 +74,6 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
     }
     return scale
-  }
-
-  function toColumns (body: Partial<CreateReview>): ReviewPatch {
-    const columns: ReviewPatch = {}
-    if (body.rating !== undefined) columns.ratingKey = body.rating
-    if (body.ratingExplanation !== undefined) columns.ratingExplanation = body.ratingExplanation
-    if (body.headline !== undefined) columns.headline = body.headline
-    if (body.url !== undefined) columns.url = body.url
-    if (body.inLanguage !== undefined) columns.inLanguage = body.inLanguage
-    if (body.author !== undefined) {
-      columns.authorName = body.author?.name ?? null
-      columns.authorUrl = body.author?.url ?? null
-    }
-    return columns
   }
 
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
@@ -141,7 +142,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         const after = await repos.reviews.insert({
           authorName: null,
           authorUrl: null,
-          ...toColumns(body),
+          ...reviewColumns(body),
           claimId,
           ratingScaleId: scale.id,
           ratingKey: body.rating,
@@ -156,7 +157,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       return db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
-        const columns = toColumns(patch)
+        const columns = reviewColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
           const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, tx)
           columns.ratingScaleId = scale.id
