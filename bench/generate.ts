@@ -1,4 +1,4 @@
-// `tsx bench/generate.ts --claims 100000`: fills a Postgres database with a deterministic, realistic data set
+// `node bench/generate.ts --claims 100000`: fills a Postgres database with a deterministic, realistic data set
 // (claimants, claims, appearances, evidence, published verdicts and their revisions) for load tests and query plans.
 import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -9,7 +9,7 @@ import { slugify } from '../src/lib/slug.ts'
 import { canonicalizeUrl } from '../src/lib/url-canonical.ts'
 import { urlHash } from '../src/lib/url-hash.ts'
 
-const USAGE = `usage: tsx bench/generate.ts --claims <n> [--database-url postgres://...] [--seed 42] [--batch 2000] [--corpus <jsonl>]
+const USAGE = `usage: node bench/generate.ts --claims <n> [--database-url postgres://...] [--seed 42] [--batch 2000] [--corpus <jsonl>]
 
 Fills an empty Postgres database (created when missing) with <n> claims and everything around them.
 --database-url defaults to DATABASE_URL. --corpus is a JSON-lines file of {"text": ...} claims whose words

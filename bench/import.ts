@@ -1,4 +1,4 @@
-// `tsx bench/import.ts [--database-url postgres://…/ct_import_bench] [--file …]`: imports the PolitiFact data set
+// `node bench/import.ts [--database-url postgres://…/ct_import_bench] [--file …]`: imports the PolitiFact data set
 // into a fresh Postgres database with `claimtrack import`, then again, timing both, and exports it back in each
 // format with the exporter's peak memory; writes bench/results/import-<date>.json. Figures are recorded, not asserted.
 import { execFileSync } from 'node:child_process'

@@ -1,7 +1,7 @@
 // Measures claim matching on the CLEF CheckThat! 2021 task 2 train+dev pairs: imports the PolitiFact and Snopes
 // claims into a fresh database, sends every input through POST /v1/claims/match, and prints MAP@1, MAP@5, MRR and
 // Recall@5 per task (MAP@k as the lab computes it). `--tune` also scores weightings of the signals offline.
-//   tsx bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
+//   node bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
 //   [--keep] keeps the database; [--reuse NAME] imports into database NAME once, keeps it, and reuses it on later runs.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'

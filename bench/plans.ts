@@ -1,4 +1,4 @@
-// `tsx bench/plans.ts`: runs the main request of each endpoint against a generated database, captures the SQL it
+// `node bench/plans.ts`: runs the main request of each endpoint against a generated database, captures the SQL it
 // sends, and prints EXPLAIN (ANALYZE, BUFFERS) of every query with a verdict on whether the big tables are read
 // through an index. The report goes to stdout and to bench/results/plans-<claims>-<date>.txt.
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -11,7 +11,7 @@ import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createCursors } from '../src/lib/cursor.ts'
 
-const USAGE = `usage: tsx bench/plans.ts [--database-url postgres://...] [--out <dir>]
+const USAGE = `usage: node bench/plans.ts [--database-url postgres://...] [--out <dir>]
 
 --database-url defaults to DATABASE_URL; the database should be filled by bench/generate.ts.
 The report is also written to <dir>/plans-<claims>-<date>.txt (default bench/results).`

@@ -72,7 +72,7 @@ async function ensureDataset () {
     throw new Error(`${databaseUrl} holds ${present} claims, fewer than ${claimCount}: drop it (or pass another --database-url) to generate it again`)
   }
   log(`generating ${claimCount} claims into ${databaseUrl} (bench/generate.ts)`)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/generate.ts', '--claims', String(claimCount), '--database-url', databaseUrl], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, ['bench/generate.ts', '--claims', String(claimCount), '--database-url', databaseUrl], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
   const [code] = await once(child, 'exit') as [number | null]
   if (code !== 0) throw new Error(`bench/generate.ts exited with ${code}`)
   return (await claimsIn(databaseUrl)) ?? 0
@@ -237,7 +237,7 @@ interface Floor { child: ChildProcess, url: string, exited: Promise<unknown> }
 
 async function startFloor (url: string): Promise<Floor> {
   const port = 40_000 + Math.floor(Math.random() * 10_000)
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/floor.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, ['bench/floor.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] })
   const exited = once(child, 'exit')
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 300; i++) {

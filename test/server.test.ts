@@ -28,7 +28,7 @@ async function freePort (): Promise<number> {
 interface Exit { code: number | null, signal: NodeJS.Signals | null }
 
 /**
- * Starts `node --import tsx src/server.ts` with a clean environment: no DATABASE_URL (the embedded default is under
+ * Starts `node src/server.ts` with a clean environment: no DATABASE_URL (the embedded default is under
  * test), nothing of tap's, a temp PGLITE_DIR. Killed and cleaned up when the test ends.
  */
 async function startServer (t: Test, env: Record<string, string>) {
@@ -38,7 +38,7 @@ async function startServer (t: Test, env: Record<string, string>) {
   for (const key of Object.keys(childEnv)) {
     if (/^(DATABASE_|PGLITE_|SEED_|HOST$|PORT$|LOG_LEVEL$|BODY_LIMIT$|PUBLIC_URL$|NODE_OPTIONS$|TAP|_TAPJS)/.test(key)) delete childEnv[key]
   }
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {
     cwd: root,
     env: { ...childEnv, HOST: '127.0.0.1', PGLITE_DIR: pgliteDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

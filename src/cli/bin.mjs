@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `claimtrack` executable (package.json "bin"): Node.js 20 runs TypeScript through tsx, registered here.
-import { register } from 'tsx/esm/api'
-
-register()
+// The `claimtrack` executable (package.json "bin"): Node.js 24 runs the TypeScript source as it is (type stripping).
 await import('./claimtrack.ts')

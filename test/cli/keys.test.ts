@@ -19,7 +19,7 @@ type Store = Record<string, string>
 async function keys (store: Store, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/keys.ts', ...args], { env, timeout: 120_000 })
+    const { stdout, stderr } = await run(process.execPath, ['src/cli/keys.ts', ...args], { env, timeout: 120_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number, stdout?: string, stderr?: string }

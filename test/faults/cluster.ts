@@ -143,7 +143,7 @@ export interface ApiProcess {
 /** Starts `src/server.ts` in a child process on a free port and waits until it answers /healthz. */
 export async function startApi (env: Record<string, string>, listenPort = 0): Promise<ApiProcess> {
   const chosen = listenPort === 0 ? 20_000 + Math.floor(Math.random() * 20_000) : listenPort
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(chosen), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -83,7 +83,13 @@ export function operationsOf (doc: OpenApiDocument): Operation[] {
 
 /** The `index`-th (modulo its size) entry of a pool the campaign keeps: ids of objects, cursors, ETags, URLs. */
 export class Pick {
-  constructor (readonly pool: string, readonly index: number) {}
+  readonly pool: string
+  readonly index: number
+  constructor (pool: string, index: number) {
+    this.pool = pool
+    this.index = index
+  }
+
   toString () { return `Pick(${this.pool}, ${this.index})` }
 }
 /** The ETag the resource of the request's path has now (so that a write can succeed). */
@@ -92,7 +98,11 @@ export class CurrentEtag {
 }
 /** Text put into the URL as it is, not percent-encoded (`%zz`, `..%2f`, `&`). */
 export class RawUrl {
-  constructor (readonly text: string) {}
+  readonly text: string
+  constructor (text: string) {
+    this.text = text
+  }
+
   toString () { return `RawUrl(${JSON.stringify(this.text)})` }
 }
 

@@ -35,7 +35,15 @@ async function attempt (system: System, model: Model, claim: ClaimModel, label: 
 }
 
 class CreateClaim implements Command {
-  constructor (readonly org: Org, readonly text: string, readonly status: 'new' | 'researching' | 'archived') {}
+  readonly org: Org
+  readonly text: string
+  readonly status: 'new' | 'researching' | 'archived'
+  constructor (org: Org, text: string, status: 'new' | 'researching' | 'archived') {
+    this.org = org
+    this.text = text
+    this.status = status
+  }
+
   // At most two live claims at a time, so that a run goes deep into each (several verdicts, retractions, stale ETags).
   check = (model: Readonly<Model>) => model.claims.filter((c) => !c.deleted).length < 2
   async run (model: Model, system: System) {
@@ -52,7 +60,17 @@ class CreateClaim implements Command {
 }
 
 class UpdateClaim implements Command {
-  constructor (readonly index: number, readonly writer: Writer, readonly patch: { text: string } | { status: 'new' | 'researching' | 'archived' }, readonly ifMatch: IfMatch) {}
+  readonly index: number
+  readonly writer: Writer
+  readonly patch: { text: string } | { status: 'new' | 'researching' | 'archived' }
+  readonly ifMatch: IfMatch
+  constructor (index: number, writer: Writer, patch: { text: string } | { status: 'new' | 'researching' | 'archived' }, ifMatch: IfMatch) {
+    this.index = index
+    this.writer = writer
+    this.patch = patch
+    this.ifMatch = ifMatch
+  }
+
   /** A status other than `archived` aims at a reviewed claim, where the verdict forbids it. */
   private readonly claimOf = (model: Readonly<Model>) => target(model, this.index,
     (c) => this.ifMatch !== 'remembered' || c.remembered !== null,
@@ -83,7 +101,11 @@ class UpdateClaim implements Command {
 
 /** The owner reads the claim and keeps its ETag, to send it later when it may have gone stale. */
 class RememberEtag implements Command {
-  constructor (readonly index: number) {}
+  readonly index: number
+  constructor (index: number) {
+    this.index = index
+  }
+
   private readonly claimOf = (model: Readonly<Model>) => target(model, this.index, (c) => !c.deleted)
   check = (model: Readonly<Model>) => this.claimOf(model) !== undefined
   async run (model: Model, system: System) {
@@ -101,7 +123,13 @@ class RememberEtag implements Command {
 }
 
 class DeleteClaim implements Command {
-  constructor (readonly index: number, readonly writer: Writer) {}
+  readonly index: number
+  readonly writer: Writer
+  constructor (index: number, writer: Writer) {
+    this.index = index
+    this.writer = writer
+  }
+
   private readonly claimOf = (model: Readonly<Model>) => target(model, this.index, undefined, aimedBy(this.writer))
   // A run keeps a live claim: the rest of its commands would otherwise only meet 404s.
   check = (model: Readonly<Model>) => model.claims.filter((c) => !c.deleted).length > 1
@@ -123,7 +151,17 @@ class DeleteClaim implements Command {
 }
 
 class DraftReview implements Command {
-  constructor (readonly index: number, readonly writer: Writer, readonly rating: string, readonly publishable: boolean) {}
+  readonly index: number
+  readonly writer: Writer
+  readonly rating: string
+  readonly publishable: boolean
+  constructor (index: number, writer: Writer, rating: string, publishable: boolean) {
+    this.index = index
+    this.writer = writer
+    this.rating = rating
+    this.publishable = publishable
+  }
+
   private readonly claimOf = (model: Readonly<Model>) => target(model, this.index, undefined, aimedBy(this.writer))
   check = (model: Readonly<Model>) => this.claimOf(model) !== undefined
   async run (model: Model, system: System) {
@@ -151,7 +189,19 @@ class DraftReview implements Command {
 /** Publishes or retracts one of the claim's reviews, whatever its state: the model says which transitions hold. */
 class ReviewTransition implements Command {
   /** `wrong` aims at a review the transition does not suit (a published one to publish, an incomplete draft). */
-  constructor (readonly action: 'publish' | 'retract', readonly index: number, readonly review: number, readonly writer: Writer, readonly wrong: boolean) {}
+  readonly action: 'publish' | 'retract'
+  readonly index: number
+  readonly review: number
+  readonly writer: Writer
+  readonly wrong: boolean
+  constructor (action: 'publish' | 'retract', index: number, review: number, writer: Writer, wrong: boolean) {
+    this.action = action
+    this.index = index
+    this.review = review
+    this.writer = writer
+    this.wrong = wrong
+  }
+
   /** The status the review must have (a getter: field initialisers run before parameter properties are set). */
   private get from (): ReviewModel['status'] { return this.action === 'publish' ? 'draft' : 'published' }
   private readonly needs = (claim: ClaimModel) => claim.reviews.length > 0
@@ -190,7 +240,17 @@ class ReviewTransition implements Command {
 }
 
 class AddChild implements Command {
-  constructor (readonly kind: ChildKind, readonly index: number, readonly writer: Writer, readonly isFirst: boolean) {}
+  readonly kind: ChildKind
+  readonly index: number
+  readonly writer: Writer
+  readonly isFirst: boolean
+  constructor (kind: ChildKind, index: number, writer: Writer, isFirst: boolean) {
+    this.kind = kind
+    this.index = index
+    this.writer = writer
+    this.isFirst = isFirst
+  }
+
   private readonly claimOf = (model: Readonly<Model>) => target(model, this.index, undefined, aimedBy(this.writer))
   check = (model: Readonly<Model>) => this.claimOf(model) !== undefined
   async run (model: Model, system: System) {
@@ -220,7 +280,17 @@ class AddChild implements Command {
 }
 
 class RemoveChild implements Command {
-  constructor (readonly kind: ChildKind, readonly index: number, readonly child: number, readonly writer: Writer) {}
+  readonly kind: ChildKind
+  readonly index: number
+  readonly child: number
+  readonly writer: Writer
+  constructor (kind: ChildKind, index: number, child: number, writer: Writer) {
+    this.kind = kind
+    this.index = index
+    this.child = child
+    this.writer = writer
+  }
+
   private readonly needs = (claim: ClaimModel) => claim[this.kind].length > 0
   check = (model: Readonly<Model>) => target(model, this.index, this.needs, aimedBy(this.writer), true) !== undefined
   async run (model: Model, system: System) {

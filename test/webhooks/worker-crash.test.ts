@@ -34,7 +34,7 @@ interface Worker { child: ChildProcess, output: () => string }
 
 /** A worker process, killed when the test ends if it is still running. */
 async function startWorker (t: Test, env: Record<string, string>, started: ChildProcess[] = []): Promise<Worker> {
-  const child = spawn(process.execPath, ['--import', 'tsx', workerScript], {
+  const child = spawn(process.execPath, [workerScript], {
     env: { PATH: process.env.PATH ?? '', ...settings, ...env, JOBS_WORKER: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
