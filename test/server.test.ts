@@ -135,7 +135,7 @@ t.test('a port already in use makes it exit non-zero', async (t) => {
   if (address === null || typeof address === 'string') throw new Error('no port')
 
   const server = await startServer(t, { PORT: String(address.port) })
-  const exit = await exitWithin(server.exited, 30_000)
+  const exit = await exitWithin(server.exited, 120_000)
   t.ok(exit, 'exits by itself')
   t.not(exit?.code, 0, `exits non-zero (${exit?.code})`)
   const { stdout, stderr } = server.output()

@@ -6,6 +6,9 @@ import t from 'tap'
 import { buildSecure } from '../security/fixtures.ts'
 import { prepareCampaign, runCampaign } from './campaign.ts'
 
+// A long campaign: on a loaded 2-core CI machine it may need more than tap's per-file timeout.
+t.setTimeout(900_000)
+
 const seed = Number(process.env.FUZZ_SEED ?? 6_2025)
 
 t.test(`every operation, 40 generated requests each (or FUZZ_RUNS in all), seed ${seed}`, async (t) => {

@@ -11,6 +11,9 @@ import { commandArbitraries } from './commands.ts'
 import { emptyModel, type Model } from './model.ts'
 import { count, newStats, verifyAll, type System } from './system.ts'
 
+// A long campaign: on a loaded 2-core CI machine it may need more than tap's per-file timeout.
+t.setTimeout(900_000)
+
 const runs = Number(process.env.MODEL_RUNS ?? 20)
 // The default seed is one whose campaign reaches every outcome listed below (not every seed does in 20 runs).
 const defaultSeed = 1
