@@ -73,7 +73,8 @@ function bossOn (database: Database, options: Partial<ConstructorOptions>) {
   const connection = 'url' in database.jobStore
     ? { connectionString: database.jobStore.url, max: POOL_SIZE, application_name: 'claimtrack-jobs' }
     : { db: fromPglite(database.jobStore.pglite) }
-  return new PgBoss({ ...connection, schema: JOB_SCHEMA, schedule: false, ...options })
+  // No schedules and no flows (jobs that wait for others) here: their timers would only poll for nothing.
+  return new PgBoss({ ...connection, schema: JOB_SCHEMA, schedule: false, flowIntervalSeconds: 3600, ...options })
 }
 
 /**
