@@ -3,7 +3,7 @@
 // and restarts; a job sent with `tx` is inserted in that transaction (pg-boss's drizzle adapter), so it exists exactly
 // when the change that caused it was committed. Workers wake on LISTEN/NOTIFY and poll only as a slow backstop.
 // @see https://github.com/timgit/pg-boss/tree/master/docs
-import { PgBoss, fromDrizzle, fromPglite, type ConstructorOptions, type JobResult } from 'pg-boss'
+import { PgBoss, fromDrizzle, fromPglite, type ConstructorOptions, type JobInsert, type JobResult } from 'pg-boss'
 import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Database, type Executor } from '../db/client.ts'
 import { queues, type QueueDefinition } from './queues.ts'
@@ -77,16 +77,44 @@ function bossOn (database: Database, options: Partial<ConstructorOptions>) {
   return new PgBoss({ ...connection, schema: JOB_SCHEMA, schedule: false, flowIntervalSeconds: 3600, ...options })
 }
 
+/** pg-boss 10's tables (schema version 24), which pg-boss 12 does not migrate, are set aside here while it installs. */
+const V10_SCHEMA = 'pgboss_v10'
+
+async function setAsideV10 (db: Executor) {
+  const [installed] = await queryRows<{ found: boolean }>(db, sql`select to_regclass(${`${JOB_SCHEMA}.version`}) is not null as found`)
+  if (!installed?.found) return
+  const [row] = await queryRows<{ version: number }>(db, sql`select version::int as version from ${sql.identifier(JOB_SCHEMA)}.version`)
+  if (row !== undefined && row.version < 25) await db.execute(sql`alter schema ${sql.identifier(JOB_SCHEMA)} rename to ${sql.identifier(V10_SCHEMA)}`)
+}
+
+/** The jobs still waiting or running in pg-boss 10's tables are sent again under the same ids, then its tables dropped. */
+async function moveV10Jobs (boss: PgBoss, db: Executor) {
+  const [aside] = await queryRows<{ found: boolean }>(db, sql`select to_regnamespace(${V10_SCHEMA}) is not null as found`)
+  if (!aside?.found) return
+  const jobs = await queryRows<JobInsert & { name: string, startAfterMs: number }>(db, sql`
+    select id::text, name, data, priority, retry_limit as "retryLimit", retry_delay as "retryDelay", retry_backoff as "retryBackoff",
+      singleton_key as "singletonKey", extract(epoch from expire_in)::int as "expireInSeconds", extract(epoch from start_after) * 1000 as "startAfterMs"
+    from ${sql.identifier(V10_SCHEMA)}.job where state < 'completed' order by created_on`)
+  for (const name of new Set(jobs.map((j) => j.name))) {
+    await boss.createQueue(name)
+    // Inserting a job id that exists does nothing: after a crash here, the next migration finishes the move.
+    await boss.insert(name, jobs.filter((j) => j.name === name).map(({ name: _, startAfterMs, ...job }) => ({ ...job, startAfter: new Date(Number(startAfterMs)) })))
+  }
+  await db.execute(sql`drop schema ${sql.identifier(V10_SCHEMA)} cascade`)
+}
+
 /**
- * Installs or upgrades pg-boss's tables, then creates the declared queues and brings their settings up to date.
- * Part of every migration (src/db/client.ts), so the app and the commands find them ready.
+ * Installs or upgrades pg-boss's tables (moving the jobs of pg-boss 10's over), then creates the declared queues and
+ * brings their settings up to date. Part of every migration (src/db/client.ts), so the app and the commands find them ready.
  */
 export async function migrateJobStore (database: Database): Promise<void> {
+  await setAsideV10(database.db)
   const boss = bossOn(database, { migrate: true, supervise: false })
   boss.on('error', () => {})
   await boss.start()
   try {
     for (const queue of queues) await createQueue(boss, queue)
+    await moveV10Jobs(boss, database.db)
   } finally {
     await boss.stop({ graceful: false, close: true })
   }
