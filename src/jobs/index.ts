@@ -133,7 +133,8 @@ export function createJobs (database: Database, { worker, log, maintenanceInterv
   // retried. Only a process that runs jobs listens for new ones.
   const boss = bossOn(database, { migrate: false, supervise: true, superviseIntervalSeconds: maintenanceIntervalSeconds, useListenNotify: worker })
   boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
-  let started = false
+  let started: Promise<unknown> | undefined
+  const start = async () => { await (started ??= boss.start()) }
 
   return {
     createQueue: (queue) => createQueue(boss, queue),
@@ -162,14 +163,11 @@ export function createJobs (database: Database, { worker, log, maintenanceInterv
       const [row] = await queryRows<{ size: number }>(database.db, sql`select count(*)::int as size from ${sql.identifier(JOB_SCHEMA)}.job where name = ${queue} and state < 'completed'`)
       return row?.size ?? 0
     },
-    async start () {
-      if (started) return
-      await boss.start()
-      started = true
-    },
+    start,
     async stop (timeoutMs = 5000) {
-      if (!started) return
-      started = false
+      if (started === undefined) return
+      await started.catch(() => {})
+      started = undefined
       await boss.stop({ graceful: true, close: true, timeout: timeoutMs })
     },
   }
