@@ -3,7 +3,7 @@
 // and restarts; a job sent with `tx` is inserted in that transaction (pg-boss's drizzle adapter), so it exists exactly
 // when the change that caused it was committed. Workers wake on LISTEN/NOTIFY and poll only as a slow backstop.
 // @see https://github.com/timgit/pg-boss/tree/master/docs
-import { PgBoss, fromDrizzle, fromPglite, type ConstructorOptions, type JobInsert, type JobResult } from 'pg-boss'
+import { PgBoss, fromDrizzle, fromPglite, type ConstructorOptions, type JobInsert, type JobResult, type JobWithMetadata, type SendOptions as BossSendOptions, type WorkOptions as BossWorkOptions } from 'pg-boss'
 import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Database, type Executor } from '../db/client.ts'
 import { queues, type QueueDefinition } from './queues.ts'
@@ -14,22 +14,9 @@ export const JOB_SCHEMA = 'pgboss'
 /** Connections of the job engine's own pool on the Postgres server (plus one for LISTEN in a process that runs jobs). */
 const POOL_SIZE = 4
 
-export interface SendOptions {
-  /** Insert the job in this transaction: it commits, or rolls back, with the change that caused it. */
-  tx?: Executor
-  /** A job id of the sender's choosing (a UUID); sending the same id twice inserts one job. */
-  id?: string
-  singletonKey?: string
-  retryLimit?: number
-  /** Seconds before the first retry. */
-  retryDelay?: number
-  /** Each retry waits about twice as long as the one before (with jitter). */
-  retryBackoff?: boolean
-  /** A date, or seconds from now. */
-  startAfter?: Date | number
-  /** Seconds a worker may take on the job before it is counted failed (and retried, if retries are left). */
-  expireInSeconds?: number
-}
+/** pg-boss's options of a job (retries, expiry, `startAfter` as a date or seconds from now, an id of the sender's
+ * choosing), and `tx`: insert the job in this transaction, so it commits, or rolls back, with the change that caused it. */
+export type SendOptions = Omit<BossSendOptions, 'db'> & { tx?: Executor }
 
 export interface Job<T> {
   id: string
@@ -38,14 +25,9 @@ export interface Job<T> {
   retryCount: number
 }
 
-export interface WorkOptions {
-  /** How often an idle worker asks for jobs when no notification can wake it (pg-boss's minimum is 0.5 s). */
-  pollingIntervalSeconds?: number
-  /** Jobs fetched at once and run side by side (1 by default); each succeeds or fails (and is retried) on its own. */
-  batchSize?: number
-  /** Workers for the queue in this process, each fetching its own batches (1 by default). */
-  localConcurrency?: number
-}
+/** How often an idle worker polls when no notification can wake it; jobs fetched at once and run side by side, each
+ * settled (or retried) on its own; workers for the queue in this process. */
+export type WorkOptions = Pick<BossWorkOptions, 'pollingIntervalSeconds' | 'batchSize' | 'localConcurrency'>
 
 export interface Jobs {
   /** Creates a queue if it is new, and brings its settings up to date (the declared ones are made by `migrate`). */
@@ -128,6 +110,12 @@ export interface JobsOptions {
   maintenanceIntervalSeconds?: number
 }
 
+/** The longest pg-boss waits before the next attempt of a job that failed now (its backoff adds up to 100% jitter). */
+function retryWaitSeconds ({ retryCount, retryDelay, retryBackoff, retryDelayMax }: JobWithMetadata<unknown>) {
+  if (!retryBackoff) return retryDelay
+  return Math.min(retryDelayMax ?? Infinity, Math.max(retryDelay, 1) * 2 ** Math.min(16, retryCount + 1))
+}
+
 export function createJobs (database: Database, { worker, log, maintenanceIntervalSeconds = 30 }: JobsOptions): Jobs {
   // Supervision (every 30 s by default): a job whose worker died (its expireIn passed) is failed and, with retries left,
   // retried. Only a process that runs jobs listens for new ones.
@@ -139,22 +127,23 @@ export function createJobs (database: Database, { worker, log, maintenanceInterv
   return {
     createQueue: (queue) => createQueue(boss, queue),
     async send (queue, data, options = {}) {
-      const { tx, startAfter, ...rest } = options
-      return boss.send(queue, data, {
-        ...rest,
-        ...(startAfter !== undefined && { startAfter: startAfter instanceof Date ? startAfter : new Date(Date.now() + startAfter) }),
-        // Rows as either driver gives them (postgres.js an array, PGlite `{ rows }`).
-        ...(tx !== undefined && { db: fromDrizzle({ execute: (query: SQL) => queryRows(tx, query) }, sql) }),
-      })
+      const { tx, ...rest } = options
+      // Rows as either driver gives them (postgres.js an array, PGlite `{ rows }`).
+      return boss.send(queue, data, { ...rest, ...(tx !== undefined && { db: fromDrizzle({ execute: (query: SQL) => queryRows(tx, query) }, sql) }) })
     },
     async work (queue, handler, options = {}) {
       if (!worker) return
-      await boss.work(queue, { ...options, includeMetadata: true, perJobResults: true }, async (jobs) =>
+      let workerId = ''
+      workerId = await boss.work(queue, { ...options, includeMetadata: true, perJobResults: true }, async (jobs) =>
         Promise.all(jobs.map(async (job): Promise<JobResult> => {
           try {
             await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })
             return { id: job.id, status: 'completed' }
           } catch (error) {
+            // NOTIFY wakes the workers for a new job, not for a retry coming due: a retry due within minutes is woken
+            // for when it is due at the latest; a later one is found by the 30 s polling soon enough.
+            const wait = retryWaitSeconds(job)
+            if (job.retryCount < job.retryLimit && wait <= 600) setTimeout(() => boss.notifyWorker(workerId), (wait + 1) * 1000).unref()
             return { id: job.id, status: 'failed', output: { message: (error as Error).message } }
           }
         })))
