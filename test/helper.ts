@@ -127,7 +127,7 @@ async function reset (database: Database) {
     await tx.execute(sql`set local session_replication_role = replica`)
     await tx.execute(sql.raw(`truncate ${tables} restart identity cascade`))
     // The job engine's jobs (its queues and version stay, as the migrations made them).
-    await tx.execute(sql.raw(`truncate ${JOB_SCHEMA}.job, ${JOB_SCHEMA}.archive`))
+    await tx.execute(sql.raw(`truncate ${JOB_SCHEMA}.job`))
     for (const { table, rows } of contents) {
       if (rows.length > 0) await tx.execute(sql`insert into ${sql.identifier(table)} select * from jsonb_populate_recordset(null::${sql.identifier(table)}, ${JSON.stringify(rows)}::jsonb)`)
     }

@@ -20,5 +20,8 @@ export async function openServices (config: Config = parseConfig(process.env)): 
     throw error
   }
   const jobs = createJobs(database, { worker: false, log })
-  return { config, database, services: createServices(database.db, config, log, jobs) }
+  // pg-boss sends only once started; it stops before the database closes.
+  await jobs.start()
+  const close = async () => { await jobs.stop(); await database.close() }
+  return { config, database: { ...database, close }, services: createServices(database.db, config, log, jobs) }
 }

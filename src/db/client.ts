@@ -33,8 +33,8 @@ export interface Database {
   kind: 'postgres' | 'pglite'
   /** Applies pending migrations, and installs or upgrades the job engine's tables; safe to call from several processes at once. */
   migrate(): Promise<void>
-  /** Runs a script of several statements without parameters (the job engine's maintenance); returns nothing. */
-  runScript(script: string): Promise<void>
+  /** Where the job engine (src/jobs) keeps its jobs: this server's database through a pool of its own, or the embedded database itself. */
+  jobStore: { url: string } | { pglite: PGlite }
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -111,18 +111,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
         await lock.end({ timeout: 5 })
       }
     },
-    async runScript (script) {
-      // The simple protocol, the only one that takes several statements at once, on a connection of its own
-      // (postgres.js refuses a BEGIN on a pooled one).
-      await gate.run(async () => {
-        const connection = await client.reserve()
-        try {
-          await connection.unsafe(script).simple()
-        } finally {
-          connection.release()
-        }
-      })
-    },
+    jobStore: { url },
     async ping () {
       await db.execute(sql`select 1`)
     },
@@ -159,9 +148,7 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
       await migratePglite(db, { migrationsFolder })
       await migrateJobStore(database)
     },
-    async runScript (script) {
-      await client.exec(script)
-    },
+    jobStore: { pglite: client },
     async ping () {
       await db.execute(sql`select 1`)
     },

@@ -9,7 +9,7 @@ import { createWebhookDelivery } from '../services/webhook-delivery.ts'
 import { WEBHOOK_QUEUE } from '../jobs/queues.ts'
 import type { DeliveryJob } from '../services/webhook-events.ts'
 
-/** Delivery loops in each process that runs jobs, and deliveries each runs side by side. */
+/** Delivery workers in each process that runs jobs, and deliveries each runs side by side. */
 const DELIVERY_WORKERS = 4
 const DELIVERIES_AT_ONCE = 5
 
@@ -27,11 +27,9 @@ async function webhooksPlugin (app: FastifyInstance) {
     timeoutMs,
     onAttempt: (outcome) => attempts.inc({ outcome }),
   })
-  // A loop waits for the slowest delivery of its batch (up to the timeout) before it fetches again: several loops, so
-  // that one slow endpoint does not hold up the rest.
-  for (let i = 0; i < DELIVERY_WORKERS; i++) {
-    await app.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { pollingIntervalSeconds: 1, concurrency: DELIVERIES_AT_ONCE })
-  }
+  // A worker waits for the slowest delivery of its batch (up to the timeout) before it fetches again: several workers,
+  // so that one slow endpoint does not hold up the rest.
+  await app.jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { localConcurrency: DELIVERY_WORKERS, batchSize: DELIVERIES_AT_ONCE })
   // After the jobs plugin's preClose has stopped the workers.
   app.addHook('onClose', async () => { await delivery.close() })
 }

@@ -5,12 +5,11 @@ import type { Db } from '../db/client.ts'
 import type { ImportRow } from '../db/schema.ts'
 import { notFound } from '../errors.ts'
 import type { Jobs } from '../jobs/index.ts'
+import { IMPORT_QUEUE } from '../jobs/queues.ts'
 import type { ImportsRepository } from '../repositories/imports.ts'
 import type { WriteContext } from './history.ts'
 import { readRecords, type ImportFormat } from './import-formats.ts'
 import { ImportError, type ImportService } from './import.ts'
-
-export const IMPORT_QUEUE = 'imports'
 
 export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: Pick<Jobs, 'send'>, importer: ImportService) {
   return {
@@ -18,7 +17,8 @@ export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: 
     async submit (request: { format: ImportFormat, scale: string, data: string }, ctx: WriteContext): Promise<ImportRow> {
       return db.transaction(async (tx) => {
         const row = await repo.insert({ organizationId: ctx.organizationId, format: request.format, scale: request.scale, input: request.data, keyId: ctx.actorKeyId }, tx)
-        await jobs.send(IMPORT_QUEUE, { importId: row.id }, { tx, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 })
+        // Retries and expiry are the queue's (src/jobs/queues.ts).
+        await jobs.send(IMPORT_QUEUE, { importId: row.id }, { tx })
         return row
       })
     },

@@ -52,7 +52,7 @@ export interface JobSender {
 const RETRY_SPAN_SECONDS = 24 * 3600
 
 /**
- * The retry options of a delivery job. pg-boss (10.4) waits `retryDelay × 2^(n-1)` seconds before retry n, plus as
+ * The retry options of a delivery job. pg-boss (12) waits `retryDelay × 2^(n-1)` seconds before retry n, plus as
  * much again at most as jitter, and has no cap; the limit is the fewest retries whose waits (without jitter) add up
  * to 24 hours. With the default delay of 30 s: retries after 30 s, 1, 2, 4, 8, 16, 32 min, 1.1, 2.1, 4.3, 8.5 and
  * 17 h (each up to twice that), so the 12th and last comes 34 to 68 hours after the first attempt.

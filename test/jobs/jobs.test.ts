@@ -83,7 +83,7 @@ t.test('jobs run side by side; one that fails is retried alone, the others of it
   await app.jobs.createQueue(queue)
   for (const n of [1, 2, 3]) await app.jobs.send(queue.name, { n })
   const jobs = collector<{ n: number }>(4, (job) => job.data.n === 2 && job.retryCount === 0)
-  await app.jobs.work(queue.name, jobs.handler, { pollingIntervalSeconds: 0.5, concurrency: 3 })
+  await app.jobs.work(queue.name, jobs.handler, { pollingIntervalSeconds: 0.5, batchSize: 3 })
   await jobs.all()
   await sleep(1200)
   t.same(jobs.seen.map((j) => `${j.data.n}:${j.retryCount}`).sort(), ['1:0', '2:0', '2:1', '3:0'])

@@ -35,7 +35,7 @@ t.test('a subscribed change queues one job per webhook, with the schedule; an un
   await app.inject({ method: 'POST', url: '/v1/webhooks', payload: { url: 'https://c.example.org/hook', events: ['review.retracted'] } })
   t.equal((await change(app, 'PATCH', `/v1/claims/${claim.id}`, { topics: ['d'] })).statusCode, 200)
   const jobs = await queryRows<{ event: string, retry_limit: number, retry_delay: number, retry_backoff: boolean, expire: number }>(app.db, sql`
-    select data->>'eventId' as event, retry_limit, retry_delay, retry_backoff, extract(epoch from expire_in)::int as expire
+    select data->>'eventId' as event, retry_limit, retry_delay, retry_backoff, expire_seconds as expire
     from ${sql.identifier(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
   t.equal(jobs.length, 2, 'one job for each of the two webhooks subscribed to claim.updated')
   t.equal(new Set(jobs.map((j) => j.event)).size, 1, 'both carry the one event id')
