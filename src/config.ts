@@ -51,6 +51,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
+  SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
@@ -104,6 +106,15 @@ const ConfigSchema = z.object({
     anonymous: c.RATE_LIMIT_ANONYMOUS,
     key: c.RATE_LIMIT_KEY,
     partner: c.RATE_LIMIT_PARTNER,
+  },
+  search: {
+    /**
+     * Milliseconds each statement of a search (a text query, a claim match) by an anonymous or partner caller may run;
+     * newsroom keys get DATABASE_STATEMENT_TIMEOUT. Not enforced by the embedded database.
+     */
+    statementTimeoutMs: c.SEARCH_STATEMENT_TIMEOUT,
+    /** Searches one caller (an API key, or an address without one) may have running at once in a process; more are 429. */
+    concurrency: c.SEARCH_CONCURRENCY,
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,

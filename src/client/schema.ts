@@ -3725,7 +3725,7 @@ export interface operations {
     listClaims: {
         parameters: {
             query?: {
-                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. */
+                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. A query must hold a word to find (400 for one of only `-word`s, or with an alternative of one: `x or -y`) and at most 64 words and operators (400 otherwise); one of only stop words finds nothing. A search by an anonymous or partner caller may run for SEARCH_STATEMENT_TIMEOUT (503 past it), and one caller may run SEARCH_CONCURRENCY searches at once (429 beyond). */
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
@@ -8231,7 +8231,7 @@ export interface operations {
     listClaimReviews: {
         parameters: {
             query?: {
-                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. */
+                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. A query must hold a word to find (400 for one of only `-word`s, or with an alternative of one: `x or -y`) and at most 64 words and operators (400 otherwise); one of only stop words finds nothing. A search by an anonymous or partner caller may run for SEARCH_STATEMENT_TIMEOUT (503 past it), and one caller may run SEARCH_CONCURRENCY searches at once (429 beyond). */
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
@@ -11180,7 +11180,7 @@ export interface operations {
     googleClaimsSearch: {
         parameters: {
             query?: {
-                /** @description Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given. */
+                /** @description Text to search for in claims, in the web-search syntax of `q` on `GET /v1/claims` and with its limits (400 for a query of only `-word`s). Required unless `reviewPublisherSiteFilter` is given. */
                 query?: string;
                 /** @description BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`. */
                 languageCode?: string;

@@ -9,6 +9,16 @@ import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route (or, given a function, those of its requests for which it says so) searches: one caller may have at
+     * most SEARCH_CONCURRENCY searches running at once in this process; more are answered 429 at once.
+     */
+    search?: boolean | ((request: FastifyRequest) => boolean)
+  }
+}
+
 /** While the store is down, one warning per this many milliseconds, not one per request. */
 const WARNING_INTERVAL_MS = 10_000
 
@@ -76,6 +86,38 @@ async function rateLimitPlugin (app: FastifyInstance) {
     const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
     throw problem('too-many-requests', `${who} made more than ${over.limit} requests in ${windowSeconds} seconds. Retry in ${over.wait} seconds.`, { headers: { 'retry-after': String(over.wait) } })
   })
+
+  // Searches running, by caller bucket. A slot is taken before the body is read and given back when the handler has
+  // answered (onSend), or when the request ends without an answer (onResponse), whichever comes first.
+  const searching = new Map<string, number>()
+  const holding = new WeakMap<FastifyRequest, string>()
+  const { concurrency } = app.config.search
+  function release (request: FastifyRequest) {
+    const bucket = holding.get(request)
+    if (bucket === undefined) return
+    holding.delete(request)
+    const left = (searching.get(bucket) ?? 1) - 1
+    if (left > 0) searching.set(bucket, left)
+    else searching.delete(bucket)
+  }
+  app.addHook('onRequest', async (request) => {
+    const { search } = request.routeOptions.config
+    if (!(typeof search === 'function' ? search(request) : search === true)) return
+    const { bucket } = bucketOf(request)
+    const running = searching.get(bucket) ?? 0
+    if (running >= concurrency) {
+      const { principal } = request
+      const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
+      throw problem('too-many-requests', `${who} already has ${running} searches running, the most one caller may run at once. Retry when one has finished.`, { headers: { 'retry-after': '1' } })
+    }
+    searching.set(bucket, running + 1)
+    holding.set(request, bucket)
+  })
+  app.addHook('onSend', async (request, _reply, payload) => {
+    release(request)
+    return payload
+  })
+  app.addHook('onResponse', async (request) => { release(request) })
 
   // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.
