@@ -54,6 +54,8 @@ const ConfigSchema = z.object({
   SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
   SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HEADERS_TIMEOUT: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
   JOBS_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
@@ -65,6 +67,8 @@ const ConfigSchema = z.object({
   }),
   WEBHOOK_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(30),
+}).refine((c) => c.HEADERS_TIMEOUT <= c.REQUEST_TIMEOUT, {
+  path: ['HEADERS_TIMEOUT'], message: 'must not exceed REQUEST_TIMEOUT, which counts from the same first byte',
 }).refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
   path: ['METRICS_PORT'], message: 'must differ from PORT: metrics are not served on the public port',
 }).refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
@@ -118,6 +122,10 @@ const ConfigSchema = z.object({
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,
+  /** Milliseconds a client has to send a request's headers, from its first byte; then it is answered 408 too. */
+  headersTimeout: c.HEADERS_TIMEOUT,
+  /** Open connections one process accepts; more are closed as they arrive. */
+  maxConnections: c.MAX_CONNECTIONS,
   /** Where Prometheus metrics are served (`GET /metrics`), on HOST; unset serves none. Never the public port. */
   metricsPort: c.METRICS_PORT,
   /** Whether this process runs the background jobs (webhook deliveries, imports); with false it only queues them. */
