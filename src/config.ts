@@ -51,6 +51,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
+  RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(16).max(128).default(64),
   SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
   SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
@@ -110,6 +111,8 @@ const ConfigSchema = z.object({
     anonymous: c.RATE_LIMIT_ANONYMOUS,
     key: c.RATE_LIMIT_KEY,
     partner: c.RATE_LIMIT_PARTNER,
+    /** IPv6 callers without a key are counted per network of this prefix length (a /64 is one subscriber). */
+    ipv6PrefixBits: c.RATE_LIMIT_IPV6_PREFIX,
   },
   search: {
     /**

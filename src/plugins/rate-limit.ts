@@ -7,6 +7,7 @@ import fp from 'fastify-plugin'
 import { transientDatabaseError } from '../db/errors.ts'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
+import { callerOfAddress } from '../lib/client-address.ts'
 import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
 
 declare module 'fastify' {
@@ -23,7 +24,7 @@ declare module 'fastify' {
 const WARNING_INTERVAL_MS = 10_000
 
 async function rateLimitPlugin (app: FastifyInstance) {
-  const { windowSeconds, ...limits } = app.config.rateLimit
+  const { windowSeconds, ipv6PrefixBits, ...limits } = app.config.rateLimit
   const store = app.config.redisUrl === undefined
     ? createPostgresRateLimitStore(app.db, app.log)
     : await createRedisRateLimitStore(app.config.redisUrl, app.log)
@@ -32,14 +33,17 @@ async function rateLimitPlugin (app: FastifyInstance) {
   const counted = new WeakSet<FastifyRequest>()
   let lastWarning = 0
 
-  /** The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused). */
+  /**
+   * The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused): IPv4 (an
+   * IPv4-mapped IPv6 address too) by address, IPv6 by its RATE_LIMIT_IPV6_PREFIX network.
+   */
   function bucketOf (request: FastifyRequest): { bucket: string, limit: number } {
     // `principal` is unset when the request failed before authentication began.
     const principal = request.principal as Principal | null
     if (principal?.kind === 'key') {
       return { bucket: `key:${principal.keyId}`, limit: principal.role === 'partner' ? limits.partner : limits.key }
     }
-    return { bucket: `ip:${request.ip}`, limit: limits.anonymous }
+    return { bucket: `ip:${callerOfAddress(request.ip, ipv6PrefixBits)}`, limit: limits.anonymous }
   }
 
   /** Counts the request and sets the headers; says how long to wait when the request is over the limit. */
