@@ -585,7 +585,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key
-         * @description From the next request on, the key is refused (401). The key stays listed, with `revokedAt`.
+         * @description From the next request on, the key is refused (401, said as of an unknown key), and each use of it is recorded in the audit log. The key stays listed, with `revokedAt`.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -600,7 +600,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What your organisation's keys did: every write attempt, allowed or denied, newest first */
+        /** What your organisation's keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
