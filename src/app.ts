@@ -1,10 +1,11 @@
 // buildApp(config): the whole service as a fastify instance, ready to inject or listen. It never listens itself.
 import { randomUUID } from 'node:crypto'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { problem } from './errors.ts'
+import { redactUrl } from './lib/log-redaction.ts'
 import authPlugin from './plugins/auth.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
@@ -60,6 +61,16 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // fastify's own request serializer, with the URL redacted: a key sent in the query string is never logged.
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
       ...(options.loggerStream && { stream: options.loggerStream }),
     },
     bodyLimit: config.bodyLimit,

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import { errorCodes, transientDatabaseError } from '../db/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
+import { redactUrl } from '../lib/log-redaction.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -139,7 +140,7 @@ async function problemDetails (app: FastifyInstance) {
     const answer = toProblem(error)
     if (answer.status === 503) request.log.warn({ err: error }, 'request failed: database unavailable')
     else if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ problem: answer.code, detail: answer.message }, 'request refused')
+    else request.log.info({ problem: answer.code, detail: redactUrl(answer.message) }, 'request refused')
     return sendProblem(request, reply, answer)
   })
 
