@@ -3371,7 +3371,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -3537,7 +3537,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -4116,7 +4116,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -4271,7 +4271,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -5091,7 +5091,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -5259,7 +5259,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -5832,7 +5832,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -6000,7 +6000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -6573,7 +6573,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -6741,7 +6741,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -6932,7 +6932,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -7119,7 +7119,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -7764,7 +7764,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -7930,7 +7930,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -8995,7 +8995,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -10155,7 +10155,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -10310,7 +10310,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;

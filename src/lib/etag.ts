@@ -35,11 +35,16 @@ export const isNotModified = (ifNoneMatch: EtagCondition | undefined, current: s
 
 /**
  * For writes: the change goes ahead only when If-Match names the current ETag (strong comparison).
- * Without the header the answer is 428, so that no client overwrites a change it has not seen.
+ * Without the header the answer is 428, so that no client overwrites a change it has not seen. `If-Match: *` (any
+ * version, RFC 9110) names no version either: it would let concurrent writers overwrite each other, last one wins,
+ * so it is a 428 too.
  */
 export function assertIfMatch (ifMatch: EtagCondition | undefined, current: string): void {
   if (ifMatch === undefined) {
     throw problem('precondition-required', 'This change needs an If-Match header with the ETag of the version you edited; GET the resource to learn it.')
+  }
+  if (ifMatch === '*') {
+    throw problem('precondition-required', 'If-Match: * does not say which version you edited, so it could overwrite a change you have not seen. Send the ETag you read; GET the resource to learn it.', { headers: { etag: current } })
   }
   if (!matches(ifMatch, current, false)) {
     throw problem('precondition-failed', `The resource has changed since you read it (its ETag is now ${current}). GET it again, reapply your change and retry.`, { headers: { etag: current } })
