@@ -133,7 +133,7 @@ t.test('the hardening settings: defaults, and HEADERS_TIMEOUT within REQUEST_TIM
     rateLimit: { ipv6PrefixBits: 64 },
   })
   t.match(configErrorOf(t, { REQUEST_TIMEOUT: '5000', HEADERS_TIMEOUT: '6000' })?.message, /HEADERS_TIMEOUT: must not exceed REQUEST_TIMEOUT/)
-  for (const [name, value] of [['RATE_LIMIT_IPV6_PREFIX', '129'], ['SEARCH_CONCURRENCY', '0'], ['SEARCH_STATEMENT_TIMEOUT', '10'], ['MAX_CONNECTIONS', '0']]) {
+  for (const [name, value] of [['RATE_LIMIT_IPV6_PREFIX', '129'], ['SEARCH_CONCURRENCY', '0'], ['SEARCH_STATEMENT_TIMEOUT', '10'], ['MAX_CONNECTIONS', '0']] as const) {
     t.match(configErrorOf(t, { [name]: value })?.message, new RegExp(`\\b${name}\\b`), `${name}=${value} is refused by name`)
   }
 })
