@@ -1,10 +1,11 @@
 // buildApp(config): the whole service as a fastify instance, ready to inject or listen. It never listens itself.
 import { randomUUID } from 'node:crypto'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify'
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod'
 import type { Config } from './config.ts'
 import type { Database } from './db/client.ts'
 import { problem } from './errors.ts'
+import { redactUrl } from './lib/log-redaction.ts'
 import authPlugin from './plugins/auth.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
@@ -14,7 +15,7 @@ import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import openapiPlugin from './plugins/openapi.ts'
-import problemDetailsPlugin, { frameworkErrors } from './plugins/problem-details.ts'
+import problemDetailsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/problem-details.ts'
 import rateLimitPlugin from './plugins/rate-limit.ts'
 import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
@@ -60,13 +61,31 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     logger: {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      // fastify's own request serializer, with the URL redacted: a key sent in the query string is never logged.
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
       ...(options.loggerStream && { stream: options.loggerStream }),
     },
     bodyLimit: config.bodyLimit,
     // X-Forwarded-For is believed only from the proxies named in TRUST_PROXY: a client cannot choose its own IP.
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
-    // A request that takes longer is answered 408 and its connection closed; slow clients cannot hold sockets.
+    // A request that takes longer to arrive (headers and body) is answered 408 and its connection closed; so is one
+    // whose headers take longer than HEADERS_TIMEOUT. Node checks for both every `connectionsCheckingInterval` (by
+    // default 30 s, which let a trickled body run to twice REQUEST_TIMEOUT); here often enough to keep to them.
     requestTimeout: config.requestTimeout,
+    http: {
+      headersTimeout: config.headersTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.headersTimeout / 4))),
+    },
+    // Node's own refusals (malformed request, headers too large, too slow) in the API's error language.
+    clientErrorHandler,
     // A caller's X-Request-Id is kept when it is sane, so a request can be followed across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id']
@@ -83,6 +102,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
     return503OnClosing: false,
   })
   app.decorate('config', config)
+  // Slow or idle connections cannot pile up past this: more are closed as they arrive.
+  app.server.maxConnections = config.maxConnections
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })

@@ -51,7 +51,12 @@ const ConfigSchema = z.object({
   RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(300),
   RATE_LIMIT_KEY: z.coerce.number().int().min(1).default(1200),
   RATE_LIMIT_PARTNER: z.coerce.number().int().min(1).default(6000),
+  RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(16).max(128).default(64),
+  SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
+  SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HEADERS_TIMEOUT: z.coerce.number().int().min(500).max(600_000).default(10_000),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
   JOBS_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
@@ -63,6 +68,8 @@ const ConfigSchema = z.object({
   }),
   WEBHOOK_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(10_000),
   WEBHOOK_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(30),
+}).refine((c) => c.HEADERS_TIMEOUT <= c.REQUEST_TIMEOUT, {
+  path: ['HEADERS_TIMEOUT'], message: 'must not exceed REQUEST_TIMEOUT, which counts from the same first byte',
 }).refine((c) => c.METRICS_PORT === undefined || c.METRICS_PORT !== c.PORT, {
   path: ['METRICS_PORT'], message: 'must differ from PORT: metrics are not served on the public port',
 }).refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
@@ -104,9 +111,24 @@ const ConfigSchema = z.object({
     anonymous: c.RATE_LIMIT_ANONYMOUS,
     key: c.RATE_LIMIT_KEY,
     partner: c.RATE_LIMIT_PARTNER,
+    /** IPv6 callers without a key are counted per network of this prefix length (a /64 is one subscriber). */
+    ipv6PrefixBits: c.RATE_LIMIT_IPV6_PREFIX,
+  },
+  search: {
+    /**
+     * Milliseconds each statement of a search (a text query, a claim match) by an anonymous or partner caller may run;
+     * newsroom keys get DATABASE_STATEMENT_TIMEOUT. Not enforced by the embedded database.
+     */
+    statementTimeoutMs: c.SEARCH_STATEMENT_TIMEOUT,
+    /** Searches one caller (an API key, or an address without one) may have running at once in a process; more are 429. */
+    concurrency: c.SEARCH_CONCURRENCY,
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,
+  /** Milliseconds a client has to send a request's headers, from its first byte; then it is answered 408 too. */
+  headersTimeout: c.HEADERS_TIMEOUT,
+  /** Open connections one process accepts; more are closed as they arrive. */
+  maxConnections: c.MAX_CONNECTIONS,
   /** Where Prometheus metrics are served (`GET /metrics`), on HOST; unset serves none. Never the public port. */
   metricsPort: c.METRICS_PORT,
   /** Whether this process runs the background jobs (webhook deliveries, imports); with false it only queues them. */

@@ -36,11 +36,13 @@ export const problemTypes = {
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
+  'request-timeout': { status: 408, title: 'Request timeout' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'unprocessable-entity': { status: 422, title: 'Unprocessable entity' },
   'precondition-required': { status: 428, title: 'Precondition required' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
+  'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number, title: string }>

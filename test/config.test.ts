@@ -124,3 +124,16 @@ t.test('SEED_DEMO accepts the usual spellings of a boolean', async (t) => {
     t.match(configErrorOf(t, { SEED_DEMO: value })?.message, /SEED_DEMO/, `SEED_DEMO=${value} is refused`)
   }
 })
+
+t.test('the hardening settings: defaults, and HEADERS_TIMEOUT within REQUEST_TIMEOUT', async (t) => {
+  t.match(parseConfig({}), {
+    headersTimeout: 10_000,
+    maxConnections: 1000,
+    search: { statementTimeoutMs: 2000, concurrency: 2 },
+    rateLimit: { ipv6PrefixBits: 64 },
+  })
+  t.match(configErrorOf(t, { REQUEST_TIMEOUT: '5000', HEADERS_TIMEOUT: '6000' })?.message, /HEADERS_TIMEOUT: must not exceed REQUEST_TIMEOUT/)
+  for (const [name, value] of [['RATE_LIMIT_IPV6_PREFIX', '129'], ['SEARCH_CONCURRENCY', '0'], ['SEARCH_STATEMENT_TIMEOUT', '10'], ['MAX_CONNECTIONS', '0']] as const) {
+    t.match(configErrorOf(t, { [name]: value })?.message, new RegExp(`\\b${name}\\b`), `${name}=${value} is refused by name`)
+  }
+})

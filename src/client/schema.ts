@@ -585,7 +585,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key
-         * @description From the next request on, the key is refused (401). The key stays listed, with `revokedAt`.
+         * @description From the next request on, the key is refused (401, said as of an unknown key), and each use of it is recorded in the audit log. The key stays listed, with `revokedAt`.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -600,7 +600,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What your organisation's keys did: every write attempt, allowed or denied, newest first */
+        /** What your organisation's keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -3371,7 +3371,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -3537,7 +3537,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -3725,7 +3725,7 @@ export interface operations {
     listClaims: {
         parameters: {
             query?: {
-                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. */
+                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. A query must hold a word to find (400 for one of only `-word`s, or with an alternative of one: `x or -y`) and at most 64 words and operators (400 otherwise); one of only stop words finds nothing. A search by an anonymous or partner caller may run for SEARCH_STATEMENT_TIMEOUT (503 past it), and one caller may run SEARCH_CONCURRENCY searches at once (429 beyond). */
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
@@ -4116,7 +4116,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -4271,7 +4271,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -5091,7 +5091,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -5259,7 +5259,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -5832,7 +5832,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -6000,7 +6000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -6573,7 +6573,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -6741,7 +6741,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -6932,7 +6932,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -7119,7 +7119,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -7764,7 +7764,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -7930,7 +7930,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -8231,7 +8231,7 @@ export interface operations {
     listClaimReviews: {
         parameters: {
             query?: {
-                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. */
+                /** @description Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. A query must hold a word to find (400 for one of only `-word`s, or with an alternative of one: `x or -y`) and at most 64 words and operators (400 otherwise); one of only stop words finds nothing. A search by an anonymous or partner caller may run for SEARCH_STATEMENT_TIMEOUT (503 past it), and one caller may run SEARCH_CONCURRENCY searches at once (429 beyond). */
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
@@ -8995,7 +8995,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -10155,7 +10155,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
             };
             path: {
@@ -10310,7 +10310,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
+                /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
                 "if-match"?: string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
@@ -11180,7 +11180,7 @@ export interface operations {
     googleClaimsSearch: {
         parameters: {
             query?: {
-                /** @description Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given. */
+                /** @description Text to search for in claims, in the web-search syntax of `q` on `GET /v1/claims` and with its limits (400 for a query of only `-word`s). Required unless `reviewPublisherSiteFilter` is given. */
                 query?: string;
                 /** @description BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`. */
                 languageCode?: string;

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { sql, type SQL } from 'drizzle-orm'
+import { is, sql, type SQL } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzlePglite, PgliteDatabase } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
@@ -14,6 +14,7 @@ import postgres from 'postgres'
 import { parseConfig, type Config } from '../config.ts'
 import { migrateJobStore } from '../jobs/index.ts'
 import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
+import { readOnlyTransaction } from './routing.ts'
 import * as schema from './schema.ts'
 
 export type Schema = typeof schema
@@ -171,4 +172,18 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
 export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]> {
   const result: unknown = await executor.execute(query)
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
+}
+
+/**
+ * Runs reads with a budget: in one read-only transaction whose statements may each run at most `timeoutMs` (SET LOCAL
+ * statement_timeout, under the server-wide DATABASE_STATEMENT_TIMEOUT); past it the statement is cancelled (57014,
+ * answered 503). Without a budget, or on the embedded database (which has no statement timeout), `work` runs as it
+ * is. In a request that may read from a replica, the transaction goes to the replica.
+ */
+export async function readWithin<T> (db: Db, timeoutMs: number | undefined, work: (executor: Executor) => Promise<T>): Promise<T> {
+  if (timeoutMs === undefined || is(db, PgliteDatabase)) return work(db)
+  return readOnlyTransaction.run(true, () => db.transaction(async (tx) => {
+    await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`)
+    return work(tx)
+  }))
 }

@@ -6,6 +6,9 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 
 export const readRouting = new AsyncLocalStorage<{ replica: boolean }>()
 
+/** Set while a read-only transaction begins (src/db/client.ts readWithin): one the replica may serve. */
+export const readOnlyTransaction = new AsyncLocalStorage<boolean>()
+
 /** Whether the current request may read from the replica. */
 export const mayReadFromReplica = () => readRouting.getStore()?.replica === true
 

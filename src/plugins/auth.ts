@@ -3,8 +3,9 @@
 // event for every write an API key attempts, allowed or not.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { forbidden, unauthorized } from '../errors.ts'
-import { allows, anonymous, type Access, type Principal } from '../lib/access.ts'
+import { forbidden, ProblemError, unauthorized } from '../errors.ts'
+import { allows, anonymous, type Access, type Principal, type Role } from '../lib/access.ts'
+import { RevokedKeyError } from '../services/organizations.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,17 +40,41 @@ async function authPlugin (app: FastifyInstance) {
   // Set by the first onRequest hook below, before anything reads it (fastify forbids an object as the default).
   app.decorateRequest('principal', null as never)
 
+  // A refusal (401, 403) is decided here but answered in preParsing, after the rate-limit plugin's onRequest hook
+  // has counted the request: against the key's budget, or, for a key that was refused, the address's. Past the
+  // budget, refusals are 429 too, so that trying keys is throttled. Still before the body is read.
+  const refusals = new WeakMap<FastifyRequest, ProblemError>()
+
   app.addHook('onRequest', async (request) => {
     request.principal = anonymous
     if (request.routeOptions.config.probe === true) return
-    request.principal = await organizations.authenticate(request.headers.authorization)
+    try {
+      request.principal = await organizations.authenticate(request.headers.authorization)
+    } catch (error) {
+      if (!(error instanceof ProblemError) || error.status !== 401) throw error
+      refusals.set(request, error)
+      return
+    }
     const access = accessOf(request)
     const { principal } = request
     if (allows(principal.kind === 'key' ? principal.role : null, access)) return
-    if (principal.kind === 'anonymous') {
-      throw unauthorized(`This operation needs an API key with the ${access} role: send it as \`Authorization: Bearer <key>\`.`)
-    }
-    throw forbidden(`This operation needs the ${access} role; the API key "${principal.keyName}" has the ${principal.role} role.`)
+    refusals.set(request, principal.kind === 'anonymous'
+      ? unauthorized(`This operation needs an API key with the ${access} role: send it as \`Authorization: Bearer <key>\`.`)
+      : forbidden(`This operation needs the ${access} role; the API key "${principal.keyName}" has the ${principal.role} role.`))
+  })
+
+  app.addHook('preParsing', async (request) => {
+    const refusal = refusals.get(request)
+    if (refusal) throw refusal
+  })
+
+  // The use of a revoked key is audited for its organisation: it may be a leaked key still being tried.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const refusal = refusals.get(request)
+    if (!(refusal instanceof RevokedKeyError) || reply.statusCode === 429 || reply.statusCode === 503) return payload
+    const { key } = refusal
+    await audit(request, reply.statusCode, { organizationId: key.organizationId, keyId: key.id, keyName: key.name, role: key.role })
+    return payload
   })
 
   // Audit: every write an API key attempts. Written before the response goes out, so that it is never lost to a
@@ -61,26 +86,30 @@ async function authPlugin (app: FastifyInstance) {
     // A throttled write did not happen, and a flood of them must not turn into a flood of inserts. A 503 is the
     // database being unavailable: the audit record could not be written either, and trying would wait for it again.
     if (reply.statusCode === 429 || reply.statusCode === 503) return payload
+    await audit(request, reply.statusCode, principal)
+    return payload
+  })
+
+  async function audit (request: FastifyRequest, status: number, key: { organizationId: string, keyId: string, keyName: string, role: Role }) {
     try {
       await organizations.recordAudit({
-        organizationId: principal.organizationId,
-        keyId: principal.keyId,
-        keyName: principal.keyName,
-        role: principal.role,
+        organizationId: key.organizationId,
+        keyId: key.keyId,
+        keyName: key.keyName,
+        role: key.role,
         method: request.method,
         route: request.routeOptions.url ?? null,
         path: request.url.split('?')[0] ?? request.url,
         operationId: (request.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? null,
-        status: reply.statusCode,
-        outcome: outcomeOf(reply.statusCode),
+        status,
+        outcome: outcomeOf(status),
         requestId: request.id,
         ip: request.ip,
       })
     } catch (err) {
       request.log.error({ err }, 'recording the audit event failed')
     }
-    return payload
-  })
+  }
 }
 
 export default fp(authPlugin, { name: 'auth', dependencies: ['services'] })

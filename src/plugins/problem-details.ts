@@ -1,9 +1,12 @@
 // One error language: every error and unknown route is answered as RFC 9457 application/problem+json.
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import { errorCodes, transientDatabaseError } from '../db/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
+import { redactUrl } from '../lib/log-redaction.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -109,12 +112,35 @@ export function frameworkErrors (error: FastifyError, request: FastifyRequest, r
   return sendProblem(request, reply, problem('bad-request', detail))
 }
 
+// Node's refusals before a request reaches fastify, by its error code: status, problem type and what to say.
+const clientErrors: Record<string, { status: number, code: ProblemCode, detail: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request-timeout', detail: 'The request did not arrive in time: its headers or body came too slowly. The connection is closed.' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'request-header-fields-too-large', detail: 'The request headers are larger than this server accepts.' },
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node refuses itself (malformed, headers too large, too slow to arrive) is
+ * answered as problem+json, written on the socket, which is then closed.
+ */
+export function clientErrorHandler (this: FastifyInstance, error: Error & { code?: string }, socket: Socket) {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const known = error.code === undefined ? undefined : clientErrors[error.code]
+  const { status, code, detail } = known ?? { status: 400, code: 'bad-request' as const, detail: 'The request is not valid HTTP.' }
+  this.log.debug({ err: error }, 'client error')
+  if (socket.writable) {
+    const body = JSON.stringify({ type: problemTypeUri(code), title: problemTypes[code].title, status, detail })
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(error)
+}
+
 async function problemDetails (app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
     const answer = toProblem(error)
     if (answer.status === 503) request.log.warn({ err: error }, 'request failed: database unavailable')
     else if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ problem: answer.code, detail: answer.message }, 'request refused')
+    else request.log.info({ problem: answer.code, detail: redactUrl(answer.message) }, 'request refused')
     return sendProblem(request, reply, answer)
   })
 

@@ -7,13 +7,24 @@ import fp from 'fastify-plugin'
 import { transientDatabaseError } from '../db/errors.ts'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
+import { callerOfAddress } from '../lib/client-address.ts'
 import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The route (or, given a function, those of its requests for which it says so) searches: one caller may have at
+     * most SEARCH_CONCURRENCY searches running at once in this process; more are answered 429 at once.
+     */
+    search?: boolean | ((request: FastifyRequest) => boolean)
+  }
+}
 
 /** While the store is down, one warning per this many milliseconds, not one per request. */
 const WARNING_INTERVAL_MS = 10_000
 
 async function rateLimitPlugin (app: FastifyInstance) {
-  const { windowSeconds, ...limits } = app.config.rateLimit
+  const { windowSeconds, ipv6PrefixBits, ...limits } = app.config.rateLimit
   const store = app.config.redisUrl === undefined
     ? createPostgresRateLimitStore(app.db, app.log)
     : await createRedisRateLimitStore(app.config.redisUrl, app.log)
@@ -22,14 +33,17 @@ async function rateLimitPlugin (app: FastifyInstance) {
   const counted = new WeakSet<FastifyRequest>()
   let lastWarning = 0
 
-  /** The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused). */
+  /**
+   * The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused): IPv4 (an
+   * IPv4-mapped IPv6 address too) by address, IPv6 by its RATE_LIMIT_IPV6_PREFIX network.
+   */
   function bucketOf (request: FastifyRequest): { bucket: string, limit: number } {
     // `principal` is unset when the request failed before authentication began.
     const principal = request.principal as Principal | null
     if (principal?.kind === 'key') {
       return { bucket: `key:${principal.keyId}`, limit: principal.role === 'partner' ? limits.partner : limits.key }
     }
-    return { bucket: `ip:${request.ip}`, limit: limits.anonymous }
+    return { bucket: `ip:${callerOfAddress(request.ip, ipv6PrefixBits)}`, limit: limits.anonymous }
   }
 
   /** Counts the request and sets the headers; says how long to wait when the request is over the limit. */
@@ -76,6 +90,38 @@ async function rateLimitPlugin (app: FastifyInstance) {
     const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
     throw problem('too-many-requests', `${who} made more than ${over.limit} requests in ${windowSeconds} seconds. Retry in ${over.wait} seconds.`, { headers: { 'retry-after': String(over.wait) } })
   })
+
+  // Searches running, by caller bucket. A slot is taken before the body is read and given back when the handler has
+  // answered (onSend), or when the request ends without an answer (onResponse), whichever comes first.
+  const searching = new Map<string, number>()
+  const holding = new WeakMap<FastifyRequest, string>()
+  const { concurrency } = app.config.search
+  function release (request: FastifyRequest) {
+    const bucket = holding.get(request)
+    if (bucket === undefined) return
+    holding.delete(request)
+    const left = (searching.get(bucket) ?? 1) - 1
+    if (left > 0) searching.set(bucket, left)
+    else searching.delete(bucket)
+  }
+  app.addHook('onRequest', async (request) => {
+    const { search } = request.routeOptions.config
+    if (!(typeof search === 'function' ? search(request) : search === true)) return
+    const { bucket } = bucketOf(request)
+    const running = searching.get(bucket) ?? 0
+    if (running >= concurrency) {
+      const { principal } = request
+      const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
+      throw problem('too-many-requests', `${who} already has ${running} searches running, the most one caller may run at once. Retry when one has finished.`, { headers: { 'retry-after': '1' } })
+    }
+    searching.set(bucket, running + 1)
+    holding.set(request, bucket)
+  })
+  app.addHook('onSend', async (request, _reply, payload) => {
+    release(request)
+    return payload
+  })
+  app.addHook('onResponse', async (request) => { release(request) })
 
   // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.

@@ -75,7 +75,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     imports: createImportService(db, repos, writers, history),
     exports: { claims: (filters: ExportFilters, format: ImportFormat) => exportClaims(repos.export, filters, format) },
     ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
-    published: createPublishedService(repos.claims, repos.published, cursors),
+    published: createPublishedService(db, repos.claims, repos.published, cursors),
     lookup: createLookupService(repos.lookup),
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
     matching: createMatchingService(repos.matching, repos.claims, log),

@@ -2,9 +2,40 @@
 // claims list and the ClaimReview feed share.
 import { eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { queryRows, type Executor } from '../db/client.ts'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
 import { isUuid } from '../lib/ids.ts'
+
+/**
+ * A web-search query (words, "quoted phrases", `or`, `-word`) parsed once per request, as each text-search
+ * configuration reads it: tsquery text, which the statements that use it take as a parameter.
+ */
+export interface SearchQuery {
+  english: string
+  simple: string
+}
+
+/** A parsed query, and what it would cost. */
+export interface ParsedSearch extends SearchQuery {
+  /** Words and operators of the larger of the two parses (Postgres' numnode); 0 when only stop words were given. */
+  size: number
+  /**
+   * Whether the index can find its matches in each configuration: every alternative holds a word that is not
+   * negated. A query of only `-word`s (or `x or -y`) matches nearly every claim and would test each one.
+   */
+  indexable: boolean
+}
+
+/** Parses q in one statement, with both configurations. */
+export async function parseSearch (executor: Executor, q: string): Promise<ParsedSearch> {
+  const [row] = await queryRows<ParsedSearch>(executor, sql`
+    select en::text as "english", si::text as "simple", greatest(numnode(en), numnode(si)) as "size",
+      (numnode(en) = 0 or querytree(en) <> 'T') and (numnode(si) = 0 or querytree(si) <> 'T') as "indexable"
+    from (select websearch_to_tsquery('claimtrack_english', ${q}) as en, websearch_to_tsquery('claimtrack_simple', ${q}) as si) parsed`)
+  if (!row) throw new Error('parsing a search query returned no row')
+  return { ...row, size: Number(row.size) }
+}
 
 export interface ClaimFilters {
   /** Web-search syntax: words, "quoted phrases", `or`, `-word`. */
@@ -21,6 +52,9 @@ export interface ClaimFilters {
   updatedSince?: Date | undefined
 }
 
+/** The filters as the statements take them: the query parsed (see parseSearch). */
+export type ParsedFilters = Omit<ClaimFilters, 'q'> & { q?: SearchQuery | undefined }
+
 export const claimSorts = ['relevance', '-createdAt', '-claimDate', 'claimDate', '-updatedAt'] as const
 export type ClaimSort = (typeof claimSorts)[number]
 
@@ -33,20 +67,22 @@ export type SortPosition =
 
 // Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration,
 // both accent-insensitive (migrations/0006); a query is parsed the same way as the claims it is compared with.
+// The query comes parsed (parseSearch), as tsquery constants: never `websearch_to_tsquery(claim_search_config(language), q)`,
+// which parses the query again for every row it ranks.
 const isEnglish = sql`claim_search_config(${claims.language}) = 'claimtrack_english'::regconfig`
-const queryFor = (q: string) => sql`websearch_to_tsquery(claim_search_config(${claims.language}), ${q})`
+const queryFor = (q: SearchQuery) => sql`(case when ${isEnglish} then ${q.english}::tsquery else ${q.simple}::tsquery end)`
 
-export function textMatch (q: string): SQL {
+export function textMatch (q: SearchQuery): SQL {
   // Two branches rather than one expression, so that each can use the GIN index on the search document.
-  return sql`((${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('claimtrack_english', ${q}))
-    or (not ${isEnglish} and ${claims.searchVector} @@ websearch_to_tsquery('claimtrack_simple', ${q})))`
+  return sql`((${isEnglish} and ${claims.searchVector} @@ ${q.english}::tsquery)
+    or (not ${isEnglish} and ${claims.searchVector} @@ ${q.simple}::tsquery))`
 }
 
 /** How well a claim matches q: cover density over the weighted document (claim text counts most). */
-export const rankOf = (q: string): SQL<number> => sql<number>`ts_rank_cd(${claims.searchVector}, ${queryFor(q)})`
+export const rankOf = (q: SearchQuery): SQL<number> => sql<number>`ts_rank_cd(${claims.searchVector}, ${queryFor(q)})`
 
 /** The whole claim text (claims are short), HTML-escaped, with the words that matched q marked `<mark>`. */
-export const snippetOf = (q: string): SQL<string> => sql<string>`ts_headline(claim_search_config(${claims.language}),
+export const snippetOf = (q: SearchQuery): SQL<string> => sql<string>`ts_headline(claim_search_config(${claims.language}),
   replace(replace(replace(${claims.text}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), ${queryFor(q)},
   'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')`
 
@@ -57,7 +93,7 @@ export function languageMatches (column: AnyPgColumn, tag: string): SQL {
 }
 
 /** The conditions of the filters, for any query over live claims. */
-export function claimConditions (filters: ClaimFilters): SQL[] {
+export function claimConditions (filters: ParsedFilters): SQL[] {
   const conditions: SQL[] = [isNull(claims.deletedAt)]
   if (filters.q) conditions.push(textMatch(filters.q))
   if (filters.claimant) {
@@ -76,9 +112,9 @@ export function claimConditions (filters: ClaimFilters): SQL[] {
 }
 
 /** ORDER BY for a sort; the id breaks ties so that every position is unique. */
-export function orderOf (sort: ClaimSort, q: string | undefined): SQL[] {
+export function orderOf (sort: ClaimSort, q: SearchQuery | undefined): SQL[] {
   switch (sort) {
-    case 'relevance': return [sql`${rankOf(q ?? '')} desc`, sql`${claims.id} desc`]
+    case 'relevance': return [sql`${q ? rankOf(q) : sql`0`} desc`, sql`${claims.id} desc`]
     case '-createdAt': return [sql`${claims.id} desc`]
     case '-claimDate': return [sql`${claims.claimDate} desc nulls last`, sql`${claims.id} desc`]
     case 'claimDate': return [sql`${claims.claimDate} asc nulls last`, sql`${claims.id} asc`]
@@ -87,11 +123,11 @@ export function orderOf (sort: ClaimSort, q: string | undefined): SQL[] {
 }
 
 /** The rows after a position, in the order of its sort (null dates sort last either way). */
-export function afterPosition (position: SortPosition, q: string | undefined): SQL {
+export function afterPosition (position: SortPosition, q: SearchQuery | undefined): SQL {
   const id = claims.id
   switch (position.sort) {
     case 'relevance': {
-      const rank = rankOf(q ?? '')
+      const rank = q ? rankOf(q) : sql`0`
       return sql`(${rank} < ${position.rank}::real or (${rank} = ${position.rank}::real and ${id} < ${position.id}))`
     }
     case '-createdAt': return sql`${id} < ${position.id}`

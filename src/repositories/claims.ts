@@ -2,7 +2,7 @@
 import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { afterPosition, claimConditions, orderOf, rankOf, snippetOf, type ClaimFilters, type ClaimSort, type SortPosition } from './claim-search.ts'
+import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { freshTimestamps } from './shared.ts'
 import type { Viewer } from '../lib/access.ts'
 
@@ -126,12 +126,17 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
+    /** A web-search query parsed once, for the statements of one request to take as parameters. */
+    async parseSearch (q: string, tx: Executor = db): Promise<ParsedSearch> {
+      return parseSearch(tx, q)
+    },
+
     /**
      * One page of live claims matching the filters, in the order of the sort, after a position. The page is chosen
      * on narrow rows (id and rank) first, and only its claims are joined and highlighted: a frequent search word
      * can match a hundred thousand claims, and sorting those whole would spill to disk.
      */
-    async list (query: { filters: ClaimFilters, visibleTo: Viewer, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
+    async list (query: { filters: ParsedFilters, visibleTo: Viewer, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
       const { filters, sort, after, limit } = query
       const q = filters.q
       const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]

@@ -1,8 +1,8 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import type { Db, Executor } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { claimConditions, languageMatches, textMatch, type ClaimFilters } from './claim-search.ts'
+import { claimConditions, languageMatches, textMatch, type ParsedFilters, type SearchQuery } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
 export interface PublishedReview {
@@ -13,7 +13,8 @@ export interface PublishedReview {
 }
 
 export interface ClaimSearch {
-  query?: string | undefined
+  /** Parsed (see parseSearch). */
+  query?: SearchQuery | undefined
   /** Only reviews in this language (prefix match: `en` matches `en-US`). */
   language?: string | undefined
   /** Only reviews whose author's site is this host or under it. */
@@ -40,8 +41,8 @@ export function createPublishedRepository (db: Db) {
 
   return {
     /** Published reviews, newest first, with their claim, claimant and scale. */
-    async listReviews (options: { claimId?: string | undefined, filters?: ClaimFilters, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
-      const rows = await db.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
+    async listReviews (options: { claimId?: string | undefined, filters?: ParsedFilters, limit: number, afterId?: string | undefined }, executor: Executor = db): Promise<PageResult<PublishedReview>> {
+      const rows = await executor.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
@@ -65,10 +66,10 @@ export function createPublishedRepository (db: Db) {
     },
 
     /** Claims that have a published review matching the filters, most recently reviewed first. */
-    async searchClaims (search: ClaimSearch): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
+    async searchClaims (search: ClaimSearch, executor: Executor = db): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
       const text = search.query ? textMatch(search.query) : undefined
       const latest = sql<Date>`max(${reviews.datePublished})`
-      const rows = await db.select({ id: claims.id, latest }).from(claims)
+      const rows = await executor.select({ id: claims.id, latest }).from(claims)
         .innerJoin(reviews, eq(reviews.claimId, claims.id))
         .where(and(published, text, ...reviewFilters(search)))
         .groupBy(claims.id)
@@ -76,7 +77,7 @@ export function createPublishedRepository (db: Db) {
         .limit(search.limit)
         .offset(search.offset)
       if (rows.length === 0) return []
-      const found = await db.select({ claim: claimColumns, claimant: claimants }).from(claims)
+      const found = await executor.select({ claim: claimColumns, claimant: claimants }).from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .where(inArray(claims.id, rows.map((r) => r.id)))
       const order = new Map(rows.map((r, i) => [r.id, i]))

@@ -7,9 +7,10 @@ import { problem } from '../errors.ts'
 import { LanguageTag, problemResponses, withoutEmpty } from '../schemas/common.ts'
 import { toRating } from '../schemas/reviews.ts'
 import type { SearchHit } from '../services/published.ts'
+import { readBudgetOf, withQuery } from './http.ts'
 
 const SearchQuery = z.object({
-  query: z.string().max(500).optional().describe('Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given.'),
+  query: z.string().max(500).optional().describe('Text to search for in claims, in the web-search syntax of `q` on `GET /v1/claims` and with its limits (400 for a query of only `-word`s). Required unless `reviewPublisherSiteFilter` is given.'),
   languageCode: LanguageTag.optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`.'),
   // No `i` flag: the OpenAPI pattern carries no flags, so the class itself must admit upper case.
   reviewPublisherSiteFilter: z.string().max(253).regex(/^[a-zA-Z0-9.-]+$/, 'must be a host name, e.g. politifact.com').optional()
@@ -72,6 +73,7 @@ export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
 
   // `::` escapes the colon, which the router would otherwise read as the start of a parameter.
   app.get('/claims::search', {
+    config: { search: withQuery('query') },
     schema: {
       tags: ['Google Fact Check Tools'],
       operationId: 'googleClaimsSearch',
@@ -86,14 +88,14 @@ export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
       throw problem('validation-failed', 'Either query or reviewPublisherSiteFilter is required.', { errors: [{ field: 'query.query', message: 'required unless reviewPublisherSiteFilter is given' }] })
     }
     const { hits, nextPageToken } = await app.services.published.search({
-      query: q.query,
+      query: q.query || undefined,
       language: q.languageCode,
       site: q.reviewPublisherSiteFilter?.toLowerCase().replace(/^www\./, ''),
       publishedSince: q.maxAgeDays ? new Date(Date.now() - q.maxAgeDays * 86_400_000) : undefined,
       limit: q.pageSize,
       pageToken: q.pageToken,
       offset: q.offset,
-    })
+    }, readBudgetOf(request))
     return present({ claims: hits.length > 0 ? hits.map(toGoogleClaim) : undefined, nextPageToken: nextPageToken ?? undefined })
   })
 }

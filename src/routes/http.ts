@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/etag.ts'
 import { viewerOf, type KeyPrincipal, type Viewer } from '../lib/access.ts'
 import type { WriteContext } from '../services/history.ts'
+import type { ReadBudget } from '../services/types.ts'
 
 export const ifMatchOf = (request: FastifyRequest): EtagCondition | undefined => parseEtagHeader(request.headers['if-match'])
 
@@ -28,3 +29,16 @@ export function writeContextOf (request: FastifyRequest): WriteContext {
 
 /** Whose private data this request may read. */
 export const readerOf = (request: FastifyRequest): Viewer => viewerOf(request.principal)
+
+/** What a search may spend: SEARCH_STATEMENT_TIMEOUT per statement for anonymous and partner callers; newsroom keys the server's own. */
+export function readBudgetOf (request: FastifyRequest): ReadBudget {
+  const { principal } = request
+  const newsroom = principal.kind === 'key' && principal.role !== 'partner'
+  return newsroom ? {} : { statementTimeoutMs: request.server.config.search.statementTimeoutMs }
+}
+
+/** A route's `search` config: its requests that carry this query parameter are searches (see the rate-limit plugin). */
+export const withQuery = (parameter: string) => (request: FastifyRequest): boolean => {
+  const value = (request.query as Record<string, unknown> | undefined)?.[parameter]
+  return typeof value === 'string' && value.trim() !== ''
+}

@@ -42,7 +42,7 @@ export const ClaimListItemSchema = ClaimSchema.extend({
 
 export const ClaimListQuery = z.object({
   q: z.string().trim().min(1).max(500).optional()
-    .describe('Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored.'),
+    .describe('Full-text search in claim text, claimant name, topics and appearance titles and quotes. Web-search syntax: `"a phrase"`, `or`, `-word`. Accents and word endings are ignored. A query must hold a word to find (400 for one of only `-word`s, or with an alternative of one: `x or -y`) and at most 64 words and operators (400 otherwise); one of only stop words finds nothing. A search by an anonymous or partner caller may run for SEARCH_STATEMENT_TIMEOUT (503 past it), and one caller may run SEARCH_CONCURRENCY searches at once (429 beyond).'),
   claimant: z.string().min(1).max(100).optional().describe('A claimant id or slug.'),
   status: ClaimStatus.optional(),
   verdict: NormalizedVerdict.optional().describe('The normalised verdict of the current verdict.'),

@@ -69,7 +69,7 @@ export const toIsoOrNull = (value: Date | null) => value?.toISOString() ?? null
 
 export const IfMatchHeaders = z.object({
   'if-match': z.string().max(1024).optional()
-    .describe('The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since.'),
+    .describe('The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since.'),
 })
 
 export const IfNoneMatchHeaders = z.object({

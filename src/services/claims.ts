@@ -17,7 +17,8 @@ import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
 import type { ReviewWithScale } from '../schemas/reviews.ts'
 import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
-import type { Page } from './types.ts'
+import { searchQueryOf, withinBudget } from './search.ts'
+import type { Page, ReadBudget } from './types.ts'
 import { isUuid } from '../lib/ids.ts'
 import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
 
@@ -148,7 +149,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
   return {
     /** A page of claims matching the filters, in the requested order (relevance when searching, else newest). */
-    async list (request: ClaimListRequest, viewer: Viewer): Promise<Page<ClaimListItem>> {
+    async list (request: ClaimListRequest, viewer: Viewer, budget: ReadBudget = {}): Promise<Page<ClaimListItem>> {
       const { limit, cursor, sort: requested, ...filters } = request
       const sort = requested ?? (filters.q ? 'relevance' : '-createdAt')
       if (sort === 'relevance' && !filters.q) {
@@ -164,7 +165,12 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         claimantId = (await repos.claimants.findBySlug(claimantId))?.id
         if (claimantId === undefined) return { data: [], nextCursor: null }
       }
-      const rows = await repos.claims.list({ filters: { ...filters, claimant: claimantId }, visibleTo: viewer, sort, after, limit: limit + 1 })
+      const q = filters.q === undefined ? undefined : await searchQueryOf(repos.claims, filters.q, 'query.q')
+      if (q === null) return { data: [], nextCursor: null }
+      const query = { filters: { ...filters, q, claimant: claimantId }, visibleTo: viewer, sort, after, limit: limit + 1 }
+      const rows = q === undefined
+        ? await repos.claims.list(query)
+        : await withinBudget(db, budget.statementTimeoutMs, (executor) => repos.claims.list(query, executor))
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null

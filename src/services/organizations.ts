@@ -2,12 +2,25 @@
 // key's hash, revoking keys (effective on the next request) and recording what keys did.
 import type { Db } from '../db/client.ts'
 import type { ApiKeyRow, AuditEventRow, OrganizationRow } from '../db/schema.ts'
-import { conflict, forbidden, notFound, unauthorized } from '../errors.ts'
+import { conflict, forbidden, notFound, ProblemError, unauthorized } from '../errors.ts'
 import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyPrincipal, type Principal, type Role } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { NewAuditEvent, OrganizationsRepository } from '../repositories/organizations.ts'
 import type { Page } from './types.ts'
+
+/** Said of an unknown key and of a revoked one alike: a caller cannot tell a key that once worked. */
+const UNKNOWN_KEY = 'The API key is not known.'
+
+/** The 401 for a revoked key, carrying the key, so that its use is audited for its organisation. */
+export class RevokedKeyError extends ProblemError {
+  readonly key: ApiKeyRow
+  constructor (key: ApiKeyRow) {
+    const refusal = unauthorized(UNKNOWN_KEY)
+    super({ status: refusal.status, code: refusal.code, title: refusal.title, detail: refusal.message, headers: refusal.headers })
+    this.key = key
+  }
+}
 
 export function createOrganizationsService (db: Db, organizations: OrganizationsRepository, cursors: Cursors) {
   async function requireBySlug (slug: string): Promise<OrganizationRow> {
@@ -81,7 +94,7 @@ export function createOrganizationsService (db: Db, organizations: Organizations
     /**
      * The principal an `Authorization` header stands for. No header is anonymous; anything else that is not a live
      * key is a 401: a malformed header or key (told by its checksum, before any database work), an unknown key or
-     * a revoked one.
+     * a revoked one (RevokedKeyError, with the same detail as an unknown one).
      */
     async authenticate (authorization: string | undefined): Promise<Principal> {
       if (authorization === undefined) return { kind: 'anonymous' }
@@ -90,8 +103,8 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       const token = match[1]
       if (!isWellFormedApiKey(token)) throw unauthorized('That is not a Claimtrack API key (`ct_…`), or it was mistyped: its checksum does not match.')
       const found = await organizations.findKeyByHash(hashApiKey(token))
-      if (!found) throw unauthorized('The API key is not known.')
-      if (found.key.revokedAt !== null) throw unauthorized('The API key was revoked.')
+      if (!found) throw unauthorized(UNKNOWN_KEY)
+      if (found.key.revokedAt !== null) throw new RevokedKeyError(found.key)
       const { key, organizationSlug } = found
       await organizations.noteUse(key)
       return { kind: 'key', keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId, organizationSlug, lastWriteLsn: key.lastWriteLsn }

@@ -8,7 +8,9 @@ import type { ClaimSearch, PublishedRepository, PublishedReview } from '../repos
 import { toClaimReview, type ClaimReview } from '../schemas/claimreview.ts'
 import { z } from 'zod'
 import type { ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
-import type { Page } from './types.ts'
+import type { Db } from '../db/client.ts'
+import { searchQueryOf, withinBudget } from './search.ts'
+import type { Page, ReadBudget } from './types.ts'
 
 export interface SearchHit {
   claim: ClaimRow
@@ -18,7 +20,7 @@ export interface SearchHit {
 
 const OffsetToken = z.object({ offset: z.int().min(0) })
 
-export function createPublishedService (claims: ClaimsRepository, published: PublishedRepository, cursors: Cursors) {
+export function createPublishedService (db: Db, claims: ClaimsRepository, published: PublishedRepository, cursors: Cursors) {
   async function withAppearances (rows: PublishedReview[]): Promise<ClaimReview[]> {
     const appearances = await published.appearancesOf([...new Set(rows.map((r) => r.claim.id))])
     return rows.map((row) => toClaimReview(row, appearances.filter((a) => a.claimId === row.claim.id)))
@@ -40,17 +42,27 @@ export function createPublishedService (claims: ClaimsRepository, published: Pub
     },
 
     /** All published reviews as ClaimReview, newest first, paged. */
-    async claimReviews (request: ClaimFilters & { limit: number, cursor?: string | undefined }): Promise<Page<ClaimReview>> {
+    async claimReviews (request: ClaimFilters & { limit: number, cursor?: string | undefined }, budget: ReadBudget = {}): Promise<Page<ClaimReview>> {
       const { limit, cursor, ...filters } = request
       const scope = listScope('claimreview', filters)
-      const { rows, nextAfterId } = await published.listReviews({ filters, limit, afterId: cursors.id.decode(cursor, scope) })
+      const afterId = cursors.id.decode(cursor, scope)
+      const q = filters.q === undefined ? undefined : await searchQueryOf(claims, filters.q, 'query.q')
+      if (q === null) return { data: [], nextCursor: null }
+      const listing = { filters: { ...filters, q }, limit, afterId }
+      const { rows, nextAfterId } = q === undefined
+        ? await published.listReviews(listing)
+        : await withinBudget(db, budget.statementTimeoutMs, (executor) => published.listReviews(listing, executor))
       return { data: await withAppearances(rows), nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
     /** Claims with published reviews matching the search; a page token carries the offset of the next page. */
-    async search (search: Omit<ClaimSearch, 'offset'> & { pageToken?: string | undefined, offset?: number | undefined }): Promise<{ hits: SearchHit[], nextPageToken: string | null }> {
-      const offset = search.pageToken !== undefined ? cursors.decode(search.pageToken, OffsetToken, 'google-search').offset : search.offset ?? 0
-      const found = await published.searchClaims({ ...search, offset, limit: search.limit + 1 })
+    async search (request: Omit<ClaimSearch, 'offset' | 'query'> & { query?: string | undefined, pageToken?: string | undefined, offset?: number | undefined }, budget: ReadBudget = {}): Promise<{ hits: SearchHit[], nextPageToken: string | null }> {
+      const offset = request.pageToken !== undefined ? cursors.decode(request.pageToken, OffsetToken, 'google-search').offset : request.offset ?? 0
+      const query = request.query === undefined ? undefined : await searchQueryOf(claims, request.query, 'query.query')
+      if (query === null) return { hits: [], nextPageToken: null }
+      const search = { ...request, query }
+      const found = await withinBudget(db, query === undefined ? undefined : budget.statementTimeoutMs,
+        (executor) => published.searchClaims({ ...search, offset, limit: search.limit + 1 }, executor))
       const page = found.slice(0, search.limit)
       const reviews = await published.reviewsOf(page.map((f) => f.claim.id), search)
       const hits = page.map((f) => ({ ...f, reviews: reviews.filter((r) => r.review.claimId === f.claim.id) }))

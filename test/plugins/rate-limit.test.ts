@@ -9,6 +9,7 @@ import { buildApp } from '../../src/app.ts'
 import { auditEvents } from '../../src/db/schema.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase } from '../../src/db/client.ts'
+import { callerOfAddress } from '../../src/lib/client-address.ts'
 import { REDIS_KEY_PREFIX, windowStartOf } from '../../src/lib/rate-limit-store.ts'
 import { createRateLimitsRepository } from '../../src/repositories/rate-limits.ts'
 import { anonymous, bearer, build, freshDatabase, isProblem, keyFor, onServer } from '../helper.ts'
@@ -29,8 +30,11 @@ async function freshWindow () {
   if (left < 10_000) await sleep(left + 50)
 }
 
-/** A documentation address (RFC 3849) no other test run will use, so that Redis buckets are this test's own. */
-const uniqueIpv6 = () => `2001:db8::${randomBytes(8).toString('hex').match(/.{4}/g)?.join(':')}`
+/**
+ * A documentation address (RFC 3849) in a /64 no other test run will use, so that Redis buckets (one per /64) are
+ * this test's own.
+ */
+const uniqueIpv6 = () => `2001:db8:${randomBytes(4).toString('hex').match(/.{4}/g)?.join(':')}::1`
 
 /** The rate-limit headers of a response, parsed. */
 function limitOf (res: LightMyRequestResponse) {
@@ -183,6 +187,34 @@ t.test('with TRUST_PROXY, the address the proxy forwarded is the bucket', async 
   expectRemaining(t, await via('203.0.113.3', '198.51.100.9'), 3, 1)
 })
 
+t.test('an address is counted as one however it is written, and IPv6 callers per /64', async (t) => {
+  await freshWindow()
+  const app = await build(t, { env: limits(4) })
+  const from = (remoteAddress: string) => app.inject({ method: 'GET', url: '/v1/claims', headers: anonymous, remoteAddress })
+  // Four spellings of addresses of one /64: one bucket of 4.
+  for (const [address, remaining] of [['2001:DB8:9::1', 3], ['2001:db8:9:0:0:0:0:1', 2], ['2001:db8:9::2', 1], ['2001:db8:9:0:ffff:1:2:3', 0]] as const) {
+    expectRemaining(t, await from(address), 4, remaining)
+  }
+  const over = await from('2001:db8:9::abcd')
+  expectTooMany(t, over, 4)
+  t.match(over.json().detail, /2001:db8:9::abcd/, 'the detail names the address the caller used')
+  expectRemaining(t, await from('2001:db8:9:1::1'), 4, 3)
+  // An IPv4 address, and the same address mapped into IPv6 (as a dual-stack socket reports it): one bucket.
+  expectRemaining(t, await from('198.51.100.7'), 4, 3)
+  expectRemaining(t, await from('::ffff:198.51.100.7'), 4, 2)
+  expectRemaining(t, await from('::ffff:c633:6407'), 4, 1)
+  expectRemaining(t, await from('198.51.100.8'), 4, 3)
+})
+
+t.test('RATE_LIMIT_IPV6_PREFIX sets the IPv6 network counted as one caller', async (t) => {
+  await freshWindow()
+  const app = await build(t, { env: { ...limits(4), RATE_LIMIT_IPV6_PREFIX: '48' } })
+  const from = (remoteAddress: string) => app.inject({ method: 'GET', url: '/v1/claims', headers: anonymous, remoteAddress })
+  expectRemaining(t, await from('2001:db8:7:1::1'), 4, 3)
+  expectRemaining(t, await from('2001:db8:7:2::1'), 4, 2)
+  expectRemaining(t, await from('2001:db8:8:1::1'), 4, 3)
+})
+
 t.test('two instances on one database enforce one limit', async (t) => {
   await freshWindow()
   const { database, env } = await freshDatabase(t)
@@ -224,8 +256,9 @@ t.test('with REDIS_URL, two instances share the limit through Redis', async (t) 
   const redis = new Redis(REDIS_URL, { lazyConnect: true })
   await redis.connect()
   const ip = uniqueIpv6()
+  const caller = callerOfAddress(ip, 64)
   t.teardown(async () => {
-    const keys = await redis.keys(`${REDIS_KEY_PREFIX}ip:${ip}:*`)
+    const keys = await redis.keys(`${REDIS_KEY_PREFIX}ip:${caller}:*`)
     if (keys.length > 0) await redis.del(...keys)
     await redis.quit()
   })
@@ -239,7 +272,7 @@ t.test('with REDIS_URL, two instances share the limit through Redis', async (t) 
   expectRemaining(t, await get(b), 3, 0)
   expectTooMany(t, await get(a), 3)
 
-  const key = `${REDIS_KEY_PREFIX}ip:${ip}:${windowStartOf(Date.now(), WINDOW) / 1000}`
+  const key = `${REDIS_KEY_PREFIX}ip:${caller}:${windowStartOf(Date.now(), WINDOW) / 1000}`
   t.equal(await redis.get(key), '4', 'one counter for both')
   const ttl = await redis.pttl(key)
   t.ok(ttl > 0 && ttl <= 2 * WINDOW * 1000, `the counter expires (${ttl} ms)`)

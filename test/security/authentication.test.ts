@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib'
 import t from 'tap'
 import { generateApiKey } from '../../src/lib/access.ts'
 import { anonymous, bearer, createClaim, keyFor } from '../helper.ts'
-import { buildSecure, countRows, refusal } from './fixtures.ts'
+import { auditEvents, buildSecure, countRows, refusal } from './fixtures.ts'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const base62 = (value: number, length: number) => {
@@ -98,8 +98,13 @@ t.test('a revoked key is refused from the very next request on', async (t) => {
   const claims = await countRows(app, 'claims')
   refusal(t, await use(), 401, 'the next write with the revoked key')
   refusal(t, await app.inject({ method: 'GET', url: '/v1/claims', headers: bearer(key) }), 401, 'a public read with the revoked key')
-  t.match((await use()).json().detail, /revoked/, 'the problem says why')
+  const unknown = await app.inject({ method: 'GET', url: '/v1/claims', headers: bearer(unknownKey()) })
+  t.equal((await use()).json().detail, unknown.json().detail, 'said like an unknown key: a caller cannot tell a key that once worked')
   t.equal(await countRows(app, 'claims'), claims, 'nothing was written with it')
+  // Its organisation's admins see it being tried, reads too: it may have leaked.
+  const tried = (await auditEvents(app)).filter((e) => e.key.id === id && e.status === 401)
+  t.same(tried.map((e) => [e.method, e.path, e.outcome]), [['POST', '/v1/claims', 'denied'], ['GET', '/v1/claims', 'denied'], ['POST', '/v1/claims', 'denied']],
+    'each use of the revoked key is in the audit log, denied')
 
   const again = await app.inject({ method: 'DELETE', url: `/v1/api-keys/${id}` })
   t.equal(again.statusCode, 409, 'revoking twice is a conflict, not a revival')
@@ -112,4 +117,19 @@ t.test('a key whose role is too low is a 403, not a 401, and carries no WWW-Auth
   const res = await app.inject({ method: 'POST', url: '/v1/claims', headers: bearer(reader), payload: { text: 'A reader tries.' } })
   refusal(t, res, 403, 'a reader writes a claim')
   t.equal(res.headers['www-authenticate'], undefined)
+})
+
+t.test('trying keys is throttled: past the address\'s budget, refusals are 429, not 401', async (t) => {
+  const app = await buildSecure(t, { env: { RATE_LIMIT_ANONYMOUS: '3', RATE_LIMIT_WINDOW: '3600' } })
+  const statuses: number[] = []
+  for (let i = 0; i < 6; i++) {
+    const res = await app.inject({ method: 'GET', url: '/v1/claims', headers: bearer(generateApiKey().key), remoteAddress: '198.51.100.77' })
+    statuses.push(res.statusCode)
+    if (res.statusCode === 429) t.ok(Number(res.headers['retry-after']) >= 1, 'with Retry-After')
+  }
+  t.same(statuses, [401, 401, 401, 429, 429, 429], 'well-formed unknown keys: three refusals, then throttled')
+  const write = await app.inject({ method: 'POST', url: '/v1/claims', headers: { ...anonymous, 'content-type': 'application/json' }, payload: { text: 'x' }, remoteAddress: '198.51.100.77' })
+  t.equal(write.statusCode, 429, 'a write without a key from that address too')
+  const elsewhere = await app.inject({ method: 'GET', url: '/v1/claims', headers: bearer(generateApiKey().key), remoteAddress: '198.51.100.78' })
+  t.equal(elsewhere.statusCode, 401, 'another address is still told its key is unknown')
 })

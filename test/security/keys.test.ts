@@ -98,6 +98,16 @@ t.test('no log line carries a key, even at trace level', async (t) => {
   const mistyped = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`
   t.equal((await app.inject({ method: 'GET', url: '/v1/claims', headers: bearer(mistyped) })).statusCode, 401)
 
+  // A key sent in the URL is ignored (401 needs none here: the read is public), and never logged either.
+  const inQuery = await app.inject({ method: 'GET', url: `/v1/claims?api_key=${adminKey}&limit=1` })
+  t.equal(inQuery.statusCode, 200, 'a key in the query string is ignored')
+  await app.inject({ method: 'GET', url: `/v1/claims?limit=1&key=${key}` })
+  await app.inject({ method: 'GET', url: '/v1/claims?token=opaque-secret-value&q=moon' })
+  await app.inject({ method: 'GET', url: `/v1/claims/${adminKey}` })
+  await app.inject({ method: 'GET', url: `/v1/nowhere/${adminKey}?x=1` })
+  t.ok(lines.some((l) => l.includes('"url":"/v1/claims?api_key=[REDACTED]&limit=1"')), 'the logged URL says a value was redacted')
+  t.same(lines.filter((l) => l.includes('opaque-secret-value')), [], 'a token parameter is redacted whatever its shape')
+
   t.ok(lines.length > 20, `the log was captured (${lines.length} lines)`)
   t.equal(app.log.level, 'trace', 'with every level on')
   t.ok(lines.some((l) => l.includes('/v1/api-keys')), 'including the requests that made and revoked the key')

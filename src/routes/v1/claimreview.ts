@@ -6,7 +6,7 @@ import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimReviewSchema } from '../../schemas/claimreview.ts'
 import { ClaimListQuery } from '../../schemas/claims.ts'
 import { IdParams, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
-import { readerOf } from '../http.ts'
+import { readBudgetOf, readerOf, withQuery } from '../http.ts'
 
 const LD_JSON = 'application/ld+json'
 
@@ -44,7 +44,7 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
 
   app.get('/claimreview', {
     // Published reviews of public claims: the same for everyone.
-    config: { cache: { scope: 'public' } },
+    config: { cache: { scope: 'public' }, search: withQuery('q') },
     schema: {
       tags,
       operationId: 'listClaimReviews',
@@ -56,7 +56,7 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimReviewGraph, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request, reply) => {
-    const page = await published.claimReviews(request.query)
+    const page = await published.claimReviews(request.query, readBudgetOf(request))
     return reply.type(LD_JSON).send({ '@context': 'https://schema.org' as const, '@graph': page.data, nextCursor: page.nextCursor })
   })
 }

@@ -9,7 +9,7 @@ import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody
 import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { toEvidence } from '../../schemas/evidence.ts'
 import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
-import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
+import { ifMatchOf, readBudgetOf, readerOf, withEtag, withQuery, writeContextOf } from '../http.ts'
 
 const ClaimPage = page(ClaimListItemSchema).meta({ id: 'ClaimPage' })
 const AsOfQuery = z.object({
@@ -34,7 +34,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
   const cache = { scope: 'viewer' as const }
 
   app.get('/claims', {
-    config: { cache },
+    config: { cache, search: withQuery('q') },
     schema: {
       tags,
       operationId: 'listClaims',
@@ -45,7 +45,7 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimPage, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request) => {
-    const result = await claims.list(request.query, readerOf(request))
+    const result = await claims.list(request.query, readerOf(request), readBudgetOf(request))
     const data = result.data.map(({ claim, claimant, review, scale, rank, snippet }) => ({
       ...toClaim(claim, claimant, review && scale && { review, scale }),
       ...(rank !== null && snippet !== null && { search: { rank, snippet } }),

@@ -26,7 +26,7 @@ export default async function matchingRoutes (fastify: FastifyInstance) {
   app.setSerializerCompiler(fastSerializerCompiler)
 
   app.post('/claims/match', {
-    config: { access: 'public' },
+    config: { access: 'public', search: true },
     schema: {
       tags: ['Claims'],
       operationId: 'matchClaims',

@@ -109,7 +109,7 @@ export default async function organizationsRoutes (fastify: FastifyInstance) {
       tags: ['API keys'],
       operationId: 'revokeApiKey',
       summary: 'Revoke an API key',
-      description: 'From the next request on, the key is refused (401). The key stays listed, with `revokedAt`.',
+      description: 'From the next request on, the key is refused (401, said as of an unknown key), and each use of it is recorded in the audit log. The key stays listed, with `revokedAt`.',
       params: IdParams,
       response: { 200: ApiKeySchema, ...problemResponses(400, 404, 409, 500) },
     },
@@ -120,7 +120,7 @@ export default async function organizationsRoutes (fastify: FastifyInstance) {
     schema: {
       tags: ['API keys'],
       operationId: 'listAuditEvents',
-      summary: 'What your organisation\'s keys did: every write attempt, allowed or denied, newest first',
+      summary: 'What your organisation\'s keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first',
       querystring: PageQuery,
       response: { 200: AuditPage, ...problemResponses(400, 500) },
     },

@@ -249,8 +249,14 @@ t.test('concurrent requests to mark the first appearance all succeed, and one wi
   t.equal((await firsts(app, claim.id)).length, 1, 'exactly one first after concurrent creates')
 
   const { items } = await collectPages(app, url(claim.id), 100)
-  const marked = await Promise.all(items.map((a) =>
-    app.inject({ method: 'PATCH', url: url(claim.id, a.id as string), headers: { 'if-match': '*' }, payload: { isFirstAppearance: true } })))
+  // Each writer sends the ETag it read, and reads again after a 412 (another mark unmarked its appearance meanwhile).
+  const markFirst = async (id: string) => {
+    for (;;) {
+      const res = await app.inject({ method: 'PATCH', url: url(claim.id, id), headers: { 'if-match': await etagOf(app, url(claim.id, id)) }, payload: { isFirstAppearance: true } })
+      if (res.statusCode !== 412) return res
+    }
+  }
+  const marked = await Promise.all(items.map((a) => markFirst(a.id as string)))
   t.same(marked.map((r) => r.statusCode), items.map(() => 200), 'every update succeeds; none is refused by the one-first index')
   t.equal((await firsts(app, claim.id)).length, 1, 'exactly one first after concurrent updates')
 })

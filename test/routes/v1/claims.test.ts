@@ -188,9 +188,12 @@ t.test('changes need a current If-Match', async (t) => {
   isProblem(t, await app.inject({ method: 'DELETE', url }), 428, 'precondition-required')
   t.same(await snapshot(app, url), before, 'unchanged without If-Match')
 
-  const v2 = await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, payload: { text: 'Star.' } })
-  t.equal(v2.statusCode, 200, 'If-Match: * is accepted')
-  t.match(v2.json(), { text: 'Star.', version: 2 })
+  const star = await app.inject({ method: 'PATCH', url, headers: { 'if-match': '*' }, payload: { text: 'Star.' } })
+  t.match(isProblem(t, star, 428, 'precondition-required').detail, /If-Match: \* does not say which version/)
+  isProblem(t, await app.inject({ method: 'DELETE', url, headers: { 'if-match': '*' } }), 428, 'precondition-required')
+  t.same(await snapshot(app, url), before, 'unchanged with If-Match: *')
+  const v2 = await app.inject({ method: 'PATCH', url, headers: { 'if-match': String(before.etag) }, payload: { text: 'Current.' } })
+  t.match(v2.json(), { text: 'Current.', version: 2 })
   const current = await snapshot(app, url)
 
   for (const stale of [before.etag, `W/${current.etag}`, '"999"']) {
@@ -219,6 +222,23 @@ t.test('two editors with the same ETag: one wins, the other gets 412', async (t)
   t.equal(final.body.text, winner?.json().text, "the final GET shows the winner's text")
   t.equal(final.body.version, 2)
   t.equal(final.etag, winner?.headers.etag)
+})
+
+t.test('ten parallel writers: If-Match: * lets none through, one ETag lets exactly one through', async (t) => {
+  const app = await build(t)
+  const { id } = await createClaim(app, { text: 'Contested by ten.' })
+  const url = `/v1/claims/${id}`
+  const before = await snapshot(app, url)
+  const writers = (ifMatch: string) => Promise.all(Array.from({ length: 10 }, (_, i) =>
+    app.inject({ method: 'PATCH', url, headers: { 'if-match': ifMatch }, payload: { text: `Writer ${i}.` } })))
+  const stars = await writers('*')
+  t.same(stars.map((r) => r.statusCode), Array(10).fill(428), 'If-Match: * is refused: no last-writer-wins')
+  t.same(await snapshot(app, url), before, 'unchanged')
+  const tagged = await writers(String(before.etag))
+  t.same(tagged.map((r) => r.statusCode).sort(), [200, ...Array(9).fill(412)], 'one ETag: one winner, nine 412')
+  const winner = tagged.find((r) => r.statusCode === 200)
+  const final = await snapshot(app, url)
+  t.match(final.body, { text: winner?.json().text, version: 2 }, 'the winner is what is stored')
 })
 
 t.test('If-None-Match answers 304 while the ETag is current', async (t) => {
