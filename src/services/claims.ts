@@ -82,11 +82,15 @@ function positionOf (sort: ClaimSort, { claim, rank }: ClaimListItem): SortPosit
 export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, limit: number, cursor?: string | undefined }
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
-  async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
+  /**
+   * The claimant a claim of this organisation names: one of the organisation's own. Another organisation's claimant,
+   * which it could neither change nor delete while this claim names it, is refused as if it did not exist.
+   */
+  async function requireClaimant (claimantId: string | null | undefined, organizationId: string, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const claimant = await repos.claimants.lockSharedById(claimantId, tx)
-    if (!claimant) {
-      throw unprocessable(`Claimant ${claimantId} does not exist.`, [{ field: 'body.claimantId', message: 'no such claimant' }])
+    if (!claimant || claimant.organizationId !== organizationId) {
+      throw unprocessable(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ field: 'body.claimantId', message: 'no such claimant in your organisation' }])
     }
     return claimant
   }
@@ -205,7 +209,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
-        const claimant = await requireClaimant(body.claimantId, tx)
+        const claimant = await requireClaimant(body.claimantId, ctx.organizationId, tx)
         const claim = await repos.claims.insert({ ...body, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
@@ -216,7 +220,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       return db.transaction(async (tx) => {
         // The claimant is locked before the claim, in the order a claimant rename takes them (its search trigger
         // updates the claimant's claims), so that the two never wait on each other.
-        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, tx)
+        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
         const current = await lockMatching(id, ifMatch, ctx, tx)
         if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
