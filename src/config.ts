@@ -63,7 +63,7 @@ const ConfigSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WEBHOOK_ALLOWED_HOSTS: z.string().optional().transform((value, ctx) => {
     const { entries, invalid } = parseAllowedHosts(value ?? '')
-    for (const entry of invalid) ctx.addIssue({ code: 'custom', message: `"${entry}" is not a host name, an IP address or a CIDR range` })
+    for (const entry of invalid) ctx.addIssue({ code: 'custom', message: `"${entry}" is not HOST[:PORT][@ORG] (HOST a host name, an IP address or a CIDR range; ORG an organisation's slug)` })
     return entries
   }),
   WEBHOOK_TIMEOUT: z.coerce.number().int().min(100).max(60_000).default(10_000),

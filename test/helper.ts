@@ -377,3 +377,10 @@ export async function settle (app: FastifyInstance) {
   }
   throw new Error('settle: revisions still held back after 5s')
 }
+
+/**
+ * A value with U+2028 and U+2029 in its strings shown as the text `\u2028`: tap's output would read a raw one as a
+ * line end and lose the assertions around it (a failure included). Compare `printable(actual)` with `printable(expected)`.
+ */
+export const printable = <T>(value: T): T =>
+  JSON.parse(JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\\\u${c.charCodeAt(0).toString(16)}`)) as T

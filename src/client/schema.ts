@@ -347,7 +347,7 @@ export interface paths {
         };
         /**
          * The revision history of a claim and everything under it
-         * @description One revision per create, update, delete, publish and retract of the claim, its appearances, evidence and reviews, newest first. Revisions are never changed or removed.
+         * @description One revision per create, update, delete, publish and retract of the claim, its appearances, evidence and reviews, newest first. Revisions are never changed or removed. Members of the organisation a change was made for see which key and request made it; everyone else sees the organisation only.
          */
         get: operations["listClaimHistory"];
         put?: never;
@@ -452,12 +452,12 @@ export interface paths {
          *     URLs are compared in canonical form. The rules, which `src/lib/url-canonical.ts` implements for reuse in extensions:
          *
          *     1. Surrounding whitespace is trimmed and the rest must parse as an absolute URL with the http or https scheme; anything else (relative URLs, ftp:, javascript:, mailto: ...) has no canonical form. The scheme is always written as https: the http and https versions of a page are the same page for lookup purposes.
-         *     2. The host is lower-cased; internationalised host names are written in punycode (bücher.de becomes xn--bcher-kva.de).
-         *     3. A leading www., m., mobile. or amp. label is removed from the host, provided what remains still contains a dot (www.com stays www.com); this repeats while it applies, so m.www.example.com becomes example.com.
+         *     2. The host is lower-cased and loses a trailing dot (example.com. is example.com); internationalised host names are written in punycode (bücher.de becomes xn--bcher-kva.de).
+         *     3. A leading www., m., mobile. or amp. label is removed from the host, provided what remains is still a registrable domain or a name under one by the Public Suffix List, private suffixes included (www.com, mobile.de and www.github.io stay as they are), and is not a platform whose subdomains are its users' sites (wordpress.com, tumblr.com, substack.com, medium.com, livejournal.com, typepad.com, where only www. is removed); this repeats while it applies, so m.www.example.com becomes example.com.
          *     4. Ports 80 and 443 are dropped whatever the scheme of the input (they are the defaults of http and https, which are treated as one); any other port is kept.
          *     5. The fragment (#...) and any user name or password are dropped.
-         *     6. Tracking query parameters are removed, with names compared case-insensitively: every name starting with utm_, and fbclid, gclid, dclid, gclsrc, msclkid, mc_cid, mc_eid, yclid, igshid, _ga, _gl, ref, ref_src, ref_url, cmpid, ocid, s_cid, smid, spm, share, mkt_tok, __twitter_impression, oly_anon_id, oly_enc_id, vero_id, wt_mc, at_medium and at_campaign. Empty parameters are removed. The remaining parameters are sorted by name (by UTF-16 code unit, keeping the order of parameters with the same name) and otherwise kept byte for byte; if none remain there is no ?.
-         *     7. In the path, dot segments (. and ..) are resolved as WHATWG URL parsing resolves them; then percent-escapes of unreserved characters (A-Z a-z 0-9 - . _ ~) are decoded and the hex digits of all other escapes are upper-cased (%2f becomes %2F); runs of slashes become one slash; a final amp segment (/amp or /amp/, the AMP version of a page) and a final index.html, index.htm or index.php are removed, repeatedly while one applies; a trailing slash is removed unless the path is just /. The case of the path is kept.
+         *     6. Tracking query parameters are removed, with names compared case-insensitively: every name starting with utm_, and fbclid, gclid, dclid, gclsrc, msclkid, mc_cid, mc_eid, yclid, igshid, _ga, _gl, ref (except on source-code hosts, github.com, gitlab.com, bitbucket.org, codeberg.org, sr.ht and gitea.com, where ?ref= names a branch), ref_src, ref_url, cmpid, ocid, s_cid, smid, spm, share, mkt_tok, __twitter_impression, oly_anon_id, oly_enc_id, vero_id, wt_mc, at_medium and at_campaign. Empty parameters are removed. The remaining parameters are sorted by name (by UTF-16 code unit, keeping the order of parameters with the same name) and otherwise kept byte for byte; if none remain there is no ?.
+         *     7. In the path, dot segments (. and ..) are resolved as WHATWG URL parsing resolves them; then percent-escapes of unreserved characters (A-Z a-z 0-9 - . _ ~) are decoded and the hex digits of all other escapes are upper-cased (%2f becomes %2F); runs of slashes become one slash; a final amp segment (/amp or /amp/, the AMP version of a page) is removed only after an article slug (a segment with a hyphen, as in /2024/05/taxes-doubled/amp), so /products/amp stays a page of its own; a final index.html, index.htm or index.php is removed; both repeatedly while one applies; a trailing slash is removed unless the path is just /. The case of the path is kept.
          *     8. The result is written as https://host[:port]/path[?query].
          */
         get: operations["lookupPage"];
@@ -700,7 +700,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every attempt to deliver an event to the webhook, newest first */
+        /**
+         * Every attempt to deliver an event to the webhook, newest first
+         * @description Each attempt's status, duration and error class; never the endpoint's answer.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1087,7 +1090,7 @@ export interface components {
         };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
             ratingScale: string;
             /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
             rating: string;
@@ -1105,7 +1108,7 @@ export interface components {
         };
         /** @description Only the fields sent change. A retracted review cannot change. */
         UpdateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
             ratingScale?: string;
             /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
             rating?: string;
@@ -1225,7 +1228,7 @@ export interface components {
         };
         CreateClaimInput: {
             text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1241,7 +1244,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimInput: {
             text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1405,13 +1408,13 @@ export interface components {
             version: number;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description Who made the change: the name of the API key, or `system` (demo data, imports). */
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
             actor: string;
-            /** @description The API key that made the change; `null` for `system`. */
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
             actorKeyId: string | null;
             /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
             organizationId: string | null;
-            /** @description The request that made it (its `X-Request-Id`). */
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
             requestId: string | null;
             /** Format: date-time */
             at: string;
@@ -1720,7 +1723,7 @@ export interface components {
         CreateWebhookInput: {
             /**
              * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
              */
             url: string;
             /** @description The events to receive. */
@@ -1733,7 +1736,7 @@ export interface components {
         UpdateWebhookInput: {
             /**
              * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
              */
             url?: string;
             /** @description The events to receive. */
@@ -1765,11 +1768,9 @@ export interface components {
             outcome: "succeeded" | "failed";
             /** @description The endpoint's HTTP status; `null` when it gave none (see `error`). */
             statusCode: number | null;
-            /** @description Why there was no answer: a refused address, a connection error, a timeout. */
-            error: string | null;
+            /** @description Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer's body is never kept. */
+            error: ("address-refused" | "dns-failure" | "connection-refused" | "connection-reset" | "timeout" | "tls-error" | "connection-error") | null;
             durationMs: number;
-            /** @description The first KiB of the endpoint's answer. */
-            responseBody: string | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -2121,7 +2122,7 @@ export interface components {
         };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
             ratingScale: string;
             /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
             rating: string;
@@ -2142,7 +2143,7 @@ export interface components {
         };
         /** @description Only the fields sent change. A retracted review cannot change. */
         UpdateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
             ratingScale?: string;
             /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
             rating?: string;
@@ -2262,7 +2263,7 @@ export interface components {
         };
         CreateClaim: {
             text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
             claimantId?: string | null;
             claimDate?: string | null;
             /**
@@ -2284,7 +2285,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaim: {
             text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -2448,13 +2449,13 @@ export interface components {
             version: number;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description Who made the change: the name of the API key, or `system` (demo data, imports). */
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
             actor: string;
-            /** @description The API key that made the change; `null` for `system`. */
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
             actorKeyId: string | null;
             /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
             organizationId: string | null;
-            /** @description The request that made it (its `X-Request-Id`). */
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
             requestId: string | null;
             /** Format: date-time */
             at: string;
@@ -2763,7 +2764,7 @@ export interface components {
         CreateWebhook: {
             /**
              * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
              */
             url: string;
             /** @description The events to receive. */
@@ -2776,7 +2777,7 @@ export interface components {
         UpdateWebhook: {
             /**
              * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
              */
             url?: string;
             /** @description The events to receive. */
@@ -2808,11 +2809,9 @@ export interface components {
             outcome: "succeeded" | "failed";
             /** @description The endpoint's HTTP status; `null` when it gave none (see `error`). */
             statusCode: number | null;
-            /** @description Why there was no answer: a refused address, a connection error, a timeout. */
-            error: string | null;
+            /** @description Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer's body is never kept. */
+            error: ("address-refused" | "dns-failure" | "connection-refused" | "connection-reset" | "timeout" | "tls-error" | "connection-error") | null;
             durationMs: number;
-            /** @description The first KiB of the endpoint's answer. */
-            responseBody: string | null;
             /** Format: date-time */
             createdAt: string;
         };

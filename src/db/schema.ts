@@ -360,7 +360,7 @@ export const webhooks = pgTable('webhooks', {
   index('webhooks_events_idx').using('gin', t.events).where(sql`${t.enabled}`),
 ])
 
-/** Every attempt to deliver an event to a webhook, with the endpoint's answer. */
+/** Every attempt to deliver an event to a webhook: its status, duration and error class, never the answer's body. */
 export const webhookDeliveries = pgTable('webhook_deliveries', {
   id: id(),
   webhookId: uuid().notNull().references(() => webhooks.id, { onDelete: 'cascade' }),
@@ -372,11 +372,9 @@ export const webhookDeliveries = pgTable('webhook_deliveries', {
   outcome: webhookDeliveryOutcome().notNull(),
   /** The endpoint's HTTP status; null when there was no answer (refused address, connection error, timeout). */
   statusCode: integer(),
-  /** Why the attempt failed without an answer. */
+  /** Why the attempt failed without an answer: a class of src/services/webhook-delivery.ts, never a message. */
   error: text(),
   durationMs: integer().notNull(),
-  /** The start of the endpoint's answer (at most 1 KiB), to tell what went wrong. */
-  responseBody: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 }, (t) => [
   index('webhook_deliveries_webhook_id_idx').on(t.webhookId, t.id),

@@ -1,19 +1,31 @@
-// Canonical page URLs for fact-check lookups. The browser extension shares this file as it is: it needs nothing
-// but the WHATWG URL class (the hashes, which need node:crypto here, live in url-hash.ts).
+// Canonical page URLs for fact-check lookups. The browser extension shares this file as it is: it needs the WHATWG
+// URL class and tldts (the Public Suffix List), nothing else (the hashes, which need node:crypto here, live in
+// url-hash.ts).
+// @see https://github.com/remusao/tldts
+import { getDomain, getPublicSuffix } from 'tldts'
 
 /** The rules canonicalizeUrl applies, in order, as published in the OpenAPI description. */
 export const CANONICALIZATION_RULES: readonly string[] = Object.freeze([
   'Surrounding whitespace is trimmed and the rest must parse as an absolute URL with the http or https scheme; anything else (relative URLs, ftp:, javascript:, mailto: ...) has no canonical form. The scheme is always written as https: the http and https versions of a page are the same page for lookup purposes.',
-  'The host is lower-cased; internationalised host names are written in punycode (bücher.de becomes xn--bcher-kva.de).',
-  'A leading www., m., mobile. or amp. label is removed from the host, provided what remains still contains a dot (www.com stays www.com); this repeats while it applies, so m.www.example.com becomes example.com.',
+  'The host is lower-cased and loses a trailing dot (example.com. is example.com); internationalised host names are written in punycode (bücher.de becomes xn--bcher-kva.de).',
+  'A leading www., m., mobile. or amp. label is removed from the host, provided what remains is still a registrable domain or a name under one by the Public Suffix List, private suffixes included (www.com, mobile.de and www.github.io stay as they are), and is not a platform whose subdomains are its users\' sites (wordpress.com, tumblr.com, substack.com, medium.com, livejournal.com, typepad.com, where only www. is removed); this repeats while it applies, so m.www.example.com becomes example.com.',
   'Ports 80 and 443 are dropped whatever the scheme of the input (they are the defaults of http and https, which are treated as one); any other port is kept.',
   'The fragment (#...) and any user name or password are dropped.',
-  'Tracking query parameters are removed, with names compared case-insensitively: every name starting with utm_, and fbclid, gclid, dclid, gclsrc, msclkid, mc_cid, mc_eid, yclid, igshid, _ga, _gl, ref, ref_src, ref_url, cmpid, ocid, s_cid, smid, spm, share, mkt_tok, __twitter_impression, oly_anon_id, oly_enc_id, vero_id, wt_mc, at_medium and at_campaign. Empty parameters are removed. The remaining parameters are sorted by name (by UTF-16 code unit, keeping the order of parameters with the same name) and otherwise kept byte for byte; if none remain there is no ?.',
-  'In the path, dot segments (. and ..) are resolved as WHATWG URL parsing resolves them; then percent-escapes of unreserved characters (A-Z a-z 0-9 - . _ ~) are decoded and the hex digits of all other escapes are upper-cased (%2f becomes %2F); runs of slashes become one slash; a final amp segment (/amp or /amp/, the AMP version of a page) and a final index.html, index.htm or index.php are removed, repeatedly while one applies; a trailing slash is removed unless the path is just /. The case of the path is kept.',
+  'Tracking query parameters are removed, with names compared case-insensitively: every name starting with utm_, and fbclid, gclid, dclid, gclsrc, msclkid, mc_cid, mc_eid, yclid, igshid, _ga, _gl, ref (except on source-code hosts, github.com, gitlab.com, bitbucket.org, codeberg.org, sr.ht and gitea.com, where ?ref= names a branch), ref_src, ref_url, cmpid, ocid, s_cid, smid, spm, share, mkt_tok, __twitter_impression, oly_anon_id, oly_enc_id, vero_id, wt_mc, at_medium and at_campaign. Empty parameters are removed. The remaining parameters are sorted by name (by UTF-16 code unit, keeping the order of parameters with the same name) and otherwise kept byte for byte; if none remain there is no ?.',
+  'In the path, dot segments (. and ..) are resolved as WHATWG URL parsing resolves them; then percent-escapes of unreserved characters (A-Z a-z 0-9 - . _ ~) are decoded and the hex digits of all other escapes are upper-cased (%2f becomes %2F); runs of slashes become one slash; a final amp segment (/amp or /amp/, the AMP version of a page) is removed only after an article slug (a segment with a hyphen, as in /2024/05/taxes-doubled/amp), so /products/amp stays a page of its own; a final index.html, index.htm or index.php is removed; both repeatedly while one applies; a trailing slash is removed unless the path is just /. The case of the path is kept.',
   'The result is written as https://host[:port]/path[?query].',
 ])
 
 const STRIPPED_HOST_LABELS = ['www.', 'm.', 'mobile.', 'amp.']
+
+/** The Public Suffix List with its private section: github.io and blogspot.com are suffixes like co.uk. */
+const PSL = { allowPrivateDomains: true }
+
+/** Platforms whose subdomains are their users' sites, which the Public Suffix List does not (yet) list. */
+const USER_SITE_PLATFORMS = new Set(['wordpress.com', 'tumblr.com', 'substack.com', 'medium.com', 'livejournal.com', 'typepad.com'])
+
+/** Hosts where `?ref=` is a branch or tag, not a referrer. */
+const SOURCE_CODE_DOMAINS = new Set(['github.com', 'gitlab.com', 'bitbucket.org', 'codeberg.org', 'sr.ht', 'gitea.com'])
 
 const TRACKING_PARAMETERS = new Set([
   'fbclid', 'gclid', 'dclid', 'gclsrc', 'msclkid', 'mc_cid', 'mc_eid', 'yclid', 'igshid', '_ga', '_gl', 'ref',
@@ -40,17 +52,24 @@ export function canonicalizeUrl (input: string): string | null {
   // URL only drops the default port of its own scheme; since every output is https, both defaults must go.
   const port = url.port === '80' || url.port === '443' ? '' : url.port
   const path = canonicalPath(url.pathname)
-  const query = canonicalQuery(url.search)
+  const query = canonicalQuery(url.search, SOURCE_CODE_DOMAINS.has(getDomain(host, PSL) ?? ''))
   return `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}`
 }
 
 function canonicalHost (hostname: string): string {
-  let host = hostname
+  let host = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname
+  // An IP address has no labels to strip.
+  if (/^\[|^[\d.]+$/.test(host)) return host
   // Stripping to a fixed point keeps the function idempotent for stacked labels such as m.www.example.com.
   for (;;) {
     const label = STRIPPED_HOST_LABELS.find((prefix) => host.startsWith(prefix))
-    const rest = label === undefined ? '' : host.slice(label.length)
-    if (!rest.includes('.')) return host
+    if (label === undefined) return host
+    const rest = host.slice(label.length)
+    // What remains must still be a site of its own: not a bare public suffix (mobile.de, www.github.io), and not a
+    // platform on which the label is a user's site (mobile.wordpress.com), unless the label is www.
+    const domain = getDomain(rest, PSL)
+    if (domain === null || getPublicSuffix(rest, PSL) === rest) return host
+    if (label !== 'www.' && rest === domain && USER_SITE_PLATFORMS.has(domain)) return host
     host = rest
   }
 }
@@ -65,7 +84,8 @@ function canonicalPath (pathname: string): string {
   // Repeated so that /story/amp/index.html and /amp/amp end where a second pass would leave them.
   for (;;) {
     const before = path
-    path = path.replace(/\/amp\/?$/, '/').replace(/\/index\.(?:html?|php)$/, '/')
+    // Only after an article slug: /products/amp may be a page about amplifiers.
+    path = path.replace(/(\/[^/]*-[^/]*)\/amp\/?$/, '$1/').replace(/\/index\.(?:html?|php)$/, '/')
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1)
     if (path === before) return path
   }
@@ -93,24 +113,25 @@ function resolveDotSegments (pathname: string): string {
   return `/${resolved.join('/')}`
 }
 
-function canonicalQuery (search: string): string {
+function canonicalQuery (search: string, sourceCode: boolean): string {
   const pairs = search
     .slice(1)
     .split('&')
     .filter((pair) => pair !== '')
     .map((pair) => ({ pair, name: pair.split('=', 1)[0] ?? '' }))
-    .filter(({ name }) => !isTrackingParameter(name))
+    .filter(({ name }) => !isTrackingParameter(name, sourceCode))
   // Compared by name only, so the stable sort keeps repeated names (?tag=b&tag=a) in their original order.
   pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   return pairs.map(({ pair }) => pair).join('&')
 }
 
-function isTrackingParameter (rawName: string): boolean {
+function isTrackingParameter (rawName: string, sourceCode: boolean): boolean {
   let name: string
   try {
     name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase()
   } catch {
     name = rawName.toLowerCase()
   }
+  if (name === 'ref' && sourceCode) return false
   return name.startsWith('utm_') || TRACKING_PARAMETERS.has(name)
 }

@@ -1,5 +1,6 @@
 // HTTP caching of GET answers (RFC 9111): strong ETags and 304s, and Cache-Control fit for a CDN on public answers,
-// `private, no-store` on answers that may hold an organisation's private data. A route opts in with `config.cache`.
+// `private, no-store` on answers that may hold an organisation's private data. A route opts in with `config.cache`;
+// every other answer to a GET or HEAD is `private, no-store` unless its route sets its own Cache-Control.
 // @see https://www.rfc-editor.org/rfc/rfc9111
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -48,14 +49,20 @@ function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
 const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
 
 /**
- * For every route that declares `config.cache`: on a 200 or 304 to GET or HEAD, the cache headers; on a 200 without
- * an ETag of its own, one from the body, and a 304 when the client's If-None-Match has it. Routes whose ETag is a
- * version (a claim) set it and answer 304 before building the body.
+ * On every answer to GET or HEAD, a Cache-Control. For a route that declares `config.cache`: on a 200 or 304, the
+ * cache headers; on a 200 without an ETag of its own, one from the body, and a 304 when the client's If-None-Match
+ * has it. Routes whose ETag is a version (a claim) set it and answer 304 before building the body.
  */
 async function httpCachePlugin (app: FastifyInstance) {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.routeOptions.config.cache === undefined || (request.method !== 'GET' && request.method !== 'HEAD')) return payload
-    if (reply.statusCode !== 200 && reply.statusCode !== 304) return payload
+    if (request.method !== 'GET' && request.method !== 'HEAD') return payload
+    // Any other answer to a read (a route that declares no cache, an error, a refusal) may depend on who asks: no
+    // cache keeps it, unless the route said otherwise.
+    const cacheable = request.routeOptions.config.cache !== undefined && (reply.statusCode === 200 || reply.statusCode === 304)
+    if (!cacheable) {
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-store')
+      return payload
+    }
     setCacheHeaders(request, reply)
     if (reply.statusCode !== 200 || reply.hasHeader('etag') || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return payload
     const etag = bodyEtag(payload)

@@ -48,12 +48,15 @@ export function createClaimantsRepository (db: Db) {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${sql`array[${sql.join(keys.map((k) => sql`${k}`), sql`, `)}]::text[]`}) with ordinality as t(k, n) order by n`)
     },
 
-    /** Live claimants whose slug is one of these or whose name is one of these (case-insensitively); `share` locks them as lockSharedById does. */
-    async findBySlugsOrNames (slugs: string[], names: string[], tx: Executor = db, lock?: 'share'): Promise<ClaimantRow[]> {
+    /**
+     * An organisation's live claimants whose slug is one of these or whose name is one of these (case-insensitively);
+     * `share` locks them as lockSharedById does.
+     */
+    async findBySlugsOrNames (organizationId: string, slugs: string[], names: string[], tx: Executor = db, lock?: 'share'): Promise<ClaimantRow[]> {
       if (slugs.length === 0 && names.length === 0) return []
       const lowered = names.map((n) => n.toLowerCase())
       const query = tx.select().from(claimants)
-        .where(and(live, or(
+        .where(and(live, eq(claimants.organizationId, organizationId), or(
           slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
           lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
         )))

@@ -1,10 +1,12 @@
 // Data access for the revision history: append a revision, list a claim's history, and read entities as of a time.
 import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { revisions, type RevisionRow } from '../db/schema.ts'
+import { organizations, revisions, type RevisionRow } from '../db/schema.ts'
 import { toPage, type PageResult } from './shared.ts'
 
 export type NewRevision = Omit<typeof revisions.$inferInsert, 'seq'>
+/** A revision with the slug of the organisation it was made for (null before organisations existed). */
+export type RevisionWithOrganization = RevisionRow & { organizationSlug: string | null }
 export type EntityType = 'claim' | 'claimant' | 'appearance' | 'evidence' | 'review' | 'rating-scale'
 
 export function createRevisionsRepository (db: Db) {
@@ -40,8 +42,9 @@ export function createRevisionsRepository (db: Db) {
     },
 
     /** A claim's history (the claim and everything under it), newest first, paged by sequence number. */
-    async listByClaim (claimId: string, { limit, afterSeq, withDrafts }: { limit: number, afterSeq?: number | undefined, withDrafts: boolean }, tx: Executor = db): Promise<PageResult<RevisionRow>> {
-      const rows = await tx.select().from(revisions)
+    async listByClaim (claimId: string, { limit, afterSeq, withDrafts }: { limit: number, afterSeq?: number | undefined, withDrafts: boolean }, tx: Executor = db): Promise<PageResult<RevisionWithOrganization>> {
+      const rows = await tx.select({ revision: revisions, organizationSlug: organizations.slug }).from(revisions)
+        .leftJoin(organizations, eq(organizations.id, revisions.organizationId))
         .where(and(
           eq(revisions.claimId, claimId),
           afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
@@ -50,7 +53,7 @@ export function createRevisionsRepository (db: Db) {
         ))
         .orderBy(desc(revisions.seq))
         .limit(limit + 1)
-      return toPage(rows, limit, (row) => String(row.seq))
+      return toPage(rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })), limit, (row) => String(row.seq))
     },
 
     /** The last revision of one entity at or before `at`. */

@@ -1,7 +1,7 @@
 // Data access for webhooks and their delivery attempts.
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
+import { organizations, webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type WebhookEventType = WebhookRow['events'][number]
@@ -30,9 +30,11 @@ export function createWebhooksRepository (db: Db) {
       return row
     },
 
-    /** For deliveries, which act for whoever owns the webhook. */
-    async findById (id: string, tx: Executor = db): Promise<WebhookRow | undefined> {
-      const [row] = await tx.select().from(webhooks).where(eq(webhooks.id, id))
+    /** For deliveries, which act for whoever owns the webhook: the webhook and its organisation's slug. */
+    async findForDelivery (id: string, tx: Executor = db): Promise<{ webhook: WebhookRow, organizationSlug: string } | undefined> {
+      const [row] = await tx.select({ webhook: webhooks, organizationSlug: organizations.slug }).from(webhooks)
+        .innerJoin(organizations, eq(organizations.id, webhooks.organizationId))
+        .where(eq(webhooks.id, id))
       return row
     },
 

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { IfNoneMatchHeaders, NotModified, problemResponses } from '../schemas/common.ts'
+import { scriptSafeJson } from '../lib/script-safe-json.ts'
 import { noVerdictStyle, verdictStyles } from '../lib/verdict-style.ts'
 
 const PLACEHOLDER = '/* verdict styles */ null'
@@ -14,7 +15,8 @@ export function embedScript (): string {
   const source = readFileSync(new URL('../embed/embed.js', import.meta.url), 'utf8')
   const at = source.indexOf(PLACEHOLDER)
   if (at === -1 || source.indexOf(PLACEHOLDER, at + 1) !== -1) throw new Error(`src/embed/embed.js must hold "${PLACEHOLDER}" exactly once`)
-  return source.replace(PLACEHOLDER, JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle }))
+  // Script-safe, so that a page may also inline the widget in a <script> element.
+  return source.replace(PLACEHOLDER, () => scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle })))
 }
 
 const EmbedScript = z.string().describe('The widget script (`text/javascript`).')

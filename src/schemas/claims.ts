@@ -65,7 +65,7 @@ export const ClaimDetailSchema = ClaimSchema.extend({
 
 const claimFields = {
   text: Text(2000),
-  claimantId: IdSchema.nullable().describe('The claimant who made the claim; `null` when unknown.'),
+  claimantId: IdSchema.nullable().describe('The claimant who made the claim, one of your organisation\'s (422 otherwise); `null` when unknown.'),
   claimDate: DateOnly.nullable(),
   language: LanguageTag,
   topics: z.array(Topic).max(20).transform((topics) => [...new Set(topics)])

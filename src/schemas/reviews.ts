@@ -54,7 +54,7 @@ export const VerdictSchema = z.object({
 const AuthorBody = z.strictObject({ name: Text(200), url: HttpUrl.nullable().optional() })
 
 const reviewFields = {
-  ratingScale: z.string().min(1).max(100).describe('The rating scale, by id or slug (e.g. `truth-o-meter`).'),
+  ratingScale: z.string().min(1).max(100).describe('The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation\'s (422 otherwise).'),
   rating: z.string().min(1).max(100).describe('The `key` of a value of that scale, e.g. `pants-fire`.'),
   ratingExplanation: Text(2000).nullable(),
   headline: Text(300).nullable(),

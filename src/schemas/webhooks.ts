@@ -1,6 +1,7 @@
 // API contracts for webhooks (never the secret, save once on create and rotation) and their delivery attempts.
 import { z } from 'zod'
 import { webhookDeliveryOutcome, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
+import { deliveryErrors } from '../services/webhook-delivery.ts'
 import { webhookEventTypes } from '../services/webhook-events.ts'
 import { IdSchema, Text, Timestamp, toIso } from './common.ts'
 
@@ -12,7 +13,7 @@ export const WebhookEventTypeSchema = z.enum(webhookEventTypes).describe([
 const WebhookUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http or https URL' })
   .max(2048)
-  .describe('Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.')
+  .describe('Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.')
 
 const Events = z.array(WebhookEventTypeSchema).min(1).max(webhookEventTypes.length)
   .refine((events) => new Set(events).size === events.length, 'events must not repeat')
@@ -57,9 +58,8 @@ export const WebhookDeliverySchema = z.object({
   attempt: z.int().describe('1 for the first attempt, +1 for each retry.'),
   outcome: z.enum(webhookDeliveryOutcome.enumValues).describe('`succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).'),
   statusCode: z.int().nullable().describe('The endpoint\'s HTTP status; `null` when it gave none (see `error`).'),
-  error: z.string().nullable().describe('Why there was no answer: a refused address, a connection error, a timeout.'),
+  error: z.enum(deliveryErrors).nullable().describe('Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer\'s body is never kept.'),
   durationMs: z.int(),
-  responseBody: z.string().nullable().describe('The first KiB of the endpoint\'s answer.'),
   createdAt: Timestamp,
 }).meta({ id: 'WebhookDelivery', description: 'One attempt to deliver an event to a webhook.' })
 
@@ -86,8 +86,7 @@ export const toWebhookDelivery = (row: WebhookDeliveryRow): z.output<typeof Webh
   attempt: row.attempt,
   outcome: row.outcome,
   statusCode: row.statusCode,
-  error: row.error,
+  error: deliveryErrors.find((e) => e === row.error) ?? (row.error === null ? null : 'connection-error'),
   durationMs: row.durationMs,
-  responseBody: row.responseBody,
   createdAt: toIso(row.createdAt),
 })

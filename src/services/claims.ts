@@ -11,7 +11,7 @@ import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
-import type { RevisionsRepository } from '../repositories/revisions.ts'
+import type { RevisionsRepository, RevisionWithOrganization } from '../repositories/revisions.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
 import type { ReviewWithScale } from '../schemas/reviews.ts'
@@ -83,11 +83,15 @@ function positionOf (sort: ClaimSort, { claim, rank }: ClaimListItem): SortPosit
 export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, limit: number, cursor?: string | undefined }
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
-  async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
+  /**
+   * The claimant a claim of this organisation names: one of the organisation's own. Another organisation's claimant,
+   * which it could neither change nor delete while this claim names it, is refused as if it did not exist.
+   */
+  async function requireClaimant (claimantId: string | null | undefined, organizationId: string, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const claimant = await repos.claimants.lockSharedById(claimantId, tx)
-    if (!claimant) {
-      throw unprocessable(`Claimant ${claimantId} does not exist.`, [{ field: 'body.claimantId', message: 'no such claimant' }])
+    if (!claimant || claimant.organizationId !== organizationId) {
+      throw unprocessable(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ field: 'body.claimantId', message: 'no such claimant in your organisation' }])
     }
     return claimant
   }
@@ -195,19 +199,23 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
      * The claim's revisions and those of everything under it, newest first. Outside its organisation, drafts of
      * reviews are left out: they were never published.
      */
-    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionRow>> {
+    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionWithOrganization>> {
       const afterSeq = cursors.seq.decode(request.cursor, `history:${id}`)
       // A deleted claim keeps its history: 404 only for a claim that never existed, or that the caller may not see.
       const claim = await repos.claims.findByIdEvenDeleted(id)
       if (!claim || !canSee(viewer, claim)) throw notFound('Claim', id)
       const withDrafts = claim.organizationId === viewer.organizationId
       const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq, withDrafts })
-      return { data: rows, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
+      // Who made a change inside an organisation (its key's name and id, the request) is that organisation's own
+      // business: everyone else sees the organisation only.
+      const member = (row: RevisionWithOrganization) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
+      const data = rows.map((row) => member(row) ? row : { ...row, actor: row.organizationSlug ?? 'unknown', actorKeyId: null, requestId: null })
+      return { data, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
     },
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
-        const claimant = await requireClaimant(body.claimantId, tx)
+        const claimant = await requireClaimant(body.claimantId, ctx.organizationId, tx)
         const claim = await repos.claims.insert({ ...body, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
@@ -218,7 +226,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       return db.transaction(async (tx) => {
         // The claimant is locked before the claim, in the order a claimant rename takes them (its search trigger
         // updates the claimant's claims), so that the two never wait on each other.
-        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, tx)
+        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
         const current = await lockMatching(id, ifMatch, ctx, tx)
         if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)

@@ -3,6 +3,7 @@
 // exporting again gives the same bytes.
 import { stringify } from 'csv-stringify/sync'
 import type { ExportedClaim, ExportFilters, ExportRepository } from '../repositories/export.ts'
+import { scriptSafeJson } from '../lib/script-safe-json.ts'
 import { toClaimReview } from '../schemas/claimreview.ts'
 import { flatColumns, TOPIC_SEPARATOR, type ImportFormat } from './import-formats.ts'
 
@@ -57,7 +58,7 @@ export async function * exportClaims (repo: ExportRepository, filters: ExportFil
         })
       }))
     } else {
-      const items = rows.flatMap((row) => toExportedClaimReview(row) ?? []).map((item) => JSON.stringify(item))
+      const items = rows.flatMap((row) => toExportedClaimReview(row) ?? []).map((item) => scriptSafeJson(JSON.stringify(item)))
       if (items.length === 0) continue
       yield `${first ? '\n' : ',\n'}${items.join(',\n')}`
       first = false

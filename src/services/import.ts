@@ -178,7 +178,8 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     if (wanted.length === 0) return byName
     const bases = wanted.map((c) => slugify(c.name))
     await repos.claimants.lockSlugBases(bases, tx)
-    const found = await repos.claimants.findBySlugsOrNames(bases, wanted.map((c) => c.name), tx, 'share')
+    // Only the organisation's own claimants: it may not attach its claims to another's (README, Organisations).
+    const found = await repos.claimants.findBySlugsOrNames(ctx.organizationId, bases, wanted.map((c) => c.name), tx, 'share')
     const match = (name: string) => found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
     const taken = new Set(await repos.claimants.slugsFrom(bases, tx))
     const creating: CreateClaimant[] = []
@@ -257,11 +258,11 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   }
 
   /** What a batch's records found again are compared with: their claimants, appearances and current reviews. */
-  async function currentStateOf (rows: Prepared[], claims: ClaimRow[]) {
+  async function currentStateOf (rows: Prepared[], claims: ClaimRow[], organizationId: string) {
     const wanted = rows.flatMap((r) => r.claimant ?? [])
     const ids = claims.map((c) => c.id)
     const [claimants, appearances, reviews] = await Promise.all([
-      repos.claimants.findBySlugsOrNames(wanted.map((c) => slugify(c.name)), wanted.map((c) => c.name)),
+      repos.claimants.findBySlugsOrNames(organizationId, wanted.map((c) => slugify(c.name)), wanted.map((c) => c.name)),
       repos.appearances.listAllOf(ids),
       repos.reviews.listByIds(claims.flatMap((c) => c.currentReviewId ?? [])),
     ])
@@ -327,7 +328,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const claim = existing(row)
       return claim ? [{ row, claim }] : []
     })
-    const state = again.length > 0 ? await currentStateOf(again.map((a) => a.row), again.map((a) => a.claim)) : undefined
+    const state = again.length > 0 ? await currentStateOf(again.map((a) => a.row), again.map((a) => a.claim), ctx.organizationId) : undefined
     for (const { row, claim } of again) {
       if (claim.deletedAt !== null) {
         results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: `the claim imported from this record (${claim.id}) has been deleted`, record: row.record })
@@ -350,7 +351,9 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
      * at once); returns the summary. Throws only when the import as a whole cannot go on (no such scale, database gone).
      */
     async * importRecords (source: AsyncIterable<SourceItem>, options: ImportOptions): AsyncGenerator<RowResult, ImportSummary> {
-      const scale = await repos.ratingScales.findByRef(options.scale)
+      const found = await repos.ratingScales.findByRef(options.scale)
+      // A built-in scale or the organisation's own; another organisation's custom scale is as if it did not exist.
+      const scale = found && (found.builtIn || found.organizationId === options.organizationId) ? found : undefined
       if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
       const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
       const batchSize = options.batchSize ?? 1000

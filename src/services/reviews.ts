@@ -65,10 +65,15 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     return { review, scale }
   }
 
-  /** Resolves a scale reference and checks that the rating is one of its values. */
-  async function resolveRating (scaleRef: string, ratingKey: string, tx: Executor): Promise<RatingScaleRow> {
-    const scale = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
-    if (!scale) throw unprocessable(`Rating scale ${scaleRef} does not exist.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
+  /**
+   * Resolves a scale reference and checks that the rating is one of its values. A scale newly named by a review of
+   * `organizationId` must be a built-in one or that organisation's own: another organisation's custom scale, which it
+   * could then neither change nor delete, is refused as if it did not exist. (A review keeps the scale it has.)
+   */
+  async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<RatingScaleRow> {
+    const found = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
+    const scale = found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
+    if (!scale) throw unprocessable(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
     if (!scale.values.some((v) => v.key === ratingKey)) {
       const keys = scale.values.map((v) => v.key).join(', ')
       throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
@@ -138,7 +143,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async create (claimId: string, body: CreateReview, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
-        const scale = await resolveRating(body.ratingScale, body.rating, tx)
+        const scale = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
         const after = await repos.reviews.insert({
           authorName: null,
           authorUrl: null,
@@ -159,7 +164,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = reviewColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
-          const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, tx)
+          const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
           columns.ratingScaleId = scale.id
         }
         const now = new Date()

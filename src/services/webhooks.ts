@@ -1,6 +1,7 @@
 // Webhook rules: an organisation's admins register endpoints for events; a URL that points at a private, loopback or
-// link-local address is refused (unless the operator allows it); the secret is made here and shown once, on create and
-// on rotation, after which the previous one keeps signing for a day; a ping tests an endpoint on request.
+// link-local address is refused (unless the operator allows its host for that organisation); the secret is made here
+// and shown once, on create and on rotation, after which the previous one keeps signing for a day; a ping tests an
+// endpoint on request.
 import type { Db } from '../db/client.ts'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts'
 import { notFound, unprocessable } from '../errors.ts'
@@ -22,9 +23,15 @@ export interface WebhookFields {
   enabled?: boolean | undefined
 }
 
+/** The organisation a webhook is registered for: its id, and its slug, which allowlist entries name. */
+export interface WebhookOwner {
+  organizationId: string
+  organizationSlug: string
+}
+
 export function createWebhooksService (db: Db, webhooks: WebhooksRepository, events: WebhookEvents, policy: AddressPolicy, cursors: Cursors) {
-  async function assertDeliverable (url: string): Promise<void> {
-    const refusal = await urlRefusal(policy, url)
+  async function assertDeliverable (url: string, organizationSlug: string): Promise<void> {
+    const refusal = await urlRefusal(policy, url, organizationSlug)
     if (refusal) throw unprocessable(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ field: 'body.url', message: refusal }])
   }
 
@@ -36,8 +43,8 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
 
   return {
     /** A new webhook, and its secret, which is shown this once. */
-    async create (organizationId: string, body: WebhookFields): Promise<{ row: WebhookRow, secret: string }> {
-      await assertDeliverable(body.url)
+    async create ({ organizationId, organizationSlug }: WebhookOwner, body: WebhookFields): Promise<{ row: WebhookRow, secret: string }> {
+      await assertDeliverable(body.url, organizationSlug)
       const secret = newWebhookSecret()
       const row = await webhooks.insert({ organizationId, url: body.url, events: body.events, description: body.description ?? null, enabled: body.enabled ?? true, secret })
       return { row, secret }
@@ -52,8 +59,8 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     get: requireWebhook,
 
     /** Turning a webhook back on clears the reason the service turned it off. */
-    async update (organizationId: string, id: string, patch: Partial<WebhookFields>, ifMatch: EtagCondition | undefined): Promise<WebhookRow> {
-      if (patch.url !== undefined) await assertDeliverable(patch.url)
+    async update ({ organizationId, organizationSlug }: WebhookOwner, id: string, patch: Partial<WebhookFields>, ifMatch: EtagCondition | undefined): Promise<WebhookRow> {
+      if (patch.url !== undefined) await assertDeliverable(patch.url, organizationSlug)
       return db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
         if (!current) throw notFound('Webhook', id)

@@ -15,6 +15,13 @@ const cases: Array<[string, string | null]> = [
   ['https://example.com/a?mc_cid=1&MC_EID=2&page=2', 'https://example.com/a?page=2'],
   ['https://example.com/a?ref=twitter&ref_src=twsrc&ref_url=x&q=1', 'https://example.com/a?q=1'],
   ['https://example.com/a?referrer=x&reference=y', 'https://example.com/a?reference=y&referrer=x'],
+  // ... but on source-code hosts ?ref= is a branch or tag, not a referrer
+  ['https://github.com/org/repo/blob/file.ts?ref=main', 'https://github.com/org/repo/blob/file.ts?ref=main'],
+  ['https://github.com/org/repo/blob/file.ts?ref=evil-branch&utm_source=x', 'https://github.com/org/repo/blob/file.ts?ref=evil-branch'],
+  ['https://www.github.com/org/repo?ref=v1.2', 'https://github.com/org/repo?ref=v1.2'],
+  ['https://gitlab.com/group/project/-/blob/README.md?ref_type=heads&ref=main', 'https://gitlab.com/group/project/-/blob/README.md?ref=main&ref_type=heads'],
+  ['https://bitbucket.org/team/repo/src?ref=dev', 'https://bitbucket.org/team/repo/src?ref=dev'],
+  ['https://news.example.com/story?ref=main', 'https://news.example.com/story'],
   [
     'https://example.com/a?_ga=1&_gl=2&igshid=3&yclid=4&smid=5&spm=6&share=7&mkt_tok=8&__twitter_impression=true' +
       '&oly_anon_id=a&oly_enc_id=b&vero_id=c&wt_mc=d&at_medium=e&at_campaign=f&cmpid=g&ocid=h&s_cid=i',
@@ -30,12 +37,17 @@ const cases: Array<[string, string | null]> = [
   ['https://example.com:8443/a', 'https://example.com:8443/a'],
   ['http://example.com:8080/', 'https://example.com:8080/'],
   // AMP versions
-  ['https://example.com/news/story/amp', 'https://example.com/news/story'],
-  ['https://example.com/news/story/amp/', 'https://example.com/news/story'],
+  ['https://example.com/news/taxes-doubled/amp', 'https://example.com/news/taxes-doubled'],
+  ['https://example.com/2024/05/taxes-doubled/amp/', 'https://example.com/2024/05/taxes-doubled'],
   ['https://amp.example.com/news/story', 'https://example.com/news/story'],
   ['https://example.com/news/amplifier', 'https://example.com/news/amplifier'],
-  ['https://example.com/amp', 'https://example.com/'],
-  ['https://example.com/story/amp/index.html', 'https://example.com/story'],
+  ['https://example.com/taxes-doubled/amp/index.html', 'https://example.com/taxes-doubled'],
+  // ... but only AMP forms that are sure: a bare /amp may be a page of its own (a product, a section)
+  ['https://example.com/products/amp', 'https://example.com/products/amp'],
+  ['https://example.com/products/amp/', 'https://example.com/products/amp'],
+  ['https://example.com/amp', 'https://example.com/amp'],
+  ['https://example.com/news/story/amp', 'https://example.com/news/story/amp'],
+  ['https://example.com/story/amp/index.html', 'https://example.com/story/amp'],
   // mobile and www hosts
   ['https://m.example.com/a', 'https://example.com/a'],
   ['https://mobile.example.co.uk/a', 'https://example.co.uk/a'],
@@ -46,6 +58,20 @@ const cases: Array<[string, string | null]> = [
   ['https://www.com/', 'https://www.com/'],
   ['https://www2.example.com/', 'https://www2.example.com/'],
   ['https://news.www.example.com/', 'https://news.www.example.com/'],
+  // ... only while what remains is a site of its own under the Public Suffix List (private suffixes included)
+  ['https://mobile.wordpress.com/2024/post', 'https://mobile.wordpress.com/2024/post'],
+  ['https://m.tumblr.com/a', 'https://m.tumblr.com/a'],
+  ['https://www.wordpress.com/a', 'https://wordpress.com/a'],
+  ['https://m.someblog.wordpress.com/a', 'https://someblog.wordpress.com/a'],
+  ['https://www.github.io/', 'https://www.github.io/'],
+  ['https://www.someone.github.io/a', 'https://someone.github.io/a'],
+  ['https://m.blogspot.com/', 'https://m.blogspot.com/'],
+  ['https://amp.co.uk/a', 'https://amp.co.uk/a'],
+  ['https://m.example.co.uk/a', 'https://example.co.uk/a'],
+  // a trailing dot on the host is the same host
+  ['https://example.com./a', 'https://example.com/a'],
+  ['https://www.Example.COM./a', 'https://example.com/a'],
+  ['https://mobile.de./a', 'https://mobile.de/a'],
   // fragments
   ['https://example.com/a#section-2', 'https://example.com/a'],
   ['https://example.com/a?b=1#frag?x=y', 'https://example.com/a?b=1'],
@@ -119,7 +145,7 @@ t.test('equivalent URLs share a hash; different pages do not', async (t) => {
     'https://example.com/story',
     'https://www.example.com/story?utm_source=x#top',
     'http://example.com:80/story/',
-    'HTTPS://m.EXAMPLE.com//story/amp/',
+    'HTTPS://m.EXAMPLE.com.//story/',
     'https://user@example.com/story/index.html?fbclid=1',
   ]
   const hashes = equivalent.map((url) => urlHash(canonicalizeUrl(url) ?? ''))
@@ -127,6 +153,11 @@ t.test('equivalent URLs share a hash; different pages do not', async (t) => {
   // A fixed vector, so an implementation on another platform (the extension) can check it hashes the same way.
   t.equal(hashes[0], 'ab116c15d8ac8b5285e0a8c70be0bf03ad55f8ca63cbfe0903142381dec8268d')
   t.not(urlHash('https://example.com/story?page=2'), hashes[0])
+  const apart = (a: string, b: string) => t.not(canonicalizeUrl(a), canonicalizeUrl(b), `${a} and ${b} are different pages`)
+  apart('https://github.com/org/repo/blob/f.ts?ref=main', 'https://github.com/org/repo/blob/f.ts?ref=evil-branch')
+  apart('https://example.com/products/amp', 'https://example.com/products')
+  apart('https://mobile.wordpress.com/', 'https://wordpress.com/')
+  t.equal(canonicalizeUrl('https://example.com./story'), canonicalizeUrl('https://example.com/story'), 'a trailing-dot host is the same host')
   t.equal(urlHash('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
 })
 

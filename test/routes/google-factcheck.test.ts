@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { reviews } from '../../src/db/schema.ts'
-import { build, createClaim, createClaimant, isProblem } from '../helper.ts'
+import { build, createClaim, createClaimant, isProblem, printable } from '../helper.ts'
 
 type Json = Record<string, unknown>
 const fixture: Json = JSON.parse(readFileSync(new URL('../fixtures/google-claims-search.json', import.meta.url), 'utf8'))
@@ -242,4 +242,15 @@ t.test('bad requests are problems', async (t) => {
   t.type(feed.nextCursor, 'string')
   forged.push(feed.nextCursor, `${feed.nextCursor}x`)
   for (const token of forged) isProblem(t, await get(`?query=war&pageToken=${encodeURIComponent(token)}`), 400, 'invalid-cursor')
+})
+
+t.test('the answer is safe to inline in a <script> element, and the same data for a JSON parser', async (t) => {
+  const app = await build(t)
+  const hostile = 'Cheese </script><script>alert(1)</script> <!-- a & b > c \u2028\u2029 end'
+  const claim = await createClaim(app, { text: hostile })
+  await review(app, claim.id, { ratingScale: 'truth-o-meter', rating: 'false', headline: hostile, url: 'https://factcheck.example.org/x?a=1&b=2', author: { ...factcheck, name: hostile } })
+  const res = await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=cheese' })
+  t.equal(res.statusCode, 200)
+  t.notOk(/[<>&\u2028\u2029]/.test(res.body), 'no < > & U+2028 U+2029 in the bytes')
+  t.match(printable(res.json().claims[0]), printable({ text: hostile, claimReview: [{ title: hostile, url: 'https://factcheck.example.org/x?a=1&b=2', publisher: { name: hostile } }] }), 'a JSON parser reads the same data')
 })

@@ -147,3 +147,39 @@ t.test('a claimant, a custom rating scale, an API key, a webhook and the organis
   t.same(rivalHooks.json().data, [], 'the rival admin lists no webhook: the test organisation\'s are not its own')
   t.same(await ownerView(app, w), before, 'the owner sees every object exactly as before, and no revision was added')
 })
+
+t.test('another organisation\'s claimant or custom rating scale cannot be referenced: 422 as if it did not exist', async (t) => {
+  const app = await buildSecure(t)
+  const w = await seedWorld(app)
+  const rival = bearer(w.rival.admin)
+  const before = await ownerView(app, w)
+  const unknown = randomUUID()
+  const problemOf = async (request: InjectOptions) => {
+    const res = await app.inject({ ...request, headers: { ...request.headers, ...rival } })
+    t.equal(res.statusCode, 422, `${request.method} ${request.url}: 422 ${res.body.slice(0, 200)}`)
+    return res.json() as { detail: string, errors: Array<{ field: string, message: string }> }
+  }
+  // A claimant: on create and on a change; the answer is the one an unknown id gets (the id aside).
+  const foreign = await problemOf({ method: 'POST', url: '/v1/claims', payload: { text: 'Planted claim.', claimantId: w.claimantId } })
+  const missing = await problemOf({ method: 'POST', url: '/v1/claims', payload: { text: 'Planted claim.', claimantId: unknown } })
+  t.same(foreign.errors, missing.errors, 'the same field error as an unknown claimant')
+  t.equal(foreign.detail.replace(w.claimantId, 'ID'), missing.detail.replace(unknown, 'ID'), 'and the same detail')
+  const ownClaim = await app.inject({ method: 'POST', url: '/v1/claims', headers: rival, payload: { text: 'Their own claim.' } })
+  t.equal(ownClaim.statusCode, 201)
+  const claimUrl = `/v1/claims/${ownClaim.json().id}`
+  await problemOf({ method: 'PATCH', url: claimUrl, headers: { 'if-match': String(ownClaim.headers.etag) }, payload: { claimantId: w.claimantId } })
+  // A custom rating scale, by id or slug, on a draft review and on a change of one; built-in scales stay usable.
+  for (const ratingScale of [w.scaleId, 'newsroom-scale']) {
+    await problemOf({ method: 'POST', url: `${claimUrl}/reviews`, payload: { ratingScale, rating: 'wrong' } })
+  }
+  const draft = await app.inject({ method: 'POST', url: `${claimUrl}/reviews`, headers: rival, payload: { ratingScale: 'truth-o-meter', rating: 'false' } })
+  t.equal(draft.statusCode, 201, 'a built-in scale')
+  await problemOf({ method: 'PATCH', url: `${claimUrl}/reviews/${draft.json().id}`, headers: { 'if-match': String(draft.headers.etag) }, payload: { ratingScale: w.scaleId, rating: 'wrong' } })
+
+  // The rival's own claim and draft review count in the totals; the owner's objects are as they were.
+  const objects = (view: Record<string, string>) => Object.fromEntries(Object.entries(view).filter(([key]) => key.startsWith('/')))
+  t.same(objects(await ownerView(app, w)), objects(before), 'the owner sees nothing changed')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/claims?claimant=${w.claimantId}`, headers: rival })).json().data.length, 1, 'only the owner\'s public claim names the claimant')
+  const scale = `/v1/rating-scales/${w.scaleId}`
+  t.equal((await app.inject({ method: 'DELETE', url: scale, headers: { 'if-match': await ownerEtag(app, scale) } })).statusCode, 204, 'nothing of the rival holds the owner\'s scale: the owner may delete it')
+})

@@ -10,7 +10,7 @@ import { claimants, revisions } from '../../src/db/schema.ts'
 import type { ExportFilters } from '../../src/repositories/export.ts'
 import { readRecords, type ImportFormat } from '../../src/services/import-formats.ts'
 import type { ImportSummary, RowResult } from '../../src/services/import.ts'
-import { anonymous, build, createClaim, createClaimant, onServer, settle, testOrganization } from '../helper.ts'
+import { anonymous, build, createClaim, createClaimant, onServer, printable, settle, testOrganization } from '../helper.ts'
 
 const row = (fields: Record<string, unknown>) => JSON.stringify({ reviewer: 'PolitiFact', topics: null, ...fields })
 
@@ -218,4 +218,16 @@ t.test('export filters: organisation, claimant, published only, updated since', 
   t.equal(lines(await runExport(app, 'jsonl', { updatedSince: new Date(Date.now() + 60_000) })).length, 0)
   const [sam] = await app.db.select().from(claimants).where(eq(claimants.slug, 'sam-smith'))
   t.ok(sam, 'claimant slug made from the name')
+})
+
+t.test('a ClaimReview export is safe to inline in a <script> element, and the same data for a JSON parser', async (t) => {
+  const app = await build(t)
+  const text = '</script><script>alert(1)</script> <!-- a & b > c \u2028 end'
+  // Written as \\u2028 in the JSON Lines file: a raw U+2028 would end the line there for the reader.
+  const line = row({ id: 'x-1', text, claimant: `Jane ${text}`, verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/x?a=1&b=2', headline: text }).replace(/\u2028/g, '\\u2028')
+  const imported = await runImport(app, line)
+  t.same(imported.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0 }, JSON.stringify(imported.results).replace(/[\u2028\u2029]/g, '?'))
+  const exported = await runExport(app, 'claimreview')
+  t.notOk(/[<>&\u2028\u2029]/.test(exported), 'no < > & U+2028 U+2029 in the file')
+  t.match(printable(JSON.parse(exported)), printable([{ claimReviewed: text, headline: text, url: 'https://factcheck.example.org/x?a=1&b=2', itemReviewed: { author: { name: `Jane ${text}` } } }]))
 })

@@ -40,7 +40,7 @@ export default async function webhooksRoutes (fastify: FastifyInstance) {
       response: { 201: CreatedWebhookSchema, ...problemResponses(400, 413, 415, 422, 500) },
     },
   }, async (request, reply) => {
-    const { row, secret } = await webhooks.create(keyOf(request).organizationId, request.body)
+    const { row, secret } = await webhooks.create(keyOf(request), request.body)
     withEtag(request, reply, versionEtag(row.version))
     reply.header('cache-control', 'no-store')
     return reply.code(201).header('location', `/v1/webhooks/${row.id}`).send({ ...toWebhook(row), signingSecret: secret })
@@ -74,7 +74,7 @@ export default async function webhooksRoutes (fastify: FastifyInstance) {
       response: { 200: WebhookSchema, ...problemResponses(400, 404, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
-    const row = await webhooks.update(keyOf(request).organizationId, request.params.id, request.body, ifMatchOf(request))
+    const row = await webhooks.update(keyOf(request), request.params.id, request.body, ifMatchOf(request))
     withEtag(request, reply, versionEtag(row.version))
     return toWebhook(row)
   })
@@ -133,6 +133,7 @@ export default async function webhooksRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'listWebhookDeliveries',
       summary: 'Every attempt to deliver an event to the webhook, newest first',
+      description: 'Each attempt\'s status, duration and error class; never the endpoint\'s answer.',
       params: IdParams,
       querystring: PageQuery,
       response: { 200: WebhookDeliveryPage, ...problemResponses(400, 404, 500) },

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { build, createClaim, createClaimant, isProblem } from '../../helper.ts'
+import { build, createClaim, createClaimant, isProblem, printable } from '../../helper.ts'
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/
 const LD_JSON = /^application\/ld\+json/
@@ -211,4 +211,47 @@ t.test('an empty feed', async (t) => {
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], LD_JSON)
   t.strictSame(res.json(), { '@context': 'https://schema.org', '@graph': [], nextCursor: null })
+})
+
+/** Text an editor could type, each piece of which would close or break a <script> element a partner inlines it in. */
+const HOSTILE = '</script><script>alert(1)</script> <!--<script> a & b > c \u2028\u2029 \\</script>'
+const UNSAFE_IN_SCRIPT = /[<>&\u2028\u2029]/
+
+t.test('the JSON-LD is safe to inline in a <script> element, and the same data for a JSON parser', async (t) => {
+  const app = await build(t)
+  const claimant = await createClaimant(app, { name: `Claimant ${HOSTILE}` })
+  const claim = await createClaim(app, { text: `Claim ${HOSTILE}`, claimantId: claimant.id })
+  await post(app, `/v1/claims/${claim.id}/appearances`, { url: 'https://news.example.com/a?x=1&y=2', title: `Title ${HOSTILE}`, quote: `Quote ${HOSTILE}` })
+  await review(app, claim.id, 'published', { ...published, headline: `Headline ${HOSTILE}`, ratingExplanation: `Because ${HOSTILE}`, author: { name: `Author ${HOSTILE}` } })
+  for (const url of [`/v1/claims/${claim.id}/claimreview`, '/v1/claimreview']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 200, `${url}: 200`)
+    t.match(res.headers['content-type'], LD_JSON)
+    t.notOk(UNSAFE_IN_SCRIPT.test(res.body), `${url}: no < > & U+2028 U+2029 in the bytes`)
+    t.ok(/\\u003c\/script\\u003e/.test(res.body), `${url}: written as \\u003c and \\u003e`)
+    const body = res.json()
+    const cr = url === '/v1/claimreview' ? body['@graph'][0] : body[0]
+    t.strictSame(printable({
+      claimReviewed: cr.claimReviewed,
+      headline: cr.headline,
+      explanation: cr.reviewRating.ratingExplanation,
+      author: cr.author.name,
+      claimant: cr.itemReviewed.author.name,
+      url: cr.itemReviewed.appearance[0].url,
+      title: cr.itemReviewed.appearance[0].headline,
+      quote: cr.itemReviewed.appearance[0].text,
+    }), printable({
+      claimReviewed: `Claim ${HOSTILE}`,
+      headline: `Headline ${HOSTILE}`,
+      explanation: `Because ${HOSTILE}`,
+      author: `Author ${HOSTILE}`,
+      claimant: `Claimant ${HOSTILE}`,
+      url: 'https://news.example.com/a?x=1&y=2',
+      title: `Title ${HOSTILE}`,
+      quote: `Quote ${HOSTILE}`,
+    }), `${url}: a JSON parser reads every text exactly`)
+    // The ETag is of the bytes sent: a revalidation still answers 304.
+    const again = await app.inject({ method: 'GET', url, headers: { 'if-none-match': String(res.headers.etag) } })
+    t.equal(again.statusCode, 304)
+  }
 })

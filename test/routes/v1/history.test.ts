@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
 import { claims, revisions } from '../../../src/db/schema.ts'
-import { build, collectPages, createClaim, createClaimant, etagOf, isProblem, testOrganization } from '../../helper.ts'
+import { anonymous, bearer, build, collectPages, createClaim, createClaimant, etagOf, isProblem, keyFor, publishableReview, testOrganization } from '../../helper.ts'
 
 interface Revision { seq: number, entityType: string, entityId: string, version: number, action: string, actor: string, requestId: string | null, at: string, before: Record<string, unknown> | null, after: Record<string, unknown> }
 type Expected = [entityType: string, entityId: string, version: number, action: string, requestId: string]
@@ -91,6 +91,33 @@ t.test('every change under a claim writes one revision, newest first, with actor
   const after = await app.inject({ method: 'GET', url: `${c}/history?limit=1` })
   t.equal(after.statusCode, 200, `the history outlives the claim: ${after.body.slice(0, 200)}`)
   if (after.statusCode === 200) t.match(after.json().data, [{ entityType: 'claim', version: 5, action: 'delete', requestId: deleted.rid }])
+})
+
+t.test('outside the organisation, the history names the organisation, never its keys or requests', async (t) => {
+  const app = await build(t)
+  const claim = await send(app, 'POST', '/v1/claims', { text: 'The moon is made of cheese.' })
+  const c = `/v1/claims/${claim.body.id}`
+  const review = await send(app, 'POST', `${c}/reviews`, publishableReview)
+  const published = await send(app, 'POST', `${c}/reviews/${review.body.id}/publish`, undefined, `${c}/reviews/${review.body.id}`)
+  const { adminKeyId, id: organizationId, slug } = testOrganization(app)
+  const secrets = ['newsroom admin', adminKeyId, claim.rid, review.rid, published.rid]
+
+  const outsiders = {
+    anonymous,
+    partner: bearer(await keyFor(app, 'partner', 'partner-site')),
+    'another organisation\'s admin': bearer(await keyFor(app, 'admin', 'other-desk')),
+  }
+  for (const [who, headers] of Object.entries(outsiders)) {
+    const res = await app.inject({ method: 'GET', url: `${c}/history`, headers })
+    t.equal(res.statusCode, 200, `${who}: ${res.body.slice(0, 200)}`)
+    const data: Revision[] = res.json().data
+    t.ok(data.length >= 3, `${who}: the public revisions are listed`)
+    t.ok(data.every((rev) => rev.actor === slug && (rev as unknown as { actorKeyId: unknown }).actorKeyId === null && rev.requestId === null), `${who}: every revision says the organisation only`)
+    t.match(data, Array(data.length).fill({ organizationId }), `${who}: and its id`)
+    for (const secret of secrets) t.notOk(res.body.includes(secret), `${who}: no ${secret}`)
+  }
+  const reader = await app.inject({ method: 'GET', url: `${c}/history`, headers: bearer(await keyFor(app, 'reader')) })
+  t.match(reader.json().data, [{ actor: 'newsroom admin', actorKeyId: adminKeyId, requestId: published.rid }], 'a member of the organisation sees the key and the request')
 })
 
 t.test('claimant changes are recorded, outside any claim', async (t) => {
