@@ -65,7 +65,10 @@ export interface paths {
         /** List claimants, newest first */
         get: operations["listClaimants"];
         put?: never;
-        /** Add a claimant */
+        /**
+         * Add a claimant
+         * @description A name your organisation already has for a live claimant (ignoring case and accents) is refused with 409, whose `Location` header and `existingId` name that claimant, unless `distinctFrom` lists it or both have `sameAs` URLs and none is shared.
+         */
         post: operations["createClaimant"];
         delete?: never;
         options?: never;
@@ -91,7 +94,10 @@ export interface paths {
         delete: operations["deleteClaimant"];
         options?: never;
         head?: never;
-        /** Change some fields of a claimant */
+        /**
+         * Change some fields of a claimant
+         * @description A new name follows the rule of POST: 409 when another live claimant of your organisation has it, unless `distinctFrom` lists that one or `sameAs` tells them apart.
+         */
         patch: operations["updateClaimant"];
         trace?: never;
     };
@@ -791,6 +797,11 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            /**
+             * Format: uuid
+             * @description On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).
+             */
+            existingId?: string;
         };
         AppearanceInput: {
             /**
@@ -894,6 +905,8 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimantInput: {
@@ -909,6 +922,8 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         RatingScaleValueInput: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
@@ -1825,6 +1840,11 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            /**
+             * Format: uuid
+             * @description On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).
+             */
+            existingId?: string;
         };
         Appearance: {
             /**
@@ -1928,6 +1948,8 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimant: {
@@ -1943,6 +1965,8 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         RatingScaleValue: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */

@@ -86,6 +86,9 @@ export const claimants = pgTable('claimants', {
 }, (t) => [
   // A slug names one live claimant; a deleted claimant frees its slug.
   uniqueIndex('claimants_slug_live_key').on(t.slug).where(sql`${t.deletedAt} is null`),
+  // An organisation's live claimants by name, ignoring case and accents (claimant_name_key, migrations/0017): a
+  // second claimant of the same name is refused unless the caller says it is another person.
+  index('claimants_organization_name_key_idx').on(t.organizationId, sql`claimant_name_key(${t.name})`).where(sql`${t.deletedAt} is null`),
 ])
 
 export const claims = pgTable('claims', {

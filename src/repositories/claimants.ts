@@ -24,6 +24,13 @@ export function createClaimantsRepository (db: Db) {
       return row
     },
 
+    /** An organisation's live claimants whose name equals this one, ignoring case, accents and runs of spaces. */
+    async findByNameKey (organizationId: string, name: string, tx: Executor = db): Promise<ClaimantRow[]> {
+      return tx.select().from(claimants)
+        .where(and(live, eq(claimants.organizationId, organizationId), sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`))
+        .orderBy(claimants.id)
+    },
+
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
       const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('update')

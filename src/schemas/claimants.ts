@@ -1,6 +1,7 @@
 // API contracts for claimants: the people and organisations who make claims.
 import { z } from 'zod'
 import { claimantKind, type ClaimantRow } from '../db/schema.ts'
+import { isUuid } from '../lib/ids.ts'
 import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
 
 export const Slug = z
@@ -8,6 +9,11 @@ export const Slug = z
   .min(1)
   .max(100)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. `donald-trump`')
+
+/** Where a claimant is named in a request: its id or its slug. */
+export const ClaimantRef = z.string().max(100)
+  .refine((value) => isUuid(value) || Slug.safeParse(value).success, 'must be a claimant id (UUID) or slug, e.g. `donald-trump`')
+  .describe('A claimant id (UUID) or slug, e.g. `donald-trump`.')
 
 export const ClaimantKind = z.enum(claimantKind.enumValues)
   .describe('A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.')
@@ -42,8 +48,12 @@ const claimantFields = {
   sameAs: z.array(HttpUrl).max(20).transform((urls) => [...new Set(urls)]),
 }
 
+const distinctFrom = z.array(ClaimantRef).max(20).optional()
+  .describe('Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored.')
+
 export const CreateClaimantBody = z.strictObject({
   ...claimantFields,
+  distinctFrom,
   slug: claimantFields.slug.optional(),
   kind: claimantFields.kind.default('person'),
   description: claimantFields.description.optional(),
@@ -52,9 +62,9 @@ export const CreateClaimantBody = z.strictObject({
   sameAs: claimantFields.sameAs.optional(),
 }).meta({ id: 'CreateClaimant' })
 
-export const UpdateClaimantBody = z.strictObject(claimantFields)
+export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFrom })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .refine((body) => Object.keys(body).some((key) => key !== 'distinctFrom'), 'must change at least one field')
   .meta({ id: 'UpdateClaimant', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type CreateClaimant = z.output<typeof CreateClaimantBody>

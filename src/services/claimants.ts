@@ -2,7 +2,7 @@
 // every change recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
-import { conflict, notFound } from '../errors.ts'
+import { conflict, notFound, problem } from '../errors.ts'
 import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
@@ -24,6 +24,21 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
 
   const slugTaken = (slug: string) => conflict(`The slug "${slug}" is already used by another claimant.`)
 
+  /**
+   * Refuses a name that a live claimant of the organisation already has (ignoring case and accents), unless the
+   * caller says this is another person: the other is listed in `distinctFrom` (by id or slug), or both have `sameAs`
+   * URLs and none is shared. Called under the name's slug-base lock, so that two requests cannot both pass.
+   */
+  async function assertNewName (name: string, sameAs: string[], distinctFrom: string[] | undefined, ctx: WriteContext, tx: Executor, self?: string) {
+    const others = (await claimants.findByNameKey(ctx.organizationId, name, tx)).filter((c) => c.id !== self)
+    const toldApart = (c: ClaimantRow) => distinctFrom?.some((ref) => ref === c.id || ref === c.slug) === true ||
+      (sameAs.length > 0 && c.sameAs.length > 0 && !c.sameAs.some((url) => sameAs.includes(url)))
+    const same = others.find((c) => !toldApart(c))
+    if (same) {
+      throw problem('conflict', `Your organisation already has a claimant named "${same.name}" (${same.slug}, id ${same.id}). To use it, name it by its id or slug; if this is another person, send "distinctFrom": ["${same.id}"] or sameAs URLs that tell the two apart.`, { extensions: { existingId: same.id } })
+    }
+  }
+
   return {
     async get (id: string): Promise<ClaimantRow> {
       const row = await claimants.findById(id)
@@ -37,28 +52,36 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
     },
 
     async create (body: CreateClaimant, ctx: WriteContext): Promise<ClaimantRow> {
+      const { distinctFrom, ...fields } = body
       return db.transaction(async (tx) => {
-        let slug = body.slug
+        // Names that differ only in case or accents have one slug base, so this lock also covers the name check.
+        const base = slugify(fields.name)
+        await claimants.lockSlugBase(base, tx)
+        await assertNewName(fields.name, fields.sameAs ?? [], distinctFrom, ctx, tx)
+        let slug = fields.slug
         if (slug === undefined) {
-          const base = slugify(body.name)
-          await claimants.lockSlugBase(base, tx)
           slug = freeSlug(base, await claimants.slugsLike(base, tx))
         } else if (await claimants.findBySlug(slug, tx)) {
           throw slugTaken(slug)
         }
-        const row = await claimants.insert({ ...body, slug, organizationId: ctx.organizationId }, tx)
+        const row = await claimants.insert({ ...fields, slug, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claimant', action: 'create', claimId: null, before: null, after: row })
         return row
       })
     },
 
     async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimantRow> {
+      const { distinctFrom, ...fields } = patch
       return db.transaction(async (tx) => {
         const before = await lockMatching(id, ifMatch, ctx, tx)
-        if (patch.slug !== undefined && patch.slug !== before.slug && await claimants.findBySlug(patch.slug, tx)) {
-          throw slugTaken(patch.slug)
+        if (fields.name !== undefined && fields.name !== before.name) {
+          await claimants.lockSlugBase(slugify(fields.name), tx)
+          await assertNewName(fields.name, fields.sameAs ?? before.sameAs, distinctFrom, ctx, tx, id)
         }
-        const after = await claimants.update(id, patch, tx)
+        if (fields.slug !== undefined && fields.slug !== before.slug && await claimants.findBySlug(fields.slug, tx)) {
+          throw slugTaken(fields.slug)
+        }
+        const after = await claimants.update(id, fields, tx)
         if (!after) throw notFound('Claimant', id)
         await history.record(tx, ctx, { entityType: 'claimant', action: 'update', claimId: null, before, after })
         return after

@@ -3,10 +3,19 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { ProblemError } from '../../errors.ts'
 import { versionEtag } from '../../lib/etag.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })
+
+/** A refused duplicate names the claimant already there by its URL too. */
+function locatingDuplicate (error: unknown): never {
+  if (error instanceof ProblemError && typeof error.extensions.existingId === 'string') {
+    error.headers.location = `/v1/claimants/${error.extensions.existingId}`
+  }
+  throw error
+}
 
 export default async function claimantsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
@@ -32,11 +41,12 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'createClaimant',
       summary: 'Add a claimant',
+      description: 'A name your organisation already has for a live claimant (ignoring case and accents) is refused with 409, whose `Location` header and `existingId` name that claimant, unless `distinctFrom` lists it or both have `sameAs` URLs and none is shared.',
       body: CreateClaimantBody,
       response: { 201: ClaimantSchema, ...problemResponses(400, 409, 413, 415, 500) },
     },
   }, async (request, reply) => {
-    const claimant = await claimants.create(request.body, writeContextOf(request))
+    const claimant = await claimants.create(request.body, writeContextOf(request)).catch(locatingDuplicate)
     withEtag(request, reply, versionEtag(claimant.version))
     return reply.code(201).header('location', `/v1/claimants/${claimant.id}`).send(toClaimant(claimant))
   })
@@ -62,13 +72,14 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'updateClaimant',
       summary: 'Change some fields of a claimant',
+      description: 'A new name follows the rule of POST: 409 when another live claimant of your organisation has it, unless `distinctFrom` lists that one or `sameAs` tells them apart.',
       params: IdParams,
       headers: IfMatchHeaders,
       body: UpdateClaimantBody,
       response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
   }, async (request, reply) => {
-    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))
+    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request)).catch(locatingDuplicate)
     withEtag(request, reply, versionEtag(claimant.version))
     return toClaimant(claimant)
   })

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { claimants } from '../../../src/db/schema.ts'
-import { build, change, collectPages, createClaim, createClaimant, etagOf, isProblem } from '../../helper.ts'
+import { bearer, build, change, collectPages, createClaim, createClaimant, etagOf, isProblem, keyFor } from '../../helper.ts'
 
 /** Status, ETag and body of a GET, to compare a resource before and after a request that must not change it. */
 async function snapshot (app: FastifyInstance, url: string) {
@@ -144,7 +144,7 @@ t.test('every invalid body is a 400 problem that changes nothing', async (t) => 
 t.test('slugs: derived, de-duplicated, unique while live, freed on delete', async (t) => {
   const app = await build(t)
   const first = await createClaimant(app, { name: 'José Álvarez' })
-  const second = await createClaimant(app, { name: 'José Álvarez' })
+  const second = await createClaimant(app, { name: 'José Álvarez', distinctFrom: [first.id] })
   t.equal(first.slug, 'jose-alvarez')
   t.equal(second.slug, 'jose-alvarez-2')
   t.equal((await createClaimant(app, { name: '!!!' })).slug, 'claimant', 'a name with no letters still gets a slug')
@@ -158,7 +158,7 @@ t.test('slugs: derived, de-duplicated, unique while live, freed on delete', asyn
   t.equal(own.statusCode, 200, 'a claimant may keep its own slug')
 
   t.equal((await change(app, 'DELETE', `/v1/claimants/${first.id}`)).statusCode, 204)
-  t.equal((await createClaimant(app, { name: 'José Álvarez' })).slug, 'jose-alvarez', 'a deleted claimant frees its slug')
+  t.equal((await createClaimant(app, { name: 'José Álvarez', distinctFrom: [second.id] })).slug, 'jose-alvarez', 'a deleted claimant frees its slug')
   t.equal((await change(app, 'DELETE', `/v1/claimants/${second.id}`)).statusCode, 204)
   t.equal((await createClaimant(app, { name: 'Other', slug: 'jose-alvarez-2' })).slug, 'jose-alvarez-2', 'also for explicit slugs')
 })
@@ -166,10 +166,55 @@ t.test('slugs: derived, de-duplicated, unique while live, freed on delete', asyn
 t.test('claimants created at the same time with the same name get distinct slugs', async (t) => {
   const app = await build(t)
   for (let round = 0; round < 3; round++) {
-    const results = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: `Twin ${round}` } })))
-    t.same(results.map((r) => r.statusCode), [201, 201], `round ${round}: no slug was asked for, so neither may conflict`)
+    const sameAs = [`https://example.org/twin-${round}-a`, `https://example.org/twin-${round}-b`]
+    const results = await Promise.all(sameAs.map((url) => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: `Twin ${round}`, sameAs: [url] } })))
+    t.same(results.map((r) => r.statusCode), [201, 201], `round ${round}: no slug was asked for and sameAs tells them apart, so neither may conflict`)
     t.same(results.map((r) => r.statusCode === 201 && r.json().slug).sort(), [`twin-${round}`, `twin-${round}-2`])
   }
+})
+
+t.test('a name the organisation already has is a 409 naming that claimant, unless the caller says it is another person', async (t) => {
+  const app = await build(t)
+  const trump = await createClaimant(app, { name: 'Donald Trump' })
+  const before = await listedIds(app)
+  for (const name of ['Donald Trump', 'donald trump', 'DONALD  TRUMP', 'Dónald Trümp']) {
+    const res = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name } })
+    const body = isProblem(t, res, 409, 'conflict')
+    t.equal(res.headers.location, `/v1/claimants/${trump.id}`, `${name}: Location names the existing claimant`)
+    t.equal(body.existingId, trump.id, `${name}: so does the body`)
+    t.match(body.detail, 'distinctFrom')
+  }
+  t.same(await listedIds(app), before, 'no claimant was made')
+
+  const concurrent = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Jill Stein' } })))
+  t.same(concurrent.map((r) => r.statusCode).sort(), [201, 409], 'two at once: one is made, the other names it')
+  const jill = concurrent.find((r) => r.statusCode === 201)?.json()
+  t.equal(concurrent.find((r) => r.statusCode === 409)?.headers.location, `/v1/claimants/${jill?.id}`)
+
+  const other = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Donald Trump', distinctFrom: [trump.slug] } })
+  t.equal(other.statusCode, 201, 'distinctFrom (by slug) says it is someone else')
+  t.equal(other.json().slug, 'donald-trump-2')
+  const third = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Donald Trump', distinctFrom: [trump.id] } })
+  t.equal(isProblem(t, third, 409, 'conflict').existingId, other.json().id, 'every claimant of that name must be told apart')
+
+  const withUrl = await createClaimant(app, { name: 'Sam Smith', sameAs: ['https://www.wikidata.org/wiki/Q1'] })
+  const sameUrl = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'sam smith', sameAs: ['https://www.wikidata.org/wiki/Q1', 'https://example.org/sam'] } })
+  t.equal(isProblem(t, sameUrl, 409, 'conflict').existingId, withUrl.id, 'a shared sameAs URL is the same person')
+  const otherUrl = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Sam Smith', sameAs: ['https://www.wikidata.org/wiki/Q2'] } })
+  t.equal(otherUrl.statusCode, 201, 'distinct sameAs URLs tell them apart')
+
+  const elsewhere = await app.inject({ method: 'POST', url: '/v1/claimants', headers: bearer(await keyFor(app, 'editor', 'other-desk')), payload: { name: 'Donald Trump' } })
+  t.equal(elsewhere.statusCode, 201, 'another organisation may record its own')
+
+  const renamed = await createClaimant(app, { name: 'Joe Biden' })
+  const rename = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump' } })
+  t.equal(rename.headers.location, `/v1/claimants/${trump.id}`)
+  t.match(isProblem(t, rename, 409, 'conflict'), { existingId: trump.id }, 'a rename follows the same rule')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/claimants/${renamed.id}` })).json().name, 'Joe Biden', 'unchanged')
+  const recase = await app.inject({ method: 'PATCH', url: `/v1/claimants/${trump.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald J. Trump' } })
+  t.equal(recase.statusCode, 200, 'a claimant may be renamed when no other has the name')
+  const allowed = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump', distinctFrom: [other.json().id] } })
+  t.equal(allowed.statusCode, 200, 'renamed with distinctFrom')
 })
 
 t.test('a claimant named by a live claim cannot be deleted', async (t) => {
