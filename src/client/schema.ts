@@ -62,7 +62,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List claimants, newest first */
+        /**
+         * List or search claimants, newest first
+         * @description With `q`, only the claimants with a word of the name or of an alias starting with it (case and accents ignored): `?q=trump` finds Donald Trump. Read one by slug with `GET /v1/claimants/{slug}`.
+         */
         get: operations["listClaimants"];
         put?: never;
         /**
@@ -83,7 +86,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a claimant */
+        /** Get a claimant by id or slug */
         get: operations["getClaimant"];
         put?: never;
         post?: never;
@@ -875,6 +878,8 @@ export interface components {
             affiliation: string | null;
             /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
             sameAs: string[];
+            /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
+            aliases: string[];
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -905,6 +910,7 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            aliases?: string[];
             /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
             distinctFrom?: string[];
         };
@@ -922,6 +928,7 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            aliases?: string[];
             /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
             distinctFrom?: string[];
         };
@@ -1240,7 +1247,7 @@ export interface components {
         };
         CreateClaimInput: {
             text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug; `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1256,7 +1263,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimInput: {
             text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug; `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1918,6 +1925,8 @@ export interface components {
             affiliation: string | null;
             /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
             sameAs: string[];
+            /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
+            aliases: string[];
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1948,6 +1957,7 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            aliases?: unknown;
             /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
             distinctFrom?: string[];
         };
@@ -1965,6 +1975,7 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            aliases?: unknown;
             /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
             distinctFrom?: string[];
         };
@@ -2286,7 +2297,7 @@ export interface components {
         };
         CreateClaim: {
             text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug; `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /**
@@ -2308,7 +2319,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaim: {
             text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug; `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -3042,6 +3053,8 @@ export interface operations {
     listClaimants: {
         parameters: {
             query?: {
+                /** @description Only claimants with a word of the name or of an alias starting with this, ignoring case and accents: `trump`, `don tru`, `zelensk`. */
+                q?: string;
                 /** @description How many items to return (1-100). */
                 limit?: number;
                 /** @description The `nextCursor` of the previous page; omit for the first page. */
@@ -3286,7 +3299,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -3399,7 +3412,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -3567,7 +3580,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -11204,6 +11217,30 @@ export interface operations {
     googleClaimsSearch: {
         parameters: {
             query?: {
+                /** @description Google API key. Accepted for compatibility with Google's clients, and ignored. */
+                key?: string;
+                /** @description OAuth access token. Accepted for compatibility with Google's clients, and ignored. */
+                access_token?: string;
+                /** @description OAuth token. Accepted for compatibility with Google's clients, and ignored. */
+                oauth_token?: string;
+                /** @description Response format. Accepted for compatibility with Google's clients, and ignored. */
+                alt?: string;
+                /** @description JSONP callback. Accepted for compatibility with Google's clients, and ignored. */
+                callback?: string;
+                /** @description Partial response selector. Accepted for compatibility with Google's clients, and ignored. */
+                fields?: string;
+                /** @description Pretty-printed response. Accepted for compatibility with Google's clients, and ignored. */
+                prettyPrint?: string;
+                /** @description Quota user. Accepted for compatibility with Google's clients, and ignored. */
+                quotaUser?: string;
+                /** @description End user IP address. Accepted for compatibility with Google's clients, and ignored. */
+                userIp?: string;
+                /** @description Upload protocol. Accepted for compatibility with Google's clients, and ignored. */
+                uploadType?: string;
+                /** @description Upload protocol. Accepted for compatibility with Google's clients, and ignored. */
+                upload_protocol?: string;
+                /** @description Error format. Accepted for compatibility with Google's clients, and ignored. */
+                "$.xgafv"?: string;
                 /** @description Text to search for in claims. Required unless `reviewPublisherSiteFilter` is given. */
                 query?: string;
                 /** @description BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`. */

@@ -75,9 +75,14 @@ export function createClaimantsRepository (db: Db) {
       return rows.map((row) => row.slug)
     },
 
-    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
+    /** Newest first; with `q`, only those with a word of the name or an alias starting with it (case and accents ignored). */
+    async list ({ limit, afterId, q }: PageRequest & { q?: string | undefined }, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
+      // The same expression as the trigram index claimants_search_trgm_idx, so that the index serves it.
+      const matching = q === undefined
+        ? undefined
+        : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
       const rows = await tx.select().from(claimants)
-        .where(and(live, afterId ? lt(claimants.id, afterId) : undefined))
+        .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
         .orderBy(desc(claimants.id))
         .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { claimantKind, type ClaimantRow } from '../db/schema.ts'
 import { isUuid } from '../lib/ids.ts'
-import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
+import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso } from './common.ts'
 
 export const Slug = z
   .string()
@@ -27,6 +27,7 @@ export const ClaimantSchema = z.object({
   jobTitle: z.string().nullable().describe('Role at the time of the claims, e.g. `US President`.'),
   affiliation: z.string().nullable().describe('Party, government or organisation.'),
   sameAs: z.array(z.string()).describe('URLs that identify the claimant elsewhere, e.g. a Wikidata page.'),
+  aliases: z.array(z.string()).describe('Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name.'),
   version: z.int().describe('1 on creation, +1 on every change.'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -46,6 +47,7 @@ const claimantFields = {
   jobTitle: Text(200).nullable(),
   affiliation: Text(200).nullable(),
   sameAs: z.array(HttpUrl).max(20).transform((urls) => [...new Set(urls)]),
+  aliases: z.array(Text(200)).max(20).transform((names) => [...new Set(names)]),
 }
 
 const distinctFrom = z.array(ClaimantRef).max(20).optional()
@@ -60,6 +62,7 @@ export const CreateClaimantBody = z.strictObject({
   jobTitle: claimantFields.jobTitle.optional(),
   affiliation: claimantFields.affiliation.optional(),
   sameAs: claimantFields.sameAs.optional(),
+  aliases: claimantFields.aliases.optional(),
 }).meta({ id: 'CreateClaimant' })
 
 export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFrom })
@@ -79,7 +82,16 @@ export const toClaimant = (row: ClaimantRow): z.output<typeof ClaimantSchema> =>
   jobTitle: row.jobTitle,
   affiliation: row.affiliation,
   sameAs: row.sameAs,
+  aliases: row.aliases,
   version: row.version,
   createdAt: toIso(row.createdAt),
   updatedAt: toIso(row.updatedAt),
+})
+
+export const ClaimantParams = z.object({ id: ClaimantRef })
+
+export const ClaimantListQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200).optional()
+    .describe('Only claimants with a word of the name or of an alias starting with this, ignoring case and accents: `trump`, `don tru`, `zelensk`.'),
+  ...PageQuery.shape,
 })

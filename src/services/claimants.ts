@@ -6,6 +6,7 @@ import { conflict, notFound, problem } from '../errors.ts'
 import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import { isUuid } from '../lib/ids.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { CreateClaimant, UpdateClaimant } from '../schemas/claimants.ts'
@@ -13,7 +14,9 @@ import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
 export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History, cursors: Cursors) {
-  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimantRow> {
+  async function lockMatching (ref: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimantRow> {
+    const id = isUuid(ref) ? ref : (await claimants.findBySlug(ref, tx))?.id
+    if (id === undefined) throw notFound('Claimant', ref)
     const current = await claimants.lockById(id, tx)
     if (!current) throw notFound('Claimant', id)
     // Claimants are public figures, read by everyone: another organisation's is a 403, not a 404.
@@ -40,15 +43,18 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
   }
 
   return {
-    async get (id: string): Promise<ClaimantRow> {
-      const row = await claimants.findById(id)
-      if (!row) throw notFound('Claimant', id)
+    /** By id or slug. */
+    async get (ref: string): Promise<ClaimantRow> {
+      const row = isUuid(ref) ? await claimants.findById(ref) : await claimants.findBySlug(ref)
+      if (!row) throw notFound('Claimant', ref)
       return row
     },
 
-    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<ClaimantRow>> {
-      const { rows, nextAfterId } = await claimants.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'claimants') })
-      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'claimants') }
+    async list (request: { limit: number, cursor?: string | undefined, q?: string | undefined }): Promise<Page<ClaimantRow>> {
+      // A cursor is bound to its search: one from another list, or from a list without q, is refused.
+      const scope = request.q === undefined ? 'claimants' : `claimants?q=${request.q}`
+      const { rows, nextAfterId } = await claimants.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, scope), q: request.q })
+      return { data: rows, nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
     async create (body: CreateClaimant, ctx: WriteContext): Promise<ClaimantRow> {
@@ -70,12 +76,14 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
       })
     },
 
-    async update (id: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimantRow> {
+    async update (ref: string, patch: UpdateClaimant, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimantRow> {
       const { distinctFrom, ...fields } = patch
       return db.transaction(async (tx) => {
-        const before = await lockMatching(id, ifMatch, ctx, tx)
+        // The name's lock before the row's, in the order create and import take them, so that none waits on another.
+        if (fields.name !== undefined) await claimants.lockSlugBase(slugify(fields.name), tx)
+        const before = await lockMatching(ref, ifMatch, ctx, tx)
+        const id = before.id
         if (fields.name !== undefined && fields.name !== before.name) {
-          await claimants.lockSlugBase(slugify(fields.name), tx)
           await assertNewName(fields.name, fields.sameAs ?? before.sameAs, distinctFrom, ctx, tx, id)
         }
         if (fields.slug !== undefined && fields.slug !== before.slug && await claimants.findBySlug(fields.slug, tx)) {
@@ -88,9 +96,10 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
       })
     },
 
-    async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
+    async delete (ref: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
-        const before = await lockMatching(id, ifMatch, ctx, tx)
+        const before = await lockMatching(ref, ifMatch, ctx, tx)
+        const id = before.id
         if (await claimants.hasLiveClaims(id, tx)) throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
         const after = await claimants.softDelete(id, tx)
         if (!after) throw notFound('Claimant', id)

@@ -82,9 +82,11 @@ function positionOf (sort: ClaimSort, { claim, rank }: ClaimListItem): SortPosit
 export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, limit: number, cursor?: string | undefined }
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
+  /** The claimant a body names by id or slug, share-locked so that it cannot be deleted before the claim commits. */
   async function requireClaimant (claimantId: string | null | undefined, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
-    const claimant = await repos.claimants.lockSharedById(claimantId, tx)
+    const id = isUuid(claimantId) ? claimantId : (await repos.claimants.findBySlug(claimantId, tx))?.id
+    const claimant = id === undefined ? undefined : await repos.claimants.lockSharedById(id, tx)
     if (!claimant) {
       throw unprocessable(`Claimant ${claimantId} does not exist.`, [{ field: 'body.claimantId', message: 'no such claimant' }])
     }
@@ -202,7 +204,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, tx)
-        const claim = await repos.claims.insert({ ...body, organizationId: ctx.organizationId }, tx)
+        const claim = await repos.claims.insert({ ...body, claimantId: claimant?.id ?? null, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
       })
@@ -218,7 +220,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
         const claimant = newClaimant === undefined ? current.claimant : newClaimant
-        const claim = await repos.claims.update(id, patch, tx)
+        const claim = await repos.claims.update(id, newClaimant === undefined ? patch : { ...patch, claimantId: newClaimant?.id ?? null }, tx)
         if (!claim) throw notFound('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })
         return { ...current, claim, claimant }

@@ -1,8 +1,8 @@
 // /v1/claimants: the people and organisations who make claims.
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
-import { ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
-import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
+import { ClaimantListQuery, ClaimantParams, ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
+import { IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { ProblemError } from '../../errors.ts'
 import { versionEtag } from '../../lib/etag.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
@@ -26,8 +26,9 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
     schema: {
       tags,
       operationId: 'listClaimants',
-      summary: 'List claimants, newest first',
-      querystring: PageQuery,
+      summary: 'List or search claimants, newest first',
+      description: 'With `q`, only the claimants with a word of the name or of an alias starting with it (case and accents ignored): `?q=trump` finds Donald Trump. Read one by slug with `GET /v1/claimants/{slug}`.',
+      querystring: ClaimantListQuery,
       response: { 200: ClaimantPage, ...problemResponses(400, 500) },
     },
   }, async (request) => {
@@ -55,8 +56,8 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
     schema: {
       tags,
       operationId: 'getClaimant',
-      summary: 'Get a claimant',
-      params: IdParams,
+      summary: 'Get a claimant by id or slug',
+      params: ClaimantParams,
       headers: IfNoneMatchHeaders,
       response: { 200: ClaimantSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
@@ -73,7 +74,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       operationId: 'updateClaimant',
       summary: 'Change some fields of a claimant',
       description: 'A new name follows the rule of POST: 409 when another live claimant of your organisation has it, unless `distinctFrom` lists that one or `sameAs` tells them apart.',
-      params: IdParams,
+      params: ClaimantParams,
       headers: IfMatchHeaders,
       body: UpdateClaimantBody,
       response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
@@ -91,7 +92,7 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       operationId: 'deleteClaimant',
       summary: 'Delete a claimant',
       description: 'Refused with 409 while live claims name the claimant. The claimant is kept in the database and its slug freed.',
-      params: IdParams,
+      params: ClaimantParams,
       headers: IfMatchHeaders,
       response: { 204: NoContent, ...problemResponses(400, 404, 409, 412, 428, 500) },
     },

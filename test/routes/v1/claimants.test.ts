@@ -288,7 +288,7 @@ t.test('changes need a current If-Match; If-None-Match gives 304', async (t) => 
 
 t.test('malformed ids are 400, unknown ids 404', async (t) => {
   const app = await build(t)
-  for (const id of ['abc', '123']) {
+  for (const id of ['ABC', 'a--b', '-x']) {
     for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
       const res = await app.inject({ method, url: `/v1/claimants/${id}`, headers: { 'if-match': '*' }, ...(method === 'PATCH' && { payload: { name: 'x' } }) })
       t.equal(isProblem(t, res, 400, 'validation-failed').errors?.[0]?.field, 'params.id', `${method} ${id}`)
@@ -296,6 +296,69 @@ t.test('malformed ids are 400, unknown ids 404', async (t) => {
   }
   const unknown = '01a21afa-f8d7-7012-a2c1-9cafeecf5fd3'
   isProblem(t, await app.inject({ method: 'GET', url: `/v1/claimants/${unknown}` }), 404, 'not-found')
+  isProblem(t, await app.inject({ method: 'GET', url: '/v1/claimants/no-such-claimant' }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'PATCH', url: `/v1/claimants/${unknown}`, headers: { 'if-match': '*' }, payload: { name: 'x' } }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'DELETE', url: `/v1/claimants/${unknown}` }), 404, 'not-found')
+})
+
+t.test('find a claimant: q searches names and aliases by word prefix, ignoring case and accents; slugs work as ids', async (t) => {
+  const app = await build(t)
+  const trump = await createClaimant(app, { name: 'Donald Trump', aliases: ['POTUS 45', 'The Donald'] })
+  const jr = await createClaimant(app, { name: 'Donald Trump Jr.' })
+  const zelensky = await createClaimant(app, { name: 'Volodymyr Zelenskyy', aliases: ['Зеленський'] })
+  const jose = await createClaimant(app, { name: 'José Álvarez-Peña' })
+  t.same(trump.aliases, ['POTUS 45', 'The Donald'])
+  const found = async (q: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/claimants?q=${encodeURIComponent(q)}` })
+    t.equal(res.statusCode, 200, `q=${q}`)
+    return res.json().data.map((c: { id: string }) => c.id)
+  }
+  t.same(await found('trump'), [jr.id, trump.id], 'a later word of the name, newest first')
+  t.same(await found('DON'), [jr.id, trump.id], 'a prefix, any case')
+  t.same(await found('donald trump j'), [jr.id], 'several words')
+  t.same(await found('potus'), [trump.id], 'an alias')
+  t.same(await found('зелен'), [zelensky.id], 'an alias in another script')
+  t.same(await found('jose alvarez pe'), [jose.id], 'accents and hyphens ignored')
+  t.same(await found('Peña'), [jose.id], 'accents in q too')
+  t.same(await found('rump'), [], 'not the middle of a word')
+  t.same(await found('nobody'), [])
+
+  const firstPage = await app.inject({ method: 'GET', url: '/v1/claimants?q=donald&limit=1' })
+  t.same(firstPage.json().data.map((c: { id: string }) => c.id), [jr.id])
+  const next = await app.inject({ method: 'GET', url: `/v1/claimants?q=donald&limit=1&cursor=${encodeURIComponent(firstPage.json().nextCursor)}` })
+  t.same(next.json().data.map((c: { id: string }) => c.id), [trump.id], 'paged within the search')
+  isProblem(t, await app.inject({ method: 'GET', url: `/v1/claimants?limit=1&cursor=${encodeURIComponent(firstPage.json().nextCursor)}` }), 400, 'invalid-cursor')
+
+  const bySlug = await app.inject({ method: 'GET', url: '/v1/claimants/donald-trump' })
+  t.equal(bySlug.statusCode, 200, 'read by slug')
+  t.same(bySlug.json(), (await app.inject({ method: 'GET', url: `/v1/claimants/${trump.id}` })).json())
+  const patched = await app.inject({ method: 'PATCH', url: '/v1/claimants/donald-trump', headers: { 'if-match': String(bySlug.headers.etag) }, payload: { jobTitle: 'US President' } })
+  t.equal(patched.statusCode, 200, 'changed by slug')
+  t.equal(patched.json().id, trump.id)
+
+  const claim = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'The war would never have started.', claimantId: 'donald-trump' } })
+  t.equal(claim.statusCode, 201, 'a claim names its claimant by slug')
+  t.equal(claim.json().claimantId, trump.id, 'and answers with its id')
+  const moved = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.json().id}`, headers: { 'if-match': '*' }, payload: { claimantId: 'donald-trump-jr' } })
+  t.equal(moved.json().claimantId, jr.id, 'also when changed')
+  isProblem(t, await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'x', claimantId: 'nobody-known' } }), 422, 'unprocessable-entity')
+  const listed = await app.inject({ method: 'GET', url: '/v1/claims?claimant=donald-trump-jr' })
+  t.same(listed.json().data.map((c: { id: string }) => c.id), [claim.json().id], 'the claims filter takes the slug')
+
+  t.equal(isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/claimants/donald-trump-jr', headers: { 'if-match': '*' } }), 409, 'conflict').existingId, undefined, 'deleted by slug: refused while it has claims')
+})
+
+t.test('unknown query parameters are a 400 problem, on every route', async (t) => {
+  const app = await build(t)
+  const { id } = await createClaimant(app, { name: 'Query Person' })
+  for (const url of ['/v1/claimants?name=Query%20Person', '/v1/claimants?query=x', `/v1/claimants/${id}?expand=claims`, '/v1/claims?claimnt=query-person', '/v1/rating-scales?foo=1', '/healthz?x=1']) {
+    const body = isProblem(t, await app.inject({ method: 'GET', url }), 400, 'validation-failed')
+    t.match(body.detail, /unrecognized|Unrecognized/, url)
+    t.equal(body.errors?.[0]?.field, 'query', `${url}: names the query`)
+  }
+  const post = await app.inject({ method: 'POST', url: '/v1/claimants?dryRun=true', payload: { name: 'Not Made' } })
+  isProblem(t, post, 400, 'validation-failed')
+  t.same(await listedIds(app), [id], 'nothing was made')
+  t.equal((await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=x&key=AIza123&prettyPrint=false' })).statusCode, 200, "Google's client parameters are accepted on the Google-compatible route")
+  isProblem(t, await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=x&bogus=1' }), 400, 'validation-failed')
 })
