@@ -42,7 +42,7 @@ async function seed (argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message)
   }
   if (demo !== true) throw new UsageError('seed needs --demo (the only data set there is)')
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'seed')
   try {
     if (!await neverHeldClaims(database.db)) {
       console.error('seed: the database already holds claims or claimants; nothing seeded')

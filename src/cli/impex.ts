@@ -138,7 +138,7 @@ export async function runImport (argv: string[]): Promise<number> {
   const size = file === '-' ? null : (await stat(file)).size
   const rejectsPath = values.rejects ?? (file === '-' ? 'import.rejects.jsonl' : `${file}.rejects.jsonl`)
   let rejects: WriteStream | undefined
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'import')
   const progress = progressReporter(size, input)
   try {
     const organization = await services.organizations.get(values.org).catch(() => {
@@ -202,7 +202,7 @@ export async function runExport (argv: string[]): Promise<number> {
     output: z.string().min(1).optional(),
   })
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'export')
   const out: Writable = values.output === undefined ? process.stdout : createWriteStream(values.output)
   try {
     const organization = values.org === undefined ? undefined : await services.organizations.get(values.org).catch(() => { throw new Error(`no organisation "${values.org}"`) })

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { ConfigError } from '../config.ts'
+import { DataDirInUseError } from '../db/data-dir-lock.ts'
 import { roles } from '../lib/access.ts'
 import { Slug } from '../schemas/claimants.ts'
 import { HttpUrl, IdSchema } from '../schemas/common.ts'
@@ -15,7 +16,8 @@ const usage = `Usage:
       Creates the organisation if it does not exist, then a key for it, and prints the key (once) on stdout.
   npm run keys -- list --org <slug>
   npm run keys -- revoke --org <slug> --id <key id>
-On the embedded database (no DATABASE_URL), stop the server first: one process at a time may open it.`
+On the embedded database (no DATABASE_URL), stop the server first: one process at a time may open it, and the
+command refuses while the server runs. While it runs, an admin makes keys with POST /v1/api-keys.`
 
 class UsageError extends Error {}
 
@@ -67,7 +69,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const { command, options } = args
-  const { database, services: { organizations } } = await openServices()
+  const { database, services: { organizations } } = await openServices(undefined, 'keys')
   try {
     if (command === 'create') {
       const { organization, created } = await organizations.ensure({ slug: options.org, name: options['org-name'], url: options['org-url'] })
@@ -108,6 +110,11 @@ export async function runKeys (argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       console.error(`keys: ${error.message}\n\n${usage}`)
       return 2
+    }
+    if (error instanceof DataDirInUseError) {
+      const api = error.holder.url ?? 'http://HOST:PORT'
+      console.error(`keys: ${error.message}\nWhile the server runs, an admin makes keys over the API instead:\n  curl -s -X POST ${api}/v1/api-keys -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' -d '{"name": "…", "role": "editor"}'`)
+      return 1
     }
     console.error(`keys: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
     return 1
