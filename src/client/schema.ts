@@ -2912,6 +2912,17 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -2945,6 +2956,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
@@ -2997,6 +3019,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
             401: {
