@@ -2,6 +2,7 @@
 // admin key (there are no default credentials). The new key goes alone to stdout, so a script can capture it;
 // everything else goes to stderr. Exit codes: 0 done, 1 failed, 2 bad usage.
 import { openServices } from './services.ts'
+import { describeError } from './usage.ts'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
@@ -116,7 +117,7 @@ export async function runKeys (argv: string[]): Promise<number> {
       console.error(`keys: ${error.message}\nWhile the server runs, an admin makes keys over the API instead:\n  curl -s -X POST ${api}/v1/api-keys -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' -d '{"name": "…", "role": "editor"}'`)
       return 1
     }
-    console.error(`keys: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
+    console.error(`keys: ${error instanceof ConfigError ? error.message : describeError(error)}`)
     return 1
   }
 }

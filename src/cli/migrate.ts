@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError, parseConfig } from '../config.ts'
 import { createDatabase } from '../db/client.ts'
 import { lockDataDir } from '../db/data-dir-lock.ts'
+import { describeError } from './usage.ts'
 
 /** Migrates; resolves with the exit code (0 done, 1 failed), having said why on stderr. */
 export async function runMigrate (): Promise<number> {
@@ -22,7 +23,7 @@ export async function runMigrate (): Promise<number> {
       lock.release()
     }
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`)
+    console.error(error instanceof ConfigError ? error.message : `migration failed: ${describeError(error)}`)
     return 1
   }
 }

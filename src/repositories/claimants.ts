@@ -43,6 +43,12 @@ export function createClaimantsRepository (db: Db) {
       return row
     },
 
+    /** lockSharedById for several rows: the live ones among them, share-locked. */
+    async lockSharedByIds (ids: string[], tx: Executor): Promise<ClaimantRow[]> {
+      if (ids.length === 0) return []
+      return tx.select().from(claimants).where(and(inArray(claimants.id, ids), live)).orderBy(claimants.id).for('share')
+    },
+
     /** Makes transactions choosing a slug from the same base take turns (released at commit). */
     async lockSlugBase (base: string, tx: Executor): Promise<void> {
       await this.lockSlugBases([base], tx)
