@@ -90,9 +90,9 @@ export const UpdateClaimBody = z.strictObject(claimFields)
 export type CreateClaim = z.output<typeof CreateClaimBody>
 export type UpdateClaim = z.output<typeof UpdateClaimBody>
 
-type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
+type ClaimantSummary = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 
-export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
+export const toClaim = (row: ClaimRow, claimant: ClaimantSummary | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,
   claimantId: row.claimantId,

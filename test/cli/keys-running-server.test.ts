@@ -66,14 +66,14 @@ async function startServer (t: Test, store: Store, port: number) {
       await exited
     }
   })
-  const deadline = Date.now() + 180_000
-  while (exit === undefined && Date.now() < deadline) {
+  const hasExited = () => exit !== undefined
+  for (const deadline = Date.now() + 180_000; !hasExited() && Date.now() < deadline;) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break
     } catch {}
     await sleep(200)
   }
-  return { child, exited, hasExited: () => exit !== undefined, stderr: () => stderr }
+  return { child, exited, hasExited, stderr: () => stderr }
 }
 
 const create = (store: Store, name: string) => keys(store, 'create', '--org', 'desk', '--role', 'admin', '--name', name)
