@@ -19,6 +19,7 @@ import problemDetailsPlugin, { clientErrorHandler, frameworkErrors } from './plu
 import rateLimitPlugin from './plugins/rate-limit.ts'
 import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
+import { strictQuerystring } from './plugins/strict-query.ts'
 import servicesPlugin from './plugins/services.ts'
 import webhooksPlugin from './plugins/webhooks.ts'
 import embedRoutes from './routes/embed.ts'
@@ -106,6 +107,7 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   app.server.maxConnections = config.maxConnections
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
+  app.addHook('onRoute', strictQuerystring)
   app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   // Shutting down (SIGTERM): requests already running finish; a new one arriving on a kept-alive connection is
   // refused at once, with `Connection: close` (set by fastify), so the load balancer sends it to another process.

@@ -13,8 +13,10 @@ export class ProblemError extends Error {
   readonly title: string
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
+  /** Further members of the problem object (RFC 9457 extensions), e.g. `existingId` on a duplicate. */
+  readonly extensions: Record<string, unknown>
 
-  constructor (options: { status: number, code: string, title: string, detail: string, errors?: FieldError[], headers?: Record<string, string> }) {
+  constructor (options: { status: number, code: string, title: string, detail: string, errors?: FieldError[], headers?: Record<string, string>, extensions?: Record<string, unknown> }) {
     super(options.detail)
     this.name = 'ProblemError'
     this.status = options.status
@@ -22,6 +24,7 @@ export class ProblemError extends Error {
     this.title = options.title
     this.errors = options.errors
     this.headers = options.headers ?? {}
+    this.extensions = options.extensions ?? {}
   }
 }
 
@@ -49,7 +52,7 @@ export const problemTypes = {
 
 export type ProblemCode = keyof typeof problemTypes
 
-export function problem (code: ProblemCode, detail: string, extra?: { errors?: FieldError[], headers?: Record<string, string> }): ProblemError {
+export function problem (code: ProblemCode, detail: string, extra?: { errors?: FieldError[], headers?: Record<string, string>, extensions?: Record<string, unknown> }): ProblemError {
   return new ProblemError({ code, detail, ...problemTypes[code], ...extra })
 }
 

@@ -7,6 +7,7 @@ import closeWithGrace from 'close-with-grace'
 import { AggregatorRegistry } from 'prom-client'
 import { buildApp } from './app.ts'
 import { ConfigError, parseConfig, type Config } from './config.ts'
+import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts'
 
 /** How long the workers have to finish after SIGTERM before they are killed (each also stops itself after 10 s). */
 const SHUTDOWN_GRACE_MS = 12_000
@@ -46,7 +47,10 @@ async function serveMetrics (config: Config, render: () => Promise<{ body: strin
 
 async function serve (config: Config) {
   let app
+  let lock: DataDirLock
   try {
+    // The embedded database is this process's alone: refuse to start while a command or another server has it open.
+    lock = lockDataDir(config, 'server', `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`)
     app = await buildApp(config)
   } catch (error) {
     // Migrations, the durability check or the database itself: one readable line, and a failed exit for the
@@ -60,6 +64,7 @@ async function serve (config: Config) {
     else app.log.info({ signal }, 'shutting down')
     metrics?.close()
     await app.close()
+    lock.release()
   })
   // A worker hands its metrics to the cluster's primary, which serves them all; a lone process serves its own.
   if (cluster.isWorker) {

@@ -8,7 +8,7 @@ import { neverHeldClaims, seedDemo } from '../seed/demo.ts'
 import { runKeys } from './keys.ts'
 import { exportHelp, importHelp, runExport, runImport } from './impex.ts'
 import { runMigrate } from './migrate.ts'
-import { UsageError } from './usage.ts'
+import { UsageError, describeError } from './usage.ts'
 
 const usage = `Usage: claimtrack <command> [options]
 
@@ -42,7 +42,7 @@ async function seed (argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message)
   }
   if (demo !== true) throw new UsageError('seed needs --demo (the only data set there is)')
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'seed')
   try {
     if (!await neverHeldClaims(database.db)) {
       console.error('seed: the database already holds claims or claimants; nothing seeded')
@@ -88,7 +88,7 @@ try {
     console.error(`claimtrack: ${error.message}\n\n${usage}`)
     process.exitCode = 2
   } else {
-    console.error(`claimtrack: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
+    console.error(`claimtrack: ${error instanceof ConfigError ? error.message : describeError(error)}`)
     process.exitCode = 1
   }
 }

@@ -5,6 +5,7 @@ import { openServices } from './services.ts'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
+import { basename, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import cliProgress from 'cli-progress'
@@ -28,7 +29,8 @@ Options:
   --scale SLUG        the rating scale verdict labels are read on (default truth-o-meter); a label the scale lacks
                       rejects the record
   --columns MAP       CSV only: header names to fields, e.g. Statement=text,Speaker=claimant,Rating=verdictLabel
-  --rejects FILE      where rejected records go, one JSON object a line with the reason (default FILE.rejects.jsonl)
+  --rejects PATH      where rejected records go, one JSON object a line with the reason (default: the input's
+                      name + .rejects.jsonl, in the working directory)
   --batch-size N      records written per transaction (default 1000)
 
 Fields: id, text, claimant, claimDate (YYYY-MM-DD), context, verdictLabel, reviewUrl, reviewer, topics, language,
@@ -136,9 +138,10 @@ export async function runImport (argv: string[]): Promise<number> {
 
   const input: Readable & { bytesRead?: number } = file === '-' ? process.stdin : createReadStream(file)
   const size = file === '-' ? null : (await stat(file)).size
-  const rejectsPath = values.rejects ?? (file === '-' ? 'import.rejects.jsonl' : `${file}.rejects.jsonl`)
+  // In the working directory, not beside the input: a data set's folder may be read-only or shared.
+  const rejectsPath = values.rejects ?? `${file === '-' ? 'import' : basename(file)}.rejects.jsonl`
   let rejects: WriteStream | undefined
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'import')
   const progress = progressReporter(size, input)
   try {
     const organization = await services.organizations.get(values.org).catch(() => {
@@ -165,7 +168,7 @@ export async function runImport (argv: string[]): Promise<number> {
       }
     }
     progress.stop()
-    const rejected = summary.rejected > 0 ? ` (rejected records and why: ${rejectsPath})` : ''
+    const rejected = summary.rejected > 0 ? ` (rejected records and why: ${resolve(rejectsPath)})` : ''
     console.log(`created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, rejected ${summary.rejected}${rejected}`)
     return 0
   } catch (error) {
@@ -202,7 +205,7 @@ export async function runExport (argv: string[]): Promise<number> {
     output: z.string().min(1).optional(),
   })
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
-  const { database, services } = await openServices()
+  const { database, services } = await openServices(undefined, 'export')
   const out: Writable = values.output === undefined ? process.stdout : createWriteStream(values.output)
   try {
     const organization = values.org === undefined ? undefined : await services.organizations.get(values.org).catch(() => { throw new Error(`no organisation "${values.org}"`) })

@@ -2,10 +2,12 @@
 // admin key (there are no default credentials). The new key goes alone to stdout, so a script can capture it;
 // everything else goes to stderr. Exit codes: 0 done, 1 failed, 2 bad usage.
 import { openServices } from './services.ts'
+import { describeError } from './usage.ts'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { ConfigError } from '../config.ts'
+import { DataDirInUseError } from '../db/data-dir-lock.ts'
 import { roles } from '../lib/access.ts'
 import { Slug } from '../schemas/claimants.ts'
 import { HttpUrl, IdSchema } from '../schemas/common.ts'
@@ -15,7 +17,8 @@ const usage = `Usage:
       Creates the organisation if it does not exist, then a key for it, and prints the key (once) on stdout.
   npm run keys -- list --org <slug>
   npm run keys -- revoke --org <slug> --id <key id>
-On the embedded database (no DATABASE_URL), stop the server first: one process at a time may open it.`
+On the embedded database (no DATABASE_URL), stop the server first: one process at a time may open it, and the
+command refuses while the server runs. While it runs, an admin makes keys with POST /v1/api-keys.`
 
 class UsageError extends Error {}
 
@@ -67,7 +70,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const { command, options } = args
-  const { database, services: { organizations } } = await openServices()
+  const { database, services: { organizations } } = await openServices(undefined, 'keys')
   try {
     if (command === 'create') {
       const { organization, created } = await organizations.ensure({ slug: options.org, name: options['org-name'], url: options['org-url'] })
@@ -109,7 +112,12 @@ export async function runKeys (argv: string[]): Promise<number> {
       console.error(`keys: ${error.message}\n\n${usage}`)
       return 2
     }
-    console.error(`keys: ${error instanceof ConfigError ? error.message : (error as Error).message}`)
+    if (error instanceof DataDirInUseError) {
+      const api = error.holder.url ?? 'http://HOST:PORT'
+      console.error(`keys: ${error.message}\nWhile the server runs, an admin makes keys over the API instead:\n  curl -s -X POST ${api}/v1/api-keys -H 'authorization: Bearer <admin key>' -H 'content-type: application/json' -d '{"name": "…", "role": "editor"}'`)
+      return 1
+    }
+    console.error(`keys: ${error instanceof ConfigError ? error.message : describeError(error)}`)
     return 1
   }
 }

@@ -2,21 +2,28 @@
 import { fileURLToPath } from 'node:url'
 import { ConfigError, parseConfig } from '../config.ts'
 import { createDatabase } from '../db/client.ts'
+import { lockDataDir } from '../db/data-dir-lock.ts'
+import { describeError } from './usage.ts'
 
 /** Migrates; resolves with the exit code (0 done, 1 failed), having said why on stderr. */
 export async function runMigrate (): Promise<number> {
   try {
     const config = parseConfig(process.env)
-    const database = await createDatabase(config)
+    const lock = lockDataDir(config, 'migrate')
     try {
-      await database.migrate()
-      console.log(`migrations applied (${database.kind})`)
-      return 0
+      const database = await createDatabase(config)
+      try {
+        await database.migrate()
+        console.log(`migrations applied (${database.kind})`)
+        return 0
+      } finally {
+        await database.close()
+      }
     } finally {
-      await database.close()
+      lock.release()
     }
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `migration failed: ${(error as Error).message}`)
+    console.error(error instanceof ConfigError ? error.message : `migration failed: ${describeError(error)}`)
     return 1
   }
 }

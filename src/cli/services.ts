@@ -3,6 +3,7 @@
 // The serving processes deliver them.
 import { parseConfig, type Config } from '../config.ts'
 import { createDatabase, type Database } from '../db/client.ts'
+import { lockDataDir } from '../db/data-dir-lock.ts'
 import { createJobs } from '../jobs/index.ts'
 import { createServices, type Services } from '../plugins/services.ts'
 
@@ -11,8 +12,20 @@ const log = {
   error: (_: object, message: string) => console.error(message),
 }
 
-export async function openServices (config: Config = parseConfig(process.env)): Promise<{ config: Config, database: Database, services: Services }> {
-  const database = await createDatabase(config)
+/**
+ * Opens the configured database for the command `role` (`keys`, `import` ...); on the embedded database, refuses
+ * (DataDirInUseError) while another process, e.g. the server, has it open. Closing the database releases it.
+ */
+export async function openServices (config: Config = parseConfig(process.env), role = 'command'): Promise<{ config: Config, database: Database, services: Services }> {
+  const lock = lockDataDir(config, role)
+  let opened: Database
+  try {
+    opened = await createDatabase(config)
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+  const database: Database = { ...opened, close: () => opened.close().finally(() => lock.release()) }
   try {
     await database.migrate()
   } catch (error) {

@@ -62,10 +62,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List claimants, newest first */
+        /**
+         * List or search claimants, newest first
+         * @description With `q`, only the claimants with a word of the name or of an alias starting with it (case and accents ignored): `?q=trump` finds Donald Trump. Read one by slug with `GET /v1/claimants/{slug}`.
+         */
         get: operations["listClaimants"];
         put?: never;
-        /** Add a claimant */
+        /**
+         * Add a claimant
+         * @description A name your organisation already has for a live claimant (ignoring case and accents) is refused with 409, whose `Location` header and `existingId` name that claimant, unless `distinctFrom` lists it or both have `sameAs` URLs and none is shared.
+         */
         post: operations["createClaimant"];
         delete?: never;
         options?: never;
@@ -80,7 +86,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a claimant */
+        /** Get a claimant by id or slug */
         get: operations["getClaimant"];
         put?: never;
         post?: never;
@@ -91,7 +97,10 @@ export interface paths {
         delete: operations["deleteClaimant"];
         options?: never;
         head?: never;
-        /** Change some fields of a claimant */
+        /**
+         * Change some fields of a claimant
+         * @description A new name follows the rule of POST: 409 when another live claimant of your organisation has it, unless `distinctFrom` lists that one or `sameAs` tells them apart.
+         */
         patch: operations["updateClaimant"];
         trace?: never;
     };
@@ -794,6 +803,11 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            /**
+             * Format: uuid
+             * @description On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).
+             */
+            existingId?: string;
         };
         AppearanceInput: {
             /**
@@ -867,6 +881,8 @@ export interface components {
             affiliation: string | null;
             /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
             sameAs: string[];
+            /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
+            aliases: string[];
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -897,6 +913,9 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            aliases?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimantInput: {
@@ -912,6 +931,9 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: string[];
+            aliases?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         RatingScaleValueInput: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
@@ -1228,7 +1250,7 @@ export interface components {
         };
         CreateClaimInput: {
             text: string;
-            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1244,7 +1266,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimInput: {
             text?: string;
-            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -1826,6 +1848,11 @@ export interface components {
                 field: string;
                 message: string;
             }[];
+            /**
+             * Format: uuid
+             * @description On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).
+             */
+            existingId?: string;
         };
         Appearance: {
             /**
@@ -1899,6 +1926,8 @@ export interface components {
             affiliation: string | null;
             /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
             sameAs: string[];
+            /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
+            aliases: string[];
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1929,6 +1958,9 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            aliases?: unknown;
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaimant: {
@@ -1944,6 +1976,9 @@ export interface components {
             jobTitle?: string | null;
             affiliation?: string | null;
             sameAs?: unknown;
+            aliases?: unknown;
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
         };
         RatingScaleValue: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
@@ -2263,7 +2298,7 @@ export interface components {
         };
         CreateClaim: {
             text: string;
-            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /**
@@ -2285,7 +2320,7 @@ export interface components {
         /** @description Only the fields sent change; `null` clears an optional field. */
         UpdateClaim: {
             text?: string;
-            /** @description The claimant who made the claim, one of your organisation's (422 otherwise); `null` when unknown. */
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
             claimantId?: string | null;
             claimDate?: string | null;
             /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
@@ -2876,6 +2911,17 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
             503: {
                 headers: {
@@ -2909,6 +2955,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
@@ -2961,6 +3018,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
             401: {
@@ -3017,6 +3085,8 @@ export interface operations {
     listClaimants: {
         parameters: {
             query?: {
+                /** @description Only claimants with a word of the name or of an alias starting with this, ignoring case and accents: `trump`, `don tru`, `zelensk`. */
+                q?: string;
                 /** @description How many items to return (1-100). */
                 limit?: number;
                 /** @description The `nextCursor` of the previous page; omit for the first page. */
@@ -3261,7 +3331,7 @@ export interface operations {
                 "if-none-match"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -3374,7 +3444,7 @@ export interface operations {
                 "if-match"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -3542,7 +3612,7 @@ export interface operations {
                 "Idempotency-Key"?: string;
             };
             path: {
-                /** @description A resource id (UUID). */
+                /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
                 id: string;
             };
             cookie?: never;
@@ -11179,6 +11249,30 @@ export interface operations {
     googleClaimsSearch: {
         parameters: {
             query?: {
+                /** @description Google API key. Accepted for compatibility with Google's clients, and ignored. */
+                key?: string;
+                /** @description OAuth access token. Accepted for compatibility with Google's clients, and ignored. */
+                access_token?: string;
+                /** @description OAuth token. Accepted for compatibility with Google's clients, and ignored. */
+                oauth_token?: string;
+                /** @description Response format. Accepted for compatibility with Google's clients, and ignored. */
+                alt?: string;
+                /** @description JSONP callback. Accepted for compatibility with Google's clients, and ignored. */
+                callback?: string;
+                /** @description Partial response selector. Accepted for compatibility with Google's clients, and ignored. */
+                fields?: string;
+                /** @description Pretty-printed response. Accepted for compatibility with Google's clients, and ignored. */
+                prettyPrint?: string;
+                /** @description Quota user. Accepted for compatibility with Google's clients, and ignored. */
+                quotaUser?: string;
+                /** @description End user IP address. Accepted for compatibility with Google's clients, and ignored. */
+                userIp?: string;
+                /** @description Upload protocol. Accepted for compatibility with Google's clients, and ignored. */
+                uploadType?: string;
+                /** @description Upload protocol. Accepted for compatibility with Google's clients, and ignored. */
+                upload_protocol?: string;
+                /** @description Error format. Accepted for compatibility with Google's clients, and ignored. */
+                "$.xgafv"?: string;
                 /** @description Text to search for in claims, in the web-search syntax of `q` on `GET /v1/claims` and with its limits (400 for a query of only `-word`s). Required unless `reviewPublisherSiteFilter` is given. */
                 query?: string;
                 /** @description BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`. */

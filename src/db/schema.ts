@@ -80,12 +80,19 @@ export const claimants = pgTable('claimants', {
   jobTitle: text(),
   affiliation: text(),
   sameAs: text().array().notNull().default(sql`'{}'::text[]`),
+  /** Other names the claimant is known by; searched with the name (GET /v1/claimants?q=). */
+  aliases: text().array().notNull().default(sql`'{}'::text[]`),
   version: version(),
   ...timestamps(),
   deletedAt: timestamp({ withTimezone: true }),
 }, (t) => [
   // A slug names one live claimant; a deleted claimant frees its slug.
   uniqueIndex('claimants_slug_live_key').on(t.slug).where(sql`${t.deletedAt} is null`),
+  // An organisation's live claimants by name, ignoring case and accents (claimant_name_key, migrations/0017): a
+  // second claimant of the same name is refused unless the caller says it is another person.
+  index('claimants_organization_name_key_idx').on(t.organizationId, sql`claimant_name_key(${t.name})`).where(sql`${t.deletedAt} is null`),
+  // Search by the start of any word of the name or an alias, ignoring case and accents (claimant_search_text, migrations/0018).
+  index('claimants_search_trgm_idx').using('gin', sql`claimant_search_text(${t.name}, ${t.aliases}) gin_trgm_ops`).where(sql`${t.deletedAt} is null`),
 ])
 
 export const claims = pgTable('claims', {

@@ -83,6 +83,7 @@ export function toProblem (error: unknown): ProblemError {
 
 export function sendProblem (request: FastifyRequest, reply: FastifyReply, error: ProblemError) {
   const body: Record<string, unknown> = {
+    ...error.extensions,
     type: problemTypeUri(error.code as ProblemCode),
     title: error.title,
     status: error.status,

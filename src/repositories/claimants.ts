@@ -24,6 +24,13 @@ export function createClaimantsRepository (db: Db) {
       return row
     },
 
+    /** An organisation's live claimants whose name equals this one, ignoring case, accents and runs of spaces. */
+    async findByNameKey (organizationId: string, name: string, tx: Executor = db): Promise<ClaimantRow[]> {
+      return tx.select().from(claimants)
+        .where(and(live, eq(claimants.organizationId, organizationId), sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`))
+        .orderBy(claimants.id)
+    },
+
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
       const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('update')
@@ -34,6 +41,12 @@ export function createClaimantsRepository (db: Db) {
     async lockSharedById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
       const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('share')
       return row
+    },
+
+    /** lockSharedById for several rows: the live ones among them, share-locked. */
+    async lockSharedByIds (ids: string[], tx: Executor): Promise<ClaimantRow[]> {
+      if (ids.length === 0) return []
+      return tx.select().from(claimants).where(and(inArray(claimants.id, ids), live)).orderBy(claimants.id).for('share')
     },
 
     /** Makes transactions choosing a slug from the same base take turns (released at commit). */
@@ -71,9 +84,14 @@ export function createClaimantsRepository (db: Db) {
       return rows.map((row) => row.slug)
     },
 
-    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
+    /** Newest first; with `q`, only those with a word of the name or an alias starting with it (case and accents ignored). */
+    async list ({ limit, afterId, q }: PageRequest & { q?: string | undefined }, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
+      // The same expression as the trigram index claimants_search_trgm_idx, so that the index serves it.
+      const matching = q === undefined
+        ? undefined
+        : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
       const rows = await tx.select().from(claimants)
-        .where(and(live, afterId ? lt(claimants.id, afterId) : undefined))
+        .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
         .orderBy(desc(claimants.id))
         .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)

@@ -10,7 +10,26 @@ import { toRating } from '../schemas/reviews.ts'
 import type { SearchHit } from '../services/published.ts'
 import { readBudgetOf, withQuery } from './http.ts'
 
-const SearchQuery = z.object({
+// Google's clients send the system parameters of every Google API (the API key above all); they are accepted and
+// ignored here, and any other unknown parameter is refused as on every route.
+const googleSystemParameter = (what: string) => z.string().max(2048).optional().describe(`${what} Accepted for compatibility with Google's clients, and ignored.`)
+const googleSystemParameters = {
+  key: googleSystemParameter('Google API key.'),
+  access_token: googleSystemParameter('OAuth access token.'),
+  oauth_token: googleSystemParameter('OAuth token.'),
+  alt: googleSystemParameter('Response format.'),
+  callback: googleSystemParameter('JSONP callback.'),
+  fields: googleSystemParameter('Partial response selector.'),
+  prettyPrint: googleSystemParameter('Pretty-printed response.'),
+  quotaUser: googleSystemParameter('Quota user.'),
+  userIp: googleSystemParameter('End user IP address.'),
+  uploadType: googleSystemParameter('Upload protocol.'),
+  upload_protocol: googleSystemParameter('Upload protocol.'),
+  '$.xgafv': googleSystemParameter('Error format.'),
+}
+
+const SearchQuery = z.strictObject({
+  ...googleSystemParameters,
   query: z.string().max(500).optional().describe('Text to search for in claims, in the web-search syntax of `q` on `GET /v1/claims` and with its limits (400 for a query of only `-word`s). Required unless `reviewPublisherSiteFilter` is given.'),
   languageCode: LanguageTag.optional().describe('BCP 47 language code of the reviews, e.g. `en` or `en-US`; `en` also matches `en-US`.'),
   // No `i` flag: the OpenAPI pattern carries no flags, so the class itself must admit upper case.

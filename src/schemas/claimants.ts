@@ -1,13 +1,19 @@
 // API contracts for claimants: the people and organisations who make claims.
 import { z } from 'zod'
 import { claimantKind, type ClaimantRow } from '../db/schema.ts'
-import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
+import { isUuid } from '../lib/ids.ts'
+import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso } from './common.ts'
 
 export const Slug = z
   .string()
   .min(1)
   .max(100)
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. `donald-trump`')
+
+/** Where a claimant is named in a request: its id or its slug. */
+export const ClaimantRef = z.string().max(100)
+  .refine((value) => isUuid(value) || Slug.safeParse(value).success, 'must be a claimant id (UUID) or slug, e.g. `donald-trump`')
+  .describe('A claimant id (UUID) or slug, e.g. `donald-trump`.')
 
 export const ClaimantKind = z.enum(claimantKind.enumValues)
   .describe('A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.')
@@ -21,6 +27,7 @@ export const ClaimantSchema = z.object({
   jobTitle: z.string().nullable().describe('Role at the time of the claims, e.g. `US President`.'),
   affiliation: z.string().nullable().describe('Party, government or organisation.'),
   sameAs: z.array(z.string()).describe('URLs that identify the claimant elsewhere, e.g. a Wikidata page.'),
+  aliases: z.array(z.string()).describe('Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name.'),
   version: z.int().describe('1 on creation, +1 on every change.'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -40,21 +47,27 @@ const claimantFields = {
   jobTitle: Text(200).nullable(),
   affiliation: Text(200).nullable(),
   sameAs: z.array(HttpUrl).max(20).transform((urls) => [...new Set(urls)]),
+  aliases: z.array(Text(200)).max(20).transform((names) => [...new Set(names)]),
 }
+
+const distinctFrom = z.array(ClaimantRef).max(20).optional()
+  .describe('Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored.')
 
 export const CreateClaimantBody = z.strictObject({
   ...claimantFields,
+  distinctFrom,
   slug: claimantFields.slug.optional(),
   kind: claimantFields.kind.default('person'),
   description: claimantFields.description.optional(),
   jobTitle: claimantFields.jobTitle.optional(),
   affiliation: claimantFields.affiliation.optional(),
   sameAs: claimantFields.sameAs.optional(),
+  aliases: claimantFields.aliases.optional(),
 }).meta({ id: 'CreateClaimant' })
 
-export const UpdateClaimantBody = z.strictObject(claimantFields)
+export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFrom })
   .partial()
-  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .refine((body) => Object.keys(body).some((key) => key !== 'distinctFrom'), 'must change at least one field')
   .meta({ id: 'UpdateClaimant', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type CreateClaimant = z.output<typeof CreateClaimantBody>
@@ -69,7 +82,16 @@ export const toClaimant = (row: ClaimantRow): z.output<typeof ClaimantSchema> =>
   jobTitle: row.jobTitle,
   affiliation: row.affiliation,
   sameAs: row.sameAs,
+  aliases: row.aliases,
   version: row.version,
   createdAt: toIso(row.createdAt),
   updatedAt: toIso(row.updatedAt),
+})
+
+export const ClaimantParams = z.object({ id: ClaimantRef })
+
+export const ClaimantListQuery = z.strictObject({
+  q: z.string().trim().min(1).max(200).optional()
+    .describe('Only claimants with a word of the name or of an alias starting with this, ignoring case and accents: `trump`, `don tru`, `zelensk`.'),
+  ...PageQuery.shape,
 })

@@ -2,7 +2,7 @@
 import { z } from 'zod'
 import { claimStatus, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
 import { AppearanceSchema } from './appearances.ts'
-import { ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
+import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
 import { claimSorts } from '../repositories/claim-search.ts'
 import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
@@ -65,7 +65,7 @@ export const ClaimDetailSchema = ClaimSchema.extend({
 
 const claimFields = {
   text: Text(2000),
-  claimantId: IdSchema.nullable().describe('The claimant who made the claim, one of your organisation\'s (422 otherwise); `null` when unknown.'),
+  claimantId: ClaimantRef.nullable().describe('The claimant who made the claim, by id or slug, one of your organisation\'s (422 otherwise); `null` when unknown. Claims answer with its id.'),
   claimDate: DateOnly.nullable(),
   language: LanguageTag,
   topics: z.array(Topic).max(20).transform((topics) => [...new Set(topics)])
@@ -90,9 +90,9 @@ export const UpdateClaimBody = z.strictObject(claimFields)
 export type CreateClaim = z.output<typeof CreateClaimBody>
 export type UpdateClaim = z.output<typeof UpdateClaimBody>
 
-type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
+type ClaimantSummary = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 
-export const toClaim = (row: ClaimRow, claimant: ClaimantRef | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
+export const toClaim = (row: ClaimRow, claimant: ClaimantSummary | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,
   claimantId: row.claimantId,

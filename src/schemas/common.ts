@@ -12,6 +12,7 @@ export const ProblemSchema = z.object({
     field: z.string().describe('Where the problem is, e.g. `body.text` or `query.limit`.'),
     message: z.string(),
   })).optional().describe('Field-level problems, for validation failures.'),
+  existingId: z.uuid().optional().describe('On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).'),
 }).meta({ id: 'Problem', description: 'An RFC 9457 problem details object, sent as `application/problem+json`.' })
 
 export const IdSchema = z.uuid().describe('A resource id (UUID).')

@@ -84,12 +84,14 @@ export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, li
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   /**
-   * The claimant a claim of this organisation names: one of the organisation's own. Another organisation's claimant,
-   * which it could neither change nor delete while this claim names it, is refused as if it did not exist.
+   * The claimant a claim of this organisation names, by id or slug: one of the organisation's own, share-locked so that
+   * it cannot be deleted before the claim commits. Another organisation's claimant, which it could neither change nor
+   * delete while this claim names it, is refused as if it did not exist.
    */
   async function requireClaimant (claimantId: string | null | undefined, organizationId: string, tx: Executor): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
-    const claimant = await repos.claimants.lockSharedById(claimantId, tx)
+    const id = isUuid(claimantId) ? claimantId : (await repos.claimants.findBySlug(claimantId, tx))?.id
+    const claimant = id === undefined ? undefined : await repos.claimants.lockSharedById(id, tx)
     if (!claimant || claimant.organizationId !== organizationId) {
       throw unprocessable(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ field: 'body.claimantId', message: 'no such claimant in your organisation' }])
     }
@@ -216,7 +218,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, ctx.organizationId, tx)
-        const claim = await repos.claims.insert({ ...body, organizationId: ctx.organizationId }, tx)
+        const claim = await repos.claims.insert({ ...body, claimantId: claimant?.id ?? null, organizationId: ctx.organizationId }, tx)
         await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
       })
@@ -232,7 +234,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
         const claimant = newClaimant === undefined ? current.claimant : newClaimant
-        const claim = await repos.claims.update(id, patch, tx)
+        const claim = await repos.claims.update(id, newClaimant === undefined ? patch : { ...patch, claimantId: newClaimant?.id ?? null }, tx)
         if (!claim) throw notFound('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })
         return { ...current, claim, claimant }

@@ -202,13 +202,32 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   }
 
   /**
-   * New records, in one transaction: claimants, claims, appearances, published reviews, the claims' verdicts. The
-   * revisions are those the API would write (a review is recorded created as a draft, then published), in that order.
+   * The claimants found or made for a batch, share-locked in the batch's transaction so that none is deleted before
+   * its claims commit (share locks of concurrent batches do not conflict). One deleted in between is found or made
+   * again, here.
+   */
+  async function keepClaimants (resolved: Map<string, ClaimantRow>, wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
+    const ids = [...new Set([...resolved.values()].map((c) => c.id))]
+    const live = new Set((await repos.claimants.lockSharedByIds(ids, tx)).map((c) => c.id))
+    const gone = wanted.filter((c) => !live.has(resolved.get(c.name.toLowerCase())?.id ?? ''))
+    if (gone.length === 0) return resolved
+    return new Map([...resolved, ...await claimantsFor(gone, ctx, tx)])
+  }
+
+  /**
+   * New records, in one transaction (their claimants before it, in another): claims, appearances, published
+   * reviews, the claims' verdicts. The revisions are those the API would write (a review is recorded created as a
+   * draft, then published), in that order.
    */
   async function createBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+    // The claimants first, found or made in a short transaction of their own: its slug locks are held for
+    // milliseconds, not for the whole batch, so that concurrent batches naming the same claimants never wait on each
+    // other for long (they did, past DATABASE_STATEMENT_TIMEOUT, on a busy machine).
+    const wanted = rows.flatMap((r) => r.claimant ?? [])
+    const resolved = wanted.length > 0 ? await db.transaction((tx) => claimantsFor(wanted, ctx, tx)) : new Map<string, ClaimantRow>()
     return db.transaction(async (tx) => {
       const changes: Array<Change<ClaimantRow | ClaimRow | AppearanceRow | ReviewRow>> = []
-      const claimants = await claimantsFor(rows.flatMap((r) => r.claimant ?? []), ctx, tx)
+      const claimants = await keepClaimants(resolved, wanted, ctx, tx)
       const claims = await repos.claims.insertMany(rows.map((r) => ({
         id: r.id,
         ...r.claim,

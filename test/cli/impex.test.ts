@@ -10,7 +10,7 @@ import { createDatabase, queryRows, type Database } from '../../src/db/client.ts
 import { JOB_SCHEMA } from '../../src/jobs/index.ts'
 import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
 import { freshDatabase, onServer } from '../helper.ts'
-import { claimtrack } from './run.ts'
+import { claimtrack, claimtrackIn } from './run.ts'
 
 const records = [
   { id: 'cli-1', text: 'Taxes doubled last year.', claimant: 'Ann Lee', claimDate: '2020-01-02', context: 'a speech', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/taxes', reviewer: 'Example Check', topics: ['taxes'] },
@@ -41,10 +41,14 @@ t.test('import with rejects and a summary, again with nothing changed, then expo
   t.match(unknown.stderr, /^claimtrack: no organisation "desk"; make it with: claimtrack keys create --org desk/)
   t.equal((await claimtrack(store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
 
-  const first = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
+  // Rejects go to the working directory, not beside the input (whose folder may be read-only or shared).
+  const work = await mkdtemp(join(tmpdir(), 'claimtrack-impex-work-'))
+  t.teardown(() => rm(work, { recursive: true, force: true }))
+  const first = await claimtrackIn(work, store, 'import', file, '--format', 'jsonl', '--org', 'desk')
   t.equal(first.code, 0, first.stderr)
-  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${file}.rejects.jsonl)\n`)
-  const rejects = (await readFile(`${file}.rejects.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${join(work, 'claims.jsonl.rejects.jsonl')})\n`)
+  await t.rejects(readFile(`${file}.rejects.jsonl`), 'nothing is written beside the input')
+  const rejects = (await readFile(join(work, 'claims.jsonl.rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
   t.match(rejects, [{ line: 2, key: 'cli-2', reason: /"full-flop" is not a value of the rating scale truth-o-meter/, record: { id: 'cli-2' } }])
 
   const again = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk', '--rejects', join(dir, 'again.jsonl'))
@@ -72,7 +76,7 @@ t.test('an import queues the webhook events of the verdicts it publishes, as cha
   t.equal((await claimtrack(store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
   const file = join(dir, 'claims.jsonl')
   await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'))
-  const imported = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
+  const imported = await claimtrackIn(dir, store, 'import', file, '--format', 'jsonl', '--org', 'desk')
   t.equal(imported.code, 0, imported.stderr)
   database = await open()
   const jobs = await queryRows<{ type: string, claim: string }>(database.db, sql`select data->>'type' as type, (data->>'body')::jsonb->'data'->'review'->>'url' as claim from ${sql.raw(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)

@@ -245,6 +245,8 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
       }
       const before = query[name]
       query[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value]
+      // Unknown parameters are refused (400), not ignored; a nameless one (`=x`) is not read as a parameter at all.
+      if (name !== '' && !op.query.some((p) => p.name === name)) worse('invalid', `unknown query parameter ${name}`)
     }
     if (parts.length > 0) url += `?${parts.join('&')}`
     if (op.query.length > 0) {

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { claimants } from '../../../src/db/schema.ts'
-import { build, change, collectPages, createClaim, createClaimant, etagOf, isProblem } from '../../helper.ts'
+import { bearer, build, change, collectPages, createClaim, createClaimant, etagOf, isProblem, keyFor } from '../../helper.ts'
 
 /** Status, ETag and body of a GET, to compare a resource before and after a request that must not change it. */
 async function snapshot (app: FastifyInstance, url: string) {
@@ -144,7 +144,7 @@ t.test('every invalid body is a 400 problem that changes nothing', async (t) => 
 t.test('slugs: derived, de-duplicated, unique while live, freed on delete', async (t) => {
   const app = await build(t)
   const first = await createClaimant(app, { name: 'José Álvarez' })
-  const second = await createClaimant(app, { name: 'José Álvarez' })
+  const second = await createClaimant(app, { name: 'José Álvarez', distinctFrom: [first.id] })
   t.equal(first.slug, 'jose-alvarez')
   t.equal(second.slug, 'jose-alvarez-2')
   t.equal((await createClaimant(app, { name: '!!!' })).slug, 'claimant', 'a name with no letters still gets a slug')
@@ -158,7 +158,7 @@ t.test('slugs: derived, de-duplicated, unique while live, freed on delete', asyn
   t.equal(own.statusCode, 200, 'a claimant may keep its own slug')
 
   t.equal((await change(app, 'DELETE', `/v1/claimants/${first.id}`)).statusCode, 204)
-  t.equal((await createClaimant(app, { name: 'José Álvarez' })).slug, 'jose-alvarez', 'a deleted claimant frees its slug')
+  t.equal((await createClaimant(app, { name: 'José Álvarez', distinctFrom: [second.id] })).slug, 'jose-alvarez', 'a deleted claimant frees its slug')
   t.equal((await change(app, 'DELETE', `/v1/claimants/${second.id}`)).statusCode, 204)
   t.equal((await createClaimant(app, { name: 'Other', slug: 'jose-alvarez-2' })).slug, 'jose-alvarez-2', 'also for explicit slugs')
 })
@@ -166,10 +166,55 @@ t.test('slugs: derived, de-duplicated, unique while live, freed on delete', asyn
 t.test('claimants created at the same time with the same name get distinct slugs', async (t) => {
   const app = await build(t)
   for (let round = 0; round < 3; round++) {
-    const results = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: `Twin ${round}` } })))
-    t.same(results.map((r) => r.statusCode), [201, 201], `round ${round}: no slug was asked for, so neither may conflict`)
+    const sameAs = [`https://example.org/twin-${round}-a`, `https://example.org/twin-${round}-b`]
+    const results = await Promise.all(sameAs.map((url) => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: `Twin ${round}`, sameAs: [url] } })))
+    t.same(results.map((r) => r.statusCode), [201, 201], `round ${round}: no slug was asked for and sameAs tells them apart, so neither may conflict`)
     t.same(results.map((r) => r.statusCode === 201 && r.json().slug).sort(), [`twin-${round}`, `twin-${round}-2`])
   }
+})
+
+t.test('a name the organisation already has is a 409 naming that claimant, unless the caller says it is another person', async (t) => {
+  const app = await build(t)
+  const trump = await createClaimant(app, { name: 'Donald Trump' })
+  const before = await listedIds(app)
+  for (const name of ['Donald Trump', 'donald trump', 'DONALD  TRUMP', 'Dónald Trümp']) {
+    const res = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name } })
+    const body = isProblem(t, res, 409, 'conflict')
+    t.equal(res.headers.location, `/v1/claimants/${trump.id}`, `${name}: Location names the existing claimant`)
+    t.equal(body.existingId, trump.id, `${name}: so does the body`)
+    t.match(body.detail, 'distinctFrom')
+  }
+  t.same(await listedIds(app), before, 'no claimant was made')
+
+  const concurrent = await Promise.all([0, 1].map(() => app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Jill Stein' } })))
+  t.same(concurrent.map((r) => r.statusCode).sort(), [201, 409], 'two at once: one is made, the other names it')
+  const jill = concurrent.find((r) => r.statusCode === 201)?.json()
+  t.equal(concurrent.find((r) => r.statusCode === 409)?.headers.location, `/v1/claimants/${jill?.id}`)
+
+  const other = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Donald Trump', distinctFrom: [trump.slug] } })
+  t.equal(other.statusCode, 201, 'distinctFrom (by slug) says it is someone else')
+  t.equal(other.json().slug, 'donald-trump-2')
+  const third = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Donald Trump', distinctFrom: [trump.id] } })
+  t.equal(isProblem(t, third, 409, 'conflict').existingId, other.json().id, 'every claimant of that name must be told apart')
+
+  const withUrl = await createClaimant(app, { name: 'Sam Smith', sameAs: ['https://www.wikidata.org/wiki/Q1'] })
+  const sameUrl = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'sam smith', sameAs: ['https://www.wikidata.org/wiki/Q1', 'https://example.org/sam'] } })
+  t.equal(isProblem(t, sameUrl, 409, 'conflict').existingId, withUrl.id, 'a shared sameAs URL is the same person')
+  const otherUrl = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Sam Smith', sameAs: ['https://www.wikidata.org/wiki/Q2'] } })
+  t.equal(otherUrl.statusCode, 201, 'distinct sameAs URLs tell them apart')
+
+  const elsewhere = await app.inject({ method: 'POST', url: '/v1/claimants', headers: bearer(await keyFor(app, 'editor', 'other-desk')), payload: { name: 'Donald Trump' } })
+  t.equal(elsewhere.statusCode, 201, 'another organisation may record its own')
+
+  const renamed = await createClaimant(app, { name: 'Joe Biden' })
+  const rename = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump' } })
+  t.equal(rename.headers.location, `/v1/claimants/${trump.id}`)
+  t.match(isProblem(t, rename, 409, 'conflict'), { existingId: trump.id }, 'a rename follows the same rule')
+  t.equal((await app.inject({ method: 'GET', url: `/v1/claimants/${renamed.id}` })).json().name, 'Joe Biden', 'unchanged')
+  const recase = await app.inject({ method: 'PATCH', url: `/v1/claimants/${trump.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald J. Trump' } })
+  t.equal(recase.statusCode, 200, 'a claimant may be renamed when no other has the name')
+  const allowed = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump', distinctFrom: [other.json().id] } })
+  t.equal(allowed.statusCode, 200, 'renamed with distinctFrom')
 })
 
 t.test('a claimant named by a live claim cannot be deleted', async (t) => {
@@ -245,7 +290,7 @@ t.test('changes need a current If-Match; If-None-Match gives 304', async (t) => 
 
 t.test('malformed ids are 400, unknown ids 404', async (t) => {
   const app = await build(t)
-  for (const id of ['abc', '123']) {
+  for (const id of ['ABC', 'a--b', '-x']) {
     for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
       const res = await app.inject({ method, url: `/v1/claimants/${id}`, headers: { 'if-match': '*' }, ...(method === 'PATCH' && { payload: { name: 'x' } }) })
       t.equal(isProblem(t, res, 400, 'validation-failed').errors?.[0]?.field, 'params.id', `${method} ${id}`)
@@ -253,6 +298,69 @@ t.test('malformed ids are 400, unknown ids 404', async (t) => {
   }
   const unknown = '01a21afa-f8d7-7012-a2c1-9cafeecf5fd3'
   isProblem(t, await app.inject({ method: 'GET', url: `/v1/claimants/${unknown}` }), 404, 'not-found')
+  isProblem(t, await app.inject({ method: 'GET', url: '/v1/claimants/no-such-claimant' }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'PATCH', url: `/v1/claimants/${unknown}`, headers: { 'if-match': '*' }, payload: { name: 'x' } }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'DELETE', url: `/v1/claimants/${unknown}` }), 404, 'not-found')
+})
+
+t.test('find a claimant: q searches names and aliases by word prefix, ignoring case and accents; slugs work as ids', async (t) => {
+  const app = await build(t)
+  const trump = await createClaimant(app, { name: 'Donald Trump', aliases: ['POTUS 45', 'The Donald'] })
+  const jr = await createClaimant(app, { name: 'Donald Trump Jr.' })
+  const zelensky = await createClaimant(app, { name: 'Volodymyr Zelenskyy', aliases: ['Зеленський'] })
+  const jose = await createClaimant(app, { name: 'José Álvarez-Peña' })
+  t.same(trump.aliases, ['POTUS 45', 'The Donald'])
+  const found = async (q: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/claimants?q=${encodeURIComponent(q)}` })
+    t.equal(res.statusCode, 200, `q=${q}`)
+    return res.json().data.map((c: { id: string }) => c.id)
+  }
+  t.same(await found('trump'), [jr.id, trump.id], 'a later word of the name, newest first')
+  t.same(await found('DON'), [jr.id, trump.id], 'a prefix, any case')
+  t.same(await found('donald trump j'), [jr.id], 'several words')
+  t.same(await found('potus'), [trump.id], 'an alias')
+  t.same(await found('зелен'), [zelensky.id], 'an alias in another script')
+  t.same(await found('jose alvarez pe'), [jose.id], 'accents and hyphens ignored')
+  t.same(await found('Peña'), [jose.id], 'accents in q too')
+  t.same(await found('rump'), [], 'not the middle of a word')
+  t.same(await found('nobody'), [])
+
+  const firstPage = await app.inject({ method: 'GET', url: '/v1/claimants?q=donald&limit=1' })
+  t.same(firstPage.json().data.map((c: { id: string }) => c.id), [jr.id])
+  const next = await app.inject({ method: 'GET', url: `/v1/claimants?q=donald&limit=1&cursor=${encodeURIComponent(firstPage.json().nextCursor)}` })
+  t.same(next.json().data.map((c: { id: string }) => c.id), [trump.id], 'paged within the search')
+  isProblem(t, await app.inject({ method: 'GET', url: `/v1/claimants?limit=1&cursor=${encodeURIComponent(firstPage.json().nextCursor)}` }), 400, 'invalid-cursor')
+
+  const bySlug = await app.inject({ method: 'GET', url: '/v1/claimants/donald-trump' })
+  t.equal(bySlug.statusCode, 200, 'read by slug')
+  t.same(bySlug.json(), (await app.inject({ method: 'GET', url: `/v1/claimants/${trump.id}` })).json())
+  const patched = await app.inject({ method: 'PATCH', url: '/v1/claimants/donald-trump', headers: { 'if-match': String(bySlug.headers.etag) }, payload: { jobTitle: 'US President' } })
+  t.equal(patched.statusCode, 200, 'changed by slug')
+  t.equal(patched.json().id, trump.id)
+
+  const claim = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'The war would never have started.', claimantId: 'donald-trump' } })
+  t.equal(claim.statusCode, 201, 'a claim names its claimant by slug')
+  t.equal(claim.json().claimantId, trump.id, 'and answers with its id')
+  const moved = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.json().id}`, headers: { 'if-match': '*' }, payload: { claimantId: 'donald-trump-jr' } })
+  t.equal(moved.json().claimantId, jr.id, 'also when changed')
+  isProblem(t, await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'x', claimantId: 'nobody-known' } }), 422, 'unprocessable-entity')
+  const listed = await app.inject({ method: 'GET', url: '/v1/claims?claimant=donald-trump-jr' })
+  t.same(listed.json().data.map((c: { id: string }) => c.id), [claim.json().id], 'the claims filter takes the slug')
+
+  t.equal(isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/claimants/donald-trump-jr', headers: { 'if-match': '*' } }), 409, 'conflict').existingId, undefined, 'deleted by slug: refused while it has claims')
+})
+
+t.test('unknown query parameters are a 400 problem, on every route', async (t) => {
+  const app = await build(t)
+  const { id } = await createClaimant(app, { name: 'Query Person' })
+  for (const url of ['/v1/claimants?name=Query%20Person', '/v1/claimants?query=x', `/v1/claimants/${id}?expand=claims`, '/v1/claims?claimnt=query-person', '/v1/rating-scales?foo=1', '/healthz?x=1']) {
+    const body = isProblem(t, await app.inject({ method: 'GET', url }), 400, 'validation-failed')
+    t.match(body.detail, /unrecognized|Unrecognized/, url)
+    t.equal(body.errors?.[0]?.field, 'query', `${url}: names the query`)
+  }
+  const post = await app.inject({ method: 'POST', url: '/v1/claimants?dryRun=true', payload: { name: 'Not Made' } })
+  isProblem(t, post, 400, 'validation-failed')
+  t.same(await listedIds(app), [id], 'nothing was made')
+  t.equal((await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=x&key=AIza123&prettyPrint=false' })).statusCode, 200, "Google's client parameters are accepted on the Google-compatible route")
+  isProblem(t, await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=x&bogus=1' }), 400, 'validation-failed')
 })

@@ -22,7 +22,7 @@ const fieldCases: Case[] = [
   { name: 'text a number', body: { text: 5 }, field: 'body.text' },
   { name: 'text an array', body: { text: ['a'] }, field: 'body.text' },
   { name: 'text with a NUL character (Postgres cannot store it)', body: { text: 'a\u0000b' }, field: 'body.text' },
-  { name: 'claimantId not a uuid', body: { claimantId: 'donald-trump' }, field: 'body.claimantId' },
+  { name: 'claimantId neither a uuid nor a slug', body: { claimantId: 'Donald Trump' }, field: 'body.claimantId' },
   { name: 'claimantId a number', body: { claimantId: 42 }, field: 'body.claimantId' },
   { name: 'claimDate not YYYY-MM-DD', body: { claimDate: '10/05/2023' }, field: 'body.claimDate' },
   { name: 'claimDate without zero padding', body: { claimDate: '2023-5-1' }, field: 'body.claimDate' },
