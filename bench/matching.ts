@@ -3,6 +3,8 @@
 // Recall@5 per task (MAP@k as the lab computes it). `--tune` also scores weightings of the signals offline.
 //   node bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
 //   [--keep] keeps the database; [--reuse NAME] imports into database NAME once, keeps it, and reuses it on later runs.
+//   [--folds 5] cross-validates instead (bench/matching-folds.ts), in database claimtrack_bench_match unless --reuse
+//   names another: the fold table with plain BM25 as the reference; [--ablate] adds the engine without each signal.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
@@ -12,6 +14,7 @@ import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
 import { cleanInput, numberSpellings } from '../src/services/matching.ts'
+import { assignFolds, crossValidate, engineCandidates, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +23,8 @@ const { values: args } = parseArgs({
     tune: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    folds: { type: 'string' },
+    ablate: { type: 'boolean', default: false },
   },
 })
 
@@ -30,6 +35,9 @@ const readJsonl = <T>(path: string): T[] => readFileSync(path, 'utf8').split('\n
 
 // A fresh database on the server named in --database-url (or the one --reuse names, imported once).
 const server = new URL(args['database-url'])
+const folds = args.folds === undefined ? undefined : Number(args.folds)
+if (folds !== undefined && !(Number.isInteger(folds) && folds >= 2)) throw new Error('--folds takes a whole number of at least 2')
+if (folds !== undefined) args.reuse ??= 'claimtrack_bench_match'
 const name = args.reuse ?? `claimtrack_bench_match_${process.pid}`
 const admin = postgres(server.toString(), { max: 1, onnotice: () => {} })
 const exists = args.reuse !== undefined && (await admin`select 1 from pg_database where datname = ${name}`).length > 0
@@ -96,6 +104,46 @@ for (const p of pairs) {
 }
 
 interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
+
+if (folds !== undefined) {
+  const qs = new Map([...queries].map(([id, q]) => [id, { text: q.text, task: q.task, relevant: q.relevant }]))
+  const foldOf = assignFolds(qs, folds)
+  const t0 = Date.now()
+  const bm25Of = await plainBm25(sql, datasetIdOf)
+  const bm25 = new Map<string, string[]>()
+  for (const [queryId, q] of qs) bm25.set(queryId, await bm25Of(q.text.slice(0, 5000), 5))
+  console.log(`plain BM25 for ${qs.size} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  const variants: Variant[] = [{ name: 'engine' }]
+  if (args.ablate) {
+    variants.push(
+      { name: 'without trigram similarity (BM25 order)', fixed: { squash: 4, wTrigram: 0 } },
+      { name: 'without hashtag/handle/link cleaning', clean: false },
+      { name: 'without number spellings', numbers: false },
+      { name: 'without run-together word splits', options: { splitWords: false } },
+      { name: 'without rare-term pruning (every word)', options: { pruneTerms: false } },
+    )
+  }
+  const cache = new Map<string, Awaited<ReturnType<typeof engineCandidates>>>()
+  const rows: string[] = []
+  let reference: FoldResult[] | undefined
+  for (const v of variants) {
+    const key = JSON.stringify([v.clean, v.numbers, v.options])
+    const t1 = Date.now()
+    const candidates = cache.get(key) ?? await engineCandidates(matching, qs, v)
+    cache.set(key, candidates)
+    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.fixed)
+    console.log(`\n${v.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n${foldTable(results)}`)
+    rows.push(summary(v.name, results, reference))
+    reference ??= results
+  }
+  console.log('\n| variant | tweets MAP@5 | folds > BM25 | worst fold vs BM25 | folds > engine | debates MAP@5 | folds > BM25 | worst fold vs BM25 | folds > engine |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log(rows.join('\n'))
+  await database.close()
+  await sql.end()
+  await admin.end()
+  process.exit(0)
+}
 
 /** MAP@k as CheckThat! computes it: per query, the sum of precision at each relevant hit within k, over the relevant count. */
 function evaluate (ranked: Map<string, string[]>, split?: string): Record<string, Metrics> {

@@ -31,6 +31,14 @@ const MIN_SPLIT_LENGTH = 6
 const MAX_SPLIT_LENGTH = 30
 const MIN_SPLIT_DF = 5
 
+/** Switches for measuring what each part of the candidate search contributes (bench/matching.ts --folds). */
+export interface CandidateOptions {
+  /** Look up unknown run-together words as two known words. */
+  splitWords?: boolean
+  /** Look up only the rarest words (MAX_TERMS within POSTINGS_BUDGET); false looks up every word of the input. */
+  pruneTerms?: boolean
+}
+
 export function createMatchingRepository (db: Db) {
   return {
     /**
@@ -38,7 +46,11 @@ export function createMatchingRepository (db: Db) {
      * so that a long input does not turn into a scan of every claim containing a common word. `alsoWords` are looked
      * up as if the input held them (other spellings of its words), but not compared by trigrams.
      */
-    async candidates (text: string, language: string, limit: number, alsoWords = ''): Promise<MatchCandidate[]> {
+    async candidates (text: string, language: string, limit: number, alsoWords = '', options: CandidateOptions = {}): Promise<MatchCandidate[]> {
+      const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+      const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
+      const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
+      const maxCandidates = options.pruneTerms === false ? 1_000_000 : MAX_CANDIDATES
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
           select greatest(n, 1) as n, greatest(avgdl, 1) as avgdl from claim_corpus_stats
@@ -51,7 +63,7 @@ export function createMatchingRepository (db: Db) {
         unknown_words as (
           select distinct w from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
           cross join lateral unnest(to_tsvector(cfg.c, w)) l
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${MAX_SPLIT_LENGTH}::int
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
             and not exists (select 1 from claim_term_stats s where s.lexeme = l.lexeme)
         ),
         splits as (
@@ -82,7 +94,7 @@ export function createMatchingRepository (db: Db) {
           window w as (order by df, lexeme rows unbounded preceding)
         ),
         picked as (
-          select lexeme from ranked where rn <= ${MAX_TERMS}::int and (rn <= ${MIN_TERMS}::int or postings <= ${POSTINGS_BUDGET}::int)
+          select lexeme from ranked where rn <= ${maxTerms}::int and (rn <= ${MIN_TERMS}::int or postings <= ${budget}::int)
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
         query as (select string_agg(quote_literal(lexeme) || ':A', ' | ')::tsquery as q from picked),
@@ -90,7 +102,7 @@ export function createMatchingRepository (db: Db) {
           select c.id, c.text, ts_filter(c.search_vector, '{a}') as doc
           from claims c, query
           where query.q is not null and c.deleted_at is null and c.search_vector @@ query.q
-          limit ${MAX_CANDIDATES}::int
+          limit ${maxCandidates}::int
         ),
         scored as (
           select cand.id, cand.text,
