@@ -2,6 +2,7 @@
 // chosen on the training folds only, plain BM25 over claim text computed in the same run as the reference.
 import type { Sql } from 'postgres'
 import type { CandidateOptions, MatchCandidate, MatchingRepository } from '../src/repositories/matching.ts'
+import { publicViewer } from '../src/lib/access.ts'
 import { cleanInput, numberSpellings } from '../src/services/matching.ts'
 
 export interface Query { text: string, task: string, relevant: Set<string> }
@@ -137,7 +138,7 @@ export async function engineCandidates (matching: MatchingRepository, queries: M
   for (const [queryId, q] of queries) {
     const raw = q.text.slice(0, 5000)
     const text = v.clean === false ? raw : cleanInput(raw) || raw
-    out.set(queryId, await matching.candidates(text, 'en', 50, v.numbers === false ? '' : numberSpellings(text), v.options))
+    out.set(queryId, await matching.candidates({ text, language: 'en', limit: 50, alsoWords: v.numbers === false ? '' : numberSpellings(text), visibleTo: publicViewer }, v.options))
   }
   return out
 }

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { v7 as uuidv7 } from 'uuid'
 import { buildApp } from '../src/app.ts'
+import { publicViewer } from '../src/lib/access.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
@@ -90,7 +91,6 @@ if (exists) {
 }
 const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
 const matching = createMatchingRepository(database.db)
-await matching.refreshStats()
 const imported = Date.now()
 console.log(`${exists ? 'reused' : 'imported'} ${claims.length} claims and ${claimantCount} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
 
@@ -201,7 +201,7 @@ if (args.tune) {
   const candidates = new Map<string, MatchCandidate[]>()
   for (const [queryId, q] of queries) {
     const text = cleanInput(q.text.slice(0, 5000))
-    candidates.set(queryId, await matching.candidates(text, 'en', 50, numberSpellings(text)))
+    candidates.set(queryId, await matching.candidates({ text, language: 'en', limit: 50, alsoWords: numberSpellings(text), visibleTo: publicViewer }))
   }
   for (const squash of [2, 4, 8]) {
     for (const wTrigram of [0, 0.1, 0.25, 0.4, 0.6]) {

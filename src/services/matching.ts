@@ -1,5 +1,6 @@
 // "Has this been checked before?": rank recorded claims by how likely they are the claim in a sentence or a post.
 import { canSee, type Viewer } from '../lib/access.ts'
+import { detectLanguage } from '../lib/language.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
@@ -10,10 +11,21 @@ export interface MatchRequest {
   minScore: number
 }
 
-export interface Match { item: ClaimListItem, score: number }
+/** Why a claim matched: the input's words it holds, and the two parts the score is the sum of. */
+export interface MatchExplanation {
+  matchedTerms: string[]
+  /** The words part: BM25 relative to the most the input could reach, squashed to 0..1, times its weight. */
+  words: number
+  /** The similarity part: trigram word similarity of the texts, 0..1, times its weight. */
+  similarity: number
+  /** BM25 of the claim text for the input, as computed (unweighted). */
+  bm25: number
+}
 
-/** Term statistics older than this are refreshed in the background after the request that notices. */
-const STATS_MAX_AGE_MS = 5 * 60_000
+export interface Match { item: ClaimListItem, score: number, explanation: MatchExplanation }
+
+/** The term statistics' delta rows are folded together at most this often (correctness never depends on it). */
+const COMPACT_EVERY_MS = 60_000
 
 // Weights of the two signals, chosen on the CLEF CheckThat! 2021 train+dev pairs (bench/matching.ts).
 const W_BM25 = 0.75
@@ -23,10 +35,11 @@ const W_TRIGRAM = 0.25
  * The score of a candidate in [0, 1]: BM25 relative to what the input could reach at most (squashed, since a
  * short claim never contains every word of a long post), blended with trigram similarity of the texts.
  */
-export function matchScore (c: MatchCandidate): number {
+export function matchScore (c: MatchCandidate): { score: number, words: number, similarity: number } {
   const relative = c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0
-  const bm25 = 1 - Math.exp(-4 * relative)
-  return Math.min(1, Math.max(0, W_BM25 * bm25 + W_TRIGRAM * c.trigram))
+  const words = W_BM25 * (1 - Math.exp(-4 * relative))
+  const similarity = W_TRIGRAM * c.trigram
+  return { score: Math.min(1, Math.max(0, words + similarity)), words, similarity }
 }
 
 /**
@@ -65,38 +78,35 @@ export function numberSpellings (text: string): string {
 }
 
 export function createMatchingService (matching: MatchingRepository, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
-  let refreshing: Promise<unknown> | undefined
+  let compactedAt = 0
 
-  async function ensureStats () {
-    const stats = await matching.statsAge()
-    if (!stats || stats.n === 0) {
-      // Never computed (or computed on an empty database): compute now, or the first answers would be poor.
-      await matching.refreshStats()
-    } else if (Date.now() - stats.refreshedAt.getTime() > STATS_MAX_AGE_MS && !refreshing) {
-      refreshing = matching.refreshStats()
-        .catch((err: unknown) => log.warn({ err }, 'refreshing the matching statistics failed'))
-        .finally(() => { refreshing = undefined })
-    }
+  /** Folds the statistics' delta rows in the background, now and then: answers are the same before and after. */
+  function compactLater () {
+    if (Date.now() - compactedAt < COMPACT_EVERY_MS) return
+    compactedAt = Date.now()
+    matching.compactStats().catch((err: unknown) => log.warn({ err }, 'compacting the matching statistics failed'))
   }
 
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
-      await ensureStats()
       const text = cleanInput(request.text) || request.text
-      const language = request.language ?? 'en'
+      const language = request.language ?? detectLanguage(text)
       const also = /^en/i.test(language) ? numberSpellings(text) : ''
-      const candidates = await matching.candidates(text, language, Math.max(request.limit * 5, 50), also)
-      const scored = candidates.map((c) => ({ id: c.id, score: matchScore(c) }))
-        .filter((c) => c.score >= request.minScore)
-        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      const candidates = await matching.candidates({ text, language, limit: Math.max(request.limit * 5, 50), alsoWords: also, visibleTo: viewer })
+      compactLater()
+      const scored = candidates.map((c) => ({ c, parts: matchScore(c) }))
+        .filter(({ parts }) => parts.score >= request.minScore)
+        .sort((a, b) => b.parts.score - a.parts.score || (a.c.id < b.c.id ? -1 : 1))
         .slice(0, request.limit)
-      const items = new Map((await claims.listByIds(scored.map((s) => s.id))).map((item) => [item.claim.id, item]))
-      return scored.flatMap(({ id, score }) => {
-        const item = items.get(id)
-        return item && item.claim.deletedAt === null && canSee(viewer, item.claim) ? [{ item, score }] : []
+      const items = new Map((await claims.listByIds(scored.map((s) => s.c.id))).map((item) => [item.claim.id, item]))
+      return scored.flatMap(({ c, parts }) => {
+        const item = items.get(c.id)
+        // Visibility was applied before ranking; this guards against a claim changed in between.
+        return item && item.claim.deletedAt === null && canSee(viewer, item.claim)
+          ? [{ item, score: parts.score, explanation: { matchedTerms: c.matchedTerms, words: parts.words, similarity: parts.similarity, bm25: c.bm25 } }]
+          : []
       })
     },
-
   }
 }
 
