@@ -107,6 +107,9 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
           : []
       })
     },
+
+    /** Folds the term statistics' rows together now (false when another process is doing it). */
+    compactStats: () => matching.compactStats(),
   }
 }
 
