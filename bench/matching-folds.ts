@@ -1,9 +1,9 @@
 // Cross-validation for claim matching (bench/matching.ts --folds N): folds grouped by source, the engine's parameters
 // chosen on the training folds only, plain BM25 over claim text computed in the same run as the reference.
 import type { Sql } from 'postgres'
-import type { CandidateOptions, MatchCandidate, MatchingRepository } from '../src/repositories/matching.ts'
+import type { MatchCandidate, MatchingRepository } from '../src/repositories/matching.ts'
 import { publicViewer } from '../src/lib/access.ts'
-import { cleanInput, numberSpellings } from '../src/services/matching.ts'
+import { planMatch, type Signals } from '../src/services/matching.ts'
 
 export interface Query { text: string, task: string, relevant: Set<string> }
 export interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
@@ -113,15 +113,15 @@ export async function plainBm25 (sql: Sql, datasetIdOf: Map<string, string>) {
   }
 }
 
-/** What a variant of the engine leaves out, for the ablation table. */
+/** A variant of the engine for the ablation table: which signals it uses, and for which inputs. */
 export interface Variant {
   name: string
-  clean?: boolean
-  numbers?: boolean
-  options?: CandidateOptions
-  /** Fixed scoring instead of the tuned one (e.g. BM25 alone: trigram weight 0). */
+  signals: Signals
+  /** Fixed scoring instead of the one chosen on the training folds. */
   fixed?: Params
 }
+export type Gate = ((text: string) => boolean) | undefined
+
 export interface Params { squash: number, wTrigram: number }
 
 const GRID: Params[] = [1, 2, 4, 8].flatMap((squash) => [0, 0.1, 0.25, 0.4, 0.6].map((wTrigram) => ({ squash, wTrigram })))
@@ -132,16 +132,24 @@ const scoreOf = (p: Params) => (c: MatchCandidate) =>
 export const rank = (list: MatchCandidate[], p: Params, datasetIdOf: Map<string, string>) =>
   [...list].sort((a, b) => scoreOf(p)(b) - scoreOf(p)(a) || (a.id < b.id ? -1 : 1)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? '')
 
-/** The engine's candidates for every input, as the matching service asks for them (50 with their signals). */
-export async function engineCandidates (matching: MatchingRepository, queries: Map<string, Query>, v: Variant) {
+/**
+ * The engine's candidates for every input, as the matching service asks for them (50, with their signals; trigram
+ * similarity always computed, and used in scoring where the variant's signals say).
+ */
+export async function engineCandidates (matching: MatchingRepository, queries: Map<string, Query>, signals: Signals, cache: Map<string, MatchCandidate[]>) {
   const out = new Map<string, MatchCandidate[]>()
   for (const [queryId, q] of queries) {
-    const raw = q.text.slice(0, 5000)
-    const text = v.clean === false ? raw : cleanInput(raw) || raw
-    out.set(queryId, await matching.candidates({ text, language: 'en', limit: 50, alsoWords: v.numbers === false ? '' : numberSpellings(text), visibleTo: publicViewer }, v.options))
+    const { query, options } = planMatch(q.text.slice(0, 5000), undefined, 50, publicViewer, signals)
+    const key = JSON.stringify([query.text, query.language, query.alsoWords, options])
+    const candidates = cache.get(key) ?? await matching.candidates({ ...query, similarity: true }, options)
+    cache.set(key, candidates)
+    out.set(queryId, candidates)
   }
   return out
 }
+
+/** The inputs whose score blends in trigram similarity under these signals. */
+export const trigramGate = (signals: Signals): Gate => (text) => planMatch(text, undefined, 50, publicViewer, signals).trigram
 
 const mean = (byTask: Record<string, Metrics>) => {
   const tasks = Object.values(byTask)
@@ -150,26 +158,32 @@ const mean = (byTask: Record<string, Metrics>) => {
 
 export interface FoldResult { fold: number, params: Params | undefined, engine: Record<string, Metrics>, bm25: Record<string, Metrics> }
 
+/** The scoring parameters with the best mean MAP@5 of the two tasks on these inputs. */
+const rankAll = (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, p: Params, datasetIdOf: Map<string, string>, gate: Gate) =>
+  new Map([...ids].map((id) => [id, rank(candidates.get(id) ?? [], gate && !gate(queries.get(id)?.text ?? '') ? { ...p, wTrigram: 0 } : p, datasetIdOf)]))
+
+export function chooseParams (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, datasetIdOf: Map<string, string>, gate?: Gate): Params {
+  let best = -1
+  let params: Params = GRID[0] ?? { squash: 4, wTrigram: 0 }
+  for (const p of GRID) {
+    const m = mean(evaluate(queries, rankAll(queries, ids, candidates, p, datasetIdOf, gate), ids))
+    if (m > best) { best = m; params = p }
+  }
+  return params
+}
+
 /** Per fold: parameters chosen on the other folds (best mean MAP@5 of the two tasks), measured on this one. */
 export function crossValidate (queries: Map<string, Query>, foldOf: Map<string, number>, folds: number,
-  candidates: Map<string, MatchCandidate[]>, bm25: Map<string, string[]>, datasetIdOf: Map<string, string>, fixed?: Params): FoldResult[] {
+  candidates: Map<string, MatchCandidate[]>, bm25: Map<string, string[]>, datasetIdOf: Map<string, string>, fixed?: Params, gate?: Gate): FoldResult[] {
   const results: FoldResult[] = []
   for (let fold = 0; fold < folds; fold++) {
     const train = new Set([...foldOf].filter(([, f]) => f !== fold).map(([id]) => id))
     const test = new Set([...foldOf].filter(([, f]) => f === fold).map(([id]) => id))
-    const rankAll = (p: Params, ids: Set<string>) => new Map([...ids].map((id) => [id, rank(candidates.get(id) ?? [], p, datasetIdOf)]))
-    let params = fixed
-    if (!params) {
-      let best = -1
-      for (const p of GRID) {
-        const m = mean(evaluate(queries, rankAll(p, train), train))
-        if (m > best) { best = m; params = p }
-      }
-    }
+    const params = fixed ?? chooseParams(queries, train, candidates, datasetIdOf, gate)
     results.push({
       fold,
       params,
-      engine: evaluate(queries, rankAll(params ?? { squash: 4, wTrigram: 0 }, test), test),
+      engine: evaluate(queries, rankAll(queries, test, candidates, params, datasetIdOf, gate), test),
       bm25: evaluate(queries, bm25, test),
     })
   }
@@ -203,14 +217,16 @@ export function foldTable (results: FoldResult[]): string {
   return lines.join('\n')
 }
 
-/** One line per variant: mean MAP@5 per task and folds where it beats plain BM25 and the full engine. */
+/** One line per variant: mean MAP@5 per task, folds where it beats plain BM25, and the full engine's wins/ties/losses against it. */
 export function summary (name: string, results: FoldResult[], reference?: FoldResult[]): string {
   const tasks = [...new Set(results.flatMap((r) => Object.keys(r.engine)))].sort().reverse()
   return `| ${name} | ${tasks.map((task) => {
     const m = results.reduce((s, r) => s + (r.engine[task]?.map5 ?? 0), 0) / results.length
     const overBm25 = results.filter((r) => (r.engine[task]?.map5 ?? 0) > (r.bm25[task]?.map5 ?? 0)).length
     const worst = Math.min(...results.map((r) => (r.engine[task]?.map5 ?? 0) - (r.bm25[task]?.map5 ?? 0)))
-    const overRef = reference ? `${results.filter((r, i) => (r.engine[task]?.map5 ?? 0) > (reference[i]?.engine[task]?.map5 ?? 0)).length}/${results.length}` : '-'
+    // Folds where the full engine beats, ties and loses to this variant (what the left-out signal wins).
+    const diffs = results.map((r, i) => (reference?.[i]?.engine[task]?.map5 ?? 0) - (r.engine[task]?.map5 ?? 0))
+    const overRef = reference ? `${diffs.filter((d) => d > 1e-9).length}/${diffs.filter((d) => Math.abs(d) <= 1e-9).length}/${diffs.filter((d) => d < -1e-9).length}` : '-'
     return `${f3(m)} | ${overBm25}/${results.length} | ${worst >= 0 ? '+' : ''}${f3(worst)} | ${overRef}`
   }).join(' | ')} |`
 }

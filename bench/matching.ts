@@ -14,8 +14,8 @@ import { publicViewer } from '../src/lib/access.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
-import { cleanInput, numberSpellings } from '../src/services/matching.ts'
-import { assignFolds, crossValidate, engineCandidates, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
+import { cleanInput, numberSpellings, SIGNALS, type Signals } from '../src/services/matching.ts'
+import { assignFolds, chooseParams, crossValidate, engineCandidates, foldTable, plainBm25, summary, trigramGate, type FoldResult, type Variant } from './matching-folds.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -113,30 +113,34 @@ if (folds !== undefined) {
   const bm25 = new Map<string, string[]>()
   for (const [queryId, q] of qs) bm25.set(queryId, await bm25Of(q.text.slice(0, 5000), 5))
   console.log(`plain BM25 for ${qs.size} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
-  const variants: Variant[] = [{ name: 'engine' }]
+  const variants: Variant[] = [{ name: 'engine', signals: SIGNALS }]
   if (args.ablate) {
+    const other = (when: Signals['splits']): Signals['splits'] => when === 'never' ? 'social' : 'never'
     variants.push(
-      { name: 'without trigram similarity (BM25 order)', fixed: { squash: 4, wTrigram: 0 } },
-      { name: 'without hashtag/handle/link cleaning', clean: false },
-      { name: 'without number spellings', numbers: false },
-      { name: 'without run-together word splits', options: { splitWords: false } },
-      { name: 'without rare-term pruning (every word)', options: { pruneTerms: false } },
+      { name: `trigram similarity ${other(SIGNALS.trigram)}`, signals: { ...SIGNALS, trigram: other(SIGNALS.trigram) } },
+      { name: 'trigram similarity always', signals: { ...SIGNALS, trigram: 'always' } },
+      { name: `run-together word splits ${other(SIGNALS.splits)}`, signals: { ...SIGNALS, splits: other(SIGNALS.splits) } },
+      { name: 'run-together word splits always', signals: { ...SIGNALS, splits: 'always' } },
+      { name: `number spellings ${SIGNALS.numbers ? 'off' : 'on'}`, signals: { ...SIGNALS, numbers: !SIGNALS.numbers } },
+      { name: `hashtag/handle/link cleaning ${SIGNALS.clean ? 'off' : 'on'}`, signals: { ...SIGNALS, clean: !SIGNALS.clean } }
     )
   }
-  const cache = new Map<string, Awaited<ReturnType<typeof engineCandidates>>>()
+  const cache = new Map<string, MatchCandidate[]>()
   const rows: string[] = []
   let reference: FoldResult[] | undefined
   for (const v of variants) {
-    const key = JSON.stringify([v.clean, v.numbers, v.options])
     const t1 = Date.now()
-    const candidates = cache.get(key) ?? await engineCandidates(matching, qs, v)
-    cache.set(key, candidates)
-    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.fixed)
+    const candidates = await engineCandidates(matching, qs, v.signals, cache)
+    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.fixed, trigramGate(v.signals))
     console.log(`\n${v.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n${foldTable(results)}`)
+    if (!reference) {
+      const all = chooseParams(qs, new Set(qs.keys()), candidates, datasetIdOf, trigramGate(v.signals))
+      console.log(`parameters chosen on all ${qs.size} inputs (what the service ships): squash ${all.squash}, trigram weight ${all.wTrigram}`)
+    }
     rows.push(summary(v.name, results, reference))
     reference ??= results
   }
-  console.log('\n| variant | tweets MAP@5 | folds > BM25 | worst fold vs BM25 | folds > engine | debates MAP@5 | folds > BM25 | worst fold vs BM25 | folds > engine |')
+  console.log('\n| variant | debates MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses | tweets MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses |')
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   console.log(rows.join('\n'))
   await database.close()

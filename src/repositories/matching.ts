@@ -25,6 +25,8 @@ export interface CandidateQuery {
   alsoWords?: string
   /** Only claims this reader may see are ranked, so that the best `limit` are all visible. */
   visibleTo: Viewer
+  /** Whether to compute trigram similarity (0 when not, as it costs as much as all the rest). */
+  similarity?: boolean
 }
 
 // BM25 parameters, as commonly used (Robertson et al.); other values measured no better (bench/matching.ts).
@@ -139,7 +141,7 @@ export function createMatchingRepository (db: Db) {
         select id,
           bm25::float8 as "bm25",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
-          word_similarity(${text}, text)::float8 as "trigram",
+          case when ${query.similarity ?? true} then word_similarity(${text}, text)::float8 else 0::float8 end as "trigram",
           array(
             select w from (select distinct on (w) w, array_position(best.lexemes, lexeme) as p from words where lexeme = any(best.lexemes) order by w, p) x
             order by p, w

@@ -3,7 +3,7 @@ import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { anonymous, bearer, build, change, createClaim, createPublicClaim, isProblem, keyFor } from '../../helper.ts'
 import { detectLanguage } from '../../../src/lib/language.ts'
-import { cleanInput, numberSpellings } from '../../../src/services/matching.ts'
+import { cleanInput, isSocialPost, numberSpellings } from '../../../src/services/matching.ts'
 
 interface MatchItem { score: number, explanation: { matchedTerms: string[], words: number, similarity: number, bm25: number }, claim: { id: string } }
 async function match (app: FastifyInstance, payload: Record<string, unknown>, headers: Record<string, string | undefined> = {}): Promise<MatchItem[]> {
@@ -73,14 +73,15 @@ t.test('a claim with a word the term statistics have not seen yet is matched by 
   t.equal(data[0]?.claim.id, fresh.id)
 })
 
-t.test('a word run together from two words claims hold matches the claim holding both', async (t) => {
+t.test('in a social media post, a word run together from two words claims hold matches the claim holding both', async (t) => {
   const app = await build(t)
   const target = await createClaim(app, { text: 'A single-payer health system would cost $32 trillion over ten years.' })
   for (const text of ['Every single senator voted for the bill.', 'Single mothers receive less support.', 'Not a single job was created.',
     'She remained single all her life.', 'Private insurers are the payer of last resort.', 'The payer is the insurer.',
     'Each payer pays the same rate.', 'Medicare is the largest payer.']) await createClaim(app, { text })
-  const data = (await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'We need singlepayer now' } })).json().data
-  t.equal(data[0]?.claim.id, target.id, '"singlepayer" matches "single-payer"')
+  const data = (await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: 'We need #singlepayer now' } })).json().data
+  t.equal(data[0]?.claim.id, target.id, '"#singlepayer" matches "single-payer"')
+  t.same(data[0]?.explanation.matchedTerms, [], 'the halves are not words of the input')
 })
 
 t.test('bad requests are refused', async (t) => {
@@ -90,7 +91,11 @@ t.test('bad requests are refused', async (t) => {
   }
 })
 
-t.test('posts are cleaned of links; hashtags and handles become words', async (t) => {
+t.test('posts are told by their links, hashtags and handles, and cleaned of links; hashtags and handles become words', async (t) => {
+  t.ok(isSocialPost('Vaccines cause autism https://t.co/x'))
+  t.ok(isSocialPost('RT @BarackObama: vaccines'))
+  t.ok(isSocialPost('#vaccines cause autism'))
+  t.notOk(isSocialPost('I said 10% of people, and that email@example is wrong; #1 in the polls'))
   t.equal(cleanInput('RT @BarackObama: Vaccines cause #AutismInKids https://t.co/x pic.twitter.com/y &amp; more'), 'RT Barack Obama: Vaccines cause Autism In Kids more')
 })
 
@@ -149,12 +154,16 @@ t.test('each match says why: the words it shares with the input and the parts of
   const app = await build(t)
   const claim = await createClaim(app, { text: 'Crime in Chicago has dropped by more than 10% over the last two years.' })
   await createClaim(app, { text: 'Crime rose in every city last year.' })
-  const [first] = await match(app, { text: 'Chicago says crime dropped sharply' })
+  const [first] = await match(app, { text: 'Chicago says crime dropped sharply https://t.co/abc' })
   t.equal(first?.claim.id, claim.id)
   t.same(first?.explanation.matchedTerms, ['chicago', 'dropped', 'crime'], 'the shared words, rarest first; "says" and "sharply" are not in the claim')
   t.ok((first?.explanation.bm25 ?? 0) > 0)
-  t.ok((first?.explanation.words ?? 0) > 0 && (first?.explanation.similarity ?? 0) > 0)
+  t.ok((first?.explanation.words ?? 0) > 0 && (first?.explanation.similarity ?? 0) > 0, 'a social media post: shared words and trigram similarity')
   t.ok(Math.abs((first?.score ?? 0) - (first?.explanation.words ?? 0) - (first?.explanation.similarity ?? 0)) < 0.001, 'the score is the sum of its parts')
+  const [plain] = await match(app, { text: 'Chicago says crime dropped sharply' })
+  t.equal(plain?.claim.id, claim.id)
+  t.match(plain?.explanation, { matchedTerms: ['chicago', 'dropped', 'crime'], similarity: 0 }, 'a sentence: shared words only')
+  t.equal(plain?.score, plain?.explanation.words, 'the score is its words part')
 })
 
 t.test('Spanish, German and French claims are matched with their own stemming and stop words', async (t) => {
