@@ -104,8 +104,9 @@ export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'social',
 const applies = (when: 'always' | 'social' | 'never', socialPost: boolean) => when === 'always' || (when === 'social' && socialPost)
 
 /** What to ask the repository for an input: the cleaned text, other spellings, and the signals that apply to it. */
-export function planMatch (raw: string, language: string | undefined, limit: number, viewer: Viewer, signals: Signals = SIGNALS):
-{ query: CandidateQuery, options: CandidateOptions, trigram: boolean } {
+export interface MatchPlan { query: CandidateQuery, options: CandidateOptions, trigram: boolean }
+
+export function planMatch (raw: string, language: string | undefined, limit: number, viewer: Viewer, signals: Signals = SIGNALS): MatchPlan {
   const socialPost = isSocialPost(raw)
   const text = signals.clean ? cleanInput(raw) || raw : raw
   const lang = language ?? detectLanguage(text)
