@@ -130,7 +130,7 @@ const scoreOf = (p: Params) => (c: MatchCandidate) =>
   (1 - p.wTrigram) * (1 - Math.exp(-p.squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + p.wTrigram * c.trigram
 
 export const rank = (list: MatchCandidate[], p: Params, datasetIdOf: Map<string, string>) =>
-  [...list].sort((a, b) => scoreOf(p)(b) - scoreOf(p)(a) || (a.id < b.id ? -1 : 1)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? '')
+  [...list].sort((a, b) => scoreOf(p)(b) - scoreOf(p)(a) || b.bm25 - a.bm25 || (a.id < b.id ? -1 : 1)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? '')
 
 /**
  * The engine's candidates for every input, as the matching service asks for them (50, with their signals; trigram

@@ -31,8 +31,8 @@ const COMPACT_EVERY_MS = 60_000
 // train+dev pairs: how fast relative BM25 saturates, and the weight of trigram similarity. Trigram similarity is
 // used for social media posts only (isSocialPost): it won on every fold of tweets but not on 4 of 5 folds of debate
 // sentences, so those are ranked by BM25 alone.
-const SQUASH = 1
-const W_TRIGRAM = 0.1
+const SQUASH = 8
+const W_TRIGRAM = 0.4
 
 /**
  * The score of a candidate in [0, 1]: BM25 relative to what the input could reach at most (squashed, since a
@@ -135,7 +135,7 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
       compactLater()
       const scored = candidates.map((c) => ({ c, parts: matchScore(c, trigram) }))
         .filter(({ parts }) => parts.score >= request.minScore)
-        .sort((a, b) => b.parts.score - a.parts.score || (a.c.id < b.c.id ? -1 : 1))
+        .sort((a, b) => b.parts.score - a.parts.score || b.c.bm25 - a.c.bm25 || (a.c.id < b.c.id ? -1 : 1))
         .slice(0, request.limit)
       const items = new Map((await claims.listByIds(scored.map((s) => s.c.id))).map((item) => [item.claim.id, item]))
       return scored.flatMap(({ c, parts }) => {
