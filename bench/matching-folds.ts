@@ -3,7 +3,7 @@
 import type { Sql } from 'postgres'
 import type { MatchCandidate, MatchingRepository } from '../src/repositories/matching.ts'
 import { publicViewer } from '../src/lib/access.ts'
-import { planMatch, type Signals } from '../src/services/matching.ts'
+import { applies, isSocialPost, planMatch, type Signals } from '../src/services/matching.ts'
 
 export interface Query { text: string, task: string, relevant: Set<string> }
 export interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
@@ -114,15 +114,13 @@ export async function plainBm25 (sql: Sql, datasetIdOf: Map<string, string>) {
 }
 
 /** A variant of the engine for the ablation table: which signals it uses, and for which inputs. */
-export interface Variant {
-  name: string
-  signals: Signals
-  /** Fixed scoring instead of the one chosen on the training folds. */
-  fixed?: Params
-}
-export type Gate = ((text: string) => boolean) | undefined
+export interface Variant { name: string, signals: Signals }
 
 export interface Params { squash: number, wTrigram: number }
+/** Scoring parameters per kind of input: social media posts and other texts are tuned apart (isSocialPost). */
+export interface ClassParams { social: Params, other: Params }
+type InputClass = keyof ClassParams
+const classOf = (text: string): InputClass => isSocialPost(text) ? 'social' : 'other'
 
 const GRID: Params[] = [1, 2, 4, 8].flatMap((squash) => [0, 0.1, 0.25, 0.4, 0.6].map((wTrigram) => ({ squash, wTrigram })))
 
@@ -148,42 +146,46 @@ export async function engineCandidates (matching: MatchingRepository, queries: M
   return out
 }
 
-/** The inputs whose score blends in trigram similarity under these signals. */
-export const trigramGate = (signals: Signals): Gate => (text) => planMatch(text, undefined, 50, publicViewer, signals).trigram
-
 const mean = (byTask: Record<string, Metrics>) => {
   const tasks = Object.values(byTask)
   return tasks.reduce((s, m) => s + m.map5, 0) / Math.max(tasks.length, 1)
 }
 
-export interface FoldResult { fold: number, params: Params | undefined, engine: Record<string, Metrics>, bm25: Record<string, Metrics> }
+export interface FoldResult { fold: number, params: ClassParams, engine: Record<string, Metrics>, bm25: Record<string, Metrics> }
 
-/** The scoring parameters with the best mean MAP@5 of the two tasks on these inputs. */
-const rankAll = (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, p: Params, datasetIdOf: Map<string, string>, gate: Gate) =>
-  new Map([...ids].map((id) => [id, rank(candidates.get(id) ?? [], gate && !gate(queries.get(id)?.text ?? '') ? { ...p, wTrigram: 0 } : p, datasetIdOf)]))
+const rankAll = (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, p: ClassParams, datasetIdOf: Map<string, string>) =>
+  new Map([...ids].map((id) => [id, rank(candidates.get(id) ?? [], p[classOf(queries.get(id)?.text ?? '')], datasetIdOf)]))
 
-export function chooseParams (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, datasetIdOf: Map<string, string>, gate?: Gate): Params {
-  let best = -1
-  let params: Params = GRID[0] ?? { squash: 4, wTrigram: 0 }
-  for (const p of GRID) {
-    const m = mean(evaluate(queries, rankAll(queries, ids, candidates, p, datasetIdOf, gate), ids))
-    if (m > best) { best = m; params = p }
+/**
+ * The scoring parameters with the best mean MAP@5 (over the tasks present) on these inputs, chosen for social media
+ * posts and for other texts apart; trigram weight 0 for the kind of input the signals do not blend it into.
+ */
+export function chooseParams (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, datasetIdOf: Map<string, string>, signals: Signals): ClassParams {
+  const chosen: ClassParams = { social: { squash: 1, wTrigram: 0 }, other: { squash: 1, wTrigram: 0 } }
+  for (const cls of ['social', 'other'] as const) {
+    const sub = new Set([...ids].filter((id) => classOf(queries.get(id)?.text ?? '') === cls))
+    const grid = applies(signals.trigram, cls === 'social') ? GRID : GRID.filter((p) => p.wTrigram === 0)
+    let best = -1
+    for (const p of grid) {
+      const m = mean(evaluate(queries, rankAll(queries, sub, candidates, { social: p, other: p }, datasetIdOf), sub))
+      if (m > best) { best = m; chosen[cls] = p }
+    }
   }
-  return params
+  return chosen
 }
 
-/** Per fold: parameters chosen on the other folds (best mean MAP@5 of the two tasks), measured on this one. */
+/** Per fold: parameters chosen on the other folds, measured on this one. */
 export function crossValidate (queries: Map<string, Query>, foldOf: Map<string, number>, folds: number,
-  candidates: Map<string, MatchCandidate[]>, bm25: Map<string, string[]>, datasetIdOf: Map<string, string>, fixed?: Params, gate?: Gate): FoldResult[] {
+  candidates: Map<string, MatchCandidate[]>, bm25: Map<string, string[]>, datasetIdOf: Map<string, string>, signals: Signals): FoldResult[] {
   const results: FoldResult[] = []
   for (let fold = 0; fold < folds; fold++) {
     const train = new Set([...foldOf].filter(([, f]) => f !== fold).map(([id]) => id))
     const test = new Set([...foldOf].filter(([, f]) => f === fold).map(([id]) => id))
-    const params = fixed ?? chooseParams(queries, train, candidates, datasetIdOf, gate)
+    const params = chooseParams(queries, train, candidates, datasetIdOf, signals)
     results.push({
       fold,
       params,
-      engine: evaluate(queries, rankAll(queries, test, candidates, params, datasetIdOf, gate), test),
+      engine: evaluate(queries, rankAll(queries, test, candidates, params, datasetIdOf), test),
       bm25: evaluate(queries, bm25, test),
     })
   }
@@ -195,7 +197,7 @@ const short = (task: string) => task.includes('tweets') ? 'tweets' : task.includ
 
 /** The fold table: per task and fold, the engine against plain BM25, then the means. */
 export function foldTable (results: FoldResult[]): string {
-  const lines = ['| task | fold | inputs | params (squash, trigram) | MAP@1 | MAP@5 | MRR | R@5 | BM25 MAP@1 | BM25 MAP@5 | BM25 MRR | BM25 R@5 |',
+  const lines = ['| task | fold | inputs | params: posts; other texts (squash, trigram) | MAP@1 | MAP@5 | MRR | R@5 | BM25 MAP@1 | BM25 MAP@5 | BM25 MRR | BM25 R@5 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
   const tasks = [...new Set(results.flatMap((r) => Object.keys(r.engine)))].sort().reverse()
   for (const task of tasks) {
@@ -209,7 +211,7 @@ export function foldTable (results: FoldResult[]): string {
       ev.forEach((x, i) => { sum.e[i] = (sum.e[i] ?? 0) + x })
       bv.forEach((x, i) => { sum.b[i] = (sum.b[i] ?? 0) + x })
       sum.n++
-      lines.push(`| ${short(task)} | ${r.fold + 1} | ${e.queries} | ${r.params ? `${r.params.squash}, ${r.params.wTrigram}` : '-'} | ${ev.map(f3).join(' | ')} | ${bv.map(f3).join(' | ')} |`)
+      lines.push(`| ${short(task)} | ${r.fold + 1} | ${e.queries} | ${r.params.social.squash}, ${r.params.social.wTrigram}; ${r.params.other.squash}, ${r.params.other.wTrigram} | ${ev.map(f3).join(' | ')} | ${bv.map(f3).join(' | ')} |`)
     }
     const wins = results.filter((r) => (r.engine[task]?.map5 ?? 0) > (r.bm25[task]?.map5 ?? 0)).length
     lines.push(`| **${short(task)}** | **mean** (MAP@5 wins ${wins}/${results.length}) | | | ${sum.e.map((x) => f3(x / sum.n)).join(' | ')} | ${sum.b.map((x) => f3(x / sum.n)).join(' | ')} |`)

@@ -14,8 +14,8 @@ import { publicViewer } from '../src/lib/access.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
-import { cleanInput, numberSpellings, SIGNALS, type Signals } from '../src/services/matching.ts'
-import { assignFolds, chooseParams, crossValidate, engineCandidates, foldTable, plainBm25, summary, trigramGate, type FoldResult, type Variant } from './matching-folds.ts'
+import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
+import { assignFolds, chooseParams, crossValidate, engineCandidates, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -115,12 +115,10 @@ if (folds !== undefined) {
   console.log(`plain BM25 for ${qs.size} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   const variants: Variant[] = [{ name: 'engine', signals: SIGNALS }]
   if (args.ablate) {
-    const other = (when: Signals['splits']): Signals['splits'] => when === 'never' ? 'social' : 'never'
+    const modes = ['always', 'social', 'never'] as const
     variants.push(
-      { name: `trigram similarity ${other(SIGNALS.trigram)}`, signals: { ...SIGNALS, trigram: other(SIGNALS.trigram) } },
-      { name: 'trigram similarity always', signals: { ...SIGNALS, trigram: 'always' } },
-      { name: `run-together word splits ${other(SIGNALS.splits)}`, signals: { ...SIGNALS, splits: other(SIGNALS.splits) } },
-      { name: 'run-together word splits always', signals: { ...SIGNALS, splits: 'always' } },
+      ...modes.filter((m) => m !== SIGNALS.trigram).map((m): Variant => ({ name: `trigram similarity ${m}`, signals: { ...SIGNALS, trigram: m } })),
+      ...modes.filter((m) => m !== SIGNALS.splits).map((m): Variant => ({ name: `run-together word splits ${m}`, signals: { ...SIGNALS, splits: m } })),
       { name: `number spellings ${SIGNALS.numbers ? 'off' : 'on'}`, signals: { ...SIGNALS, numbers: !SIGNALS.numbers } },
       { name: `hashtag/handle/link cleaning ${SIGNALS.clean ? 'off' : 'on'}`, signals: { ...SIGNALS, clean: !SIGNALS.clean } }
     )
@@ -131,11 +129,11 @@ if (folds !== undefined) {
   for (const v of variants) {
     const t1 = Date.now()
     const candidates = await engineCandidates(matching, qs, v.signals, cache)
-    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.fixed, trigramGate(v.signals))
+    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.signals)
     console.log(`\n${v.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n${foldTable(results)}`)
     if (!reference) {
-      const all = chooseParams(qs, new Set(qs.keys()), candidates, datasetIdOf, trigramGate(v.signals))
-      console.log(`parameters chosen on all ${qs.size} inputs (what the service ships): squash ${all.squash}, trigram weight ${all.wTrigram}`)
+      const all = chooseParams(qs, new Set(qs.keys()), candidates, datasetIdOf, v.signals)
+      console.log(`parameters chosen on all ${qs.size} inputs (what the service ships): ${JSON.stringify(all)}`)
     }
     rows.push(summary(v.name, results, reference))
     reference ??= results

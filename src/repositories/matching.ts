@@ -1,5 +1,6 @@
-// Claim matching in SQL: BM25 over the words of claim texts (with the term statistics the claims' own writes keep,
-// migrations/0017), plus trigram similarity of the whole texts, for "has this claim been checked before?".
+// Claim matching in SQL: BM25 over the words of claim texts (the match document, stemmed in each claim's language, and
+// the term statistics the claims' own writes keep: migrations/0017), plus trigram similarity of the whole texts, for
+// "has this claim been checked before?".
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -75,7 +76,7 @@ export function createMatchingRepository (db: Db) {
             greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
           from claim_corpus_stats
         ),
-        cfg as (select claim_search_config(${language}) as c),
+        cfg as (select claim_match_config(${language}) as c),
         -- The input's words as written, with their lexemes: the explanation names the words, not their stems.
         words as (
           select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
@@ -118,11 +119,11 @@ export function createMatchingRepository (db: Db) {
           select lexeme from ranked where rn <= ${maxTerms}::int and (rn <= ${MIN_TERMS}::int or postings <= ${budget}::int)
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
-        query as (select string_agg(quote_literal(lexeme) || ':A', ' | ')::tsquery as q from picked),
+        query as (select string_agg(quote_literal(lexeme), ' | ')::tsquery as q from picked),
         candidates as (
-          select c.id, c.text, ts_filter(c.search_vector, '{a}') as doc
+          select c.id, c.text, c.match_vector as doc
           from claims c, query
-          where query.q is not null and c.deleted_at is null and c.search_vector @@ query.q
+          where query.q is not null and c.deleted_at is null and c.match_vector @@ query.q
             and (c.is_public or c.organization_id = ${organizationId}::uuid)
           limit ${maxCandidates}::int
         ),

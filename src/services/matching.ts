@@ -28,21 +28,22 @@ export interface Match { item: ClaimListItem, score: number, explanation: MatchE
 const COMPACT_EVERY_MS = 60_000
 
 // The scoring, chosen inside the training folds of bench/matching.ts --folds 5 and then on all CLEF CheckThat! 2021
-// train+dev pairs: how fast relative BM25 saturates, and the weight of trigram similarity. Trigram similarity is
-// used for social media posts only (isSocialPost): it won on every fold of tweets but not on 4 of 5 folds of debate
-// sentences, so those are ranked by BM25 alone.
-const SQUASH = 8
-const W_TRIGRAM = 0.4
+// train+dev pairs, apart for social media posts and for other texts (isSocialPost): how fast relative BM25
+// saturates, and the weight of trigram similarity.
+export interface Scoring { squash: number, wTrigram: number }
+export const SCORING: { social: Scoring, other: Scoring } = {
+  social: { squash: 8, wTrigram: 0.4 },
+  other: { squash: 1, wTrigram: 0 },
+}
 
 /**
  * The score of a candidate in [0, 1]: BM25 relative to what the input could reach at most (squashed, since a
- * short claim never contains every word of a long post), for a social post blended with trigram similarity.
+ * short claim never contains every word of a long post), blended with trigram similarity of the texts.
  */
-export function matchScore (c: MatchCandidate, withTrigram: boolean): { score: number, words: number, similarity: number } {
+export function matchScore (c: MatchCandidate, scoring: Scoring): { score: number, words: number, similarity: number } {
   const relative = c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0
-  const wTrigram = withTrigram ? W_TRIGRAM : 0
-  const words = (1 - wTrigram) * (1 - Math.exp(-SQUASH * relative))
-  const similarity = wTrigram * c.trigram
+  const words = (1 - scoring.wTrigram) * (1 - Math.exp(-scoring.squash * relative))
+  const similarity = scoring.wTrigram * c.trigram
   return { score: Math.min(1, Math.max(0, words + similarity)), words, similarity }
 }
 
@@ -99,12 +100,12 @@ export interface Signals {
   /** Trigram similarity blended into the score. */
   trigram: 'always' | 'social' | 'never'
 }
-export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'social', trigram: 'social' }
+export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'always', trigram: 'always' }
 
-const applies = (when: 'always' | 'social' | 'never', socialPost: boolean) => when === 'always' || (when === 'social' && socialPost)
+export const applies = (when: 'always' | 'social' | 'never', socialPost: boolean) => when === 'always' || (when === 'social' && socialPost)
 
 /** What to ask the repository for an input: the cleaned text, other spellings, and the signals that apply to it. */
-export interface MatchPlan { query: CandidateQuery, options: CandidateOptions, trigram: boolean }
+export interface MatchPlan { query: CandidateQuery, options: CandidateOptions, scoring: Scoring }
 
 export function planMatch (raw: string, language: string | undefined, limit: number, viewer: Viewer, signals: Signals = SIGNALS): MatchPlan {
   const socialPost = isSocialPost(raw)
@@ -114,7 +115,7 @@ export function planMatch (raw: string, language: string | undefined, limit: num
   return {
     query: { text, language: lang, limit, alsoWords: signals.numbers && /^en/i.test(lang) ? numberSpellings(text) : '', visibleTo: viewer, similarity: trigram },
     options: { splitWords: applies(signals.splits, socialPost) },
-    trigram,
+    scoring: trigram ? SCORING[socialPost ? 'social' : 'other'] : { ...SCORING[socialPost ? 'social' : 'other'], wTrigram: 0 },
   }
 }
 
@@ -130,10 +131,10 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
 
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
-      const { query, options, trigram } = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
+      const { query, options, scoring } = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
       const candidates = await matching.candidates(query, options)
       compactLater()
-      const scored = candidates.map((c) => ({ c, parts: matchScore(c, trigram) }))
+      const scored = candidates.map((c) => ({ c, parts: matchScore(c, scoring) }))
         .filter(({ parts }) => parts.score >= request.minScore)
         .sort((a, b) => b.parts.score - a.parts.score || b.c.bm25 - a.c.bm25 || (a.c.id < b.c.id ? -1 : 1))
         .slice(0, request.limit)

@@ -73,7 +73,7 @@ t.test('a claim with a word the term statistics have not seen yet is matched by 
   t.equal(data[0]?.claim.id, fresh.id)
 })
 
-t.test('in a social media post, a word run together from two words claims hold matches the claim holding both', async (t) => {
+t.test('a word run together from two words claims hold matches the claim holding both', async (t) => {
   const app = await build(t)
   const target = await createClaim(app, { text: 'A single-payer health system would cost $32 trillion over ten years.' })
   for (const text of ['Every single senator voted for the bill.', 'Single mothers receive less support.', 'Not a single job was created.',
@@ -158,12 +158,12 @@ t.test('each match says why: the words it shares with the input and the parts of
   t.equal(first?.claim.id, claim.id)
   t.same(first?.explanation.matchedTerms, ['chicago', 'dropped', 'crime'], 'the shared words, rarest first; "says" and "sharply" are not in the claim')
   t.ok((first?.explanation.bm25 ?? 0) > 0)
-  t.ok((first?.explanation.words ?? 0) > 0 && (first?.explanation.similarity ?? 0) > 0, 'a social media post: shared words and trigram similarity')
+  t.ok((first?.explanation.words ?? 0) > 0 && (first?.explanation.similarity ?? 0) > 0, 'a social media post: shared words and similar texts')
   t.ok(Math.abs((first?.score ?? 0) - (first?.explanation.words ?? 0) - (first?.explanation.similarity ?? 0)) < 0.001, 'the score is the sum of its parts')
   const [plain] = await match(app, { text: 'Chicago says crime dropped sharply' })
   t.equal(plain?.claim.id, claim.id)
-  t.match(plain?.explanation, { matchedTerms: ['chicago', 'dropped', 'crime'], similarity: 0 }, 'a sentence: shared words only')
-  t.equal(plain?.score, plain?.explanation.words, 'the score is its words part')
+  t.same(plain?.explanation.matchedTerms, ['chicago', 'dropped', 'crime'])
+  t.ok(Math.abs((plain?.score ?? 0) - (plain?.explanation.words ?? 0) - (plain?.explanation.similarity ?? 0)) < 0.001, 'the score is the sum of its parts')
 })
 
 t.test('Spanish, German and French claims are matched with their own stemming and stop words', async (t) => {
