@@ -78,12 +78,16 @@ export function assignFolds (queries: Map<string, Query>, folds: number): Map<st
   return foldOf
 }
 
-/** Plain BM25 (k1 1.2, b 0.75) over the claim texts' words as Postgres tokenises them, in process: the reference. */
+/**
+ * Plain BM25 (k1 1.2, b 0.75) over the claim texts' words as Postgres tokenises them, in process: the reference.
+ * Equal scores (duplicate claims) are ordered by claim id, as the engine orders them.
+ */
 export async function plainBm25 (sql: Sql, datasetIdOf: Map<string, string>) {
   const rows = await sql<Array<{ id: string, lexeme: string, tf: number }>>`
     select c.id, d.lexeme, coalesce(array_length(d.positions, 1), 1) as tf
     from claims c cross join lateral unnest(ts_filter(c.search_vector, '{a}')) d
-    where c.deleted_at is null`
+    where c.deleted_at is null
+    order by c.id`
   const postings = new Map<string, Array<[number, number]>>()
   const docs: string[] = []
   const docIndex = new Map<string, number>()
