@@ -100,7 +100,7 @@ export interface Signals {
   /** Trigram similarity blended into the score. */
   trigram: 'always' | 'social' | 'never'
 }
-export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'social', trigram: 'social' }
+export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'always', trigram: 'social' }
 
 export const applies = (when: 'always' | 'social' | 'never', socialPost: boolean) => when === 'always' || (when === 'social' && socialPost)
 
