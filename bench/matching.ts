@@ -3,15 +3,19 @@
 // Recall@5 per task (MAP@k as the lab computes it). `--tune` also scores weightings of the signals offline.
 //   node bench/matching.ts [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--datasets ../shared/datasets] [--tune]
 //   [--keep] keeps the database; [--reuse NAME] imports into database NAME once, keeps it, and reuses it on later runs.
+//   [--folds 5] cross-validates instead (bench/matching-folds.ts), in database claimtrack_bench_match unless --reuse
+//   names another: the fold table with plain BM25 as the reference; [--ablate] adds the engine without each signal.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { v7 as uuidv7 } from 'uuid'
 import { buildApp } from '../src/app.ts'
+import { publicViewer } from '../src/lib/access.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
-import { cleanInput, numberSpellings } from '../src/services/matching.ts'
+import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
+import { assignFolds, chooseParams, crossValidate, engineCandidates, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +24,8 @@ const { values: args } = parseArgs({
     tune: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    folds: { type: 'string' },
+    ablate: { type: 'boolean', default: false },
   },
 })
 
@@ -30,6 +36,9 @@ const readJsonl = <T>(path: string): T[] => readFileSync(path, 'utf8').split('\n
 
 // A fresh database on the server named in --database-url (or the one --reuse names, imported once).
 const server = new URL(args['database-url'])
+const folds = args.folds === undefined ? undefined : Number(args.folds)
+if (folds !== undefined && !(Number.isInteger(folds) && folds >= 2)) throw new Error('--folds takes a whole number of at least 2')
+if (folds !== undefined) args.reuse ??= 'claimtrack_bench_match'
 const name = args.reuse ?? `claimtrack_bench_match_${process.pid}`
 const admin = postgres(server.toString(), { max: 1, onnotice: () => {} })
 const exists = args.reuse !== undefined && (await admin`select 1 from pg_database where datname = ${name}`).length > 0
@@ -82,7 +91,6 @@ if (exists) {
 }
 const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
 const matching = createMatchingRepository(database.db)
-await matching.refreshStats()
 const imported = Date.now()
 console.log(`${exists ? 'reused' : 'imported'} ${claims.length} claims and ${claimantCount} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
 
@@ -96,6 +104,48 @@ for (const p of pairs) {
 }
 
 interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
+
+if (folds !== undefined) {
+  const qs = new Map([...queries].map(([id, q]) => [id, { text: q.text, task: q.task, relevant: q.relevant }]))
+  const foldOf = assignFolds(qs, folds)
+  const t0 = Date.now()
+  const bm25Of = await plainBm25(sql, datasetIdOf)
+  const bm25 = new Map<string, string[]>()
+  for (const [queryId, q] of qs) bm25.set(queryId, await bm25Of(q.text.slice(0, 5000), 5))
+  console.log(`plain BM25 for ${qs.size} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  const variants: Variant[] = [{ name: 'engine', signals: SIGNALS }]
+  if (args.ablate) {
+    const modes = ['always', 'social', 'never'] as const
+    variants.push(
+      ...modes.filter((m) => m !== SIGNALS.trigram).map((m): Variant => ({ name: `trigram similarity ${m}`, signals: { ...SIGNALS, trigram: m } })),
+      ...modes.filter((m) => m !== SIGNALS.splits).map((m): Variant => ({ name: `run-together word splits ${m}`, signals: { ...SIGNALS, splits: m } })),
+      { name: `number spellings ${SIGNALS.numbers ? 'off' : 'on'}`, signals: { ...SIGNALS, numbers: !SIGNALS.numbers } },
+      { name: `hashtag/handle/link cleaning ${SIGNALS.clean ? 'off' : 'on'}`, signals: { ...SIGNALS, clean: !SIGNALS.clean } }
+    )
+  }
+  const cache = new Map<string, MatchCandidate[]>()
+  const rows: string[] = []
+  let reference: FoldResult[] | undefined
+  for (const v of variants) {
+    const t1 = Date.now()
+    const candidates = await engineCandidates(matching, qs, v.signals, cache)
+    const results = crossValidate(qs, foldOf, folds, candidates, bm25, datasetIdOf, v.signals)
+    console.log(`\n${v.name} (${((Date.now() - t1) / 1000).toFixed(1)} s)\n${foldTable(results)}`)
+    if (!reference) {
+      const all = chooseParams(qs, new Set(qs.keys()), candidates, datasetIdOf, v.signals)
+      console.log(`parameters chosen on all ${qs.size} inputs (what the service ships): ${JSON.stringify(all)}`)
+    }
+    rows.push(summary(v.name, results, reference))
+    reference ??= results
+  }
+  console.log('\n| variant | debates MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses | tweets MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  console.log(rows.join('\n'))
+  await database.close()
+  await sql.end()
+  await admin.end()
+  process.exit(0)
+}
 
 /** MAP@k as CheckThat! computes it: per query, the sum of precision at each relevant hit within k, over the relevant count. */
 function evaluate (ranked: Map<string, string[]>, split?: string): Record<string, Metrics> {
@@ -153,7 +203,7 @@ if (args.tune) {
   const candidates = new Map<string, MatchCandidate[]>()
   for (const [queryId, q] of queries) {
     const text = cleanInput(q.text.slice(0, 5000))
-    candidates.set(queryId, await matching.candidates(text, 'en', 50, numberSpellings(text)))
+    candidates.set(queryId, await matching.candidates({ text, language: 'en', limit: 50, alsoWords: numberSpellings(text), visibleTo: publicViewer }))
   }
   for (const squash of [2, 4, 8]) {
     for (const wTrigram of [0, 0.1, 0.25, 0.4, 0.6]) {

@@ -187,7 +187,7 @@ export interface paths {
         put?: never;
         /**
          * Find recorded claims that a text makes
-         * @description Ranks claims by BM25 over their words (rare words weigh most; stop words are ignored) blended with trigram similarity of the texts. Each match carries the claim's status and current verdict.
+         * @description Ranks the claims the caller may see by BM25 over their words (rare words weigh most; stop words are ignored) blended with trigram similarity of the texts. A claim is matchable, with current word statistics, as soon as its write commits. Each match carries why it matched and the claim's status and current verdict.
          */
         post: operations["matchClaims"];
         delete?: never;
@@ -1514,7 +1514,7 @@ export interface components {
         MatchRequestInput: {
             /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
             text: string;
-            /** @description The language of the text (default `en`); it decides how words are stemmed. */
+            /** @description The language of the text; it decides how words are stemmed and which are stop words (`en`, `es`, `de`, `fr` have their own; others are matched word for word). Detected from the text among those four when absent (`en` when unclear). */
             language?: string;
             /** @default 10 */
             limit?: number;
@@ -1526,8 +1526,19 @@ export interface components {
         };
         MatchResultInput: {
             data: {
-                /** @description How likely the text makes this claim, 0..1; best first. */
+                /** @description How likely the text makes this claim, 0..1; best first. The sum of `explanation.words` and `explanation.similarity` (rounded). */
                 score: number;
+                /** @description Why the claim matched, for showing the link to a reader. */
+                explanation: {
+                    /** @description The words of the text found in the claim (lower-cased, as written in the text; a word matches its other forms, e.g. "taxes" matches "tax"), the rarest, most telling ones first. */
+                    matchedTerms: string[];
+                    /** @description The part of the score from shared words: BM25 of the claim for the text, relative to the most the text could reach, squashed to 0..1 and weighted. */
+                    words: number;
+                    /** @description The part of the score from how alike the texts are as strings (trigram word similarity, 0..1, weighted). */
+                    similarity: number;
+                    /** @description The raw BM25 score of the claim text for the text, before weighting. */
+                    bm25: number;
+                };
                 claim: components["schemas"]["ClaimInput"];
             }[];
         };
@@ -2568,7 +2579,7 @@ export interface components {
         MatchRequest: {
             /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
             text: string;
-            /** @description The language of the text (default `en`); it decides how words are stemmed. */
+            /** @description The language of the text; it decides how words are stemmed and which are stop words (`en`, `es`, `de`, `fr` have their own; others are matched word for word). Detected from the text among those four when absent (`en` when unclear). */
             language?: unknown;
             /** @default 10 */
             limit: number;
@@ -2580,8 +2591,19 @@ export interface components {
         };
         MatchResult: {
             data: {
-                /** @description How likely the text makes this claim, 0..1; best first. */
+                /** @description How likely the text makes this claim, 0..1; best first. The sum of `explanation.words` and `explanation.similarity` (rounded). */
                 score: number;
+                /** @description Why the claim matched, for showing the link to a reader. */
+                explanation: {
+                    /** @description The words of the text found in the claim (lower-cased, as written in the text; a word matches its other forms, e.g. "taxes" matches "tax"), the rarest, most telling ones first. */
+                    matchedTerms: string[];
+                    /** @description The part of the score from shared words: BM25 of the claim for the text, relative to the most the text could reach, squashed to 0..1 and weighted. */
+                    words: number;
+                    /** @description The part of the score from how alike the texts are as strings (trigram word similarity, 0..1, weighted). */
+                    similarity: number;
+                    /** @description The raw BM25 score of the claim text for the text, before weighting. */
+                    bm25: number;
+                };
                 claim: components["schemas"]["Claim"];
             }[];
         };

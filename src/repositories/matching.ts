@@ -1,7 +1,9 @@
-// Claim matching in SQL: BM25 over the words of claim texts (with the term statistics of migrations/0007), plus
-// trigram similarity of the whole texts, for "has this claim been checked before?".
+// Claim matching in SQL: BM25 over the words of claim texts (the match document, stemmed in each claim's language, and
+// the term statistics the claims' own writes keep: migrations/0017), plus trigram similarity of the whole texts, for
+// "has this claim been checked before?".
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
+import type { Viewer } from '../lib/access.ts'
 
 export interface MatchCandidate {
   id: string
@@ -11,6 +13,21 @@ export interface MatchCandidate {
   bm25Max: number
   /** pg_trgm word similarity between the input and the claim text, 0..1. */
   trigram: number
+  /** The words of the input found in the claim text (as written in the input, lower-cased), most weighty first. */
+  matchedTerms: string[]
+}
+
+export interface CandidateQuery {
+  text: string
+  language: string
+  /** How many candidates to return, the best by BM25 first. */
+  limit: number
+  /** Other spellings of the input's words, looked up as if the input held them but not compared by trigrams. */
+  alsoWords?: string
+  /** Only claims this reader may see are ranked, so that the best `limit` are all visible. */
+  visibleTo: Viewer
+  /** Whether to compute trigram similarity (0 when not, as it costs as much as all the rest). */
+  similarity?: boolean
 }
 
 // BM25 parameters, as commonly used (Robertson et al.); other values measured no better (bench/matching.ts).
@@ -19,8 +36,8 @@ const B = 0.75
 
 // Candidates are the claims containing one of the input's rarest words: at most MAX_TERMS of them, fewer once they
 // add up to more than POSTINGS_BUDGET claims, but never fewer than MIN_TERMS. This bounds the claims scored per
-// request by the data rather than by the input's length. Words the statistics do not know (none or only claims
-// newer than the statistics contain them) are looked up besides, as they cost next to nothing.
+// request by the data rather than by the input's length. Words no claim holds are looked up besides, as they cost
+// next to nothing.
 const MAX_TERMS = 16
 const MIN_TERMS = 3
 const POSTINGS_BUDGET = 2000
@@ -31,28 +48,45 @@ const MIN_SPLIT_LENGTH = 6
 const MAX_SPLIT_LENGTH = 30
 const MIN_SPLIT_DF = 5
 
+/** Switches for measuring what each part of the candidate search contributes (bench/matching.ts --folds). */
+export interface CandidateOptions {
+  /** Look up unknown run-together words as two known words. */
+  splitWords?: boolean
+  /** Look up only the rarest words (MAX_TERMS within POSTINGS_BUDGET); false looks up every word of the input. */
+  pruneTerms?: boolean
+}
+
 export function createMatchingRepository (db: Db) {
   return {
     /**
-     * Claims sharing words with the input, scored. Candidates come from the input's rarest words (see MAX_TERMS),
-     * so that a long input does not turn into a scan of every claim containing a common word. `alsoWords` are looked
-     * up as if the input held them (other spellings of its words), but not compared by trigrams.
+     * Claims the reader may see that share words with the input, scored. Candidates come from the input's rarest
+     * words (see MAX_TERMS), so that a long input does not turn into a scan of every claim containing a common word.
      */
-    async candidates (text: string, language: string, limit: number, alsoWords = ''): Promise<MatchCandidate[]> {
+    async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
+      const { text, language, limit } = query
+      const alsoWords = query.alsoWords ?? ''
+      const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+      const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
+      const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
+      const maxCandidates = options.pruneTerms === false ? 1_000_000 : MAX_CANDIDATES
+      const organizationId = query.visibleTo.organizationId
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
-          select greatest(n, 1) as n, greatest(avgdl, 1) as avgdl from claim_corpus_stats
-          union all select 1, 1 where not exists (select 1 from claim_corpus_stats)
-          limit 1
+          select greatest(coalesce(sum(n), 0), 1)::float8 as n,
+            greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
+          from claim_corpus_stats
         ),
-        cfg as (select claim_search_config(${language}) as c),
+        cfg as (select claim_match_config(${language}) as c),
+        -- The input's words as written, with their lexemes: the explanation names the words, not their stems.
+        words as (
+          select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
+          cross join lateral unnest(to_tsvector(cfg.c, w)) l
+        ),
         -- Words run together ("singlepayer", "alqaida", as transcripts often have them) that no claim holds: the
         -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
         unknown_words as (
-          select distinct w from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
-          cross join lateral unnest(to_tsvector(cfg.c, w)) l
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${MAX_SPLIT_LENGTH}::int
-            and not exists (select 1 from claim_term_stats s where s.lexeme = l.lexeme)
+          select distinct w from words
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int and claim_term_df(lexeme) = 0
         ),
         splits as (
           select distinct on (u.w) a.lexeme as head, b.lexeme as tail
@@ -60,8 +94,9 @@ export function createMatchingRepository (db: Db) {
           cross join generate_series(2, length(u.w) - 3) i
           cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
           cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
-          join claim_term_stats sa on sa.lexeme = a.lexeme and sa.df >= ${MIN_SPLIT_DF}::int
-          join claim_term_stats sb on sb.lexeme = b.lexeme and sb.df >= ${MIN_SPLIT_DF}::int
+          cross join lateral (select claim_term_df(a.lexeme) as df) sa
+          cross join lateral (select claim_term_df(b.lexeme) as df) sb
+          where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
           order by u.w, ln(sa.df) + ln(sb.df) desc
         ),
         lexemes as (
@@ -70,11 +105,10 @@ export function createMatchingRepository (db: Db) {
           union select tail from splits
         ),
         input as (
-          select t.lexeme, coalesce(s.df, 0) as df,
-            ln(1 + (c.n - coalesce(s.df, 0) + 0.5) / (coalesce(s.df, 0) + 0.5)) as idf
+          select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
           from lexemes t
+          cross join lateral (select claim_term_df(t.lexeme) as df) s
           cross join corpus c
-          left join claim_term_stats s on s.lexeme = t.lexeme
         ),
         ranked as (
           select lexeme, row_number() over w as rn, sum(df) over w as postings
@@ -82,19 +116,21 @@ export function createMatchingRepository (db: Db) {
           window w as (order by df, lexeme rows unbounded preceding)
         ),
         picked as (
-          select lexeme from ranked where rn <= ${MAX_TERMS}::int and (rn <= ${MIN_TERMS}::int or postings <= ${POSTINGS_BUDGET}::int)
+          select lexeme from ranked where rn <= ${maxTerms}::int and (rn <= ${MIN_TERMS}::int or postings <= ${budget}::int)
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
-        query as (select string_agg(quote_literal(lexeme) || ':A', ' | ')::tsquery as q from picked),
+        query as (select string_agg(quote_literal(lexeme), ' | ')::tsquery as q from picked),
         candidates as (
-          select c.id, c.text, ts_filter(c.search_vector, '{a}') as doc
+          select c.id, c.text, c.match_vector as doc
           from claims c, query
-          where query.q is not null and c.deleted_at is null and c.search_vector @@ query.q
-          limit ${MAX_CANDIDATES}::int
+          where query.q is not null and c.deleted_at is null and c.match_vector @@ query.q
+            and (c.is_public or c.organization_id = ${organizationId}::uuid)
+          limit ${maxCandidates}::int
         ),
         scored as (
           select cand.id, cand.text,
-            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25
+            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25,
+            array_agg(d.lexeme order by i.idf desc, d.lexeme) as lexemes
           from candidates cand
           cross join lateral (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 1) as len from unnest(cand.doc)) dl
           cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) d
@@ -102,31 +138,31 @@ export function createMatchingRepository (db: Db) {
           group by cand.id, cand.text
         ),
         -- The best by BM25 first: trigram similarity costs as much as all the rest, so it is only computed for these.
-        best as (select id, text, bm25 from scored order by bm25 desc, id limit ${limit}::int)
+        best as (select id, text, bm25, lexemes from scored order by bm25 desc, id limit ${limit}::int)
         select id,
           bm25::float8 as "bm25",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
-          word_similarity(${text}, text)::float8 as "trigram"
+          case when ${query.similarity ?? true} then word_similarity(${text}, text)::float8 else 0::float8 end as "trigram",
+          array(
+            select w from (select distinct on (w) w, array_position(best.lexemes, lexeme) as p from words where lexeme = any(best.lexemes) order by w, p) x
+            order by p, w
+          ) as "matchedTerms"
         from best
         order by bm25 desc, id
       `)
     },
 
-    /** Recomputes the term statistics; concurrent reads go on meanwhile. One process at a time. */
-    async refreshStats (): Promise<boolean> {
+    /**
+     * Folds the term statistics' delta rows together (their sums, and so every answer, stay the same); one process at
+     * a time, and none waits for another.
+     */
+    async compactStats (): Promise<boolean> {
       return db.transaction(async (tx) => {
         const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(7243911002) as locked`)
         if (!lock?.locked) return false
-        await tx.execute(sql`refresh materialized view concurrently claim_term_stats`)
-        await tx.execute(sql`refresh materialized view concurrently claim_corpus_stats`)
+        await tx.execute(sql`select claim_stats_compact()`)
         return true
       })
-    },
-
-    /** When the statistics were last refreshed, and how many live claims they counted. */
-    async statsAge (): Promise<{ n: number, refreshedAt: Date } | undefined> {
-      const [row] = await queryRows<{ n: number, refreshedAt: string | Date }>(db, sql`select n::float8 as n, refreshed_at as "refreshedAt" from claim_corpus_stats`)
-      return row && { n: Number(row.n), refreshedAt: new Date(row.refreshedAt) }
     },
   }
 }

@@ -1,7 +1,8 @@
 // "Has this been checked before?": rank recorded claims by how likely they are the claim in a sentence or a post.
 import { canSee, type Viewer } from '../lib/access.ts'
+import { detectLanguage } from '../lib/language.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
-import type { MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
+import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
 export interface MatchRequest {
   text: string
@@ -10,23 +11,40 @@ export interface MatchRequest {
   minScore: number
 }
 
-export interface Match { item: ClaimListItem, score: number }
+/** Why a claim matched: the input's words it holds, and the two parts the score is the sum of. */
+export interface MatchExplanation {
+  matchedTerms: string[]
+  /** The words part: BM25 relative to the most the input could reach, squashed to 0..1, times its weight. */
+  words: number
+  /** The similarity part: trigram word similarity of the texts, 0..1, times its weight. */
+  similarity: number
+  /** BM25 of the claim text for the input, as computed (unweighted). */
+  bm25: number
+}
 
-/** Term statistics older than this are refreshed in the background after the request that notices. */
-const STATS_MAX_AGE_MS = 5 * 60_000
+export interface Match { item: ClaimListItem, score: number, explanation: MatchExplanation }
 
-// Weights of the two signals, chosen on the CLEF CheckThat! 2021 train+dev pairs (bench/matching.ts).
-const W_BM25 = 0.75
-const W_TRIGRAM = 0.25
+/** The term statistics' delta rows are folded together at most this often (correctness never depends on it). */
+const COMPACT_EVERY_MS = 60_000
+
+// The scoring, chosen inside the training folds of bench/matching.ts --folds 5 and then on all CLEF CheckThat! 2021
+// train+dev pairs, apart for social media posts and for other texts (isSocialPost): how fast relative BM25
+// saturates, and the weight of trigram similarity.
+export interface Scoring { squash: number, wTrigram: number }
+export const SCORING: { social: Scoring, other: Scoring } = {
+  social: { squash: 8, wTrigram: 0.4 },
+  other: { squash: 1, wTrigram: 0 },
+}
 
 /**
  * The score of a candidate in [0, 1]: BM25 relative to what the input could reach at most (squashed, since a
  * short claim never contains every word of a long post), blended with trigram similarity of the texts.
  */
-export function matchScore (c: MatchCandidate): number {
+export function matchScore (c: MatchCandidate, scoring: Scoring): { score: number, words: number, similarity: number } {
   const relative = c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0
-  const bm25 = 1 - Math.exp(-4 * relative)
-  return Math.min(1, Math.max(0, W_BM25 * bm25 + W_TRIGRAM * c.trigram))
+  const words = (1 - scoring.wTrigram) * (1 - Math.exp(-scoring.squash * relative))
+  const similarity = scoring.wTrigram * c.trigram
+  return { score: Math.min(1, Math.max(0, words + similarity)), words, similarity }
 }
 
 /**
@@ -41,6 +59,9 @@ export function cleanInput (text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
 }
+
+/** Whether a text is a social media post: it holds a link, a #hashtag or an @handle. */
+export const isSocialPost = (text: string): boolean => /https?:\/\/|pic\.twitter\.com\/|(^|[^\w])[#@][a-z_]/i.test(text)
 
 const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
   'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen']
@@ -64,39 +85,71 @@ export function numberSpellings (text: string): string {
   return words.join(' ')
 }
 
-export function createMatchingService (matching: MatchingRepository, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
-  let refreshing: Promise<unknown> | undefined
+/**
+ * Which of the engine's signals are used, and for which inputs. Each was kept only where it beat the engine without
+ * it on the mean and on at least 4 of 5 folds of bench/matching.ts --folds 5 (bench/README.md has the ablation);
+ * signals that won on social media posts only are used for inputs that look like one (isSocialPost).
+ */
+export interface Signals {
+  /** Links and entities removed, hashtags and handles split into words. */
+  clean: boolean
+  /** Number words also looked up as digits (English). */
+  numbers: boolean
+  /** Unknown run-together words also looked up as the two words claims hold. */
+  splits: 'always' | 'social' | 'never'
+  /** Trigram similarity blended into the score. */
+  trigram: 'always' | 'social' | 'never'
+}
+export const SIGNALS: Signals = { clean: true, numbers: false, splits: 'always', trigram: 'social' }
 
-  async function ensureStats () {
-    const stats = await matching.statsAge()
-    if (!stats || stats.n === 0) {
-      // Never computed (or computed on an empty database): compute now, or the first answers would be poor.
-      await matching.refreshStats()
-    } else if (Date.now() - stats.refreshedAt.getTime() > STATS_MAX_AGE_MS && !refreshing) {
-      refreshing = matching.refreshStats()
-        .catch((err: unknown) => log.warn({ err }, 'refreshing the matching statistics failed'))
-        .finally(() => { refreshing = undefined })
-    }
+export const applies = (when: 'always' | 'social' | 'never', socialPost: boolean) => when === 'always' || (when === 'social' && socialPost)
+
+/** What to ask the repository for an input: the cleaned text, other spellings, and the signals that apply to it. */
+export interface MatchPlan { query: CandidateQuery, options: CandidateOptions, scoring: Scoring }
+
+export function planMatch (raw: string, language: string | undefined, limit: number, viewer: Viewer, signals: Signals = SIGNALS): MatchPlan {
+  const socialPost = isSocialPost(raw)
+  const text = signals.clean ? cleanInput(raw) || raw : raw
+  const lang = language ?? detectLanguage(text)
+  const trigram = applies(signals.trigram, socialPost)
+  return {
+    query: { text, language: lang, limit, alsoWords: signals.numbers && /^en/i.test(lang) ? numberSpellings(text) : '', visibleTo: viewer, similarity: trigram },
+    options: { splitWords: applies(signals.splits, socialPost) },
+    scoring: trigram ? SCORING[socialPost ? 'social' : 'other'] : { ...SCORING[socialPost ? 'social' : 'other'], wTrigram: 0 },
+  }
+}
+
+export function createMatchingService (matching: MatchingRepository, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
+  let compactedAt = 0
+
+  /** Folds the statistics' delta rows in the background, now and then: answers are the same before and after. */
+  function compactLater () {
+    if (Date.now() - compactedAt < COMPACT_EVERY_MS) return
+    compactedAt = Date.now()
+    matching.compactStats().catch((err: unknown) => log.warn({ err }, 'compacting the matching statistics failed'))
   }
 
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
-      await ensureStats()
-      const text = cleanInput(request.text) || request.text
-      const language = request.language ?? 'en'
-      const also = /^en/i.test(language) ? numberSpellings(text) : ''
-      const candidates = await matching.candidates(text, language, Math.max(request.limit * 5, 50), also)
-      const scored = candidates.map((c) => ({ id: c.id, score: matchScore(c) }))
-        .filter((c) => c.score >= request.minScore)
-        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+      const { query, options, scoring } = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
+      const candidates = await matching.candidates(query, options)
+      compactLater()
+      const scored = candidates.map((c) => ({ c, parts: matchScore(c, scoring) }))
+        .filter(({ parts }) => parts.score >= request.minScore)
+        .sort((a, b) => b.parts.score - a.parts.score || b.c.bm25 - a.c.bm25 || (a.c.id < b.c.id ? -1 : 1))
         .slice(0, request.limit)
-      const items = new Map((await claims.listByIds(scored.map((s) => s.id))).map((item) => [item.claim.id, item]))
-      return scored.flatMap(({ id, score }) => {
-        const item = items.get(id)
-        return item && item.claim.deletedAt === null && canSee(viewer, item.claim) ? [{ item, score }] : []
+      const items = new Map((await claims.listByIds(scored.map((s) => s.c.id))).map((item) => [item.claim.id, item]))
+      return scored.flatMap(({ c, parts }) => {
+        const item = items.get(c.id)
+        // Visibility was applied before ranking; this guards against a claim changed in between.
+        return item && item.claim.deletedAt === null && canSee(viewer, item.claim)
+          ? [{ item, score: parts.score, explanation: { matchedTerms: c.matchedTerms, words: parts.words, similarity: parts.similarity, bm25: c.bm25 } }]
+          : []
       })
     },
 
+    /** Folds the term statistics' rows together now (false when another process is doing it). */
+    compactStats: () => matching.compactStats(),
   }
 }
 
