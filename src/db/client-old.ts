@@ -1,0 +1,187 @@
+// Database access: postgres.js against a Postgres server when DATABASE_URL is set, else embedded PGlite; migrations.
+import { mkdir } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
+import { sql, type SQL } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
+import postgres from 'postgres'
+import { parseConfig, type Config } from '../config.ts'
+import { migrateJobStore } from '../jobs/index.ts'
+import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
+import * as schema from './schema.ts'
+
+export type Schema = typeof schema
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle; repositories accept one so that several writes commit together. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+/** Either the database or an open transaction. */
+export type Executor = Db | Tx
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+// Any constant will do: it only has to be the same for every process migrating the same database.
+const MIGRATION_LOCK_KEY = 7_243_911_001
+
+export interface Database {
+  db: Db
+  kind: 'postgres' | 'pglite'
+  /** Applies pending migrations, and installs or upgrades the job engine's tables; safe to call from several processes at once. */
+  migrate(): Promise<void>
+  /** Runs a script of several statements without parameters (the job engine's maintenance); returns nothing. */
+  runScript(script: string): Promise<void>
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** Throws unless a committed change survives a crash of the database server (`synchronous_commit` and `fsync` on). */
+  assertDurable(): Promise<void>
+  /** Whether reads may be sent to a replica (DATABASE_READ_URL). */
+  hasReplica: boolean
+  /** How far the replica has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null without a replica. */
+  replayedLsn(): Promise<string | null>
+  /** Connections in use and waiting (the embedded database has one connection and no queue of its own). */
+  poolStats(): GateStats
+  /** Embedded only: the data directory as a tarball, for other instances to start from. */
+  dump?(): Promise<Blob | File>
+}
+
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & Partial<Pick<Config, 'databaseTimeouts' | 'databaseReadUrl'>> & {
+  /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
+  pgliteDataDir?: Blob | File
+  /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
+  logQuery?: (query: string, params: unknown[]) => void
+}
+
+export async function createDatabase (options: DatabaseOptions): Promise<Database> {
+  const logger = options.logQuery && { logQuery: options.logQuery }
+  return options.databaseUrl === undefined
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, logger)
+    : createPostgresDatabase(options.databaseUrl, options.databaseReadUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
+}
+
+/** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
+const defaultTimeouts: Config['databaseTimeouts'] = parseConfig({}).databaseTimeouts
+
+type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
+
+function openPool (url: string, poolSize: number, timeouts: Config['databaseTimeouts']) {
+  return postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    // A server that does not answer is given up on quickly, so requests fail (503) rather than hang.
+    connect_timeout: timeouts.connectSeconds,
+    // A query that finds its connection closed waits for the reconnect: by default up to 20 s once failures pile
+    // up while the server is down. Capped at half a second, a request fails (503) or succeeds promptly.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
+    connection: {
+      application_name: 'claimtrack',
+      // No statement runs away with a connection, and no transaction left open by a stuck client holds its locks.
+      statement_timeout: timeouts.statementMs,
+      idle_in_transaction_session_timeout: Math.max(timeouts.statementMs * 2, 10_000),
+    },
+  })
+}
+
+function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
+  const client = openPool(url, poolSize, timeouts)
+  const gate = createGate(poolSize, timeouts.acquireMs)
+  const primary = gatedClient(client, gate)
+  // With a replica, the reads of a request that may use it go there (src/db/routing.ts); all else to the primary.
+  const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
+  const replica = replicaClient && gatedClient(replicaClient, createGate(poolSize, timeouts.acquireMs))
+  const routed = replica === undefined ? primary : routedClient(primary, replica)
+  const db = drizzlePostgres({ client: routed, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const database: Database = {
+    db,
+    kind: 'postgres',
+    async migrate () {
+      // A session-level advisory lock held on a connection of its own: processes starting together migrate one
+      // at a time, and the pool stays free for the migrator whatever its size.
+      const lock = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
+        await migratePostgres(db, { migrationsFolder })
+        await migrateJobStore(database)
+      } finally {
+        await lock.end({ timeout: 5 })
+      }
+    },
+    async runScript (script) {
+      // The simple protocol, the only one that takes several statements at once, on a connection of its own
+      // (postgres.js refuses a BEGIN on a pooled one).
+      await gate.run(async () => {
+        const connection = await client.reserve()
+        try {
+          await connection.unsafe(script).simple()
+        } finally {
+          connection.release()
+        }
+      })
+    },
+    async ping () {
+      await db.execute(sql`select 1`)
+    },
+    async close () {
+      await Promise.all([client.end({ timeout: 5 }), replicaClient?.end({ timeout: 5 })])
+    },
+    hasReplica: replica !== undefined,
+    async replayedLsn () {
+      if (replicaClient === undefined) return null
+      const [row] = await replicaClient`select pg_last_wal_replay_lsn()::text as lsn`
+      return (row?.lsn as string | null | undefined) ?? null
+    },
+    async assertDurable () {
+      const settings = await queryRows<{ name: string, setting: string }>(db, sql`select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`)
+      const off = settings.filter((s) => s.setting === 'off').map((s) => `${s.name} is off`)
+      if (off.length > 0) {
+        throw new Error(`The database does not keep acknowledged writes through a crash (${off.join(', ')}); turn it on, or point DATABASE_URL at a database that has it.`)
+      }
+    },
+    poolStats: gate.stats,
+  }
+  return database
+}
+
+async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, logger: Logger): Promise<Database> {
+  if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
+  // The extensions the migrations create (full-text search and trigram matching); Postgres servers ship them too.
+  const client = await PGlite.create({ dataDir: dir, extensions: { unaccent, pg_trgm: pgTrgm }, ...(loadDataDir && { loadDataDir }) })
+  const db = drizzlePglite({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const database: Database = {
+    db,
+    kind: 'pglite',
+    async migrate () {
+      await migratePglite(db, { migrationsFolder })
+      await migrateJobStore(database)
+    },
+    async runScript (script) {
+      await client.exec(script)
+    },
+    async ping () {
+      await db.execute(sql`select 1`)
+    },
+    async close () {
+      if (!client.closed) await client.close()
+    },
+    // The embedded database lives and dies with this process: what it acknowledged is in its data directory.
+    async assertDurable () {},
+    hasReplica: false,
+    replayedLsn: async () => null,
+    poolStats: () => ({ inUse: 0, waiting: 0, size: 1 }),
+    async dump () {
+      return client.dumpDataDir('none')
+    },
+  }
+  return database
+}
+
+/** Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`). */
+export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]> {
+  const result: unknown = await executor.execute(query)
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
+}
