@@ -177,6 +177,11 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
 
   /** The live connection, once started; a restart that takes longer than a statement may is a connection timeout. */
   async function live (): Promise<Connection> {
+    // A worker that died (PGlite aborted) is replaced on next use, when its data directory can be reopened.
+    if (connection.stopped && reopens && !closed) {
+      restarts++
+      connection = start()
+    }
     const current = connection
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<never>((resolve, reject) => {
