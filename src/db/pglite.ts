@@ -6,6 +6,8 @@
 // DATABASE_STATEMENT_TIMEOUT: the caller gets the SQLSTATE Postgres gives (57014, answered 503), and a database on a
 // data directory is stopped and reopened (as a Postgres server recovers from a crash: committed work stays); an
 // in-memory one cannot be reopened without losing it, so its statement runs to its end while others wait (503).
+// Not @electric-sql/pglite/worker: it is made for browser tabs (BroadcastChannel, Web Locks), runs about a dozen
+// round trips per statement, and hands errors back with their message only, without the SQLSTATE the API maps.
 import { readFile } from 'node:fs/promises'
 import { Worker } from 'node:worker_threads'
 import type { Results, RowMode, Transaction } from '@electric-sql/pglite'
