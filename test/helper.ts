@@ -140,7 +140,10 @@ async function reset (database: Database) {
 /** A new database copied from the migrated template. */
 async function newDatabase (source: Template): Promise<Pooled> {
   if (source.kind === 'pglite') {
-    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump })
+    // Its one connection serves a test's concurrent requests one statement or transaction at a time: on a busy 2-core
+    // machine twenty of them queue for longer than the default 2 s wait, which would answer them 503.
+    const databaseTimeouts = { ...parseConfig({}).databaseTimeouts, acquireMs: 60_000 }
+    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump, databaseTimeouts })
     return { database, env: {}, dispose: () => database.close() }
   }
   const name = `ct_test_${randomBytes(6).toString('hex')}`

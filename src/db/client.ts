@@ -1,10 +1,9 @@
 // Database access: postgres.js against a Postgres server when DATABASE_URL is set, else embedded PGlite; migrations.
 import { mkdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
-import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
+import type { PGlite } from '@electric-sql/pglite'
 import { is, sql, type SQL } from 'drizzle-orm'
+import type { PGliteLike } from 'pg-boss'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite, PgliteDatabase } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
@@ -14,6 +13,7 @@ import postgres from 'postgres'
 import { parseConfig, type Config } from '../config.ts'
 import { migrateJobStore } from '../jobs/index.ts'
 import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
+import { openPgliteWorker } from './pglite.ts'
 import { readOnlyTransaction } from './routing.ts'
 import * as schema from './schema.ts'
 
@@ -35,7 +35,7 @@ export interface Database {
   /** Applies pending migrations, and installs or upgrades the job engine's tables; safe to call from several processes at once. */
   migrate(): Promise<void>
   /** Where the job engine (src/jobs) keeps its jobs: this server's database through a pool of its own, or the embedded database itself. */
-  jobStore: { url: string } | { pglite: PGlite }
+  jobStore: { url: string } | { pglite: PGliteLike }
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -45,7 +45,7 @@ export interface Database {
   hasReplica: boolean
   /** How far the replica has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null without a replica. */
   replayedLsn(): Promise<string | null>
-  /** Connections in use and waiting (the embedded database has one connection and no queue of its own). */
+  /** Connections in use and waiting (the embedded database has one connection). */
   poolStats(): GateStats
   /** Embedded only: the data directory as a tarball, for other instances to start from. */
   dump?(): Promise<Blob | File>
@@ -61,7 +61,7 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 
 export async function createDatabase (options: DatabaseOptions): Promise<Database> {
   const logger = options.logQuery && { logQuery: options.logQuery }
   return options.databaseUrl === undefined
-    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, logger)
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, options.databaseTimeouts ?? defaultTimeouts, logger)
     : createPostgresDatabase(options.databaseUrl, options.databaseReadUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
 }
 
@@ -137,11 +137,12 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
   return database
 }
 
-async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, logger: Logger): Promise<Database> {
+async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, timeouts: Config['databaseTimeouts'], logger: Logger): Promise<Database> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
-  // The extensions the migrations create (full-text search and trigram matching); Postgres servers ship them too.
-  const client = await PGlite.create({ dataDir: dir, extensions: { unaccent, pg_trgm: pgTrgm }, ...(loadDataDir && { loadDataDir }) })
-  const db = drizzlePglite({ client, schema, casing: 'snake_case', ...(logger && { logger }) })
+  // In a worker thread (src/db/pglite.ts), so that a long statement does not stop the process answering requests.
+  const client = await openPgliteWorker({ dataDir: dir, loadDataDir, statementMs: timeouts.statementMs, acquireMs: timeouts.acquireMs })
+  // drizzle-orm/pglite only calls query and transaction on its client, which the worker's client implements.
+  const db = drizzlePglite({ client: client as unknown as PGlite, schema, casing: 'snake_case', ...(logger && { logger }) })
   const database: Database = {
     db,
     kind: 'pglite',
@@ -154,16 +155,17 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
       await db.execute(sql`select 1`)
     },
     async close () {
-      if (!client.closed) await client.close()
+      await client.close()
     },
     // The embedded database lives and dies with this process: what it acknowledged is in its data directory.
     async assertDurable () {},
     hasReplica: false,
     replayedLsn: async () => null,
-    poolStats: () => ({ inUse: 0, waiting: 0, size: 1 }),
-    async dump () {
-      return client.dumpDataDir('none')
+    poolStats: () => {
+      const { inUse, waiting, size } = client.stats()
+      return { inUse, waiting, size }
     },
+    dump: () => client.dumpDataDir(),
   }
   return database
 }
