@@ -75,8 +75,8 @@ async function main (parent: NonNullable<typeof parentPort>) {
       case 'exec': {
         const executor = request.tx ? open?.tx : pg
         if (executor === undefined) throw new Error('no transaction is open')
-        await executor.exec(request.sql)
-        return null
+        const results: Results[] = await executor.exec(request.sql)
+        return results.map((r) => ({ rows: r.rows, fields: r.fields, affectedRows: r.affectedRows }))
       }
       case 'begin':
         return begin()

@@ -258,10 +258,7 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
 
   const client: PgliteClient = {
     query: (sql, params = [], options = {}) => hold((session) => query(session, sql, params, options, false)),
-    exec: (sql) => hold(async (session) => {
-      await call(session, { op: 'exec', sql, tx: false })
-      return []
-    }),
+    exec: (sql) => hold(async (session) => await call(session, { op: 'exec', sql, tx: false }) as Results[]),
     transaction: (callback) => hold(async (session) => {
       session.connection = await live()
       await call(session, { op: 'begin' })
@@ -274,10 +271,7 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
       const tx: Transaction = {
         query: <R>(sql: string, params: unknown[] = [], options: QueryOptions = {}) => query<R>(session, sql, params, options, true) as Promise<Results<R>>,
         sql: () => Promise.reject(new Error('tagged-template queries are not supported on the embedded database client')),
-        exec: async (sql: string) => {
-          await call(session, { op: 'exec', sql, tx: true })
-          return []
-        },
+        exec: async (sql: string) => await call(session, { op: 'exec', sql, tx: true }) as Results[],
         rollback: () => end(false),
         listen: () => Promise.reject(new Error('LISTEN is not supported on the embedded database client')),
         get closed () { return ended },
