@@ -4,7 +4,8 @@ import { getTableColumns, sql } from 'drizzle-orm'
 import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 
-export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
+/** `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors. */
+export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived', 'retracted'])
 export const appearanceMedium = pgEnum('appearance_medium', ['article', 'broadcast', 'social', 'speech', 'transcript', 'other'])
 export const evidenceStance = pgEnum('evidence_stance', ['supports', 'refutes', 'context'])
 export const claimantKind = pgEnum('claimant_kind', ['person', 'organization'])
@@ -103,9 +104,13 @@ export const claims = pgTable('claims', {
   language: text().notNull().default('en'),
   topics: text().array().notNull().default(sql`'{}'::text[]`),
   status: claimStatus().notNull().default('new'),
-  /** The latest published, unretracted review; kept by the reviews service in the same transaction as the review. */
+  /**
+   * The review the claim shows: its latest published review, or when none is left, its latest retracted one (shown as
+   * retracted, so that readers of the verdict learn it was withdrawn). Kept by the reviews service in the same
+   * transaction as the review.
+   */
   currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
-  /** The normalised verdict of the current review, kept with it, so that claims can be filtered by verdict. */
+  /** The normalised verdict of the current review while it is published (null once retracted), so that claims can be filtered by verdict. */
   currentVerdict: normalizedVerdict(),
   /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
   searchVector: tsvector(),

@@ -25,6 +25,8 @@ export interface ClaimSearch {
 
 export function createPublishedRepository (db: Db) {
   const published = and(eq(reviews.status, 'published'), isNull(reviews.deletedAt), isNull(claims.deletedAt))
+  // ClaimReview keeps a retracted review, with its correction, so that whoever took the verdict learns it was withdrawn.
+  const publishedOrRetracted = and(inArray(reviews.status, ['published', 'retracted']), isNull(reviews.deletedAt), isNull(claims.deletedAt))
 
   function reviewFilters (search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): SQL[] {
     const filters: SQL[] = []
@@ -39,14 +41,14 @@ export function createPublishedRepository (db: Db) {
   }
 
   return {
-    /** Published reviews, newest first, with their claim, claimant and scale. */
+    /** Published and retracted reviews, newest first, with their claim, claimant and scale. */
     async listReviews (options: { claimId?: string | undefined, filters?: ClaimFilters, limit: number, afterId?: string | undefined }): Promise<PageResult<PublishedReview>> {
       const rows = await db.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .where(and(
-          published,
+          publishedOrRetracted,
           ...claimConditions(options.filters ?? {}),
           options.claimId ? eq(reviews.claimId, options.claimId) : undefined,
           options.afterId ? lt(reviews.id, options.afterId) : undefined
@@ -67,12 +69,12 @@ export function createPublishedRepository (db: Db) {
     /** Claims that have a published review matching the filters, most recently reviewed first. */
     async searchClaims (search: ClaimSearch): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
       const text = search.query ? textMatch(search.query) : undefined
-      const latest = sql<Date>`max(${reviews.datePublished})`
+      const latest = sql<Date | null>`max(${reviews.datePublished})`
       const rows = await db.select({ id: claims.id, latest }).from(claims)
         .innerJoin(reviews, eq(reviews.claimId, claims.id))
         .where(and(published, text, ...reviewFilters(search)))
         .groupBy(claims.id)
-        .orderBy(desc(latest), desc(claims.id))
+        .orderBy(sql`${latest} desc nulls last`, desc(claims.id))
         .limit(search.limit)
         .offset(search.offset)
       if (rows.length === 0) return []
@@ -90,7 +92,7 @@ export function createPublishedRepository (db: Db) {
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .where(and(published, inArray(reviews.claimId, claimIds), ...reviewFilters(search)))
-        .orderBy(desc(reviews.datePublished))
+        .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
     },
   }
 }

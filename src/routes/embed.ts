@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { IfNoneMatchHeaders, NotModified, problemResponses } from '../schemas/common.ts'
-import { noVerdictStyle, verdictStyles } from '../lib/verdict-style.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../lib/verdict-style.ts'
 
 const PLACEHOLDER = '/* verdict styles */ null'
 
@@ -14,7 +14,7 @@ export function embedScript (): string {
   const source = readFileSync(new URL('../embed/embed.js', import.meta.url), 'utf8')
   const at = source.indexOf(PLACEHOLDER)
   if (at === -1 || source.indexOf(PLACEHOLDER, at + 1) !== -1) throw new Error(`src/embed/embed.js must hold "${PLACEHOLDER}" exactly once`)
-  return source.replace(PLACEHOLDER, JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle }))
+  return source.replace(PLACEHOLDER, JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle, retracted: retractedStyle }))
 }
 
 const EmbedScript = z.string().describe('The widget script (`text/javascript`).')

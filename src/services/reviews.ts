@@ -1,5 +1,6 @@
 // Review rules: draft -> published -> retracted, nothing else; publishing needs what ClaimReview needs; the claim's
-// current verdict (latest published, unretracted review) and its `reviewed` status follow in the same transaction.
+// current verdict (latest published, unretracted review), or else its latest retraction, and its `reviewed` or
+// `retracted` status follow in the same transaction.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
@@ -47,14 +48,21 @@ export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorNa
   return missing
 }
 
-/** The claim columns that follow from its latest published review, or from having none. */
-export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined): VerdictPatch {
+/**
+ * The claim columns that follow from its latest published review; without one, from its latest retracted review,
+ * which the claim goes on showing (as retracted, with its date and reason) so that a retraction is as visible as the
+ * verdict was; with neither, from having none.
+ */
+export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined, retracted?: ReviewRow): VerdictPatch {
+  if (latest) return { currentReviewId: latest.review.id, currentVerdict: toRating(latest).verdict, status: 'reviewed', isPublic: true }
+  const derived = claim.status === 'reviewed' || claim.status === 'retracted'
   return {
-    currentReviewId: latest?.review.id ?? null,
-    currentVerdict: latest ? toRating(latest).verdict : null,
-    status: latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status,
+    currentReviewId: retracted?.id ?? null,
+    currentVerdict: null,
+    // The status says what happened: a verdict withdrawn. An editor's status (archived, researching again) stays.
+    status: retracted ? (claim.status === 'reviewed' ? 'retracted' : claim.status) : derived ? 'researching' : claim.status,
     // Published once, public for good: a retraction must be seen by those who saw the verdict.
-    isPublic: claim.isPublic || latest !== undefined,
+    isPublic: claim.isPublic,
   }
 }
 
@@ -85,7 +93,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   /**
-   * Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes.
+   * Points the claim at its latest published review (or its latest retraction, or none) and sets `reviewed` or
+   * `retracted` to match; recorded if it changes.
    * `changedReviewId`: a review whose content just changed; if it is the current verdict, the claim (which shows it)
    * changed too, even when the normalised verdict is the same (`pants-fire` to `false`), and is recorded as updated.
    */
@@ -93,7 +102,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
-    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx))
+    const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
+    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx), retracted)
     const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
     if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
     const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)
