@@ -156,7 +156,7 @@ export interface paths {
         };
         /**
          * A claim's verdict as an SVG badge
-         * @description The native label of the claim's current verdict (e.g. `fact-check | Pants on Fire`), coloured by its normalised verdict; `No verdict`, in grey, while none is published. Only public claims: a claim that is unknown or not public is a 404, whatever key is sent. Public, cacheable, embeddable from any site (`<img src=…>`).
+         * @description The native label of the claim's current verdict (e.g. `fact-check | Pants on Fire`), coloured by its normalised verdict; `No verdict`, in grey, while none is published; `Retracted YYYY-MM-DD`, near black, once the verdict was retracted and no other is published, with the withdrawn verdict and the reason in its `<title>` and `aria-label`. Only public claims: a claim that is unknown or not public is a 404, whatever key is sent. Public, cacheable, embeddable from any site (`<img src=…>`).
          */
         get: operations["getClaimBadge"];
         put?: never;
@@ -407,7 +407,7 @@ export interface paths {
         };
         /**
          * The published reviews of a claim as schema.org ClaimReview (JSON-LD)
-         * @description Drafts and retracted reviews are not included; an unreviewed claim gives an empty array.
+         * @description Drafts are not included; an unreviewed claim gives an empty array. A retracted review stays, with a schema.org `correction` (a `CorrectionComment` saying when and why it was retracted).
          */
         get: operations["getClaimReviews"];
         put?: never;
@@ -427,7 +427,7 @@ export interface paths {
         };
         /**
          * Every published review as schema.org ClaimReview (JSON-LD), newest first
-         * @description Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`.
+         * @description Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`. A retracted review stays, with a schema.org `correction`.
          */
         get: operations["listClaimReviews"];
         put?: never;
@@ -1085,6 +1085,20 @@ export interface components {
             author: components["schemas"]["ReviewAuthorInput"] | null;
             datePublished: string | null;
         };
+        /** @description The claim's verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why. */
+        RetractionInput: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            reviewId: string;
+            /** Format: date-time */
+            retractedAt: string;
+            /** @description Why the verdict was withdrawn, as the reviewer gave it. */
+            reason: string;
+            /** @description The verdict that was published and then withdrawn, as readers saw it. */
+            withdrawnVerdict: components["schemas"]["VerdictInput"];
+        };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReviewInput: {
             /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
@@ -1141,12 +1155,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1170,12 +1186,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1206,12 +1224,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1266,6 +1286,15 @@ export interface components {
             /** @description The quote as it appeared. */
             text?: string;
         };
+        /** @description schema.org `correction`: present when the review was retracted. */
+        ClaimReviewCorrectionInput: {
+            /** @constant */
+            "@type": "CorrectionComment";
+            /** @description That the review was retracted, and why. */
+            text: string;
+            /** @description When it was retracted. */
+            datePublished: string;
+        };
         /** @description A schema.org ClaimReview in JSON-LD. */
         ClaimReviewInput: {
             /** @constant */
@@ -1290,8 +1319,10 @@ export interface components {
                 name: string;
                 url?: string;
             };
-            datePublished: string;
+            /** @description When the review was published; left out when unknown (an imported record without a date). */
+            datePublished?: string;
             dateModified: string;
+            correction?: components["schemas"]["ClaimReviewCorrectionInput"];
             inLanguage: string;
             headline?: string;
             itemReviewed: {
@@ -1446,11 +1477,13 @@ export interface components {
                 name: string;
             } | null;
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description The withdrawn verdict, with when and why, when the claim's verdict was retracted and no other is published. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description The claim in this API. */
             href: string;
         };
@@ -2119,6 +2152,20 @@ export interface components {
             author: components["schemas"]["ReviewAuthor"] | null;
             datePublished: string | null;
         };
+        /** @description The claim's verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why. */
+        Retraction: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            reviewId: string;
+            /** Format: date-time */
+            retractedAt: string;
+            /** @description Why the verdict was withdrawn, as the reviewer gave it. */
+            reason: string;
+            /** @description The verdict that was published and then withdrawn, as readers saw it. */
+            withdrawnVerdict: components["schemas"]["Verdict"];
+        };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReview: {
             /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
@@ -2178,12 +2225,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2207,12 +2256,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2243,12 +2294,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2309,6 +2362,15 @@ export interface components {
             /** @description The quote as it appeared. */
             text?: string;
         };
+        /** @description schema.org `correction`: present when the review was retracted. */
+        ClaimReviewCorrection: {
+            /** @constant */
+            "@type": "CorrectionComment";
+            /** @description That the review was retracted, and why. */
+            text: string;
+            /** @description When it was retracted. */
+            datePublished: string;
+        };
         /** @description A schema.org ClaimReview in JSON-LD. */
         ClaimReview: {
             /** @constant */
@@ -2333,8 +2395,10 @@ export interface components {
                 name: string;
                 url?: string;
             };
-            datePublished: string;
+            /** @description When the review was published; left out when unknown (an imported record without a date). */
+            datePublished?: string;
             dateModified: string;
+            correction?: components["schemas"]["ClaimReviewCorrection"];
             inLanguage: string;
             headline?: string;
             itemReviewed: {
@@ -2489,11 +2553,13 @@ export interface components {
                 name: string;
             } | null;
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description The withdrawn verdict, with when and why, when the claim's verdict was retracted and no other is published. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description The claim in this API. */
             href: string;
         };
@@ -3729,8 +3795,8 @@ export interface operations {
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
-                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`. */
-                status?: "new" | "researching" | "reviewed" | "archived";
+                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`). */
+                status?: "new" | "researching" | "reviewed" | "archived" | "retracted";
                 /** @description The normalised verdict of the current verdict. */
                 verdict?: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
                 topic?: string;
@@ -8235,8 +8301,8 @@ export interface operations {
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
-                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`. */
-                status?: "new" | "researching" | "reviewed" | "archived";
+                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`). */
+                status?: "new" | "researching" | "reviewed" | "archived" | "retracted";
                 /** @description The normalised verdict of the current verdict. */
                 verdict?: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
                 topic?: string;
