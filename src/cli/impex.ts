@@ -27,12 +27,15 @@ Options:
   --org SLUG          the organisation the claims belong to
   --scale SLUG        the rating scale verdict labels are read on (default truth-o-meter); a label the scale lacks
                       rejects the record
-  --columns MAP       CSV only: header names to fields, e.g. Statement=text,Speaker=claimant,Rating=verdictLabel
+  --columns MAP       CSV header names (or JSON Lines field names) to fields, e.g.
+                      Statement=text,Speaker=claimant,Rating=verdictLabel,Published=reviewDate
   --rejects FILE      where rejected records go, one JSON object a line with the reason (default FILE.rejects.jsonl)
   --batch-size N      records written per transaction (default 1000)
 
 Fields: id, text, claimant, claimDate (YYYY-MM-DD), context, verdictLabel, reviewUrl, reviewer, topics, language,
-headline, ratingExplanation, reviewDate, reviewerUrl. Progress goes to stderr, the summary to stdout.
+headline, ratingExplanation, reviewDate, reviewerUrl. A verdict is published on its reviewDate (ClaimReview:
+datePublished); a record without one is stored without a date, never as published today, and the summary counts
+them. Progress goes to stderr, the summary to stdout.
 Exit codes: 0 done (rejected records included), 1 failed, 2 bad usage.`
 
 export const exportHelp = `Usage: claimtrack export --format jsonl|csv|claimreview [filters] [--output FILE]
@@ -132,7 +135,7 @@ export async function runImport (argv: string[]): Promise<number> {
   if (file === undefined) throw new UsageError('import needs the FILE to read (or - for standard input)')
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
   const columns = columnMap(values.columns)
-  if (values.columns !== undefined && values.format !== 'csv') throw new UsageError('--columns applies to --format csv only')
+  if (values.columns !== undefined && values.format === 'claimreview') throw new UsageError('--columns applies to --format csv and jsonl only')
 
   const input: Readable & { bytesRead?: number } = file === '-' ? process.stdin : createReadStream(file)
   const size = file === '-' ? null : (await stat(file)).size
@@ -167,6 +170,7 @@ export async function runImport (argv: string[]): Promise<number> {
     progress.stop()
     const rejected = summary.rejected > 0 ? ` (rejected records and why: ${rejectsPath})` : ''
     console.log(`created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, rejected ${summary.rejected}${rejected}`)
+    if (summary.undated > 0) console.log(`undated ${summary.undated}: verdicts whose records give no review date, stored without one (give reviewDate, or map a column onto it with --columns)`)
     return 0
   } catch (error) {
     progress.stop()

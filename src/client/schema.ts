@@ -1695,6 +1695,8 @@ export interface components {
             updated: number;
             unchanged: number;
             rejected: number;
+            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
+            undated: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejectionInput"][];
             /** @description Why a failed import could not run. */
@@ -2771,6 +2773,8 @@ export interface components {
             updated: number;
             unchanged: number;
             rejected: number;
+            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
+            undated: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejection"][];
             /** @description Why a failed import could not run. */

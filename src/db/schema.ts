@@ -273,6 +273,8 @@ export const imports = pgTable('imports', {
   updated: integer().notNull().default(0),
   unchanged: integer().notNull().default(0),
   rejected: integer().notNull().default(0),
+  /** Verdicts written without a review date, their records having none. */
+  undated: integer().notNull().default(0),
   rejects: jsonb().$type<Array<{ line: number, key: string | null, reason: string }>>().notNull().default(sql`'[]'::jsonb`),
   /** Why a failed import stopped. */
   error: text(),

@@ -40,9 +40,12 @@ export interface RowResult {
   reason?: string
   /** A rejected record as it was read, to fix and import again. */
   record?: unknown
+  /** The record's verdict has no review date: it was stored without one (`datePublished` null), not dated today. */
+  undated?: boolean
 }
 
-export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number }
+/** `undated`: verdicts written without a review date, the record having none. */
+export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number, undated: number }
 
 export interface ImportOptions {
   organizationId: string
@@ -144,6 +147,9 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   return { id: uuidv7(), line, record: input, key, externalId, claimant, claim, appearances, review }
 }
 
+/** Marks a result whose verdict the record gives without a review date. */
+const undatedOf = (row: Prepared): { undated?: true } => row.review !== null && row.review.datePublished === null ? { undated: true } : {}
+
 /** The id or review URL of a record, as far as it can be read. */
 function keyOf (record: unknown): string | null {
   const { id, reviewUrl } = (typeof record === 'object' && record !== null ? record : {}) as { id?: unknown, reviewUrl?: unknown }
@@ -221,7 +227,8 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const appearances = await repos.appearances.insertMany(rows.flatMap((r, i) => r.appearances.map((a) => ({ ...a, claimId: (claims[i] as ClaimRow).id }))), tx)
       for (const after of appearances) changes.push({ entityType: 'appearance', action: 'create', claimId: after.claimId, before: null, after })
 
-      // Published as the publish operation does, on the fact-check's own date when the record gives one.
+      // Published as the publish operation does, on the fact-check's own date; without one, undated (never the day
+      // of the import, which would show years-old fact-checks as new).
       const now = new Date()
       const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
       const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
@@ -230,7 +237,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         ...reviewColumns(review),
         ratingKey: review.rating,
         status: 'published' as const,
-        datePublished: review.datePublished ?? now,
+        datePublished: review.datePublished,
         version: 2,
       })), tx)
       const drafts = published.map((review): ReviewRow => ({ ...review, status: 'draft', datePublished: null, version: 1 }))
@@ -243,7 +250,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       for (const after of updated) changes.push({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })
       await history.recordMany(tx, ctx, changes)
 
-      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id }))
+      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id, ...undatedOf(r) }))
     })
   }
 
@@ -271,6 +278,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   /** A record imported before: what differs is changed through the services (each change recorded); else nothing. */
   async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult> {
     let changed = false
+    let undated = false
     const claimantId = await claimantIdFor(row.claimant, state.claimants, ctx)
     const patch: Partial<CreateClaim> = {}
     if (row.claim.text !== claim.text) patch.text = row.claim.text
@@ -290,12 +298,13 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       changed = true
     }
     if (row.review) {
-      const { datePublished: _date, ...body } = row.review
+      const { datePublished, ...body } = row.review
       const current = claim.currentReviewId ? state.reviews.get(claim.currentReviewId) : undefined
       if (!current) {
         const { review } = await services.reviews.create(claim.id, body, ctx)
-        await services.reviews.publish(claim.id, review.id, '*', ctx)
+        await services.reviews.publish(claim.id, review.id, '*', ctx, datePublished)
         changed = true
+        undated = datePublished === null
       } else {
         const reviewPatch: Partial<CreateReview> = {}
         if (current.ratingScaleId !== scale.id || current.ratingKey !== body.rating) Object.assign(reviewPatch, { ratingScale: scale.id, rating: body.rating })
@@ -310,7 +319,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         }
       }
     }
-    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id }
+    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id, ...(undated ? { undated } : {}) }
   }
 
   async function processBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
@@ -354,7 +363,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
       const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
       const batchSize = options.batchSize ?? 1000
-      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0 }
+      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0, undated: 0 }
       let batch: Prepared[] = []
       // The keys in the batch: a record whose key is already there waits for the batch to be written, then compares.
       const keys = new Set<string>()
@@ -367,6 +376,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         const first = writing.shift()
         for (const result of first ? await first.done : []) {
           summary[result.outcome]++
+          if (result.undated === true) summary.undated++
           yield result
         }
       }

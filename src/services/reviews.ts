@@ -196,14 +196,18 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       })
     },
 
-    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+    /**
+     * `datePublished`: when the fact-check was published elsewhere (an import gives the record's date, or null when it
+     * has none); now by default.
+     */
+    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, datePublished?: Date | null): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => {
         if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
         const missing = missingForPublication(current)
         if (missing.length > 0) {
           throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
         }
-        return { action: 'publish', patch: { status: 'published', datePublished: now } }
+        return { action: 'publish', patch: { status: 'published', datePublished: datePublished === undefined ? now : datePublished } }
       })
     },
 

@@ -43,7 +43,7 @@ t.test('import with rejects and a summary, again with nothing changed, then expo
 
   const first = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk')
   t.equal(first.code, 0, first.stderr)
-  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${file}.rejects.jsonl)\n`)
+  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${file}.rejects.jsonl)\nundated 1: verdicts whose records give no review date, stored without one (give reviewDate, or map a column onto it with --columns)\n`)
   const rejects = (await readFile(`${file}.rejects.jsonl`, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
   t.match(rejects, [{ line: 2, key: 'cli-2', reason: /"full-flop" is not a value of the rating scale truth-o-meter/, record: { id: 'cli-2' } }])
 

@@ -28,10 +28,10 @@ t.test('an import runs in the background; the status resource tells how it went;
   t.match(location, /^\/v1\/imports\/[0-9a-f-]{36}$/)
   t.match(res.json(), { status: 'queued', format: 'jsonl', scale: 'truth-o-meter', created: 0 })
   const done = await finished(app, location)
-  t.match(done, { status: 'succeeded', created: 1, updated: 0, unchanged: 0, rejected: 1, error: null, rejects: [{ line: 2, key: 'h-2', reason: /"half-flip" is not a value/ }] })
+  t.match(done, { status: 'succeeded', created: 1, updated: 0, unchanged: 0, rejected: 1, undated: 1, error: null, rejects: [{ line: 2, key: 'h-2', reason: /"half-flip" is not a value/ }] })
   t.ok(done.startedAt && done.finishedAt)
   const claims = (await app.inject({ method: 'GET', url: '/v1/claims?q=taxes', headers: anonymous })).json()
-  t.match(claims.data, [{ text: 'Taxes doubled last year.', currentVerdict: { rating: { key: 'false' } } }], 'published, as through the API')
+  t.match(claims.data, [{ text: 'Taxes doubled last year.', currentVerdict: { rating: { key: 'false' }, datePublished: null } }], 'published, as through the API; no review date in the record, so none stored')
 
   const again = await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data } })
   t.match(await finished(app, again.headers.location as string), { status: 'succeeded', created: 0, unchanged: 1, rejected: 1 })
