@@ -756,7 +756,7 @@ export interface paths {
         };
         /**
          * Search published fact-checks, answering like Google's Fact Check Tools API
-         * @description Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found.
+         * @description Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found. `publisher.site` is the host of the review's author URL, else of its organisation's `url`. Public and cacheable (`Cache-Control: public`, an ETag).
          */
         get: operations["googleClaimsSearch"];
         put?: never;
@@ -11264,7 +11264,10 @@ export interface operations {
                 /** @description An integer offset, when not using `pageToken`. */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11275,11 +11278,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GoogleFactCheckSearchResponse"];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {
