@@ -3440,9 +3440,9 @@ export interface operations {
     deleteClaimant: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -3606,9 +3606,9 @@ export interface operations {
     updateClaimant: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -4185,9 +4185,9 @@ export interface operations {
     deleteClaim: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -4340,9 +4340,9 @@ export interface operations {
     updateClaim: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -5160,9 +5160,9 @@ export interface operations {
     deleteAppearance: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -5328,9 +5328,9 @@ export interface operations {
     updateAppearance: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -5901,9 +5901,9 @@ export interface operations {
     deleteEvidence: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -6069,9 +6069,9 @@ export interface operations {
     updateEvidence: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -6642,9 +6642,9 @@ export interface operations {
     deleteReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -6810,9 +6810,9 @@ export interface operations {
     updateReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7001,9 +7001,9 @@ export interface operations {
     publishReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7188,9 +7188,9 @@ export interface operations {
     retractReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7833,9 +7833,9 @@ export interface operations {
     deleteRatingScale: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -7999,9 +7999,9 @@ export interface operations {
     updateRatingScale: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -9064,9 +9064,9 @@ export interface operations {
     updateOrganization: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -10224,9 +10224,9 @@ export interface operations {
     deleteWebhook: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -10379,9 +10379,9 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it, 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
