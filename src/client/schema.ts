@@ -924,6 +924,11 @@ export interface components {
              * @enum {string}
              */
             verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
+            /**
+             * @description Other names of the value, e.g. a former label (`barely-true` for `mostly-false` on the Truth-O-Meter): a review or an import that names an alias gets the value's `key`.
+             * @default []
+             */
+            aliases?: string[];
         };
         RatingScaleInput: {
             /**
@@ -1666,6 +1671,16 @@ export interface components {
              * @default truth-o-meter
              */
             scale?: string;
+            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
+            columns?: {
+                [key: string]: string;
+            };
+            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
+            map?: {
+                [key: string]: string;
+            };
+            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
+            scaleColumn?: string;
             /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
@@ -1691,6 +1706,16 @@ export interface components {
             /** @enum {string} */
             format: "jsonl" | "csv" | "claimreview";
             scale: string;
+            /** @description How the records were read: `columns`, `map` and `scaleColumn` as sent. */
+            options: {
+                columns?: {
+                    [key: string]: string;
+                };
+                map?: {
+                    [key: string]: string;
+                };
+                scaleColumn?: string;
+            };
             created: number;
             updated: number;
             unchanged: number;
@@ -1993,6 +2018,11 @@ export interface components {
              * @enum {string}
              */
             verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
+            /**
+             * @description Other names of the value, e.g. a former label (`barely-true` for `mostly-false` on the Truth-O-Meter): a review or an import that names an alias gets the value's `key`.
+             * @default []
+             */
+            aliases: string[];
         };
         RatingScale: {
             /**
@@ -2744,6 +2774,16 @@ export interface components {
              * @default truth-o-meter
              */
             scale: string;
+            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
+            columns?: {
+                [key: string]: string;
+            };
+            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
+            map?: {
+                [key: string]: string;
+            };
+            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
+            scaleColumn?: string;
             /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
@@ -2769,6 +2809,16 @@ export interface components {
             /** @enum {string} */
             format: "jsonl" | "csv" | "claimreview";
             scale: string;
+            /** @description How the records were read: `columns`, `map` and `scaleColumn` as sent. */
+            options: {
+                columns?: {
+                    [key: string]: string;
+                };
+                map?: {
+                    [key: string]: string;
+                };
+                scaleColumn?: string;
+            };
             created: number;
             updated: number;
             unchanged: number;

@@ -184,6 +184,8 @@ export interface RatingScaleValue {
   description: string | null
   ratingValue: number
   verdict: (typeof normalizedVerdict.enumValues)[number]
+  /** Other names of the value (a former label, e.g. `barely-true` for `mostly-false`): imports and reviews map them to `key`. */
+  aliases?: string[]
 }
 
 export const ratingScales = pgTable('rating_scales', {
@@ -276,6 +278,8 @@ export const imports = pgTable('imports', {
   /** Verdicts written without a review date, their records having none. */
   undated: integer().notNull().default(0),
   rejects: jsonb().$type<Array<{ line: number, key: string | null, reason: string }>>().notNull().default(sql`'[]'::jsonb`),
+  /** How records are read: header or field renames, label mappings, the field naming each record's scale. */
+  options: jsonb().$type<{ columns?: Record<string, string>, map?: Record<string, string>, scaleColumn?: string }>().notNull().default(sql`'{}'::jsonb`),
   /** Why a failed import stopped. */
   error: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

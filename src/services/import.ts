@@ -49,8 +49,12 @@ export interface ImportSummary { created: number, updated: number, unchanged: nu
 
 export interface ImportOptions {
   organizationId: string
-  /** The rating scale verdict labels are read on, by slug or id. */
+  /** The rating scale verdict labels are read on, by slug or id (unless `scaleColumn` names another for a record). */
   scale: string
+  /** Verdict labels to read as others, e.g. `{ 'barely-true': 'mostly-false' }` (compared ignoring case). */
+  map?: Record<string, string>
+  /** A record field naming the rating scale of that record's verdict (slug or id); `scale` when it is empty. */
+  scaleColumn?: string
   /** Who the revisions name; `import` by default. */
   actor?: string
   /** The API key that asked for the import over HTTP, if one did. */
@@ -73,7 +77,7 @@ interface Prepared {
   claimant: CreateClaimant | null
   claim: Omit<CreateClaim, 'claimantId' | 'status'>
   appearances: CreateAppearance[]
-  review: (CreateReview & { datePublished: Date | null }) | null
+  review: (CreateReview & { datePublished: Date | null, scale: RatingScaleRow }) | null
 }
 
 class Rejected extends Error {}
@@ -86,10 +90,11 @@ function checked<T extends z.ZodType> (schema: T, value: unknown, prefix: string
   return result.data
 }
 
-/** The value of the scale a label names: by key, by label (ignoring case), or by the slug of the label. */
+/** The value of the scale a label names: by key, by label (ignoring case), by the slug of the label, or by an alias. */
 function ratingKeyOf (scale: RatingScaleRow, label: string): string {
   const wanted = label.trim().toLowerCase()
-  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label))
+  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label)) ??
+    scale.values.find((v) => v.aliases?.some((alias) => alias === wanted || alias === slugify(label)))
   if (!value) throw new Rejected(`verdictLabel: "${label}" is not a value of the rating scale ${scale.slug} (${scale.values.map((v) => v.key).join(', ')})`)
   return value.key
 }
@@ -98,7 +103,7 @@ function ratingKeyOf (scale: RatingScaleRow, label: string): string {
 const ImportedClaim = CreateClaimBody.omit({ claimantId: true, status: true })
 
 /** Checks a record with the API's own schemas; throws Rejected with the reason. */
-function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared {
+function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<string, string>): Prepared {
   const record = checked(FlatRecordSchema, input, '')
   const externalId = record.id?.trim() || null
   const reviewUrl = record.reviewUrl?.trim() || null
@@ -123,7 +128,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   if (appearances.filter((a) => a.isFirstAppearance).length > 1) throw new Rejected('appearances: at most one may be the first appearance')
   let review: Prepared['review'] = null
   if (record.verdictLabel?.trim()) {
-    const rating = ratingKeyOf(scale, record.verdictLabel)
+    const rating = ratingKeyOf(scale, map.get(record.verdictLabel.trim().toLowerCase()) ?? record.verdictLabel)
     const label = scale.values.find((v) => v.key === rating)?.label ?? rating
     const body = checked(CreateReviewBody, {
       ratingScale: scale.slug,
@@ -138,7 +143,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
     const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
     if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
     const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
-    review = { ...body, datePublished }
+    review = { ...body, datePublished, scale }
   } else if (reviewUrl) {
     throw new Rejected('reviewUrl without a verdictLabel: a review needs its verdict')
   }
@@ -210,7 +215,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
    * New records, in one transaction: claimants, claims, appearances, published reviews, the claims' verdicts. The
    * revisions are those the API would write (a review is recorded created as a draft, then published), in that order.
    */
-  async function createBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+  async function createBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     return db.transaction(async (tx) => {
       const changes: Array<Change<ClaimantRow | ClaimRow | AppearanceRow | ReviewRow>> = []
       const claimants = await claimantsFor(rows.flatMap((r) => r.claimant ?? []), ctx, tx)
@@ -233,7 +238,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
       const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
         claimId: claim.id,
-        ratingScaleId: scale.id,
+        ratingScaleId: review.scale.id,
         ...reviewColumns(review),
         ratingKey: review.rating,
         status: 'published' as const,
@@ -245,7 +250,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       published.forEach((after, i) => changes.push({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after }))
 
       const claimById = new Map(claims.map((c) => [c.id, c]))
-      const verdicts = published.map((review) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale }) }))
+      const verdicts = published.map((review, i) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale: (reviewed[i] as (typeof reviewed)[number]).review.scale }) }))
       const updated = await repos.claims.updateVerdicts(verdicts, now, tx)
       for (const after of updated) changes.push({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })
       await history.recordMany(tx, ctx, changes)
@@ -276,7 +281,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   }
 
   /** A record imported before: what differs is changed through the services (each change recorded); else nothing. */
-  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult> {
+  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, ctx: WriteContext): Promise<RowResult> {
     let changed = false
     let undated = false
     const claimantId = await claimantIdFor(row.claimant, state.claimants, ctx)
@@ -298,7 +303,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       changed = true
     }
     if (row.review) {
-      const { datePublished, ...body } = row.review
+      const { datePublished, scale, ...body } = row.review
       const current = claim.currentReviewId ? state.reviews.get(claim.currentReviewId) : undefined
       if (!current) {
         const { review } = await services.reviews.create(claim.id, body, ctx)
@@ -322,7 +327,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id, ...(undated ? { undated } : {}) }
   }
 
-  async function processBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+  async function processBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     const found = await repos.claims.findImported(ctx.organizationId, {
       externalIds: rows.flatMap((r) => r.externalId ?? []),
       reviewUrls: rows.flatMap((r) => r.externalId === null && r.review?.url ? [r.review.url] : []),
@@ -331,7 +336,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     const byReviewUrl = new Map(found.flatMap((f) => f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const]))
     const existing = (r: Prepared) => r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
     const fresh = rows.filter((r) => !existing(r))
-    const results = fresh.length > 0 ? await createBatch(fresh, scale, ctx) : []
+    const results = fresh.length > 0 ? await createBatch(fresh, ctx) : []
     const again = rows.flatMap((row) => {
       const claim = existing(row)
       return claim ? [{ row, claim }] : []
@@ -343,7 +348,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         continue
       }
       try {
-        results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, scale, ctx))
+        results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, ctx))
       } catch (error) {
         // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
         if (!(error instanceof ProblemError)) throw error
@@ -361,6 +366,19 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     async * importRecords (source: AsyncIterable<SourceItem>, options: ImportOptions): AsyncGenerator<RowResult, ImportSummary> {
       const scale = await repos.ratingScales.findByRef(options.scale)
       if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
+      const map = new Map(Object.entries(options.map ?? {}).map(([from, to]) => [from.trim().toLowerCase(), to]))
+      // The scales records name in `scaleColumn`, looked up once each.
+      const scales = new Map<string, RatingScaleRow | undefined>([[options.scale, scale]])
+      const scaleOf = async (input: unknown): Promise<RatingScaleRow> => {
+        if (options.scaleColumn === undefined || typeof input !== 'object' || input === null) return scale
+        const named = (input as Record<string, unknown>)[options.scaleColumn]
+        if (named === undefined || named === null || String(named).trim() === '') return scale
+        const ref = String(named).trim()
+        if (!scales.has(ref)) scales.set(ref, await repos.ratingScales.findByRef(ref))
+        const found = scales.get(ref)
+        if (!found) throw new Rejected(`${options.scaleColumn}: no rating scale "${ref}"`)
+        return found
+      }
       const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
       const batchSize = options.batchSize ?? 1000
       const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0, undated: 0 }
@@ -387,7 +405,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         keys.clear()
         while (writing.some((w) => rows.some((r) => w.keys.has(r.key)))) yield * written()
         while (writing.length >= concurrency) yield * written()
-        const done = processBatch(rows, scale, ctx)
+        const done = processBatch(rows, ctx)
         // Awaited by a later flush; until then, a failure must not count as unhandled.
         done.catch(() => {})
         writing.push({ keys: batchKeys, done })
@@ -396,7 +414,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         let row: Prepared
         try {
           if ('error' in item) throw new Rejected(item.error)
-          row = prepare(item.line, item.record, scale)
+          row = prepare(item.line, item.record, await scaleOf(item.record), map)
         } catch (error) {
           if (!(error instanceof Rejected)) throw error
           summary.rejected++

@@ -9,6 +9,7 @@ import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts
 import type { ClaimsRepository, VerdictPatch } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
+import { valueOf } from '../schemas/rating-scales.ts'
 import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
 import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -73,15 +74,16 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     return { review, scale }
   }
 
-  /** Resolves a scale reference and checks that the rating is one of its values. */
-  async function resolveRating (scaleRef: string, ratingKey: string, tx: Executor): Promise<RatingScaleRow> {
+  /** Resolves a scale reference and the rating, a key or an alias of one of its values, to that value's key. */
+  async function resolveRating (scaleRef: string, ratingKey: string, tx: Executor): Promise<{ scale: RatingScaleRow, key: string }> {
     const scale = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
     if (!scale) throw unprocessable(`Rating scale ${scaleRef} does not exist.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
-    if (!scale.values.some((v) => v.key === ratingKey)) {
+    const value = valueOf(scale, ratingKey)
+    if (!value) {
       const keys = scale.values.map((v) => v.key).join(', ')
       throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
     }
-    return scale
+    return { scale, key: value.key }
   }
 
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
@@ -148,14 +150,14 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async create (claimId: string, body: CreateReview, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
-        const scale = await resolveRating(body.ratingScale, body.rating, tx)
+        const { scale, key } = await resolveRating(body.ratingScale, body.rating, tx)
         const after = await repos.reviews.insert({
           authorName: null,
           authorUrl: null,
           ...reviewColumns(body),
           claimId,
           ratingScaleId: scale.id,
-          ratingKey: body.rating,
+          ratingKey: key,
           status: 'draft',
         }, tx)
         await history.record(tx, ctx, { entityType: 'review', action: 'create', claimId, before: null, after })
@@ -169,8 +171,9 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = reviewColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
-          const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, tx)
+          const { scale, key } = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, tx)
           columns.ratingScaleId = scale.id
+          columns.ratingKey = key
         }
         const now = new Date()
         const after = await repos.reviews.update(id, { ...columns, updatedAt: now }, tx)

@@ -19,7 +19,7 @@ const dataset = [
   row({ id: 'pf-1', text: 'Taxes doubled last year.', claimant: 'Donald Trump', claimDate: '2019-10-22', context: 'a campaign mailer', verdictLabel: 'false', reviewUrl: 'https://www.politifact.com/factchecks/2019/oct/30/taxes/', topics: ['taxes'] }),
   row({ id: 'pf-2', text: 'Crime fell by 10% in Chicago.', claimant: 'donald trump', claimDate: '2019-10-28', context: 'a speech', verdictLabel: 'Pants on Fire', reviewUrl: 'https://www.politifact.com/factchecks/2019/oct/29/crime/' }),
   row({ id: 'pf-3', text: 'The bridge opened in 1990.', claimant: 'Jane Doe', claimDate: null, context: null, verdictLabel: null, reviewUrl: null }),
-  row({ id: 'pf-4', text: 'A flip on trade.', claimant: 'Sam Smith', claimDate: '2019-01-01', verdictLabel: 'barely-true', reviewUrl: 'https://www.politifact.com/factchecks/4/' }),
+  row({ id: 'pf-4', text: 'A flip on trade.', claimant: 'Sam Smith', claimDate: '2019-01-01', verdictLabel: 'half-flip', reviewUrl: 'https://www.politifact.com/factchecks/4/' }),
   row({ id: 'pf-5', claimant: 'Sam Smith', verdictLabel: 'true', reviewUrl: 'https://www.politifact.com/factchecks/5/' }),
   row({ id: 'pf-6', text: 'Dated wrongly.', claimDate: '2019-13-45', verdictLabel: 'true', reviewUrl: 'https://www.politifact.com/factchecks/6/' }),
   row({ id: 'pf-7', text: 'Linked wrongly.', verdictLabel: 'true', reviewUrl: 'not a url' }),
@@ -60,7 +60,7 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   t.same(summary, { created: 4, updated: 0, unchanged: 0, rejected: 6, undated: 3 })
   const rejected = Object.fromEntries(results.filter((r) => r.outcome === 'rejected').map((r) => [r.line, r.reason]))
   t.match(rejected, {
-    4: /"barely-true" is not a value of the rating scale truth-o-meter/,
+    4: /"half-flip" is not a value of the rating scale truth-o-meter/,
     5: /text is missing/,
     6: /claimDate/,
     7: /review\.url: must be an absolute http or https URL/,
@@ -213,6 +213,36 @@ t.test('a verdict is dated from its record (reviewDate, a mapped column, ClaimRe
   t.same(verdictNow.summary, { created: 0, updated: 1, unchanged: 0, rejected: 0, undated: 1 })
   t.equal((await verdictOf('d-2')).datePublished, null)
   t.equal((await app.inject({ method: 'GET', url: `/v1/claims/${later.results[0]?.claimId}` })).json().currentVerdict.datePublished, null, 'published through the service, undated too')
+})
+
+t.test('labels: aliases of the scale, mappings of the import, and a scale per record from a field', async (t) => {
+  const app = await build(t)
+  const records = [
+    row({ id: 'l-1', text: 'Barely true, said the old scale.', verdictLabel: 'barely-true', reviewUrl: 'https://factcheck.example.org/l-1' }),
+    row({ id: 'l-2', text: 'Barely True, by label.', verdictLabel: 'Barely True', reviewUrl: 'https://factcheck.example.org/l-2' }),
+    row({ id: 'l-3', text: 'A flop on trade.', verdictLabel: 'full-flop', meter: 'flip-o-meter', reviewUrl: 'https://factcheck.example.org/l-3' }),
+    row({ id: 'l-4', text: 'Mapped by the import.', verdictLabel: 'Sort of', reviewUrl: 'https://factcheck.example.org/l-4' }),
+    row({ id: 'l-5', text: 'On a scale that does not exist.', verdictLabel: 'true', meter: 'no-such-meter', reviewUrl: 'https://factcheck.example.org/l-5' }),
+    row({ id: 'l-6', text: 'A half flip, on the default scale.', verdictLabel: 'half-flip', reviewUrl: 'https://factcheck.example.org/l-6' }),
+  ].join('\n')
+  const run = app.services.imports.importRecords(readRecords(Readable.from([records]), 'jsonl'), {
+    organizationId: testOrganization(app).id, scale: 'truth-o-meter', map: { 'SORT OF': 'half-true' }, scaleColumn: 'meter',
+  })
+  const results: RowResult[] = []
+  let summary: ImportSummary | undefined
+  for (;;) {
+    const next = await run.next()
+    if (next.done) { summary = next.value; break }
+    results.push(next.value)
+  }
+  t.match(summary, { created: 4, rejected: 2 })
+  const rejected = Object.fromEntries(results.filter((r) => r.outcome === 'rejected').map((r) => [r.key, r.reason]))
+  t.match(rejected, { 'l-5': 'meter: no rating scale "no-such-meter"', 'l-6': /"half-flip" is not a value of the rating scale truth-o-meter/ })
+  const ratingOf = async (key: string) => (await app.inject({ method: 'GET', url: `/v1/claims/${results.find((r) => r.key === key)?.claimId}` })).json().currentVerdict.rating
+  t.match(await ratingOf('l-1'), { scale: 'truth-o-meter', key: 'mostly-false', label: 'Mostly False' }, 'barely-true is the alias of mostly-false')
+  t.match(await ratingOf('l-2'), { key: 'mostly-false' }, 'by the slug of the alias too')
+  t.match(await ratingOf('l-3'), { scale: 'flip-o-meter', key: 'full-flop', label: 'Full Flop', verdict: 'not-checkable' }, 'the record\'s own scale')
+  t.match(await ratingOf('l-4'), { key: 'half-true' }, 'mapped, ignoring case')
 })
 
 t.test('export -> import into an empty database -> export gives the same bytes, in every format', async (t) => {

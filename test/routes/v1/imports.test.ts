@@ -42,6 +42,25 @@ t.test('an import runs in the background; the status resource tells how it went;
   t.match(await finished(app, noScale.headers.location as string), { status: 'failed', error: 'no rating scale "no-such-scale"' })
 })
 
+t.test('the options of claimtrack import: columns, label mappings and a scale per record', async (t) => {
+  const app = await build(t)
+  const records = [
+    { ref: 'o-1', text: 'An old label.', verdictLabel: 'barely-true', reviewUrl: 'https://factcheck.example.org/o-1', reviewer: 'Example Check' },
+    { ref: 'o-2', text: 'A flip on trade.', verdictLabel: 'half-flip', meter: 'flip-o-meter', reviewUrl: 'https://factcheck.example.org/o-2', reviewer: 'Example Check' },
+    { ref: 'o-3', text: 'A label of our own.', verdictLabel: 'Nope', reviewUrl: 'https://factcheck.example.org/o-3', reviewer: 'Example Check' },
+  ].map((r) => JSON.stringify(r)).join('\n')
+  const options = { columns: { ref: 'id' }, map: { nope: 'pants-fire' }, scaleColumn: 'meter' }
+  const res = await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data: records, ...options } })
+  t.equal(res.statusCode, 202, res.body)
+  t.same(res.json().options, options, 'the options as sent')
+  const done = await finished(app, res.headers.location as string)
+  t.match(done, { status: 'succeeded', created: 3, rejected: 0, options })
+  const ratings = (await app.inject({ method: 'GET', url: '/v1/claims?limit=10' })).json().data.map((c: { text: string, currentVerdict: { rating: { scale: string, key: string } } }) => `${c.text} ${c.currentVerdict.rating.scale}/${c.currentVerdict.rating.key}`)
+  t.same(ratings.sort(), ['A flip on trade. flip-o-meter/half-flip', 'A label of our own. truth-o-meter/pants-fire', 'An old label. truth-o-meter/mostly-false'])
+  isProblem(t, await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data: records, map: { nope: '' } } }), 400, 'validation-failed')
+  isProblem(t, await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data: records, scaleColumn: 7 } }), 400, 'validation-failed')
+})
+
 t.test('roles, organisations and bad requests', async (t) => {
   const app = await build(t)
   const res = await app.inject({ method: 'POST', url: '/v1/imports', payload: { format: 'jsonl', data } })
