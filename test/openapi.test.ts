@@ -42,6 +42,30 @@ t.test('the document is valid OpenAPI 3.1 and every operation is fully described
   }
 })
 
+t.test('If-Match is a required header wherever a write answers 428 without it', async (t) => {
+  const doc = JSON.parse(await readFile(openapiPath, 'utf8'))
+  const conditional: string[] = []
+  for (const [path, item] of Object.entries<Record<string, { responses: Record<string, unknown>, parameters?: Array<{ in: string, name: string, required?: boolean }> }>>(doc.paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      const ifMatch = op.parameters?.find((p) => p.in === 'header' && p.name === 'if-match')
+      const where = `${method.toUpperCase()} ${path}`
+      if ('428' in op.responses) {
+        t.equal(ifMatch?.required, true, `${where}: if-match required`)
+        conditional.push(where)
+      } else {
+        t.equal(ifMatch, undefined, `${where}: no if-match without a 428`)
+      }
+    }
+  }
+  t.equal(conditional.length, 17, 'every update, delete, publish and retract')
+  // The request schema itself keeps it optional, so that a request without it gets the 428 that says what to send.
+  const app = await build(t)
+  const created = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Conditional.' } })
+  const res = await app.inject({ method: 'PATCH', url: `/v1/claims/${created.json().id}`, payload: { text: 'Changed.' } })
+  t.equal(res.statusCode, 428)
+  t.equal(res.json().type, '/problems/precondition-required')
+})
+
 t.test('/docs renders the API reference', async (t) => {
   const app = await build(t)
   const res = await app.inject({ method: 'GET', url: '/docs/' })

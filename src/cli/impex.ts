@@ -4,7 +4,7 @@
 import { openServices } from './services.ts'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
@@ -27,14 +27,22 @@ Options:
                       or a page's @graph)
   --org SLUG          the organisation the claims belong to
   --scale SLUG        the rating scale verdict labels are read on (default truth-o-meter); a label the scale lacks
-                      rejects the record
-  --columns MAP       CSV only: header names to fields, e.g. Statement=text,Speaker=claimant,Rating=verdictLabel
+                      (as a key, a label or an alias, e.g. barely-true for mostly-false) rejects the record
+  --columns MAP       CSV header names (or JSON Lines field names) to fields, e.g.
+                      Statement=text,Speaker=claimant,Rating=verdictLabel,Published=reviewDate
+  --map OLD=NEW       read the verdict label OLD as NEW (repeat it for more labels; ignoring case), e.g.
+                      --map barely-true=mostly-false --map "Half Flip=half-true"
+  --map-file FILE     label mappings from a file: a JSON object {"OLD": "NEW", ...}, or OLD=NEW lines
+  --scale-column NAME the record field (or CSV column, after --columns) naming each record's rating scale, e.g.
+                      a column holding truth-o-meter or flip-o-meter; --scale when it is empty
   --rejects PATH      where rejected records go, one JSON object a line with the reason (default: the input's
                       name + .rejects.jsonl, in the working directory)
   --batch-size N      records written per transaction (default 1000)
 
 Fields: id, text, claimant, claimDate (YYYY-MM-DD), context, verdictLabel, reviewUrl, reviewer, topics, language,
-headline, ratingExplanation, reviewDate, reviewerUrl. Progress goes to stderr, the summary to stdout.
+headline, ratingExplanation, reviewDate, reviewerUrl. A verdict is published on its reviewDate (ClaimReview:
+datePublished); a record without one is stored without a date, never as published today, and the summary counts
+them. Progress goes to stderr, the summary to stdout.
 Exit codes: 0 done (rejected records included), 1 failed, 2 bad usage.`
 
 export const exportHelp = `Usage: claimtrack export --format jsonl|csv|claimreview [filters] [--output FILE]
@@ -72,6 +80,29 @@ function columnMap (value: string | undefined): Record<string, string> {
   const entries = value.split(',').map((pair) => pair.split('='))
   if (entries.some((e) => e.length !== 2 || !e[0] || !e[1])) throw new UsageError('--columns: expected Header=field pairs separated by commas')
   return Object.fromEntries(entries)
+}
+
+/** `OLD=NEW` label mappings as a map; `OLD` may hold spaces (`Half Flip=half-true`). */
+function labelMap (pairs: string[], option: string): Record<string, string> {
+  const entries = pairs.map((pair) => {
+    const at = pair.lastIndexOf('=')
+    const from = pair.slice(0, at).trim()
+    const to = pair.slice(at + 1).trim()
+    if (at === -1 || !from || !to) throw new UsageError(`${option}: expected OLD=NEW, got "${pair}"`)
+    return [from, to] as const
+  })
+  return Object.fromEntries(entries)
+}
+
+/** A --map-file: a JSON object of labels to labels, or `OLD=NEW` lines (blank lines and `#` comments skipped). */
+async function mapFile (path: string): Promise<Record<string, string>> {
+  const text = await readFile(path, 'utf8').catch((error: Error) => { throw new UsageError(`--map-file: ${error.message}`) })
+  if (text.trim().startsWith('{')) {
+    const parsed = z.record(z.string().min(1), z.string().min(1)).safeParse(JSON.parse(text))
+    if (!parsed.success) throw new UsageError('--map-file: a JSON file must be an object of labels to labels')
+    return parsed.data
+  }
+  return labelMap(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')), '--map-file')
 }
 
 async function write (out: Writable, chunk: string): Promise<void> {
@@ -120,6 +151,9 @@ export async function runImport (argv: string[]): Promise<number> {
     org: { type: 'string' },
     scale: { type: 'string' },
     columns: { type: 'string' },
+    map: { type: 'string', multiple: true },
+    'map-file': { type: 'string' },
+    'scale-column': { type: 'string' },
     rejects: { type: 'string' },
     'batch-size': { type: 'string' },
   }, {
@@ -127,6 +161,9 @@ export async function runImport (argv: string[]): Promise<number> {
     org: Slug,
     scale: z.string().min(1).default('truth-o-meter'),
     columns: z.string().optional(),
+    map: z.array(z.string()).optional(),
+    'map-file': z.string().min(1).optional(),
+    'scale-column': z.string().min(1).max(100).optional(),
     rejects: z.string().min(1).optional(),
     'batch-size': z.coerce.number().int().min(1).max(5000).default(1000),
   })
@@ -134,7 +171,9 @@ export async function runImport (argv: string[]): Promise<number> {
   if (file === undefined) throw new UsageError('import needs the FILE to read (or - for standard input)')
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
   const columns = columnMap(values.columns)
-  if (values.columns !== undefined && values.format !== 'csv') throw new UsageError('--columns applies to --format csv only')
+  if (values.columns !== undefined && values.format === 'claimreview') throw new UsageError('--columns applies to --format csv and jsonl only')
+
+  const map = { ...(values['map-file'] === undefined ? {} : await mapFile(values['map-file'])), ...labelMap(values.map ?? [], '--map') }
 
   const input: Readable & { bytesRead?: number } = file === '-' ? process.stdin : createReadStream(file)
   const size = file === '-' ? null : (await stat(file)).size
@@ -150,6 +189,8 @@ export async function runImport (argv: string[]): Promise<number> {
     const run = services.imports.importRecords(readRecords(input, values.format, { columns }), {
       organizationId: organization.id,
       scale: values.scale,
+      map,
+      ...(values['scale-column'] === undefined ? {} : { scaleColumn: values['scale-column'] }),
       batchSize: values['batch-size'],
       concurrency: database.kind === 'postgres' ? 2 : 1,
     })
@@ -170,6 +211,7 @@ export async function runImport (argv: string[]): Promise<number> {
     progress.stop()
     const rejected = summary.rejected > 0 ? ` (rejected records and why: ${resolve(rejectsPath)})` : ''
     console.log(`created ${summary.created}, updated ${summary.updated}, unchanged ${summary.unchanged}, rejected ${summary.rejected}${rejected}`)
+    if (summary.undated > 0) console.log(`undated ${summary.undated}: verdicts whose records give no review date, stored without one (give reviewDate, or map a column onto it with --columns)`)
     return 0
   } catch (error) {
     progress.stop()

@@ -165,7 +165,7 @@ export interface paths {
         };
         /**
          * A claim's verdict as an SVG badge
-         * @description The native label of the claim's current verdict (e.g. `fact-check | Pants on Fire`), coloured by its normalised verdict; `No verdict`, in grey, while none is published. Only public claims: a claim that is unknown or not public is a 404, whatever key is sent. Public, cacheable, embeddable from any site (`<img src=…>`).
+         * @description The native label of the claim's current verdict (e.g. `fact-check | Pants on Fire`), coloured by its normalised verdict; `No verdict`, in grey, while none is published; `Retracted YYYY-MM-DD`, near black, once the verdict was retracted and no other is published, with the withdrawn verdict and the reason in its `<title>` and `aria-label`. Only public claims: a claim that is unknown or not public is a 404, whatever key is sent. Public, cacheable, embeddable from any site (`<img src=…>`).
          */
         get: operations["getClaimBadge"];
         put?: never;
@@ -416,7 +416,7 @@ export interface paths {
         };
         /**
          * The published reviews of a claim as schema.org ClaimReview (JSON-LD)
-         * @description Drafts and retracted reviews are not included; an unreviewed claim gives an empty array.
+         * @description Drafts are not included; an unreviewed claim gives an empty array. A retracted review stays, with a schema.org `correction` (a `CorrectionComment` saying when and why it was retracted).
          */
         get: operations["getClaimReviews"];
         put?: never;
@@ -436,7 +436,7 @@ export interface paths {
         };
         /**
          * Every published review as schema.org ClaimReview (JSON-LD), newest first
-         * @description Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`.
+         * @description Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`. A retracted review stays, with a schema.org `correction`.
          */
         get: operations["listClaimReviews"];
         put?: never;
@@ -768,7 +768,7 @@ export interface paths {
         };
         /**
          * Search published fact-checks, answering like Google's Fact Check Tools API
-         * @description Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found.
+         * @description Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found. `publisher.site` is the host of the review's author URL, else of its organisation's `url`. Public and cacheable (`Cache-Control: public`, an ETag).
          */
         get: operations["googleClaimsSearch"];
         put?: never;
@@ -949,6 +949,11 @@ export interface components {
              * @enum {string}
              */
             verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
+            /**
+             * @description Other names of the value, e.g. a former label (`barely-true` for `mostly-false` on the Truth-O-Meter): a review or an import that names an alias gets the value's `key`.
+             * @default []
+             */
+            aliases?: string[];
         };
         RatingScaleInput: {
             /**
@@ -1110,6 +1115,20 @@ export interface components {
             author: components["schemas"]["ReviewAuthorInput"] | null;
             datePublished: string | null;
         };
+        /** @description The claim's verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why. */
+        RetractionInput: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            reviewId: string;
+            /** Format: date-time */
+            retractedAt: string;
+            /** @description Why the verdict was withdrawn, as the reviewer gave it. */
+            reason: string;
+            /** @description The verdict that was published and then withdrawn, as readers saw it. */
+            withdrawnVerdict: components["schemas"]["VerdictInput"];
+        };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReviewInput: {
             /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
@@ -1166,12 +1185,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1195,12 +1216,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1231,12 +1254,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -1291,6 +1316,15 @@ export interface components {
             /** @description The quote as it appeared. */
             text?: string;
         };
+        /** @description schema.org `correction`: present when the review was retracted. */
+        ClaimReviewCorrectionInput: {
+            /** @constant */
+            "@type": "CorrectionComment";
+            /** @description That the review was retracted, and why. */
+            text: string;
+            /** @description When it was retracted. */
+            datePublished: string;
+        };
         /** @description A schema.org ClaimReview in JSON-LD. */
         ClaimReviewInput: {
             /** @constant */
@@ -1315,8 +1349,10 @@ export interface components {
                 name: string;
                 url?: string;
             };
-            datePublished: string;
+            /** @description When the review was published; left out when unknown (an imported record without a date). */
+            datePublished?: string;
             dateModified: string;
+            correction?: components["schemas"]["ClaimReviewCorrectionInput"];
             inLanguage: string;
             headline?: string;
             itemReviewed: {
@@ -1471,11 +1507,13 @@ export interface components {
                 name: string;
             } | null;
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
             currentVerdict: components["schemas"]["VerdictInput"] | null;
+            /** @description The withdrawn verdict, with when and why, when the claim's verdict was retracted and no other is published. */
+            retraction: components["schemas"]["RetractionInput"] | null;
             /** @description The claim in this API. */
             href: string;
         };
@@ -1669,6 +1707,16 @@ export interface components {
              * @default truth-o-meter
              */
             scale?: string;
+            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
+            columns?: {
+                [key: string]: string;
+            };
+            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
+            map?: {
+                [key: string]: string;
+            };
+            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
+            scaleColumn?: string;
             /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
@@ -1694,10 +1742,22 @@ export interface components {
             /** @enum {string} */
             format: "jsonl" | "csv" | "claimreview";
             scale: string;
+            /** @description How the records were read: `columns`, `map` and `scaleColumn` as sent. */
+            options: {
+                columns?: {
+                    [key: string]: string;
+                };
+                map?: {
+                    [key: string]: string;
+                };
+                scaleColumn?: string;
+            };
             created: number;
             updated: number;
             unchanged: number;
             rejected: number;
+            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
+            undated: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejectionInput"][];
             /** @description Why a failed import could not run. */
@@ -2005,6 +2065,11 @@ export interface components {
              * @enum {string}
              */
             verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
+            /**
+             * @description Other names of the value, e.g. a former label (`barely-true` for `mostly-false` on the Truth-O-Meter): a review or an import that names an alias gets the value's `key`.
+             * @default []
+             */
+            aliases: string[];
         };
         RatingScale: {
             /**
@@ -2166,6 +2231,20 @@ export interface components {
             author: components["schemas"]["ReviewAuthor"] | null;
             datePublished: string | null;
         };
+        /** @description The claim's verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why. */
+        Retraction: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            reviewId: string;
+            /** Format: date-time */
+            retractedAt: string;
+            /** @description Why the verdict was withdrawn, as the reviewer gave it. */
+            reason: string;
+            /** @description The verdict that was published and then withdrawn, as readers saw it. */
+            withdrawnVerdict: components["schemas"]["Verdict"];
+        };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReview: {
             /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
@@ -2225,12 +2304,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2254,12 +2335,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2290,12 +2373,14 @@ export interface components {
             language: string;
             topics: string[];
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description 1 on creation, +1 on every change. */
             version: number;
             /** Format: date-time */
@@ -2356,6 +2441,15 @@ export interface components {
             /** @description The quote as it appeared. */
             text?: string;
         };
+        /** @description schema.org `correction`: present when the review was retracted. */
+        ClaimReviewCorrection: {
+            /** @constant */
+            "@type": "CorrectionComment";
+            /** @description That the review was retracted, and why. */
+            text: string;
+            /** @description When it was retracted. */
+            datePublished: string;
+        };
         /** @description A schema.org ClaimReview in JSON-LD. */
         ClaimReview: {
             /** @constant */
@@ -2380,8 +2474,10 @@ export interface components {
                 name: string;
                 url?: string;
             };
-            datePublished: string;
+            /** @description When the review was published; left out when unknown (an imported record without a date). */
+            datePublished?: string;
             dateModified: string;
+            correction?: components["schemas"]["ClaimReviewCorrection"];
             inLanguage: string;
             headline?: string;
             itemReviewed: {
@@ -2536,11 +2632,13 @@ export interface components {
                 name: string;
             } | null;
             /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
              * @enum {string}
              */
-            status: "new" | "researching" | "reviewed" | "archived";
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
             currentVerdict: components["schemas"]["Verdict"] | null;
+            /** @description The withdrawn verdict, with when and why, when the claim's verdict was retracted and no other is published. */
+            retraction: components["schemas"]["Retraction"] | null;
             /** @description The claim in this API. */
             href: string;
         };
@@ -2734,6 +2832,16 @@ export interface components {
              * @default truth-o-meter
              */
             scale: string;
+            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
+            columns?: {
+                [key: string]: string;
+            };
+            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
+            map?: {
+                [key: string]: string;
+            };
+            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
+            scaleColumn?: string;
             /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
             data: string;
         };
@@ -2759,10 +2867,22 @@ export interface components {
             /** @enum {string} */
             format: "jsonl" | "csv" | "claimreview";
             scale: string;
+            /** @description How the records were read: `columns`, `map` and `scaleColumn` as sent. */
+            options: {
+                columns?: {
+                    [key: string]: string;
+                };
+                map?: {
+                    [key: string]: string;
+                };
+                scaleColumn?: string;
+            };
             created: number;
             updated: number;
             unchanged: number;
             rejected: number;
+            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
+            undated: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejection"][];
             /** @description Why a failed import could not run. */
@@ -3461,9 +3581,9 @@ export interface operations {
     deleteClaimant: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A claimant id (UUID) or slug, e.g. `donald-trump`. */
@@ -3627,9 +3747,9 @@ export interface operations {
     updateClaimant: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -3820,8 +3940,8 @@ export interface operations {
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
-                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`. */
-                status?: "new" | "researching" | "reviewed" | "archived";
+                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`). */
+                status?: "new" | "researching" | "reviewed" | "archived" | "retracted";
                 /** @description The normalised verdict of the current verdict. */
                 verdict?: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
                 topic?: string;
@@ -4206,9 +4326,9 @@ export interface operations {
     deleteClaim: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -4361,9 +4481,9 @@ export interface operations {
     updateClaim: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -5181,9 +5301,9 @@ export interface operations {
     deleteAppearance: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -5349,9 +5469,9 @@ export interface operations {
     updateAppearance: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -5922,9 +6042,9 @@ export interface operations {
     deleteEvidence: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -6090,9 +6210,9 @@ export interface operations {
     updateEvidence: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -6663,9 +6783,9 @@ export interface operations {
     deleteReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -6831,9 +6951,9 @@ export interface operations {
     updateReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7022,9 +7142,9 @@ export interface operations {
     publishReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7209,9 +7329,9 @@ export interface operations {
     retractReview: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -7854,9 +7974,9 @@ export interface operations {
     deleteRatingScale: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -8020,9 +8140,9 @@ export interface operations {
     updateRatingScale: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -8326,8 +8446,8 @@ export interface operations {
                 q?: string;
                 /** @description A claimant id or slug. */
                 claimant?: string;
-                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`. */
-                status?: "new" | "researching" | "reviewed" | "archived";
+                /** @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`). */
+                status?: "new" | "researching" | "reviewed" | "archived" | "retracted";
                 /** @description The normalised verdict of the current verdict. */
                 verdict?: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
                 topic?: string;
@@ -9085,9 +9205,9 @@ export interface operations {
     updateOrganization: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -10245,9 +10365,9 @@ export interface operations {
     deleteWebhook: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
             };
             path: {
                 /** @description A resource id (UUID). */
@@ -10400,9 +10520,9 @@ export interface operations {
     updateWebhook: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The `ETag` of the version you are changing. Required: 428 without it (or with `*`, which names no version), 412 when the resource has changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
                 "Idempotency-Key"?: string;
             };
@@ -11309,7 +11429,10 @@ export interface operations {
                 /** @description An integer offset, when not using `pageToken`. */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11320,11 +11443,24 @@ export interface operations {
                 headers: {
                     /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
                     "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["GoogleFactCheckSearchResponse"];
                 };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Default Response */
             400: {

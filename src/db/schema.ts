@@ -4,7 +4,8 @@ import { getTableColumns, sql } from 'drizzle-orm'
 import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
 
-export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived'])
+/** `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors. */
+export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived', 'retracted'])
 export const appearanceMedium = pgEnum('appearance_medium', ['article', 'broadcast', 'social', 'speech', 'transcript', 'other'])
 export const evidenceStance = pgEnum('evidence_stance', ['supports', 'refutes', 'context'])
 export const claimantKind = pgEnum('claimant_kind', ['person', 'organization'])
@@ -110,9 +111,13 @@ export const claims = pgTable('claims', {
   language: text().notNull().default('en'),
   topics: text().array().notNull().default(sql`'{}'::text[]`),
   status: claimStatus().notNull().default('new'),
-  /** The latest published, unretracted review; kept by the reviews service in the same transaction as the review. */
+  /**
+   * The review the claim shows: its latest published review, or when none is left, its latest retracted one (shown as
+   * retracted, so that readers of the verdict learn it was withdrawn). Kept by the reviews service in the same
+   * transaction as the review.
+   */
   currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
-  /** The normalised verdict of the current review, kept with it, so that claims can be filtered by verdict. */
+  /** The normalised verdict of the current review while it is published (null once retracted), so that claims can be filtered by verdict. */
   currentVerdict: normalizedVerdict(),
   /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
   searchVector: tsvector(),
@@ -186,6 +191,8 @@ export interface RatingScaleValue {
   description: string | null
   ratingValue: number
   verdict: (typeof normalizedVerdict.enumValues)[number]
+  /** Other names of the value (a former label, e.g. `barely-true` for `mostly-false`): imports and reviews map them to `key`. */
+  aliases?: string[]
 }
 
 export const ratingScales = pgTable('rating_scales', {
@@ -275,7 +282,11 @@ export const imports = pgTable('imports', {
   updated: integer().notNull().default(0),
   unchanged: integer().notNull().default(0),
   rejected: integer().notNull().default(0),
+  /** Verdicts written without a review date, their records having none. */
+  undated: integer().notNull().default(0),
   rejects: jsonb().$type<Array<{ line: number, key: string | null, reason: string }>>().notNull().default(sql`'[]'::jsonb`),
+  /** How records are read: header or field renames, label mappings, the field naming each record's scale. */
+  options: jsonb().$type<{ columns?: Record<string, string>, map?: Record<string, string>, scaleColumn?: string }>().notNull().default(sql`'{}'::jsonb`),
   /** Why a failed import stopped. */
   error: text(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -56,6 +56,9 @@
     '.link:focus-visible{outline:2px solid var(--link);outline-offset:2px}',
     '@media (prefers-reduced-motion: reduce){*{animation:none!important;transition:none!important}}',
     '.v-none{background:' + styles.none.colour + '}',
+    '.v-retracted{background:' + styles.retracted.colour + '}',
+    '.retraction{border-left:3px solid var(--border);padding-left:8px}',
+    '.withdrawn{text-decoration:line-through}',
     verdictRules,
   ].join('\n')
 
@@ -134,18 +137,29 @@
     return h('p', { class: 'state', role: state === 'loading' ? 'status' : null }, [stateText[state]])
   }
 
+  /** The day of an ISO timestamp in words (UTC, so every reader sees the same day), e.g. `2 December 2026`. */
+  function day (timestamp) {
+    try {
+      return new Date(timestamp).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    } catch (error) {
+      return String(timestamp).slice(0, 10)
+    }
+  }
+
   /**
-   * One verdict card. `claim`: { text, language?, claimant: { name } | null, currentVerdict: Verdict | null } as the
-   * API answers it.
+   * One verdict card. `claim`: { text, language?, claimant: { name } | null, currentVerdict: Verdict | null,
+   * retraction: { retractedAt, reason, withdrawnVerdict: Verdict } | null } as the API answers it. A retracted
+   * verdict is shown as such: the label `Retracted`, what was withdrawn, when and why.
    */
   function card (claim) {
-    const verdict = claim.currentVerdict
+    const retraction = !claim.currentVerdict && claim.retraction ? claim.retraction : null
+    const verdict = retraction ? retraction.withdrawnVerdict : claim.currentVerdict
     const id = 'claimtrack-card-' + (++cardCount)
     const rating = verdict ? verdict.rating : null
-    const style = rating && styles.verdicts[rating.verdict] ? styles.verdicts[rating.verdict] : null
+    const style = !retraction && rating && styles.verdicts[rating.verdict] ? styles.verdicts[rating.verdict] : null
     const author = verdict && verdict.author ? verdict.author.name : null
     const href = verdict ? safeHref(verdict.url) : null
-    const label = rating ? rating.label : 'No published verdict yet'
+    const label = retraction ? styles.retracted.name : rating ? rating.label : 'No published verdict yet'
     const normalised = style && style.name.toLowerCase() !== String(label).toLowerCase() ? ' (' + style.name + ')' : null
     return h('article', { class: 'card', 'aria-labelledby': id }, [
       h('h2', { class: 'title', id }, ['Fact-check', author ? ' by ' + author : null]),
@@ -153,10 +167,17 @@
       claim.claimant ? h('p', { class: 'claimant' }, ['Claimed by ' + claim.claimant.name]) : null,
       h('p', { class: 'verdict' }, [
         'Verdict: ',
-        h('strong', { class: 'label v-' + (style ? rating.verdict : 'none') }, [label]),
+        h('strong', { class: 'label v-' + (retraction ? 'retracted' : style ? rating.verdict : 'none') }, [label]),
         normalised ? h('span', { class: 'scale' }, [normalised]) : null,
       ]),
-      verdict && verdict.ratingExplanation ? h('p', { class: 'explanation' }, [verdict.ratingExplanation]) : null,
+      retraction
+        ? h('p', { class: 'retraction', role: 'note' }, [
+          'The verdict ',
+          h('span', { class: 'withdrawn' }, [rating ? rating.label : '']),
+          ' was retracted on ' + day(retraction.retractedAt) + ': ' + retraction.reason,
+        ])
+        : null,
+      !retraction && verdict && verdict.ratingExplanation ? h('p', { class: 'explanation' }, [verdict.ratingExplanation]) : null,
       href
         // The name says which claim, for a list of links; it starts with the visible text (WCAG 2.5.3).
         ? h('p', {}, [h('a', { class: 'link', href, target: '_blank', rel: 'noopener noreferrer', 'aria-label': 'Read the fact-check about “' + shorten(claim.text, 80) + '”' }, ['Read the fact-check'])])
@@ -192,12 +213,12 @@
       if (claimId !== null) {
         const claim = UUID.test(claimId.trim()) ? await getJson('v1/claims/' + claimId.trim()) : null
         if (claim === null) show(host, box, 'not-found', [stateBox('not-found')])
-        else show(host, box, claim.currentVerdict ? 'ready' : 'no-verdict', [card(claim)])
+        else show(host, box, claim.currentVerdict ? 'ready' : claim.retraction ? 'retracted' : 'no-verdict', [card(claim)])
         return
       }
       const url = host.getAttribute('data-claimtrack-url') || window.location.href
       const page = await getJson('v1/lookup?url=' + encodeURIComponent(url))
-      const checked = page === null ? [] : page.claims.filter(function (claim) { return claim.currentVerdict })
+      const checked = page === null ? [] : page.claims.filter(function (claim) { return claim.currentVerdict || claim.retraction })
       if (checked.length === 0) show(host, box, 'no-fact-check', [stateBox('no-fact-check')])
       else show(host, box, 'ready', checked.map(card))
     } catch (error) {

@@ -16,10 +16,10 @@ function isXmlChar (c: string): boolean {
 
 const MAX_CHARACTERS = 40
 
-/** The text as shown: without characters XML refuses, on one line, cut to 40 characters with an ellipsis. */
-function shown (text: string): string {
+/** The text as shown: without characters XML refuses, on one line, cut to 40 characters (or `max`) with an ellipsis. */
+function shown (text: string, max = MAX_CHARACTERS): string {
   const characters = [...[...text].filter(isXmlChar).join('').replace(/\s+/g, ' ').trim()]
-  return characters.length > MAX_CHARACTERS ? `${characters.slice(0, MAX_CHARACTERS - 1).join('')}…` : characters.join('')
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : characters.join('')
 }
 
 /**
@@ -37,7 +37,10 @@ function textWidth (text: string): number {
   return Math.ceil(width)
 }
 
-export interface Badge { label: string, message: string, colour: string }
+/** `detail`: more than the badge can show (a retraction's reason), added to its <title> and aria-label. */
+export interface Badge { label: string, message: string, colour: string, detail?: string }
+
+const MAX_DETAIL_CHARACTERS = 300
 
 export function renderBadge (badge: Badge): string {
   const label = shown(badge.label)
@@ -46,7 +49,8 @@ export function renderBadge (badge: Badge): string {
   const labelWidth = textWidth(label) + 2 * padding
   const messageWidth = textWidth(message) + 2 * padding
   const width = labelWidth + messageWidth
-  const title = escapeXml(`${label}: ${message}`)
+  const detail = badge.detail === undefined ? '' : shown(badge.detail, MAX_DETAIL_CHARACTERS)
+  const title = escapeXml(`${label}: ${message}${detail ? ` (${detail})` : ''}`)
   const text = (x: number, value: string) =>
     `<text x="${x}" y="14" textLength="${textWidth(value)}" lengthAdjust="spacingAndGlyphs">${escapeXml(value)}</text>`
   return [

@@ -18,5 +18,8 @@ export const verdictStyles: Record<NormalizedVerdictValue, VerdictStyle> = {
   'not-checkable': { name: 'Not checkable', colour: '#57606a' },
 }
 
+/** A claim whose verdict was retracted (and no other published): near black, so it reads as neither true nor false. */
+export const retractedStyle: VerdictStyle = { name: 'Retracted', colour: '#24292f' }
+
 /** A claim without a published verdict. */
 export const noVerdictStyle: VerdictStyle = { name: 'No verdict', colour: '#6e7781' }

@@ -58,7 +58,8 @@ async function metricsPlugin (app: FastifyInstance) {
 
   app.addHook('onResponse', async (request, reply) => {
     // The route's pattern, not the URL: ids would make a series per claim. Unknown paths share one label.
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }
+    // A route's `::` is an escaped colon (`/v1alpha1/claims::search`): the label is the path as clients send it.
+    const labels = { method: request.method, route: request.routeOptions.url?.replaceAll('::', ':') ?? 'unknown', status: String(reply.statusCode) }
     requests.inc(labels)
     duration.observe(labels, reply.elapsedTime / 1000)
   })

@@ -159,7 +159,7 @@ async function openapiPlugin (app: FastifyInstance) {
       const access: Access = input.route.config?.access ?? 'public'
       // A probe answers whatever credentials come with it: it has no security at all.
       const security: Array<Record<string, string[]>> = input.route.config?.probe === true ? [] : access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
-      return { ...result, schema: { ...result.schema, security, 'x-required-role': access } }
+      return { ...result, schema: { ...requireIfMatch(result.schema), security, 'x-required-role': access } }
     },
     transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
   })
@@ -171,6 +171,18 @@ async function openapiPlugin (app: FastifyInstance) {
     logLevel: 'warn',
     configuration: { title: 'Claimtrack API', url: '/openapi.json' },
   })
+}
+
+/**
+ * Where the server answers 428 without `If-Match`, the document says the header is required, so that generated
+ * clients require it. The request schema keeps it optional: without it the answer must be that 428 (which tells
+ * where to get the ETag), not a 400 from validation.
+ */
+function requireIfMatch<T extends { headers?: unknown, response?: unknown }> (schema: T): T {
+  const responses = (schema.response ?? {}) as Record<string, unknown>
+  const headers = schema.headers as { properties?: Record<string, unknown>, required?: string[] } | undefined
+  if (!('428' in responses) || headers?.properties?.['if-match'] === undefined) return schema
+  return { ...schema, headers: { ...headers, required: [...new Set([...(headers.required ?? []), 'if-match'])] } }
 }
 
 export default fp(openapiPlugin, { name: 'openapi' })

@@ -27,7 +27,7 @@ export function createExportRepository (db: Db) {
         .where(and(
           ...claimConditions(filters),
           filters.organizationId ? eq(claims.organizationId, filters.organizationId) : undefined,
-          filters.publishedOnly ? isNotNull(claims.currentReviewId) : undefined,
+          filters.publishedOnly ? isNotNull(claims.currentVerdict) : undefined,
           afterId ? gt(claims.id, afterId) : undefined
         ))
         .orderBy(asc(claims.id))
@@ -42,7 +42,8 @@ export function createExportRepository (db: Db) {
       return rows.map((row) => ({
         claim: row.claim,
         claimant: row.claimant,
-        ...(row.review && row.scale ? { review: row.review, scale: row.scale } : {}),
+        // A retracted verdict is not exported as one: importing the export would publish it again.
+        ...(row.review && row.scale && row.review.status === 'published' ? { review: row.review, scale: row.scale } : {}),
         appearances: byClaim.get(row.claim.id) ?? [],
       }))
     },

@@ -3,8 +3,8 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { imports, type ImportRow } from '../db/schema.ts'
 
-export type NewImport = Pick<typeof imports.$inferInsert, 'organizationId' | 'format' | 'scale' | 'input' | 'keyId'>
-export type ImportOutcomePatch = Partial<Pick<ImportRow, 'status' | 'created' | 'updated' | 'unchanged' | 'rejected' | 'rejects' | 'error' | 'finishedAt'>>
+export type NewImport = Pick<typeof imports.$inferInsert, 'organizationId' | 'format' | 'scale' | 'input' | 'keyId' | 'options'>
+export type ImportOutcomePatch = Partial<Pick<ImportRow, 'status' | 'created' | 'updated' | 'unchanged' | 'rejected' | 'undated' | 'rejects' | 'error' | 'finishedAt'>>
 
 export function createImportsRepository (db: Db) {
   return {

@@ -1,7 +1,7 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
-import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { appearances, claimColumns, claimants, claims, organizations, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { claimConditions, languageMatches, textMatch, type ParsedFilters, type SearchQuery } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
@@ -26,13 +26,15 @@ export interface ClaimSearch {
 
 export function createPublishedRepository (db: Db) {
   const published = and(eq(reviews.status, 'published'), isNull(reviews.deletedAt), isNull(claims.deletedAt))
+  // ClaimReview keeps a retracted review, with its correction, so that whoever took the verdict learns it was withdrawn.
+  const publishedOrRetracted = and(inArray(reviews.status, ['published', 'retracted']), isNull(reviews.deletedAt), isNull(claims.deletedAt))
 
   function reviewFilters (search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): SQL[] {
     const filters: SQL[] = []
     if (search.language) filters.push(languageMatches(reviews.inLanguage, search.language))
     if (search.site) {
-      // The host of the author URL, without a leading www.
-      const host = sql`regexp_replace(lower(substring(${reviews.authorUrl} from '^[a-z]+://([^/:?#]+)')), '^www\\.', '')`
+      // The host of the author URL (else of the organisation's site, which the search shows as publisher.site), without a leading www.
+      const host = sql`regexp_replace(lower(substring(coalesce(${reviews.authorUrl}, ${organizations.url}) from '^[a-z]+://([^/:?#]+)')), '^www\\.', '')`
       filters.push(sql`(${host} = ${search.site} or ${host} like ${`%.${escapeLike(search.site)}`})`)
     }
     if (search.publishedSince) filters.push(gte(reviews.datePublished, search.publishedSince))
@@ -40,14 +42,14 @@ export function createPublishedRepository (db: Db) {
   }
 
   return {
-    /** Published reviews, newest first, with their claim, claimant and scale. */
+    /** Published and retracted reviews, newest first, with their claim, claimant and scale. */
     async listReviews (options: { claimId?: string | undefined, filters?: ParsedFilters, limit: number, afterId?: string | undefined }, executor: Executor = db): Promise<PageResult<PublishedReview>> {
       const rows = await executor.select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .where(and(
-          published,
+          publishedOrRetracted,
           ...claimConditions(options.filters ?? {}),
           options.claimId ? eq(reviews.claimId, options.claimId) : undefined,
           options.afterId ? lt(reviews.id, options.afterId) : undefined
@@ -68,12 +70,13 @@ export function createPublishedRepository (db: Db) {
     /** Claims that have a published review matching the filters, most recently reviewed first. */
     async searchClaims (search: ClaimSearch, executor: Executor = db): Promise<Array<{ claim: ClaimRow, claimant: ClaimantRow | null }>> {
       const text = search.query ? textMatch(search.query) : undefined
-      const latest = sql<Date>`max(${reviews.datePublished})`
+      const latest = sql<Date | null>`max(${reviews.datePublished})`
       const rows = await executor.select({ id: claims.id, latest }).from(claims)
         .innerJoin(reviews, eq(reviews.claimId, claims.id))
+        .innerJoin(organizations, eq(organizations.id, claims.organizationId))
         .where(and(published, text, ...reviewFilters(search)))
         .groupBy(claims.id)
-        .orderBy(desc(latest), desc(claims.id))
+        .orderBy(sql`${latest} desc nulls last`, desc(claims.id))
         .limit(search.limit)
         .offset(search.offset)
       if (rows.length === 0) return []
@@ -84,14 +87,15 @@ export function createPublishedRepository (db: Db) {
       return found.sort((a, b) => (order.get(a.claim.id) ?? 0) - (order.get(b.claim.id) ?? 0))
     },
 
-    /** The published reviews of these claims that match the filters, newest first. */
-    async reviewsOf (claimIds: string[], search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): Promise<Array<{ review: ReviewRow, scale: RatingScaleRow }>> {
+    /** The published reviews of these claims that match the filters, newest first, with their organisation's site. */
+    async reviewsOf (claimIds: string[], search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>): Promise<Array<{ review: ReviewRow, scale: RatingScaleRow, organizationUrl: string | null }>> {
       if (claimIds.length === 0) return []
-      return db.select({ review: reviews, scale: ratingScales }).from(reviews)
+      return db.select({ review: reviews, scale: ratingScales, organizationUrl: organizations.url }).from(reviews)
         .innerJoin(claims, eq(claims.id, reviews.claimId))
+        .innerJoin(organizations, eq(organizations.id, claims.organizationId))
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .where(and(published, inArray(reviews.claimId, claimIds), ...reviewFilters(search)))
-        .orderBy(desc(reviews.datePublished))
+        .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
     },
   }
 }

@@ -47,7 +47,16 @@ export function createReviewsRepository (db: Db) {
     async latestPublished (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
       const [row] = await tx.select().from(reviews)
         .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
-        .orderBy(desc(reviews.datePublished), desc(reviews.id))
+        .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
+        .limit(1)
+      return row
+    },
+
+    /** The claim's latest retracted review: what the claim shows when no published review is left. */
+    async latestRetracted (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
+      const [row] = await tx.select().from(reviews)
+        .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'retracted'), live))
+        .orderBy(sql`${reviews.retractedAt} desc nulls last`, desc(reviews.id))
         .limit(1)
       return row
     },

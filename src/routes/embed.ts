@@ -6,7 +6,7 @@ import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { IfNoneMatchHeaders, NotModified, problemResponses } from '../schemas/common.ts'
 import { scriptSafeJson } from '../lib/script-safe-json.ts'
-import { noVerdictStyle, verdictStyles } from '../lib/verdict-style.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../lib/verdict-style.ts'
 
 const PLACEHOLDER = '/* verdict styles */ null'
 
@@ -16,7 +16,7 @@ export function embedScript (): string {
   const at = source.indexOf(PLACEHOLDER)
   if (at === -1 || source.indexOf(PLACEHOLDER, at + 1) !== -1) throw new Error(`src/embed/embed.js must hold "${PLACEHOLDER}" exactly once`)
   // Script-safe, so that a page may also inline the widget in a <script> element.
-  return source.replace(PLACEHOLDER, () => scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle })))
+  return source.replace(PLACEHOLDER, () => scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle, retracted: retractedStyle })))
 }
 
 const EmbedScript = z.string().describe('The widget script (`text/javascript`).')

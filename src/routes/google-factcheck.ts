@@ -5,7 +5,7 @@ import { serializerCompiler, type ZodTypeProvider } from '@fastify/type-provider
 import { z } from 'zod'
 import { problem } from '../errors.ts'
 import { scriptSafeSerializerCompiler } from '../lib/script-safe-json.ts'
-import { LanguageTag, problemResponses, withoutEmpty } from '../schemas/common.ts'
+import { IfNoneMatchHeaders, LanguageTag, NotModified, problemResponses, withoutEmpty } from '../schemas/common.ts'
 import { toRating } from '../schemas/reviews.ts'
 import type { SearchHit } from '../services/published.ts'
 import { readBudgetOf, withQuery } from './http.ts'
@@ -78,7 +78,8 @@ function toGoogleClaim ({ claim, claimant, reviews }: SearchHit) {
     claimant: claimant?.name,
     claimDate: claim.claimDate ? `${claim.claimDate}T00:00:00Z` : undefined,
     claimReview: reviews.map((pair) => present({
-      publisher: present({ name: pair.review.authorName ?? undefined, site: hostOf(pair.review.authorUrl) }),
+      // The review's author URL, else the site of the organisation that published it.
+      publisher: present({ name: pair.review.authorName ?? undefined, site: hostOf(pair.review.authorUrl) ?? hostOf(pair.organizationUrl) }),
       url: pair.review.url ?? undefined,
       title: pair.review.headline ?? undefined,
       reviewDate: pair.review.datePublished?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -95,14 +96,16 @@ export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
 
   // `::` escapes the colon, which the router would otherwise read as the start of a parameter.
   app.get('/claims::search', {
-    config: { search: withQuery('query') },
+    // Published reviews of public claims: the same for everyone, so cacheable by browsers and CDNs (with an ETag).
+    config: { search: withQuery('query'), cache: { scope: 'public' } },
     schema: {
       tags: ['Google Fact Check Tools'],
       operationId: 'googleClaimsSearch',
       summary: 'Search published fact-checks, answering like Google\'s Fact Check Tools API',
-      description: 'Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found.',
+      description: 'Accepts the parameters of `GET https://factchecktools.googleapis.com/v1alpha1/claims:search` and answers in its response shape. Only claims with a published review are found. `publisher.site` is the host of the review\'s author URL, else of its organisation\'s `url`. Public and cacheable (`Cache-Control: public`, an ETag).',
+      headers: IfNoneMatchHeaders,
       querystring: SearchQuery,
-      response: { 200: SearchResponse, ...problemResponses(400, 500) },
+      response: { 200: SearchResponse, 304: NotModified, ...problemResponses(400, 500) },
     },
   }, async (request) => {
     const q = request.query

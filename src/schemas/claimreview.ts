@@ -16,6 +16,12 @@ const CreativeWork = z.object({
   text: z.string().optional().describe('The quote as it appeared.'),
 }).meta({ id: 'ClaimReviewAppearance' })
 
+const Correction = z.object({
+  '@type': z.literal('CorrectionComment'),
+  text: z.string().describe('That the review was retracted, and why.'),
+  datePublished: z.string().describe('When it was retracted.'),
+}).meta({ id: 'ClaimReviewCorrection', description: 'schema.org `correction`: present when the review was retracted.' })
+
 export const ClaimReviewSchema = z.object({
   '@context': z.literal('https://schema.org'),
   '@type': z.literal('ClaimReview'),
@@ -31,8 +37,9 @@ export const ClaimReviewSchema = z.object({
     ratingExplanation: z.string().optional(),
   }),
   author: Organization,
-  datePublished: z.string(),
+  datePublished: z.string().optional().describe('When the review was published; left out when unknown (an imported record without a date).'),
   dateModified: z.string(),
+  correction: Correction.optional(),
   inLanguage: z.string(),
   headline: z.string().optional(),
   itemReviewed: z.object({
@@ -64,7 +71,7 @@ function toCreativeWork (appearance: AppearanceRow): z.output<typeof CreativeWor
   })
 }
 
-/** The ClaimReview of a published review; `appearances` are its claim's. */
+/** The ClaimReview of a published or retracted review (with its `correction`); `appearances` are its claim's. */
 export function toClaimReview ({ review, scale, claim, claimant }: PublishedReview, appearances: AppearanceRow[]): ClaimReview {
   const rating = toRating({ review, scale })
   const first = appearances.find((a) => a.isFirstAppearance)
@@ -82,8 +89,17 @@ export function toClaimReview ({ review, scale, claim, claimant }: PublishedRevi
       ratingExplanation: review.ratingExplanation ?? undefined,
     }),
     author: defined({ '@type': 'Organization' as const, name: review.authorName ?? '', url: review.authorUrl ?? undefined }),
-    datePublished: (review.datePublished ?? review.updatedAt).toISOString(),
+    ...defined({ datePublished: review.datePublished?.toISOString() }),
     dateModified: review.updatedAt.toISOString(),
+    ...(review.status === 'retracted'
+      ? {
+          correction: {
+            '@type': 'CorrectionComment' as const,
+            text: `This fact-check was retracted: ${review.retractionReason ?? 'no reason given'}`,
+            datePublished: (review.retractedAt ?? review.updatedAt).toISOString(),
+          },
+        }
+      : {}),
     inLanguage: review.inLanguage,
     ...defined({ headline: review.headline ?? undefined }),
     itemReviewed: defined({

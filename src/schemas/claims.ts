@@ -7,10 +7,10 @@ import { claimSorts } from '../repositories/claim-search.ts'
 import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
 import { EvidenceSchema } from './evidence.ts'
-import { VerdictSchema, toVerdict, type ReviewWithScale } from './reviews.ts'
+import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction, type ReviewWithScale } from './reviews.ts'
 
 export const ClaimStatus = z.enum(claimStatus.enumValues)
-  .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.')
+  .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).')
 
 /** The statuses a client may set; `reviewed` follows from a published verdict. */
 export const EditableClaimStatus = z.enum(['new', 'researching', 'archived'])
@@ -26,7 +26,8 @@ export const ClaimSchema = z.object({
   language: z.string().describe('BCP 47 language tag of the claim text.'),
   topics: z.array(z.string()),
   status: ClaimStatus,
-  currentVerdict: VerdictSchema.nullable().describe('The latest published, unretracted review; `null` until one is published.'),
+  currentVerdict: VerdictSchema.nullable().describe('The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`).'),
+  retraction: RetractionSchema.nullable().describe('Set when the claim\'s verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise.'),
   version: z.int().describe('1 on creation, +1 on every change.'),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -101,7 +102,8 @@ export const toClaim = (row: ClaimRow, claimant: ClaimantSummary | null, current
   language: row.language,
   topics: row.topics,
   status: row.status,
-  currentVerdict: currentReview && toVerdict(currentReview),
+  currentVerdict: toCurrentVerdict(currentReview),
+  retraction: toRetraction(currentReview),
   version: row.version,
   createdAt: toIso(row.createdAt),
   updatedAt: toIso(row.updatedAt),

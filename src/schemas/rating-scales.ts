@@ -15,6 +15,8 @@ export const RatingScaleValueSchema = z.strictObject({
   description: Text(1000).nullable().default(null),
   ratingValue: z.number().int().min(-1000).max(1000).describe('The numeric rating (ClaimReview `ratingValue`).'),
   verdict: NormalizedVerdict,
+  aliases: z.array(Slug).max(10).default([])
+    .describe('Other names of the value, e.g. a former label (`barely-true` for `mostly-false` on the Truth-O-Meter): a review or an import that names an alias gets the value\'s `key`.'),
 }).meta({ id: 'RatingScaleValue' })
 
 export const RatingScaleSchema = z.object({
@@ -32,7 +34,7 @@ export const RatingScaleSchema = z.object({
 }).meta({ id: 'RatingScale' })
 
 const Values = z.array(RatingScaleValueSchema).min(2).max(20)
-  .refine((values) => new Set(values.map((v) => v.key)).size === values.length, 'value keys must be unique')
+  .refine((values) => new Set(values.flatMap((v) => [v.key, ...v.aliases])).size === values.reduce((n, v) => n + 1 + v.aliases.length, 0), 'value keys and aliases must be unique')
   .describe('The values, best first. Once a review uses the scale, values can be added but not removed or reordered.')
 
 export const CreateRatingScaleBody = z.strictObject({
@@ -54,6 +56,10 @@ export const UpdateRatingScaleBody = z.strictObject({
 export type CreateRatingScale = z.output<typeof CreateRatingScaleBody>
 export type UpdateRatingScale = z.output<typeof UpdateRatingScaleBody>
 
+/** The value of a scale a key or an alias names. */
+export const valueOf = (scale: Pick<RatingScaleRow, 'values'>, keyOrAlias: string) =>
+  scale.values.find((v) => v.key === keyOrAlias) ?? scale.values.find((v) => v.aliases?.includes(keyOrAlias))
+
 export const bestAndWorst = (scale: Pick<RatingScaleRow, 'values'>) => {
   const ratings = scale.values.map((v) => v.ratingValue)
   return { bestRating: Math.max(...ratings), worstRating: Math.min(...ratings) }
@@ -65,7 +71,7 @@ export const toRatingScale = (row: RatingScaleRow): z.output<typeof RatingScaleS
   name: row.name,
   description: row.description,
   builtIn: row.builtIn,
-  values: row.values,
+  values: row.values.map((v) => ({ ...v, aliases: v.aliases ?? [] })),
   ...bestAndWorst(row),
   version: row.version,
   createdAt: toIso(row.createdAt),

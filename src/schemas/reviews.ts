@@ -51,6 +51,16 @@ export const VerdictSchema = z.object({
   datePublished: Timestamp.nullable(),
 }).meta({ id: 'Verdict', description: 'The claim\'s current verdict: its latest published, unretracted review.' })
 
+export const RetractionSchema = z.object({
+  reviewId: IdSchema,
+  retractedAt: Timestamp,
+  reason: z.string().describe('Why the verdict was withdrawn, as the reviewer gave it.'),
+  withdrawnVerdict: VerdictSchema.describe('The verdict that was published and then withdrawn, as readers saw it.'),
+}).meta({
+  id: 'Retraction',
+  description: 'The claim\'s verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why.',
+})
+
 const AuthorBody = z.strictObject({ name: Text(200), url: HttpUrl.nullable().optional() })
 
 const reviewFields = {
@@ -119,6 +129,21 @@ export const toReview = (pair: ReviewWithScale): z.output<typeof ReviewSchema> =
   createdAt: toIso(pair.review.createdAt),
   updatedAt: toIso(pair.review.updatedAt),
 })
+
+/** The retraction a claim shows: its current review when that review is retracted, else null. */
+export const toRetraction = (pair: ReviewWithScale | null): z.output<typeof RetractionSchema> | null =>
+  pair === null || pair.review.status !== 'retracted'
+    ? null
+    : {
+        reviewId: pair.review.id,
+        retractedAt: toIso(pair.review.retractedAt ?? pair.review.updatedAt),
+        reason: pair.review.retractionReason ?? '',
+        withdrawnVerdict: toVerdict(pair),
+      }
+
+/** The verdict a claim shows: its current review while it is published, else null. */
+export const toCurrentVerdict = (pair: ReviewWithScale | null): z.output<typeof VerdictSchema> | null =>
+  pair === null || pair.review.status !== 'published' ? null : toVerdict(pair)
 
 export const toVerdict = (pair: ReviewWithScale): z.output<typeof VerdictSchema> => ({
   reviewId: pair.review.id,

@@ -230,7 +230,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         // updates the claimant's claims), so that the two never wait on each other.
         const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
         const current = await lockMatching(id, ifMatch, ctx, tx)
-        if (current.claim.currentReviewId !== null && (patch.status === 'new' || patch.status === 'researching')) {
+        if (current.claim.currentVerdict !== null && (patch.status === 'new' || patch.status === 'researching')) {
           throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
         const claimant = newClaimant === undefined ? current.claimant : newClaimant

@@ -52,16 +52,26 @@ export const flatColumns = ['id', 'text', 'claimant', 'claimDate', 'context', 'v
 /** Topics in one CSV cell. */
 export const TOPIC_SEPARATOR = ';'
 
-async function * jsonLines (input: Readable): AsyncGenerator<SourceItem> {
+/** A record with its fields renamed by `columns` (`{ published: 'reviewDate' }`); other values stay as they are. */
+function renamed (record: unknown, columns: Record<string, string>): unknown {
+  if (Object.keys(columns).length === 0 || typeof record !== 'object' || record === null || Array.isArray(record)) return record
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [columns[key] ?? key, value]))
+}
+
+/** JSON Lines; `columns` renames fields, as it renames CSV headers. */
+async function * jsonLines (input: Readable, columns: Record<string, string>): AsyncGenerator<SourceItem> {
   let line = 0
   for await (const text of createInterface({ input, crlfDelay: Infinity })) {
     line++
     if (text.trim() === '') continue
+    let record: unknown
     try {
-      yield { line, record: JSON.parse(text) }
+      record = JSON.parse(text)
     } catch (error) {
       yield { line, error: `not valid JSON: ${(error as Error).message}` }
+      continue
     }
+    yield { line, record: renamed(record, columns) }
   }
 }
 
@@ -183,7 +193,7 @@ async function * claimReviews (input: Readable): AsyncGenerator<SourceItem> {
 /** The records of a file or stream in a format; `line` is the line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
 export function readRecords (input: Readable, format: ImportFormat, options: { columns?: Record<string, string> } = {}): AsyncIterable<SourceItem> {
   switch (format) {
-    case 'jsonl': return jsonLines(input)
+    case 'jsonl': return jsonLines(input, options.columns ?? {})
     case 'csv': return csvRows(input, options.columns ?? {})
     case 'claimreview': return claimReviews(input)
   }

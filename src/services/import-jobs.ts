@@ -14,9 +14,11 @@ import { ImportError, type ImportService } from './import.ts'
 export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: Pick<Jobs, 'send'>, importer: ImportService) {
   return {
     /** Stores the import and queues its job; both commit together. */
-    async submit (request: { format: ImportFormat, scale: string, data: string }, ctx: WriteContext): Promise<ImportRow> {
+    async submit (request: { format: ImportFormat, scale: string, data: string } & ImportRow['options'], ctx: WriteContext): Promise<ImportRow> {
       return db.transaction(async (tx) => {
-        const row = await repo.insert({ organizationId: ctx.organizationId, format: request.format, scale: request.scale, input: request.data, keyId: ctx.actorKeyId }, tx)
+        const { columns, map, scaleColumn } = request
+        const options = { ...(columns && { columns }), ...(map && { map }), ...(scaleColumn !== undefined && { scaleColumn }) }
+        const row = await repo.insert({ organizationId: ctx.organizationId, format: request.format, scale: request.scale, input: request.data, keyId: ctx.actorKeyId, options }, tx)
         // Retries and expiry are the queue's (src/jobs/queues.ts).
         await jobs.send(IMPORT_QUEUE, { importId: row.id }, { tx })
         return row
@@ -37,9 +39,12 @@ export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: 
     async run (importId: string): Promise<void> {
       const row = await repo.start(importId)
       if (!row) return
-      const results = importer.importRecords(readRecords(Readable.from([row.input]), row.format as ImportFormat), {
+      const { columns, map, scaleColumn } = row.options
+      const results = importer.importRecords(readRecords(Readable.from([row.input]), row.format as ImportFormat, { columns: columns ?? {} }), {
         organizationId: row.organizationId,
         scale: row.scale,
+        map: map ?? {},
+        ...(scaleColumn !== undefined && { scaleColumn }),
         actorKeyId: row.keyId,
         requestId: `import:${row.id}`,
       })

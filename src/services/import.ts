@@ -40,14 +40,21 @@ export interface RowResult {
   reason?: string
   /** A rejected record as it was read, to fix and import again. */
   record?: unknown
+  /** The record's verdict has no review date: it was stored without one (`datePublished` null), not dated today. */
+  undated?: boolean
 }
 
-export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number }
+/** `undated`: verdicts written without a review date, the record having none. */
+export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number, undated: number }
 
 export interface ImportOptions {
   organizationId: string
-  /** The rating scale verdict labels are read on, by slug or id. */
+  /** The rating scale verdict labels are read on, by slug or id (unless `scaleColumn` names another for a record). */
   scale: string
+  /** Verdict labels to read as others, e.g. `{ 'barely-true': 'mostly-false' }` (compared ignoring case). */
+  map?: Record<string, string>
+  /** A record field naming the rating scale of that record's verdict (slug or id); `scale` when it is empty. */
+  scaleColumn?: string
   /** Who the revisions name; `import` by default. */
   actor?: string
   /** The API key that asked for the import over HTTP, if one did. */
@@ -70,7 +77,7 @@ interface Prepared {
   claimant: CreateClaimant | null
   claim: Omit<CreateClaim, 'claimantId' | 'status'>
   appearances: CreateAppearance[]
-  review: (CreateReview & { datePublished: Date | null }) | null
+  review: (CreateReview & { datePublished: Date | null, scale: RatingScaleRow }) | null
 }
 
 class Rejected extends Error {}
@@ -83,10 +90,11 @@ function checked<T extends z.ZodType> (schema: T, value: unknown, prefix: string
   return result.data
 }
 
-/** The value of the scale a label names: by key, by label (ignoring case), or by the slug of the label. */
+/** The value of the scale a label names: by key, by label (ignoring case), by the slug of the label, or by an alias. */
 function ratingKeyOf (scale: RatingScaleRow, label: string): string {
   const wanted = label.trim().toLowerCase()
-  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label))
+  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label)) ??
+    scale.values.find((v) => v.aliases?.some((alias) => alias === wanted || alias === slugify(label)))
   if (!value) throw new Rejected(`verdictLabel: "${label}" is not a value of the rating scale ${scale.slug} (${scale.values.map((v) => v.key).join(', ')})`)
   return value.key
 }
@@ -95,7 +103,7 @@ function ratingKeyOf (scale: RatingScaleRow, label: string): string {
 const ImportedClaim = CreateClaimBody.omit({ claimantId: true, status: true })
 
 /** Checks a record with the API's own schemas; throws Rejected with the reason. */
-function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared {
+function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<string, string>): Prepared {
   const record = checked(FlatRecordSchema, input, '')
   const externalId = record.id?.trim() || null
   const reviewUrl = record.reviewUrl?.trim() || null
@@ -120,7 +128,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   if (appearances.filter((a) => a.isFirstAppearance).length > 1) throw new Rejected('appearances: at most one may be the first appearance')
   let review: Prepared['review'] = null
   if (record.verdictLabel?.trim()) {
-    const rating = ratingKeyOf(scale, record.verdictLabel)
+    const rating = ratingKeyOf(scale, map.get(record.verdictLabel.trim().toLowerCase()) ?? record.verdictLabel)
     const label = scale.values.find((v) => v.key === rating)?.label ?? rating
     const body = checked(CreateReviewBody, {
       ratingScale: scale.slug,
@@ -135,7 +143,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
     const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
     if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
     const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
-    review = { ...body, datePublished }
+    review = { ...body, datePublished, scale }
   } else if (reviewUrl) {
     throw new Rejected('reviewUrl without a verdictLabel: a review needs its verdict')
   }
@@ -143,6 +151,9 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow): Prepared
   if (key === null) throw new Rejected('the record needs an id or a reviewUrl, so that importing it again finds it')
   return { id: uuidv7(), line, record: input, key, externalId, claimant, claim, appearances, review }
 }
+
+/** Marks a result whose verdict the record gives without a review date. */
+const undatedOf = (row: Prepared): { undated?: true } => row.review !== null && row.review.datePublished === null ? { undated: true } : {}
 
 /** The id or review URL of a record, as far as it can be read. */
 function keyOf (record: unknown): string | null {
@@ -219,7 +230,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
    * reviews, the claims' verdicts. The revisions are those the API would write (a review is recorded created as a
    * draft, then published), in that order.
    */
-  async function createBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+  async function createBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     // The claimants first, found or made in a short transaction of their own: its slug locks are held for
     // milliseconds, not for the whole batch, so that concurrent batches naming the same claimants never wait on each
     // other for long (they did, past DATABASE_STATEMENT_TIMEOUT, on a busy machine).
@@ -241,16 +252,17 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       const appearances = await repos.appearances.insertMany(rows.flatMap((r, i) => r.appearances.map((a) => ({ ...a, claimId: (claims[i] as ClaimRow).id }))), tx)
       for (const after of appearances) changes.push({ entityType: 'appearance', action: 'create', claimId: after.claimId, before: null, after })
 
-      // Published as the publish operation does, on the fact-check's own date when the record gives one.
+      // Published as the publish operation does, on the fact-check's own date; without one, undated (never the day
+      // of the import, which would show years-old fact-checks as new).
       const now = new Date()
       const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
       const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
         claimId: claim.id,
-        ratingScaleId: scale.id,
+        ratingScaleId: review.scale.id,
         ...reviewColumns(review),
         ratingKey: review.rating,
         status: 'published' as const,
-        datePublished: review.datePublished ?? now,
+        datePublished: review.datePublished,
         version: 2,
       })), tx)
       const drafts = published.map((review): ReviewRow => ({ ...review, status: 'draft', datePublished: null, version: 1 }))
@@ -258,12 +270,12 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       published.forEach((after, i) => changes.push({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after }))
 
       const claimById = new Map(claims.map((c) => [c.id, c]))
-      const verdicts = published.map((review) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale }) }))
+      const verdicts = published.map((review, i) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale: (reviewed[i] as (typeof reviewed)[number]).review.scale }) }))
       const updated = await repos.claims.updateVerdicts(verdicts, now, tx)
       for (const after of updated) changes.push({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })
       await history.recordMany(tx, ctx, changes)
 
-      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id }))
+      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id, ...undatedOf(r) }))
     })
   }
 
@@ -289,8 +301,9 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   }
 
   /** A record imported before: what differs is changed through the services (each change recorded); else nothing. */
-  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult> {
+  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, ctx: WriteContext): Promise<RowResult> {
     let changed = false
+    let undated = false
     const claimantId = await claimantIdFor(row.claimant, state.claimants, ctx)
     const patch: Partial<CreateClaim> = {}
     if (row.claim.text !== claim.text) patch.text = row.claim.text
@@ -310,12 +323,13 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       changed = true
     }
     if (row.review) {
-      const { datePublished: _date, ...body } = row.review
+      const { datePublished, scale, ...body } = row.review
       const current = claim.currentReviewId ? state.reviews.get(claim.currentReviewId) : undefined
       if (!current) {
         const { review } = await services.reviews.create(claim.id, body, ctx)
-        await services.reviews.publish(claim.id, review.id, '*', ctx)
+        await services.reviews.publish(claim.id, review.id, '*', ctx, datePublished)
         changed = true
+        undated = datePublished === null
       } else {
         const reviewPatch: Partial<CreateReview> = {}
         if (current.ratingScaleId !== scale.id || current.ratingKey !== body.rating) Object.assign(reviewPatch, { ratingScale: scale.id, rating: body.rating })
@@ -330,10 +344,10 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         }
       }
     }
-    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id }
+    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id, ...(undated ? { undated } : {}) }
   }
 
-  async function processBatch (rows: Prepared[], scale: RatingScaleRow, ctx: WriteContext): Promise<RowResult[]> {
+  async function processBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     const found = await repos.claims.findImported(ctx.organizationId, {
       externalIds: rows.flatMap((r) => r.externalId ?? []),
       reviewUrls: rows.flatMap((r) => r.externalId === null && r.review?.url ? [r.review.url] : []),
@@ -342,7 +356,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     const byReviewUrl = new Map(found.flatMap((f) => f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const]))
     const existing = (r: Prepared) => r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
     const fresh = rows.filter((r) => !existing(r))
-    const results = fresh.length > 0 ? await createBatch(fresh, scale, ctx) : []
+    const results = fresh.length > 0 ? await createBatch(fresh, ctx) : []
     const again = rows.flatMap((row) => {
       const claim = existing(row)
       return claim ? [{ row, claim }] : []
@@ -354,7 +368,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         continue
       }
       try {
-        results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, scale, ctx))
+        results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, ctx))
       } catch (error) {
         // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
         if (!(error instanceof ProblemError)) throw error
@@ -374,9 +388,22 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       // A built-in scale or the organisation's own; another organisation's custom scale is as if it did not exist.
       const scale = found && (found.builtIn || found.organizationId === options.organizationId) ? found : undefined
       if (!scale) throw new ImportError(`no rating scale "${options.scale}"`)
+      const map = new Map(Object.entries(options.map ?? {}).map(([from, to]) => [from.trim().toLowerCase(), to]))
+      // The scales records name in `scaleColumn`, looked up once each.
+      const scales = new Map<string, RatingScaleRow | undefined>([[options.scale, scale]])
+      const scaleOf = async (input: unknown): Promise<RatingScaleRow> => {
+        if (options.scaleColumn === undefined || typeof input !== 'object' || input === null) return scale
+        const named = (input as Record<string, unknown>)[options.scaleColumn]
+        if (named === undefined || named === null || String(named).trim() === '') return scale
+        const ref = String(named).trim()
+        if (!scales.has(ref)) scales.set(ref, await repos.ratingScales.findByRef(ref))
+        const found = scales.get(ref)
+        if (!found) throw new Rejected(`${options.scaleColumn}: no rating scale "${ref}"`)
+        return found
+      }
       const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
       const batchSize = options.batchSize ?? 1000
-      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0 }
+      const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0, undated: 0 }
       let batch: Prepared[] = []
       // The keys in the batch: a record whose key is already there waits for the batch to be written, then compares.
       const keys = new Set<string>()
@@ -389,6 +416,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         const first = writing.shift()
         for (const result of first ? await first.done : []) {
           summary[result.outcome]++
+          if (result.undated === true) summary.undated++
           yield result
         }
       }
@@ -399,7 +427,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         keys.clear()
         while (writing.some((w) => rows.some((r) => w.keys.has(r.key)))) yield * written()
         while (writing.length >= concurrency) yield * written()
-        const done = processBatch(rows, scale, ctx)
+        const done = processBatch(rows, ctx)
         // Awaited by a later flush; until then, a failure must not count as unhandled.
         done.catch(() => {})
         writing.push({ keys: batchKeys, done })
@@ -408,7 +436,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         let row: Prepared
         try {
           if ('error' in item) throw new Rejected(item.error)
-          row = prepare(item.line, item.record, scale)
+          row = prepare(item.line, item.record, await scaleOf(item.record), map)
         } catch (error) {
           if (!(error instanceof Rejected)) throw error
           summary.rejected++

@@ -15,7 +15,8 @@ import type { Page, ReadBudget } from './types.ts'
 export interface SearchHit {
   claim: ClaimRow
   claimant: ClaimantRow | null
-  reviews: Array<{ review: ReviewRow, scale: RatingScaleRow }>
+  /** `organizationUrl`: the site of the organisation that owns the claim, the publisher when the review names no URL. */
+  reviews: Array<{ review: ReviewRow, scale: RatingScaleRow, organizationUrl: string | null }>
 }
 
 const OffsetToken = z.object({ offset: z.int().min(0) })

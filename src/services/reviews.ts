@@ -1,5 +1,6 @@
 // Review rules: draft -> published -> retracted, nothing else; publishing needs what ClaimReview needs; the claim's
-// current verdict (latest published, unretracted review) and its `reviewed` status follow in the same transaction.
+// current verdict (latest published, unretracted review), or else its latest retraction, and its `reviewed` or
+// `retracted` status follow in the same transaction.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
@@ -8,6 +9,7 @@ import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts
 import type { ClaimsRepository, VerdictPatch } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
+import { valueOf } from '../schemas/rating-scales.ts'
 import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
 import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -47,14 +49,21 @@ export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorNa
   return missing
 }
 
-/** The claim columns that follow from its latest published review, or from having none. */
-export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined): VerdictPatch {
+/**
+ * The claim columns that follow from its latest published review; without one, from its latest retracted review,
+ * which the claim goes on showing (as retracted, with its date and reason) so that a retraction is as visible as the
+ * verdict was; with neither, from having none.
+ */
+export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined, retracted?: ReviewRow): VerdictPatch {
+  if (latest) return { currentReviewId: latest.review.id, currentVerdict: toRating(latest).verdict, status: 'reviewed', isPublic: true }
+  const derived = claim.status === 'reviewed' || claim.status === 'retracted'
   return {
-    currentReviewId: latest?.review.id ?? null,
-    currentVerdict: latest ? toRating(latest).verdict : null,
-    status: latest ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status,
+    currentReviewId: retracted?.id ?? null,
+    currentVerdict: null,
+    // The status says what happened: a verdict withdrawn. An editor's status (archived, researching again) stays.
+    status: retracted ? (claim.status === 'reviewed' ? 'retracted' : claim.status) : derived ? 'researching' : claim.status,
     // Published once, public for good: a retraction must be seen by those who saw the verdict.
-    isPublic: claim.isPublic || latest !== undefined,
+    isPublic: claim.isPublic,
   }
 }
 
@@ -66,19 +75,21 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   /**
-   * Resolves a scale reference and checks that the rating is one of its values. A scale newly named by a review of
-   * `organizationId` must be a built-in one or that organisation's own: another organisation's custom scale, which it
-   * could then neither change nor delete, is refused as if it did not exist. (A review keeps the scale it has.)
+   * Resolves a scale reference and the rating, a key or an alias of one of its values, to that value's key. A scale
+   * newly named by a review of `organizationId` must be a built-in one or that organisation's own: another
+   * organisation's custom scale, which it could then neither change nor delete, is refused as if it did not exist.
+   * (A review keeps the scale it has.)
    */
-  async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<RatingScaleRow> {
+  async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<{ scale: RatingScaleRow, key: string }> {
     const found = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
     const scale = found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
     if (!scale) throw unprocessable(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
-    if (!scale.values.some((v) => v.key === ratingKey)) {
+    const value = valueOf(scale, ratingKey)
+    if (!value) {
       const keys = scale.values.map((v) => v.key).join(', ')
       throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
     }
-    return scale
+    return { scale, key: value.key }
   }
 
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
@@ -90,7 +101,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   /**
-   * Points the claim at its latest published review (or none) and sets `reviewed` to match; recorded if it changes.
+   * Points the claim at its latest published review (or its latest retraction, or none) and sets `reviewed` or
+   * `retracted` to match; recorded if it changes.
    * `changedReviewId`: a review whose content just changed; if it is the current verdict, the claim (which shows it)
    * changed too, even when the normalised verdict is the same (`pants-fire` to `false`), and is recorded as updated.
    */
@@ -98,7 +110,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
-    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx))
+    const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
+    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx), retracted)
     const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
     if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
     const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)
@@ -143,14 +156,14 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async create (claimId: string, body: CreateReview, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
-        const scale = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
+        const { scale, key } = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
         const after = await repos.reviews.insert({
           authorName: null,
           authorUrl: null,
           ...reviewColumns(body),
           claimId,
           ratingScaleId: scale.id,
-          ratingKey: body.rating,
+          ratingKey: key,
           status: 'draft',
         }, tx)
         await history.record(tx, ctx, { entityType: 'review', action: 'create', claimId, before: null, after })
@@ -164,8 +177,9 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = reviewColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
-          const scale = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
+          const { scale, key } = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
           columns.ratingScaleId = scale.id
+          columns.ratingKey = key
         }
         const now = new Date()
         const after = await repos.reviews.update(id, { ...columns, updatedAt: now }, tx)
@@ -191,14 +205,18 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       })
     },
 
-    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+    /**
+     * `datePublished`: when the fact-check was published elsewhere (an import gives the record's date, or null when it
+     * has none); now by default.
+     */
+    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, datePublished?: Date | null): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => {
         if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
         const missing = missingForPublication(current)
         if (missing.length > 0) {
           throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
         }
-        return { action: 'publish', patch: { status: 'published', datePublished: now } }
+        return { action: 'publish', patch: { status: 'published', datePublished: datePublished === undefined ? now : datePublished } }
       })
     },
 

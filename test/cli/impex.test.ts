@@ -46,7 +46,7 @@ t.test('import with rejects and a summary, again with nothing changed, then expo
   t.teardown(() => rm(work, { recursive: true, force: true }))
   const first = await claimtrackIn(work, store, 'import', file, '--format', 'jsonl', '--org', 'desk')
   t.equal(first.code, 0, first.stderr)
-  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${join(work, 'claims.jsonl.rejects.jsonl')})\n`)
+  t.equal(first.stdout, `created 2, updated 0, unchanged 0, rejected 1 (rejected records and why: ${join(work, 'claims.jsonl.rejects.jsonl')})\nundated 1: verdicts whose records give no review date, stored without one (give reviewDate, or map a column onto it with --columns)\n`)
   await t.rejects(readFile(`${file}.rejects.jsonl`), 'nothing is written beside the input')
   const rejects = (await readFile(join(work, 'claims.jsonl.rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
   t.match(rejects, [{ line: 2, key: 'cli-2', reason: /"full-flop" is not a value of the rating scale truth-o-meter/, record: { id: 'cli-2' } }])
@@ -54,10 +54,26 @@ t.test('import with rejects and a summary, again with nothing changed, then expo
   const again = await claimtrack(store, 'import', file, '--format', 'jsonl', '--org', 'desk', '--rejects', join(dir, 'again.jsonl'))
   t.equal(again.stdout, `created 0, updated 0, unchanged 2, rejected 1 (rejected records and why: ${join(dir, 'again.jsonl')})\n`)
 
+  // Label mappings (repeated --map, a --map-file) and each record's scale from a field (--scale-column).
+  const labelled = join(dir, 'labelled.jsonl')
+  await writeFile(labelled, [
+    { id: 'cli-2', text: 'A flip on trade.', verdictLabel: 'full-flop', meter: 'flip-o-meter', reviewUrl: 'https://factcheck.example.org/trade', reviewer: 'Example Check' },
+    { id: 'cli-4', text: 'Sort of.', verdictLabel: 'Kinda', reviewUrl: 'https://factcheck.example.org/kinda', reviewer: 'Example Check' },
+    { id: 'cli-5', text: 'Nope.', verdictLabel: 'nah', reviewUrl: 'https://factcheck.example.org/nah', reviewer: 'Example Check' },
+    { id: 'cli-6', text: 'Old name.', verdictLabel: 'barely-true', reviewUrl: 'https://factcheck.example.org/old', reviewer: 'Example Check' },
+  ].map((r) => JSON.stringify(r)).join('\n'))
+  await writeFile(join(dir, 'labels.txt'), '# ours to theirs\nnah=false\n')
+  const mapped = await claimtrack(store, 'import', labelled, '--format', 'jsonl', '--org', 'desk', '--scale-column', 'meter', '--map', 'Kinda=half-true', '--map', 'meh=mixed', '--map-file', join(dir, 'labels.txt'))
+  t.equal(mapped.code, 0, mapped.stderr)
+  t.match(mapped.stdout, /^created 4, updated 0, unchanged 0, rejected 0\n/, 'cli-2, rejected before, is made on its own scale; the others mapped')
+  const badMap = await claimtrack(store, 'import', labelled, '--format', 'jsonl', '--org', 'desk', '--map', 'nonsense')
+  t.equal(badMap.code, 2)
+  t.match(badMap.stderr, /--map: expected OLD=NEW, got "nonsense"/)
+
   const out = join(dir, 'out.csv')
   const exported = await claimtrack(store, 'export', '--format', 'csv', '--org', 'desk', '--published-only', '--output', out)
   t.equal(exported.code, 0, exported.stderr)
-  t.same((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['id,text,claimant', 'cli-1,Taxes doubled last year.,Ann Lee'])
+  t.same((await readFile(out, 'utf8')).trim().split('\n').map((l) => l.split(',').slice(0, 3).join(',')), ['id,text,claimant', 'cli-1,Taxes doubled last year.,Ann Lee', 'cli-2,A flip on trade.,', 'cli-4,Sort of.,', 'cli-5,Nope.,', 'cli-6,Old name.,'])
 })
 
 t.test('an import queues the webhook events of the verdicts it publishes, as changes through the API do', async (t) => {

@@ -3,7 +3,7 @@
 // API. One browser for the file. Without Chromium the test fails: CI (.ci/run) installs it.
 /// <reference lib="dom" />
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import { eq } from 'drizzle-orm'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
-import { reviews } from '../../src/db/schema.ts'
+import { claims, reviews } from '../../src/db/schema.ts'
 import { addAppearance, build, createClaim, createClaimant, createPublicClaim, publishableReview, publishReview, retractReview } from '../helper.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -31,11 +31,13 @@ const partnerPage = (api: string, ids: Record<string, string>, scriptSrc = `${ap
   <div id="published" data-claimtrack-claim="${ids.published}"></div>
   <div id="xss" data-claimtrack-claim="${ids.xss}"></div>
   <div id="retracted" data-claimtrack-claim="${ids.retracted}"></div>
+  <div id="unpublished" data-claimtrack-claim="${ids.unpublished}"></div>
   <div id="missing" data-claimtrack-claim="01900000-0000-7000-8000-000000000000"></div>
   <div id="bogus" data-claimtrack-claim="../../v1/claims"></div>
   <div id="self" data-claimtrack-url></div>
   <div id="other" data-claimtrack-url="https://elsewhere.example.org/nothing"></div>
   <img id="badge" alt="fact-check" src="${api}/v1/claims/${ids.xss}/badge.svg">
+  <img id="retracted-badge" alt="fact-check" src="${api}/v1/claims/${ids.retracted}/badge.svg">
 </main><script src="${scriptSrc}" async></script></body></html>`
 
 /**
@@ -86,7 +88,9 @@ t.test('the widget in Chromium', async (t) => {
   // Data that did not come through the API (an import, an old row): a link that is not http(s) is never drawn.
   await app.db.update(reviews).set({ url: 'javascript:window.__xss=2' }).where(eq(reviews.id, xssReview.id))
   const retracted = await createClaim(app, { text: 'Bridges float.' })
-  await retractReview(app, retracted.id, (await publishReview(app, retracted.id)).id)
+  const withdrawn = await retractReview(app, retracted.id, (await publishReview(app, retracted.id)).id, 'The source was a <b>parody</b> site.')
+  const unpublished = await createClaim(app, { text: 'Nobody has checked this yet.' })
+  await app.db.update(claims).set({ isPublic: true }).where(eq(claims.id, unpublished.id))
 
   const pages = new Map<string, { html: string, headers?: Record<string, string> }>()
   const script = (await app.inject({ url: '/embed.js' })).body
@@ -94,7 +98,7 @@ t.test('the widget in Chromium', async (t) => {
   t.teardown(() => new Promise((resolve) => partner.close(resolve)))
   const origin = `http://${PARTNER}:${(partner.address() as AddressInfo).port}`
   await addAppearance(app, published.id, `${origin}/story`)
-  pages.set('/story', { html: partnerPage(api, { published: published.id, xss: xss.id, retracted: retracted.id }) })
+  pages.set('/story', { html: partnerPage(api, { published: published.id, xss: xss.id, retracted: retracted.id, unpublished: unpublished.id }) })
   const alone = (id: string, src: string) => `<!doctype html><html lang="en"><title>${id}</title><div id="${id}" data-claimtrack-claim="${published.id}"></div><script src="${src}"></script></html>`
   pages.set('/broken', { html: alone('down', '/broken/embed.js') })
   // A strict partner: scripts and requests to the API allowed, no inline style at all.
@@ -115,7 +119,7 @@ t.test('the widget in Chromium', async (t) => {
   const states = await settled(page)
 
   t.test('every element of the page gets its state', async (t) => {
-    t.same(states, { published: 'ready', xss: 'ready', retracted: 'no-verdict', missing: 'not-found', bogus: 'not-found', self: 'ready', other: 'no-fact-check' })
+    t.same(states, { published: 'ready', xss: 'ready', retracted: 'retracted', unpublished: 'no-verdict', missing: 'not-found', bogus: 'not-found', self: 'ready', other: 'no-fact-check' })
     t.same(pageErrors, [], 'nothing thrown on the host page')
   })
 
@@ -150,8 +154,33 @@ t.test('the widget in Chromium', async (t) => {
     t.same(injected, { elements: 0, xss: null }, 'no element from the data, no script run, no link')
   })
 
+  t.test('a retracted verdict: the card says so, with what was withdrawn, the date and the reason', async (t) => {
+    const day = new Date(withdrawn.retractedAt).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    t.equal(await shadowText(page, 'retracted'), `Fact-check by Example Fact Check Bridges float. Verdict: Retracted The verdict False was retracted on ${day}: The source was a <b>parody</b> site. Read the fact-check`)
+    const card = page.locator('#retracted').getByRole('article', { name: 'Fact-check by Example Fact Check' })
+    t.ok(await card.isVisible())
+    const label = card.locator('strong.label')
+    const look = await label.evaluate((e) => { const s = getComputedStyle(e); return { background: s.backgroundColor, color: s.color } })
+    t.same(look, { background: 'rgb(36, 41, 47)', color: 'rgb(255, 255, 255)' }, 'white on near black: neither true nor false')
+    t.equal(await card.locator('.withdrawn').evaluate((e) => getComputedStyle(e).textDecorationLine), 'line-through', 'the withdrawn label struck through')
+    t.equal(await card.getByRole('note').count(), 1, 'the retraction is a note for screen readers')
+    t.equal(await page.locator('#retracted b').count(), 0, 'the reason is text')
+  })
+
+  t.test('the badge of a retracted verdict: drawn, with state, date and reason', async (t) => {
+    const badge = await page.locator('#retracted-badge').evaluate(async (img: HTMLImageElement) => {
+      await img.decode()
+      const text = await (await fetch(img.src)).text()
+      const doc = new DOMParser().parseFromString(text, 'image/svg+xml')
+      return { width: img.naturalWidth, errors: doc.getElementsByTagName('parsererror').length, title: doc.querySelector('title')?.textContent, shown: Array.from(doc.querySelectorAll('text')).map((e) => e.textContent) }
+    })
+    const day = String(withdrawn.retractedAt).slice(0, 10)
+    t.ok(badge.width > 100, `drawn ${badge.width} px wide`)
+    t.same(badge, { width: badge.width, errors: 0, title: `fact-check: Retracted ${day} (was False: The source was a <b>parody</b> site.)`, shown: ['fact-check', `Retracted ${day}`] })
+  })
+
   t.test('the states: no published verdict, not found, no fact-check of a page; by the page\'s own URL', async (t) => {
-    t.equal(await shadowText(page, 'retracted'), 'Fact-check Bridges float. Verdict: No published verdict yet')
+    t.equal(await shadowText(page, 'unpublished'), 'Fact-check Nobody has checked this yet. Verdict: No published verdict yet')
     t.equal(await shadowText(page, 'missing'), 'This claim was not found.')
     t.equal(await shadowText(page, 'bogus'), 'This claim was not found.', 'an id that is not one is never sent as a path')
     t.equal(await shadowText(page, 'other'), 'No fact-check of this page yet.')
@@ -205,5 +234,18 @@ t.test('the widget in Chromium', async (t) => {
     const png = await readFile(path)
     t.ok(png.length > 1000, `${png.length} bytes`)
     t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG')
+  })
+
+  t.test('screenshots of the retracted card and badge, kept in the test output', async (t) => {
+    // Kept for a person to look at: tap's own output folder (.tap/, ignored by git), one file per run of this test.
+    const dir = join(process.cwd(), '.tap', 'screenshots')
+    await mkdir(dir, { recursive: true })
+    for (const [id, name] of [['retracted', 'widget-retracted.png'], ['retracted-badge', 'badge-retracted.png']] as const) {
+      const path = join(dir, name)
+      await page.locator(`#${id}`).screenshot({ path })
+      const png = await readFile(path)
+      t.same([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${name}: a PNG of ${png.length} bytes`)
+      t.comment(`screenshot: ${path}`)
+    }
   })
 })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import type { LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import {
-  addRevisions, currentReview, etagCovers, followVerdict, newClaim, otherOrg, pick, prefer, refusal, target,
+  addRevisions, currentReview, etagCovers, followVerdict, newClaim, shownReview, otherOrg, pick, prefer, refusal, target,
   type ChildModel, type ClaimModel, type Model, type Org, type ReviewModel,
 } from './model.ts'
 import { count, expectStatus, ownerEtag, ownerSnapshot, send, verify, type System } from './system.ts'
@@ -178,7 +178,7 @@ class DraftReview implements Command {
       (res) => {
         const body = res.json()
         assert.equal(body.status, 'draft', 'draft-review: a new review is a draft')
-        claim.reviews.push({ id: body.id, status: 'draft', rating: this.rating, publishable: this.publishable, publishedAt: null })
+        claim.reviews.push({ id: body.id, status: 'draft', rating: this.rating, publishable: this.publishable, publishedAt: null, retractedAt: null })
         addRevisions(claim, 1, true)
       })
   }
@@ -227,9 +227,10 @@ class ReviewTransition implements Command {
         ...(this.action === 'retract' && { payload: { reason: 'Wrong.' } }),
       }),
       (res) => {
-        const before = currentReview(claim)
+        const before = shownReview(claim)
         review.status = this.action === 'publish' ? 'published' : 'retracted'
         if (this.action === 'publish') review.publishedAt = ++model.tick
+        else review.retractedAt = ++model.tick
         assert.equal(res.json().status, review.status, `${this.action}-review: the new status`)
         addRevisions(claim, 1)
         followVerdict(claim, before)

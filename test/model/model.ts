@@ -8,7 +8,7 @@ export type Viewer = Org | 'anonymous'
 export const viewers: Viewer[] = ['a', 'b', 'anonymous']
 
 export type ReviewStatus = 'draft' | 'published' | 'retracted'
-export type ClaimStatus = 'new' | 'researching' | 'reviewed' | 'archived'
+export type ClaimStatus = 'new' | 'researching' | 'reviewed' | 'archived' | 'retracted'
 
 export interface ReviewModel {
   id: string
@@ -19,6 +19,8 @@ export interface ReviewModel {
   publishable: boolean
   /** When it was published, as a position in the run; the latest published one is the verdict. */
   publishedAt: number | null
+  /** When it was retracted, as a position in the run. */
+  retractedAt: number | null
 }
 
 export interface ChildModel { id: string, isFirstAppearance: boolean }
@@ -121,6 +123,18 @@ export function currentReview (claim: ClaimModel): ReviewModel | null {
   return latest
 }
 
+/** What the claim shows: its current verdict, or with none, its latest retracted review (shown as retracted). */
+export function shownReview (claim: ClaimModel): ReviewModel | null {
+  const current = currentReview(claim)
+  if (current) return current
+  let latest: ReviewModel | null = null
+  for (const review of claim.reviews) {
+    if (review.status !== 'retracted' || review.retractedAt === null) continue
+    if (latest === null || (latest.retractedAt ?? 0) < review.retractedAt) latest = review
+  }
+  return latest
+}
+
 /** Records revisions: `hidden` ones (a review that stays a draft) are shown to the owner only. */
 export function addRevisions (claim: ClaimModel, count: number, hidden = false) {
   claim.revisions += count
@@ -129,12 +143,16 @@ export function addRevisions (claim: ClaimModel, count: number, hidden = false) 
 
 /**
  * After a review is published or retracted: the claim follows its latest published review (verdict, `reviewed`
- * status, public for good). When anything of that changes, the claim gets a new version and a revision.
+ * status, public for good), or with none left its latest retraction (`retracted` when it was `reviewed`). When
+ * anything of that changes, the claim gets a new version and a revision. `before`: the review it showed.
  */
 export function followVerdict (claim: ClaimModel, before: ReviewModel | null) {
-  const after = currentReview(claim)
-  const status: ClaimStatus = after ? 'reviewed' : claim.status === 'reviewed' ? 'researching' : claim.status
-  const isPublic = claim.isPublic || after !== null
+  const after = shownReview(claim)
+  const published = after?.status === 'published'
+  const status: ClaimStatus = published
+    ? 'reviewed'
+    : after ? (claim.status === 'reviewed' ? 'retracted' : claim.status) : claim.status === 'reviewed' || claim.status === 'retracted' ? 'researching' : claim.status
+  const isPublic = claim.isPublic || published
   if (after?.id === before?.id && status === claim.status && isPublic === claim.isPublic) return
   claim.status = status
   claim.isPublic = isPublic
@@ -149,18 +167,20 @@ export function followVerdict (claim: ClaimModel, before: ReviewModel | null) {
 export const etagCovers = (claim: ClaimModel) => JSON.stringify({
   version: claim.version,
   ...expectedChildren(claim),
-  verdict: currentReview(claim)?.id ?? null,
+  verdict: shownReview(claim)?.id ?? null,
 })
 
 /** What a claim looks like in the API's terms, for comparison with a response. */
 export function expectedView (claim: ClaimModel) {
   const verdict = currentReview(claim)
+  const shown = shownReview(claim)
   return {
     id: claim.id,
     text: claim.text,
     version: claim.version,
     status: claim.status,
     verdict: verdict && { reviewId: verdict.id, rating: verdict.rating },
+    retraction: shown?.status === 'retracted' ? shown.id : null,
   }
 }
 

@@ -57,6 +57,7 @@ interface ClaimBody {
   version: number
   status: string
   currentVerdict: { reviewId: string, rating: { key: string } } | null
+  retraction: { reviewId: string } | null
 }
 
 const viewOf = (body: ClaimBody) => ({
@@ -65,6 +66,7 @@ const viewOf = (body: ClaimBody) => ({
   version: body.version,
   status: body.status,
   verdict: body.currentVerdict && { reviewId: body.currentVerdict.reviewId, rating: body.currentVerdict.rating.key },
+  retraction: body.retraction && body.retraction.reviewId,
 })
 
 /** Each viewer's list of this run's claims holds exactly the claims it may read, each as the model has it. */

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { reviews } from '../../src/db/schema.ts'
-import { build, createClaim, createClaimant, isProblem, printable } from '../helper.ts'
+import { organizations, reviews } from '../../src/db/schema.ts'
+import { build, createClaim, createClaimant, isProblem, printable, testOrganization } from '../helper.ts'
 
 type Json = Record<string, unknown>
 const fixture: Json = JSON.parse(readFileSync(new URL('../fixtures/google-claims-search.json', import.meta.url), 'utf8'))
@@ -253,4 +253,22 @@ t.test('the answer is safe to inline in a <script> element, and the same data fo
   t.equal(res.statusCode, 200)
   t.notOk(/[<>&\u2028\u2029]/.test(res.body), 'no < > & U+2028 U+2029 in the bytes')
   t.match(printable(res.json().claims[0]), printable({ text: hostile, claimReview: [{ title: hostile, url: 'https://factcheck.example.org/x?a=1&b=2', publisher: { name: hostile } }] }), 'a JSON parser reads the same data')
+})
+
+t.test('publisher.site: the review\'s author URL, else its organisation\'s site; answers are cacheable', async (t) => {
+  const app = await build(t)
+  await app.db.update(organizations).set({ url: 'https://www.desk.example.org/' }).where(eq(organizations.id, testOrganization(app).id))
+  const claim = await createClaim(app, { text: 'Bridges float on cheese.' })
+  await review(app, claim.id, { ratingScale: 'truth-o-meter', rating: 'false', url: 'https://desk.example.org/bridges', author: { name: 'Desk' } })
+  const res = await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=bridges' })
+  t.equal(res.statusCode, 200, res.body)
+  t.strictSame(res.json().claims[0].claimReview[0].publisher, { name: 'Desk', site: 'desk.example.org' }, 'the organisation\'s host, without www.')
+  t.same(textsOf(await search(app, 'reviewPublisherSiteFilter=desk.example.org')), ['Bridges float on cheese.'], 'and the site filter finds it by that site')
+  t.match(res.headers['cache-control'], /^public, max-age=\d+/)
+  t.type(res.headers.etag, 'string')
+  const again = await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=bridges', headers: { 'if-none-match': res.headers.etag as string } })
+  t.equal(again.statusCode, 304, 'revalidated by its ETag')
+  const text = await app.metrics.metrics()
+  t.match(text, /claimtrack_http_requests_total\{method="GET",route="\/v1alpha1\/claims:search",status="200"\} \d+\n/, 'the metrics label is the path as sent')
+  t.notMatch(text, /claims::search/)
 })

@@ -19,7 +19,7 @@ const dataset = [
   row({ id: 'pf-1', text: 'Taxes doubled last year.', claimant: 'Donald Trump', claimDate: '2019-10-22', context: 'a campaign mailer', verdictLabel: 'false', reviewUrl: 'https://www.politifact.com/factchecks/2019/oct/30/taxes/', topics: ['taxes'] }),
   row({ id: 'pf-2', text: 'Crime fell by 10% in Chicago.', claimant: 'donald trump', claimDate: '2019-10-28', context: 'a speech', verdictLabel: 'Pants on Fire', reviewUrl: 'https://www.politifact.com/factchecks/2019/oct/29/crime/' }),
   row({ id: 'pf-3', text: 'The bridge opened in 1990.', claimant: 'Jane Doe', claimDate: null, context: null, verdictLabel: null, reviewUrl: null }),
-  row({ id: 'pf-4', text: 'A flip on trade.', claimant: 'Sam Smith', claimDate: '2019-01-01', verdictLabel: 'barely-true', reviewUrl: 'https://www.politifact.com/factchecks/4/' }),
+  row({ id: 'pf-4', text: 'A flip on trade.', claimant: 'Sam Smith', claimDate: '2019-01-01', verdictLabel: 'half-flip', reviewUrl: 'https://www.politifact.com/factchecks/4/' }),
   row({ id: 'pf-5', claimant: 'Sam Smith', verdictLabel: 'true', reviewUrl: 'https://www.politifact.com/factchecks/5/' }),
   row({ id: 'pf-6', text: 'Dated wrongly.', claimDate: '2019-13-45', verdictLabel: 'true', reviewUrl: 'https://www.politifact.com/factchecks/6/' }),
   row({ id: 'pf-7', text: 'Linked wrongly.', verdictLabel: 'true', reviewUrl: 'not a url' }),
@@ -57,10 +57,10 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   const app = await build(t)
   const jane = await createClaimant(app, { name: 'Jane Doe' })
   const { results, summary } = await runImport(app, dataset)
-  t.same(summary, { created: 4, updated: 0, unchanged: 0, rejected: 6 })
+  t.same(summary, { created: 4, updated: 0, unchanged: 0, rejected: 6, undated: 3 })
   const rejected = Object.fromEntries(results.filter((r) => r.outcome === 'rejected').map((r) => [r.line, r.reason]))
   t.match(rejected, {
-    4: /"barely-true" is not a value of the rating scale truth-o-meter/,
+    4: /"half-flip" is not a value of the rating scale truth-o-meter/,
     5: /text is missing/,
     6: /claimDate/,
     7: /review\.url: must be an absolute http or https URL/,
@@ -114,13 +114,13 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   // Again: nothing is written.
   const before = await revisionCount(app)
   const again = await runImport(app, dataset)
-  t.same(again.summary, { created: 0, updated: 0, unchanged: 4, rejected: 6 })
+  t.same(again.summary, { created: 0, updated: 0, unchanged: 4, rejected: 6, undated: 0 })
   t.equal(await revisionCount(app), before, 'no new revisions')
 
   // A changed record is updated through the services, with its revisions; the others stay as they were.
   const changed = dataset.replace('"Taxes doubled last year."', '"Taxes tripled last year."').replace('"verdictLabel":"mostly-true"', '"verdictLabel":"true"')
   const third = await runImport(app, changed)
-  t.same(third.summary, { created: 0, updated: 2, unchanged: 2, rejected: 6 })
+  t.same(third.summary, { created: 0, updated: 2, unchanged: 2, rejected: 6, undated: 0 })
   t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-1']}` })).json(), { text: 'Taxes tripled last year.', version: 3 })
   t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}` })).json(), { currentVerdict: { rating: { key: 'true' } } })
   t.equal(await revisionCount(app), (before ?? 0) + 3, 'the claim\'s text; the review\'s rating and the claim showing it')
@@ -136,7 +136,7 @@ t.test('CSV with a header mapping, and ClaimReview as an object, an array or a p
   ].join('\r\n')
   const columns = { Ref: 'id', Statement: 'text', Speaker: 'claimant', 'Said on': 'claimDate', Rating: 'verdictLabel', Link: 'reviewUrl', By: 'reviewer' }
   const imported = await runImport(app, csv, 'csv', { columns })
-  t.same(imported.summary, { created: 2, updated: 0, unchanged: 0, rejected: 1 })
+  t.same(imported.summary, { created: 2, updated: 0, unchanged: 0, rejected: 1, undated: 2 })
   t.match(imported.results.find((r) => r.outcome === 'rejected'), { line: 3, key: 'c-2', reason: /text/ })
   const wages = (await app.inject({ method: 'GET', url: `/v1/claims/${imported.results.find((r) => r.key === 'c-1')?.claimId}` })).json()
   t.match(wages, { text: 'Wages rose, they said.', topics: ['wages', 'economy'], currentVerdict: { rating: { key: 'half-true' } } })
@@ -158,7 +158,7 @@ t.test('CSV with a header mapping, and ClaimReview as an object, an array or a p
   }
   const other = { ...claimReview, url: 'https://factcheck.example.org/sun', claimReviewed: 'The sun is cold.', reviewRating: { alternateName: 'Nonsense' } }
   const single = await runImport(app, JSON.stringify(claimReview), 'claimreview')
-  t.same(single.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0 })
+  t.same(single.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0, undated: 0 })
   const moon = (await app.inject({ method: 'GET', url: `/v1/claims/${single.results[0]?.claimId}` })).json()
   t.match(moon, {
     claimant: { name: 'Cheese Council', kind: 'organization' },
@@ -168,9 +168,81 @@ t.test('CSV with a header mapping, and ClaimReview as an object, an array or a p
   })
   const lookup = (await app.inject({ method: 'GET', url: '/v1/lookup?url=https://news.example.org/moon', headers: anonymous })).json()
   t.equal(lookup.claims[0]?.id, moon.id, 'the appearance URL finds the claim')
-  t.same((await runImport(app, JSON.stringify([claimReview, other]), 'claimreview')).summary, { created: 0, updated: 0, unchanged: 1, rejected: 1 }, 'an array; found again by its review URL')
+  t.same((await runImport(app, JSON.stringify([claimReview, other]), 'claimreview')).summary, { created: 0, updated: 0, unchanged: 1, rejected: 1, undated: 0 }, 'an array; found again by its review URL')
   const page = { '@context': 'https://schema.org', '@graph': [{ '@type': 'WebPage', name: 'x' }, claimReview] }
-  t.same((await runImport(app, JSON.stringify(page), 'claimreview')).summary, { created: 0, updated: 0, unchanged: 1, rejected: 0 }, 'a @graph, other nodes skipped')
+  t.same((await runImport(app, JSON.stringify(page), 'claimreview')).summary, { created: 0, updated: 0, unchanged: 1, rejected: 0, undated: 0 }, 'a @graph, other nodes skipped')
+})
+
+t.test('a verdict is dated from its record (reviewDate, a mapped column, ClaimReview datePublished); without one it has no date, is counted, and is never new', async (t) => {
+  const app = await build(t)
+  const jsonl = [
+    row({ id: 'd-1', text: 'Dated by reviewDate.', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/d-1', reviewDate: '2019-10-30T12:00:00Z' }),
+    row({ id: 'd-2', text: 'Dated by nothing at all.', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/d-2' }),
+    JSON.stringify({ id: 'd-3', text: 'Dated by a mapped field.', verdictLabel: 'true', reviewUrl: 'https://factcheck.example.org/d-3', reviewer: 'PolitiFact', published: '2018-05-04T00:00:00Z' }),
+  ].join('\n')
+  const imported = await runImport(app, jsonl, 'jsonl', { columns: { published: 'reviewDate' } })
+  t.same(imported.summary, { created: 3, updated: 0, unchanged: 0, rejected: 0, undated: 1 }, 'the summary says how many have no date')
+  t.same(imported.results.map((r) => `${r.key} ${r.undated === true ? 'undated' : 'dated'}`), ['d-1 dated', 'd-2 undated', 'd-3 dated'])
+  const verdictOf = async (key: string) => (await app.inject({ method: 'GET', url: `/v1/claims/${imported.results.find((r) => r.key === key)?.claimId}` })).json().currentVerdict
+  t.equal((await verdictOf('d-1')).datePublished, '2019-10-30T12:00:00.000Z')
+  t.equal((await verdictOf('d-2')).datePublished, null, 'no date: none stored, not the day of the import')
+  t.equal((await verdictOf('d-3')).datePublished, '2018-05-04T00:00:00.000Z', 'from the mapped field')
+
+  const csv = ['Ref,Statement,Rating,Link,By,Published', 'c-1,Dated by a CSV column.,true,https://factcheck.example.org/c-1,Example Check,2017-01-02T03:04:05Z'].join('\n')
+  const fromCsv = await runImport(app, csv, 'csv', { columns: { Ref: 'id', Statement: 'text', Rating: 'verdictLabel', Link: 'reviewUrl', By: 'reviewer', Published: 'reviewDate' } })
+  t.same(fromCsv.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0, undated: 0 })
+  t.equal((await app.inject({ method: 'GET', url: `/v1/claims/${fromCsv.results[0]?.claimId}` })).json().currentVerdict.datePublished, '2017-01-02T03:04:05.000Z', 'from the mapped CSV column')
+
+  // Google-compatible search: maxAgeDays=1 finds none of these years-old or undated fact-checks.
+  const recent = (await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=dated&maxAgeDays=1', headers: anonymous })).json()
+  t.same(recent, {}, 'nothing is new')
+  const all = (await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?query=dated&pageSize=10', headers: anonymous })).json()
+  t.same(all.claims.map((c: { text: string, claimReview: Array<{ reviewDate?: string }> }) => `${c.text} ${c.claimReview[0]?.reviewDate ?? '(no date)'}`), [
+    'Dated by reviewDate. 2019-10-30T12:00:00Z',
+    'Dated by a mapped field. 2018-05-04T00:00:00Z',
+    'Dated by a CSV column. 2017-01-02T03:04:05Z',
+    'Dated by nothing at all. (no date)',
+  ], 'newest first, the undated last, without a reviewDate')
+  const [claimReview] = (await app.inject({ method: 'GET', url: `/v1/claims/${imported.results.find((r) => r.key === 'd-2')?.claimId}/claimreview`, headers: anonymous })).json()
+  t.notOk('datePublished' in claimReview, 'ClaimReview leaves out the date it does not know')
+
+  // A record imported again that now gives a verdict without a date: published undated, counted.
+  const later = await runImport(app, row({ id: 'd-4', text: 'No verdict yet.' }), 'jsonl')
+  t.same(later.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0, undated: 0 })
+  const verdictNow = await runImport(app, row({ id: 'd-4', text: 'No verdict yet.', verdictLabel: 'true', reviewUrl: 'https://factcheck.example.org/d-4' }), 'jsonl')
+  t.same(verdictNow.summary, { created: 0, updated: 1, unchanged: 0, rejected: 0, undated: 1 })
+  t.equal((await verdictOf('d-2')).datePublished, null)
+  t.equal((await app.inject({ method: 'GET', url: `/v1/claims/${later.results[0]?.claimId}` })).json().currentVerdict.datePublished, null, 'published through the service, undated too')
+})
+
+t.test('labels: aliases of the scale, mappings of the import, and a scale per record from a field', async (t) => {
+  const app = await build(t)
+  const records = [
+    row({ id: 'l-1', text: 'Barely true, said the old scale.', verdictLabel: 'barely-true', reviewUrl: 'https://factcheck.example.org/l-1' }),
+    row({ id: 'l-2', text: 'Barely True, by label.', verdictLabel: 'Barely True', reviewUrl: 'https://factcheck.example.org/l-2' }),
+    row({ id: 'l-3', text: 'A flop on trade.', verdictLabel: 'full-flop', meter: 'flip-o-meter', reviewUrl: 'https://factcheck.example.org/l-3' }),
+    row({ id: 'l-4', text: 'Mapped by the import.', verdictLabel: 'Sort of', reviewUrl: 'https://factcheck.example.org/l-4' }),
+    row({ id: 'l-5', text: 'On a scale that does not exist.', verdictLabel: 'true', meter: 'no-such-meter', reviewUrl: 'https://factcheck.example.org/l-5' }),
+    row({ id: 'l-6', text: 'A half flip, on the default scale.', verdictLabel: 'half-flip', reviewUrl: 'https://factcheck.example.org/l-6' }),
+  ].join('\n')
+  const run = app.services.imports.importRecords(readRecords(Readable.from([records]), 'jsonl'), {
+    organizationId: testOrganization(app).id, scale: 'truth-o-meter', map: { 'SORT OF': 'half-true' }, scaleColumn: 'meter',
+  })
+  const results: RowResult[] = []
+  let summary: ImportSummary | undefined
+  for (;;) {
+    const next = await run.next()
+    if (next.done) { summary = next.value; break }
+    results.push(next.value)
+  }
+  t.match(summary, { created: 4, rejected: 2 })
+  const rejected = Object.fromEntries(results.filter((r) => r.outcome === 'rejected').map((r) => [r.key, r.reason]))
+  t.match(rejected, { 'l-5': 'meter: no rating scale "no-such-meter"', 'l-6': /"half-flip" is not a value of the rating scale truth-o-meter/ })
+  const ratingOf = async (key: string) => (await app.inject({ method: 'GET', url: `/v1/claims/${results.find((r) => r.key === key)?.claimId}` })).json().currentVerdict.rating
+  t.match(await ratingOf('l-1'), { scale: 'truth-o-meter', key: 'mostly-false', label: 'Mostly False' }, 'barely-true is the alias of mostly-false')
+  t.match(await ratingOf('l-2'), { key: 'mostly-false' }, 'by the slug of the alias too')
+  t.match(await ratingOf('l-3'), { scale: 'flip-o-meter', key: 'full-flop', label: 'Full Flop', verdict: 'not-checkable' }, 'the record\'s own scale')
+  t.match(await ratingOf('l-4'), { key: 'half-true' }, 'mapped, ignoring case')
 })
 
 t.test('export -> import into an empty database -> export gives the same bytes, in every format', async (t) => {
@@ -200,7 +272,7 @@ t.test('a record repeated in the same or a batch being written is found, not mad
   const app = await build(t)
   const records = Array.from({ length: 12 }, (_, i) => row({ id: `r-${i % 4}`, text: `Claim ${i % 4}, take ${Math.floor(i / 4)}.`, claimant: `Person ${i % 3}`, verdictLabel: 'true', reviewUrl: `https://factcheck.example.org/${i % 4}` }))
   const { summary } = await runImport(app, records.join('\n'))
-  t.same(summary, { created: 4, updated: 8, unchanged: 0, rejected: 0 })
+  t.same(summary, { created: 4, updated: 8, unchanged: 0, rejected: 0, undated: 4 })
   const exported = (await runExport(app, 'jsonl')).trim().split('\n').map((l) => JSON.parse(l) as { id: string, text: string })
   t.same(exported.map((r) => `${r.id}: ${r.text}`), ['r-0: Claim 0, take 2.', 'r-1: Claim 1, take 2.', 'r-2: Claim 2, take 2.', 'r-3: Claim 3, take 2.'])
   t.equal((await app.db.select({ n: count() }).from(claimants))[0]?.n, 3)

@@ -1,4 +1,4 @@
-// ClaimReview JSON-LD: a claim's published reviews, and a paged feed of all of them.
+// ClaimReview JSON-LD: a claim's published (and retracted) reviews, and a paged feed of all of them.
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
@@ -33,7 +33,7 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'getClaimReviews',
       summary: 'The published reviews of a claim as schema.org ClaimReview (JSON-LD)',
-      description: 'Drafts and retracted reviews are not included; an unreviewed claim gives an empty array.',
+      description: 'Drafts are not included; an unreviewed claim gives an empty array. A retracted review stays, with a schema.org `correction` (a `CorrectionComment` saying when and why it was retracted).',
       produces: [LD_JSON],
       params: IdParams,
       headers: IfNoneMatchHeaders,
@@ -51,7 +51,7 @@ export default async function claimReviewRoutes (fastify: FastifyInstance) {
       tags,
       operationId: 'listClaimReviews',
       summary: 'Every published review as schema.org ClaimReview (JSON-LD), newest first',
-      description: 'Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`.',
+      description: 'Takes the filters of `GET /v1/claims` (applied to the reviewed claims), with `limit` and `cursor`. A retracted review stays, with a schema.org `correction`.',
       produces: [LD_JSON],
       querystring: ClaimReviewQuery,
       headers: IfNoneMatchHeaders,

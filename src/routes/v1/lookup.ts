@@ -8,7 +8,7 @@ import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
 import type { PageClaim } from '../../repositories/lookup.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
-import { VerdictSchema, toVerdict } from '../../schemas/reviews.ts'
+import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction } from '../../schemas/reviews.ts'
 import type { PageLookup } from '../../services/lookup.ts'
 
 const LookupClaim = z.object({
@@ -17,6 +17,7 @@ const LookupClaim = z.object({
   claimant: z.object({ id: IdSchema, slug: z.string(), name: z.string() }).nullable(),
   status: ClaimStatus,
   currentVerdict: VerdictSchema.nullable(),
+  retraction: RetractionSchema.nullable().describe('The withdrawn verdict, with when and why, when the claim\'s verdict was retracted and no other is published.'),
   href: z.string().describe('The claim in this API.'),
 }).meta({ id: 'LookupClaim' })
 
@@ -50,7 +51,8 @@ const toLookupClaim = ({ claim, claimant, review, scale }: PageClaim): z.output<
   text: claim.text,
   claimant,
   status: claim.status,
-  currentVerdict: review && scale && toVerdict({ review, scale }),
+  currentVerdict: toCurrentVerdict(review && scale && { review, scale }),
+  retraction: toRetraction(review && scale && { review, scale }),
   href: `/v1/claims/${claim.id}`,
 })
 

@@ -65,15 +65,22 @@ t.test('a label with <, & and quotes is escaped XML', async (t) => {
   t.match(res.body, 'fill="#8a6100"', 'amber for mixed')
 })
 
-t.test('a public claim whose verdict was retracted: "No verdict", in grey', async (t) => {
+t.test('a public claim whose verdict was retracted: "Retracted" and its date, near black, with the withdrawn verdict and the reason in its title', async (t) => {
   const app = await build(t)
   const claim = await createClaim(app)
   const review = await publishReview(app, claim.id)
-  await retractReview(app, claim.id, review.id)
+  const before = await app.inject({ url: badgeOf(claim.id), headers: anonymous })
+  const retracted = await retractReview(app, claim.id, review.id, 'Relied on a "misquote" & a <fake> source.')
+  const day = String(retracted.retractedAt).slice(0, 10)
   const res = await app.inject({ url: badgeOf(claim.id), headers: anonymous })
   t.equal(res.statusCode, 200)
-  t.match(res.body, '<title>fact-check: No verdict</title>')
-  t.match(res.body, 'fill="#6e7781"')
+  const title = `fact-check: Retracted ${day} (was False: Relied on a &quot;misquote&quot; &amp; a &lt;fake&gt; source.)`
+  t.match(res.body, `<title>${title}</title>`)
+  t.match(res.body, `aria-label="${title}"`)
+  t.match(res.body, `>Retracted ${day}</text>`, 'the state and its date drawn')
+  t.match(res.body, 'fill="#24292f"')
+  t.notMatch(res.body, 'No verdict')
+  t.not(res.headers.etag, before.headers.etag, 'a new ETag: caches drop the badge that said False')
 })
 
 t.test('unknown, private or deleted claims are a 404 problem, with any key; a malformed id is a 400', async (t) => {

@@ -68,8 +68,8 @@ t.test('a claim\'s ClaimReview is its published review, field by field', async (
   t.match(res.headers['content-type'], LD_JSON)
   const body = res.json()
   t.ok(Array.isArray(body), 'an array')
-  t.equal(body.length, 1, 'only the published review: no draft, no retracted one')
-  const cr = body[0]
+  t.same(body.map((cr: { url: string }) => cr.url), ['https://factcheck.example.org/retracted', 'https://factcheck.example.org/24-hours'], 'the published and the retracted review, newest first; no draft')
+  const cr = body[1]
   noNulls(t, cr)
   t.same(Object.keys(cr).sort(), ['@context', '@type', 'author', 'claimReviewed', 'dateModified', 'datePublished', 'headline', 'inLanguage', 'itemReviewed', 'reviewRating', 'url'])
   t.equal(cr['@context'], 'https://schema.org')
@@ -148,10 +148,38 @@ t.test('unreviewed and unknown claims', async (t) => {
   t.match(res.headers['content-type'], LD_JSON)
   t.same(res.json(), [], 'no review: empty')
   await review(app, claim.id, 'draft')
-  await review(app, claim.id, 'retracted', { ...published, url: 'https://factcheck.example.org/gone' })
   res = await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}/claimreview` })
-  t.equal(res.statusCode, 200)
-  t.same(res.json(), [], 'a draft and a retracted review: still empty')
+  t.same(res.json(), [], 'a draft: still empty')
+  isProblem(t, await app.inject({ method: 'GET', url: `/v1/claims/${randomUUID()}/claimreview` }), 404, 'not-found')
+  isProblem(t, await app.inject({ method: 'GET', url: '/v1/claims/not-a-uuid/claimreview' }), 400, 'validation-failed')
+})
+
+t.test('a retracted review stays, with a schema.org correction saying when and why', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app, { text: 'Bridges float.' })
+  const retracted = await review(app, claim.id, 'retracted', { ...published, url: 'https://factcheck.example.org/gone' })
+  t.match(retracted.retractedAt, ISO)
+  const res = await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}/claimreview`, headers: { authorization: undefined } })
+  t.equal(res.statusCode, 200, 'the claim stays public: its verdict was published')
+  const [cr, ...rest] = res.json()
+  t.same(rest, [])
+  noNulls(t, cr)
+  t.equal(cr.url, 'https://factcheck.example.org/gone')
+  t.equal(cr.claimReviewed, 'Bridges float.')
+  t.equal(cr.reviewRating.alternateName, 'Pants on Fire', 'the rating that was published, as it was')
+  t.equal(cr.datePublished, retracted.datePublished)
+  t.strictSame(cr.correction, {
+    '@type': 'CorrectionComment',
+    text: 'This fact-check was retracted: Relied on a misquote.',
+    datePublished: retracted.retractedAt,
+  })
+  t.equal(cr.dateModified, retracted.retractedAt, 'modified by the retraction')
+  const feed = (await app.inject({ method: 'GET', url: '/v1/claimreview' })).json()
+  t.same(feed['@graph'].map((c: { correction?: unknown }) => c.correction), [cr.correction], 'the feed carries it too')
+})
+
+t.test('unknown claims', async (t) => {
+  const app = await build(t)
   isProblem(t, await app.inject({ method: 'GET', url: `/v1/claims/${randomUUID()}/claimreview` }), 404, 'not-found')
   isProblem(t, await app.inject({ method: 'GET', url: '/v1/claims/not-a-uuid/claimreview' }), 400, 'validation-failed')
 })
@@ -159,13 +187,13 @@ t.test('unreviewed and unknown claims', async (t) => {
 t.test('the feed pages through every published review across claims, newest first', async (t) => {
   const app = await build(t)
   const { live } = await trumpClaim(app)
-  const expected = [live.url as string]
+  const expected = [live.url as string, 'https://factcheck.example.org/retracted']
   for (const n of [1, 2, 3]) {
     const claim = await createClaim(app, { text: `Claim number ${n}.` })
     const one = await review(app, claim.id, 'published', { ...published, url: `https://factcheck.example.org/claim-${n}` })
     expected.push(one.url)
     await review(app, claim.id, 'draft', { ...published, url: `https://factcheck.example.org/draft-${n}` })
-    await review(app, claim.id, 'retracted', { ...published, url: `https://factcheck.example.org/retracted-${n}` })
+    expected.push((await review(app, claim.id, 'retracted', { ...published, url: `https://factcheck.example.org/retracted-${n}` })).url)
   }
   const second = await createClaim(app, { text: 'Claim number 4.' })
   for (const k of ['a', 'b']) expected.push((await review(app, second.id, 'published', { ...published, url: `https://factcheck.example.org/claim-4${k}` })).url)
@@ -192,7 +220,7 @@ t.test('the feed pages through every published review across claims, newest firs
   } while (cursor)
   const urls = seen.map((cr) => cr.url)
   t.equal(new Set(urls).size, urls.length, 'no duplicates')
-  t.same(urls, [...expected].reverse(), 'every published review once, newest first; no drafts, no retracted')
+  t.same(urls, [...expected].reverse(), 'every published and retracted review once, newest first; no drafts')
   t.ok(pages >= expected.length, 'one review per page')
   t.same(seen.filter((cr) => cr.url.includes('claim-4')).map((cr) => cr.claimReviewed), ['Claim number 4.', 'Claim number 4.'])
 

@@ -80,7 +80,7 @@ t.test('every change under a claim writes one revision, newest first, with actor
   const byRequest = (rid: string, entityType: string) => items.find((i) => i.requestId === rid && i.entityType === entityType)
   t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentReviewId: null }, after: { status: 'reviewed', currentReviewId: review.body.id } }, 'publishing sets the verdict on the record')
   t.match(byRequest(publish.rid, 'review'), { before: { status: 'draft' }, after: { status: 'published', datePublished: publish.body.datePublished } })
-  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'researching', currentReviewId: null } }, 'retracting clears it on the record')
+  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentReviewId: review.body.id, currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
   t.match(byRequest(retract.rid, 'review'), { after: { status: 'retracted', retractionReason: 'Wrong scale.' } })
   t.match(items.find((i) => i.version === 2 && i.entityType === 'claim'), { before: { text: 'The moon is made of cheese.' }, after: { text: 'The moon is cheese.' } })
 
@@ -260,7 +260,7 @@ t.test('as of any instant, the claim is exactly as it was then', async (t) => {
   t.match(await state(marks[2] as string), { text: 'Version B.', appearances: [{ id: appearance.id }], currentVerdict: null, status: 'new', claimant: { name: 'Jane Roe' } })
   t.match(await state(marks[3] as string), { text: 'Version B.', appearances: [{ id: appearance.id }], currentVerdict: { reviewId: review.id, datePublished: published.datePublished }, status: 'reviewed' })
   t.match(await state(marks[4] as string), { text: 'Version B.', appearances: [], currentVerdict: { reviewId: review.id }, status: 'reviewed' })
-  t.match(await state(marks[5] as string), { text: 'Version B.', appearances: [], currentVerdict: null, status: 'researching' })
+  t.match(await state(marks[5] as string), { text: 'Version B.', appearances: [], currentVerdict: null, retraction: { reviewId: review.id }, status: 'retracted' })
 
   t.type(live[0]?.etag, 'string', 'so an as-of read carries an ETag')
   isProblem(t, await asOf(new Date(Date.parse(created.body.createdAt) - 1).toISOString()), 404, 'not-found')
@@ -302,7 +302,7 @@ t.test('as of the instant a response names, that change is there whole', async (
   const verdict = { currentVerdict: { reviewId: review.id }, status: 'reviewed' }
   await asOf(published.body.datePublished, verdict, 'as of datePublished, the verdict is in place')
   await asOf(published.body.updatedAt, verdict, 'as of the published review updatedAt, the verdict is in place')
-  await asOf(retracted.body.retractedAt, { currentVerdict: null, status: 'researching' }, 'as of retractedAt, the verdict is gone')
+  await asOf(retracted.body.retractedAt, { currentVerdict: null, status: 'retracted', retraction: { reviewId: review.id, retractedAt: retracted.body.retractedAt } }, 'as of retractedAt, the verdict is withdrawn')
   const { items } = await historyOf(app, claim.id)
   for (const { rid } of [published, retracted]) {
     const instants = items.filter((i) => i.requestId === rid).map((i) => i.at)

@@ -25,6 +25,7 @@ t.test('a page is found whatever form its URL takes', async (t) => {
     claimant: { id: claimant.id, slug: claimant.slug, name: 'Jane Doe' },
     status: 'reviewed',
     currentVerdict: detail.currentVerdict,
+    retraction: null,
     href: `/v1/claims/${claim.id}`,
   }
   t.match(expected, { currentVerdict: { rating: { key: 'false', verdict: 'false' } } }, 'the published verdict is shown')
@@ -54,7 +55,7 @@ t.test('a claim without a claimant has claimant null', async (t) => {
   await addAppearance(app, claim.id, 'https://example.com/anon')
   const res = await lookup(app, 'https://example.com/anon')
   t.equal(res.statusCode, 200)
-  t.same(res.json().claims, [{ id: claim.id, text: 'Nobody said it.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, href: `/v1/claims/${claim.id}` }])
+  t.same(res.json().claims, [{ id: claim.id, text: 'Nobody said it.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, retraction: null, href: `/v1/claims/${claim.id}` }])
 })
 
 t.test('an unknown page gives an empty list', async (t) => {
@@ -142,7 +143,7 @@ t.test('POST answers for several URLs, keyed exactly as sent', async (t) => {
   const urls = ['https://www.example.com/a/#x', 'http://example.com/a?utm_source=y', 'https://example.com/empty']
   const res = await batch(app, { urls })
   t.equal(res.statusCode, 200, res.body)
-  const claims = [{ id: claim.id, text: 'At the page.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, href: `/v1/claims/${claim.id}` }]
+  const claims = [{ id: claim.id, text: 'At the page.', claimant: null, status: 'reviewed', currentVerdict: claim.currentVerdict, retraction: null, href: `/v1/claims/${claim.id}` }]
   t.same(res.json(), {
     results: {
       'https://www.example.com/a/#x': { canonicalUrl: 'https://example.com/a', claims },

@@ -38,13 +38,13 @@ async function refused (t: Test, app: FastifyInstance, res: LightMyRequestRespon
 
 const reorder = <T>(values: T[], order: number[]) => order.map((i) => values[i] as T)
 
-t.test('the three built-in scales are listed with their values, best and worst ratings', async (t) => {
+t.test('the four built-in scales are listed with their values, best and worst ratings', async (t) => {
   const app = await build(t)
   const res = await app.inject({ method: 'GET', url: `${url()}?limit=100` })
   t.equal(res.statusCode, 200)
   const body = res.json()
   t.equal(body.nextCursor, null)
-  t.same(body.data.map((s: { slug: string }) => s.slug).sort(), ['five-point', 'pinocchios', 'truth-o-meter'])
+  t.same(body.data.map((s: { slug: string }) => s.slug).sort(), ['five-point', 'flip-o-meter', 'pinocchios', 'truth-o-meter'])
   const bySlug = new Map<string, { values: Value[], bestRating: number, worstRating: number, builtIn: boolean }>(
     body.data.map((s: { slug: string }) => [s.slug, s])
   )
@@ -52,6 +52,7 @@ t.test('the three built-in scales are listed with their values, best and worst r
     'truth-o-meter': { keys: ['true', 'mostly-true', 'half-true', 'mostly-false', 'false', 'pants-fire'], best: 6, worst: 1 },
     pinocchios: { keys: ['geppetto-checkmark', 'one-pinocchio', 'two-pinocchios', 'three-pinocchios', 'four-pinocchios'], best: 5, worst: 1 },
     'five-point': { keys: ['true', 'mostly-true', 'mixed', 'mostly-false', 'false'], best: 5, worst: 1 },
+    'flip-o-meter': { keys: ['no-flip', 'half-flip', 'full-flop'], best: 3, worst: 1 },
   }
   for (const [slug, want] of Object.entries(expected)) {
     const scale = bySlug.get(slug)
@@ -65,8 +66,10 @@ t.test('the three built-in scales are listed with their values, best and worst r
     }
   }
   t.same(bySlug.get('truth-o-meter')?.values.at(-1), {
-    key: 'pants-fire', label: 'Pants on Fire', description: 'The statement is not accurate and makes a ridiculous claim.', ratingValue: 1, verdict: 'false',
+    key: 'pants-fire', label: 'Pants on Fire', description: 'The statement is not accurate and makes a ridiculous claim.', ratingValue: 1, verdict: 'false', aliases: [],
   })
+  t.match(bySlug.get('truth-o-meter')?.values[3], { key: 'mostly-false', label: 'Mostly False', aliases: ['barely-true'] }, 'its former name, an alias')
+  t.same(bySlug.get('flip-o-meter')?.values.map((v) => `${v.label} ${v.verdict}`), ['No Flip not-checkable', 'Half Flip not-checkable', 'Full Flop not-checkable'], 'a change of position is no verdict on truth')
   t.match(bySlug.get('truth-o-meter')?.values[2], { key: 'half-true', label: 'Half True', ratingValue: 4, verdict: 'mixed' })
   t.match(bySlug.get('pinocchios')?.values[0], { key: 'geppetto-checkmark', label: 'Geppetto Checkmark', ratingValue: 5, verdict: 'true' })
 })
@@ -90,7 +93,7 @@ t.test('create a custom scale; slugs are unique and values are validated', async
   t.equal(res.headers.location, `/v1/rating-scales/${scale.id}`)
   t.equal(res.headers.etag, '"1"')
   t.match(scale, { slug: 'newsroom', name: 'Newsroom scale', description: 'Ours.', builtIn: false, bestRating: 3, worstRating: 1, version: 1 })
-  t.same(scale.values, customValues.map((v) => ({ ...v, description: null })), 'values kept in order, description defaults to null')
+  t.same(scale.values, customValues.map((v) => ({ ...v, description: null, aliases: [] })), 'values kept in order, description defaults to null, no aliases')
   t.same(await read(app, url(scale.id)), scale, 'reads back the same')
   const listed = (await app.inject({ method: 'GET', url: url() })).json()
   t.equal(listed.data[0].id, scale.id, 'newest first, built-ins last')
@@ -113,7 +116,7 @@ t.test('create a custom scale; slugs are unique and values are validated', async
     t.ok(body.errors?.some((e: { field: string }) => e.field === field), `${why}: errors name ${field}: ${JSON.stringify(body.errors)}`)
   }
   const after = (await app.inject({ method: 'GET', url: `${url()}?limit=100` })).json()
-  t.equal(after.data.length, 4, 'nothing else was created')
+  t.equal(after.data.length, 5, 'nothing else was created (four built-in scales and this one)')
 
   const other = await createScale(app, { slug: 'other' })
   isProblem(t, await change(app, 'PATCH', url(other.id), { slug: 'newsroom' }), 409, 'conflict')
@@ -146,7 +149,7 @@ t.test('a scale in use may gain values and relabel them, but not lose, reorder o
   const added = [{ key: 'spot-on', label: 'Spot on', ratingValue: 4, verdict: 'true', description: null }, values[0], { key: 'unclear', label: 'Unclear', ratingValue: 0, verdict: 'unproven', description: null }, values[1], values[2]]
   const grown = await change(app, 'PATCH', url(scale.id), { values: added })
   t.equal(grown.statusCode, 200, grown.body)
-  t.same(grown.json().values, added, 'values added at the start and in the middle')
+  t.same(grown.json().values, added.map((v) => ({ aliases: [], ...v })), 'values added at the start and in the middle')
   t.match(grown.json(), { version: 2, bestRating: 4, worstRating: 0 })
   t.equal(grown.headers.etag, '"2"')
   const appended = await change(app, 'PATCH', url(scale.id), { values: [...added, { key: 'absurd', label: 'Absurd', ratingValue: -1, verdict: 'false' }] })
@@ -221,4 +224,14 @@ t.test('writes need a current If-Match; reads honour If-None-Match', async (t) =
   t.equal(modified.statusCode, 200)
   t.equal(modified.json().name, 'Renamed')
   isProblem(t, await app.inject({ method: 'GET', url: url('not-a-uuid') }), 400, 'validation-failed')
+})
+
+t.test('a rating may name an alias: the review gets the value\'s key', async (t) => {
+  const app = await build(t)
+  const claim = (await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Aliased.' } })).json()
+  const res = await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: { ratingScale: 'truth-o-meter', rating: 'barely-true' } })
+  t.equal(res.statusCode, 201, res.body)
+  t.match(res.json().rating, { key: 'mostly-false', label: 'Mostly False', verdict: 'mostly-false' })
+  const custom = await app.inject({ method: 'POST', url: url(), payload: { slug: 'dup', name: 'Dup', values: [{ key: 'a', label: 'A', ratingValue: 1, verdict: 'true', aliases: ['b'] }, { key: 'b', label: 'B', ratingValue: 0, verdict: 'false' }] } })
+  t.equal(custom.statusCode, 400, 'an alias may not name another value')
 })

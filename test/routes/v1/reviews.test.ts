@@ -61,10 +61,59 @@ t.test('publish makes the current verdict; retract falls back to the previous on
 
   t.equal((await act(app, claim.id, first.id, 'retract', { reason: 'Superseded.' })).statusCode, 200)
   detail = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })).json()
-  t.equal(detail.currentVerdict, null)
-  t.equal(detail.status, 'researching', 'no verdict left, so no longer reviewed')
+  t.equal(detail.currentVerdict, null, 'no published verdict left')
+  t.equal(detail.status, 'retracted', 'the status says what happened')
+  t.match(detail.retraction, { reviewId: first.id, reason: 'Superseded.', withdrawnVerdict: { reviewId: first.id, rating: { label: 'False' } } })
   const gone = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}/reviews/${second.id}` })).json()
   t.equal(gone.status, 'retracted', 'a retracted review stays visible')
+})
+
+t.test('a retraction stays as visible as the verdict was: claim, list, lookup, status; a new verdict replaces it', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app, { text: 'The bridge was built in a day.' })
+  const page = 'https://news.example.com/bridge'
+  t.equal((await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/appearances`, payload: { url: page } })).statusCode, 201)
+  const review = await draft(app, claim.id, { ...ready, rating: 'false' })
+  t.equal((await act(app, claim.id, review.id, 'publish')).statusCode, 200)
+  const retractedRes = await act(app, claim.id, review.id, 'retract', { reason: 'The source was a parody site.' })
+  t.equal(retractedRes.statusCode, 200, retractedRes.body)
+  const retracted = retractedRes.json()
+  const retraction = {
+    reviewId: review.id,
+    retractedAt: retracted.retractedAt,
+    reason: 'The source was a parody site.',
+    withdrawnVerdict: {
+      reviewId: review.id,
+      rating: { key: 'false', label: 'False', verdict: 'false' },
+      ratingExplanation: ready.ratingExplanation,
+      url: ready.url,
+      author: { name: ready.author.name },
+      datePublished: retracted.datePublished,
+    },
+  }
+
+  const detail = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}`, headers: { authorization: undefined } })).json()
+  t.match(detail, { status: 'retracted', currentVerdict: null, retraction }, 'the public reads it as retracted, with date and reason')
+  const listed = (await app.inject({ method: 'GET', url: '/v1/claims?status=retracted', headers: { authorization: undefined } })).json()
+  t.same(listed.data.map((c: { id: string }) => c.id), [claim.id], 'filtered by the new status')
+  t.match(listed.data[0], { currentVerdict: null, retraction })
+  const found = (await app.inject({ method: 'GET', url: `/v1/lookup?url=${encodeURIComponent(page)}`, headers: { authorization: undefined } })).json()
+  t.match(found.claims, [{ id: claim.id, status: 'retracted', currentVerdict: null, retraction }], 'lookups show it')
+  const verdictFilter = (await app.inject({ method: 'GET', url: '/v1/claims?verdict=false' })).json()
+  t.same(verdictFilter.data, [], 'a withdrawn verdict is no longer a verdict to filter on')
+
+  // The desk may take the claim up again; the retraction stays shown until another verdict is published.
+  const etag = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })).headers.etag as string
+  const reopened = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.id}`, headers: { 'if-match': etag }, payload: { status: 'researching' } })
+  t.equal(reopened.statusCode, 200, reopened.body)
+  t.match(reopened.json(), { status: 'researching', retraction: { reviewId: review.id } })
+  const refused = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.id}`, headers: { 'if-match': reopened.headers.etag as string }, payload: { status: 'retracted' } })
+  t.equal(refused.statusCode, 400, 'retracted follows from a retraction; no one sets it')
+
+  const next = await draft(app, claim.id, { ...ready, rating: 'mostly-false' })
+  t.equal((await act(app, claim.id, next.id, 'publish')).statusCode, 200)
+  const after = (await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}` })).json()
+  t.match(after, { status: 'reviewed', currentVerdict: { reviewId: next.id }, retraction: null })
 })
 
 t.test('a new rating on the current verdict is a change of the claim, even with the same normalised verdict', async (t) => {

@@ -1,0 +1,1 @@
+ALTER TABLE "imports" ADD COLUMN "undated" integer DEFAULT 0 NOT NULL;
