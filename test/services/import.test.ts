@@ -298,7 +298,7 @@ t.test('a ClaimReview export is safe to inline in a <script> element, and the sa
   // Written as \\u2028 in the JSON Lines file: a raw U+2028 would end the line there for the reader.
   const line = row({ id: 'x-1', text, claimant: `Jane ${text}`, verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/x?a=1&b=2', headline: text }).replace(/\u2028/g, '\\u2028')
   const imported = await runImport(app, line)
-  t.same(imported.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0 }, JSON.stringify(imported.results).replace(/[\u2028\u2029]/g, '?'))
+  t.same(imported.summary, { created: 1, updated: 0, unchanged: 0, rejected: 0, undated: 1 }, JSON.stringify(imported.results).replace(/[\u2028\u2029]/g, '?'))
   const exported = await runExport(app, 'claimreview')
   t.notOk(/[<>&\u2028\u2029]/.test(exported), 'no < > & U+2028 U+2029 in the file')
   t.match(printable(JSON.parse(exported)), printable([{ claimReviewed: text, headline: text, url: 'https://factcheck.example.org/x?a=1&b=2', itemReviewed: { author: { name: `Jane ${text}` } } }]))

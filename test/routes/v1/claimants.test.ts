@@ -207,13 +207,13 @@ t.test('a name the organisation already has is a 409 naming that claimant, unles
   t.equal(elsewhere.statusCode, 201, 'another organisation may record its own')
 
   const renamed = await createClaimant(app, { name: 'Joe Biden' })
-  const rename = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump' } })
+  const rename = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': await etagOf(app, `/v1/claimants/${renamed.id}`) }, payload: { name: 'Donald Trump' } })
   t.equal(rename.headers.location, `/v1/claimants/${trump.id}`)
   t.match(isProblem(t, rename, 409, 'conflict'), { existingId: trump.id }, 'a rename follows the same rule')
   t.equal((await app.inject({ method: 'GET', url: `/v1/claimants/${renamed.id}` })).json().name, 'Joe Biden', 'unchanged')
-  const recase = await app.inject({ method: 'PATCH', url: `/v1/claimants/${trump.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald J. Trump' } })
+  const recase = await app.inject({ method: 'PATCH', url: `/v1/claimants/${trump.id}`, headers: { 'if-match': await etagOf(app, `/v1/claimants/${trump.id}`) }, payload: { name: 'Donald J. Trump' } })
   t.equal(recase.statusCode, 200, 'a claimant may be renamed when no other has the name')
-  const allowed = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': '*' }, payload: { name: 'Donald Trump', distinctFrom: [other.json().id] } })
+  const allowed = await app.inject({ method: 'PATCH', url: `/v1/claimants/${renamed.id}`, headers: { 'if-match': await etagOf(app, `/v1/claimants/${renamed.id}`) }, payload: { name: 'Donald Trump', distinctFrom: [other.json().id] } })
   t.equal(allowed.statusCode, 200, 'renamed with distinctFrom')
 })
 
@@ -341,13 +341,13 @@ t.test('find a claimant: q searches names and aliases by word prefix, ignoring c
   const claim = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'The war would never have started.', claimantId: 'donald-trump' } })
   t.equal(claim.statusCode, 201, 'a claim names its claimant by slug')
   t.equal(claim.json().claimantId, trump.id, 'and answers with its id')
-  const moved = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.json().id}`, headers: { 'if-match': '*' }, payload: { claimantId: 'donald-trump-jr' } })
+  const moved = await app.inject({ method: 'PATCH', url: `/v1/claims/${claim.json().id}`, headers: { 'if-match': await etagOf(app, `/v1/claims/${claim.json().id}`) }, payload: { claimantId: 'donald-trump-jr' } })
   t.equal(moved.json().claimantId, jr.id, 'also when changed')
   isProblem(t, await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'x', claimantId: 'nobody-known' } }), 422, 'unprocessable-entity')
   const listed = await app.inject({ method: 'GET', url: '/v1/claims?claimant=donald-trump-jr' })
   t.same(listed.json().data.map((c: { id: string }) => c.id), [claim.json().id], 'the claims filter takes the slug')
 
-  t.equal(isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/claimants/donald-trump-jr', headers: { 'if-match': '*' } }), 409, 'conflict').existingId, undefined, 'deleted by slug: refused while it has claims')
+  t.equal(isProblem(t, await app.inject({ method: 'DELETE', url: '/v1/claimants/donald-trump-jr', headers: { 'if-match': await etagOf(app, '/v1/claimants/donald-trump-jr') } }), 409, 'conflict').existingId, undefined, 'deleted by slug: refused while it has claims')
 })
 
 t.test('unknown query parameters are a 400 problem, on every route', async (t) => {
