@@ -169,7 +169,26 @@ async function openapiPlugin (app: FastifyInstance) {
   await app.register(apiReference, {
     routePrefix: '/docs',
     logLevel: 'warn',
-    configuration: { title: 'Claimtrack API', url: '/openapi.json' },
+    // The page and its script are the same for every caller until the next release: cacheable by browsers and CDNs.
+    hooks: {
+      onRequest: async (request, reply) => {
+        reply.header('cache-control', request.url.startsWith('/docs/js/') ? 'public, max-age=86400' : 'public, max-age=300')
+      },
+    },
+    configuration: {
+      pageTitle: 'Claimtrack API',
+      title: 'Claimtrack API',
+      url: '/openapi.json',
+      // Only what this server serves: no hosted services (the API client app, Ask AI, MCP, the developer toolbar with
+      // Deploy and Share), no telemetry, and the system fonts instead of fonts from Scalar's CDN, which the page's
+      // Content-Security-Policy would block anyway.
+      hideClientButton: true,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      telemetry: false,
+      withDefaultFonts: false,
+    },
   })
 }
 

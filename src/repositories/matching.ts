@@ -117,8 +117,8 @@ export function createMatchingRepository (db: Db) {
       return db.transaction(async (tx) => {
         const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(7243911002) as locked`)
         if (!lock?.locked) return false
-        await tx.execute(sql`refresh materialized view concurrently claim_term_stats`)
-        await tx.execute(sql`refresh materialized view concurrently claim_corpus_stats`)
+        // As the views' owner (migrations/0017): the serving role may have no rights over them but to read.
+        await tx.execute(sql`select refresh_matching_stats()`)
         return true
       })
     },
