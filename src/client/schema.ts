@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Liveness: the process is up. A probe: it reads no API key and counts against no rate limit.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -25,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /**
+         * Readiness: the database answers
+         * @description Readiness: the database answers. A probe: it reads no API key and counts against no rate limit.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -44,7 +50,7 @@ export interface paths {
         };
         /**
          * The embeddable verdict widget
-         * @description Load it with `<script src="https://API/embed.js" async></script>` on any site; every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.
+         * @description Load it from any site as a script element whose `src` is `https://API/embed.js` (with `async`); every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.
          */
         get: operations["getEmbedScript"];
         put?: never;
@@ -62,10 +68,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List claimants, newest first */
+        /**
+         * List claimants, newest first
+         * @description List claimants, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listClaimants"];
         put?: never;
-        /** Add a claimant */
+        /**
+         * Add a claimant
+         * @description Add a claimant. Needs an API key with the role `editor` or higher.
+         */
         post: operations["createClaimant"];
         delete?: never;
         options?: never;
@@ -80,7 +92,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a claimant */
+        /**
+         * Get a claimant
+         * @description Get a claimant. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getClaimant"];
         put?: never;
         post?: never;
@@ -91,7 +106,10 @@ export interface paths {
         delete: operations["deleteClaimant"];
         options?: never;
         head?: never;
-        /** Change some fields of a claimant */
+        /**
+         * Change some fields of a claimant
+         * @description Change some fields of a claimant. Needs an API key with the role `editor` or higher.
+         */
         patch: operations["updateClaimant"];
         trace?: never;
     };
@@ -194,10 +212,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the appearances of a claim, newest first */
+        /**
+         * List the appearances of a claim, newest first
+         * @description List the appearances of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listAppearances"];
         put?: never;
-        /** Add an appearance to a claim */
+        /**
+         * Add an appearance to a claim
+         * @description Add an appearance to a claim. Needs an API key with the role `editor` or higher.
+         */
         post: operations["createAppearance"];
         delete?: never;
         options?: never;
@@ -212,15 +236,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one appearance of a claim */
+        /**
+         * Get one appearance of a claim
+         * @description Get one appearance of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getAppearance"];
         put?: never;
         post?: never;
-        /** Remove an appearance from a claim */
+        /**
+         * Remove an appearance from a claim
+         * @description Remove an appearance from a claim. Needs an API key with the role `editor` or higher.
+         */
         delete: operations["deleteAppearance"];
         options?: never;
         head?: never;
-        /** Change some fields of an appearance */
+        /**
+         * Change some fields of an appearance
+         * @description Change some fields of an appearance. Needs an API key with the role `editor` or higher.
+         */
         patch: operations["updateAppearance"];
         trace?: never;
     };
@@ -231,10 +264,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the evidence of a claim, newest first */
+        /**
+         * List the evidence of a claim, newest first
+         * @description List the evidence of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listEvidence"];
         put?: never;
-        /** Add an evidence to a claim */
+        /**
+         * Add an evidence to a claim
+         * @description Add an evidence to a claim. Needs an API key with the role `editor` or higher.
+         */
         post: operations["createEvidence"];
         delete?: never;
         options?: never;
@@ -249,15 +288,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one evidence of a claim */
+        /**
+         * Get one evidence of a claim
+         * @description Get one evidence of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getEvidence"];
         put?: never;
         post?: never;
-        /** Remove an evidence from a claim */
+        /**
+         * Remove an evidence from a claim
+         * @description Remove an evidence from a claim. Needs an API key with the role `editor` or higher.
+         */
         delete: operations["deleteEvidence"];
         options?: never;
         head?: never;
-        /** Change some fields of an evidence */
+        /**
+         * Change some fields of an evidence
+         * @description Change some fields of an evidence. Needs an API key with the role `editor` or higher.
+         */
         patch: operations["updateEvidence"];
         trace?: never;
     };
@@ -268,10 +316,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the reviews of a claim, newest first */
+        /**
+         * List the reviews of a claim, newest first
+         * @description List the reviews of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listReviews"];
         put?: never;
-        /** Add a review to a claim */
+        /**
+         * Add a review to a claim
+         * @description Add a review to a claim. Needs an API key with the role `reviewer` or higher.
+         */
         post: operations["createReview"];
         delete?: never;
         options?: never;
@@ -286,15 +340,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one review of a claim */
+        /**
+         * Get one review of a claim
+         * @description Get one review of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getReview"];
         put?: never;
         post?: never;
-        /** Remove a review from a claim */
+        /**
+         * Remove a review from a claim
+         * @description Remove a review from a claim. Needs an API key with the role `reviewer` or higher.
+         */
         delete: operations["deleteReview"];
         options?: never;
         head?: never;
-        /** Change some fields of a review */
+        /**
+         * Change some fields of a review
+         * @description Change some fields of a review. Needs an API key with the role `reviewer` or higher.
+         */
         patch: operations["updateReview"];
         trace?: never;
     };
@@ -365,10 +428,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List rating scales, newest first (built-in scales last) */
+        /**
+         * List rating scales, newest first (built-in scales last)
+         * @description List rating scales, newest first (built-in scales last). Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listRatingScales"];
         put?: never;
-        /** Define a rating scale */
+        /**
+         * Define a rating scale
+         * @description Define a rating scale. Needs an API key with the role `admin`.
+         */
         post: operations["createRatingScale"];
         delete?: never;
         options?: never;
@@ -383,11 +452,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a rating scale */
+        /**
+         * Get a rating scale
+         * @description Get a rating scale. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getRatingScale"];
         put?: never;
         post?: never;
-        /** Delete a rating scale no review uses */
+        /**
+         * Delete a rating scale no review uses
+         * @description Delete a rating scale no review uses. Needs an API key with the role `admin`.
+         */
         delete: operations["deleteRatingScale"];
         options?: never;
         head?: never;
@@ -520,7 +595,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organisations, newest first */
+        /**
+         * List the organisations, newest first
+         * @description List the organisations, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listOrganizations"];
         put?: never;
         post?: never;
@@ -537,7 +615,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an organisation */
+        /**
+         * Get an organisation
+         * @description Get an organisation. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
@@ -558,7 +639,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your organisation's API keys, revoked ones too, newest first */
+        /**
+         * List your organisation's API keys, revoked ones too, newest first
+         * @description List your organisation's API keys, revoked ones too, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -579,7 +663,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of your organisation's API keys */
+        /**
+         * Get one of your organisation's API keys
+         * @description Get one of your organisation's API keys. Needs an API key with the role `admin`.
+         */
         get: operations["getApiKey"];
         put?: never;
         post?: never;
@@ -600,7 +687,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What your organisation's keys did: every write attempt, allowed or denied, newest first */
+        /**
+         * What your organisation's keys did: every write attempt, allowed or denied, newest first
+         * @description What your organisation's keys did: every write attempt, allowed or denied, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -617,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your organisation's webhooks, newest first */
+        /**
+         * List your organisation's webhooks, newest first
+         * @description List your organisation's webhooks, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
@@ -638,7 +731,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of your organisation's webhooks */
+        /**
+         * Get one of your organisation's webhooks
+         * @description Get one of your organisation's webhooks. Needs an API key with the role `admin`.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
@@ -649,7 +745,10 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Change a webhook's URL, events or description, or turn it off and on */
+        /**
+         * Change a webhook's URL, events or description, or turn it off and on
+         * @description Change a webhook's URL, events or description, or turn it off and on. Needs an API key with the role `admin`.
+         */
         patch: operations["updateWebhook"];
         trace?: never;
     };
@@ -700,7 +799,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every attempt to deliver an event to the webhook, newest first */
+        /**
+         * Every attempt to deliver an event to the webhook, newest first
+         * @description Every attempt to deliver an event to the webhook, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -737,7 +839,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How an import went */
+        /**
+         * How an import went
+         * @description How an import went. Needs an API key with the role `reviewer` or higher.
+         */
         get: operations["getImport"];
         put?: never;
         post?: never;
@@ -771,145 +876,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An RFC 9457 problem details object, sent as `application/problem+json`. */
-        ProblemInput: {
-            /** @description A URI reference naming the problem type, e.g. `/problems/not-found`. */
-            type: string;
-            /** @description A short, human-readable summary of the problem type. */
-            title: string;
-            /** @description The HTTP status code, repeated. */
-            status: number;
-            /** @description What went wrong with this request, in words a developer can act on. */
-            detail: string;
-            /** @description The path of the request that failed. */
-            instance: string;
-            /** @description The request id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
-            requestId: string;
-            /** @description Field-level problems, for validation failures. */
-            errors?: {
-                /** @description Where the problem is, e.g. `body.text` or `query.limit`. */
-                field: string;
-                message: string;
-            }[];
-        };
-        AppearanceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
-            url: string | null;
-            title: string | null;
-            /** @description The outlet or channel, e.g. `CNN`. */
-            publisher: string | null;
-            /** @enum {string} */
-            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt: string | null;
-            /** @description The words as said or written there. */
-            quote: string | null;
-            /** @description At most one appearance of a claim is its first; marking another clears it. */
-            isFirstAppearance: boolean;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        ClaimantInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description Unique among live claimants; a deleted claimant frees its slug. */
-            slug: string;
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind: "person" | "organization";
-            description: string | null;
-            /** @description Role at the time of the claims, e.g. `US President`. */
-            jobTitle: string | null;
-            /** @description Party, government or organisation. */
-            affiliation: string | null;
-            /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
-            sameAs: string[];
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        ClaimantSummaryInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-        };
-        CreateClaimantInput: {
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @default person
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: string[];
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimantInput: {
-            name?: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: string[];
-        };
         RatingScaleValueInput: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
             key: string;
@@ -917,893 +883,16 @@ export interface components {
             label: string;
             /** @default null */
             description?: string | null;
-            /** @description The numeric rating (ClaimReview `ratingValue`). */
+            /**
+             * Format: int32
+             * @description The numeric rating (ClaimReview `ratingValue`).
+             */
             ratingValue: number;
             /**
              * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
              * @enum {string}
              */
             verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
-        };
-        RatingScaleInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-            description: string | null;
-            /** @description Shipped with Claimtrack; cannot be changed or deleted. */
-            builtIn: boolean;
-            /** @description The values, best first. */
-            values: components["schemas"]["RatingScaleValueInput"][];
-            /** @description The highest `ratingValue` of the scale. */
-            bestRating: number;
-            /** @description The lowest `ratingValue` of the scale. */
-            worstRating: number;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateRatingScaleInput: {
-            slug: string;
-            name: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values: components["schemas"]["RatingScaleValueInput"][];
-        };
-        /** @description Only the fields sent change. */
-        UpdateRatingScaleInput: {
-            slug?: string;
-            name?: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values?: components["schemas"]["RatingScaleValueInput"][];
-        };
-        EvidenceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            url: string;
-            title: string | null;
-            publisher: string | null;
-            /**
-             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
-             * @enum {string}
-             */
-            stance: "supports" | "refutes" | "context";
-            /** @description What the source shows, in the fact-checker's words. */
-            summary: string | null;
-            /** @description A copy kept by an archive, in case the source changes or disappears. */
-            archivedUrl: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateEvidenceInput: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidenceInput: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        RatingInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            scaleId: string;
-            /** @description The slug of the rating scale. */
-            scale: string;
-            key: string;
-            /** @description The native label, e.g. `Pants on Fire` (ClaimReview `alternateName`). */
-            label: string;
-            ratingValue: number;
-            bestRating: number;
-            worstRating: number;
-            /**
-             * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
-             * @enum {string}
-             */
-            verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
-        };
-        /** @description The organisation that wrote the review (ClaimReview `author`). */
-        ReviewAuthorInput: {
-            name: string;
-            url: string | null;
-        };
-        ReviewInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /**
-             * @description `draft` (private working copy) -> `published` -> `retracted` (kept visible, with the reason).
-             * @enum {string}
-             */
-            status: "draft" | "published" | "retracted";
-            rating: components["schemas"]["RatingInput"];
-            /** @description The conclusion in a sentence or two. */
-            ratingExplanation: string | null;
-            headline: string | null;
-            /** @description The published fact-check article. */
-            url: string | null;
-            author: components["schemas"]["ReviewAuthorInput"] | null;
-            inLanguage: string;
-            datePublished: string | null;
-            retractedAt: string | null;
-            retractionReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description The claim's current verdict: its latest published, unretracted review. */
-        VerdictInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            reviewId: string;
-            rating: components["schemas"]["RatingInput"];
-            ratingExplanation: string | null;
-            headline: string | null;
-            url: string | null;
-            author: components["schemas"]["ReviewAuthorInput"] | null;
-            datePublished: string | null;
-        };
-        /** @description A new review is a draft; publish it with the publish operation. */
-        CreateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
-            ratingScale: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: string;
-        };
-        /** @description Only the fields sent change. A retracted review cannot change. */
-        UpdateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
-            ratingScale?: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating?: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: string;
-        };
-        RetractReviewInput: {
-            /** @description Why the review is retracted; shown with it. */
-            reason: string;
-        };
-        ClaimInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantSummaryInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        ClaimListItemInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantSummaryInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description Present when the list was searched with q. */
-            search?: {
-                /** @description Relevance to q; higher is better. Comparable only within one query. */
-                rank: number;
-                /** @description The claim text, HTML-escaped, with the matching words in `<mark>` tags. */
-                snippet: string;
-            };
-        };
-        ClaimDetailInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived";
-            /** @description The latest published, unretracted review; `null` until one is published. */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description Every appearance of the claim, newest first. */
-            appearances: components["schemas"]["AppearanceInput"][];
-            /** @description Every piece of evidence, newest first. */
-            evidence: components["schemas"]["EvidenceInput"][];
-        };
-        CreateClaimInput: {
-            text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: string;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: string[];
-            /**
-             * @default new
-             * @enum {string}
-             */
-            status?: "new" | "researching" | "archived";
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimInput: {
-            text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: string;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: string[];
-            /** @enum {string} */
-            status?: "new" | "researching" | "archived";
-        };
-        ClaimReviewAppearanceInput: {
-            /** @constant */
-            "@type": "CreativeWork";
-            url?: string;
-            headline?: string;
-            datePublished?: string;
-            publisher?: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description The quote as it appeared. */
-            text?: string;
-        };
-        /** @description A schema.org ClaimReview in JSON-LD. */
-        ClaimReviewInput: {
-            /** @constant */
-            "@context": "https://schema.org";
-            /** @constant */
-            "@type": "ClaimReview";
-            "@id"?: string;
-            url: string;
-            claimReviewed: string;
-            reviewRating: {
-                /** @constant */
-                "@type": "Rating";
-                alternateName: string;
-                ratingValue: number;
-                bestRating: number;
-                worstRating: number;
-                ratingExplanation?: string;
-            };
-            author: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            datePublished: string;
-            dateModified: string;
-            inLanguage: string;
-            headline?: string;
-            itemReviewed: {
-                /** @constant */
-                "@type": "Claim";
-                author?: {
-                    /** @enum {string} */
-                    "@type": "Person" | "Organization";
-                    name: string;
-                    sameAs?: string[];
-                    jobTitle?: string;
-                };
-                datePublished?: string;
-                appearance: components["schemas"]["ClaimReviewAppearanceInput"][];
-                firstAppearance?: components["schemas"]["ClaimReviewAppearanceInput"];
-            };
-        };
-        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
-        GoogleFactCheckSearchResponseInput: {
-            claims?: {
-                text: string;
-                claimant?: string;
-                claimDate?: string;
-                claimReview: {
-                    publisher: {
-                        name?: string;
-                        site?: string;
-                    };
-                    url?: string;
-                    title?: string;
-                    reviewDate?: string;
-                    textualRating: string;
-                    languageCode: string;
-                }[];
-            }[];
-            nextPageToken?: string;
-        };
-        HealthInput: {
-            /** @constant */
-            status: "ok";
-        };
-        ReadinessInput: {
-            /** @constant */
-            status: "ok";
-            /**
-             * @description Which database this process serves from.
-             * @enum {string}
-             */
-            database: "postgres" | "pglite";
-        };
-        ClaimantPageInput: {
-            data: components["schemas"]["ClaimantInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ClaimReviewPageInput: {
-            /** @constant */
-            "@context": "https://schema.org";
-            "@graph": components["schemas"]["ClaimReviewInput"][];
-            /** @description Pass as `cursor` for the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ClaimPageInput: {
-            data: components["schemas"]["ClaimListItemInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        /** @description The entity no longer exists. */
-        TombstoneInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @constant */
-            deleted: true;
-        };
-        ChangeInput: {
-            /** @enum {string} */
-            type: "claim" | "review";
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @enum {string} */
-            action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description The version this change produced. */
-            version: number;
-            /** Format: date-time */
-            at: string;
-            /** @description The entity as it is now (not as of the change), or a tombstone. */
-            entity: components["schemas"]["ClaimInput"] | components["schemas"]["ReviewInput"] | components["schemas"]["TombstoneInput"];
-        };
-        ChangesPageInput: {
-            data: components["schemas"]["ChangeInput"][];
-            /** @description Always present: poll again with it as `after` to get what changed since. */
-            nextCursor: string;
-        };
-        RevisionInput: {
-            /** @description Position in the history; later changes have higher numbers. */
-            seq: number;
-            /** @enum {string} */
-            entityType: "claim" | "claimant" | "appearance" | "evidence" | "review" | "rating-scale";
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            entityId: string;
-            /** @description The version of the entity this change produced. */
-            version: number;
-            /** @enum {string} */
-            action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description Who made the change: the name of the API key, or `system` (demo data, imports). */
-            actor: string;
-            /** @description The API key that made the change; `null` for `system`. */
-            actorKeyId: string | null;
-            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
-            organizationId: string | null;
-            /** @description The request that made it (its `X-Request-Id`). */
-            requestId: string | null;
-            /** Format: date-time */
-            at: string;
-            /** @description The entity before the change; `null` for a create. */
-            before: {
-                [key: string]: unknown;
-            } | null;
-            /** @description The entity after the change; after a delete, `deletedAt` is set. */
-            after: {
-                [key: string]: unknown;
-            };
-        };
-        RevisionPageInput: {
-            data: components["schemas"]["RevisionInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        LookupClaimInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            text: string;
-            claimant: {
-                /**
-                 * Format: uuid
-                 * @description A resource id (UUID).
-                 */
-                id: string;
-                slug: string;
-                name: string;
-            } | null;
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`.
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived";
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description The claim in this API. */
-            href: string;
-        };
-        PageLookupInput: {
-            /** @description The URL as sent. */
-            url: string;
-            /** @description The URL after canonicalisation; equal pages give equal canonical URLs. */
-            canonicalUrl: string;
-            /** @description Claims that appeared at the page; empty when there are none. */
-            claims: components["schemas"]["LookupClaimInput"][];
-        };
-        BatchLookupInput: {
-            /** @description Up to 100 page URLs. */
-            urls: string[];
-        };
-        BatchLookupResultInput: {
-            /** @description One entry per URL, keyed by the URL exactly as sent. */
-            results: {
-                [key: string]: {
-                    /** @description The URL after canonicalisation; equal pages give equal canonical URLs. */
-                    canonicalUrl: string;
-                    /** @description Claims that appeared at the page; empty when there are none. */
-                    claims: components["schemas"]["LookupClaimInput"][];
-                };
-            };
-        };
-        PrefixLookupInput: {
-            prefix: string;
-            /** @description Every known page whose hash has the prefix; compare your own hash with these, locally. */
-            matches: {
-                /** @description The full SHA-256 (hex) of a canonical URL with this prefix. */
-                hash: string;
-                claims: components["schemas"]["LookupClaimInput"][];
-            }[];
-        };
-        MatchRequestInput: {
-            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
-            text: string;
-            /** @description The language of the text (default `en`); it decides how words are stemmed. */
-            language?: string;
-            /** @default 10 */
-            limit?: number;
-            /**
-             * @description Leave out matches scoring lower.
-             * @default 0
-             */
-            minScore?: number;
-        };
-        MatchResultInput: {
-            data: {
-                /** @description How likely the text makes this claim, 0..1; best first. */
-                score: number;
-                claim: components["schemas"]["ClaimInput"];
-            }[];
-        };
-        /** @description A newsroom or fact-checking outlet. Organisations are created by the operator (`npm run keys`). */
-        OrganizationInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-            /** @description The outlet's site: the author of its ClaimReviews and Google's `publisher.site`. */
-            url: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        UpdateOrganizationInput: {
-            name?: string;
-            url?: string | null;
-        };
-        ApiKeyInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            /** @description The first characters of the key, to tell keys apart; the key itself is never shown again. */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** @description When the key was last used, to the minute. */
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-        };
-        CreatedApiKeyInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            /** @description The first characters of the key, to tell keys apart; the key itself is never shown again. */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** @description When the key was last used, to the minute. */
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-            /** @description The secret: `ct_<random>_<checksum>`. Shown only in this response; store it now. */
-            key: string;
-        };
-        CreateApiKeyInput: {
-            /** @description What the key is for, e.g. `CMS integration`. */
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-        };
-        AuditEventInput: {
-            seq: number;
-            /** Format: date-time */
-            at: string;
-            key: {
-                /**
-                 * Format: uuid
-                 * @description A resource id (UUID).
-                 */
-                id: string;
-                name: string;
-                /**
-                 * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-                 * @enum {string}
-                 */
-                role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            };
-            method: string;
-            path: string;
-            operationId: string | null;
-            status: number;
-            /**
-             * @description `denied` when the key's role or the object's owner forbade it (401, 403), `failed` for other errors.
-             * @enum {string}
-             */
-            outcome: "succeeded" | "denied" | "failed";
-            requestId: string | null;
-            ip: string | null;
-        };
-        OrganizationPageInput: {
-            data: components["schemas"]["OrganizationInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ApiKeyPageInput: {
-            data: components["schemas"]["ApiKeyInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        AuditPageInput: {
-            data: components["schemas"]["AuditEventInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        CreateImportInput: {
-            /**
-             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
-             * @enum {string}
-             */
-            format: "jsonl" | "csv" | "claimreview";
-            /**
-             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
-             * @default truth-o-meter
-             */
-            scale?: string;
-            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
-            data: string;
-        };
-        ImportRejectionInput: {
-            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
-            line: number;
-            /** @description The record's id or review URL, when it had one. */
-            key: string | null;
-            reason: string;
-        };
-        /** @description An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing. */
-        ImportInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * @description `queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).
-             * @enum {string}
-             */
-            status: "queued" | "running" | "succeeded" | "failed";
-            /** @enum {string} */
-            format: "jsonl" | "csv" | "claimreview";
-            scale: string;
-            created: number;
-            updated: number;
-            unchanged: number;
-            rejected: number;
-            /** @description Every rejected record, with the reason. */
-            rejects: components["schemas"]["ImportRejectionInput"][];
-            /** @description Why a failed import could not run. */
-            error: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
-        };
-        RatingScalePageInput: {
-            data: components["schemas"]["RatingScaleInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        /** @description An endpoint of your organisation that receives signed events (Standard Webhooks). */
-        WebhookInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            url: string;
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description: string | null;
-            /** @description Whether events are delivered. Turned off by its owner, or by the service when the endpoint answered 410 Gone. */
-            enabled: boolean;
-            /** @description Why the service turned the webhook off; `null` otherwise. */
-            disabledReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreatedWebhookInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            url: string;
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description: string | null;
-            /** @description Whether events are delivered. Turned off by its owner, or by the service when the endpoint answered 410 Gone. */
-            enabled: boolean;
-            /** @description Why the service turned the webhook off; `null` otherwise. */
-            disabledReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description The signing secret, `whsec_<base64>`: shown only in this response; store it now. */
-            signingSecret: string;
-        };
-        CreateWebhookInput: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url: string;
-            /** @description The events to receive. */
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` by default. */
-            enabled?: boolean;
-        };
-        /** @description Only the fields sent change. */
-        UpdateWebhookInput: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url?: string;
-            /** @description The events to receive. */
-            events?: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
-            enabled?: boolean;
-        };
-        /** @description One attempt to deliver an event to a webhook. */
-        WebhookDeliveryInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description The event's id, sent as `webhook-id`: the same on every attempt, for deduplication.
-             */
-            eventId: string;
-            /** @description A subscribed event type, or `webhook.ping`. */
-            eventType: string;
-            /** @description 1 for the first attempt, +1 for each retry. */
-            attempt: number;
-            /**
-             * @description `succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).
-             * @enum {string}
-             */
-            outcome: "succeeded" | "failed";
-            /** @description The endpoint's HTTP status; `null` when it gave none (see `error`). */
-            statusCode: number | null;
-            /** @description Why there was no answer: a refused address, a connection error, a timeout. */
-            error: string | null;
-            durationMs: number;
-            /** @description The first KiB of the endpoint's answer. */
-            responseBody: string | null;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        WebhookPingInput: {
-            /**
-             * Format: uuid
-             * @description The id of the `webhook.ping` event; its attempts show in the deliveries.
-             */
-            eventId: string;
-        };
-        WebhookPageInput: {
-            data: components["schemas"]["WebhookInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        WebhookDeliveryPageInput: {
-            data: components["schemas"]["WebhookDeliveryInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        AppearancePageInput: {
-            data: components["schemas"]["AppearanceInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        EvidencePageInput: {
-            data: components["schemas"]["EvidenceInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ReviewPageInput: {
-            data: components["schemas"]["ReviewInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
         };
         /** @description An RFC 9457 problem details object, sent as `application/problem+json`. */
         Problem: {
@@ -1811,7 +900,10 @@ export interface components {
             type: string;
             /** @description A short, human-readable summary of the problem type. */
             title: string;
-            /** @description The HTTP status code, repeated. */
+            /**
+             * Format: int64
+             * @description The HTTP status code, repeated.
+             */
             status: number;
             /** @description What went wrong with this request, in words a developer can act on. */
             detail: string;
@@ -1849,33 +941,12 @@ export interface components {
             quote: string | null;
             /** @description At most one appearance of a claim is its first; marking another clears it. */
             isFirstAppearance: boolean;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
         };
         Claimant: {
             /**
@@ -1898,7 +969,10 @@ export interface components {
             affiliation: string | null;
             /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
             sameAs: string[];
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -1914,36 +988,6 @@ export interface components {
             slug: string;
             name: string;
         };
-        CreateClaimant: {
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @default person
-             * @enum {string}
-             */
-            kind: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: unknown;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimant: {
-            name?: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: unknown;
-        };
         RatingScaleValue: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
             key: string;
@@ -1951,7 +995,10 @@ export interface components {
             label: string;
             /** @default null */
             description: string | null;
-            /** @description The numeric rating (ClaimReview `ratingValue`). */
+            /**
+             * Format: int32
+             * @description The numeric rating (ClaimReview `ratingValue`).
+             */
             ratingValue: number;
             /**
              * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
@@ -1976,26 +1023,12 @@ export interface components {
             bestRating: number;
             /** @description The lowest `ratingValue` of the scale. */
             worstRating: number;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        CreateRatingScale: {
-            slug: string;
-            name: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values: components["schemas"]["RatingScaleValue"][];
-        };
-        /** @description Only the fields sent change. */
-        UpdateRatingScale: {
-            slug?: string;
-            name?: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values?: components["schemas"]["RatingScaleValue"][];
         };
         Evidence: {
             /**
@@ -2020,32 +1053,12 @@ export interface components {
             summary: string | null;
             /** @description A copy kept by an archive, in case the source changes or disappears. */
             archivedUrl: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        CreateEvidence: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidence: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
         };
         Rating: {
             /**
@@ -2099,6 +1112,7 @@ export interface components {
             datePublished: string | null;
             retractedAt: string | null;
             retractionReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2118,49 +1132,6 @@ export interface components {
             url: string | null;
             author: components["schemas"]["ReviewAuthor"] | null;
             datePublished: string | null;
-        };
-        /** @description A new review is a draft; publish it with the publish operation. */
-        CreateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
-            ratingScale: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /**
-             * @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case.
-             * @default en
-             */
-            inLanguage: unknown;
-        };
-        /** @description Only the fields sent change. A retracted review cannot change. */
-        UpdateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
-            ratingScale?: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating?: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: unknown;
-        };
-        RetractReview: {
-            /** @description Why the review is retracted; shown with it. */
-            reason: string;
         };
         Claim: {
             /**
@@ -2184,7 +1155,10 @@ export interface components {
             status: "new" | "researching" | "reviewed" | "archived";
             /** @description The latest published, unretracted review; `null` until one is published. */
             currentVerdict: components["schemas"]["Verdict"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2213,7 +1187,10 @@ export interface components {
             status: "new" | "researching" | "reviewed" | "archived";
             /** @description The latest published, unretracted review; `null` until one is published. */
             currentVerdict: components["schemas"]["Verdict"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2249,7 +1226,10 @@ export interface components {
             status: "new" | "researching" | "reviewed" | "archived";
             /** @description The latest published, unretracted review; `null` until one is published. */
             currentVerdict: components["schemas"]["Verdict"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2259,40 +1239,6 @@ export interface components {
             appearances: components["schemas"]["Appearance"][];
             /** @description Every piece of evidence, newest first. */
             evidence: components["schemas"]["Evidence"][];
-        };
-        CreateClaim: {
-            text: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /**
-             * @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case.
-             * @default en
-             */
-            language: unknown;
-            /**
-             * @description Short tags, stored lower-case and without duplicates.
-             * @default []
-             */
-            topics: unknown;
-            /**
-             * @default new
-             * @enum {string}
-             */
-            status: "new" | "researching" | "archived";
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaim: {
-            text?: string;
-            /** @description The claimant who made the claim; `null` when unknown. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: unknown;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: unknown;
-            /** @enum {string} */
-            status?: "new" | "researching" | "archived";
         };
         ClaimReviewAppearance: {
             /** @constant */
@@ -2422,7 +1368,10 @@ export interface components {
             id: string;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description The version this change produced. */
+            /**
+             * Format: int64
+             * @description The version this change produced.
+             */
             version: number;
             /** Format: date-time */
             at: string;
@@ -2435,7 +1384,10 @@ export interface components {
             nextCursor: string;
         };
         Revision: {
-            /** @description Position in the history; later changes have higher numbers. */
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
             seq: number;
             /** @enum {string} */
             entityType: "claim" | "claimant" | "appearance" | "evidence" | "review" | "rating-scale";
@@ -2444,7 +1396,10 @@ export interface components {
              * @description A resource id (UUID).
              */
             entityId: string;
-            /** @description The version of the entity this change produced. */
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
             version: number;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
@@ -2505,10 +1460,6 @@ export interface components {
             /** @description Claims that appeared at the page; empty when there are none. */
             claims: components["schemas"]["LookupClaim"][];
         };
-        BatchLookup: {
-            /** @description Up to 100 page URLs. */
-            urls: string[];
-        };
         BatchLookupResult: {
             /** @description One entry per URL, keyed by the URL exactly as sent. */
             results: {
@@ -2529,19 +1480,6 @@ export interface components {
                 claims: components["schemas"]["LookupClaim"][];
             }[];
         };
-        MatchRequest: {
-            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
-            text: string;
-            /** @description The language of the text (default `en`); it decides how words are stemmed. */
-            language?: unknown;
-            /** @default 10 */
-            limit: number;
-            /**
-             * @description Leave out matches scoring lower.
-             * @default 0
-             */
-            minScore: number;
-        };
         MatchResult: {
             data: {
                 /** @description How likely the text makes this claim, 0..1; best first. */
@@ -2560,15 +1498,12 @@ export interface components {
             name: string;
             /** @description The outlet's site: the author of its ClaimReviews and Google's `publisher.site`. */
             url: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        UpdateOrganization: {
-            name?: string;
-            url?: string | null;
         };
         ApiKey: {
             /**
@@ -2612,16 +1547,8 @@ export interface components {
             /** @description The secret: `ct_<random>_<checksum>`. Shown only in this response; store it now. */
             key: string;
         };
-        CreateApiKey: {
-            /** @description What the key is for, e.g. `CMS integration`. */
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-        };
         AuditEvent: {
+            /** Format: int64 */
             seq: number;
             /** Format: date-time */
             at: string;
@@ -2641,6 +1568,7 @@ export interface components {
             method: string;
             path: string;
             operationId: string | null;
+            /** Format: int64 */
             status: number;
             /**
              * @description `denied` when the key's role or the object's owner forbade it (401, 403), `failed` for other errors.
@@ -2665,22 +1593,11 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        CreateImport: {
-            /**
-             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
-             * @enum {string}
-             */
-            format: "jsonl" | "csv" | "claimreview";
-            /**
-             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
-             * @default truth-o-meter
-             */
-            scale: string;
-            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
-            data: string;
-        };
         ImportRejection: {
-            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
+            /**
+             * Format: int64
+             * @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview).
+             */
             line: number;
             /** @description The record's id or review URL, when it had one. */
             key: string | null;
@@ -2701,9 +1618,13 @@ export interface components {
             /** @enum {string} */
             format: "jsonl" | "csv" | "claimreview";
             scale: string;
+            /** Format: int64 */
             created: number;
+            /** Format: int64 */
             updated: number;
+            /** Format: int64 */
             unchanged: number;
+            /** Format: int64 */
             rejected: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejection"][];
@@ -2733,6 +1654,7 @@ export interface components {
             enabled: boolean;
             /** @description Why the service turned the webhook off; `null` otherwise. */
             disabledReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2752,6 +1674,7 @@ export interface components {
             enabled: boolean;
             /** @description Why the service turned the webhook off; `null` otherwise. */
             disabledReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2759,31 +1682,6 @@ export interface components {
             updatedAt: string;
             /** @description The signing secret, `whsec_<base64>`: shown only in this response; store it now. */
             signingSecret: string;
-        };
-        CreateWebhook: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url: string;
-            /** @description The events to receive. */
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` by default. */
-            enabled?: boolean;
-        };
-        /** @description Only the fields sent change. */
-        UpdateWebhook: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url?: string;
-            /** @description The events to receive. */
-            events?: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
-            enabled?: boolean;
         };
         /** @description One attempt to deliver an event to a webhook. */
         WebhookDelivery: {
@@ -2799,7 +1697,10 @@ export interface components {
             eventId: string;
             /** @description A subscribed event type, or `webhook.ping`. */
             eventType: string;
-            /** @description 1 for the first attempt, +1 for each retry. */
+            /**
+             * Format: int64
+             * @description 1 for the first attempt, +1 for each retry.
+             */
             attempt: number;
             /**
              * @description `succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).
@@ -2810,6 +1711,7 @@ export interface components {
             statusCode: number | null;
             /** @description Why there was no answer: a refused address, a connection error, a timeout. */
             error: string | null;
+            /** Format: int64 */
             durationMs: number;
             /** @description The first KiB of the endpoint's answer. */
             responseBody: string | null;
@@ -2847,6 +1749,234 @@ export interface components {
             data: components["schemas"]["Review"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
+        };
+        /** @description `medium` defaults to `other`. */
+        CreateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        CreateClaimant: {
+            name: string;
+            /**
+             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
+             * @default person
+             * @enum {string}
+             */
+            kind?: "person" | "organization";
+            /** @description Derived from the name when omitted. */
+            slug?: string;
+            description?: string | null;
+            jobTitle?: string | null;
+            affiliation?: string | null;
+            sameAs?: string[];
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateClaimant: {
+            name?: string;
+            /**
+             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
+             * @enum {string}
+             */
+            kind?: "person" | "organization";
+            /** @description Derived from the name when omitted. */
+            slug?: string;
+            description?: string | null;
+            jobTitle?: string | null;
+            affiliation?: string | null;
+            sameAs?: string[];
+        };
+        CreateRatingScale: {
+            slug: string;
+            name: string;
+            description?: string | null;
+            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
+            values: components["schemas"]["RatingScaleValueInput"][];
+        };
+        /** @description Only the fields sent change. */
+        UpdateRatingScale: {
+            slug?: string;
+            name?: string;
+            description?: string | null;
+            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
+            values?: components["schemas"]["RatingScaleValueInput"][];
+        };
+        CreateEvidence: {
+            /** Format: uri */
+            url: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateEvidence: {
+            /** Format: uri */
+            url?: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance?: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description A new review is a draft; publish it with the publish operation. */
+        CreateReview: {
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            ratingScale: string;
+            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
+            rating: string;
+            ratingExplanation?: string | null;
+            headline?: string | null;
+            /** @description The published fact-check article; required to publish. */
+            url?: string | null;
+            /** @description The organisation that wrote the review; required to publish. */
+            author?: {
+                name: string;
+                url?: string | null;
+            } | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            inLanguage?: string;
+        };
+        /** @description Only the fields sent change. A retracted review cannot change. */
+        UpdateReview: {
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`). */
+            ratingScale?: string;
+            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
+            rating?: string;
+            ratingExplanation?: string | null;
+            headline?: string | null;
+            /** @description The published fact-check article; required to publish. */
+            url?: string | null;
+            /** @description The organisation that wrote the review; required to publish. */
+            author?: {
+                name: string;
+                url?: string | null;
+            } | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            inLanguage?: string;
+        };
+        RetractReview: {
+            /** @description Why the review is retracted; shown with it. */
+            reason: string;
+        };
+        CreateClaim: {
+            text: string;
+            /** @description The claimant who made the claim; `null` when unknown. */
+            claimantId?: string | null;
+            claimDate?: string | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            language?: string;
+            /** @description Short tags, stored lower-case and without duplicates. */
+            topics?: string[];
+            /**
+             * @default new
+             * @enum {string}
+             */
+            status?: "new" | "researching" | "archived";
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateClaim: {
+            text?: string;
+            /** @description The claimant who made the claim; `null` when unknown. */
+            claimantId?: string | null;
+            claimDate?: string | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            language?: string;
+            /** @description Short tags, stored lower-case and without duplicates. */
+            topics?: string[];
+            /** @enum {string} */
+            status?: "new" | "researching" | "archived";
+        };
+        BatchLookup: {
+            /** @description Up to 100 page URLs. */
+            urls: string[];
+        };
+        MatchRequest: {
+            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
+            text: string;
+            /** @description The language of the text (default `en`); it decides how words are stemmed. */
+            language?: string;
+            /**
+             * Format: int32
+             * @default 10
+             */
+            limit?: number;
+            /**
+             * @description Leave out matches scoring lower.
+             * @default 0
+             */
+            minScore?: number;
+        };
+        UpdateOrganization: {
+            name?: string;
+            url?: string | null;
+        };
+        CreateApiKey: {
+            /** @description What the key is for, e.g. `CMS integration`. */
+            name: string;
+            /**
+             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
+             * @enum {string}
+             */
+            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
+        };
+        CreateImport: {
+            /**
+             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
+             * @enum {string}
+             */
+            format: "jsonl" | "csv" | "claimreview";
+            /**
+             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
+             * @default truth-o-meter
+             */
+            scale?: string;
+            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
+            data: string;
+        };
+        CreateWebhook: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             */
+            url: string;
+            /** @description The events to receive. */
+            events: ("claim.updated" | "review.published" | "review.retracted")[];
+            description?: string | null;
+            /** @description `true` by default. */
+            enabled?: boolean;
+        };
+        /** @description Only the fields sent change. */
+        UpdateWebhook: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows it (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             */
+            url?: string;
+            /** @description The events to receive. */
+            events?: ("claim.updated" | "review.published" | "review.retracted")[];
+            description?: string | null;
+            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
+            enabled?: boolean;
         };
     };
     responses: never;
@@ -3115,7 +2245,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateClaimantInput"];
+                "application/json": components["schemas"]["CreateClaimant"];
             };
         };
         responses: {
@@ -3550,7 +2680,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateClaimantInput"];
+                "application/json": components["schemas"]["UpdateClaimant"];
             };
         };
         responses: {
@@ -3857,7 +2987,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateClaimInput"];
+                "application/json": components["schemas"]["CreateClaim"];
             };
         };
         responses: {
@@ -4284,7 +3414,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateClaimInput"];
+                "application/json": components["schemas"]["UpdateClaim"];
             };
         };
         responses: {
@@ -4581,7 +3711,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MatchRequestInput"];
+                "application/json": components["schemas"]["MatchRequest"];
             };
         };
         responses: {
@@ -4822,7 +3952,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateAppearanceInput"];
+                "application/json": components["schemas"]["CreateAppearance"];
             };
         };
         responses: {
@@ -5274,7 +4404,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateAppearanceInput"];
+                "application/json": components["schemas"]["UpdateAppearance"];
             };
         };
         responses: {
@@ -5563,7 +4693,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateEvidenceInput"];
+                "application/json": components["schemas"]["CreateEvidence"];
             };
         };
         responses: {
@@ -6015,7 +5145,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateEvidenceInput"];
+                "application/json": components["schemas"]["UpdateEvidence"];
             };
         };
         responses: {
@@ -6304,7 +5434,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateReviewInput"];
+                "application/json": components["schemas"]["CreateReview"];
             };
         };
         responses: {
@@ -6756,7 +5886,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateReviewInput"];
+                "application/json": components["schemas"]["UpdateReview"];
             };
         };
         responses: {
@@ -7134,7 +6264,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RetractReviewInput"];
+                "application/json": components["schemas"]["RetractReview"];
             };
         };
         responses: {
@@ -7508,7 +6638,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateRatingScaleInput"];
+                "application/json": components["schemas"]["CreateRatingScale"];
             };
         };
         responses: {
@@ -7943,7 +7073,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateRatingScaleInput"];
+                "application/json": components["schemas"]["UpdateRatingScale"];
             };
         };
         responses: {
@@ -8463,7 +7593,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BatchLookupInput"];
+                "application/json": components["schemas"]["BatchLookup"];
             };
         };
         responses: {
@@ -9007,7 +8137,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateOrganizationInput"];
+                "application/json": components["schemas"]["UpdateOrganization"];
             };
         };
         responses: {
@@ -9290,7 +8420,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateApiKeyInput"];
+                "application/json": components["schemas"]["CreateApiKey"];
             };
         };
         responses: {
@@ -9888,7 +9018,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookInput"];
+                "application/json": components["schemas"]["CreateWebhook"];
             };
         };
         responses: {
@@ -10323,7 +9453,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateWebhookInput"];
+                "application/json": components["schemas"]["UpdateWebhook"];
             };
         };
         responses: {
@@ -10934,7 +10064,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateImportInput"];
+                "application/json": components["schemas"]["CreateImport"];
             };
         };
         responses: {
