@@ -31,6 +31,7 @@ const ConfigSchema = z.object({
   LOAD_SHED_EVENT_LOOP_DELAY: z.coerce.number().int().min(0).max(60_000).default(500),
   LOAD_SHED_HEAP_USED: z.coerce.number().int().min(0).max(100).default(90),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('claimtrack:'),
   TRUST_PROXY: z.string().optional().transform((value, ctx) => {
     const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)
     for (const entry of entries) {
@@ -107,6 +108,8 @@ const ConfigSchema = z.object({
   },
   /** Shared rate-limit counters in Redis; without it they live in Postgres. */
   redisUrl: c.REDIS_URL,
+  /** Starts every Redis key (`<prefix>rl:…`), so that deployments sharing one Redis do not share counters. */
+  redisKeyPrefix: c.REDIS_KEY_PREFIX,
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
   trustProxy: c.TRUST_PROXY,
   /** Browser origins allowed to write (and to read private data) with credentials; public reads allow any origin. */
