@@ -9,7 +9,7 @@ interface Schema { [key: string]: unknown }
 t.test('the generated document declares what the linters ask for and holds nothing unused', async (t) => {
   const app = await build(t)
   const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
-  t.same(document.servers, [{ url: '.', description: 'This server: the one that serves this document' }], 'servers')
+  t.same(document.servers, [{ url: '/', description: 'This server: the one that serves this document' }], 'servers')
   t.type(document.info.contact?.name, 'string', 'info.contact')
 
   const declared = new Set((document.tags as Array<{ name: string }>).map((tag) => tag.name))

@@ -219,8 +219,8 @@ async function openapiPlugin (app: FastifyInstance) {
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         contact: { name: 'The newsroom that runs this Claimtrack server' },
       },
-      // Relative: the server this document is served from (code samples on /docs show its own host).
-      servers: [{ url: '.', description: 'This server: the one that serves this document' }],
+      // Relative: the server this document is served from (/docs resolves it to its own origin in code samples).
+      servers: [{ url: '/', description: 'This server: the one that serves this document' }],
       tags: [
         { name: 'Claims', description: 'What public figures claimed, with the claimant, appearances and evidence.' },
         { name: 'Claimants', description: 'The people and organisations who make claims.' },
