@@ -28,7 +28,7 @@ const ConfigSchema = z.object({
   LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MIGRATE_ON_START: booleanFromEnv.default(true),
-  LOAD_SHED_EVENT_LOOP_DELAY: z.coerce.number().int().min(0).max(60_000).default(500),
+  LOAD_SHED_EVENT_LOOP_DELAY: z.coerce.number().int().min(0).max(60_000).default(1000),
   LOAD_SHED_HEAP_USED: z.coerce.number().int().min(0).max(100).default(90),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default('claimtrack:'),

@@ -17,17 +17,24 @@ declare module 'fastify' {
 
 /** Seconds a shed client is asked to wait. */
 const RETRY_AFTER_SECONDS = 5
+/**
+ * Nothing is shed this long after the app is ready: start-up (compiling the route schemas, migrating, an embedded
+ * database's work) blocks the event loop on purpose, and the sample that saw it is replaced within two intervals.
+ */
+const STARTUP_GRACE_MS = 2500
 
 async function loadSheddingPlugin (app: FastifyInstance) {
   const { eventLoopDelayMs, heapUsedPercent } = app.config.loadShedding
   if (eventLoopDelayMs === 0 && heapUsedPercent === 0) return
+  let readyAt = Number.POSITIVE_INFINITY
+  app.addHook('onReady', async () => { readyAt = Date.now() })
   await app.register(underPressure, {
     maxEventLoopDelay: eventLoopDelayMs,
     maxHeapUsedBytes: Math.floor(getHeapStatistics().heap_size_limit * heapUsedPercent / 100),
     sampleInterval: 1000,
     retryAfter: RETRY_AFTER_SECONDS,
     pressureHandler: async (request, _reply, type, value) => {
-      if (request.routeOptions.config.loadShedding === false) return
+      if (request.routeOptions.config.loadShedding === false || Date.now() - readyAt < STARTUP_GRACE_MS) return
       request.log.warn({ type, value }, 'under pressure: request shed')
       throw problem('service-unavailable', 'This server is overloaded. Retry the request after Retry-After seconds; another server may take it.', {
         headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
