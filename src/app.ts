@@ -7,12 +7,14 @@ import type { Database } from './db/client.ts'
 import { problem } from './errors.ts'
 import { redactUrl } from './lib/log-redaction.ts'
 import authPlugin from './plugins/auth.ts'
+import compressionPlugin from './plugins/compression.ts'
 import corsPlugin from './plugins/cors.ts'
 import databasePlugin from './plugins/database.ts'
 import httpCachePlugin from './plugins/http-cache.ts'
 import jobsPlugin from './plugins/jobs.ts'
 import idempotencyPlugin from './plugins/idempotency.ts'
 import jsonBodyPlugin from './plugins/json-body.ts'
+import loadSheddingPlugin from './plugins/load-shedding.ts'
 import metricsPlugin from './plugins/metrics.ts'
 import openapiPlugin from './plugins/openapi.ts'
 import problemDetailsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/problem-details.ts'
@@ -130,6 +132,8 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   })
 
   await app.register(problemDetailsPlugin)
+  await app.register(loadSheddingPlugin)
+  await app.register(compressionPlugin)
   await app.register(securityHeadersPlugin)
   await app.register(corsPlugin)
   await app.register(httpCachePlugin)

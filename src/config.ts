@@ -1,7 +1,7 @@
 // The service configuration: one zod schema over the environment, parsed once at start-up.
 import { isIP } from 'node:net'
-import { availableParallelism } from 'node:os'
 import { z } from 'zod'
+import { containerCpus } from './lib/cpu-quota.ts'
 import { parseAllowedHosts } from './lib/webhook-address.ts'
 
 const booleanFromEnv = z
@@ -26,8 +26,12 @@ const ConfigSchema = z.object({
   SEED_DEMO: booleanFromEnv.optional(),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
-  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
+  CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MIGRATE_ON_START: booleanFromEnv.default(true),
+  LOAD_SHED_EVENT_LOOP_DELAY: z.coerce.number().int().min(0).max(60_000).default(1000),
+  LOAD_SHED_HEAP_USED: z.coerce.number().int().min(0).max(100).default(90),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('claimtrack:'),
   TRUST_PROXY: z.string().optional().transform((value, ctx) => {
     const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean)
     for (const entry of entries) {
@@ -96,10 +100,23 @@ const ConfigSchema = z.object({
   bodyLimit: c.BODY_LIMIT,
   /** Seconds that browsers and CDNs may reuse a public lookup answer (Cache-Control max-age). */
   lookupMaxAge: c.LOOKUP_MAX_AGE,
-  /** Signs paging cursors; every process behind one load balancer needs the same value. */
-  cursorSecret: c.CURSOR_SECRET,
+  /**
+   * Signs paging cursors; every process behind one load balancer needs the same value. A built-in one serves the
+   * embedded database only: a server refuses to start without its own (parseConfig's `serving`).
+   */
+  cursorSecret: c.CURSOR_SECRET ?? DEFAULT_CURSOR_SECRET,
+  /** Whether start-up applies pending migrations; off, the app runs no DDL and refuses a database that lags behind. */
+  migrateOnStart: c.MIGRATE_ON_START,
+  loadShedding: {
+    /** Mean event-loop delay (ms, over each second) above which requests are answered 503; 0 turns it off. */
+    eventLoopDelayMs: c.LOAD_SHED_EVENT_LOOP_DELAY,
+    /** Percent of V8's heap limit in use above which requests are answered 503; 0 turns it off. */
+    heapUsedPercent: c.LOAD_SHED_HEAP_USED,
+  },
   /** Shared rate-limit counters in Redis; without it they live in Postgres. */
   redisUrl: c.REDIS_URL,
+  /** Starts every Redis key (`<prefix>rl:…`), so that deployments sharing one Redis do not share counters. */
+  redisKeyPrefix: c.REDIS_KEY_PREFIX,
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
   trustProxy: c.TRUST_PROXY,
   /** Browser origins allowed to write (and to read private data) with credentials; public reads allow any origin. */
@@ -147,26 +164,33 @@ const ConfigSchema = z.object({
     retryDelaySeconds: c.WEBHOOK_RETRY_DELAY,
   },
   /**
-   * Processes serving the port (node:cluster); by default one per core. The embedded database can be opened by one
-   * process only, so it always has one.
+   * Processes serving the port (node:cluster); by default as many as the CPUs this container may use (its cgroup
+   * quota, else the cores). The embedded database can be opened by one process only, so it always has one.
    */
-  workers: c.DATABASE_URL === undefined ? 1 : c.CLAIMTRACK_WORKERS ?? availableParallelism(),
+  workers: c.DATABASE_URL === undefined ? 1 : c.CLAIMTRACK_WORKERS ?? containerCpus(),
 }))
 
 export type Config = z.output<typeof ConfigSchema>
+
+const DEFAULT_CURSOR_SECRET = 'claimtrack-default-cursor-secret'
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-/** Parses the environment into a Config; throws a ConfigError naming every bad variable. */
-export function parseConfig (env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Parses the environment into a Config; throws a ConfigError naming every bad variable. `serving` (the server) also
+ * refuses what only matters to a public server: a Postgres server with the built-in CURSOR_SECRET, which anyone can
+ * read here and use to forge cursors. Commands (migrate, keys, import, export) serve no pages and need none.
+ */
+export function parseConfig (env: Record<string, string | undefined> = process.env, { serving = false } = {}): Config {
   // An empty or blank variable counts as unset, as shells and .env files often leave them so.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''))
   const result = ConfigSchema.safeParse(present)
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  const lines = result.success ? [] : result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
+  if (serving && present.DATABASE_URL !== undefined && present.CURSOR_SECRET === undefined) {
+    lines.push('  CURSOR_SECRET: must be set with DATABASE_URL (at least 16 random characters, the same on every process behind one load balancer, e.g. `openssl rand -base64 32`)')
   }
+  if (!result.success || lines.length > 0) throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
   return result.data
 }

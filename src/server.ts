@@ -16,7 +16,7 @@ const CRASH_LOOP_MS = 5_000
 
 function configOrExit (): Config {
   try {
-    return parseConfig(process.env)
+    return parseConfig(process.env, { serving: true })
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)

@@ -1,6 +1,10 @@
 // parseConfig: defaults, every rejected variable named in the ConfigError, empty values as unset, boolean spellings.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ConfigError, parseConfig } from '../src/config.ts'
+import { containerCpus, cpusFromCpuMax } from '../src/lib/cpu-quota.ts'
 
 /** The ConfigError parseConfig throws for env; fails the test when it does not throw one. */
 function configErrorOf (t: Test, env: Record<string, string>): ConfigError | undefined {
@@ -136,4 +140,37 @@ t.test('the hardening settings: defaults, and HEADERS_TIMEOUT within REQUEST_TIM
   for (const [name, value] of [['RATE_LIMIT_IPV6_PREFIX', '129'], ['SEARCH_CONCURRENCY', '0'], ['SEARCH_STATEMENT_TIMEOUT', '10'], ['MAX_CONNECTIONS', '0']] as const) {
     t.match(configErrorOf(t, { [name]: value })?.message, new RegExp(`\\b${name}\\b`), `${name}=${value} is refused by name`)
   }
+})
+
+t.test('a server refuses to start without its own CURSOR_SECRET; commands and the embedded database need none', async (t) => {
+  const server = { DATABASE_URL: 'postgres://claimtrack@db.internal:5432/claimtrack' }
+  t.throws(() => parseConfig(server, { serving: true }), /Invalid configuration:\n {2}CURSOR_SECRET: must be set with DATABASE_URL/)
+  t.equal(parseConfig({ ...server, CURSOR_SECRET: 'a-secret-of-our-own-0123' }, { serving: true }).cursorSecret, 'a-secret-of-our-own-0123')
+  t.type(parseConfig(server).cursorSecret, 'string', 'commands (migrate, keys, import) parse without one')
+  t.type(parseConfig({}, { serving: true }).cursorSecret, 'string', 'the embedded database serves with the built-in one')
+  t.throws(() => parseConfig({ ...server, PORT: 'x' }, { serving: true }), /PORT: [^\n]+\n {2}CURSOR_SECRET/, 'named with the other bad variables')
+})
+
+t.test('MIGRATE_ON_START is on by default and can be turned off', async (t) => {
+  t.equal(parseConfig({}).migrateOnStart, true)
+  t.equal(parseConfig({ DATABASE_URL: 'postgres://db/x' }).migrateOnStart, true)
+  t.equal(parseConfig({ MIGRATE_ON_START: 'false' }).migrateOnStart, false)
+  t.throws(() => parseConfig({ MIGRATE_ON_START: 'later' }), /MIGRATE_ON_START/)
+})
+
+t.test('CLAIMTRACK_WORKERS defaults to the cgroup CPU quota, not the host cores', async (t) => {
+  t.equal(cpusFromCpuMax('max 100000\n'), undefined, 'no quota')
+  t.equal(cpusFromCpuMax('200000 100000\n'), 2)
+  t.equal(cpusFromCpuMax('150000 100000'), 2, 'rounded up')
+  t.equal(cpusFromCpuMax('50000 100000'), 1, 'at least one')
+  t.equal(cpusFromCpuMax('garbage'), undefined)
+  const dir = await mkdtemp(join(tmpdir(), 'claimtrack-cgroup-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(join(dir, 'cpu.max'), '100000 100000\n')
+  t.equal(containerCpus(dir), 1, 'a one-CPU quota gives one worker whatever the host has')
+  await writeFile(join(dir, 'cpu.max'), 'max 100000\n')
+  t.equal(containerCpus(dir), availableParallelism(), 'no quota: the cores')
+  t.equal(containerCpus(join(dir, 'missing')), availableParallelism(), 'no cgroup files: the cores')
+  t.equal(parseConfig({ DATABASE_URL: 'postgres://db/x' }).workers, containerCpus(), 'the default of a server')
+  t.equal(parseConfig({}).workers, 1, 'the embedded database keeps one process')
 })

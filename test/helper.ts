@@ -157,7 +157,8 @@ async function newDatabase (source: Template): Promise<Pooled> {
   const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 5 })
   return {
     database,
-    env: { DATABASE_URL: url },
+    // A server refuses to start without a cursor secret of its own (CURSOR_SECRET is required with DATABASE_URL).
+    env: { DATABASE_URL: url, CURSOR_SECRET: 'claimtrack-test-cursor-secret' },
     async dispose () {
       await database.close()
       const again = postgres(source.server, { max: 1, onnotice: () => {} })
@@ -257,7 +258,9 @@ export async function withTestOrganization (app: FastifyInstance): Promise<TestO
  */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { database, env } = await freshDatabase(t, { disposable: options.disposableDatabase ?? false })
-  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...options.env })
+  // Load shedding off unless a test turns it on: a loaded test machine (and PGlite, which runs queries on the event
+  // loop) would otherwise shed requests that tests expect answered.
+  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env, ...options.env })
   const app = await buildApp(config, { database })
   await withTestOrganization(app)
   if (!options.allow5xx) {

@@ -126,6 +126,16 @@ t.test('PORT=abc stops at once with a message naming PORT', async (t) => {
   await t.rejects(access(server.pgliteDir), 'touches no database')
 })
 
+t.test('DATABASE_URL without CURSOR_SECRET stops start-up with a message naming CURSOR_SECRET', async (t) => {
+  // Port 1 on loopback: nothing listens there, and the process must not even try.
+  const server = await startServer(t, { DATABASE_URL: 'postgres://claimtrack@127.0.0.1:1/claimtrack' })
+  const exit = await exitWithin(server.exited, 15_000)
+  t.same(exit, { code: 2, signal: null }, 'exits 2 by itself')
+  const { stderr } = server.output()
+  t.match(stderr, /Invalid configuration:\n {2}CURSOR_SECRET: must be set with DATABASE_URL/)
+  t.notMatch(stderr, /^\s+at /m, 'a message, not a stack trace')
+})
+
 t.test('a port already in use makes it exit non-zero', async (t) => {
   const taken = createServer()
   taken.listen(0, '127.0.0.1')

@@ -1,8 +1,9 @@
 // `claimtrack <command>`: the one command for operators. serve, migrate, seed --demo, keys, import and export;
 // `--help` on each.
 // Exit codes scripts can trust: 0 done, 1 failed (one readable line on stderr), 2 bad usage (with the usage).
-import { openServices } from './services.ts'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { openServices } from './services.ts'
 import { ConfigError } from '../config.ts'
 import { neverHeldClaims, seedDemo } from '../seed/demo.ts'
 import { runKeys } from './keys.ts'
@@ -23,7 +24,7 @@ Commands:
   export --format jsonl|csv|claimreview [filters]
                       write claims out, streaming (what import reads)
 
-Every command takes --help. Exit codes: 0 done, 1 failed, 2 bad usage.
+Every command takes --help; --version prints the version. Exit codes: 0 done, 1 failed, 2 bad usage.
 DATABASE_URL selects a Postgres server; without it, the embedded database in PGLITE_DIR (one process at a time).`
 
 const help: Record<string, string> = {
@@ -60,6 +61,11 @@ async function main (argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === '--help' || command === '-h' || command === 'help') {
     console.log(usage)
+    return 0
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    console.log(`claimtrack ${version} (Node.js ${process.versions.node})`)
     return 0
   }
   if (command === undefined) throw new UsageError('a command is needed')

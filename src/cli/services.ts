@@ -1,8 +1,9 @@
-// The services as the commands use them: the configured database, migrated, and a job engine that only queues, so
+// The services as the commands use them: the configured database, migrated (or, with MIGRATE_ON_START=false, checked
+// to be), and a job engine that only queues, so
 // that a change made by a command (an import publishing verdicts) queues its webhook events as the API's changes do.
 // The serving processes deliver them.
 import { parseConfig, type Config } from '../config.ts'
-import { createDatabase, type Database } from '../db/client.ts'
+import { createDatabase, pendingMigrations, type Database } from '../db/client.ts'
 import { lockDataDir } from '../db/data-dir-lock.ts'
 import { createJobs } from '../jobs/index.ts'
 import { createServices, type Services } from '../plugins/services.ts'
@@ -27,7 +28,8 @@ export async function openServices (config: Config = parseConfig(process.env), r
   }
   const database: Database = { ...opened, close: () => opened.close().finally(() => lock.release()) }
   try {
-    await database.migrate()
+    if (config.migrateOnStart) await database.migrate()
+    else if (await pendingMigrations(database) > 0) throw new Error('the database lacks migrations and MIGRATE_ON_START is false: run `claimtrack migrate` first')
   } catch (error) {
     await database.close()
     throw error

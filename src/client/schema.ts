@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Liveness: the process is up. A probe: it reads no API key and counts against no rate limit.
+         */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -25,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /**
+         * Readiness: the database answers
+         * @description Readiness: the database answers. A probe: it reads no API key and counts against no rate limit.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -44,7 +50,7 @@ export interface paths {
         };
         /**
          * The embeddable verdict widget
-         * @description Load it with `<script src="https://API/embed.js" async></script>` on any site; every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.
+         * @description Load it from any site as a script element whose `src` is `https://API/embed.js` (with `async`); every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.
          */
         get: operations["getEmbedScript"];
         put?: never;
@@ -86,7 +92,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a claimant by id or slug */
+        /**
+         * Get a claimant by id or slug
+         * @description Get a claimant by id or slug. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getClaimant"];
         put?: never;
         post?: never;
@@ -203,10 +212,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the appearances of a claim, newest first */
+        /**
+         * List the appearances of a claim, newest first
+         * @description List the appearances of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listAppearances"];
         put?: never;
-        /** Add an appearance to a claim */
+        /**
+         * Add an appearance to a claim
+         * @description Add an appearance to a claim. Needs an API key with the role `editor` or higher.
+         */
         post: operations["createAppearance"];
         delete?: never;
         options?: never;
@@ -221,15 +236,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one appearance of a claim */
+        /**
+         * Get one appearance of a claim
+         * @description Get one appearance of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getAppearance"];
         put?: never;
         post?: never;
-        /** Remove an appearance from a claim */
+        /**
+         * Remove an appearance from a claim
+         * @description Remove an appearance from a claim. Needs an API key with the role `editor` or higher.
+         */
         delete: operations["deleteAppearance"];
         options?: never;
         head?: never;
-        /** Change some fields of an appearance */
+        /**
+         * Change some fields of an appearance
+         * @description Change some fields of an appearance. Needs an API key with the role `editor` or higher.
+         */
         patch: operations["updateAppearance"];
         trace?: never;
     };
@@ -240,10 +264,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the evidence of a claim, newest first */
+        /**
+         * List the evidence of a claim, newest first
+         * @description List the evidence of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listEvidence"];
         put?: never;
-        /** Add an evidence to a claim */
+        /**
+         * Add an evidence to a claim
+         * @description Add an evidence to a claim. Needs an API key with the role `editor` or higher.
+         */
         post: operations["createEvidence"];
         delete?: never;
         options?: never;
@@ -258,15 +288,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one evidence of a claim */
+        /**
+         * Get one evidence of a claim
+         * @description Get one evidence of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getEvidence"];
         put?: never;
         post?: never;
-        /** Remove an evidence from a claim */
+        /**
+         * Remove an evidence from a claim
+         * @description Remove an evidence from a claim. Needs an API key with the role `editor` or higher.
+         */
         delete: operations["deleteEvidence"];
         options?: never;
         head?: never;
-        /** Change some fields of an evidence */
+        /**
+         * Change some fields of an evidence
+         * @description Change some fields of an evidence. Needs an API key with the role `editor` or higher.
+         */
         patch: operations["updateEvidence"];
         trace?: never;
     };
@@ -277,10 +316,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the reviews of a claim, newest first */
+        /**
+         * List the reviews of a claim, newest first
+         * @description List the reviews of a claim, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listReviews"];
         put?: never;
-        /** Add a review to a claim */
+        /**
+         * Add a review to a claim
+         * @description Add a review to a claim. Needs an API key with the role `reviewer` or higher.
+         */
         post: operations["createReview"];
         delete?: never;
         options?: never;
@@ -295,15 +340,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one review of a claim */
+        /**
+         * Get one review of a claim
+         * @description Get one review of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getReview"];
         put?: never;
         post?: never;
-        /** Remove a review from a claim */
+        /**
+         * Remove a review from a claim
+         * @description Remove a review from a claim. Needs an API key with the role `reviewer` or higher.
+         */
         delete: operations["deleteReview"];
         options?: never;
         head?: never;
-        /** Change some fields of a review */
+        /**
+         * Change some fields of a review
+         * @description Change some fields of a review. Needs an API key with the role `reviewer` or higher.
+         */
         patch: operations["updateReview"];
         trace?: never;
     };
@@ -374,10 +428,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List rating scales, newest first (built-in scales last) */
+        /**
+         * List rating scales, newest first (built-in scales last)
+         * @description List rating scales, newest first (built-in scales last). Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listRatingScales"];
         put?: never;
-        /** Define a rating scale */
+        /**
+         * Define a rating scale
+         * @description Define a rating scale. Needs an API key with the role `admin`.
+         */
         post: operations["createRatingScale"];
         delete?: never;
         options?: never;
@@ -392,11 +452,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a rating scale */
+        /**
+         * Get a rating scale
+         * @description Get a rating scale. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getRatingScale"];
         put?: never;
         post?: never;
-        /** Delete a rating scale no review uses */
+        /**
+         * Delete a rating scale no review uses
+         * @description Delete a rating scale no review uses. Needs an API key with the role `admin`.
+         */
         delete: operations["deleteRatingScale"];
         options?: never;
         head?: never;
@@ -529,7 +595,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organisations, newest first */
+        /**
+         * List the organisations, newest first
+         * @description List the organisations, newest first. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["listOrganizations"];
         put?: never;
         post?: never;
@@ -546,7 +615,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an organisation */
+        /**
+         * Get an organisation
+         * @description Get an organisation. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
@@ -567,7 +639,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your organisation's API keys, revoked ones too, newest first */
+        /**
+         * List your organisation's API keys, revoked ones too, newest first
+         * @description List your organisation's API keys, revoked ones too, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -588,7 +663,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of your organisation's API keys */
+        /**
+         * Get one of your organisation's API keys
+         * @description Get one of your organisation's API keys. Needs an API key with the role `admin`.
+         */
         get: operations["getApiKey"];
         put?: never;
         post?: never;
@@ -609,7 +687,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What your organisation's keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first */
+        /**
+         * What your organisation's keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first
+         * @description What your organisation's keys did: every write attempt, allowed or denied, and every use of a revoked key, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listAuditEvents"];
         put?: never;
         post?: never;
@@ -626,7 +707,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your organisation's webhooks, newest first */
+        /**
+         * List your organisation's webhooks, newest first
+         * @description List your organisation's webhooks, newest first. Needs an API key with the role `admin`.
+         */
         get: operations["listWebhooks"];
         put?: never;
         /**
@@ -647,7 +731,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one of your organisation's webhooks */
+        /**
+         * Get one of your organisation's webhooks
+         * @description Get one of your organisation's webhooks. Needs an API key with the role `admin`.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
@@ -658,7 +745,10 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        /** Change a webhook's URL, events or description, or turn it off and on */
+        /**
+         * Change a webhook's URL, events or description, or turn it off and on
+         * @description Change a webhook's URL, events or description, or turn it off and on. Needs an API key with the role `admin`.
+         */
         patch: operations["updateWebhook"];
         trace?: never;
     };
@@ -749,7 +839,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How an import went */
+        /**
+         * How an import went
+         * @description How an import went. Needs an API key with the role `reviewer` or higher.
+         */
         get: operations["getImport"];
         put?: never;
         post?: never;
@@ -783,158 +876,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An RFC 9457 problem details object, sent as `application/problem+json`. */
-        ProblemInput: {
-            /** @description A URI reference naming the problem type, e.g. `/problems/not-found`. */
-            type: string;
-            /** @description A short, human-readable summary of the problem type. */
-            title: string;
-            /** @description The HTTP status code, repeated. */
-            status: number;
-            /** @description What went wrong with this request, in words a developer can act on. */
-            detail: string;
-            /** @description The path of the request that failed. */
-            instance: string;
-            /** @description The request id, also sent as the `X-Request-Id` header; quote it when reporting a problem. */
-            requestId: string;
-            /** @description Field-level problems, for validation failures. */
-            errors?: {
-                /** @description Where the problem is, e.g. `body.text` or `query.limit`. */
-                field: string;
-                message: string;
-            }[];
-            /**
-             * Format: uuid
-             * @description On a 409 for a duplicate: the id of the resource already there (its URL is the `Location` header).
-             */
-            existingId?: string;
-        };
-        AppearanceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
-            url: string | null;
-            title: string | null;
-            /** @description The outlet or channel, e.g. `CNN`. */
-            publisher: string | null;
-            /** @enum {string} */
-            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt: string | null;
-            /** @description The words as said or written there. */
-            quote: string | null;
-            /** @description At most one appearance of a claim is its first; marking another clears it. */
-            isFirstAppearance: boolean;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearanceInput: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        ClaimantInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description Unique among live claimants; a deleted claimant frees its slug. */
-            slug: string;
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind: "person" | "organization";
-            description: string | null;
-            /** @description Role at the time of the claims, e.g. `US President`. */
-            jobTitle: string | null;
-            /** @description Party, government or organisation. */
-            affiliation: string | null;
-            /** @description URLs that identify the claimant elsewhere, e.g. a Wikidata page. */
-            sameAs: string[];
-            /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
-            aliases: string[];
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        ClaimantSummaryInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-        };
-        CreateClaimantInput: {
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @default person
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: string[];
-            aliases?: string[];
-            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
-            distinctFrom?: string[];
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimantInput: {
-            name?: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: string[];
-            aliases?: string[];
-            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
-            distinctFrom?: string[];
-        };
         RatingScaleValueInput: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
             key: string;
@@ -942,7 +883,10 @@ export interface components {
             label: string;
             /** @default null */
             description?: string | null;
-            /** @description The numeric rating (ClaimReview `ratingValue`). */
+            /**
+             * Format: int32
+             * @description The numeric rating (ClaimReview `ratingValue`).
+             */
             ratingValue: number;
             /**
              * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
@@ -955,957 +899,16 @@ export interface components {
              */
             aliases?: string[];
         };
-        RatingScaleInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-            description: string | null;
-            /** @description Shipped with Claimtrack; cannot be changed or deleted. */
-            builtIn: boolean;
-            /** @description The values, best first. */
-            values: components["schemas"]["RatingScaleValueInput"][];
-            /** @description The highest `ratingValue` of the scale. */
-            bestRating: number;
-            /** @description The lowest `ratingValue` of the scale. */
-            worstRating: number;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateRatingScaleInput: {
-            slug: string;
-            name: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values: components["schemas"]["RatingScaleValueInput"][];
-        };
-        /** @description Only the fields sent change. */
-        UpdateRatingScaleInput: {
-            slug?: string;
-            name?: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values?: components["schemas"]["RatingScaleValueInput"][];
-        };
-        EvidenceInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            url: string;
-            title: string | null;
-            publisher: string | null;
-            /**
-             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
-             * @enum {string}
-             */
-            stance: "supports" | "refutes" | "context";
-            /** @description What the source shows, in the fact-checker's words. */
-            summary: string | null;
-            /** @description A copy kept by an archive, in case the source changes or disappears. */
-            archivedUrl: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreateEvidenceInput: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidenceInput: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        RatingInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            scaleId: string;
-            /** @description The slug of the rating scale. */
-            scale: string;
-            key: string;
-            /** @description The native label, e.g. `Pants on Fire` (ClaimReview `alternateName`). */
-            label: string;
-            ratingValue: number;
-            bestRating: number;
-            worstRating: number;
-            /**
-             * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
-             * @enum {string}
-             */
-            verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
-        };
-        /** @description The organisation that wrote the review (ClaimReview `author`). */
-        ReviewAuthorInput: {
-            name: string;
-            url: string | null;
-        };
-        ReviewInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /**
-             * @description `draft` (private working copy) -> `published` -> `retracted` (kept visible, with the reason).
-             * @enum {string}
-             */
-            status: "draft" | "published" | "retracted";
-            rating: components["schemas"]["RatingInput"];
-            /** @description The conclusion in a sentence or two. */
-            ratingExplanation: string | null;
-            headline: string | null;
-            /** @description The published fact-check article. */
-            url: string | null;
-            author: components["schemas"]["ReviewAuthorInput"] | null;
-            inLanguage: string;
-            datePublished: string | null;
-            retractedAt: string | null;
-            retractionReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        /** @description The claim's current verdict: its latest published, unretracted review. */
-        VerdictInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            reviewId: string;
-            rating: components["schemas"]["RatingInput"];
-            ratingExplanation: string | null;
-            headline: string | null;
-            url: string | null;
-            author: components["schemas"]["ReviewAuthorInput"] | null;
-            datePublished: string | null;
-        };
-        /** @description The claim's verdict was retracted and no other is published: shown in place of the verdict, so that readers who saw it learn it was withdrawn, when and why. */
-        RetractionInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            reviewId: string;
-            /** Format: date-time */
-            retractedAt: string;
-            /** @description Why the verdict was withdrawn, as the reviewer gave it. */
-            reason: string;
-            /** @description The verdict that was published and then withdrawn, as readers saw it. */
-            withdrawnVerdict: components["schemas"]["VerdictInput"];
-        };
-        /** @description A new review is a draft; publish it with the publish operation. */
-        CreateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
-            ratingScale: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: string;
-        };
-        /** @description Only the fields sent change. A retracted review cannot change. */
-        UpdateReviewInput: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
-            ratingScale?: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating?: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: string;
-        };
-        RetractReviewInput: {
-            /** @description Why the review is retracted; shown with it. */
-            reason: string;
-        };
-        ClaimInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantSummaryInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
-            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
-            retraction: components["schemas"]["RetractionInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        ClaimListItemInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantSummaryInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
-            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
-            retraction: components["schemas"]["RetractionInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description Present when the list was searched with q. */
-            search?: {
-                /** @description Relevance to q; higher is better. Comparable only within one query. */
-                rank: number;
-                /** @description The claim text, HTML-escaped, with the matching words in `<mark>` tags. */
-                snippet: string;
-            };
-        };
-        ClaimDetailInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @description The claim as said, or faithfully paraphrased. */
-            text: string;
-            claimantId: string | null;
-            claimant: components["schemas"]["ClaimantInput"] | null;
-            /** @description When the claim was made. */
-            claimDate: string | null;
-            /** @description BCP 47 language tag of the claim text. */
-            language: string;
-            topics: string[];
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
-            /** @description The latest published, unretracted review; `null` until one is published, and after it is retracted (see `retraction`). */
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
-            retraction: components["schemas"]["RetractionInput"] | null;
-            /** @description 1 on creation, +1 on every change. */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description Every appearance of the claim, newest first. */
-            appearances: components["schemas"]["AppearanceInput"][];
-            /** @description Every piece of evidence, newest first. */
-            evidence: components["schemas"]["EvidenceInput"][];
-        };
-        CreateClaimInput: {
-            text: string;
-            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: string;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: string[];
-            /**
-             * @default new
-             * @enum {string}
-             */
-            status?: "new" | "researching" | "archived";
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimInput: {
-            text?: string;
-            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: string;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: string[];
-            /** @enum {string} */
-            status?: "new" | "researching" | "archived";
-        };
-        ClaimReviewAppearanceInput: {
-            /** @constant */
-            "@type": "CreativeWork";
-            url?: string;
-            headline?: string;
-            datePublished?: string;
-            publisher?: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description The quote as it appeared. */
-            text?: string;
-        };
-        /** @description schema.org `correction`: present when the review was retracted. */
-        ClaimReviewCorrectionInput: {
-            /** @constant */
-            "@type": "CorrectionComment";
-            /** @description That the review was retracted, and why. */
-            text: string;
-            /** @description When it was retracted. */
-            datePublished: string;
-        };
-        /** @description A schema.org ClaimReview in JSON-LD. */
-        ClaimReviewInput: {
-            /** @constant */
-            "@context": "https://schema.org";
-            /** @constant */
-            "@type": "ClaimReview";
-            "@id"?: string;
-            url: string;
-            claimReviewed: string;
-            reviewRating: {
-                /** @constant */
-                "@type": "Rating";
-                alternateName: string;
-                ratingValue: number;
-                bestRating: number;
-                worstRating: number;
-                ratingExplanation?: string;
-            };
-            author: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description When the review was published; left out when unknown (an imported record without a date). */
-            datePublished?: string;
-            dateModified: string;
-            correction?: components["schemas"]["ClaimReviewCorrectionInput"];
-            inLanguage: string;
-            headline?: string;
-            itemReviewed: {
-                /** @constant */
-                "@type": "Claim";
-                author?: {
-                    /** @enum {string} */
-                    "@type": "Person" | "Organization";
-                    name: string;
-                    sameAs?: string[];
-                    jobTitle?: string;
-                };
-                datePublished?: string;
-                appearance: components["schemas"]["ClaimReviewAppearanceInput"][];
-                firstAppearance?: components["schemas"]["ClaimReviewAppearanceInput"];
-            };
-        };
-        /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
-        GoogleFactCheckSearchResponseInput: {
-            claims?: {
-                text: string;
-                claimant?: string;
-                claimDate?: string;
-                claimReview: {
-                    publisher: {
-                        name?: string;
-                        site?: string;
-                    };
-                    url?: string;
-                    title?: string;
-                    reviewDate?: string;
-                    textualRating: string;
-                    languageCode: string;
-                }[];
-            }[];
-            nextPageToken?: string;
-        };
-        HealthInput: {
-            /** @constant */
-            status: "ok";
-        };
-        ReadinessInput: {
-            /** @constant */
-            status: "ok";
-            /**
-             * @description Which database this process serves from.
-             * @enum {string}
-             */
-            database: "postgres" | "pglite";
-        };
-        ClaimantPageInput: {
-            data: components["schemas"]["ClaimantInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ClaimReviewPageInput: {
-            /** @constant */
-            "@context": "https://schema.org";
-            "@graph": components["schemas"]["ClaimReviewInput"][];
-            /** @description Pass as `cursor` for the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ClaimPageInput: {
-            data: components["schemas"]["ClaimListItemInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        /** @description The entity no longer exists. */
-        TombstoneInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @constant */
-            deleted: true;
-        };
-        ChangeInput: {
-            /** @enum {string} */
-            type: "claim" | "review";
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /** @enum {string} */
-            action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description The version this change produced. */
-            version: number;
-            /** Format: date-time */
-            at: string;
-            /** @description The entity as it is now (not as of the change), or a tombstone. */
-            entity: components["schemas"]["ClaimInput"] | components["schemas"]["ReviewInput"] | components["schemas"]["TombstoneInput"];
-        };
-        ChangesPageInput: {
-            data: components["schemas"]["ChangeInput"][];
-            /** @description Always present: poll again with it as `after` to get what changed since. */
-            nextCursor: string;
-        };
-        RevisionInput: {
-            /** @description Position in the history; later changes have higher numbers. */
-            seq: number;
-            /** @enum {string} */
-            entityType: "claim" | "claimant" | "appearance" | "evidence" | "review" | "rating-scale";
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            entityId: string;
-            /** @description The version of the entity this change produced. */
-            version: number;
-            /** @enum {string} */
-            action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
-            actor: string;
-            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
-            actorKeyId: string | null;
-            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
-            organizationId: string | null;
-            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
-            requestId: string | null;
-            /** Format: date-time */
-            at: string;
-            /** @description The entity before the change; `null` for a create. */
-            before: {
-                [key: string]: unknown;
-            } | null;
-            /** @description The entity after the change; after a delete, `deletedAt` is set. */
-            after: {
-                [key: string]: unknown;
-            };
-        };
-        RevisionPageInput: {
-            data: components["schemas"]["RevisionInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        LookupClaimInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            text: string;
-            claimant: {
-                /**
-                 * Format: uuid
-                 * @description A resource id (UUID).
-                 */
-                id: string;
-                slug: string;
-                name: string;
-            } | null;
-            /**
-             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
-             * @enum {string}
-             */
-            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
-            currentVerdict: components["schemas"]["VerdictInput"] | null;
-            /** @description The withdrawn verdict, with when and why, when the claim's verdict was retracted and no other is published. */
-            retraction: components["schemas"]["RetractionInput"] | null;
-            /** @description The claim in this API. */
-            href: string;
-        };
-        PageLookupInput: {
-            /** @description The URL as sent. */
-            url: string;
-            /** @description The URL after canonicalisation; equal pages give equal canonical URLs. */
-            canonicalUrl: string;
-            /** @description Claims that appeared at the page; empty when there are none. */
-            claims: components["schemas"]["LookupClaimInput"][];
-        };
-        BatchLookupInput: {
-            /** @description Up to 100 page URLs. */
-            urls: string[];
-        };
-        BatchLookupResultInput: {
-            /** @description One entry per URL, keyed by the URL exactly as sent. */
-            results: {
-                [key: string]: {
-                    /** @description The URL after canonicalisation; equal pages give equal canonical URLs. */
-                    canonicalUrl: string;
-                    /** @description Claims that appeared at the page; empty when there are none. */
-                    claims: components["schemas"]["LookupClaimInput"][];
-                };
-            };
-        };
-        PrefixLookupInput: {
-            prefix: string;
-            /** @description Every known page whose hash has the prefix; compare your own hash with these, locally. */
-            matches: {
-                /** @description The full SHA-256 (hex) of a canonical URL with this prefix. */
-                hash: string;
-                claims: components["schemas"]["LookupClaimInput"][];
-            }[];
-        };
-        MatchRequestInput: {
-            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
-            text: string;
-            /** @description The language of the text; it decides how words are stemmed and which are stop words (`en`, `es`, `de`, `fr` have their own; others are matched word for word). Detected from the text among those four when absent (`en` when unclear). */
-            language?: string;
-            /** @default 10 */
-            limit?: number;
-            /**
-             * @description Leave out matches scoring lower.
-             * @default 0
-             */
-            minScore?: number;
-        };
-        MatchResultInput: {
-            data: {
-                /** @description How likely the text makes this claim, 0..1; best first. The sum of `explanation.words` and `explanation.similarity` (rounded). */
-                score: number;
-                /** @description Why the claim matched, for showing the link to a reader. */
-                explanation: {
-                    /** @description The words of the text found in the claim (lower-cased, as written in the text; a word matches its other forms, e.g. "taxes" matches "tax"), the rarest, most telling ones first. */
-                    matchedTerms: string[];
-                    /** @description The part of the score from shared words: BM25 of the claim for the text, relative to the most the text could reach, squashed to 0..1 and weighted. */
-                    words: number;
-                    /** @description The part of the score from how alike the texts are as strings (trigram word similarity, 0..1, weighted). */
-                    similarity: number;
-                    /** @description The raw BM25 score of the claim text for the text, before weighting. */
-                    bm25: number;
-                };
-                claim: components["schemas"]["ClaimInput"];
-            }[];
-        };
-        /** @description A newsroom or fact-checking outlet. Organisations are created by the operator (`npm run keys`). */
-        OrganizationInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            slug: string;
-            name: string;
-            /** @description The outlet's site: the author of its ClaimReviews and Google's `publisher.site`. */
-            url: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        UpdateOrganizationInput: {
-            name?: string;
-            url?: string | null;
-        };
-        ApiKeyInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            /** @description The first characters of the key, to tell keys apart; the key itself is never shown again. */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** @description When the key was last used, to the minute. */
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-        };
-        CreatedApiKeyInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            /** @description The first characters of the key, to tell keys apart; the key itself is never shown again. */
-            prefix: string;
-            /** Format: date-time */
-            createdAt: string;
-            /** @description When the key was last used, to the minute. */
-            lastUsedAt: string | null;
-            revokedAt: string | null;
-            /** @description The secret: `ct_<random>_<checksum>`. Shown only in this response; store it now. */
-            key: string;
-        };
-        CreateApiKeyInput: {
-            /** @description What the key is for, e.g. `CMS integration`. */
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-        };
-        AuditEventInput: {
-            seq: number;
-            /** Format: date-time */
-            at: string;
-            key: {
-                /**
-                 * Format: uuid
-                 * @description A resource id (UUID).
-                 */
-                id: string;
-                name: string;
-                /**
-                 * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-                 * @enum {string}
-                 */
-                role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-            };
-            method: string;
-            path: string;
-            operationId: string | null;
-            status: number;
-            /**
-             * @description `denied` when the key's role or the object's owner forbade it (401, 403), `failed` for other errors.
-             * @enum {string}
-             */
-            outcome: "succeeded" | "denied" | "failed";
-            requestId: string | null;
-            ip: string | null;
-        };
-        OrganizationPageInput: {
-            data: components["schemas"]["OrganizationInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ApiKeyPageInput: {
-            data: components["schemas"]["ApiKeyInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        AuditPageInput: {
-            data: components["schemas"]["AuditEventInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        CreateImportInput: {
-            /**
-             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
-             * @enum {string}
-             */
-            format: "jsonl" | "csv" | "claimreview";
-            /**
-             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
-             * @default truth-o-meter
-             */
-            scale?: string;
-            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
-            columns?: {
-                [key: string]: string;
-            };
-            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
-            map?: {
-                [key: string]: string;
-            };
-            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
-            scaleColumn?: string;
-            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
-            data: string;
-        };
-        ImportRejectionInput: {
-            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
-            line: number;
-            /** @description The record's id or review URL, when it had one. */
-            key: string | null;
-            reason: string;
-        };
-        /** @description An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing. */
-        ImportInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * @description `queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).
-             * @enum {string}
-             */
-            status: "queued" | "running" | "succeeded" | "failed";
-            /** @enum {string} */
-            format: "jsonl" | "csv" | "claimreview";
-            scale: string;
-            /** @description How the records were read: `columns`, `map` and `scaleColumn` as sent. */
-            options: {
-                columns?: {
-                    [key: string]: string;
-                };
-                map?: {
-                    [key: string]: string;
-                };
-                scaleColumn?: string;
-            };
-            created: number;
-            updated: number;
-            unchanged: number;
-            rejected: number;
-            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
-            undated: number;
-            /** @description Every rejected record, with the reason. */
-            rejects: components["schemas"]["ImportRejectionInput"][];
-            /** @description Why a failed import could not run. */
-            error: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
-        };
-        RatingScalePageInput: {
-            data: components["schemas"]["RatingScaleInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        /** @description An endpoint of your organisation that receives signed events (Standard Webhooks). */
-        WebhookInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            url: string;
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description: string | null;
-            /** @description Whether events are delivered. Turned off by its owner, or by the service when the endpoint answered 410 Gone. */
-            enabled: boolean;
-            /** @description Why the service turned the webhook off; `null` otherwise. */
-            disabledReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        CreatedWebhookInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            url: string;
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description: string | null;
-            /** @description Whether events are delivered. Turned off by its owner, or by the service when the endpoint answered 410 Gone. */
-            enabled: boolean;
-            /** @description Why the service turned the webhook off; `null` otherwise. */
-            disabledReason: string | null;
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-            /** @description The signing secret, `whsec_<base64>`: shown only in this response; store it now. */
-            signingSecret: string;
-        };
-        CreateWebhookInput: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url: string;
-            /** @description The events to receive. */
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` by default. */
-            enabled?: boolean;
-        };
-        /** @description Only the fields sent change. */
-        UpdateWebhookInput: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url?: string;
-            /** @description The events to receive. */
-            events?: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
-            enabled?: boolean;
-        };
-        /** @description One attempt to deliver an event to a webhook. */
-        WebhookDeliveryInput: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description The event's id, sent as `webhook-id`: the same on every attempt, for deduplication.
-             */
-            eventId: string;
-            /** @description A subscribed event type, or `webhook.ping`. */
-            eventType: string;
-            /** @description 1 for the first attempt, +1 for each retry. */
-            attempt: number;
-            /**
-             * @description `succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).
-             * @enum {string}
-             */
-            outcome: "succeeded" | "failed";
-            /** @description The endpoint's HTTP status; `null` when it gave none (see `error`). */
-            statusCode: number | null;
-            /** @description Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer's body is never kept. */
-            error: ("address-refused" | "dns-failure" | "connection-refused" | "connection-reset" | "timeout" | "tls-error" | "connection-error") | null;
-            durationMs: number;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        WebhookPingInput: {
-            /**
-             * Format: uuid
-             * @description The id of the `webhook.ping` event; its attempts show in the deliveries.
-             */
-            eventId: string;
-        };
-        WebhookPageInput: {
-            data: components["schemas"]["WebhookInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        WebhookDeliveryPageInput: {
-            data: components["schemas"]["WebhookDeliveryInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        AppearancePageInput: {
-            data: components["schemas"]["AppearanceInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        EvidencePageInput: {
-            data: components["schemas"]["EvidenceInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ReviewPageInput: {
-            data: components["schemas"]["ReviewInput"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
         /** @description An RFC 9457 problem details object, sent as `application/problem+json`. */
         Problem: {
             /** @description A URI reference naming the problem type, e.g. `/problems/not-found`. */
             type: string;
             /** @description A short, human-readable summary of the problem type. */
             title: string;
-            /** @description The HTTP status code, repeated. */
+            /**
+             * Format: int64
+             * @description The HTTP status code, repeated.
+             */
             status: number;
             /** @description What went wrong with this request, in words a developer can act on. */
             detail: string;
@@ -1948,33 +951,12 @@ export interface components {
             quote: string | null;
             /** @description At most one appearance of a claim is its first; marking another clears it. */
             isFirstAppearance: boolean;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: unknown | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
         };
         Claimant: {
             /**
@@ -1999,7 +981,10 @@ export interface components {
             sameAs: string[];
             /** @description Other names the claimant is known by (`Trump`, `POTUS 45`); searched with the name. */
             aliases: string[];
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2015,42 +1000,6 @@ export interface components {
             slug: string;
             name: string;
         };
-        CreateClaimant: {
-            name: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @default person
-             * @enum {string}
-             */
-            kind: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: unknown;
-            aliases?: unknown;
-            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
-            distinctFrom?: string[];
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaimant: {
-            name?: string;
-            /**
-             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
-             * @enum {string}
-             */
-            kind?: "person" | "organization";
-            /** @description Derived from the name when omitted. */
-            slug?: string;
-            description?: string | null;
-            jobTitle?: string | null;
-            affiliation?: string | null;
-            sameAs?: unknown;
-            aliases?: unknown;
-            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
-            distinctFrom?: string[];
-        };
         RatingScaleValue: {
             /** @description Identifies the value within its scale, e.g. `pants-fire`; reviews name their rating by it. */
             key: string;
@@ -2058,7 +1007,10 @@ export interface components {
             label: string;
             /** @default null */
             description: string | null;
-            /** @description The numeric rating (ClaimReview `ratingValue`). */
+            /**
+             * Format: int32
+             * @description The numeric rating (ClaimReview `ratingValue`).
+             */
             ratingValue: number;
             /**
              * @description The verdict on Claimtrack's shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), or the non-ordinal `misleading`, `unproven`, `not-checkable`.
@@ -2088,26 +1040,12 @@ export interface components {
             bestRating: number;
             /** @description The lowest `ratingValue` of the scale. */
             worstRating: number;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        CreateRatingScale: {
-            slug: string;
-            name: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values: components["schemas"]["RatingScaleValue"][];
-        };
-        /** @description Only the fields sent change. */
-        UpdateRatingScale: {
-            slug?: string;
-            name?: string;
-            description?: string | null;
-            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
-            values?: components["schemas"]["RatingScaleValue"][];
         };
         Evidence: {
             /**
@@ -2132,32 +1070,12 @@ export interface components {
             summary: string | null;
             /** @description A copy kept by an archive, in case the source changes or disappears. */
             archivedUrl: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        CreateEvidence: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidence: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
         };
         Rating: {
             /**
@@ -2211,6 +1129,7 @@ export interface components {
             datePublished: string | null;
             retractedAt: string | null;
             retractionReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2245,49 +1164,6 @@ export interface components {
             /** @description The verdict that was published and then withdrawn, as readers saw it. */
             withdrawnVerdict: components["schemas"]["Verdict"];
         };
-        /** @description A new review is a draft; publish it with the publish operation. */
-        CreateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
-            ratingScale: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /**
-             * @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case.
-             * @default en
-             */
-            inLanguage: unknown;
-        };
-        /** @description Only the fields sent change. A retracted review cannot change. */
-        UpdateReview: {
-            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
-            ratingScale?: string;
-            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
-            rating?: string;
-            ratingExplanation?: string | null;
-            headline?: string | null;
-            /** @description The published fact-check article; required to publish. */
-            url?: string | null;
-            /** @description The organisation that wrote the review; required to publish. */
-            author?: {
-                name: string;
-                url?: string | null;
-            } | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            inLanguage?: unknown;
-        };
-        RetractReview: {
-            /** @description Why the review is retracted; shown with it. */
-            reason: string;
-        };
         Claim: {
             /**
              * Format: uuid
@@ -2312,7 +1188,10 @@ export interface components {
             currentVerdict: components["schemas"]["Verdict"] | null;
             /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
             retraction: components["schemas"]["Retraction"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2343,7 +1222,10 @@ export interface components {
             currentVerdict: components["schemas"]["Verdict"] | null;
             /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
             retraction: components["schemas"]["Retraction"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2381,7 +1263,10 @@ export interface components {
             currentVerdict: components["schemas"]["Verdict"] | null;
             /** @description Set when the claim's verdict was retracted and no other is published: the withdrawn verdict with the date and reason of its retraction. `null` otherwise. */
             retraction: components["schemas"]["Retraction"] | null;
-            /** @description 1 on creation, +1 on every change. */
+            /**
+             * Format: int64
+             * @description 1 on creation, +1 on every change.
+             */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2391,40 +1276,6 @@ export interface components {
             appearances: components["schemas"]["Appearance"][];
             /** @description Every piece of evidence, newest first. */
             evidence: components["schemas"]["Evidence"][];
-        };
-        CreateClaim: {
-            text: string;
-            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /**
-             * @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case.
-             * @default en
-             */
-            language: unknown;
-            /**
-             * @description Short tags, stored lower-case and without duplicates.
-             * @default []
-             */
-            topics: unknown;
-            /**
-             * @default new
-             * @enum {string}
-             */
-            status: "new" | "researching" | "archived";
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateClaim: {
-            text?: string;
-            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
-            claimantId?: string | null;
-            claimDate?: string | null;
-            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
-            language?: unknown;
-            /** @description Short tags, stored lower-case and without duplicates. */
-            topics?: unknown;
-            /** @enum {string} */
-            status?: "new" | "researching" | "archived";
         };
         ClaimReviewAppearance: {
             /** @constant */
@@ -2565,7 +1416,10 @@ export interface components {
             id: string;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
-            /** @description The version this change produced. */
+            /**
+             * Format: int64
+             * @description The version this change produced.
+             */
             version: number;
             /** Format: date-time */
             at: string;
@@ -2578,7 +1432,10 @@ export interface components {
             nextCursor: string;
         };
         Revision: {
-            /** @description Position in the history; later changes have higher numbers. */
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
             seq: number;
             /** @enum {string} */
             entityType: "claim" | "claimant" | "appearance" | "evidence" | "review" | "rating-scale";
@@ -2587,7 +1444,10 @@ export interface components {
              * @description A resource id (UUID).
              */
             entityId: string;
-            /** @description The version of the entity this change produced. */
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
             version: number;
             /** @enum {string} */
             action: "create" | "update" | "delete" | "publish" | "retract";
@@ -2650,10 +1510,6 @@ export interface components {
             /** @description Claims that appeared at the page; empty when there are none. */
             claims: components["schemas"]["LookupClaim"][];
         };
-        BatchLookup: {
-            /** @description Up to 100 page URLs. */
-            urls: string[];
-        };
         BatchLookupResult: {
             /** @description One entry per URL, keyed by the URL exactly as sent. */
             results: {
@@ -2673,19 +1529,6 @@ export interface components {
                 hash: string;
                 claims: components["schemas"]["LookupClaim"][];
             }[];
-        };
-        MatchRequest: {
-            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
-            text: string;
-            /** @description The language of the text; it decides how words are stemmed and which are stop words (`en`, `es`, `de`, `fr` have their own; others are matched word for word). Detected from the text among those four when absent (`en` when unclear). */
-            language?: unknown;
-            /** @default 10 */
-            limit: number;
-            /**
-             * @description Leave out matches scoring lower.
-             * @default 0
-             */
-            minScore: number;
         };
         MatchResult: {
             data: {
@@ -2716,15 +1559,12 @@ export interface components {
             name: string;
             /** @description The outlet's site: the author of its ClaimReviews and Google's `publisher.site`. */
             url: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
-        };
-        UpdateOrganization: {
-            name?: string;
-            url?: string | null;
         };
         ApiKey: {
             /**
@@ -2768,16 +1608,8 @@ export interface components {
             /** @description The secret: `ct_<random>_<checksum>`. Shown only in this response; store it now. */
             key: string;
         };
-        CreateApiKey: {
-            /** @description What the key is for, e.g. `CMS integration`. */
-            name: string;
-            /**
-             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
-             * @enum {string}
-             */
-            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
-        };
         AuditEvent: {
+            /** Format: int64 */
             seq: number;
             /** Format: date-time */
             at: string;
@@ -2797,6 +1629,7 @@ export interface components {
             method: string;
             path: string;
             operationId: string | null;
+            /** Format: int64 */
             status: number;
             /**
              * @description `denied` when the key's role or the object's owner forbade it (401, 403), `failed` for other errors.
@@ -2821,32 +1654,11 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        CreateImport: {
-            /**
-             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
-             * @enum {string}
-             */
-            format: "jsonl" | "csv" | "claimreview";
-            /**
-             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
-             * @default truth-o-meter
-             */
-            scale: string;
-            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
-            columns?: {
-                [key: string]: string;
-            };
-            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
-            map?: {
-                [key: string]: string;
-            };
-            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
-            scaleColumn?: string;
-            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
-            data: string;
-        };
         ImportRejection: {
-            /** @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
+            /**
+             * Format: int64
+             * @description The line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview).
+             */
             line: number;
             /** @description The record's id or review URL, when it had one. */
             key: string | null;
@@ -2877,11 +1689,18 @@ export interface components {
                 };
                 scaleColumn?: string;
             };
+            /** Format: int64 */
             created: number;
+            /** Format: int64 */
             updated: number;
+            /** Format: int64 */
             unchanged: number;
+            /** Format: int64 */
             rejected: number;
-            /** @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import. */
+            /**
+             * Format: int64
+             * @description Verdicts written without a review date (`datePublished` null), because their records give none: they are not dated the day of the import.
+             */
             undated: number;
             /** @description Every rejected record, with the reason. */
             rejects: components["schemas"]["ImportRejection"][];
@@ -2911,6 +1730,7 @@ export interface components {
             enabled: boolean;
             /** @description Why the service turned the webhook off; `null` otherwise. */
             disabledReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2930,6 +1750,7 @@ export interface components {
             enabled: boolean;
             /** @description Why the service turned the webhook off; `null` otherwise. */
             disabledReason: string | null;
+            /** Format: int64 */
             version: number;
             /** Format: date-time */
             createdAt: string;
@@ -2937,31 +1758,6 @@ export interface components {
             updatedAt: string;
             /** @description The signing secret, `whsec_<base64>`: shown only in this response; store it now. */
             signingSecret: string;
-        };
-        CreateWebhook: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url: string;
-            /** @description The events to receive. */
-            events: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` by default. */
-            enabled?: boolean;
-        };
-        /** @description Only the fields sent change. */
-        UpdateWebhook: {
-            /**
-             * Format: uri
-             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
-             */
-            url?: string;
-            /** @description The events to receive. */
-            events?: ("claim.updated" | "review.published" | "review.retracted")[];
-            description?: string | null;
-            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
-            enabled?: boolean;
         };
         /** @description One attempt to deliver an event to a webhook. */
         WebhookDelivery: {
@@ -2977,7 +1773,10 @@ export interface components {
             eventId: string;
             /** @description A subscribed event type, or `webhook.ping`. */
             eventType: string;
-            /** @description 1 for the first attempt, +1 for each retry. */
+            /**
+             * Format: int64
+             * @description 1 for the first attempt, +1 for each retry.
+             */
             attempt: number;
             /**
              * @description `succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).
@@ -2988,6 +1787,7 @@ export interface components {
             statusCode: number | null;
             /** @description Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer's body is never kept. */
             error: ("address-refused" | "dns-failure" | "connection-refused" | "connection-reset" | "timeout" | "tls-error" | "connection-error") | null;
+            /** Format: int64 */
             durationMs: number;
             /** Format: date-time */
             createdAt: string;
@@ -3023,6 +1823,250 @@ export interface components {
             data: components["schemas"]["Review"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
+        };
+        /** @description `medium` defaults to `other`. */
+        CreateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        CreateClaimant: {
+            name: string;
+            /**
+             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
+             * @default person
+             * @enum {string}
+             */
+            kind?: "person" | "organization";
+            /** @description Derived from the name when omitted. */
+            slug?: string;
+            description?: string | null;
+            jobTitle?: string | null;
+            affiliation?: string | null;
+            sameAs?: string[];
+            aliases?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateClaimant: {
+            name?: string;
+            /**
+             * @description A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.
+             * @enum {string}
+             */
+            kind?: "person" | "organization";
+            /** @description Derived from the name when omitted. */
+            slug?: string;
+            description?: string | null;
+            jobTitle?: string | null;
+            affiliation?: string | null;
+            sameAs?: string[];
+            aliases?: string[];
+            /** @description Claimants of your organisation with the same name (ignoring case and accents) that this one is not: without it such a name is refused with 409, whose `Location` and `existingId` name the claimant already there. Not stored. */
+            distinctFrom?: string[];
+        };
+        CreateRatingScale: {
+            slug: string;
+            name: string;
+            description?: string | null;
+            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
+            values: components["schemas"]["RatingScaleValueInput"][];
+        };
+        /** @description Only the fields sent change. */
+        UpdateRatingScale: {
+            slug?: string;
+            name?: string;
+            description?: string | null;
+            /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
+            values?: components["schemas"]["RatingScaleValueInput"][];
+        };
+        CreateEvidence: {
+            /** Format: uri */
+            url: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateEvidence: {
+            /** Format: uri */
+            url?: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance?: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description A new review is a draft; publish it with the publish operation. */
+        CreateReview: {
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
+            ratingScale: string;
+            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
+            rating: string;
+            ratingExplanation?: string | null;
+            headline?: string | null;
+            /** @description The published fact-check article; required to publish. */
+            url?: string | null;
+            /** @description The organisation that wrote the review; required to publish. */
+            author?: {
+                name: string;
+                url?: string | null;
+            } | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            inLanguage?: string;
+        };
+        /** @description Only the fields sent change. A retracted review cannot change. */
+        UpdateReview: {
+            /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
+            ratingScale?: string;
+            /** @description The `key` of a value of that scale, e.g. `pants-fire`. */
+            rating?: string;
+            ratingExplanation?: string | null;
+            headline?: string | null;
+            /** @description The published fact-check article; required to publish. */
+            url?: string | null;
+            /** @description The organisation that wrote the review; required to publish. */
+            author?: {
+                name: string;
+                url?: string | null;
+            } | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            inLanguage?: string;
+        };
+        RetractReview: {
+            /** @description Why the review is retracted; shown with it. */
+            reason: string;
+        };
+        CreateClaim: {
+            text: string;
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
+            claimantId?: string | null;
+            claimDate?: string | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            language?: string;
+            /** @description Short tags, stored lower-case and without duplicates. */
+            topics?: string[];
+            /**
+             * @default new
+             * @enum {string}
+             */
+            status?: "new" | "researching" | "archived";
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateClaim: {
+            text?: string;
+            /** @description The claimant who made the claim, by id or slug, one of your organisation's (422 otherwise); `null` when unknown. Claims answer with its id. */
+            claimantId?: string | null;
+            claimDate?: string | null;
+            /** @description A BCP 47 language tag, e.g. `en`, `de`, `pt-BR`; stored in canonical case. */
+            language?: string;
+            /** @description Short tags, stored lower-case and without duplicates. */
+            topics?: string[];
+            /** @enum {string} */
+            status?: "new" | "researching" | "archived";
+        };
+        BatchLookup: {
+            /** @description Up to 100 page URLs. */
+            urls: string[];
+        };
+        MatchRequest: {
+            /** @description A sentence from a speech, a post, a headline: much longer or shorter than the claim is fine. */
+            text: string;
+            /** @description The language of the text; it decides how words are stemmed and which are stop words (`en`, `es`, `de`, `fr` have their own; others are matched word for word). Detected from the text among those four when absent (`en` when unclear). */
+            language?: string;
+            /**
+             * Format: int32
+             * @default 10
+             */
+            limit?: number;
+            /**
+             * @description Leave out matches scoring lower.
+             * @default 0
+             */
+            minScore?: number;
+        };
+        UpdateOrganization: {
+            name?: string;
+            url?: string | null;
+        };
+        CreateApiKey: {
+            /** @description What the key is for, e.g. `CMS integration`. */
+            name: string;
+            /**
+             * @description What a key may do: `reader` reads its organisation's private data; `editor` also writes claims, claimants, appearances and evidence; `reviewer` also drafts, publishes and retracts reviews; `admin` also manages keys, rating scales and the organisation, and reads the audit log; `partner` reads only published data and feeds, with a higher rate limit.
+             * @enum {string}
+             */
+            role: "reader" | "editor" | "reviewer" | "admin" | "partner";
+        };
+        CreateImport: {
+            /**
+             * @description `jsonl`: one JSON record a line; `csv`: a header row, then records; `claimreview`: ClaimReview JSON-LD (an object, an array, or a page with `@graph`). The fields of a JSON Lines or CSV record are those `claimtrack import --help` lists.
+             * @enum {string}
+             */
+            format: "jsonl" | "csv" | "claimreview";
+            /**
+             * @description The rating scale verdict labels are read on (slug or id); a label it lacks rejects the record.
+             * @default truth-o-meter
+             */
+            scale?: string;
+            /** @description CSV header names (or JSON Lines field names) to record fields, e.g. `{"Statement": "text", "Published": "reviewDate"}`; as `claimtrack import --columns`. */
+            columns?: {
+                [key: string]: string;
+            };
+            /** @description Verdict labels to read as others, ignoring case, e.g. `{"barely-true": "mostly-false"}`; as `claimtrack import --map`. */
+            map?: {
+                [key: string]: string;
+            };
+            /** @description The record field naming each record's rating scale (slug or id), e.g. one holding `truth-o-meter` or `flip-o-meter`; `scale` when it is empty. As `claimtrack import --scale-column`. */
+            scaleColumn?: string;
+            /** @description The records, as the file would hold them (within the request body limit, `BODY_LIMIT`). */
+            data: string;
+        };
+        CreateWebhook: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             */
+            url: string;
+            /** @description The events to receive. */
+            events: ("claim.updated" | "review.published" | "review.retracted")[];
+            description?: string | null;
+            /** @description `true` by default. */
+            enabled?: boolean;
+        };
+        /** @description Only the fields sent change. */
+        UpdateWebhook: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed. Refused (422) when it is, or resolves to, a private, loopback, link-local or otherwise non-public address, unless the operator allows its host (and port) for your organisation (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+             */
+            url?: string;
+            /** @description The events to receive. */
+            events?: ("claim.updated" | "review.published" | "review.retracted")[];
+            description?: string | null;
+            /** @description `true` turns the webhook back on (and clears `disabledReason`). */
+            enabled?: boolean;
         };
     };
     responses: never;
@@ -3326,7 +2370,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateClaimantInput"];
+                "application/json": components["schemas"]["CreateClaimant"];
             };
         };
         responses: {
@@ -3761,7 +2805,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateClaimantInput"];
+                "application/json": components["schemas"]["UpdateClaimant"];
             };
         };
         responses: {
@@ -4068,7 +3112,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateClaimInput"];
+                "application/json": components["schemas"]["CreateClaim"];
             };
         };
         responses: {
@@ -4495,7 +3539,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateClaimInput"];
+                "application/json": components["schemas"]["UpdateClaim"];
             };
         };
         responses: {
@@ -4792,7 +3836,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MatchRequestInput"];
+                "application/json": components["schemas"]["MatchRequest"];
             };
         };
         responses: {
@@ -5033,7 +4077,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateAppearanceInput"];
+                "application/json": components["schemas"]["CreateAppearance"];
             };
         };
         responses: {
@@ -5485,7 +4529,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateAppearanceInput"];
+                "application/json": components["schemas"]["UpdateAppearance"];
             };
         };
         responses: {
@@ -5774,7 +4818,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateEvidenceInput"];
+                "application/json": components["schemas"]["CreateEvidence"];
             };
         };
         responses: {
@@ -6226,7 +5270,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateEvidenceInput"];
+                "application/json": components["schemas"]["UpdateEvidence"];
             };
         };
         responses: {
@@ -6515,7 +5559,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateReviewInput"];
+                "application/json": components["schemas"]["CreateReview"];
             };
         };
         responses: {
@@ -6967,7 +6011,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateReviewInput"];
+                "application/json": components["schemas"]["UpdateReview"];
             };
         };
         responses: {
@@ -7345,7 +6389,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RetractReviewInput"];
+                "application/json": components["schemas"]["RetractReview"];
             };
         };
         responses: {
@@ -7719,7 +6763,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateRatingScaleInput"];
+                "application/json": components["schemas"]["CreateRatingScale"];
             };
         };
         responses: {
@@ -8154,7 +7198,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateRatingScaleInput"];
+                "application/json": components["schemas"]["UpdateRatingScale"];
             };
         };
         responses: {
@@ -8674,7 +7718,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["BatchLookupInput"];
+                "application/json": components["schemas"]["BatchLookup"];
             };
         };
         responses: {
@@ -9218,7 +8262,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateOrganizationInput"];
+                "application/json": components["schemas"]["UpdateOrganization"];
             };
         };
         responses: {
@@ -9501,7 +8545,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateApiKeyInput"];
+                "application/json": components["schemas"]["CreateApiKey"];
             };
         };
         responses: {
@@ -10099,7 +9143,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateWebhookInput"];
+                "application/json": components["schemas"]["CreateWebhook"];
             };
         };
         responses: {
@@ -10534,7 +9578,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UpdateWebhookInput"];
+                "application/json": components["schemas"]["UpdateWebhook"];
             };
         };
         responses: {
@@ -11145,7 +10189,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateImportInput"];
+                "application/json": components["schemas"]["CreateImport"];
             };
         };
         responses: {

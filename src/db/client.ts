@@ -1,5 +1,5 @@
 // Database access: postgres.js against a Postgres server when DATABASE_URL is set, else embedded PGlite; migrations.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
 import { is, sql, type SQL } from 'drizzle-orm'
@@ -168,6 +168,24 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
     dump: () => client.dumpDataDir(),
   }
   return database
+}
+
+/**
+ * How many of the migrations in `migrations/` the database has not applied (all of them on a database never migrated),
+ * read from drizzle's own record of what it applied, for a start-up that does not migrate (MIGRATE_ON_START=false).
+ */
+export async function pendingMigrations (database: Database): Promise<number> {
+  const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: Array<{ when: number }> }
+  let applied: number
+  try {
+    const [row] = await queryRows<{ last: string | number | null }>(database.db, sql`select max(created_at) as last from drizzle.__drizzle_migrations`)
+    applied = Number(row?.last ?? 0)
+  } catch (error) {
+    // 42P01 (no such table) or 3F000 (no such schema): never migrated.
+    if (['42P01', '3F000'].includes((error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code ?? '')) return journal.entries.length
+    throw error
+  }
+  return journal.entries.filter((entry) => entry.when > applied).length
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`). */

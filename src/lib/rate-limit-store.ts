@@ -45,13 +45,18 @@ export function createPostgresRateLimitStore (db: Db, log: FastifyBaseLogger): R
   }
 }
 
-/** Keys are `claimtrack:rl:<bucket>:<window start, seconds since the epoch>`. */
+/**
+ * Keys are `<REDIS_KEY_PREFIX>rl:<bucket>:<window start, seconds since the epoch>`; this is where they start with the
+ * default prefix, `claimtrack:`.
+ */
 export const REDIS_KEY_PREFIX = 'claimtrack:rl:'
 /** How long start-up waits for Redis before serving anyway (with limits off until it answers). */
 const CONNECT_TIMEOUT_MS = 2000
 
-export async function createRedisRateLimitStore (url: string, log: FastifyBaseLogger): Promise<RateLimitStore> {
+export async function createRedisRateLimitStore (url: string, log: FastifyBaseLogger, keyPrefix = 'claimtrack:'): Promise<RateLimitStore> {
   const redis = new Redis(url, {
+    // Deployments that share a Redis keep apart by their prefix (REDIS_KEY_PREFIX); ioredis adds it to every key.
+    keyPrefix,
     // A request never waits for an absent Redis: commands fail at once (and the limit is skipped) until it is back.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -83,7 +88,7 @@ export async function createRedisRateLimitStore (url: string, log: FastifyBaseLo
   return {
     async hit (bucket, windowSeconds) {
       const windowStart = windowStartOf(Date.now(), windowSeconds)
-      const key = `${REDIS_KEY_PREFIX}${bucket}:${windowStart / 1000}`
+      const key = `rl:${bucket}:${windowStart / 1000}`
       // INCR and PEXPIRE in one transaction, so that no key is left without an expiry. The key belongs to one
       // window, so setting the expiry on every hit (rather than with NX, Redis 7+ only) keeps it two windows at most.
       const results = await redis.multi().incr(key).pexpire(key, windowSeconds * 2000).exec()

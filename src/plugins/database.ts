@@ -1,8 +1,9 @@
-// Opens the database chosen by the configuration, migrates it, and closes it with the app.
+// Opens the database chosen by the configuration, migrates it (unless MIGRATE_ON_START=false: then it only checks that
+// someone has, so the serving role needs no DDL rights), and closes it with the app.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
-import { createDatabase, type Database, type Db } from '../db/client.ts'
+import { createDatabase, pendingMigrations, type Database, type Db } from '../db/client.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,12 @@ export interface DatabasePluginOptions {
 async function databasePlugin (app: FastifyInstance, { config, database }: DatabasePluginOptions) {
   const opened = database ?? await createDatabase(config)
   app.addHook('onClose', async () => { await opened.close() })
-  await opened.migrate()
+  if (config.migrateOnStart) {
+    await opened.migrate()
+  } else {
+    const pending = await pendingMigrations(opened)
+    if (pending > 0) throw new Error(`the database lacks ${pending} migration(s) and MIGRATE_ON_START is false: run \`claimtrack migrate\` (or \`npm run db:migrate\`) with a role that may change the schema, then start again`)
+  }
   await opened.assertDurable()
   app.decorate('database', opened)
   app.decorate('db', opened.db)

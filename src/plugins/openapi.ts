@@ -34,6 +34,8 @@ ${problemTable}
 type Document = ReturnType<typeof jsonSchemaTransformObject>
 interface Response { description?: string, content?: Record<string, unknown>, headers?: Record<string, unknown> }
 interface Operation {
+  summary?: string
+  description?: string
   parameters?: Array<{ in: string, name: string }>
   responses?: Record<string, Response>
   security?: Array<Record<string, string[]>>
@@ -74,6 +76,86 @@ function describeIdempotency (operation: Operation, problem: Response) {
     },
     422: also(422, 'The request breaks a rule of the data model', 'this `Idempotency-Key` was used for a different request in the last 24 hours'),
   }
+}
+
+const roleSentence: Record<Access, string> = {
+  public: 'Anyone may call it, with or without an API key; a key shows its organisation\'s private data too.',
+  reader: 'Needs an API key with the role `reader` or higher.',
+  editor: 'Needs an API key with the role `editor` or higher.',
+  reviewer: 'Needs an API key with the role `reviewer` or higher.',
+  admin: 'Needs an API key with the role `admin`.',
+  partner: 'Needs a partner API key.',
+}
+
+/** Every operation has a description (a route without one of its own gets its summary and who may call it). */
+function describeOperations (document: Document): Document {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item ?? {}) as Operation[]) {
+      if (typeof operation !== 'object' || operation === null || operation.description !== undefined) continue
+      const access = operation['x-required-role'] ?? 'public'
+      const probe = operation.security?.length === 0
+      operation.description = `${operation.summary ?? ''}. ${probe ? 'A probe: it reads no API key and counts against no rate limit.' : roleSentence[access] ?? ''}`.trim()
+    }
+  }
+  return document
+}
+
+/**
+ * Integers get the format their range fits (int32 or int64), as code generators want; and components that no
+ * operation refers to (the type provider registers an input and an output variant of every named schema, and request
+ * bodies are inlined) are dropped, so the document holds what the API uses and nothing twice.
+ */
+function tidySchemas (document: Document): Document {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { for (const child of node) visit(child); return }
+    if (typeof node !== 'object' || node === null) return
+    const schema = node as Record<string, unknown>
+    if (schema.type === 'integer' && schema.format === undefined) {
+      const fits32 = typeof schema.minimum === 'number' && typeof schema.maximum === 'number' && schema.minimum >= -(2 ** 31) && schema.maximum <= 2 ** 31 - 1
+      schema.format = fits32 ? 'int32' : 'int64'
+    }
+    for (const child of Object.values(schema)) visit(child)
+  }
+  visit(document)
+
+  const { components } = document as { components?: Record<string, unknown> & { schemas?: Record<string, unknown> } }
+  const schemas = components?.schemas ?? {}
+  const used = new Set<string>()
+  const follow = (node: unknown): void => {
+    if (Array.isArray(node)) { for (const child of node) follow(child); return }
+    if (typeof node !== 'object' || node === null) return
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+        const name = value.slice('#/components/schemas/'.length)
+        if (!used.has(name)) {
+          used.add(name)
+          follow(schemas[name])
+        }
+      } else {
+        follow(value)
+      }
+    }
+  }
+  follow(document.paths)
+  follow({ ...components, schemas: undefined })
+  for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name]
+  // A request body's schema keeps its own name (`CreateClaim`, not `CreateClaimInput`) unless an output schema of
+  // that name differs from it.
+  const renamed = new Map<string, string>()
+  for (const name of Object.keys(schemas)) {
+    const base = name.replace(/Input$/, '')
+    if (base !== name && !(base in schemas)) renamed.set(`#/components/schemas/${name}`, `#/components/schemas/${base}`)
+  }
+  if (renamed.size === 0) return document
+  const text = JSON.stringify(document, (key, value: unknown) => key === '$ref' && typeof value === 'string' ? renamed.get(value) ?? value : value)
+  const result = JSON.parse(text) as Document & { components?: { schemas?: Record<string, unknown> } }
+  const renamedSchemas = result.components?.schemas ?? {}
+  for (const [from, to] of renamed) {
+    const [fromName, toName] = [from.split('/').pop() ?? '', to.split('/').pop() ?? '']
+    renamedSchemas[toName] = renamedSchemas[fromName]
+    delete renamedSchemas[fromName]
+  }
+  return result
 }
 
 /**
@@ -130,7 +212,15 @@ async function openapiPlugin (app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Claimtrack API', version: '1.0.0', description, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      info: {
+        title: 'Claimtrack API',
+        version: '1.0.0',
+        description,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+        contact: { name: 'The newsroom that runs this Claimtrack server' },
+      },
+      // Relative: the server this document is served from (/docs resolves it to its own origin in code samples).
+      servers: [{ url: '/', description: 'This server: the one that serves this document' }],
       tags: [
         { name: 'Claims', description: 'What public figures claimed, with the claimant, appearances and evidence.' },
         { name: 'Claimants', description: 'The people and organisations who make claims.' },
@@ -145,6 +235,8 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'Sync', description: 'For partners: an incremental feed of every change, in commit order.' },
         { name: 'Organizations', description: 'The newsrooms and fact-checking outlets that own claims and reviews.' },
         { name: 'API keys', description: 'Keys of your organisation, each with one role, and the audit log of what they did.' },
+        { name: 'Webhooks', description: 'Endpoints of your organisation that receive signed events when claims and verdicts change.' },
+        { name: 'Imports', description: 'Bulk imports of claims, claimants and published verdicts, run as background jobs.' },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
       components: {
@@ -153,6 +245,8 @@ async function openapiPlugin (app: FastifyInstance) {
         },
       },
     },
+    // The paths are the routes' own: the server URL is relative, not a base path to strip from them.
+    stripBasePath: false,
     // Who may call each operation, from the route's `config.access` (what the auth plugin enforces).
     transform: (input) => {
       const result = jsonSchemaTransform(input)
@@ -161,7 +255,7 @@ async function openapiPlugin (app: FastifyInstance) {
       const security: Array<Record<string, string[]>> = input.route.config?.probe === true ? [] : access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
       return { ...result, schema: { ...requireIfMatch(result.schema), security, 'x-required-role': access } }
     },
-    transformObject: (documentObject) => describeResponses(jsonSchemaTransformObject(documentObject)),
+    transformObject: (documentObject) => tidySchemas(describeOperations(describeResponses(jsonSchemaTransformObject(documentObject)))),
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
@@ -169,7 +263,26 @@ async function openapiPlugin (app: FastifyInstance) {
   await app.register(apiReference, {
     routePrefix: '/docs',
     logLevel: 'warn',
-    configuration: { title: 'Claimtrack API', url: '/openapi.json' },
+    // The page and its script are the same for every caller until the next release: cacheable by browsers and CDNs.
+    hooks: {
+      onRequest: async (request, reply) => {
+        reply.header('cache-control', request.url.startsWith('/docs/js/') ? 'public, max-age=86400' : 'public, max-age=300')
+      },
+    },
+    configuration: {
+      pageTitle: 'Claimtrack API',
+      title: 'Claimtrack API',
+      url: '/openapi.json',
+      // Only what this server serves: no hosted services (the API client app, Ask AI, MCP, the developer toolbar with
+      // Deploy and Share), no telemetry, and the system fonts instead of fonts from Scalar's CDN, which the page's
+      // Content-Security-Policy would block anyway.
+      hideClientButton: true,
+      showDeveloperTools: 'never',
+      agent: { disabled: true },
+      mcp: { disabled: true },
+      telemetry: false,
+      withDefaultFonts: false,
+    },
   })
 }
 

@@ -27,7 +27,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
   const { windowSeconds, ipv6PrefixBits, ...limits } = app.config.rateLimit
   const store = app.config.redisUrl === undefined
     ? createPostgresRateLimitStore(app.db, app.log)
-    : await createRedisRateLimitStore(app.config.redisUrl, app.log)
+    : await createRedisRateLimitStore(app.config.redisUrl, app.log, app.config.redisKeyPrefix)
   app.addHook('onClose', async () => { await store.close() })
 
   const counted = new WeakSet<FastifyRequest>()

@@ -32,7 +32,7 @@ export default async function embedRoutes (fastify: FastifyInstance) {
       tags: ['Embed'],
       operationId: 'getEmbedScript',
       summary: 'The embeddable verdict widget',
-      description: 'Load it with `<script src="https://API/embed.js" async></script>` on any site; every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.',
+      description: 'Load it from any site as a script element whose `src` is `https://API/embed.js` (with `async`); every `<div data-claimtrack-claim="CLAIM_ID">` and `<div data-claimtrack-url="PAGE_URL">` (empty: the page itself) becomes a verdict card. It reads `GET /v1/claims/{id}` and `GET /v1/lookup` anonymously, from the server it was loaded from.',
       headers: IfNoneMatchHeaders,
       produces: ['text/javascript'],
       response: { 200: EmbedScript, 304: NotModified, ...problemResponses(500) },

@@ -16,7 +16,8 @@ export default async function healthRoutes (fastify: FastifyInstance) {
   const tags = ['Operations']
 
   app.get('/healthz', {
-    config: { probe: true },
+    // Liveness answers under load too (load shedding exempts it): an orchestrator must not restart a busy process.
+    config: { probe: true, loadShedding: false },
     schema: {
       tags,
       operationId: 'getHealth',

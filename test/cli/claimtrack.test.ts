@@ -2,7 +2,7 @@
 // migrate, seed --demo, keys and serve doing their work on the embedded database or a Postgres server.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { count } from 'drizzle-orm'
@@ -19,6 +19,15 @@ async function emptyStore (t: Test): Promise<Record<string, string>> {
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   return { PGLITE_DIR: join(dir, 'pglite') }
 }
+
+t.test('--version prints the package version and touches no database', async (t) => {
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  for (const flag of ['--version', '-v']) {
+    const res = await claimtrack({ PGLITE_DIR: '/nonexistent/never-created' }, flag)
+    t.same({ code: res.code, stderr: res.stderr }, { code: 0, stderr: '' }, flag)
+    t.equal(res.stdout, `claimtrack ${version} (Node.js ${process.versions.node})\n`)
+  }
+})
 
 t.test('help, and bad usage exits 2 with the usage before touching any database', async (t) => {
   const store = { PGLITE_DIR: '/nonexistent/never-created' }

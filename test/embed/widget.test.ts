@@ -2,7 +2,6 @@
 // another origin (its own server) whose CSS does its best to break the cards; the widget draws them from the running
 // API. One browser for the file. Without Chromium the test fails: CI (.ci/run) installs it.
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -12,9 +11,9 @@ import { eq } from 'drizzle-orm'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { claims, reviews } from '../../src/db/schema.ts'
+import { CHROMIUM, haveChromium } from '../browser.ts'
 import { addAppearance, build, createClaim, createClaimant, createPublicClaim, publishableReview, publishReview, retractReview } from '../helper.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const PARTNER = 'news.example.com'
 const XSS = '<img src=x onerror="window.__xss = 1">Taxes <b>doubled</b> & "tripled"'
 const TRICKY_LABEL = '<Half & "True"> \'ish\''
@@ -70,10 +69,7 @@ const shadowText = (page: Page, id: string) => page.evaluate((id) => {
 }, id)
 
 t.test('the widget in Chromium', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); .ci/run does so in CI`)
-    return
-  }
+  if (!haveChromium(t)) return
   const app = await build(t)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
