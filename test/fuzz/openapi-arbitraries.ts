@@ -379,7 +379,8 @@ function headersArb (op: Operation, doc: OpenApiDocument): fc.Arbitrary<Record<s
       value = fc.oneof(
         { weight: param.name === 'if-match' ? 12 : 3, arbitrary: fc.constant(new CurrentEtag()) },
         { weight: 2, arbitrary: pick('etags') },
-        { weight: 1, arbitrary: fc.constantFrom('*', '"stale"', 'W/"x"', '"a", "b"', '') },
+        // A client's If-Match: * is always a 428 (it names no version); on writes the current ETag stands in for it.
+        { weight: 1, arbitrary: fc.constantFrom(param.name === 'if-match' ? new CurrentEtag() : '*', '"stale"', 'W/"x"', '"a", "b"', '') },
         { weight: 1, arbitrary: hostileString }
       )
     } else if (param.name === 'idempotency-key') {
