@@ -14,7 +14,7 @@ import { UsageError, describeError } from './usage.ts'
 const usage = `Usage: claimtrack <command> [options]
 
 Commands:
-  serve               serve the API (settings from the environment; see the README's Configuration)
+  serve               serve the API (settings from the environment; see docs/configuration.md)
   migrate             apply pending migrations to the configured database, then exit
   seed --demo         put the demo claims into a database that has never held a claim or claimant
   keys create|list|revoke …
@@ -28,7 +28,7 @@ Every command takes --help; --version prints the version. Exit codes: 0 done, 1 
 DATABASE_URL selects a Postgres server; without it, the embedded database in PGLITE_DIR (one process at a time).`
 
 const help: Record<string, string> = {
-  serve: 'Usage: claimtrack serve\n\nServes the API on HOST:PORT until SIGTERM or SIGINT. Every setting comes from the environment (README, Configuration).',
+  serve: 'Usage: claimtrack serve\n\nServes the API on HOST:PORT until SIGTERM or SIGINT. Every setting comes from the environment (docs/configuration.md).',
   migrate: 'Usage: claimtrack migrate\n\nApplies pending migrations to DATABASE_URL (or the embedded database in PGLITE_DIR) and exits.',
   import: importHelp,
   export: exportHelp,

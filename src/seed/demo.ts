@@ -79,7 +79,7 @@ const claims: DemoClaim[] = [
   },
 ]
 
-/** The organisation the demo data belongs to: create a key for it to see its private claims (README). */
+/** The organisation the demo data belongs to: create a key for it to see its private claims (README, Quick start). */
 export const DEMO_ORGANIZATION = { slug: 'demo', name: 'Claimtrack demo desk' }
 
 /**

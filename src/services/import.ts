@@ -189,7 +189,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     if (wanted.length === 0) return byName
     const bases = wanted.map((c) => slugify(c.name))
     await repos.claimants.lockSlugBases(bases, tx)
-    // Only the organisation's own claimants: it may not attach its claims to another's (README, Organisations).
+    // Only the organisation's own claimants: it may not attach its claims to another's (docs/access.md, References).
     const found = await repos.claimants.findBySlugsOrNames(ctx.organizationId, bases, wanted.map((c) => c.name), tx, 'share')
     const match = (name: string) => found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
     const taken = new Set(await repos.claimants.slugsFrom(bases, tx))

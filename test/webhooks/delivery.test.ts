@@ -53,7 +53,7 @@ t.test('a published verdict and the claim it changed arrive signed; a receiver v
     const timestamp = Number(request.headers['webhook-timestamp'])
     t.ok(Math.abs(timestamp - Date.now() / 1000) < 60, 'webhook-timestamp is the time of the attempt, in seconds')
     t.ok(verifyWebhook(webhook.signingSecret, request.headers, request.body), 'the signature verifies with the secret')
-    // The same computation by hand, as the README shows receivers: HMAC-SHA256 over "id.timestamp.body".
+    // The same computation by hand, as docs/webhooks.md shows receivers: HMAC-SHA256 over "id.timestamp.body".
     t.equal(request.headers['webhook-signature'], signWebhook(webhook.signingSecret, String(request.headers['webhook-id']), timestamp, request.body))
     t.notOk(verifyWebhook(webhook.signingSecret, request.headers, `${request.body} `), 'a changed body does not verify')
     t.notOk(verifyWebhook(webhook.signingSecret, request.headers, request.body, { now: timestamp + 301 }), 'nor one replayed after the 5-minute window')
