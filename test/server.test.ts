@@ -10,20 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { freshDatabase, onServer } from './helper.ts'
+import { freePort } from './processes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-
-/** A TCP port nobody listens on right now. */
-async function freePort (): Promise<number> {
-  const probe = createServer()
-  probe.listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const address = probe.address()
-  probe.close()
-  await once(probe, 'close')
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 interface Exit { code: number | null, signal: NodeJS.Signals | null }
 
