@@ -15,7 +15,7 @@ import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
 import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
-import { assignFolds, chooseParams, crossValidate, engineCandidates, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
+import { assignFolds, chooseParams, crossValidate, engineCandidates, evaluate as evaluateQueries, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -147,30 +147,10 @@ if (folds !== undefined) {
   process.exit(0)
 }
 
-/** MAP@k as CheckThat! computes it: per query, the sum of precision at each relevant hit within k, over the relevant count. */
+/** MAP@1, MAP@5, MRR and R@5 per task (bench/matching-folds.ts), over the queries of one split or all of them. */
 function evaluate (ranked: Map<string, string[]>, split?: string): Record<string, Metrics> {
-  const byTask: Record<string, Metrics> = {}
-  for (const [queryId, q] of queries) {
-    if (split !== undefined && q.split !== split) continue
-    const list = ranked.get(queryId) ?? []
-    const m = byTask[q.task] ??= { queries: 0, map1: 0, map5: 0, mrr: 0, recall5: 0 }
-    const apAt = (k: number) => {
-      let hits = 0
-      let sum = 0
-      list.slice(0, k).forEach((id, i) => { if (q.relevant.has(id)) { hits++; sum += hits / (i + 1) } })
-      return sum / q.relevant.size
-    }
-    const firstHit = list.findIndex((id) => q.relevant.has(id))
-    m.queries++
-    m.map1 += apAt(1)
-    m.map5 += apAt(5)
-    m.mrr += firstHit >= 0 ? 1 / (firstHit + 1) : 0
-    m.recall5 += list.slice(0, 5).filter((id) => q.relevant.has(id)).length / q.relevant.size
-  }
-  for (const m of Object.values(byTask)) {
-    m.map1 /= m.queries; m.map5 /= m.queries; m.mrr /= m.queries; m.recall5 /= m.queries
-  }
-  return byTask
+  const only = split === undefined ? undefined : new Set([...queries].filter(([, q]) => q.split === split).map(([id]) => id))
+  return evaluateQueries(queries, ranked, only)
 }
 
 const app = await buildApp(parseConfig({ DATABASE_URL: url, LOG_LEVEL: 'warn', SEED_DEMO: 'false', RATE_LIMIT_ANONYMOUS: '1000000' }), { database })
