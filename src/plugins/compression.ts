@@ -6,7 +6,8 @@ import fp from 'fastify-plugin'
 import compress from '@fastify/compress'
 
 async function compressionPlugin (app: FastifyInstance) {
-  await app.register(compress, { global: true, encodings: ['br', 'gzip'], threshold: 1024 })
+  // Responses only: request bodies are not decompressed (a Content-Encoding on a GET was answered 415 otherwise).
+  await app.register(compress, { globalCompression: true, globalDecompression: false, encodings: ['br', 'gzip'], threshold: 1024 })
 }
 
 export default fp(compressionPlugin, { name: 'compression' })
