@@ -3,7 +3,8 @@
 import t from 'tap'
 import { anonymous, build } from '../helper.ts'
 import { embedScript } from '../../src/routes/embed.ts'
-import { noVerdictStyle, verdictStyles } from '../../src/lib/verdict-style.ts'
+import { scriptSafeJson } from '../../src/lib/script-safe-json.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../../src/lib/verdict-style.ts'
 
 t.test('a script any site may load: JavaScript content type, cross-origin, cacheable with a strong ETag', async (t) => {
   const app = await build(t)
@@ -26,6 +27,6 @@ t.test('a script any site may load: JavaScript content type, cross-origin, cache
 t.test('the verdict styles of the badges are in the script, in place of its placeholder', async (t) => {
   const script = embedScript()
   t.notMatch(script, '/* verdict styles */ null')
-  t.match(script, `})(${JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle })})`)
+  t.match(script, `})(${scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle, retracted: retractedStyle }))})`)
   t.notMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/, 'never parses data as HTML or code')
 })
