@@ -26,6 +26,7 @@ const ConfigSchema = z.object({
   SEED_DEMO: booleanFromEnv.optional(),
   BODY_LIMIT: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   LOOKUP_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(60),
+  PREFIX_LIST_BYTES: z.coerce.number().int().min(1).max(6).default(4),
   CURSOR_SECRET: z.string().min(16, 'must be at least 16 characters').default('claimtrack-default-cursor-secret'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   TRUST_PROXY: z.string().optional().transform((value, ctx) => {
@@ -96,6 +97,8 @@ const ConfigSchema = z.object({
   bodyLimit: c.BODY_LIMIT,
   /** Seconds that browsers and CDNs may reuse a public lookup answer (Cache-Control max-age). */
   lookupMaxAge: c.LOOKUP_MAX_AGE,
+  /** Bytes per hash prefix in GET /v1/lookup/prefix-list when the query does not say (?bytes=). */
+  prefixListBytes: c.PREFIX_LIST_BYTES,
   /** Signs paging cursors; every process behind one load balancer needs the same value. */
   cursorSecret: c.CURSOR_SECRET,
   /** Shared rate-limit counters in Redis; without it they live in Postgres. */
