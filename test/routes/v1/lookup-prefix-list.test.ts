@@ -94,7 +94,8 @@ t.test('cacheable: public max-age, strong ETag, 304', async (t) => {
 
 t.test('bad parameters are 400 problems', async (t) => {
   const app = await build(t)
-  for (const query of [{ bytes: '0' }, { bytes: '7' }, { bytes: 'x' }, { since: 'nope' }, { other: '1' }]) {
+  const queries: Array<Record<string, string>> = [{ bytes: '0' }, { bytes: '7' }, { bytes: 'x' }, { since: 'nope' }, { other: '1' }]
+  for (const query of queries) {
     isProblem(t, await list(app, query), 400, 'validation-failed')
   }
 })
