@@ -1,14 +1,16 @@
 // npm run extension:build: bundles the TypeScript sources (with the server's own src/lib/url-canonical.ts and its
-// tldts dependency) into extension/dist/, copies the manifest and pages, and zips dist/ for a store.
+// tldts dependency) into extension/dist/ (or the directory given as argument), copies the manifest and pages, and zips
+// the result for a store (extension/claimtrack-extension.zip, or <directory>.zip).
 import { execFileSync } from 'node:child_process'
 import { cp, mkdir, rm } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
 const root = dirname(fileURLToPath(import.meta.url))
-const dist = join(root, 'dist')
-const zip = join(root, 'claimtrack-extension.zip')
+const out = process.argv[2]
+const dist = out === undefined ? join(root, 'dist') : resolve(out)
+const zip = out === undefined ? join(root, 'claimtrack-extension.zip') : `${dist}.zip`
 
 await rm(dist, { recursive: true, force: true })
 await rm(zip, { force: true })
