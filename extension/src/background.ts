@@ -34,7 +34,8 @@ async function refreshPrefixList (): Promise<StoredList> {
     prefixes = [...current.prefixes.filter((p) => !removed.has(p)), ...decodePrefixes(body.additions ?? '')].sort((a, b) => a - b)
   }
   const list = { server, bytes: body.bytes, version: body.version, prefixes }
-  await chrome.storage.local.set({ [LIST_KEY]: list })
+  // The user may have switched servers while this was in flight: keep only a list of the server now set.
+  if ((await loadSettings()).server === server) await chrome.storage.local.set({ [LIST_KEY]: list })
   return list
 }
 
@@ -75,7 +76,8 @@ async function checkTab (tabId: number, url: string): Promise<TabResult | null> 
     await setBadge(tabId, [])
     return null
   }
-  const list = (await storedList()) ?? await refreshPrefixList()
+  const held = await storedList()
+  const list = held?.server === (await loadSettings()).server ? held : await refreshPrefixList()
   const hash = await sha256Hex(canonicalUrl)
   let claims: ClaimSummary[] = []
   if (listHas(list.prefixes, Number.parseInt(hash.slice(0, list.bytes * 2), 16))) {

@@ -15,7 +15,9 @@ function el<K extends keyof HTMLElementTagNameMap> (tag: K, props: { className?:
 function card (claim: ClaimSummary, server: string, extra?: Node): HTMLElement {
   const verdict = claim.currentVerdict
   const style = (verdict && verdictStyles[verdict.rating.verdict as keyof typeof verdictStyles]) || noVerdictStyle
-  const rating = el('p', { className: 'rating', text: verdict ? `${verdict.rating.label} (${style.name})` : style.name })
+  // The scale's own label, and the normalised verdict when the label says something else ("Pants on Fire": False).
+  const label = verdict && verdict.rating.label.toLowerCase() !== style.name.toLowerCase() ? `${verdict.rating.label} (${style.name})` : style.name
+  const rating = el('p', { className: 'rating', text: `Verdict: ${label}` })
   rating.style.background = style.colour
   const article = el('article', { className: 'card' },
     rating,
