@@ -139,7 +139,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         description: 'The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this server sent recently) the answer is only the prefixes added and removed; a version the process no longer holds (kept: the last 16 lists, per process) gets the full list with `full: true`. Public, CORS-enabled, cacheable by CDNs.',
         querystring: z.strictObject({
           bytes: z.coerce.number().int().min(1).max(6).optional().describe(`Bytes per prefix (default PREFIX_LIST_BYTES, ${app.config.prefixListBytes}).`),
-          since: z.string().regex(/^[0-9a-f]{16}$/, 'must be a version this endpoint returned').optional().describe('A version you hold.'),
+          since: z.string().length(16, 'must be a version this endpoint returned').regex(/^[0-9a-f]{16}$/, 'must be a version this endpoint returned').optional().describe('A version you hold.'),
         }),
         headers: IfNoneMatchHeaders,
         response: { 200: PrefixListResult, 304: NotModified, ...problemResponses(400, 500) },
