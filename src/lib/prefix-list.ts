@@ -4,7 +4,9 @@
 
 /** Hex prefixes (sorted, distinct, equal length, at most 12 hex characters) to delta-varint base64. */
 export function encodePrefixes (prefixes: readonly string[]): string {
-  const bytes: number[] = []
+  // A 6-byte value takes at most 7 varint bytes.
+  const bytes = new Uint8Array(prefixes.length * 7)
+  let length = 0
   let previous = 0
   for (const prefix of prefixes) {
     const value = Number.parseInt(prefix, 16)
@@ -12,14 +14,15 @@ export function encodePrefixes (prefixes: readonly string[]): string {
     previous = value
     // Division, not bit shifts: a gap can pass 2^32.
     while (gap >= 0x80) {
-      bytes.push((gap % 0x80) | 0x80)
+      bytes[length++] = (gap % 0x80) | 0x80
       gap = Math.floor(gap / 0x80)
     }
-    bytes.push(gap)
+    bytes[length++] = gap
   }
-  let binary = ''
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
+  // btoa takes a binary string; build it in chunks that stay under the engine's argument limit.
+  const chunks: string[] = []
+  for (let i = 0; i < length; i += 0x8000) chunks.push(String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, length))))
+  return btoa(chunks.join(''))
 }
 
 /** The inverse of encodePrefixes: the sorted prefixes as numbers. */
