@@ -2,5 +2,5 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['node_modules', 'data', 'dist', '.tap', 'migrations', 'openapi'] }),
+  ...neostandard({ ts: true, ignores: ['node_modules', 'data', 'dist', 'extension/dist', '.tap', 'migrations', 'openapi'] }),
 ]

@@ -30,6 +30,7 @@ const ConfigSchema = z.object({
   MIGRATE_ON_START: booleanFromEnv.default(true),
   LOAD_SHED_EVENT_LOOP_DELAY: z.coerce.number().int().min(0).max(60_000).default(1000),
   LOAD_SHED_HEAP_USED: z.coerce.number().int().min(0).max(100).default(90),
+  PREFIX_LIST_BYTES: z.coerce.number().int().min(1).max(6).default(4),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   REDIS_KEY_PREFIX: z.string().min(1).max(100).default('claimtrack:'),
   TRUST_PROXY: z.string().optional().transform((value, ctx) => {
@@ -113,6 +114,8 @@ const ConfigSchema = z.object({
     /** Percent of V8's heap limit in use above which requests are answered 503; 0 turns it off. */
     heapUsedPercent: c.LOAD_SHED_HEAP_USED,
   },
+  /** Bytes per hash prefix in GET /v1/lookup/prefix-list when the query does not say (?bytes=). */
+  prefixListBytes: c.PREFIX_LIST_BYTES,
   /** Shared rate-limit counters in Redis; without it they live in Postgres. */
   redisUrl: c.REDIS_URL,
   /** Starts every Redis key (`<prefix>rl:…`), so that deployments sharing one Redis do not share counters. */

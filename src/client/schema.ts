@@ -568,6 +568,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lookup/prefix-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hash prefixes of every known page, for checks that reveal nothing
+         * @description The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this server sent recently) the answer is only the prefixes added and removed; a version the process no longer holds (kept: the last 16 lists, per process) gets the full list with `full: true`. Public, CORS-enabled, cacheable by CDNs.
+         */
+        get: operations["lookupPrefixList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/changes": {
         parameters: {
             query?: never;
@@ -1529,6 +1549,33 @@ export interface components {
                 hash: string;
                 claims: components["schemas"]["LookupClaim"][];
             }[];
+        };
+        PrefixList: {
+            /**
+             * Format: int64
+             * @description Bytes per prefix.
+             */
+            bytes: number;
+            /** @description Names this list; send it back as `since` for only what changed. */
+            version: string;
+            /**
+             * Format: int64
+             * @description How many prefixes the current list holds.
+             */
+            count: number;
+            /** @description true: `prefixes` is the whole list. false: `additions` and `removals` are the change since `since`. */
+            full: boolean;
+            /**
+             * @description Each list: the sorted prefixes as big-endian unsigned integers, the first then each gap to the next as unsigned LEB128 varints, in base64 (`src/lib/prefix-list.ts` decodes it).
+             * @constant
+             */
+            encoding: "delta-varint-base64";
+            /** @description The whole list, when `full` is true. */
+            prefixes?: string;
+            /** @description Prefixes added since `since`, when `full` is false. */
+            additions?: string;
+            /** @description Prefixes removed since `since`, when `full` is false. */
+            removals?: string;
         };
         MatchResult: {
             data: {
@@ -7867,6 +7914,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PrefixLookup"];
+                };
+            };
+            /** @description Not modified: the ETag you sent is still current. */
+            304: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description `Bearer realm="claimtrack"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookupPrefixList: {
+        parameters: {
+            query?: {
+                /** @description Bytes per prefix (default PREFIX_LIST_BYTES, 4). */
+                bytes?: number;
+                /** @description A version you hold. */
+                since?: string;
+            };
+            header?: {
+                /** @description An `ETag` you already hold: the answer is 304 with no body while it is still current. */
+                "if-none-match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description The strong entity tag of the resource as returned; send it as `If-Match` to change it. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrefixList"];
                 };
             };
             /** @description Not modified: the ETag you sent is still current. */

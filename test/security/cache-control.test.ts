@@ -39,6 +39,7 @@ function urlsOf (path: string, w: World, importId: string): string[] | undefined
     '/v1/claimreview': () => ['/v1/claimreview'],
     '/v1/lookup': () => [`/v1/lookup?url=${encodeURIComponent(APPEARANCE)}`],
     '/v1/lookup/prefixes/{prefix}': () => [`/v1/lookup/prefixes/${prefix}`],
+    '/v1/lookup/prefix-list': () => ['/v1/lookup/prefix-list'],
     '/v1/changes': () => ['/v1/changes'],
     '/v1/organizations': () => ['/v1/organizations'],
     '/v1/organizations/{slug}': () => ['/v1/organizations/newsroom'],

@@ -43,6 +43,17 @@ const PrefixResult = z.object({
   })).describe('Every known page whose hash has the prefix; compare your own hash with these, locally.'),
 }).meta({ id: 'PrefixLookup' })
 
+const PrefixListResult = z.object({
+  bytes: z.number().int().describe('Bytes per prefix.'),
+  version: z.string().describe('Names this list; send it back as `since` for only what changed.'),
+  count: z.number().int().describe('How many prefixes the current list holds.'),
+  full: z.boolean().describe('true: `prefixes` is the whole list. false: `additions` and `removals` are the change since `since`.'),
+  encoding: z.literal('delta-varint-base64').describe('Each list: the sorted prefixes as big-endian unsigned integers, the first then each gap to the next as unsigned LEB128 varints, in base64 (`src/lib/prefix-list.ts` decodes it).'),
+  prefixes: z.string().optional().describe('The whole list, when `full` is true.'),
+  additions: z.string().optional().describe('Prefixes added since `since`, when `full` is false.'),
+  removals: z.string().optional().describe('Prefixes removed since `since`, when `full` is false.'),
+}).meta({ id: 'PrefixList' })
+
 const rules = CANONICALIZATION_RULES.map((rule, i) => `${i + 1}. ${rule}`).join('\n')
 const canonicalNote = `URLs are compared in canonical form. The rules, which \`src/lib/url-canonical.ts\` implements for reuse in extensions:\n\n${rules}`
 
@@ -118,4 +129,26 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
       }
     })
   }, { prefix: '/lookup/prefixes/:prefix' })
+
+  await app.register(async (scope) => {
+    const app = scope.withTypeProvider<ZodTypeProvider>()
+    app.get('', {
+      config: { cache },
+      schema: {
+        tags,
+        operationId: 'lookupPrefixList',
+        summary: 'The hash prefixes of every known page, for checks that reveal nothing',
+        description: 'The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this server sent recently) the answer is only the prefixes added and removed; a version the process no longer holds (kept: the last 16 lists, per process) gets the full list with `full: true`. Public, CORS-enabled, cacheable by CDNs.',
+        querystring: z.strictObject({
+          bytes: z.coerce.number().int().min(1).max(6).optional().describe(`Bytes per prefix (default PREFIX_LIST_BYTES, ${app.config.prefixListBytes}).`),
+          since: z.string().length(16, 'must be a version this endpoint returned').regex(/^[0-9a-f]{16}$/, 'must be a version this endpoint returned').optional().describe('A version you hold.'),
+        }),
+        headers: IfNoneMatchHeaders,
+        response: { 200: PrefixListResult, 304: NotModified, ...problemResponses(400, 500) },
+      },
+    }, async (request) => {
+      const list = await lookup.prefixList(request.query.bytes ?? app.config.prefixListBytes, request.query.since)
+      return { ...list, encoding: 'delta-varint-base64' as const }
+    })
+  }, { prefix: '/lookup/prefix-list' })
 }
