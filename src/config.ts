@@ -65,6 +65,7 @@ const ConfigSchema = z.object({
   CLAIMTRACK_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
   JOBS_WORKER: booleanFromEnv.default(true),
   JOBS_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1).max(3600).default(30),
+  JOBS_POLL_INTERVAL: z.coerce.number().int().min(2).max(3600).default(30),
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WEBHOOK_ALLOWED_HOSTS: z.string().optional().transform((value, ctx) => {
     const { entries, invalid } = parseAllowedHosts(value ?? '')
@@ -155,6 +156,8 @@ const ConfigSchema = z.object({
   jobsWorker: c.JOBS_WORKER,
   /** Seconds between the job engine's maintenance runs, which retry the jobs of workers that died. */
   jobsMaintenanceInterval: c.JOBS_MAINTENANCE_INTERVAL,
+  /** Seconds between a job worker's backstop polls, which find retries coming due and jobs of a worker that died. */
+  jobsPollInterval: c.JOBS_POLL_INTERVAL,
   webhooks: {
     /**
      * Hosts and networks a webhook may be delivered to although they are private, loopback or link-local (by default

@@ -108,6 +108,8 @@ export interface JobsOptions {
   log: { error(obj: object, msg: string): void }
   /** Seconds between supervision runs (JOBS_MAINTENANCE_INTERVAL): how soon the job of a worker that died is retried. */
   maintenanceIntervalSeconds?: number
+  /** Seconds between a worker's backstop polls (JOBS_POLL_INTERVAL); new jobs wake it at once (LISTEN/NOTIFY). */
+  pollIntervalSeconds?: number
 }
 
 /** The longest pg-boss waits before the next attempt of a job that failed now (its backoff adds up to 100% jitter). */
@@ -116,7 +118,7 @@ function retryWaitSeconds ({ retryCount, retryDelay, retryBackoff, retryDelayMax
   return Math.min(retryDelayMax ?? Infinity, Math.max(retryDelay, 1) * 2 ** Math.min(16, retryCount + 1))
 }
 
-export function createJobs (database: Database, { worker, log, maintenanceIntervalSeconds = 30 }: JobsOptions): Jobs {
+export function createJobs (database: Database, { worker, log, maintenanceIntervalSeconds = 30, pollIntervalSeconds = 30 }: JobsOptions): Jobs {
   // Supervision (every 30 s by default): a job whose worker died (its expireIn passed) is failed and, with retries left,
   // retried. Only a process that runs jobs listens for new ones.
   const boss = bossOn(database, { migrate: false, supervise: true, superviseIntervalSeconds: maintenanceIntervalSeconds, useListenNotify: worker })
@@ -134,7 +136,7 @@ export function createJobs (database: Database, { worker, log, maintenanceInterv
     async work (queue, handler, options = {}) {
       if (!worker) return
       let workerId = ''
-      workerId = await boss.work(queue, { ...options, includeMetadata: true, perJobResults: true }, async (jobs) =>
+      workerId = await boss.work(queue, { notifyPollingIntervalSeconds: pollIntervalSeconds, ...options, includeMetadata: true, perJobResults: true }, async (jobs) =>
         Promise.all(jobs.map(async (job): Promise<JobResult> => {
           try {
             await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })

@@ -26,6 +26,8 @@ const settings = {
   WEBHOOK_TIMEOUT: '1000',
   WEBHOOK_RETRY_DELAY: '1',
   JOBS_MAINTENANCE_INTERVAL: '1',
+  // The retry of the interrupted delivery wakes no worker (only new jobs do): the second worker finds it by polling.
+  JOBS_POLL_INTERVAL: '2',
 }
 
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null
@@ -80,7 +82,7 @@ t.test('kill -9 a worker mid-delivery: every event arrives, a repeat only under 
   t.equal(first.signalCode, 'SIGKILL', 'killed mid-delivery')
 
   const second = await startWorker(t, env)
-  await until('the second worker to empty the queue', () => second.output().includes('idle'), 60_000)
+  await until('the second worker to empty the queue', () => second.output().includes('idle'), 120_000)
   second.child.kill('SIGTERM')
   await once(second.child, 'exit')
 
