@@ -15,7 +15,7 @@ t.test('acknowledged creates and updates survive a Postgres crash and an API cra
   t.teardown(() => database.drop())
   const key = await adminKeyFor(database.url)
   // A record left running by a killed process is taken over by a retry after REQUEST_TIMEOUT + 10 s.
-  const env = apiEnv(database.url, { REQUEST_TIMEOUT: '3000' })
+  const env = apiEnv(database.url, { REQUEST_TIMEOUT: '3000', HEADERS_TIMEOUT: '3000' })
   const port = 20_000 + Math.floor(Math.random() * 20_000)
   let api: ApiProcess = await startApi(env, port)
   t.teardown(() => { api.child.kill('SIGKILL') })
