@@ -39,3 +39,19 @@ t.test('the generated document declares what the linters ask for and holds nothi
   t.same(integers.filter((s) => s.format !== 'int32' && s.format !== 'int64'), [], 'every integer has a format')
   t.same(integers.filter((s) => s.format === 'int32' && (typeof s.maximum !== 'number' || s.maximum > 2 ** 31 - 1)), [], 'int32 only where the range fits')
 })
+
+// An operationId in the document can be found in the code: each is written out as a literal in src/routes, not built
+// from a template, so a search for the name a client sees leads to its route.
+t.test('every operationId is written out literally in src/routes', async (t) => {
+  const { readFile, readdir } = await import('node:fs/promises')
+  const app = await build(t)
+  const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  const ids = Object.values(document.paths as Record<string, Record<string, { operationId?: string }>>)
+    .flatMap((item) => Object.values(item).map((operation) => operation.operationId))
+    .filter((id): id is string => typeof id === 'string')
+  const root = new URL('../src/routes/', import.meta.url)
+  const files = (await readdir(root, { recursive: true })).filter((name) => name.endsWith('.ts'))
+  const source = (await Promise.all(files.map((name) => readFile(new URL(name, root), 'utf8')))).join('\n')
+  t.ok(ids.length > 50, `operations found (${ids.length})`)
+  t.same(ids.filter((id) => !source.includes(`'${id}'`)), [], 'no operationId is built from a template')
+})

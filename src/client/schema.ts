@@ -271,8 +271,8 @@ export interface paths {
         get: operations["listEvidence"];
         put?: never;
         /**
-         * Add an evidence to a claim
-         * @description Add an evidence to a claim. Needs an API key with the role `editor` or higher.
+         * Add a piece of evidence to a claim
+         * @description Add a piece of evidence to a claim. Needs an API key with the role `editor` or higher.
          */
         post: operations["createEvidence"];
         delete?: never;
@@ -289,22 +289,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get one evidence of a claim
-         * @description Get one evidence of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
+         * Get one piece of evidence of a claim
+         * @description Get one piece of evidence of a claim. Anyone may call it, with or without an API key; a key shows its organisation's private data too.
          */
         get: operations["getEvidence"];
         put?: never;
         post?: never;
         /**
-         * Remove an evidence from a claim
-         * @description Remove an evidence from a claim. Needs an API key with the role `editor` or higher.
+         * Remove a piece of evidence from a claim
+         * @description Remove a piece of evidence from a claim. Needs an API key with the role `editor` or higher.
          */
         delete: operations["deleteEvidence"];
         options?: never;
         head?: never;
         /**
-         * Change some fields of an evidence
-         * @description Change some fields of an evidence. Needs an API key with the role `editor` or higher.
+         * Change some fields of a piece of evidence
+         * @description Change some fields of a piece of evidence. Needs an API key with the role `editor` or higher.
          */
         patch: operations["updateEvidence"];
         trace?: never;

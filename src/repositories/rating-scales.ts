@@ -1,5 +1,5 @@
 // Data access for rating scales (the built-in ones and those a newsroom defines).
-import { desc, eq, lt, or, sql } from 'drizzle-orm'
+import { desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
@@ -16,6 +16,12 @@ export function createRatingScalesRepository (db: Db) {
     async findById (id: string, tx?: Executor): Promise<RatingScaleRow | undefined> {
       const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
       return row
+    },
+
+    /** The scales with these ids, in one query (a page of reviews names a handful of scales). */
+    async findByIds (ids: readonly string[], tx: Executor = db): Promise<RatingScaleRow[]> {
+      if (ids.length === 0) return []
+      return tx.select().from(ratingScales).where(inArray(ratingScales.id, [...new Set(ids)]))
     },
 
     /** A scale by its id or its slug; `share` locks it, so that it cannot change while a review is made to use it. */

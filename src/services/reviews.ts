@@ -142,7 +142,14 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const withDrafts = claim.organizationId === viewer.organizationId
       const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId, withDrafts })
-      return { data: await Promise.all(rows.map((row) => withScale(row))), nextCursor: cursors.id.encode(nextAfterId, `reviews:${claimId}`) }
+      // One query for the page's scales, not one per review.
+      const scales = new Map((await repos.ratingScales.findByIds(rows.map((row) => row.ratingScaleId))).map((s) => [s.id, s]))
+      const data = rows.map((review) => {
+        const scale = scales.get(review.ratingScaleId)
+        if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
+        return { review, scale }
+      })
+      return { data, nextCursor: cursors.id.encode(nextAfterId, `reviews:${claimId}`) }
     },
 
     async get (claimId: string, id: string, viewer: Viewer): Promise<ReviewWithScale> {

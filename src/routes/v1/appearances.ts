@@ -8,8 +8,14 @@ export default async function appearancesRoutes (app: FastifyInstance) {
   registerClaimChildRoutes(app, {
     path: 'appearances',
     tag: 'Appearances',
-    singular: 'Appearance',
-    plural: 'Appearances',
+    pageSchemaId: 'AppearancePage',
+    operations: {
+      list: { operationId: 'listAppearances', summary: 'List the appearances of a claim, newest first' },
+      create: { operationId: 'createAppearance', summary: 'Add an appearance to a claim' },
+      get: { operationId: 'getAppearance', summary: 'Get one appearance of a claim' },
+      update: { operationId: 'updateAppearance', summary: 'Change some fields of an appearance' },
+      delete: { operationId: 'deleteAppearance', summary: 'Remove an appearance from a claim' },
+    },
     schema: AppearanceSchema,
     createBody: CreateAppearanceBody,
     updateBody: UpdateAppearanceBody,

@@ -17,13 +17,16 @@ interface ChildService<Row, Create, Update> {
   delete(claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void>
 }
 
+export type ChildOperation = 'list' | 'create' | 'get' | 'update' | 'delete'
+
 export interface ClaimChildRoutes<Row, Response, Create, Update> {
   /** The path segment under the claim, e.g. `appearances`. */
   path: string
   tag: string
-  /** Singular and plural names for operation ids and summaries, e.g. `Appearance` / `Appearances`. */
-  singular: string
-  plural: string
+  /** The OpenAPI component name of a page of these, e.g. `AppearancePage`. */
+  pageSchemaId: string
+  /** Each operation's id and summary, written out in full so that a search for an operationId finds it. */
+  operations: Record<ChildOperation, { operationId: string, summary: string }>
   schema: z.ZodType<Response>
   createBody: z.ZodType<Create>
   updateBody: z.ZodType<Update>
@@ -45,18 +48,16 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
   spec: ClaimChildRoutes<Row, Response, Create, Update>
 ) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const { path, singular, plural, service, toResponse, etagOf } = spec
+  const { path, operations, service, toResponse, etagOf } = spec
   const config = { access: spec.writeAccess }
   const tags = [spec.tag]
-  const lower = singular.toLowerCase()
   const Item: z.ZodType = spec.schema
-  const ItemPage = page(Item).meta({ id: `${singular}Page` })
+  const ItemPage = page(Item).meta({ id: spec.pageSchemaId })
 
   app.get(`/claims/:claimId/${path}`, {
     schema: {
       tags,
-      operationId: `list${plural}`,
-      summary: `List the ${plural.toLowerCase()} of a claim, newest first`,
+      ...operations.list,
       params: ClaimParams,
       querystring: PageQuery,
       response: { 200: ItemPage, ...problemResponses(400, 404, 500) },
@@ -70,8 +71,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
     config,
     schema: {
       tags,
-      operationId: `create${singular}`,
-      summary: `Add ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} to a claim`,
+      ...operations.create,
       params: ClaimParams,
       body: spec.createBody,
       response: { 201: Item, ...problemResponses(400, 404, 409, 413, 415, 422, 500) },
@@ -86,8 +86,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
   app.get(`/claims/:claimId/${path}/:id`, {
     schema: {
       tags,
-      operationId: `get${singular}`,
-      summary: `Get one ${lower} of a claim`,
+      ...operations.get,
       params: ChildParams,
       headers: IfNoneMatchHeaders,
       response: { 200: Item, 304: NotModified, ...problemResponses(400, 404, 500) },
@@ -102,8 +101,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
     config,
     schema: {
       tags,
-      operationId: `update${singular}`,
-      summary: `Change some fields of ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower}`,
+      ...operations.update,
       params: ChildParams,
       headers: IfMatchHeaders,
       body: spec.updateBody,
@@ -119,8 +117,7 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
     config,
     schema: {
       tags,
-      operationId: `delete${singular}`,
-      summary: `Remove ${/^[aeiou]/i.test(lower) ? 'an' : 'a'} ${lower} from a claim`,
+      ...operations.delete,
       params: ChildParams,
       headers: IfMatchHeaders,
       response: { 204: NoContent, ...problemResponses(400, 404, 409, 412, 428, 500) },

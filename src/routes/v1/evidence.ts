@@ -8,8 +8,14 @@ export default async function evidenceRoutes (app: FastifyInstance) {
   registerClaimChildRoutes(app, {
     path: 'evidence',
     tag: 'Evidence',
-    singular: 'Evidence',
-    plural: 'Evidence',
+    pageSchemaId: 'EvidencePage',
+    operations: {
+      list: { operationId: 'listEvidence', summary: 'List the evidence of a claim, newest first' },
+      create: { operationId: 'createEvidence', summary: 'Add a piece of evidence to a claim' },
+      get: { operationId: 'getEvidence', summary: 'Get one piece of evidence of a claim' },
+      update: { operationId: 'updateEvidence', summary: 'Change some fields of a piece of evidence' },
+      delete: { operationId: 'deleteEvidence', summary: 'Remove a piece of evidence from a claim' },
+    },
     schema: EvidenceSchema,
     createBody: CreateEvidenceBody,
     updateBody: UpdateEvidenceBody,

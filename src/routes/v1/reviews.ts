@@ -15,8 +15,14 @@ export default async function reviewsRoutes (fastify: FastifyInstance) {
   registerClaimChildRoutes(fastify, {
     path: 'reviews',
     tag: 'Reviews',
-    singular: 'Review',
-    plural: 'Reviews',
+    pageSchemaId: 'ReviewPage',
+    operations: {
+      list: { operationId: 'listReviews', summary: 'List the reviews of a claim, newest first' },
+      create: { operationId: 'createReview', summary: 'Add a review to a claim' },
+      get: { operationId: 'getReview', summary: 'Get one review of a claim' },
+      update: { operationId: 'updateReview', summary: 'Change some fields of a review' },
+      delete: { operationId: 'deleteReview', summary: 'Remove a review from a claim' },
+    },
     schema: ReviewSchema,
     createBody: CreateReviewBody,
     updateBody: UpdateReviewBody,
