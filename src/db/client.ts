@@ -96,7 +96,9 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
   const primary = open(client, gate)
   // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts).
   const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
-  const db: Db = replicaClient === undefined ? primary : withReplica(primary, open(replicaClient, createGate(poolSize, timeouts.acquireMs)))
+  const db: Db = replicaClient === undefined
+    ? primary
+    : withReplica(primary, open(replicaClient, createGate(poolSize, timeouts.acquireMs)))
   const database: Database = {
     db,
     kind: 'postgres',

@@ -17,7 +17,7 @@ export const mayReadFromReplica = () => readRouting.getStore()?.replica === true
 type Routed = Db & { $primary: Db, $replicas: Db[] }
 const isRouted = (db: Db): db is Routed => '$replicas' in db && Array.isArray((db as Partial<Routed>).$replicas)
 
-/** One database of two drizzle instances: reads of a request in a replica scope go to the replica, all else to the primary. */
+/** One database of two drizzle instances: reads in a replica scope go to the replica, all else to the primary. */
 export function withReplica (primary: Db, replica: Db): Db {
   return withReplicas(primary, [replica], (replicas) => (mayReadFromReplica() ? replicas[0] ?? primary : primary))
 }

@@ -27,7 +27,12 @@ export const UNCOUNTED = { current: 0, ttl: 0 }
  * A store class for @fastify/rate-limit over the Postgres counters. A database that is down or saturated fails the
  * request (503, as everything else it needs would); any other failure lets it through uncounted.
  */
-export function postgresRateLimitStore (counters: RateLimitsRepository, log: FastifyBaseLogger): FastifyRateLimitStoreCtor & { close(): Promise<void> } {
+type Counted = (error: Error | null, result?: { current: number, ttl: number }) => void
+
+export function postgresRateLimitStore (
+  counters: RateLimitsRepository,
+  log: FastifyBaseLogger
+): FastifyRateLimitStoreCtor & { close(): Promise<void> } {
   // A row is reused by its bucket window after window; rows of buckets gone quiet are deleted by each process at
   // most once a window, in the background. One window of slack spares the rows a lagging clock still writes to.
   let lastPurge = 0
@@ -45,7 +50,7 @@ export function postgresRateLimitStore (counters: RateLimitsRepository, log: Fas
   class PostgresStore implements FastifyRateLimitStore {
     static async close () { await purging }
 
-    incr (bucket: string, callback: (error: Error | null, result?: { current: number, ttl: number }) => void, timeWindow: number) {
+    incr (bucket: string, callback: Counted, timeWindow: number) {
       const now = Date.now()
       const windowStart = Math.floor(now / timeWindow) * timeWindow
       counters.hit(bucket, new Date(windowStart)).then(({ count, windowStart: started }) => {

@@ -28,7 +28,8 @@ export function nestedDeeperThan (value: unknown, limit: number): boolean {
 async function jsonBody (app: FastifyInstance) {
   // fastify's own JSON parser stays for application/json; the same parser reads the +json types; text/plain goes.
   app.removeContentTypeParser('text/plain')
-  app.addContentTypeParser(/^application\/[\w.-]+\+json(\s*;.*)?$/i, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  const plusJson = /^application\/[\w.-]+\+json(\s*;.*)?$/i
+  app.addContentTypeParser(plusJson, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
   app.addHook('preValidation', async (request) => {
     if (request.body !== null && typeof request.body === 'object' && nestedDeeperThan(request.body, MAX_BODY_DEPTH)) {
       throw problem('bad-request', `The body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels.`)

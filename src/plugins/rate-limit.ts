@@ -40,7 +40,8 @@ async function openRedis (app: FastifyInstance, url: string): Promise<Redis> {
   })
   let reachable = true
   redis.on('error', (err: Error) => {
-    if (reachable) app.log.warn({ err }, 'Redis for rate limits is unreachable; requests are not limited until it is back')
+    const warning = 'Redis for rate limits is unreachable; requests are not limited until it is back'
+    if (reachable) app.log.warn({ err }, warning)
     reachable = false
   })
   redis.on('ready', () => {
@@ -92,7 +93,9 @@ async function rateLimitPlugin (app: FastifyInstance) {
 
   const counted = new WeakSet<FastifyRequest>()
   const redisUrl = app.config.redisUrl
-  const postgresStore = redisUrl === undefined ? postgresRateLimitStore(createRateLimitsRepository(app.db), app.log) : undefined
+  const postgresStore = redisUrl === undefined
+    ? postgresRateLimitStore(createRateLimitsRepository(app.db), app.log)
+    : undefined
   if (postgresStore) app.addHook('onClose', () => postgresStore.close())
 
   await app.register(fastifyRateLimit, {
@@ -114,7 +117,8 @@ async function rateLimitPlugin (app: FastifyInstance) {
       : { redis: await openRedis(app, redisUrl), nameSpace: REDIS_NAME_SPACE, skipOnError: true }),
     errorResponseBuilder: (request, context) => {
       const wait = String(Math.max(1, Math.ceil(context.ttl / 1000)))
-      return problem('too-many-requests', `${whoIs(request)} made more than ${context.max} requests in ${windowSeconds} seconds. Retry in ${wait} seconds.`, { headers: { 'retry-after': wait } })
+      const detail = `${whoIs(request)} made more than ${context.max} requests in ${windowSeconds} seconds. Retry in ${wait} seconds.`
+      return problem('too-many-requests', detail, { headers: { 'retry-after': wait } })
     },
   })
 
@@ -151,7 +155,8 @@ async function rateLimitPlugin (app: FastifyInstance) {
         return undefined
       })
       if (hit !== undefined && !hit.isAllowed) {
-        reply.headers({ 'x-ratelimit-limit': hit.max, 'x-ratelimit-remaining': hit.remaining, 'x-ratelimit-reset': hit.ttlInSeconds })
+        const { max, remaining, ttlInSeconds } = hit
+        reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
       }
     }
     describeLimit(reply)
