@@ -12,9 +12,9 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import { parseConfig, type Config } from '../config.ts'
 import { migrateJobStore } from '../jobs/index.ts'
-import { createGate, gatedClient, routedClient, type GateStats } from './gate.ts'
+import { createGate, gatedClient, type Gate, type GateStats } from './gate.ts'
 import { openPgliteWorker } from './pglite.ts'
-import { readOnlyTransaction } from './routing.ts'
+import { readerOf, withReplica } from './routing.ts'
 import * as schema from './schema.ts'
 
 export type Schema = typeof schema
@@ -91,12 +91,14 @@ function openPool (url: string, poolSize: number, timeouts: Config['databaseTime
 function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
   const client = openPool(url, poolSize, timeouts)
   const gate = createGate(poolSize, timeouts.acquireMs)
-  const primary = gatedClient(client, gate)
-  // With a replica, the reads of a request that may use it go there (src/db/routing.ts); all else to the primary.
+  const open = (pool: postgres.Sql, poolGate: Gate) =>
+    drizzlePostgres({ client: gatedClient(pool, poolGate), schema, casing: 'snake_case', ...(logger && { logger }) })
+  const primary = open(client, gate)
+  // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts).
   const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
-  const replica = replicaClient && gatedClient(replicaClient, createGate(poolSize, timeouts.acquireMs))
-  const routed = replica === undefined ? primary : routedClient(primary, replica)
-  const db = drizzlePostgres({ client: routed, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const db: Db = replicaClient === undefined
+    ? primary
+    : withReplica(primary, open(replicaClient, createGate(poolSize, timeouts.acquireMs)))
   const database: Database = {
     db,
     kind: 'postgres',
@@ -106,7 +108,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
       const lock = postgres(url, { max: 1, onnotice: () => {} })
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
-        await migratePostgres(db, { migrationsFolder })
+        await migratePostgres(primary, { migrationsFolder })
         await migrateJobStore(database)
       } finally {
         await lock.end({ timeout: 5 })
@@ -119,7 +121,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
     async close () {
       await Promise.all([client.end({ timeout: 5 }), replicaClient?.end({ timeout: 5 })])
     },
-    hasReplica: replica !== undefined,
+    hasReplica: replicaClient !== undefined,
     async replayedLsn () {
       if (replicaClient === undefined) return null
       const [row] = await replicaClient`select pg_last_wal_replay_lsn()::text as lsn`
@@ -202,8 +204,8 @@ export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]
  */
 export async function readWithin<T> (db: Db, timeoutMs: number | undefined, work: (executor: Executor) => Promise<T>): Promise<T> {
   if (timeoutMs === undefined || is(db, PgliteDatabase)) return work(db)
-  return readOnlyTransaction.run(true, () => db.transaction(async (tx) => {
+  return readerOf(db).transaction(async (tx) => {
     await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`)
     return work(tx)
-  }))
+  })
 }

@@ -3,7 +3,6 @@
 // waits at most `acquireTimeoutMs` for one of the pool's connections, and otherwise fails with DatabaseBusyError,
 // which the API answers as 503 with Retry-After. A transaction holds its connection until it ends.
 import type { Sql } from 'postgres'
-import { isReadOnlyStatement, mayReadFromReplica, readOnlyTransaction } from './routing.ts'
 
 /** No connection of the pool came free in time: the database is saturated or stuck. */
 export class DatabaseBusyError extends Error {
@@ -98,30 +97,6 @@ export function gatedClient (client: Sql, gate: Gate): Sql {
   }
 
   return new Proxy(client, {
-    get (target, property, receiver) {
-      if (property === 'unsafe') return unsafe
-      if (property === 'begin') return begin
-      return Reflect.get(target, property, receiver)
-    },
-  })
-}
-
-/**
- * A client that sends a top-level statement to the replica when the current request may read from it and the
- * statement only reads, and a read-only transaction (readWithin) likewise; every other statement and transaction to
- * the primary.
- */
-export function routedClient (primary: Sql, replica: Sql): Sql {
-  function unsafe (...args: Parameters<Sql['unsafe']>) {
-    const [statement] = args
-    const target = mayReadFromReplica() && isReadOnlyStatement(statement) ? replica : primary
-    return target.unsafe(...args)
-  }
-  function begin (...args: unknown[]) {
-    const target = mayReadFromReplica() && readOnlyTransaction.getStore() === true ? replica : primary
-    return (target.begin as (...a: unknown[]) => Promise<unknown>).apply(target, args)
-  }
-  return new Proxy(primary, {
     get (target, property, receiver) {
       if (property === 'unsafe') return unsafe
       if (property === 'begin') return begin

@@ -1,14 +1,18 @@
-// Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted in
-// Postgres or Redis so that every process enforces one limit. Every counted answer says where the caller stands
-// (RateLimit-Policy/RateLimit and X-RateLimit-*); past the limit it is a 429 and nothing else runs.
+// Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted by
+// @fastify/rate-limit in Redis (REDIS_URL, its own store) or else in Postgres (src/lib/rate-limit-store.ts), so that
+// every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
+// X-RateLimit-*); past the limit it is a 429 problem with Retry-After and nothing else runs.
+// @see https://github.com/fastify/fastify-rate-limit
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
+import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { transientDatabaseError } from '../db/errors.ts'
+import { Redis } from 'ioredis'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
-import { createPostgresRateLimitStore, createRedisRateLimitStore } from '../lib/rate-limit-store.ts'
+import { postgresRateLimitStore, REDIS_NAME_SPACE } from '../lib/rate-limit-store.ts'
+import { createRateLimitsRepository } from '../repositories/rate-limits.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -20,18 +24,59 @@ declare module 'fastify' {
   }
 }
 
-/** While the store is down, one warning per this many milliseconds, not one per request. */
-const WARNING_INTERVAL_MS = 10_000
+/** How long start-up waits for Redis before serving anyway (with limits off until it answers). */
+const CONNECT_TIMEOUT_MS = 2000
+
+/** A Redis client that never makes a request wait for an absent Redis, and says so once per outage. */
+async function openRedis (app: FastifyInstance, url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    // Deployments that share a Redis keep apart by their prefix (REDIS_KEY_PREFIX); ioredis adds it to every key.
+    keyPrefix: app.config.redisKeyPrefix,
+    // Commands fail at once (and the request goes through uncounted) until Redis is back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  })
+  let reachable = true
+  redis.on('error', (err: Error) => {
+    const warning = 'Redis for rate limits is unreachable; requests are not limited until it is back'
+    if (reachable) app.log.warn({ err }, warning)
+    reachable = false
+  })
+  redis.on('ready', () => {
+    if (!reachable) app.log.info('Redis for rate limits is reachable again')
+    reachable = true
+  })
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      redis.off('ready', done)
+      redis.off('error', done)
+      resolve()
+    }
+    const timer = setTimeout(done, CONNECT_TIMEOUT_MS)
+    redis.once('ready', done)
+    redis.once('error', done)
+  })
+  app.addHook('onClose', async () => {
+    try {
+      await redis.quit()
+    } catch {
+      redis.disconnect()
+    }
+  })
+  return redis
+}
+
+/** Who is speaking, for the text of a 429. */
+function whoIs (request: FastifyRequest): string {
+  const principal = request.principal as Principal | null
+  return principal?.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
+}
 
 async function rateLimitPlugin (app: FastifyInstance) {
   const { windowSeconds, ipv6PrefixBits, ...limits } = app.config.rateLimit
-  const store = app.config.redisUrl === undefined
-    ? createPostgresRateLimitStore(app.db, app.log)
-    : await createRedisRateLimitStore(app.config.redisUrl, app.log, app.config.redisKeyPrefix)
-  app.addHook('onClose', async () => { await store.close() })
-
-  const counted = new WeakSet<FastifyRequest>()
-  let lastWarning = 0
 
   /**
    * The caller's bucket and limit: its key (by role), or its IP without one (or when the key was refused): IPv4 (an
@@ -46,49 +91,76 @@ async function rateLimitPlugin (app: FastifyInstance) {
     return { bucket: `ip:${callerOfAddress(request.ip, ipv6PrefixBits)}`, limit: limits.anonymous }
   }
 
-  /** Counts the request and sets the headers; says how long to wait when the request is over the limit. */
-  async function count (request: FastifyRequest, reply: FastifyReply, options: { failFast: boolean }): Promise<{ limit: number, wait: number } | undefined> {
-    counted.add(request)
-    const { bucket, limit } = bucketOf(request)
-    let hit
-    try {
-      hit = await store.hit(bucket, windowSeconds)
-    } catch (err) {
-      // The counters live in a database that is down or saturated: so does everything the request needs. It is
-      // answered 503 now rather than after waiting for the database a second time.
-      if (options.failFast && transientDatabaseError(err)) throw err
+  const counted = new WeakSet<FastifyRequest>()
+  const redisUrl = app.config.redisUrl
+  const postgresStore = redisUrl === undefined
+    ? postgresRateLimitStore(createRateLimitsRepository(app.db), app.log)
+    : undefined
+  if (postgresStore) app.addHook('onClose', () => postgresStore.close())
+
+  await app.register(fastifyRateLimit, {
+    global: true,
+    // After authentication (the auth plugin's onRequest hook runs first), before the body is even read.
+    hook: 'onRequest',
+    timeWindow: windowSeconds * 1000,
+    keyGenerator: (request) => {
+      counted.add(request)
+      return bucketOf(request).bucket
+    },
+    max: (request) => bucketOf(request).limit,
+    // Every request counts, 404s included, except the health probes (`config.probe`): load balancers poll them from
+    // a few addresses all day, and a limited probe would take a healthy instance out of rotation.
+    allowList: (request) => request.routeOptions.config.probe === true,
+    ...(redisUrl === undefined
+      ? { store: postgresStore }
       // Fail open: an outage of the counters must not become an outage of the API.
-      const now = Date.now()
-      if (now - lastWarning >= WARNING_INTERVAL_MS) {
-        lastWarning = now
-        request.log.warn({ err }, 'rate-limit counters unavailable; the request is let through uncounted')
-      }
-      return undefined
+      : { redis: await openRedis(app, redisUrl), nameSpace: REDIS_NAME_SPACE, skipOnError: true }),
+    errorResponseBuilder: (request, context) => {
+      const wait = String(Math.max(1, Math.ceil(context.ttl / 1000)))
+      const detail = `${whoIs(request)} made more than ${context.max} requests in ${windowSeconds} seconds. Retry in ${wait} seconds.`
+      return problem('too-many-requests', detail, { headers: { 'retry-after': wait } })
+    },
+  })
+
+  // The draft standard's headers beside the plugin's X-RateLimit-*; a request let through uncounted (the counters
+  // were unreachable: reset 0) carries none.
+  function describeLimit (reply: FastifyReply) {
+    const limit = reply.getHeader('x-ratelimit-limit')
+    if (limit === undefined) return
+    const reset = Number(reply.getHeader('x-ratelimit-reset'))
+    if (!(reset > 0)) {
+      reply.removeHeader('x-ratelimit-limit').removeHeader('x-ratelimit-remaining').removeHeader('x-ratelimit-reset')
+      return
     }
-    const remaining = Math.max(0, limit - hit.count)
-    const reset = Math.min(windowSeconds, Math.max(1, Math.ceil((hit.resetAt.getTime() - Date.now()) / 1000)))
     reply.headers({
-      'ratelimit-policy': `"default";q=${limit};w=${windowSeconds}`,
-      ratelimit: `"default";r=${remaining};t=${reset}`,
-      'x-ratelimit-limit': String(limit),
-      'x-ratelimit-remaining': String(remaining),
-      'x-ratelimit-reset': String(reset),
+      'ratelimit-policy': `"default";q=${String(limit)};w=${windowSeconds}`,
+      ratelimit: `"default";r=${String(reply.getHeader('x-ratelimit-remaining'))};t=${reset}`,
     })
-    return hit.count > limit ? { limit, wait: reset } : undefined
   }
 
-  // Every request counts, 404s included, except the health probes (`config.probe`): load balancers and orchestrators
-  // poll them from a few addresses all day, and a limited probe would take a healthy instance out of rotation.
-  const isCounted = (request: FastifyRequest) => request.routeOptions.config.probe !== true
+  // A 404 has no route for the plugin's hook: it is counted here, the same way.
+  const limitUnrouted = app.rateLimit()
+  app.addHook('onRequest', async function (request, reply) {
+    if (request.is404) await limitUnrouted.call(this, request, reply)
+  })
 
-  // After authentication (the auth plugin's onRequest hook is registered first), before the body is even read.
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isCounted(request)) return
-    const over = await count(request, reply, { failFast: true })
-    if (over === undefined) return
-    const { principal } = request
-    const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
-    throw problem('too-many-requests', `${who} made more than ${over.limit} requests in ${windowSeconds} seconds. Retry in ${over.wait} seconds.`, { headers: { 'retry-after': String(over.wait) } })
+  // A request that authentication refused (401, 403) ended before the plugin's hook: it is counted here, so that
+  // trying keys spends the caller's budget too. It is still answered with its refusal.
+  const countRefused = app.createRateLimit()
+  app.addHook('onSend', async (request, reply, payload) => {
+    const refused = reply.statusCode === 401 || reply.statusCode === 403
+    if (refused && !counted.has(request) && request.routeOptions.config.probe !== true) {
+      const hit = await countRefused(request).catch((err: unknown) => {
+        request.log.warn({ err }, 'counting a refused request failed')
+        return undefined
+      })
+      if (hit !== undefined && !hit.isAllowed) {
+        const { max, remaining, ttlInSeconds } = hit
+        reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
+      }
+    }
+    describeLimit(reply)
+    return payload
   })
 
   // Searches running, by caller bucket. A slot is taken before the body is read and given back when the handler has
@@ -110,9 +182,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
     const { bucket } = bucketOf(request)
     const running = searching.get(bucket) ?? 0
     if (running >= concurrency) {
-      const { principal } = request
-      const who = principal.kind === 'key' ? `The API key "${principal.keyName}"` : `Your address (${request.ip})`
-      throw problem('too-many-requests', `${who} already has ${running} searches running, the most one caller may run at once. Retry when one has finished.`, { headers: { 'retry-after': '1' } })
+      throw problem('too-many-requests', `${whoIs(request)} already has ${running} searches running, the most one caller may run at once. Retry when one has finished.`, { headers: { 'retry-after': '1' } })
     }
     searching.set(bucket, running + 1)
     holding.set(request, bucket)
@@ -122,14 +192,6 @@ async function rateLimitPlugin (app: FastifyInstance) {
     return payload
   })
   app.addHook('onResponse', async (request) => { release(request) })
-
-  // A request that authentication refused (401, 403) ended before the hook above: it is counted here, so that
-  // trying keys spends the caller's budget too. It is still answered with its refusal.
-  app.addHook('onSend', async (request, reply, payload) => {
-    const refused = reply.statusCode === 401 || reply.statusCode === 403
-    if (refused && !counted.has(request) && isCounted(request)) await count(request, reply, { failFast: false })
-    return payload
-  })
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'auth'] })

@@ -1,6 +1,7 @@
 // Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { appearances, evidence } from '../db/schema.ts'
 import { canonicalizeUrl } from '../lib/url-canonical.ts'
 import { urlHash } from '../lib/url-hash.ts'
@@ -22,15 +23,15 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
   const t = table as typeof appearances
   const byIdQuery = (ex: Executor) => ex.select().from(t)
     .where(and(eq(t.claimId, sql.placeholder('claimId')), eq(t.id, sql.placeholder('id'))))
-  const byId = byIdQuery(db).prepare(`${name}_by_id`)
+  const byId = preparedRead(db, (instance) => byIdQuery(instance).prepare(`${name}_by_id`))
   const allQuery = (ex: Executor) => ex.select().from(t)
     .where(eq(t.claimId, sql.placeholder('claimId')))
     .orderBy(desc(t.id))
-  const all = allQuery(db).prepare(`${name}_by_claim`)
+  const all = preparedRead(db, (instance) => allQuery(instance).prepare(`${name}_by_claim`))
 
   return {
     async findById (claimId: string, id: string, tx?: Executor): Promise<Row | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ claimId, id }) : await byId.execute({ claimId, id })
+      const [row] = tx ? await byIdQuery(tx).execute({ claimId, id }) : await byId().execute({ claimId, id })
       return row as Row | undefined
     },
 
@@ -42,7 +43,7 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
 
     /** Every row of a claim, newest first (for embedding in the claim). */
     async listAll (claimId: string, tx?: Executor): Promise<Row[]> {
-      return (tx ? await allQuery(tx).execute({ claimId }) : await all.execute({ claimId })) as Row[]
+      return (tx ? await allQuery(tx).execute({ claimId }) : await all().execute({ claimId })) as Row[]
     },
 
     /** Every row of these claims, newest first. */

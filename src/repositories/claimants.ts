@@ -1,6 +1,7 @@
 // Data access for claimants. Deleted claimants are kept (deletedAt set) and hidden from every read here.
 import { and, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { claimants, claims, type ClaimantRow } from '../db/schema.ts'
 import { escapeLike, freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
@@ -11,11 +12,11 @@ export function createClaimantsRepository (db: Db) {
   const live = isNull(claimants.deletedAt)
   const byIdQuery = (ex: Executor) => ex.select().from(claimants)
     .where(and(eq(claimants.id, sql.placeholder('id')), live))
-  const byId = byIdQuery(db).prepare('claimant_by_id')
+  const byId = preparedRead(db, (instance) => byIdQuery(instance).prepare('claimant_by_id'))
 
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimantRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
       return row
     },
 

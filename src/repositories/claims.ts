@@ -1,6 +1,7 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
 import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { freshTimestamps } from './shared.ts'
@@ -64,12 +65,12 @@ export function createClaimsRepository (db: Db) {
   const claimantRef = { id: claimants.id, slug: claimants.slug, name: claimants.name }
   const byIdQuery = (ex: Executor) => ex.select(claimColumns).from(claims)
     .where(and(eq(claims.id, sql.placeholder('id')), live))
-  const byId = byIdQuery(db).prepare('claim_by_id')
+  const byId = preparedRead(db, (instance) => byIdQuery(instance).prepare('claim_by_id'))
 
   // GET /v1/claims/{id}, the hottest read: one statement and one round trip instead of one per embedded table.
   const appearanceRows = childrenOf(appearances)
   const evidenceRows = childrenOf(evidence)
-  const detailById = db.select({
+  const detailById = preparedRead(db, (instance) => instance.select({
     claim: claimColumns,
     claimant: claimants,
     review: reviews,
@@ -81,7 +82,7 @@ export function createClaimsRepository (db: Db) {
     .leftJoin(reviews, and(eq(reviews.id, claims.currentReviewId), isNull(reviews.deletedAt)))
     .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
     .where(and(eq(claims.id, sql.placeholder('id')), live))
-    .prepare('claim_detail_by_id')
+    .prepare('claim_detail_by_id'))
 
   /** Claims with their claimant and current verdict. */
   const selectItems = (tx: Executor) => tx.select({
@@ -99,13 +100,13 @@ export function createClaimsRepository (db: Db) {
 
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
       return row
     },
 
     /** A live claim with its claimant, appearances, evidence and current review and scale, in one statement. */
     async findDetailById (id: string): Promise<ClaimDetailRow | undefined> {
-      const [row] = await detailById.execute({ id })
+      const [row] = await detailById().execute({ id })
       if (!row) return undefined
       return {
         ...row,

@@ -3,6 +3,7 @@
 // and cached by CDNs, so they never include an organisation's private claims, whoever asks.
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 
 export interface PageClaim {
@@ -14,7 +15,7 @@ export interface PageClaim {
 }
 
 export function createLookupRepository (db: Db) {
-  const query = () => db.selectDistinctOn([appearances.urlHash, claims.id], {
+  const query = (instance: Db) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
     urlHash: sql<string>`${appearances.urlHash}`,
     claim: claimColumns,
     claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
@@ -27,44 +28,44 @@ export function createLookupRepository (db: Db) {
     .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
 
   // The hottest query of the service: built and planned once.
-  const byHash = query()
+  const byHash = preparedRead(db, (instance) => query(instance)
     .where(and(eq(appearances.urlHash, sql.placeholder('hash')), isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
-    .prepare('lookup_by_url_hash')
+    .prepare('lookup_by_url_hash'))
   // Up to 100 pages in one statement, planned once: the hashes go as one array parameter, whatever their number.
-  const byHashes = query()
+  const byHashes = preparedRead(db, (instance) => query(instance)
     .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
-    .prepare('lookup_by_url_hashes')
-  const byPrefix = query()
+    .prepare('lookup_by_url_hashes'))
+  const byPrefix = preparedRead(db, (instance) => query(instance)
     .where(and(sql`left(${appearances.urlHash}, 8) = ${sql.placeholder('prefix')}`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
-    .prepare('lookup_by_url_hash_prefix')
+    .prepare('lookup_by_url_hash_prefix'))
   // Same visibility as the lookups above, so the list names exactly the pages a prefix lookup can find.
-  const prefixes = db.selectDistinct({ prefix: sql<string>`left(${appearances.urlHash}, ${sql.placeholder('hexChars')}::int)`.as('prefix') })
+  const prefixes = preparedRead(db, (instance) => instance.selectDistinct({ prefix: sql<string>`left(${appearances.urlHash}, ${sql.placeholder('hexChars')}::int)`.as('prefix') })
     .from(appearances)
     .innerJoin(claims, eq(claims.id, appearances.claimId))
     .where(and(isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(sql`1`)
-    .prepare('lookup_hash_prefixes')
+    .prepare('lookup_hash_prefixes'))
 
   return {
     async byHash (hash: string): Promise<PageClaim[]> {
-      return byHash.execute({ hash })
+      return byHash().execute({ hash })
     },
 
     async byHashes (hashes: string[]): Promise<PageClaim[]> {
       if (hashes.length === 0) return []
-      return byHashes.execute({ hashes })
+      return byHashes().execute({ hashes })
     },
 
     async byHashPrefix (prefix: string): Promise<PageClaim[]> {
-      return byPrefix.execute({ prefix })
+      return byPrefix().execute({ prefix })
     },
 
     /** The distinct first `hexChars` hex characters of every public page hash, sorted (the prefix list). */
     async hashPrefixes (hexChars: number): Promise<string[]> {
-      const rows = await prefixes.execute({ hexChars })
+      const rows = await prefixes().execute({ hexChars })
       return rows.map((row) => row.prefix)
     },
   }

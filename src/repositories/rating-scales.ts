@@ -1,6 +1,7 @@
 // Data access for rating scales (the built-in ones and those a newsroom defines).
 import { desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 import { isUuid } from '../lib/ids.ts'
@@ -10,11 +11,11 @@ export type RatingScalePatch = Partial<NewRatingScale>
 
 export function createRatingScalesRepository (db: Db) {
   const byIdQuery = (ex: Executor) => ex.select().from(ratingScales).where(eq(ratingScales.id, sql.placeholder('id')))
-  const byId = byIdQuery(db).prepare('rating_scale_by_id')
+  const byId = preparedRead(db, (instance) => byIdQuery(instance).prepare('rating_scale_by_id'))
 
   return {
     async findById (id: string, tx?: Executor): Promise<RatingScaleRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
       return row
     },
 

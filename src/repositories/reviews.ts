@@ -1,6 +1,7 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
+import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
 
@@ -12,11 +13,11 @@ export function createReviewsRepository (db: Db) {
   const live = isNull(reviews.deletedAt)
   const byIdQuery = (ex: Executor) => ex.select().from(reviews)
     .where(and(eq(reviews.id, sql.placeholder('id')), live))
-  const byId = byIdQuery(db).prepare('review_by_id')
+  const byId = preparedRead(db, (instance) => byIdQuery(instance).prepare('review_by_id'))
 
   return {
     async findById (id: string, tx?: Executor): Promise<ReviewRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId.execute({ id })
+      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
       return row
     },
 

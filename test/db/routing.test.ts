@@ -1,29 +1,49 @@
-// Which statements a replica may serve, and WAL positions compared as numbers.
+// Which database serves a read (by the request's scope, not by its SQL), and WAL positions compared as numbers.
 import t from 'tap'
+import { PGlite } from '@electric-sql/pglite'
+import { pgTable, text } from 'drizzle-orm/pg-core'
+import { drizzle } from 'drizzle-orm/pglite'
 import { parseConfig, ConfigError } from '../../src/config.ts'
-import { isReadOnlyStatement, lsnValue } from '../../src/db/routing.ts'
+import type { Db } from '../../src/db/client.ts'
+import { lsnValue, preparedRead, readerOf, readRouting, withReplica } from '../../src/db/routing.ts'
 
-t.test('only plain reads may go to a replica', async (t) => {
-  for (const statement of [
-    'select "id", "text" from "claims" where "id" = $1',
-    '  SELECT 1',
-    'with recent as (select id from claims order by id desc limit 5) select * from recent',
-    '(select 1) union (select 2)',
-    'select "updated_at" from "claims"',
-  ]) t.ok(isReadOnlyStatement(statement), statement)
-  for (const statement of [
-    'insert into "claims" ("text") values ($1)',
-    'update "claims" set "text" = $1',
-    'delete from "claims"',
-    'with moved as (delete from claims returning *) select * from moved',
-    'select * from "claims" where "id" = $1 for update',
-    'select * from "claims" for no key update',
-    'select * from "claims" for share',
-    'select pg_advisory_lock(1)',
-    "select nextval('seq')",
-    'begin',
-    'refresh materialized view claim_term_stats',
-  ]) t.notOk(isReadOnlyStatement(statement), statement)
+// Two in-memory databases stand for primary and replica: each says which it is, so the answer shows who served it.
+async function instances () {
+  const open = async (name: string) => {
+    const client = new PGlite()
+    await client.exec(`create table marks (name text); insert into marks values ('${name}')`)
+    return { client, db: drizzle({ client }) as unknown as Db }
+  }
+  const primary = await open('primary')
+  const replica = await open('replica')
+  return { primary, replica, db: withReplica(primary.db, replica.db), close: () => Promise.all([primary.client.close(), replica.client.close()]) }
+}
+const marks = pgTable('marks', { name: text() })
+const nameIn = async (db: Db) => (await db.select().from(marks)).map((row) => row.name).join()
+
+t.test('reads go to the replica only in a replica scope; writes and transactions always to the primary', async (t) => {
+  const { db, primary, close } = await instances()
+  t.teardown(close)
+  const inScope = <T> (replica: boolean, work: () => Promise<T>) => readRouting.run({ replica }, work)
+  t.equal(await nameIn(db), 'primary', 'outside any request')
+  t.equal(await inScope(false, () => nameIn(db)), 'primary', 'in a request that may not use the replica')
+  t.equal(await inScope(true, () => nameIn(db)), 'replica', 'in one that may')
+  t.equal(await inScope(true, () => nameIn(readerOf(db))), 'replica', 'readerOf names the replica in scope')
+  t.equal(await nameIn(readerOf(db)), 'primary', 'and the primary out of it')
+  await inScope(true, () => db.insert(marks).values({ name: 'written' }))
+  t.equal((await primary.db.select().from(marks)).length, 2, 'a write in a replica scope went to the primary')
+  t.equal(await inScope(true, () => db.transaction((tx) => nameIn(tx as unknown as Db))), 'primary,written', 'so does a transaction')
+
+  const byName = preparedRead(db, (instance) => instance.select().from(marks).prepare('marks'))
+  t.equal((await byName().execute()).map((row) => row.name).join(), 'primary,written', 'a prepared read outside a scope')
+  t.equal((await inScope(true, () => byName().execute())).map((row) => row.name).join(), 'replica', 'and in one')
+})
+
+t.test('without a replica, every read goes to the one database', async (t) => {
+  const { primary, close } = await instances()
+  t.teardown(close)
+  t.equal(await readRouting.run({ replica: true }, () => nameIn(readerOf(primary.db))), 'primary')
+  t.equal(await readRouting.run({ replica: true }, () => preparedRead(primary.db, (db) => db.select().from(marks).prepare('m'))().execute()).then((rows) => rows.length), 1)
 })
 
 t.test('WAL positions compare by value, not as text', async (t) => {

@@ -258,7 +258,7 @@ t.test('with REDIS_URL, two instances share the limit through Redis', async (t) 
   const ip = uniqueIpv6()
   const caller = callerOfAddress(ip, 64)
   t.teardown(async () => {
-    const keys = await redis.keys(`${REDIS_KEY_PREFIX}ip:${caller}:*`)
+    const keys = await redis.keys(`${REDIS_KEY_PREFIX}ip:${caller}*`)
     if (keys.length > 0) await redis.del(...keys)
     await redis.quit()
   })
@@ -272,7 +272,7 @@ t.test('with REDIS_URL, two instances share the limit through Redis', async (t) 
   expectRemaining(t, await get(b), 3, 0)
   expectTooMany(t, await get(a), 3)
 
-  const key = `${REDIS_KEY_PREFIX}ip:${caller}:${windowStartOf(Date.now(), WINDOW) / 1000}`
+  const key = `${REDIS_KEY_PREFIX}ip:${caller}`
   t.equal(await redis.get(key), '4', 'one counter for both')
   const ttl = await redis.pttl(key)
   t.ok(ttl > 0 && ttl <= 2 * WINDOW * 1000, `the counter expires (${ttl} ms)`)
