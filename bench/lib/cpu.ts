@@ -27,7 +27,7 @@ function readProcs (): Map<number, Proc> {
   return procs
 }
 
-export interface CpuSnapshot { server: number, pgOurs: number, pgAll: number, redis: number }
+export interface CpuSnapshot { server: number, pgOurs: Map<number, number>, pgAll: number, redis: number }
 /** Microseconds of CPU per request over a round, per process group. */
 export interface CpuPerRequest { server: number, postgres: number, postgresAll: number, redis: number }
 
@@ -45,12 +45,13 @@ function treeTicks (procs: Map<number, Proc>, root: number): number {
 
 /**
  * `monitor` is a connection to another database than the bench's (it must not count itself); `databases` are the
- * bench's databases, whose backends (pg_stat_activity) are "Postgres" for the figures.
+ * bench's databases, whose backends (pg_stat_activity) are "Postgres" for the figures. Without a monitor (the
+ * embedded database runs in the server's process), only the server, all postgres processes and Redis are counted.
  */
-export function createCpuMeter (monitor: Sql, databases: string[]) {
+export function createCpuMeter (monitor?: Sql, databases: string[] = []) {
   return {
     async snapshot (serverPid: number): Promise<CpuSnapshot> {
-      const backends = await monitor<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = any(${databases})`
+      const backends = monitor ? await monitor<Array<{ pid: number }>>`select pid from pg_stat_activity where datname = any(${databases})` : []
       const procs = readProcs()
       let pgAll = 0
       let redis = 0
@@ -58,7 +59,7 @@ export function createCpuMeter (monitor: Sql, databases: string[]) {
         if (p.comm === 'postgres') pgAll += p.ticks + p.childTicks
         else if (p.comm === 'redis-server') redis += p.ticks
       }
-      const pgOurs = backends.reduce((sum, b) => sum + (procs.get(b.pid)?.ticks ?? 0), 0)
+      const pgOurs = new Map(backends.map((b) => [b.pid, procs.get(b.pid)?.ticks ?? 0]))
       return { server: treeTicks(procs, serverPid), pgOurs, pgAll, redis }
     },
     perRequest (before: CpuSnapshot, after: CpuSnapshot, requests: number): CpuPerRequest {
@@ -66,7 +67,7 @@ export function createCpuMeter (monitor: Sql, databases: string[]) {
       return {
         server: us(before.server, after.server),
         // A backend that connected during the round counts whole; one that left is lost (pools keep theirs).
-        postgres: Math.max(0, us(before.pgOurs, after.pgOurs)),
+        postgres: us(0, [...after.pgOurs].reduce((sum, [pid, ticks]) => sum + ticks - (before.pgOurs.get(pid) ?? 0), 0)),
         postgresAll: us(before.pgAll, after.pgAll),
         redis: us(before.redis, after.redis),
       }

@@ -51,7 +51,7 @@ export async function measure (options: RoundOptions): Promise<Round> {
   const ok = new Set(options.expected ?? [])
   const unexpected = Object.entries(statuses).filter(([status]) => !(Number(status) >= 200 && Number(status) < 300) && !ok.has(Number(status)))
   return {
-    requestsPerSecond: Math.round(result.requests.average),
+    requestsPerSecond: Math.round(result.requests.total / options.seconds),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,

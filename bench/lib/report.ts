@@ -5,8 +5,9 @@ import type { Kind } from './workloads.ts'
 export type ServerKind = 'floor' | 'narrow floor' | 'api'
 export interface Row { workload: string, kind: Kind, server: ServerKind, checkout: string, round: Round }
 
+/** A round of the checkout's, if it answered anything. */
 const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) =>
-  rows.find((r) => r.workload === workload && r.server === server && (r.checkout === checkout || server === 'narrow floor'))?.round
+  rows.find((r) => r.workload === workload && r.server === server && r.checkout === checkout && r.round.requests > 0)?.round
 const ratio = (a: number | undefined, b: number | undefined) => a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100
 const fmt = (n: number | undefined, unit = '') => n === undefined ? '–' : `${n}${unit}`
 
