@@ -146,19 +146,17 @@ async function main () {
     const meter = createCpuMeter(monitor, checkouts.map((c) => new URL(c.databaseUrl).pathname.slice(1)))
 
     // Each round: which server, and the requests it is sent.
-    interface Plan { workload: Workload, server: ServerKind, checkout: Checkout, target: Server }
+    // A floor shared by checkouts that send the same SQL is measured once and recorded for each (`for`).
+    interface Plan { workload: Workload, server: ServerKind, checkout: Checkout, for: Checkout[], target: Server }
     const plans: Plan[] = []
-    const measuredFloors = new Set<string>()
     for (const w of checkouts[0]?.workloads ?? []) {
       for (const c of checkouts) {
         const workload = c.workloads?.find((x) => x.name === w.name) ?? w
         const { floor, api } = c as Required<Checkout>
-        if (w.kind === 'narrow' && c === checkouts[0]) plans.push({ workload, server: 'narrow floor', checkout: c, target: floor })
-        if (w.kind === 'hot' && !measuredFloors.has(`${w.name}@${floor.url}`)) {
-          measuredFloors.add(`${w.name}@${floor.url}`)
-          plans.push({ workload, server: 'floor', checkout: c, target: floor })
-        }
-        if (w.kind !== 'narrow') plans.push({ workload, server: 'api', checkout: c, target: api })
+        const sharing = checkouts.filter((o) => o.floor === floor)
+        if (w.kind === 'narrow' && c === checkouts[0]) plans.push({ workload, server: 'narrow floor', checkout: c, for: checkouts, target: floor })
+        if (w.kind === 'hot' && sharing[0] === c) plans.push({ workload, server: 'floor', checkout: c, for: sharing, target: floor })
+        if (w.kind !== 'narrow') plans.push({ workload, server: 'api', checkout: c, for: [c], target: api })
       }
     }
     const requestOf = (p: Plan): (() => Req) => () => p.workload.next(p.checkout.etags as Etags)
@@ -174,7 +172,7 @@ async function main () {
       const options = { url: p.target.url, connections, next: requestOf(p), expected: p.workload.expected }
       if (warmup > 0) await measure({ ...options, seconds: warmup })
       const round = await measure({ ...options, seconds: duration, cpu: { meter, pid: p.target.pid } })
-      rows.push({ workload: p.workload.name, kind: p.workload.kind, server: p.server, checkout: p.checkout.label, round })
+      for (const c of p.for) rows.push({ workload: p.workload.name, kind: p.workload.kind, server: p.server, checkout: c.label, round, ...(p.for.length > 1 && { shared: true }) })
       log(`${p.workload.name} (${p.server}, ${p.checkout.label}): ${round.requestsPerSecond} req/s, p50 ${round.p50} ms, p99 ${round.p99} ms, ` +
         `CPU µs/req ${JSON.stringify(round.cpu)}, errors ${round.errors}, non-2xx ${round.non2xx} ${JSON.stringify(round.statuses)}, load ${round.load}`)
     }

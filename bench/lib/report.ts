@@ -3,7 +3,8 @@ import type { Round } from './measure.ts'
 import type { Kind } from './workloads.ts'
 
 export type ServerKind = 'floor' | 'narrow floor' | 'api'
-export interface Row { workload: string, kind: Kind, server: ServerKind, checkout: string, round: Round }
+/** A round; `shared` when the same floor round stands for several checkouts (they send the same SQL). */
+export interface Row { workload: string, kind: Kind, server: ServerKind, checkout: string, round: Round, shared?: boolean }
 
 /** A round of the checkout's, if it answered anything. */
 const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) =>
@@ -23,11 +24,11 @@ export function table (rows: Row[], checkout: string): string {
     '| workload | server | req/s | × same-SQL floor | p50 ms | p99 ms | server CPU µs/req | × floor CPU | Postgres µs/req (bench DB; all) | Redis µs/req | load 1m |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
-  for (const r of rows.filter((r) => r.checkout === checkout || r.server === 'narrow floor')) {
+  for (const r of rows.filter((r) => r.checkout === checkout)) {
     const { throughput, cpu } = r.server === 'api' ? ratios(rows, checkout, r.workload) : { throughput: undefined, cpu: undefined }
     const c = r.round.cpu
     const errors = r.round.errors + r.round.non2xx > 0 ? ` (**${r.round.errors} errors, ${r.round.non2xx} unexpected**)` : ''
-    lines.push(`| ${r.workload} | ${r.server} | ${r.round.requestsPerSecond}${errors} | ${fmt(throughput)} | ${r.round.p50} | ${r.round.p99} | ` +
+    lines.push(`| ${r.workload} | ${r.server}${r.shared ? ' (shared)' : ''} | ${r.round.requestsPerSecond}${errors} | ${fmt(throughput)} | ${r.round.p50} | ${r.round.p99} | ` +
       `${fmt(c?.server)} | ${fmt(cpu)} | ${fmt(c?.postgres)}; ${fmt(c?.postgresAll)} | ${fmt(c?.redis)} | ${r.round.load} |`)
   }
   return lines.join('\n')
