@@ -117,7 +117,8 @@ async function main () {
       const databaseUrl = values['in-place'] ? sourceUrl : await copyDatabase(sourceUrl, `ct_floor_${sizeLabel}${i === 0 ? '' : '_base'}`)
       // 100 connections queue for 10 pooled database connections behind the slow workloads (search, matching): they
       // wait longer than the default 2 s for one, which would turn queueing into 503s rather than into latency.
-      const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
+      // One address sends every search: SEARCH_CONCURRENCY (2 per caller) would answer the rest 429.
+      const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', SEARCH_CONCURRENCY: '1000', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
       checkouts.push({ label, dir, databaseUrl, env })
     }
     const sampler = postgres(checkouts[0]?.databaseUrl ?? sourceUrl, { max: 1, onnotice: () => {} })

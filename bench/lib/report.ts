@@ -6,9 +6,9 @@ export type ServerKind = 'floor' | 'narrow floor' | 'api'
 /** A round; `shared` when the same floor round stands for several checkouts (they send the same SQL). */
 export interface Row { workload: string, kind: Kind, server: ServerKind, checkout: string, round: Round, shared?: boolean }
 
-/** A round of the checkout's, if it answered anything. */
-const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) =>
-  rows.find((r) => r.workload === workload && r.server === server && r.checkout === checkout && r.round.requests > 0)?.round
+/** A round of the checkout's, if it answered, without errors or unexpected statuses (a shed 503 is fast, not good). */
+const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) => rows.find((r) => r.workload === workload && r.server === server &&
+  r.checkout === checkout && r.round.requests > 0 && r.round.errors === 0 && r.round.non2xx === 0)?.round
 const ratio = (a: number | undefined, b: number | undefined) => a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100
 const fmt = (n: number | undefined, unit = '') => n === undefined ? '–' : `${n}${unit}`
 
