@@ -114,7 +114,7 @@ async function main () {
   const floors: Server[] = []
   try {
     for (const [i, { dir, label }] of dirs.entries()) {
-      const databaseUrl = values['in-place'] ? sourceUrl : await copyDatabase(sourceUrl, `ct_floor_${sizeLabel}${i === 0 ? '' : '_base'}`)
+      const databaseUrl = values['in-place'] ? sourceUrl : await copyDatabase(sourceUrl, `ct_floor_${sizeLabel}_${process.pid}${i === 0 ? '' : '_base'}`)
       // 100 connections queue for 10 pooled database connections behind the slow workloads (search, matching): they
       // wait longer than the default 2 s for one, which would turn queueing into 503s rather than into latency.
       // One address sends every search: SEARCH_CONCURRENCY (2 per caller) would answer the rest 429.
@@ -198,7 +198,8 @@ async function main () {
       rows,
     }
     mkdirSync(values.out, { recursive: true })
-    const variant = `${claimCount === 100_000 ? '' : `${sizeLabel}-`}${connections === 100 ? '' : `c${connections}-`}${values.only === undefined ? '' : 'partial-'}`
+    const variant = `${claimCount === 100_000 ? '' : `${sizeLabel}-`}${connections === 100 ? '' : `c${connections}-`}${values.only === undefined ? '' : 'partial-'}` +
+      (checkouts.length > 1 ? 'before-after-' : '')
     const file = `${values.out}/bench-${variant}${date.slice(0, 10)}.json`
     writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`)
     log(`wrote ${file}`)

@@ -22,10 +22,9 @@ const connection = (url: string) => {
   return ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')]
 }
 
-/** `createdb -T`: refused while anyone is connected to the source, so it is tried for up to a minute. */
+/** `createdb -T` (the name is the run's own): refused while anyone is connected to the source, so tried for a minute. */
 export async function copyDatabase (sourceUrl: string, name: string) {
   const source = new URL(sourceUrl).pathname.slice(1)
-  await run('dropdb', [...connection(sourceUrl), '--if-exists', name])
   for (let attempt = 1; ; attempt++) {
     try {
       await run('createdb', [...connection(sourceUrl), '-T', source, name])
