@@ -60,7 +60,7 @@ export async function startServer (cwd: string, script: string, env: Record<stri
       await exited
     }
   }
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 1800; i++) {
     if (child.exitCode !== null) throw new Error(`${what} exited at start: ${stderr}`)
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { child, url, pid: child.pid as number, stop }
@@ -68,7 +68,7 @@ export async function startServer (cwd: string, script: string, env: Record<stri
     await sleep(100)
   }
   child.kill('SIGKILL')
-  throw new Error(`${what} did not start within 60 s: ${stderr}`)
+  throw new Error(`${what} did not start within 180 s: ${stderr}`)
 }
 
 /** What the app of `checkout` sends to Postgres for each probe (bench/capture.ts, in a process of its own). */
