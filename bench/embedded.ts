@@ -9,8 +9,9 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 import { apiEnv, sleep, startApi } from '../test/faults/cluster.ts'
+import { createCpuMeter } from './lib/cpu.ts'
+import { measure, pick, type Round } from './lib/measure.ts'
 
 const { values } = parseArgs({
   options: {
@@ -37,24 +38,11 @@ const env = { PGLITE_DIR: join(dir, 'pglite'), LOG_LEVEL: 'silent' }
 const lines = readFileSync(values.file, 'utf8').split('\n').filter((line) => line.trim() !== '')
 const claimtrack = (...args: string[]) => execFileSync(process.execPath, ['src/cli/bin.mjs', ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
 
-interface Result { name: string, requestsPerSecond: number, p50: number, p99: number, errors: number, non2xx: number }
+interface Result extends Round { name: string }
 
-async function measure (baseUrl: string, name: string, next: () => { path: string, headers?: Record<string, string> }, seconds: number): Promise<Result> {
-  let non2xx = 0
-  const result = await autocannon({
-    url: baseUrl,
-    connections,
-    duration: seconds,
-    timeout: 30,
-    requests: [{
-      setupRequest: (request) => ({ ...request, method: 'GET', ...next() }),
-      onResponse: (status) => { if (status < 200 || status >= 300) non2xx++ },
-    }],
-  })
-  return { name, requestsPerSecond: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx }
-}
-
-const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)] as T
+const meter = createCpuMeter()
+const round = async (url: string, name: string, next: () => { path: string, headers?: Record<string, string> }, seconds: number, pid?: number): Promise<Result> =>
+  ({ name, ...await measure({ url, connections, seconds, next: () => ({ method: 'GET', ...next() }), ...(pid !== undefined && { cpu: { meter, pid } }) }) })
 
 async function main () {
   log(`importing ${records} records into ${env.PGLITE_DIR}`)
@@ -89,13 +77,13 @@ async function main () {
       { name: 'GET lookup, hit', next: () => ({ path: `/v1/lookup?url=${q(pick(hitUrls))}` }) },
       { name: 'GET lookup, miss', next: () => ({ path: `/v1/lookup?url=${q(`https://news.example.org/never-cited/${Math.floor(Math.random() * 1e6)}`)}` }) },
     ]
-    await measure(api.url, 'warm-up', workloads[0]?.next as () => { path: string }, 3)
+    await round(api.url, 'warm-up', workloads[0]?.next as () => { path: string }, 3)
     const load = loadavg()
     const results: Result[] = []
     for (const w of workloads) {
-      const result = await measure(api.url, w.name, w.next, duration)
+      const result = await round(api.url, w.name, w.next, duration, api.child.pid)
       results.push(result)
-      log(`${w.name}: ${result.requestsPerSecond} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`)
+      log(`${w.name}: ${result.requestsPerSecond} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, API process CPU ${result.cpu?.server} µs/req, errors ${result.errors}, non-2xx ${result.non2xx}`)
     }
 
     // An import through the API, with /healthz asked every 100 ms until it is done.
@@ -155,8 +143,8 @@ async function main () {
     writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`)
     log(`wrote ${out}`)
     console.log(`${date.slice(0, 10)} ${values.label}, ${summary.machine}, ${records} records, ${connections} connections, ${duration} s per workload, load average ${summary.loadAverageBefore.join(' ')}\n`)
-    console.log('| workload | req/s | p50 ms | p99 ms | errors | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |')
-    for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`)
+    console.log('| workload | req/s | p50 ms | p99 ms | API process CPU µs/req (PGlite included) | errors | non-2xx | load 1m |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for (const r of results) console.log(`| ${r.name} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.cpu?.server ?? '–'} | ${r.errors} | ${r.non2xx} | ${r.load} |`)
     console.log(`\nPOST /v1/imports of ${importRecords} records: ${status} in ${importSeconds} s; /healthz p50 ${healthDuringImport.p50} ms, max ${healthDuringImport.max} ms; POST /v1/claims meanwhile p50 ${healthDuringImport.writes.p50} ms, max ${healthDuringImport.writes.max} ms, statuses ${JSON.stringify(writeStatuses)}`)
   } finally {
     api.child.kill('SIGTERM')
