@@ -136,13 +136,15 @@ t.test('a change committed after a later one is not missed', serverOnly, async (
   t.teardown(() => raw.end())
   const claim = await createPublicClaim(a)
   await addAppearance(a, claim.id, 'https://example.com/early')
+  // T1 writes to a claim of its own: an appearance's insert locks its claim (the search document) until commit.
+  const other = await createPublicClaim(a, { text: 'Written by the slow transaction.' })
   const early = 'https://example.com/slow-transaction'
   const t1 = await raw.reserve()
   try {
     // T1 starts first (its transaction id is older) and writes a page, but commits only after T2.
     await t1`begin`
     await t1`insert into appearances (id, claim_id, url, url_canonical, url_hash)
-             values (${randomUUID()}, ${claim.id}, ${early}, ${canonical(early)}, ${urlHash(canonical(early))})`
+             values (${randomUUID()}, ${other.id}, ${early}, ${canonical(early)}, ${urlHash(canonical(early))})`
     await addAppearance(a, claim.id, 'https://example.com/later') // T2
     const before = (await list(a)).json()
     t.same(decoded(before.prefixes), ['https://example.com/early', 'https://example.com/later'].map(prefixOf).sort(), 'T1 not yet seen')
