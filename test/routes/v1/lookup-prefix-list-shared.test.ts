@@ -45,7 +45,7 @@ const storedVersions = async (database: Database) =>
   (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from prefix_list_versions where bytes = 4`))[0]?.n
 
 t.test('two processes answer the same delta for a version the other produced', async (t) => {
-  const { a, b, database } = await twoApps(t)
+  const { a, b } = await twoApps(t)
   const first = await createPublicClaim(a, { text: 'First.' })
   await addAppearance(a, first.id, 'https://example.com/one')
   const v1 = (await list(a)).json()
