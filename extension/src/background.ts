@@ -88,8 +88,9 @@ async function checkTab (tabId: number, url: string): Promise<TabResult | null> 
     }
   }
   const result = { canonicalUrl, claims }
-  await chrome.storage.session.set({ [tabKey(tabId)]: result })
+  // The badge first: once the result is stored, the tab's check is done, badge included.
   await setBadge(tabId, claims)
+  await chrome.storage.session.set({ [tabKey(tabId)]: result })
   return result
 }
 

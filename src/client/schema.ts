@@ -577,7 +577,7 @@ export interface paths {
         };
         /**
          * The hash prefixes of every known page, for checks that reveal nothing
-         * @description The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this server sent recently) the answer is only the prefixes added and removed; a version the process no longer holds (kept: the last 16 lists, per process) gets the full list with `full: true`. Public, CORS-enabled, cacheable by CDNs.
+         * @description The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this endpoint returned, from any process of the deployment: versions are stored in the database) the answer is only the prefixes added and removed; a version no longer kept (kept: 7 days, at most 500 versions), unknown, or whose change would be larger than the list gets the full list with `full: true`. The version stays the same while the list does. Public, CORS-enabled, cacheable by CDNs; the ETag names the version.
          */
         get: operations["lookupPrefixList"];
         put?: never;

@@ -165,6 +165,35 @@ export const appearances = pgTable('appearances', {
   uniqueIndex('appearances_first_per_claim_key').on(t.claimId).where(sql`${t.isFirstAppearance}`),
 ])
 
+/**
+ * The transactions that changed which pages a lookup finds (a public claim's appearance, a claim's visibility), one
+ * row each, written by triggers (migrations/0024): a prefix list built on a snapshot stays current until a row
+ * appears that the snapshot does not see. Rows older than a day are deleted when a new list version is stored.
+ */
+export const prefixListChanges = pgTable('prefix_list_changes', {
+  txId: xid8().primaryKey().default(sql`pg_current_xact_id()`),
+  at: timestamp({ withTimezone: true }).notNull().default(sql`clock_timestamp()`),
+})
+
+/**
+ * The versions of GET /v1/lookup/prefix-list, shared by every API process: each as the prefixes added and removed
+ * since the one before of the same width; the newest of each width also holds the whole list.
+ */
+export const prefixListVersions = pgTable('prefix_list_versions', {
+  seq: bigserial({ mode: 'number' }).primaryKey(),
+  bytes: integer().notNull(),
+  /** The first 16 hex characters of the SHA-256 of `${bytes}:${encoded list}`: equal lists, equal versions. */
+  version: text().notNull(),
+  count: integer().notNull(),
+  additions: text().notNull(),
+  removals: text().notNull(),
+  prefixes: text(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+}, (t) => [
+  index('prefix_list_versions_bytes_seq_idx').on(t.bytes, t.seq),
+  index('prefix_list_versions_version_idx').on(t.version, t.seq),
+])
+
 export const evidence = pgTable('evidence', {
   id: id(),
   claimId: uuid().notNull().references(() => claims.id, { onDelete: 'restrict' }),

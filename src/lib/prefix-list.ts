@@ -3,13 +3,16 @@
 // unsigned LEB128 varint, the bytes in base64. No Node APIs: the extension bundles this file.
 
 /** Hex prefixes (sorted, distinct, equal length, at most 12 hex characters) to delta-varint base64. */
-export function encodePrefixes (prefixes: readonly string[]): string {
+export const encodePrefixes = (prefixes: readonly string[]): string => encodeValues(prefixes.map((p) => Number.parseInt(p, 16)))
+
+/** Prefixes as numbers (sorted, distinct, below 2^48) to delta-varint base64. */
+export function encodeValues (values: ArrayLike<number>): string {
   // A 6-byte value takes at most 7 varint bytes.
-  const bytes = new Uint8Array(prefixes.length * 7)
+  const bytes = new Uint8Array(values.length * 7)
   let length = 0
   let previous = 0
-  for (const prefix of prefixes) {
-    const value = Number.parseInt(prefix, 16)
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number
     let gap = value - previous
     previous = value
     // Division, not bit shifts: a gap can pass 2^32.

@@ -11,6 +11,7 @@ import { createChangesRepository } from '../repositories/changes.ts'
 import { createMatchingRepository } from '../repositories/matching.ts'
 import { createOrganizationsRepository } from '../repositories/organizations.ts'
 import { createLookupRepository } from '../repositories/lookup.ts'
+import { createPrefixListRepository } from '../repositories/prefix-list.ts'
 import { createPublishedRepository } from '../repositories/published.ts'
 import { createRatingScalesRepository } from '../repositories/rating-scales.ts'
 import { createReviewsRepository } from '../repositories/reviews.ts'
@@ -29,6 +30,7 @@ import { createChangesService } from '../services/changes.ts'
 import { createMatchingService } from '../services/matching.ts'
 import { createOrganizationsService } from '../services/organizations.ts'
 import { createLookupService } from '../services/lookup.ts'
+import { createPrefixListService } from '../services/prefix-list.ts'
 import { createPublishedService } from '../services/published.ts'
 import { createRatingScalesService } from '../services/rating-scales.ts'
 import { createReviewsService } from '../services/reviews.ts'
@@ -54,6 +56,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     revisions: createRevisionsRepository(db),
     published: createPublishedRepository(db),
     lookup: createLookupRepository(db),
+    prefixLists: createPrefixListRepository(db),
     changes: createChangesRepository(db),
     matching: createMatchingRepository(db),
     organizations: createOrganizationsRepository(db),
@@ -77,6 +80,7 @@ export function createServices (db: Db, config: Pick<Config, 'cursorSecret'> & P
     ratingScales: createRatingScalesService(db, repos.ratingScales, history, cursors),
     published: createPublishedService(db, repos.claims, repos.published, cursors),
     lookup: createLookupService(repos.lookup),
+    prefixList: createPrefixListService(repos.prefixLists),
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
     matching: createMatchingService(repos.matching, repos.claims, log),
     webhooks: createWebhooksService(db, repos.webhooks, webhookEvents, createAddressPolicy(webhookConfig.allowedHosts), cursors),

@@ -41,13 +41,6 @@ export function createLookupRepository (db: Db) {
     .where(and(sql`left(${appearances.urlHash}, 8) = ${sql.placeholder('prefix')}`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
     .orderBy(appearances.urlHash, claims.id)
     .prepare('lookup_by_url_hash_prefix'))
-  // Same visibility as the lookups above, so the list names exactly the pages a prefix lookup can find.
-  const prefixes = preparedRead(db, (instance) => instance.selectDistinct({ prefix: sql<string>`left(${appearances.urlHash}, ${sql.placeholder('hexChars')}::int)`.as('prefix') })
-    .from(appearances)
-    .innerJoin(claims, eq(claims.id, appearances.claimId))
-    .where(and(isNull(claims.deletedAt), eq(claims.isPublic, true)))
-    .orderBy(sql`1`)
-    .prepare('lookup_hash_prefixes'))
 
   return {
     async byHash (hash: string): Promise<PageClaim[]> {
@@ -61,12 +54,6 @@ export function createLookupRepository (db: Db) {
 
     async byHashPrefix (prefix: string): Promise<PageClaim[]> {
       return byPrefix().execute({ prefix })
-    },
-
-    /** The distinct first `hexChars` hex characters of every public page hash, sorted (the prefix list). */
-    async hashPrefixes (hexChars: number): Promise<string[]> {
-      const rows = await prefixes().execute({ hexChars })
-      return rows.map((row) => row.prefix)
     },
   }
 }

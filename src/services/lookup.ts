@@ -1,7 +1,5 @@
 // "Is there a fact-check for this page?": canonicalise the URLs asked about and find the claims that appeared there.
-import { createHash } from 'node:crypto'
 import { problem } from '../errors.ts'
-import { encodePrefixes } from '../lib/prefix-list.ts'
 import { canonicalizeUrl } from '../lib/url-canonical.ts'
 import { urlHash } from '../lib/url-hash.ts'
 import type { LookupRepository, PageClaim } from '../repositories/lookup.ts'
@@ -21,50 +19,8 @@ function canonical (url: string, field: string): string {
   return result
 }
 
-export interface PrefixList {
-  bytes: number
-  /** Names this exact list: the first 16 hex characters of the SHA-256 of its encoding. */
-  version: string
-  count: number
-  /** The whole list (`prefixes`), or only the change since the version asked about (`additions`, `removals`). */
-  full: boolean
-  prefixes?: string
-  additions?: string
-  removals?: string
-}
-
-/** How many recent lists each process keeps to answer `since` with a delta; older versions get the full list. */
-const KEPT_VERSIONS = 16
-
 export function createLookupService (lookup: LookupRepository) {
-  // version -> sorted hex prefixes, oldest first (a Map keeps insertion order).
-  const recent = new Map<string, { bytes: number, prefixes: string[] }>()
-
   return {
-    /**
-     * The sorted prefixes of every public page hash. With `since`, a version this process served recently, only the
-     * prefixes added and removed since; an unknown or forgotten version gets the full list (`full: true`).
-     */
-    async prefixList (bytes: number, since?: string): Promise<PrefixList> {
-      const prefixes = await lookup.hashPrefixes(bytes * 2)
-      const encoded = encodePrefixes(prefixes)
-      const version = createHash('sha256').update(`${bytes}:${encoded}`).digest('hex').slice(0, 16)
-      recent.delete(version)
-      recent.set(version, { bytes, prefixes })
-      while (recent.size > KEPT_VERSIONS) recent.delete(recent.keys().next().value as string)
-      const base = { bytes, version, count: prefixes.length }
-      const old = since === undefined ? undefined : recent.get(since)
-      if (old === undefined || old.bytes !== bytes) return { ...base, full: true, prefixes: encoded }
-      const now = new Set(prefixes)
-      const before = new Set(old.prefixes)
-      return {
-        ...base,
-        full: false,
-        additions: encodePrefixes(prefixes.filter((p) => !before.has(p))),
-        removals: encodePrefixes(old.prefixes.filter((p) => !now.has(p))),
-      }
-    },
-
     async page (url: string): Promise<PageLookup> {
       const canonicalUrl = canonical(url, 'query.url')
       return { url, canonicalUrl, claims: await lookup.byHash(urlHash(canonicalUrl)) }

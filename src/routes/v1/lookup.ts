@@ -10,6 +10,7 @@ import { ClaimStatus } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
 import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction } from '../../schemas/reviews.ts'
 import type { PageLookup } from '../../services/lookup.ts'
+import { withEtag } from '../http.ts'
 
 const LookupClaim = z.object({
   id: IdSchema,
@@ -72,7 +73,7 @@ const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({ url: 
 export default async function lookupRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   app.setSerializerCompiler(fastSerializerCompiler)
-  const { lookup } = app.services
+  const { lookup, prefixList } = app.services
   const tags = ['Lookup']
   // Public whoever asks (lookups never include private claims): cached for LOOKUP_MAX_AGE, ETag from the body.
   const cache = { scope: 'public' as const, maxAge: app.config.lookupMaxAge }
@@ -138,7 +139,7 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         tags,
         operationId: 'lookupPrefixList',
         summary: 'The hash prefixes of every known page, for checks that reveal nothing',
-        description: 'The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this server sent recently) the answer is only the prefixes added and removed; a version the process no longer holds (kept: the last 16 lists, per process) gets the full list with `full: true`. Public, CORS-enabled, cacheable by CDNs.',
+        description: 'The sorted first bytes of the SHA-256 of every canonical URL a lookup can find. A client holds this list and asks `/v1/lookup/prefixes/{prefix}` only when its own hash starts with one of them, so pages without a fact-check never leave the browser. With `since` (a `version` this endpoint returned, from any process of the deployment: versions are stored in the database) the answer is only the prefixes added and removed; a version no longer kept (kept: 7 days, at most 500 versions), unknown, or whose change would be larger than the list gets the full list with `full: true`. The version stays the same while the list does. Public, CORS-enabled, cacheable by CDNs; the ETag names the version.',
         querystring: z.strictObject({
           bytes: z.coerce.number().int().min(1).max(6).optional().describe(`Bytes per prefix (default PREFIX_LIST_BYTES, ${app.config.prefixListBytes}).`),
           since: z.string().length(16, 'must be a version this endpoint returned').regex(/^[0-9a-f]{16}$/, 'must be a version this endpoint returned').optional().describe('A version you hold.'),
@@ -146,8 +147,13 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
         headers: IfNoneMatchHeaders,
         response: { 200: PrefixListResult, 304: NotModified, ...problemResponses(400, 500) },
       },
-    }, async (request) => {
-      const list = await lookup.prefixList(request.query.bytes ?? app.config.prefixListBytes, request.query.since)
+    }, async (request, reply) => {
+      const { since } = request.query
+      const list = await prefixList.get(request.query.bytes ?? app.config.prefixListBytes, since)
+      // The version names the body (and `since` the delta), so the ETag needs no hash of a list of megabytes.
+      if (withEtag(request, reply, `"${list.full ? list.version : `${since ?? ''}.${list.version}`}"`).notModified) {
+        return reply.code(304).send(null)
+      }
       return { ...list, encoding: 'delta-varint-base64' as const }
     })
   }, { prefix: '/lookup/prefix-list' })
