@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util'
 import postgres, { type Sql, type TransactionSql } from 'postgres'
 import { v7 as uuidv7 } from 'uuid'
 import { createDatabase } from '../src/db/client.ts'
+import { migrate } from '../src/container.ts'
+import { parseConfig } from '../src/config.ts'
 import { slugify } from '../src/lib/slug.ts'
 import { canonicalizeUrl } from '../src/lib/url-canonical.ts'
 import { urlHash } from '../src/lib/url-hash.ts'
@@ -634,9 +636,9 @@ async function main (): Promise<void> {
 
   const sql = await connect(url)
   try {
-    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://' })
+    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts: parseConfig({}).databaseTimeouts })
     try {
-      await database.migrate()
+      await migrate(database)
     } finally {
       await database.close()
     }

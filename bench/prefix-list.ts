@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { createDatabase } from '../src/db/client.ts'
+import { parseConfig } from '../src/config.ts'
 import { encodePrefixes } from '../src/lib/prefix-list.ts'
 import { createLookupRepository } from '../src/repositories/lookup.ts'
 import { createLookupService } from '../src/services/lookup.ts'
@@ -25,7 +26,7 @@ async function timed<T> (fn: () => Promise<T> | T): Promise<{ value: T, ms: numb
 
 const url = values['database-url'] ?? process.env.DATABASE_URL
 if (url !== undefined) {
-  const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://' })
+  const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts: parseConfig({}).databaseTimeouts })
   try {
     const service = createLookupService(createLookupRepository(database.db))
     await service.prefixList(bytes) // warm: plan and cache
