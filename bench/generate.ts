@@ -11,6 +11,9 @@ import { slugify } from '../src/lib/slug.ts'
 import { canonicalizeUrl } from '../src/lib/url-canonical.ts'
 import { urlHash } from '../src/lib/url-hash.ts'
 
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
+
 const USAGE = `usage: node bench/generate.ts --claims <n> [--database-url postgres://...] [--seed 42] [--batch 2000] [--corpus <jsonl>]
 
 Fills an empty Postgres database (created when missing) with <n> claims and everything around them.
@@ -636,7 +639,7 @@ async function main (): Promise<void> {
 
   const sql = await connect(url)
   try {
-    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts: parseConfig({}).databaseTimeouts })
+    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts })
     try {
       await migrate(database)
     } finally {

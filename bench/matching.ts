@@ -18,6 +18,9 @@ import { createMatchingRepository, type MatchCandidate } from '../src/repositori
 import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
 import { assignFolds, chooseParams, crossValidate, engineCandidates, evaluate as evaluateQueries, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
+
 const { values: args } = parseArgs({
   options: {
     'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -48,7 +51,7 @@ server.pathname = `/${name}`
 const url = server.toString()
 
 const started = Date.now()
-const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 4, databaseTimeouts: parseConfig({}).databaseTimeouts })
+const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 4, databaseTimeouts })
 await migrate(database)
 const sql = postgres(url, { max: 2, onnotice: () => {} })
 

@@ -11,6 +11,9 @@ import { encodePrefixes } from '../src/lib/prefix-list.ts'
 import { createLookupRepository } from '../src/repositories/lookup.ts'
 import { createLookupService } from '../src/services/lookup.ts'
 
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
+
 const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, pages: { type: 'string', default: '1700000' }, added: { type: 'string', default: '1000' }, bytes: { type: 'string', default: '4' } } })
 const pages = Number(values.pages)
 const added = Number(values.added)
@@ -26,7 +29,7 @@ async function timed<T> (fn: () => Promise<T> | T): Promise<{ value: T, ms: numb
 
 const url = values['database-url'] ?? process.env.DATABASE_URL
 if (url !== undefined) {
-  const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts: parseConfig({}).databaseTimeouts })
+  const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts })
   try {
     const service = createLookupService(createLookupRepository(database.db))
     await service.prefixList(bytes) // warm: plan and cache

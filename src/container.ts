@@ -57,7 +57,9 @@ export interface ContainerOptions {
 
 /** A process without a job engine cannot queue webhook events: a change that would send one fails. */
 const noJobs: JobEngine = {
-  send: async () => { throw new Error('This process has no job engine, so it cannot queue the webhook events this change causes.') },
+  send: async () => {
+    throw new Error('This process has no job engine, so it cannot queue the webhook events this change causes.')
+  },
   work: async () => {},
 }
 
@@ -94,7 +96,8 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
   const cursors = createCursors(config.cursorSecret)
   const { allowedHosts, timeoutMs, retryDelaySeconds } = config.webhooks
   const addressPolicy = createAddressPolicy(allowedHosts)
-  const webhookEvents = createWebhookEvents({ webhooks: repos.webhooks, ratingScales: repos.ratingScales, jobs, retryDelaySeconds, timeoutMs })
+  const { webhooks, ratingScales } = repos
+  const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs })
   const history = createHistory(repos.revisions, webhookEvents.onChanges)
   const writers = {
     claims: createClaimsService(db, repos, history, cursors),
@@ -121,7 +124,8 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
 
   const attempts = metrics && new Counter({
     name: 'claimtrack_webhook_deliveries_total',
-    help: 'Webhook delivery attempts by outcome: `failed` is any answer but a 2xx, or none (refused address, connection error, timeout).',
+    help: 'Webhook delivery attempts by outcome: `failed` is any answer but a 2xx, or none (refused address, ' +
+      'connection error, timeout).',
     labelNames: ['outcome'] as const,
     registers: [metrics],
   })
@@ -136,7 +140,8 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
   const workers = {
     /** Starts them; does nothing in a process that only sends jobs (JOBS_WORKER=false, the commands). */
     async start (): Promise<void> {
-      await jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), { localConcurrency: DELIVERY_WORKERS, batchSize: DELIVERIES_AT_ONCE })
+      const deliveries = { localConcurrency: DELIVERY_WORKERS, batchSize: DELIVERIES_AT_ONCE }
+      await jobs.work<DeliveryJob>(WEBHOOK_QUEUE, (job) => delivery.deliver(job), deliveries)
       await jobs.work<{ importId: string }>(IMPORT_QUEUE, (job) => services.importJobs.run(job.data.importId))
     },
   }

@@ -34,7 +34,12 @@ export async function openServices (config: Config = parseConfig(process.env), r
     await database.close()
     throw error
   }
-  const jobs = createJobs(database, { worker: false, log, maintenanceIntervalSeconds: config.jobsMaintenanceInterval, pollIntervalSeconds: config.jobsPollInterval })
+  const jobs = createJobs(database, {
+    worker: false,
+    log,
+    maintenanceIntervalSeconds: config.jobsMaintenanceInterval,
+    pollIntervalSeconds: config.jobsPollInterval,
+  })
   // pg-boss sends only once started; it stops before the database closes.
   await jobs.start()
   const close = async () => { await jobs.stop(); await database.close() }

@@ -53,7 +53,9 @@ export interface Database {
   dump?(): Promise<Blob | File>
 }
 
-export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir' | 'databaseTimeouts'> & Partial<Pick<Config, 'databaseReadUrl'>> & {
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir' | 'databaseTimeouts'> & {
+  /** A replica for reads (DATABASE_READ_URL). */
+  databaseReadUrl?: Config['databaseReadUrl']
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
   /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
@@ -61,10 +63,11 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 
 }
 
 export async function createDatabase (options: DatabaseOptions): Promise<Database> {
+  const { databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts } = options
   const logger = options.logQuery && { logQuery: options.logQuery }
-  return options.databaseUrl === undefined
-    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, options.databaseTimeouts, logger)
-    : createPostgresDatabase(options.databaseUrl, options.databaseReadUrl, options.databasePoolSize, options.databaseTimeouts, logger)
+  return databaseUrl === undefined
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, databaseTimeouts, logger)
+    : createPostgresDatabase(databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts, logger)
 }
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined

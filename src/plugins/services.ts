@@ -12,7 +12,8 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance) {
-  const { services, repositories, workers, close } = createContainer({ config: app.config, db: app.db, jobs: app.jobs, log: app.log, metrics: app.metrics })
+  const { config, db, jobs, log, metrics } = app
+  const { services, repositories, workers, close } = createContainer({ config, db, jobs, log, metrics })
   app.decorate('services', services)
   app.decorate('repositories', repositories)
   // The jobs plugin's preClose stops the workers first; onClose hooks run after every preClose.

@@ -11,6 +11,9 @@ import { createDatabase, migrationsFolder, type Database } from '../../src/db/cl
 import { migrate } from '../../src/container.ts'
 import { parseConfig } from '../../src/config.ts'
 
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
+
 const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const onServer = serverUrl !== undefined
 
@@ -32,17 +35,17 @@ async function emptyDatabase (t: Test, { reopenable = false } = {}) {
     await admin.unsafe(`create database "${name}"`)
     const url = new URL(serverUrl)
     url.pathname = `/${name}`
-    open = () => createDatabase({ databaseUrl: url.toString(), pgliteDir: 'memory://', databasePoolSize: 2, databaseTimeouts: parseConfig({}).databaseTimeouts })
+    open = () => createDatabase({ databaseUrl: url.toString(), pgliteDir: 'memory://', databasePoolSize: 2, databaseTimeouts })
     cleanup = async () => {
       await admin.unsafe(`drop database if exists "${name}" with (force)`)
       await admin.end()
     }
   } else if (reopenable) {
     const dir = await mkdtemp(join(tmpdir(), 'claimtrack-client-'))
-    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: join(dir, 'pglite'), databasePoolSize: 1, databaseTimeouts: parseConfig({}).databaseTimeouts })
+    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: join(dir, 'pglite'), databasePoolSize: 1, databaseTimeouts })
     cleanup = () => rm(dir, { recursive: true, force: true })
   } else {
-    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts: parseConfig({}).databaseTimeouts })
+    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts })
   }
   t.teardown(async () => {
     for (const database of opened) await database.close()
@@ -150,7 +153,7 @@ t.test('PGlite dump is a data directory another instance can start from', { skip
   const dump = await database.dump?.()
   t.ok(dump, 'a dump is returned')
   if (!dump) return
-  const copy = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: dump, databaseTimeouts: parseConfig({}).databaseTimeouts })
+  const copy = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: dump, databaseTimeouts })
   t.teardown(() => copy.close())
   t.same(await publicTables(copy), await publicTables(database), 'the copy has the same tables')
   await migrate(copy)
