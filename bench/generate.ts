@@ -5,9 +5,14 @@ import { parseArgs } from 'node:util'
 import postgres, { type Sql, type TransactionSql } from 'postgres'
 import { v7 as uuidv7 } from 'uuid'
 import { createDatabase } from '../src/db/client.ts'
+import { migrate } from '../src/container.ts'
+import { parseConfig } from '../src/config.ts'
 import { slugify } from '../src/lib/slug.ts'
 import { canonicalizeUrl } from '../src/lib/url-canonical.ts'
 import { urlHash } from '../src/lib/url-hash.ts'
+
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
 
 const USAGE = `usage: node bench/generate.ts --claims <n> [--database-url postgres://...] [--seed 42] [--batch 2000] [--corpus <jsonl>]
 
@@ -634,9 +639,9 @@ async function main (): Promise<void> {
 
   const sql = await connect(url)
   try {
-    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://' })
+    const database = await createDatabase({ databaseUrl: url, databasePoolSize: 1, pgliteDir: 'memory://', databaseTimeouts })
     try {
-      await database.migrate()
+      await migrate(database)
     } finally {
       await database.close()
     }

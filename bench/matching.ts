@@ -13,9 +13,13 @@ import { buildApp } from '../src/app.ts'
 import { publicViewer } from '../src/lib/access.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
+import { migrate } from '../src/container.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
 import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
 import { assignFolds, chooseParams, crossValidate, engineCandidates, evaluate as evaluateQueries, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
+
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
 
 const { values: args } = parseArgs({
   options: {
@@ -47,8 +51,8 @@ server.pathname = `/${name}`
 const url = server.toString()
 
 const started = Date.now()
-const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 4 })
-await database.migrate()
+const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 4, databaseTimeouts })
+await migrate(database)
 const sql = postgres(url, { max: 2, onnotice: () => {} })
 
 const claims = [

@@ -13,6 +13,7 @@ import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { sql } from 'drizzle-orm'
 import { buildApp } from '../src/app.ts'
+import { migrate } from '../src/container.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase, queryRows } from '../src/db/client.ts'
 import { CreateAppearanceBody } from '../src/schemas/appearances.ts'
@@ -34,11 +35,12 @@ const [added, rounds, warm, cold] = [values.added, values.rounds, values.warm, v
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
 const loadStart = load()
-const database = await createDatabase({ databaseUrl: url, databasePoolSize: 10, pgliteDir: 'memory://' })
-await database.migrate()
-const app = await buildApp(parseConfig({
+const config = parseConfig({
   DATABASE_URL: url, LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0',
-}), { database })
+})
+const database = await createDatabase({ databaseUrl: url, databasePoolSize: 10, pgliteDir: 'memory://', databaseTimeouts: config.databaseTimeouts })
+await migrate(database)
+const app = await buildApp(config, { database })
 const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(database.db, query)
 
 interface Sample { ms: number, cpuMs: number }

@@ -23,7 +23,6 @@ import readRoutingPlugin from './plugins/read-routing.ts'
 import securityHeadersPlugin from './plugins/security-headers.ts'
 import { strictQuerystring } from './plugins/strict-query.ts'
 import servicesPlugin from './plugins/services.ts'
-import webhooksPlugin from './plugins/webhooks.ts'
 import embedRoutes from './routes/embed.ts'
 import googleFactCheckRoutes from './routes/google-factcheck.ts'
 import healthRoutes from './routes/health.ts'
@@ -147,7 +146,6 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   await app.register(rateLimitPlugin)
   await app.register(idempotencyPlugin)
   await app.register(openapiPlugin)
-  await app.register(webhooksPlugin)
 
   await app.register(healthRoutes)
   await app.register(embedRoutes)

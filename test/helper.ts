@@ -11,6 +11,7 @@ import postgres from 'postgres'
 import tap, { type Test } from 'tap'
 import { buildApp } from '../src/app.ts'
 import { parseConfig, type Config } from '../src/config.ts'
+import { migrate } from '../src/container.ts'
 import { createDatabase, queryRows, type Database } from '../src/db/client.ts'
 import { JOB_SCHEMA } from '../src/jobs/index.ts'
 import type { Role } from '../src/lib/access.ts'
@@ -19,6 +20,9 @@ import { revisions } from '../src/db/schema.ts'
 
 const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 export const onServer = serverUrl !== undefined
+
+/** The default DATABASE_*_TIMEOUT settings, for the databases the tests open themselves. */
+export const { databaseTimeouts } = parseConfig({})
 
 function withDatabase (url: string, name: string) {
   const u = new URL(url)
@@ -51,8 +55,8 @@ export async function pgliteTemplate (): Promise<File> {
   try {
     return new File([await readFile(file)], 'template.tar')
   } catch {}
-  const db = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1 })
-  await db.migrate()
+  const db = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts })
+  await migrate(db)
   const dump = await db.dump?.()
   await db.close()
   if (!dump) throw new Error('PGlite dump unavailable')
@@ -76,8 +80,8 @@ async function postgresTemplate (server: string): Promise<string> {
       const building = `${name}_${process.pid}`
       await admin.unsafe(`drop database if exists "${building}"`)
       await admin.unsafe(`create database "${building}"`)
-      const db = await createDatabase({ databaseUrl: withDatabase(server, building), pgliteDir: 'memory://', databasePoolSize: 2 })
-      await db.migrate()
+      const db = await createDatabase({ databaseUrl: withDatabase(server, building), pgliteDir: 'memory://', databasePoolSize: 2, databaseTimeouts })
+      await migrate(db)
       await db.close()
       await admin.unsafe(`alter database "${building}" rename to "${name}"`)
     }
@@ -142,8 +146,8 @@ async function newDatabase (source: Template): Promise<Pooled> {
   if (source.kind === 'pglite') {
     // Its one connection serves a test's concurrent requests one statement or transaction at a time: on a busy 2-core
     // machine twenty of them queue for longer than the default 2 s wait, which would answer them 503.
-    const databaseTimeouts = { ...parseConfig({}).databaseTimeouts, acquireMs: 60_000 }
-    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump, databaseTimeouts })
+    const patient = { ...databaseTimeouts, acquireMs: 60_000 }
+    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: source.dump, databaseTimeouts: patient })
     return { database, env: {}, dispose: () => database.close() }
   }
   const name = `ct_test_${randomBytes(6).toString('hex')}`
@@ -154,7 +158,7 @@ async function newDatabase (source: Template): Promise<Pooled> {
     await admin.end()
   }
   const url = withDatabase(source.server, name)
-  const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 5 })
+  const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 5, databaseTimeouts })
   return {
     database,
     // A server refuses to start without a cursor secret of its own (CURSOR_SECRET is required with DATABASE_URL).

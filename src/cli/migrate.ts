@@ -1,6 +1,7 @@
 // `npm run db:migrate` (or `claimtrack migrate`): applies pending migrations to the configured database and exits.
 import { fileURLToPath } from 'node:url'
 import { ConfigError, parseConfig } from '../config.ts'
+import { migrate } from '../container.ts'
 import { createDatabase } from '../db/client.ts'
 import { lockDataDir } from '../db/data-dir-lock.ts'
 import { describeError } from './usage.ts'
@@ -13,7 +14,7 @@ export async function runMigrate (): Promise<number> {
     try {
       const database = await createDatabase(config)
       try {
-        await database.migrate()
+        await migrate(database)
         console.log(`migrations applied (${database.kind})`)
         return 0
       } finally {

@@ -10,8 +10,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
-import { parseConfig, type Config } from '../config.ts'
-import { migrateJobStore } from '../jobs/index.ts'
+import type { Config } from '../config.ts'
 import { createGate, gatedClient, type Gate, type GateStats } from './gate.ts'
 import { openPgliteWorker } from './pglite.ts'
 import { readerOf, withReplica } from './routing.ts'
@@ -32,8 +31,11 @@ const MIGRATION_LOCK_KEY = 7_243_911_001
 export interface Database {
   db: Db
   kind: 'postgres' | 'pglite'
-  /** Applies pending migrations, and installs or upgrades the job engine's tables; safe to call from several processes at once. */
-  migrate(): Promise<void>
+  /**
+   * Applies pending migrations, then `alongside` under the same lock (the job engine's tables: `migrate` in
+   * src/container.ts runs both); safe to call from several processes at once.
+   */
+  migrate(alongside?: () => Promise<void>): Promise<void>
   /** Where the job engine (src/jobs) keeps its jobs: this server's database through a pool of its own, or the embedded database itself. */
   jobStore: { url: string } | { pglite: PGliteLike }
   /** Resolves when the database answers a trivial query. */
@@ -51,7 +53,9 @@ export interface Database {
   dump?(): Promise<Blob | File>
 }
 
-export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir'> & Partial<Pick<Config, 'databaseTimeouts' | 'databaseReadUrl'>> & {
+export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir' | 'databaseTimeouts'> & {
+  /** A replica for reads (DATABASE_READ_URL). */
+  databaseReadUrl?: Config['databaseReadUrl']
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
   /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
@@ -59,14 +63,12 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 
 }
 
 export async function createDatabase (options: DatabaseOptions): Promise<Database> {
+  const { databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts } = options
   const logger = options.logQuery && { logQuery: options.logQuery }
-  return options.databaseUrl === undefined
-    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, options.databaseTimeouts ?? defaultTimeouts, logger)
-    : createPostgresDatabase(options.databaseUrl, options.databaseReadUrl, options.databasePoolSize, options.databaseTimeouts ?? defaultTimeouts, logger)
+  return databaseUrl === undefined
+    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, databaseTimeouts, logger)
+    : createPostgresDatabase(databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts, logger)
 }
-
-/** The defaults of the DATABASE_*_TIMEOUT settings, for databases opened outside the app (tests, commands). */
-const defaultTimeouts: Config['databaseTimeouts'] = parseConfig({}).databaseTimeouts
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
 
@@ -102,14 +104,14 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
   const database: Database = {
     db,
     kind: 'postgres',
-    async migrate () {
+    async migrate (alongside) {
       // A session-level advisory lock held on a connection of its own: processes starting together migrate one
       // at a time, and the pool stays free for the migrator whatever its size.
       const lock = postgres(url, { max: 1, onnotice: () => {} })
       try {
         await lock`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
         await migratePostgres(primary, { migrationsFolder })
-        await migrateJobStore(database)
+        await alongside?.()
       } finally {
         await lock.end({ timeout: 5 })
       }
@@ -148,9 +150,9 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
   const database: Database = {
     db,
     kind: 'pglite',
-    async migrate () {
+    async migrate (alongside) {
       await migratePglite(db, { migrationsFolder })
-      await migrateJobStore(database)
+      await alongside?.()
     },
     jobStore: { pglite: client },
     async ping () {

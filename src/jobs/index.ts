@@ -87,7 +87,8 @@ async function moveV10Jobs (boss: PgBoss, db: Executor) {
 
 /**
  * Installs or upgrades pg-boss's tables (moving the jobs of pg-boss 10's over), then creates the declared queues and
- * brings their settings up to date. Part of every migration (src/db/client.ts), so the app and the commands find them ready.
+ * brings their settings up to date. Part of every migration (`migrate` in src/container.ts), so the app and the
+ * commands find them ready.
  */
 export async function migrateJobStore (database: Database): Promise<void> {
   await setAsideV10(database.db)
@@ -107,9 +108,9 @@ export interface JobsOptions {
   worker: boolean
   log: { error(obj: object, msg: string): void }
   /** Seconds between supervision runs (JOBS_MAINTENANCE_INTERVAL): how soon the job of a worker that died is retried. */
-  maintenanceIntervalSeconds?: number
+  maintenanceIntervalSeconds: number
   /** Seconds between a worker's backstop polls (JOBS_POLL_INTERVAL); new jobs wake it at once (LISTEN/NOTIFY). */
-  pollIntervalSeconds?: number
+  pollIntervalSeconds: number
 }
 
 /** The longest pg-boss waits before the next attempt of a job that failed now (its backoff adds up to 100% jitter). */
@@ -118,9 +119,10 @@ function retryWaitSeconds ({ retryCount, retryDelay, retryBackoff, retryDelayMax
   return Math.min(retryDelayMax ?? Infinity, Math.max(retryDelay, 1) * 2 ** Math.min(16, retryCount + 1))
 }
 
-export function createJobs (database: Database, { worker, log, maintenanceIntervalSeconds = 30, pollIntervalSeconds = 30 }: JobsOptions): Jobs {
-  // Supervision (every 30 s by default): a job whose worker died (its expireIn passed) is failed and, with retries left,
-  // retried. Only a process that runs jobs listens for new ones.
+export function createJobs (database: Database, options: JobsOptions): Jobs {
+  const { worker, log, maintenanceIntervalSeconds, pollIntervalSeconds } = options
+  // Supervision (every JOBS_MAINTENANCE_INTERVAL): a job whose worker died (its expireIn passed) is failed and, with
+  // retries left, retried. Only a process that runs jobs listens for new ones.
   const boss = bossOn(database, { migrate: false, supervise: true, superviseIntervalSeconds: maintenanceIntervalSeconds, useListenNotify: worker })
   boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
   let started: Promise<unknown> | undefined

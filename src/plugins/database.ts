@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { migrate } from '../container.ts'
 import { createDatabase, pendingMigrations, type Database, type Db } from '../db/client.ts'
 
 declare module 'fastify' {
@@ -22,7 +23,7 @@ async function databasePlugin (app: FastifyInstance, { config, database }: Datab
   const opened = database ?? await createDatabase(config)
   app.addHook('onClose', async () => { await opened.close() })
   if (config.migrateOnStart) {
-    await opened.migrate()
+    await migrate(opened)
   } else {
     const pending = await pendingMigrations(opened)
     if (pending > 0) throw new Error(`the database lacks ${pending} migration(s) and MIGRATE_ON_START is false: run \`claimtrack migrate\` (or \`npm run db:migrate\`) with a role that may change the schema, then start again`)

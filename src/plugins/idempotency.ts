@@ -8,7 +8,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import fp from 'fastify-plugin'
 import { problem } from '../errors.ts'
 import type { WriteContext } from '../services/history.ts'
-import { createIdempotencyRepository, RETENTION_SECONDS, type IdempotentRequest, type StoredResponse } from '../repositories/idempotency.ts'
+import { RETENTION_SECONDS, type IdempotentRequest, type StoredResponse } from '../repositories/idempotency.ts'
 
 const METHODS = new Set(['POST', 'PATCH'])
 /** Visible ASCII (RFC 9110 VCHAR), like a UUID or any client-made token. */
@@ -79,7 +79,7 @@ function replay (reply: FastifyReply, record: StoredResponse) {
 }
 
 async function idempotencyPlugin (app: FastifyInstance) {
-  const records = createIdempotencyRepository(app.db)
+  const records = app.repositories.idempotency
   const staleSeconds = (app.config.requestTimeout + STALE_MARGIN_MS) / 1000
   const attempts = new WeakMap<FastifyRequest, Attempt>()
 
@@ -203,4 +203,4 @@ async function idempotencyPlugin (app: FastifyInstance) {
   })
 }
 
-export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['database', 'auth'] })
+export default fp(idempotencyPlugin, { name: 'idempotency', dependencies: ['database', 'services', 'auth'] })

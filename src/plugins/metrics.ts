@@ -1,5 +1,5 @@
 // Prometheus metrics of this process: requests by route and status (count and latency), the database pool, the job
-// queues' depth (webhook delivery attempts are counted by src/plugins/webhooks.ts), and the process itself (memory,
+// queues' depth (webhook delivery attempts are counted by the delivery: src/container.ts), and the process (memory,
 // CPU, event-loop lag). Kept in a registry of the app's own; src/server.ts serves it on
 // METRICS_PORT, away from the public port (with several workers, the cluster's primary serves them all, added up).
 // @see https://github.com/siimon/prom-client

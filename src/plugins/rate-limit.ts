@@ -12,7 +12,6 @@ import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
 import { postgresRateLimitStore, REDIS_NAME_SPACE } from '../lib/rate-limit-store.ts'
-import { createRateLimitsRepository } from '../repositories/rate-limits.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -94,7 +93,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
   const counted = new WeakSet<FastifyRequest>()
   const redisUrl = app.config.redisUrl
   const postgresStore = redisUrl === undefined
-    ? postgresRateLimitStore(createRateLimitsRepository(app.db), app.log)
+    ? postgresRateLimitStore(app.repositories.rateLimits, app.log)
     : undefined
   if (postgresStore) app.addHook('onClose', () => postgresStore.close())
 
@@ -194,4 +193,4 @@ async function rateLimitPlugin (app: FastifyInstance) {
   app.addHook('onResponse', async (request) => { release(request) })
 }
 
-export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'auth'] })
+export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'services', 'auth'] })

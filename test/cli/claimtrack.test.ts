@@ -9,7 +9,7 @@ import { count } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { createDatabase } from '../../src/db/client.ts'
 import { claims } from '../../src/db/schema.ts'
-import { freshDatabase, onServer } from '../helper.ts'
+import { databaseTimeouts, freshDatabase, onServer } from '../helper.ts'
 import { claimtrack } from './run.ts'
 
 /** An empty embedded data directory, or an empty database on the server. */
@@ -64,7 +64,7 @@ t.test('migrate, seed --demo (once), keys create, and serve', async (t) => {
   t.equal(key.code, 0, key.stderr)
   t.match(key.stdout.trim(), /^ct_\w+$/, 'the key alone on stdout')
 
-  const database = await createDatabase({ databaseUrl: store.DATABASE_URL, pgliteDir: store.PGLITE_DIR ?? 'memory://', databasePoolSize: 1 })
+  const database = await createDatabase({ databaseUrl: store.DATABASE_URL, pgliteDir: store.PGLITE_DIR ?? 'memory://', databasePoolSize: 1, databaseTimeouts })
   const [row] = await database.db.select({ n: count() }).from(claims)
   await database.close()
   t.equal(row?.n, 7, 'the seven demo claims, once')

@@ -8,6 +8,11 @@ import { sql, type SQL } from 'drizzle-orm'
 import postgres from 'postgres'
 import t, { type Test } from 'tap'
 import { createDatabase, migrationsFolder, type Database } from '../../src/db/client.ts'
+import { migrate } from '../../src/container.ts'
+import { parseConfig } from '../../src/config.ts'
+
+/** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
+const { databaseTimeouts } = parseConfig({})
 
 const serverUrl = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const onServer = serverUrl !== undefined
@@ -30,17 +35,17 @@ async function emptyDatabase (t: Test, { reopenable = false } = {}) {
     await admin.unsafe(`create database "${name}"`)
     const url = new URL(serverUrl)
     url.pathname = `/${name}`
-    open = () => createDatabase({ databaseUrl: url.toString(), pgliteDir: 'memory://', databasePoolSize: 2 })
+    open = () => createDatabase({ databaseUrl: url.toString(), pgliteDir: 'memory://', databasePoolSize: 2, databaseTimeouts })
     cleanup = async () => {
       await admin.unsafe(`drop database if exists "${name}" with (force)`)
       await admin.end()
     }
   } else if (reopenable) {
     const dir = await mkdtemp(join(tmpdir(), 'claimtrack-client-'))
-    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: join(dir, 'pglite'), databasePoolSize: 1 })
+    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: join(dir, 'pglite'), databasePoolSize: 1, databaseTimeouts })
     cleanup = () => rm(dir, { recursive: true, force: true })
   } else {
-    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1 })
+    open = () => createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts })
   }
   t.teardown(async () => {
     for (const database of opened) await database.close()
@@ -90,7 +95,7 @@ t.test(`migrations create the schema on an empty ${onServer ? 'Postgres server' 
   t.same(await publicTables(database), [], 'no tables before migrating')
   t.same((await rows(database, sql`select to_regclass('drizzle.__drizzle_migrations')::text as journal`))[0], { journal: null }, 'no migrations journal yet')
 
-  await database.migrate()
+  await migrate(database)
 
   includesAll(t, await publicTables(database), coreTables, 'creates claimants, claims, appearances, evidence')
   includesAll(t, await publicEnums(database), coreEnums, 'creates the enums')
@@ -101,12 +106,12 @@ t.test(`migrations create the schema on an empty ${onServer ? 'Postgres server' 
 t.test('applying the migrations again is a no-op', async (t) => {
   const empty = await emptyDatabase(t, { reopenable: true })
   const database = await empty.open()
-  await database.migrate()
+  await migrate(database)
   await rows(database, sql`insert into organizations (id, slug, name) values ('0198c000-0000-7000-8000-0000000000aa', 'kept', 'Kept')`)
   await rows(database, sql`insert into claims (id, organization_id, text) values ('0198c000-0000-7000-8000-000000000001', '0198c000-0000-7000-8000-0000000000aa', 'Kept across migrate().')`)
 
   const tables = await publicTables(database)
-  await database.migrate()
+  await migrate(database)
   t.same(await appliedMigrations(database), journal.entries.map((e) => e.when), 'nothing recorded twice')
   t.same(await publicTables(database), tables, 'the same tables')
   t.same(await rows(database, sql`select text from claims`), [{ text: 'Kept across migrate().' }], 'data untouched')
@@ -114,7 +119,7 @@ t.test('applying the migrations again is a no-op', async (t) => {
   // As a restarted process would: close, open the same database again, migrate.
   await database.close()
   const again = await empty.open()
-  await again.migrate()
+  await migrate(again)
   t.same(await appliedMigrations(again), journal.entries.map((e) => e.when), 'nothing recorded twice after reopening')
   t.same(await rows(again, sql`select text from claims`), [{ text: 'Kept across migrate().' }], 'data survives the reopen')
 })
@@ -122,7 +127,7 @@ t.test('applying the migrations again is a no-op', async (t) => {
 t.test('concurrent migrators on one fresh Postgres database all succeed', { skip: !onServer && 'needs DATABASE_URL' }, async (t) => {
   const empty = await emptyDatabase(t)
   const databases = await Promise.all([empty.open(), empty.open(), empty.open()])
-  const results = await Promise.allSettled(databases.map((database) => database.migrate()))
+  const results = await Promise.allSettled(databases.map((database) => migrate(database)))
   t.same(results.map((r) => r.status === 'rejected' ? String(r.reason) : r.status), ['fulfilled', 'fulfilled', 'fulfilled'])
 
   const [first] = databases
@@ -144,13 +149,13 @@ t.test('ping answers while open and rejects after close', async (t) => {
 
 t.test('PGlite dump is a data directory another instance can start from', { skip: onServer && 'PGlite only' }, async (t) => {
   const database = await (await emptyDatabase(t)).open()
-  await database.migrate()
+  await migrate(database)
   const dump = await database.dump?.()
   t.ok(dump, 'a dump is returned')
   if (!dump) return
-  const copy = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: dump })
+  const copy = await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', databasePoolSize: 1, pgliteDataDir: dump, databaseTimeouts })
   t.teardown(() => copy.close())
   t.same(await publicTables(copy), await publicTables(database), 'the copy has the same tables')
-  await copy.migrate()
+  await migrate(copy)
   t.same(await appliedMigrations(copy), journal.entries.map((e) => e.when), 'already migrated')
 })

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import postgres from 'postgres'
 import { createDatabase } from '../../src/db/client.ts'
-import { createServices } from '../../src/plugins/services.ts'
+import { createContainer, migrate } from '../../src/container.ts'
+import { parseConfig } from '../../src/config.ts'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -106,10 +107,11 @@ export async function freshServerDatabase (): Promise<{ url: string, drop: () =>
 
 /** Migrates the database and makes an admin key for organisation `faults`. */
 export async function adminKeyFor (url: string): Promise<string> {
-  const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 2 })
+  const config = parseConfig({ DATABASE_URL: url, CURSOR_SECRET: 'fault-tests-cursor-secret' })
+  const database = await createDatabase({ ...config, databasePoolSize: 2 })
   try {
-    await database.migrate()
-    const { organizations } = createServices(database.db, { cursorSecret: 'fault-tests-cursor-secret' }, { warn: () => {} })
+    await migrate(database)
+    const { organizations } = createContainer({ config, db: database.db, log: { warn: () => {} } }).services
     const { organization } = await organizations.ensure({ slug: 'faults', name: 'Fault tests' })
     const { key } = await organizations.createKey(organization.id, { name: 'faults admin', role: 'admin' }, null)
     return key

@@ -8,6 +8,7 @@ import postgres from 'postgres'
 import t from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
+import { migrate } from '../../src/container.ts'
 import { queryRows, type Database } from '../../src/db/client.ts'
 import type { Job } from '../../src/jobs/index.ts'
 import { freshDatabase } from '../helper.ts'
@@ -42,14 +43,14 @@ t.test('jobs waiting in pg-boss 10 tables are moved to pg-boss 12 by the migrati
       ('${done}', 'test-upgrade', '{"n":"done"}', 'completed', 3, 0, 1, false);
   `)
 
-  await database.migrate()
+  await migrate(database)
   const [aside] = await queryRows<{ found: boolean }>(database.db, sql`select to_regnamespace('pgboss_v10') is not null as found`)
   t.equal(aside?.found, false, 'the old tables are gone')
   const [version] = await queryRows<{ version: number }>(database.db, sql`select version::int as version from pgboss.version`)
   t.ok(version !== undefined && version.version > 24, `pg-boss 12's schema (version ${version?.version})`)
   const moved = await queryRows<{ id: string, state: string, retryLimit: number }>(database.db, sql`select id::text, state::text, retry_limit as "retryLimit" from pgboss.job where name = 'test-upgrade' order by id`)
   t.same(moved, [{ id: waiting, state: 'created', retryLimit: 3 }, { id: retrying, state: 'created', retryLimit: 3 }], 'the waiting jobs, under their ids; not the completed one')
-  await database.migrate()
+  await migrate(database)
   t.equal((await queryRows(database.db, sql`select 1 from pgboss.job where name = 'test-upgrade'`)).length, 2, 'migrating again changes nothing')
 
   const app = await buildApp(parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false' }), { database })

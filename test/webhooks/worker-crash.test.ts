@@ -13,7 +13,7 @@ import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase, type Database } from '../../src/db/client.ts'
 import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
-import { createClaim, freshDatabase, onServer, pgliteTemplate, publishReview, withTestOrganization } from '../helper.ts'
+import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, publishReview, withTestOrganization } from '../helper.ts'
 import { startReceiver, until } from './receiver.ts'
 
 const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
@@ -60,7 +60,7 @@ t.test('kill -9 a worker mid-delivery: every event arrives, a repeat only under 
     const dir = await mkdtemp(join(tmpdir(), 'claimtrack-crash-'))
     t.teardown(() => rm(dir, { recursive: true, force: true }))
     env = { PGLITE_DIR: dir }
-    database = await createDatabase({ databaseUrl: undefined, pgliteDir: dir, databasePoolSize: 1, pgliteDataDir: await pgliteTemplate() })
+    database = await createDatabase({ databaseUrl: undefined, pgliteDir: dir, databasePoolSize: 1, pgliteDataDir: await pgliteTemplate(), databaseTimeouts })
   }
 
   // Three verdicts published by an API process that runs no jobs: three events queued for the webhook.

@@ -4,15 +4,12 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { IdParams, problemResponses } from '../../schemas/common.ts'
 import { CreateImportBody, ImportSchema, toImport } from '../../schemas/imports.ts'
-import { createImportsRepository } from '../../repositories/imports.ts'
-import { IMPORT_QUEUE } from '../../jobs/queues.ts'
-import { createImportJobsService } from '../../services/import-jobs.ts'
 import { keyOf, writeContextOf } from '../http.ts'
 
 export default async function importsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  const imports = createImportJobsService(app.db, createImportsRepository(app.db), app.jobs, app.services.imports)
-  await app.jobs.work<{ importId: string }>(IMPORT_QUEUE, (job) => imports.run(job.data.importId))
+  // Its worker (the `imports` queue's) is started by the composition root (src/container.ts).
+  const imports = app.services.importJobs
   const tags = ['Imports']
 
   app.post('/imports', {

@@ -4,7 +4,7 @@ import t from 'tap'
 import { buildApp } from '../../../src/app.ts'
 import { parseConfig } from '../../../src/config.ts'
 import { createDatabase } from '../../../src/db/client.ts'
-import { createClaim, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../../helper.ts'
+import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../../helper.ts'
 
 t.test('listing reviews reads their rating scales in one query', async (t) => {
   const statements: string[] = []
@@ -13,6 +13,7 @@ t.test('listing reviews reads their rating scales in one query', async (t) => {
     databaseUrl: onServer ? env.DATABASE_URL : undefined,
     pgliteDir: 'memory://',
     databasePoolSize: 1,
+    databaseTimeouts,
     ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
     logQuery: (query) => { statements.push(query) },
   })
