@@ -2,11 +2,11 @@
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+import { toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
-export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date }
+export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date, deletedAt?: Date }
 
 export function createReviewsRepository (db: Db) {
   const live = isNull(reviews.deletedAt)
@@ -61,34 +61,18 @@ export function createReviewsRepository (db: Db) {
       return row
     },
 
-    async insert (values: NewReview, tx: Executor = db): Promise<ReviewRow> {
-      const [row] = await this.insertMany([values], tx)
-      if (!row) throw new Error('insert returned no row')
-      return row
-    },
-
     /**
-     * Inserts the reviews in one statement; the rows come back in the order given. An import inserts reviews already
-     * published, at version 2, as a draft published at once would be.
+     * Inserts rows as the review lifecycle made them (src/services/review-lifecycle.ts: id, version and timestamps
+     * included), in one statement; they come back in the order given.
      */
-    async insertMany (values: Array<NewReview & { version?: number }>, tx: Executor = db): Promise<ReviewRow[]> {
-      if (values.length === 0) return []
-      const now = freshTimestamps()
-      return tx.insert(reviews).values(values.map((v) => ({ ...v, ...now }))).returning()
+    async insertRows (rows: ReviewRow[], tx: Executor = db): Promise<ReviewRow[]> {
+      if (rows.length === 0) return []
+      return tx.insert(reviews).values(rows).returning()
     },
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
       const [row] = await tx.update(reviews)
         .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
-        .where(and(eq(reviews.id, id), live))
-        .returning()
-      return row
-    },
-
-    async softDelete (id: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const now = new Date()
-      const [row] = await tx.update(reviews)
-        .set({ deletedAt: now, version: sql`${reviews.version} + 1`, updatedAt: now })
         .where(and(eq(reviews.id, id), live))
         .returning()
       return row
