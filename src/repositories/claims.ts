@@ -3,7 +3,7 @@ import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } fr
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
-import { freshTimestamps } from './shared.ts'
+import { freshTimestamps, insertJsonRows } from './shared.ts'
 import type { Viewer } from '../lib/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -183,8 +183,7 @@ export function createClaimsRepository (db: Db) {
      * included), in one statement; their search documents are computed by the insert (its trigger).
      */
     async insertRows (rows: ClaimRow[], tx: Executor): Promise<void> {
-      if (rows.length === 0) return
-      await tx.insert(claims).values(rows)
+      await insertJsonRows(tx, claims, rows)
     },
 
     /**

@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { toPage, type PageRequest, type PageResult } from './shared.ts'
+import { insertJsonRows, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
@@ -63,11 +63,10 @@ export function createReviewsRepository (db: Db) {
 
     /**
      * Inserts rows as the review lifecycle made them (src/services/review-lifecycle.ts: id, version and timestamps
-     * included), in one statement; they come back in the order given.
+     * included), in one statement.
      */
-    async insertRows (rows: ReviewRow[], tx: Executor = db): Promise<ReviewRow[]> {
-      if (rows.length === 0) return []
-      return tx.insert(reviews).values(rows).returning()
+    async insertRows (rows: ReviewRow[], tx: Executor = db): Promise<void> {
+      await insertJsonRows(tx, reviews, rows)
     },
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {

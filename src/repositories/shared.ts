@@ -1,4 +1,7 @@
-// Helpers shared by the repositories: keyset paging, and timestamps.
+// Helpers shared by the repositories: keyset paging, timestamps, and inserting many rows at once.
+import { getTableColumns, sql } from 'drizzle-orm'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type { Executor } from '../db/client.ts'
 
 export interface PageRequest {
   limit: number
@@ -29,3 +32,18 @@ export function freshTimestamps () {
 
 /** A value made safe to embed in a LIKE pattern: its %, _ and \ match only themselves. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/**
+ * Inserts whole rows (every column the first row has) in one statement, sent as one JSON parameter: an import inserts
+ * thousands at a time, and building a statement with a parameter per column and row costs more than Postgres takes
+ * to run it. Column names and types come from the table's definition, never from the rows.
+ */
+export async function insertJsonRows<T extends PgTable> (tx: Executor, table: T, rows: ReadonlyArray<Partial<T['$inferSelect']>>): Promise<void> {
+  const first = rows[0]
+  if (first === undefined) return
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in first)
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(([key, column]) => [column.name, (row as Record<string, unknown>)[key] ?? null]))))
+  const names = sql.join(columns.map(([, column]) => sql.identifier(column.name)), sql`, `)
+  const types = sql.raw(columns.map(([, column]) => `"${column.name}" ${column.getSQLType()}`).join(', '))
+  await tx.execute(sql`insert into ${table} (${names}) select ${names} from jsonb_to_recordset(${json}::jsonb) as r(${types})`)
+}

@@ -114,10 +114,9 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
         const { scale, key } = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
         const draft = createDraft({ id: uuidv7(), claimId, ratingScaleId: scale.id, ratingKey: key, body }, new Date())
-        const [after] = await repos.reviews.insertRows([draft.after], tx)
-        if (!after) throw new Error('insert returned no row')
-        await history.record(tx, ctx, { ...draft.change, after })
-        return { review: after, scale }
+        await repos.reviews.insertRows([draft.after], tx)
+        await history.record(tx, ctx, draft.change)
+        return { review: draft.after, scale }
       })
     },
 
