@@ -39,14 +39,22 @@ export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\
  * thousands at a time, and building a statement with a parameter per column and row costs more than Postgres takes
  * to run it. Column names and types come from the table's definition, never from the rows.
  */
-export async function insertJsonRows<T extends PgTable> (tx: Executor, table: T, rows: ReadonlyArray<Partial<T['$inferSelect']>>): Promise<void> {
+export async function insertJsonRows<T extends PgTable> (
+  tx: Executor, table: T, rows: ReadonlyArray<Partial<T['$inferSelect']>>
+): Promise<void> {
   const first = rows[0]
   if (first === undefined) return
   // The database's names, as the client's `casing: 'snake_case'` makes them from the keys.
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in first)
-    .map(([key, column]) => ({ key, name: column.keyAsName ? toSnakeCase(column.name) : column.name, type: column.getSQLType() }))
-  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(({ key, name }) => [name, (row as Record<string, unknown>)[key] ?? null]))))
+    .map(([key, column]) => ({
+      key,
+      name: column.keyAsName ? toSnakeCase(column.name) : column.name,
+      type: column.getSQLType(),
+    }))
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(
+    columns.map(({ key, name }) => [name, (row as Record<string, unknown>)[key] ?? null]))))
   const names = sql.join(columns.map(({ name }) => sql.identifier(name)), sql`, `)
   const types = sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', '))
-  await tx.execute(sql`insert into ${table} (${names}) select ${names} from jsonb_to_recordset(${json}::jsonb) as r(${types})`)
+  await tx.execute(sql`insert into ${table} (${names})
+    select ${names} from jsonb_to_recordset(${json}::jsonb) as r(${types})`)
 }

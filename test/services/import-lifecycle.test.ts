@@ -33,9 +33,14 @@ async function storedState (app: FastifyInstance, claimId: string) {
   const [claim] = await app.db.select(claimColumns).from(claims).where(eq(claims.id, claimId))
   const [review] = await app.db.select().from(reviews).where(eq(reviews.claimId, claimId))
   const children = await app.db.select({ id: appearances.id }).from(appearances).where(eq(appearances.claimId, claimId))
-  const ids = { [claimId]: '<claim>', ...(review ? { [review.id]: '<review>' } : {}), ...Object.fromEntries(children.map((a) => [a.id, '<appearance>'])) }
+  const ids = {
+    [claimId]: '<claim>',
+    ...(review ? { [review.id]: '<review>' } : {}),
+    ...Object.fromEntries(children.map((a) => [a.id, '<appearance>'])),
+  }
   const history = await app.db.select().from(revisions).where(eq(revisions.claimId, claimId)).orderBy(revisions.seq)
-  const [search] = await queryRows<{ document: string }>(app.db, sql`select search_vector::text as document from claims where id = ${claimId}`)
+  const [search] = await queryRows<{ document: string }>(app.db,
+    sql`select search_vector::text as document from claims where id = ${claimId}`)
   const jobs = await queryRows<{ body: string }>(app.db, sql`
     select data->>'body' as body from ${sql.identifier(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
   const events = jobs.map((j) => JSON.parse(j.body) as { type: string, data: { claimId?: string } })
@@ -68,12 +73,23 @@ t.test('a review imported and one published through the API: same rows, revision
   })
   t.equal(claim.statusCode, 201)
   const claimId = claim.json().id as string
-  const appearance = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/appearances`, payload: { title: 'a radio interview', isFirstAppearance: true } })
+  const appearance = await app.inject({
+    method: 'POST',
+    url: `/v1/claims/${claimId}/appearances`,
+    payload: { title: 'a radio interview', isFirstAppearance: true },
+  })
   t.equal(appearance.statusCode, 201)
   const review = await app.inject({
     method: 'POST',
     url: `/v1/claims/${claimId}/reviews`,
-    payload: { ratingScale: 'truth-o-meter', rating: 'false', url: 'https://factcheck.example.org/river', author: { name: 'PolitiFact' }, ratingExplanation: 'PolitiFact rated this claim False.', inLanguage: 'en' },
+    payload: {
+      ratingScale: 'truth-o-meter',
+      rating: 'false',
+      url: 'https://factcheck.example.org/river',
+      author: { name: 'PolitiFact' },
+      ratingExplanation: 'PolitiFact rated this claim False.',
+      inLanguage: 'en',
+    },
   })
   t.equal(review.statusCode, 201)
   const reviewUrl = `/v1/claims/${claimId}/reviews/${review.json().id}`
@@ -93,7 +109,10 @@ t.test('a review imported and one published through the API: same rows, revision
     reviewer: 'PolitiFact',
     reviewDate: '2021-01-02T03:04:05Z',
   })
-  const run = app.services.imports.importRecords(readRecords(Readable.from([record]), 'jsonl'), { organizationId: testOrganization(app).id, scale: 'truth-o-meter' })
+  const run = app.services.imports.importRecords(readRecords(Readable.from([record]), 'jsonl'), {
+    organizationId: testOrganization(app).id,
+    scale: 'truth-o-meter',
+  })
   let next = await run.next()
   const imported = next.done ? undefined : next.value
   while (!next.done) next = await run.next()
@@ -104,7 +123,8 @@ t.test('a review imported and one published through the API: same rows, revision
   const viaImport = await storedState(app, importedId)
   t.match(viaApi.claim, { status: 'reviewed', isPublic: true, currentVerdict: 'false', currentReviewId: '<review>', version: 2 })
   t.match(viaApi.review, { status: 'published', version: 2, datePublished: '<instant>' })
-  t.same(viaApi.revisions.map((r) => `${(r as { entityType: string }).entityType} ${(r as { action: string }).action} ${(r as { version: number }).version}`),
+  const steps = viaApi.revisions as Array<{ entityType: string, action: string, version: number }>
+  t.same(steps.map((r) => `${r.entityType} ${r.action} ${r.version}`),
     ['claim create 1', 'appearance create 1', 'review create 1', 'review publish 2', 'claim update 2'])
   t.same(viaApi.events.map((e) => e.type), ['claim.updated', 'review.published'])
   t.same(viaImport.claim, viaApi.claim, 'the stored claim: verdict, status, version')
