@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
-import { freshTimestamps } from './shared.ts'
+import { freshTimestamps, insertJsonRows } from './shared.ts'
 import type { Viewer } from '../lib/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -179,24 +179,20 @@ export function createClaimsRepository (db: Db) {
       return tx.insert(claims).values(values.map((v) => ({ ...v, ...now }))).returning(claimColumns)
     },
 
-    /** Applies a patch to each of several claims in one statement (the columns a verdict decides); the rows in the order given. */
-    async updateVerdicts (patches: Array<{ id: string } & VerdictPatch>, updatedAt: Date, tx: Executor): Promise<ClaimRow[]> {
-      if (patches.length === 0) return []
-      const rows = sql.join(patches.map((p) => sql`(${p.id}::uuid, ${p.currentReviewId}::uuid, ${p.currentVerdict}::normalized_verdict, ${p.status}::claim_status, ${p.isPublic}::boolean)`), sql`, `)
-      const updated = await tx.update(claims)
-        .set({
-          currentReviewId: sql`v.current_review_id`,
-          currentVerdict: sql`v.current_verdict`,
-          status: sql`v.status`,
-          isPublic: sql`v.is_public`,
-          updatedAt,
-          version: sql`${claims.version} + 1`,
-        })
-        .from(sql`(values ${rows}) as v(id, current_review_id, current_verdict, status, is_public)`)
-        .where(and(sql`${claims.id} = v.id`, live))
-        .returning(claimColumns)
-      const byId = new Map(updated.map((row) => [row.id, row]))
-      return patches.flatMap((p) => byId.get(p.id) ?? [])
+    /**
+     * Inserts claims as they were made in memory (the import's batch writer: id, version, timestamps and verdict
+     * included), in one statement; their search documents are computed by the insert (its trigger).
+     */
+    async insertRows (rows: ClaimRow[], tx: Executor): Promise<void> {
+      await insertJsonRows(tx, claims, rows)
+    },
+
+    /**
+     * Until the transaction commits, appearances and reviews may name claims not yet inserted (migrations/0024): a
+     * batch writes its claims after them, once.
+     */
+    async deferChildLinks (tx: Executor): Promise<void> {
+      await tx.execute(sql`set constraints appearances_claim_id_claims_id_fk, reviews_claim_id_claims_id_fk deferred`)
     },
 
     /** The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones whose reviews have these URLs. */

@@ -3,11 +3,11 @@ import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
-import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
+import { insertJsonRows, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 /** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
-export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date }
+export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date, deletedAt?: Date }
 
 export function createReviewsRepository (db: Db) {
   const live = isNull(reviews.deletedAt)
@@ -62,34 +62,17 @@ export function createReviewsRepository (db: Db) {
       return row
     },
 
-    async insert (values: NewReview, tx: Executor = db): Promise<ReviewRow> {
-      const [row] = await this.insertMany([values], tx)
-      if (!row) throw new Error('insert returned no row')
-      return row
-    },
-
     /**
-     * Inserts the reviews in one statement; the rows come back in the order given. An import inserts reviews already
-     * published, at version 2, as a draft published at once would be.
+     * Inserts rows as the review lifecycle made them (src/services/review-lifecycle.ts: id, version and timestamps
+     * included), in one statement.
      */
-    async insertMany (values: Array<NewReview & { version?: number }>, tx: Executor = db): Promise<ReviewRow[]> {
-      if (values.length === 0) return []
-      const now = freshTimestamps()
-      return tx.insert(reviews).values(values.map((v) => ({ ...v, ...now }))).returning()
+    async insertRows (rows: ReviewRow[], tx: Executor = db): Promise<void> {
+      await insertJsonRows(tx, reviews, rows)
     },
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
       const [row] = await tx.update(reviews)
         .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
-        .where(and(eq(reviews.id, id), live))
-        .returning()
-      return row
-    },
-
-    async softDelete (id: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const now = new Date()
-      const [row] = await tx.update(reviews)
-        .set({ deletedAt: now, version: sql`${reviews.version} + 1`, updatedAt: now })
         .where(and(eq(reviews.id, id), live))
         .returning()
       return row

@@ -1,4 +1,8 @@
-// Helpers shared by the repositories: keyset paging, and timestamps.
+// Helpers shared by the repositories: keyset paging, timestamps, and inserting many rows at once.
+import { getTableColumns, sql } from 'drizzle-orm'
+import { toSnakeCase } from 'drizzle-orm/casing'
+import type { PgTable } from 'drizzle-orm/pg-core'
+import type { Executor } from '../db/client.ts'
 
 export interface PageRequest {
   limit: number
@@ -29,3 +33,28 @@ export function freshTimestamps () {
 
 /** A value made safe to embed in a LIKE pattern: its %, _ and \ match only themselves. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/**
+ * Inserts whole rows (every column the first row has) in one statement, sent as one JSON parameter: an import inserts
+ * thousands at a time, and building a statement with a parameter per column and row costs more than Postgres takes
+ * to run it. Column names and types come from the table's definition, never from the rows.
+ */
+export async function insertJsonRows<T extends PgTable> (
+  tx: Executor, table: T, rows: ReadonlyArray<Partial<T['$inferSelect']>>
+): Promise<void> {
+  const first = rows[0]
+  if (first === undefined) return
+  // The database's names, as the client's `casing: 'snake_case'` makes them from the keys.
+  const columns = Object.entries(getTableColumns(table)).filter(([key]) => key in first)
+    .map(([key, column]) => ({
+      key,
+      name: column.keyAsName ? toSnakeCase(column.name) : column.name,
+      type: column.getSQLType(),
+    }))
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(
+    columns.map(({ key, name }) => [name, (row as Record<string, unknown>)[key] ?? null]))))
+  const names = sql.join(columns.map(({ name }) => sql.identifier(name)), sql`, `)
+  const types = sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', '))
+  await tx.execute(sql`insert into ${table} (${names})
+    select ${names} from jsonb_to_recordset(${json}::jsonb) as r(${types})`)
+}

@@ -1,32 +1,32 @@
 // Importing claims from data sets: each record becomes a claim (with its claimant, first appearance and published
 // verdict) exactly as the API would make it, history included. New records are written in batches, a few statements
-// per hundreds of rows; a record seen before (same external id or review URL) is compared and, when it changed,
-// updated through the services one by one; a record that cannot be imported is rejected with the reason, and the
-// import goes on. The CLI and the HTTP import job both run importRecords.
-import { v7 as uuidv7 } from 'uuid'
-import type { z } from 'zod'
-import type { Db, Executor } from '../db/client.ts'
-import type { AppearanceRow, ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
+// per hundreds of rows (src/services/import-batch.ts); a record seen before (same external id or review URL) is
+// compared and, when it changed, updated through the services one by one; a record that cannot be imported is
+// rejected with the reason (src/services/import-records.ts), and the import goes on. The CLI and the HTTP import job
+// both run importRecords.
+import type { Db } from '../db/client.ts'
+import type { ClaimantRow, ClaimRow, RatingScaleRow } from '../db/schema.ts'
 import { ProblemError } from '../errors.ts'
-import { freeSlug, slugify } from '../lib/slug.ts'
+import { slugify } from '../lib/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
-import { CreateAppearanceBody, type CreateAppearance } from '../schemas/appearances.ts'
-import { CreateClaimantBody, type CreateClaimant } from '../schemas/claimants.ts'
-import { CreateClaimBody, type CreateClaim } from '../schemas/claims.ts'
-import { CreateReviewBody, type CreateReview } from '../schemas/reviews.ts'
-import { TimestampInput } from '../schemas/common.ts'
+import type { CreateAppearance } from '../schemas/appearances.ts'
+import type { CreateClaimant } from '../schemas/claimants.ts'
+import type { CreateClaim } from '../schemas/claims.ts'
+import type { CreateReview } from '../schemas/reviews.ts'
 import type { AppearancesService } from './claim-children.ts'
 import type { ClaimantsService } from './claimants.ts'
 import type { ClaimsService } from './claims.ts'
-import type { Change, History, WriteContext } from './history.ts'
-import { FlatRecordSchema, ImportError, type SourceItem } from './import-formats.ts'
+import type { History, WriteContext } from './history.ts'
+import { createBatchWriter } from './import-batch.ts'
+import { ImportError, type SourceItem } from './import-formats.ts'
+import { keyOf, prepare, Rejected, type Prepared } from './import-records.ts'
+import type { ReviewsService } from './reviews.ts'
 
 export { ImportError }
-import { missingForPublication, reviewColumns, verdictOf, type ReviewsService } from './reviews.ts'
 
 export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'rejected'
 
@@ -66,101 +66,6 @@ export interface ImportOptions {
   concurrency?: number
 }
 
-/** A record checked and turned into what the API would have been sent. */
-interface Prepared {
-  /** The id of the claim, if it is new: made in the order of the records, so that ids (and exports) keep that order. */
-  id: string
-  line: number
-  record: unknown
-  key: string
-  externalId: string | null
-  claimant: CreateClaimant | null
-  claim: Omit<CreateClaim, 'claimantId' | 'status'>
-  appearances: CreateAppearance[]
-  review: (CreateReview & { datePublished: Date | null, scale: RatingScaleRow }) | null
-}
-
-class Rejected extends Error {}
-
-const issues = (error: z.ZodError, prefix: string) => error.issues.map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`).join('; ')
-
-function checked<T extends z.ZodType> (schema: T, value: unknown, prefix: string): z.output<T> {
-  const result = schema.safeParse(value)
-  if (!result.success) throw new Rejected(issues(result.error, prefix))
-  return result.data
-}
-
-/** The value of the scale a label names: by key, by label (ignoring case), by the slug of the label, or by an alias. */
-function ratingKeyOf (scale: RatingScaleRow, label: string): string {
-  const wanted = label.trim().toLowerCase()
-  const value = scale.values.find((v) => v.key === wanted || v.label.toLowerCase() === wanted || slugify(v.label) === slugify(label)) ??
-    scale.values.find((v) => v.aliases?.some((alias) => alias === wanted || alias === slugify(label)))
-  if (!value) throw new Rejected(`verdictLabel: "${label}" is not a value of the rating scale ${scale.slug} (${scale.values.map((v) => v.key).join(', ')})`)
-  return value.key
-}
-
-/** A claim as POST /v1/claims takes it; the claimant is matched by name and the status follows from the verdict. */
-const ImportedClaim = CreateClaimBody.omit({ claimantId: true, status: true })
-
-/** Checks a record with the API's own schemas; throws Rejected with the reason. */
-function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<string, string>): Prepared {
-  const record = checked(FlatRecordSchema, input, '')
-  const externalId = record.id?.trim() || null
-  const reviewUrl = record.reviewUrl?.trim() || null
-  const language = record.language ?? 'en'
-  const topics = typeof record.topics === 'string' ? record.topics.split(';').map((t) => t.trim()).filter(Boolean) : record.topics ?? []
-  const claim = checked(ImportedClaim, {
-    text: record.text,
-    claimDate: record.claimDate ?? null,
-    language,
-    topics,
-  }, '')
-  const claimant = record.claimant?.trim()
-    ? checked(CreateClaimantBody, {
-      name: record.claimant,
-      kind: record.claimantKind ?? 'person',
-      ...(record.claimantJobTitle ? { jobTitle: record.claimantJobTitle } : {}),
-      ...(record.claimantSameAs ? { sameAs: record.claimantSameAs } : {}),
-    }, 'claimant')
-    : null
-  const appearanceInputs = record.appearances ?? (record.context?.trim() ? [{ title: record.context, isFirstAppearance: true }] : [])
-  const appearances = appearanceInputs.map((a, i) => checked(CreateAppearanceBody, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)), `appearances.${i}`))
-  if (appearances.filter((a) => a.isFirstAppearance).length > 1) throw new Rejected('appearances: at most one may be the first appearance')
-  let review: Prepared['review'] = null
-  if (record.verdictLabel?.trim()) {
-    const rating = ratingKeyOf(scale, map.get(record.verdictLabel.trim().toLowerCase()) ?? record.verdictLabel)
-    const label = scale.values.find((v) => v.key === rating)?.label ?? rating
-    const body = checked(CreateReviewBody, {
-      ratingScale: scale.slug,
-      rating,
-      url: reviewUrl,
-      author: record.reviewer ? { name: record.reviewer, ...(record.reviewerUrl ? { url: record.reviewerUrl } : {}) } : null,
-      // Publication needs a conclusion; a data set that gives only the label has this one, which says no more.
-      ratingExplanation: record.ratingExplanation ?? (record.reviewer ? `${record.reviewer.trim()} rated this claim ${label}.` : null),
-      ...(record.headline ? { headline: record.headline } : {}),
-      inLanguage: language,
-    }, 'review')
-    const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
-    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
-    const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
-    review = { ...body, datePublished, scale }
-  } else if (reviewUrl) {
-    throw new Rejected('reviewUrl without a verdictLabel: a review needs its verdict')
-  }
-  const key = externalId ?? reviewUrl
-  if (key === null) throw new Rejected('the record needs an id or a reviewUrl, so that importing it again finds it')
-  return { id: uuidv7(), line, record: input, key, externalId, claimant, claim, appearances, review }
-}
-
-/** Marks a result whose verdict the record gives without a review date. */
-const undatedOf = (row: Prepared): { undated?: true } => row.review !== null && row.review.datePublished === null ? { undated: true } : {}
-
-/** The id or review URL of a record, as far as it can be read. */
-function keyOf (record: unknown): string | null {
-  const { id, reviewUrl } = (typeof record === 'object' && record !== null ? record : {}) as { id?: unknown, reviewUrl?: unknown }
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : typeof reviewUrl === 'string' ? reviewUrl : null
-}
-
 interface Repositories {
   claims: ClaimsRepository
   claimants: ClaimantsRepository
@@ -183,108 +88,14 @@ const sameAppearance = (a: CreateAppearance, row: { url: string | null, title: s
 const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
 
 export function createImportService (db: Db, repos: Repositories, services: Services, history: History) {
-  /** Live claimants for these names: matched by name (ignoring case) or by the slug of the name; the missing ones made. */
-  async function claimantsFor (wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
-    const byName = new Map<string, ClaimantRow>()
-    if (wanted.length === 0) return byName
-    const bases = wanted.map((c) => slugify(c.name))
-    await repos.claimants.lockSlugBases(bases, tx)
-    // Only the organisation's own claimants: it may not attach its claims to another's (docs/access.md, References).
-    const found = await repos.claimants.findBySlugsOrNames(ctx.organizationId, bases, wanted.map((c) => c.name), tx, 'share')
-    const match = (name: string) => found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
-    const taken = new Set(await repos.claimants.slugsFrom(bases, tx))
-    const creating: CreateClaimant[] = []
-    for (const claimant of wanted) {
-      const key = claimant.name.toLowerCase()
-      if (byName.has(key) || creating.some((c) => c.name.toLowerCase() === key)) continue
-      const existing = match(claimant.name)
-      if (existing) {
-        byName.set(key, existing)
-        continue
-      }
-      const slug = freeSlug(slugify(claimant.name), taken)
-      taken.add(slug)
-      creating.push({ ...claimant, slug })
-    }
-    const made = await repos.claimants.insertMany(creating.map((c) => ({ ...c, slug: c.slug ?? slugify(c.name), organizationId: ctx.organizationId })), tx)
-    await history.recordMany(tx, ctx, made.map((after) => ({ entityType: 'claimant' as const, action: 'create' as const, claimId: null, before: null, after })))
-    for (const row of made) byName.set(row.name.toLowerCase(), row)
-    return byName
-  }
-
-  /**
-   * The claimants found or made for a batch, share-locked in the batch's transaction so that none is deleted before
-   * its claims commit (share locks of concurrent batches do not conflict). One deleted in between is found or made
-   * again, here.
-   */
-  async function keepClaimants (resolved: Map<string, ClaimantRow>, wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
-    const ids = [...new Set([...resolved.values()].map((c) => c.id))]
-    const live = new Set((await repos.claimants.lockSharedByIds(ids, tx)).map((c) => c.id))
-    const gone = wanted.filter((c) => !live.has(resolved.get(c.name.toLowerCase())?.id ?? ''))
-    if (gone.length === 0) return resolved
-    return new Map([...resolved, ...await claimantsFor(gone, ctx, tx)])
-  }
-
-  /**
-   * New records, in one transaction (their claimants before it, in another): claims, appearances, published
-   * reviews, the claims' verdicts. The revisions are those the API would write (a review is recorded created as a
-   * draft, then published), in that order.
-   */
-  async function createBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
-    // The claimants first, found or made in a short transaction of their own: its slug locks are held for
-    // milliseconds, not for the whole batch, so that concurrent batches naming the same claimants never wait on each
-    // other for long (they did, past DATABASE_STATEMENT_TIMEOUT, on a busy machine).
-    const wanted = rows.flatMap((r) => r.claimant ?? [])
-    const resolved = wanted.length > 0 ? await db.transaction((tx) => claimantsFor(wanted, ctx, tx)) : new Map<string, ClaimantRow>()
-    return db.transaction(async (tx) => {
-      const changes: Array<Change<ClaimantRow | ClaimRow | AppearanceRow | ReviewRow>> = []
-      const claimants = await keepClaimants(resolved, wanted, ctx, tx)
-      const claims = await repos.claims.insertMany(rows.map((r) => ({
-        id: r.id,
-        ...r.claim,
-        status: 'new' as const,
-        claimantId: r.claimant ? claimants.get(r.claimant.name.toLowerCase())?.id ?? null : null,
-        externalId: r.externalId,
-        organizationId: ctx.organizationId,
-      })), tx)
-      for (const after of claims) changes.push({ entityType: 'claim', action: 'create', claimId: after.id, before: null, after })
-
-      const appearances = await repos.appearances.insertMany(rows.flatMap((r, i) => r.appearances.map((a) => ({ ...a, claimId: (claims[i] as ClaimRow).id }))), tx)
-      for (const after of appearances) changes.push({ entityType: 'appearance', action: 'create', claimId: after.claimId, before: null, after })
-
-      // Published as the publish operation does, on the fact-check's own date; without one, undated (never the day
-      // of the import, which would show years-old fact-checks as new).
-      const now = new Date()
-      const reviewed = rows.flatMap((r, i) => r.review ? [{ review: r.review, claim: claims[i] as ClaimRow }] : [])
-      const published = await repos.reviews.insertMany(reviewed.map(({ review, claim }) => ({
-        claimId: claim.id,
-        ratingScaleId: review.scale.id,
-        ...reviewColumns(review),
-        ratingKey: review.rating,
-        status: 'published' as const,
-        datePublished: review.datePublished,
-        version: 2,
-      })), tx)
-      const drafts = published.map((review): ReviewRow => ({ ...review, status: 'draft', datePublished: null, version: 1 }))
-      drafts.forEach((after) => changes.push({ entityType: 'review', action: 'create', claimId: after.claimId, before: null, after }))
-      published.forEach((after, i) => changes.push({ entityType: 'review', action: 'publish', claimId: after.claimId, before: drafts[i] ?? null, after }))
-
-      const claimById = new Map(claims.map((c) => [c.id, c]))
-      const verdicts = published.map((review, i) => ({ id: review.claimId, ...verdictOf(claimById.get(review.claimId) as ClaimRow, { review, scale: (reviewed[i] as (typeof reviewed)[number]).review.scale }) }))
-      const updated = await repos.claims.updateVerdicts(verdicts, now, tx)
-      for (const after of updated) changes.push({ entityType: 'claim', action: 'update', claimId: after.id, before: claimById.get(after.id) ?? null, after })
-      await history.recordMany(tx, ctx, changes)
-
-      return rows.map((r, i) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: (claims[i] as ClaimRow).id, ...undatedOf(r) }))
-    })
-  }
+  const writer = createBatchWriter(db, repos, history)
 
   /** The claimant a record names, matched as claimantsFor does; made (through the service) when there is none. */
   async function claimantIdFor (wanted: CreateClaimant | null, known: ClaimantRow[], ctx: WriteContext): Promise<string | null> {
     if (wanted === null) return null
     const match = known.find((c) => c.name.toLowerCase() === wanted.name.toLowerCase()) ?? known.find((c) => c.slug === slugify(wanted.name))
     if (match) return match.id
-    const made = await db.transaction((tx) => claimantsFor([wanted], ctx, tx))
+    const made = await db.transaction((tx) => writer.claimantsFor([wanted], ctx, tx))
     return made.get(wanted.name.toLowerCase())?.id ?? null
   }
 
@@ -356,7 +167,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     const byReviewUrl = new Map(found.flatMap((f) => f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const]))
     const existing = (r: Prepared) => r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
     const fresh = rows.filter((r) => !existing(r))
-    const results = fresh.length > 0 ? await createBatch(fresh, ctx) : []
+    const results: RowResult[] = fresh.length > 0 ? await writer.createBatch(fresh, ctx) : []
     const again = rows.flatMap((row) => {
       const claim = existing(row)
       return claim ? [{ row, claim }] : []

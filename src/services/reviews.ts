@@ -1,20 +1,23 @@
-// Review rules: draft -> published -> retracted, nothing else; publishing needs what ClaimReview needs; the claim's
-// current verdict (latest published, unretracted review), or else its latest retraction, and its `reviewed` or
-// `retracted` status follow in the same transaction.
+// Reviews through the API: each change of the review lifecycle (src/services/review-lifecycle.ts: draft -> published
+// -> retracted, publishing needs what ClaimReview needs) written in its own transaction, with the claim's current
+// verdict (latest published, unretracted review), or else its latest retraction, and its `reviewed` or `retracted`
+// status that follow.
+import { v7 as uuidv7 } from 'uuid'
 import type { Db, Executor } from '../db/client.ts'
-import type { ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
-import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
+import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
+import { notFound, unprocessable } from '../errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
-import type { ClaimsRepository, VerdictPatch } from '../repositories/claims.ts'
+import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
 import { valueOf } from '../schemas/rating-scales.ts'
-import { toRating, type CreateReview, type ReviewWithScale, type UpdateReview } from '../schemas/reviews.ts'
+import type { CreateReview, ReviewWithScale, UpdateReview } from '../schemas/reviews.ts'
 import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
 import type { Viewer } from '../lib/access.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
+import { createDraft, deleteDraft, publishReview, refreshVerdict, retractReview, reviewColumns, updateReview, type Step } from './review-lifecycle.ts'
 
 interface Repositories {
   claims: ClaimsRepository
@@ -24,48 +27,6 @@ interface Repositories {
 
 /** A review's ETag covers its scale too: the body shows the scale's labels and range, which may change while in use. */
 export const reviewEtag = ({ review, scale }: ReviewWithScale) => compositeEtag(review.version, [scale])
-
-/** The fields schema.org ClaimReview needs that a draft may still lack. */
-/** The columns a review body sets (those it leaves out stay as they are, or at their defaults). */
-export function reviewColumns (body: Partial<CreateReview>): ReviewPatch {
-  const columns: ReviewPatch = {}
-  if (body.rating !== undefined) columns.ratingKey = body.rating
-  if (body.ratingExplanation !== undefined) columns.ratingExplanation = body.ratingExplanation
-  if (body.headline !== undefined) columns.headline = body.headline
-  if (body.url !== undefined) columns.url = body.url
-  if (body.inLanguage !== undefined) columns.inLanguage = body.inLanguage
-  if (body.author !== undefined) {
-    columns.authorName = body.author?.name ?? null
-    columns.authorUrl = body.author?.url ?? null
-  }
-  return columns
-}
-
-export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldError[] {
-  const missing: FieldError[] = []
-  if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
-  if (!review.authorName) missing.push({ field: 'author', message: 'the author organisation is required to publish' })
-  if (!review.ratingExplanation) missing.push({ field: 'ratingExplanation', message: 'a short conclusion is required to publish' })
-  return missing
-}
-
-/**
- * The claim columns that follow from its latest published review; without one, from its latest retracted review,
- * which the claim goes on showing (as retracted, with its date and reason) so that a retraction is as visible as the
- * verdict was; with neither, from having none.
- */
-export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined, retracted?: ReviewRow): VerdictPatch {
-  if (latest) return { currentReviewId: latest.review.id, currentVerdict: toRating(latest).verdict, status: 'reviewed', isPublic: true }
-  const derived = claim.status === 'reviewed' || claim.status === 'retracted'
-  return {
-    currentReviewId: retracted?.id ?? null,
-    currentVerdict: null,
-    // The status says what happened: a verdict withdrawn. An editor's status (archived, researching again) stays.
-    status: retracted ? (claim.status === 'reviewed' ? 'retracted' : claim.status) : derived ? 'researching' : claim.status,
-    // Published once, public for good: a retraction must be seen by those who saw the verdict.
-    isPublic: claim.isPublic,
-  }
-}
 
 export function createReviewsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   async function withScale (review: ReviewRow, tx?: Executor): Promise<ReviewWithScale> {
@@ -100,36 +61,31 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     return current
   }
 
-  /**
-   * Points the claim at its latest published review (or its latest retraction, or none) and sets `reviewed` or
-   * `retracted` to match; recorded if it changes.
-   * `changedReviewId`: a review whose content just changed; if it is the current verdict, the claim (which shows it)
-   * changed too, even when the normalised verdict is the same (`pants-fire` to `false`), and is recorded as updated.
-   */
+  /** Points the claim at its latest published review (or its latest retraction, or none); recorded if it changes. */
   async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date, changedReviewId?: string): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw notFound('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
     const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
-    const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx), retracted)
-    const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
-    if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return
-    const after = await repos.claims.update(claimId, { currentReviewId, currentVerdict, status, isPublic, updatedAt: now }, tx)
-    if (after) await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId, before: claim, after })
+    const step = refreshVerdict(claim, latest && await withScale(latest, tx), retracted, now, changedReviewId)
+    if (!step) return
+    const after = await repos.claims.update(claimId, step.patch, tx)
+    if (after) await history.record(tx, ctx, { ...step.change, after })
   }
 
+  /** Writes one step of the lifecycle on a locked review, its revision, and the claim's verdict that follows. */
   async function transition (
     claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext,
-    change: (current: ReviewRow, now: Date) => { action: 'publish' | 'retract', patch: ReviewPatch }
+    change: (current: ReviewRow, now: Date) => Step<ReviewRow, ReviewPatch>
   ): Promise<ReviewWithScale> {
     return db.transaction(async (tx) => {
       const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
       // One instant for the review and the claim it changes, so that an as-of read never sees half of it.
       const now = new Date()
-      const { action, patch } = change(before, now)
-      const after = await repos.reviews.update(id, { ...patch, updatedAt: now }, tx)
+      const step = change(before, now)
+      const after = await repos.reviews.update(id, step.patch, tx)
       if (!after) throw notFound('Review', id)
-      await history.record(tx, ctx, { entityType: 'review', action, claimId, before, after })
+      await history.record(tx, ctx, { ...step.change, after })
       await refreshCurrentVerdict(claimId, tx, ctx, now)
       return withScale(after, tx)
     })
@@ -164,38 +120,27 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       return db.transaction(async (tx) => {
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
         const { scale, key } = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
-        const after = await repos.reviews.insert({
-          authorName: null,
-          authorUrl: null,
-          ...reviewColumns(body),
-          claimId,
-          ratingScaleId: scale.id,
-          ratingKey: key,
-          status: 'draft',
-        }, tx)
-        await history.record(tx, ctx, { entityType: 'review', action: 'create', claimId, before: null, after })
-        return { review: after, scale }
+        const draft = createDraft({ id: uuidv7(), claimId, ratingScaleId: scale.id, ratingKey: key, body }, new Date())
+        await repos.reviews.insertRows([draft.after], tx)
+        await history.record(tx, ctx, draft.change)
+        return { review: draft.after, scale }
       })
     },
 
     async update (claimId: string, id: string, patch: UpdateReview, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
-        if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
         const columns = reviewColumns(patch)
-        if (patch.ratingScale !== undefined || patch.rating !== undefined) {
+        if (before.status !== 'retracted' && (patch.ratingScale !== undefined || patch.rating !== undefined)) {
           const { scale, key } = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
           columns.ratingScaleId = scale.id
           columns.ratingKey = key
         }
         const now = new Date()
-        const after = await repos.reviews.update(id, { ...columns, updatedAt: now }, tx)
+        const step = updateReview(before, columns, now)
+        const after = await repos.reviews.update(id, step.patch, tx)
         if (!after) throw notFound('Review', id)
-        if (after.status === 'published') {
-          const missing = missingForPublication(after)
-          if (missing.length > 0) throw unprocessable('A published review must keep the fields ClaimReview requires.', missing.map((e) => ({ ...e, field: `body.${e.field}` })))
-        }
-        await history.record(tx, ctx, { entityType: 'review', action: 'update', claimId, before, after })
+        await history.record(tx, ctx, { ...step.change, after })
         // A new rating on the current verdict changes the claim's verdict too.
         if (after.status === 'published') await refreshCurrentVerdict(claimId, tx, ctx, now, after.id)
         return withScale(after, tx)
@@ -205,10 +150,10 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
-        if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
-        const after = await repos.reviews.softDelete(id, tx)
+        const step = deleteDraft(before, new Date())
+        const after = await repos.reviews.update(id, step.patch, tx)
         if (!after) throw notFound('Review', id)
-        await history.record(tx, ctx, { entityType: 'review', action: 'delete', claimId, before, after })
+        await history.record(tx, ctx, { ...step.change, after })
       })
     },
 
@@ -217,21 +162,11 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
      * has none); now by default.
      */
     publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, datePublished?: Date | null): Promise<ReviewWithScale> {
-      return transition(claimId, id, ifMatch, ctx, (current, now) => {
-        if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
-        const missing = missingForPublication(current)
-        if (missing.length > 0) {
-          throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
-        }
-        return { action: 'publish', patch: { status: 'published', datePublished: datePublished === undefined ? now : datePublished } }
-      })
+      return transition(claimId, id, ifMatch, ctx, (current, now) => publishReview(current, datePublished, now))
     },
 
     retract (claimId: string, id: string, reason: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
-      return transition(claimId, id, ifMatch, ctx, (current, now) => {
-        if (current.status !== 'published') throw conflict(`Review ${id} is ${current.status}; only a published review can be retracted.`)
-        return { action: 'retract', patch: { status: 'retracted', retractedAt: now, retractionReason: reason } }
-      })
+      return transition(claimId, id, ifMatch, ctx, (current, now) => retractReview(current, reason, now))
     },
   }
 }
