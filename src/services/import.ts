@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid'
 import type { z } from 'zod'
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
-import { ProblemError } from '../errors.ts'
+import { DomainError } from '../domain/errors.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
@@ -141,7 +141,7 @@ function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<
       inLanguage: language,
     }, 'review')
     const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
-    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
+    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.path === 'url' ? 'reviewUrl' : m.path === 'author' ? 'reviewer' : m.path).join(' and ')}`)
     const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
     review = { ...body, datePublished, scale }
   } else if (reviewUrl) {
@@ -371,7 +371,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, ctx))
       } catch (error) {
         // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
-        if (!(error instanceof ProblemError)) throw error
+        if (!(error instanceof DomainError)) throw error
         results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: error.message, record: row.record })
       }
     }

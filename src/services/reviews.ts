@@ -3,7 +3,7 @@
 // `retracted` status follow in the same transaction.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimRow, RatingScaleRow, ReviewRow } from '../db/schema.ts'
-import { conflict, notFound, unprocessable, type FieldError } from '../errors.ts'
+import { ConflictError, NotFoundError, RuleViolationError, type FieldIssue } from '../domain/errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { ClaimsRepository, VerdictPatch } from '../repositories/claims.ts'
@@ -25,7 +25,6 @@ interface Repositories {
 /** A review's ETag covers its scale too: the body shows the scale's labels and range, which may change while in use. */
 export const reviewEtag = ({ review, scale }: ReviewWithScale) => compositeEtag(review.version, [scale])
 
-/** The fields schema.org ClaimReview needs that a draft may still lack. */
 /** The columns a review body sets (those it leaves out stay as they are, or at their defaults). */
 export function reviewColumns (body: Partial<CreateReview>): ReviewPatch {
   const columns: ReviewPatch = {}
@@ -41,11 +40,12 @@ export function reviewColumns (body: Partial<CreateReview>): ReviewPatch {
   return columns
 }
 
-export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldError[] {
-  const missing: FieldError[] = []
-  if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
-  if (!review.authorName) missing.push({ field: 'author', message: 'the author organisation is required to publish' })
-  if (!review.ratingExplanation) missing.push({ field: 'ratingExplanation', message: 'a short conclusion is required to publish' })
+/** The fields schema.org ClaimReview needs that a draft may still lack. */
+export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldIssue[] {
+  const missing: FieldIssue[] = []
+  if (!review.url) missing.push({ path: 'url', message: 'the URL of the published fact-check is required to publish' })
+  if (!review.authorName) missing.push({ path: 'author', message: 'the author organisation is required to publish' })
+  if (!review.ratingExplanation) missing.push({ path: 'ratingExplanation', message: 'a short conclusion is required to publish' })
   return missing
 }
 
@@ -83,11 +83,11 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<{ scale: RatingScaleRow, key: string }> {
     const found = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
     const scale = found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
-    if (!scale) throw unprocessable(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
+    if (!scale) throw new RuleViolationError(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ path: 'ratingScale', message: 'no such rating scale' }])
     const value = valueOf(scale, ratingKey)
     if (!value) {
       const keys = scale.values.map((v) => v.key).join(', ')
-      throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
+      throw new RuleViolationError(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ path: 'rating', message: `must be one of ${keys}` }])
     }
     return { scale, key: value.key }
   }
@@ -95,7 +95,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
     await requireOwnClaim(repos.claims, claimId, ctx, tx)
     const current = await repos.reviews.lockById(claimId, id, tx)
-    if (!current) throw notFound('Review', id)
+    if (!current) throw new NotFoundError('Review', id)
     assertIfMatch(ifMatch, reviewEtag(await withScale(current, tx)))
     return current
   }
@@ -108,7 +108,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
    */
   async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date, changedReviewId?: string): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
-    if (!claim) throw notFound('Claim', claimId)
+    if (!claim) throw new NotFoundError('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
     const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
     const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest && await withScale(latest, tx), retracted)
@@ -128,7 +128,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       const now = new Date()
       const { action, patch } = change(before, now)
       const after = await repos.reviews.update(id, { ...patch, updatedAt: now }, tx)
-      if (!after) throw notFound('Review', id)
+      if (!after) throw new NotFoundError('Review', id)
       await history.record(tx, ctx, { entityType: 'review', action, claimId, before, after })
       await refreshCurrentVerdict(claimId, tx, ctx, now)
       return withScale(after, tx)
@@ -148,8 +148,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async get (claimId: string, id: string, viewer: Viewer): Promise<ReviewWithScale> {
       const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const review = await repos.reviews.findById(id)
-      if (!review || review.claimId !== claimId) throw notFound('Review', id)
-      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw notFound('Review', id)
+      if (!review || review.claimId !== claimId) throw new NotFoundError('Review', id)
+      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw new NotFoundError('Review', id)
       return withScale(review)
     },
 
@@ -174,7 +174,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async update (claimId: string, id: string, patch: UpdateReview, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
-        if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
+        if (before.status === 'retracted') throw new ConflictError(`Review ${id} is retracted and can no longer change.`)
         const columns = reviewColumns(patch)
         if (patch.ratingScale !== undefined || patch.rating !== undefined) {
           const { scale, key } = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
@@ -183,10 +183,10 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         }
         const now = new Date()
         const after = await repos.reviews.update(id, { ...columns, updatedAt: now }, tx)
-        if (!after) throw notFound('Review', id)
+        if (!after) throw new NotFoundError('Review', id)
         if (after.status === 'published') {
           const missing = missingForPublication(after)
-          if (missing.length > 0) throw unprocessable('A published review must keep the fields ClaimReview requires.', missing.map((e) => ({ ...e, field: `body.${e.field}` })))
+          if (missing.length > 0) throw new RuleViolationError('A published review must keep the fields ClaimReview requires.', missing)
         }
         await history.record(tx, ctx, { entityType: 'review', action: 'update', claimId, before, after })
         // A new rating on the current verdict changes the claim's verdict too.
@@ -198,9 +198,9 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async delete (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
-        if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
+        if (before.status !== 'draft') throw new ConflictError(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
         const after = await repos.reviews.softDelete(id, tx)
-        if (!after) throw notFound('Review', id)
+        if (!after) throw new NotFoundError('Review', id)
         await history.record(tx, ctx, { entityType: 'review', action: 'delete', claimId, before, after })
       })
     },
@@ -211,10 +211,10 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
      */
     publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, datePublished?: Date | null): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => {
-        if (current.status !== 'draft') throw conflict(`Review ${id} is ${current.status}; only a draft can be published.`)
+        if (current.status !== 'draft') throw new ConflictError(`Review ${id} is ${current.status}; only a draft can be published.`)
         const missing = missingForPublication(current)
         if (missing.length > 0) {
-          throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
+          throw new RuleViolationError(`The review lacks what publication requires: ${missing.map((e) => e.path).join(', ')}.`, missing, 'review')
         }
         return { action: 'publish', patch: { status: 'published', datePublished: datePublished === undefined ? now : datePublished } }
       })
@@ -222,7 +222,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
 
     retract (claimId: string, id: string, reason: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => {
-        if (current.status !== 'published') throw conflict(`Review ${id} is ${current.status}; only a published review can be retracted.`)
+        if (current.status !== 'published') throw new ConflictError(`Review ${id} is ${current.status}; only a published review can be retracted.`)
         return { action: 'retract', patch: { status: 'retracted', retractedAt: now, retractionReason: reason } }
       })
     },
