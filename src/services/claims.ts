@@ -11,7 +11,8 @@ import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
-import type { RevisionsRepository, RevisionWithOrganization } from '../repositories/revisions.ts'
+import type { RevisionsRepository } from '../repositories/revisions.ts'
+import type { Revision } from '../domain/types.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
 import type { ReviewWithScale } from '../schemas/reviews.ts'
@@ -201,7 +202,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
      * The claim's revisions and those of everything under it, newest first. Outside its organisation, drafts of
      * reviews are left out: they were never published.
      */
-    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionWithOrganization>> {
+    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<Revision>> {
       const afterSeq = cursors.seq.decode(request.cursor, `history:${id}`)
       // A deleted claim keeps its history: 404 only for a claim that never existed, or that the caller may not see.
       const claim = await repos.claims.findByIdEvenDeleted(id)
@@ -210,7 +211,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq, withDrafts })
       // Who made a change inside an organisation (its key's name and id, the request) is that organisation's own
       // business: everyone else sees the organisation only.
-      const member = (row: RevisionWithOrganization) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
+      const member = (row: Revision) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
       const data = rows.map((row) => member(row) ? row : { ...row, actor: row.organizationSlug ?? 'unknown', actorKeyId: null, requestId: null })
       return { data, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
     },
