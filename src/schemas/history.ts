@@ -1,6 +1,6 @@
 // The public shape of the revision history: each entity kind's documented, versioned shape in `before`/`after`,
 // built from the stored snapshots by one mapper (toHistoryEntity), so that a table's columns can change without
-// changing the API. docs/api-guide.md#history documents the shapes; a new shape is a new `schemaVersion`.
+// changing the API. docs/api-guide.md#history-shapes documents the shapes; a new shape is a new `schemaVersion`.
 import { z } from 'zod'
 import {
   appearanceMedia, claimantKinds, claimStatuses, entityTypes, evidenceStances, normalizedVerdicts, reviewStatuses,
@@ -14,7 +14,7 @@ export const HISTORY_SCHEMA_VERSION = 1
 
 const Nullable = z.string().nullable()
 const lifecycle = {
-  schemaVersion: z.literal(HISTORY_SCHEMA_VERSION).describe('The version of this shape (docs/api-guide.md#history).'),
+  schemaVersion: z.literal(HISTORY_SCHEMA_VERSION).describe('The version of this shape; a shape a client could notice changing gets a new one (see the changelog).'),
   id: IdSchema,
   version: z.int().describe('The version of the entity this snapshot is of.'),
   createdAt: Timestamp,
