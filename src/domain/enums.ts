@@ -30,9 +30,11 @@ export type EntityType = (typeof entityTypes)[number]
 
 /** What an API key may do; see src/lib/access.ts for the order of the roles. */
 export const apiKeyRoles = ['reader', 'editor', 'reviewer', 'admin', 'partner'] as const
+export type ApiKeyRole = (typeof apiKeyRoles)[number]
 
 /** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
 export const auditOutcomes = ['succeeded', 'denied', 'failed'] as const
+export type AuditOutcome = (typeof auditOutcomes)[number]
 
 /** What a partner's webhook may subscribe to (src/services/webhook-events.ts says when each is sent). */
 export const webhookEventTypes = ['claim.updated', 'review.published', 'review.retracted'] as const
@@ -40,12 +42,14 @@ export type WebhookEventType = (typeof webhookEventTypes)[number]
 
 /** One delivery attempt: a 2xx answer, or anything else (another status, a refused address, a timeout). */
 export const webhookDeliveryOutcomes = ['succeeded', 'failed'] as const
+export type WebhookDeliveryOutcome = (typeof webhookDeliveryOutcomes)[number]
 
 /** Why a delivery attempt got no HTTP answer. */
 export const deliveryErrors = ['address-refused', 'dns-failure', 'connection-refused', 'connection-reset', 'timeout', 'tls-error', 'connection-error'] as const
 export type DeliveryError = (typeof deliveryErrors)[number]
 
 export const importStatuses = ['queued', 'running', 'succeeded', 'failed'] as const
+export type ImportStatus = (typeof importStatuses)[number]
 export const importFormats = ['jsonl', 'csv', 'claimreview'] as const
 export type ImportFormat = (typeof importFormats)[number]
 

@@ -30,7 +30,8 @@ const ClaimHistory = z.object({
   language: z.string(),
   topics: z.array(z.string()),
   status: z.enum(claimStatuses),
-}).meta({ id: 'ClaimHistory', description: 'A claim in its history: the fields of a Claim, without what is embedded.' })
+  currentVerdict: z.enum(normalizedVerdicts).nullable().describe('The verdict of its current review on the shared scale, as `currentVerdict.verdict` of a Claim.'),
+}).meta({ id: 'ClaimHistory', description: 'A claim in its history: the fields of a Claim, with its verdict as a value, without what is embedded.' })
 
 const ClaimantHistory = z.object({
   ...lifecycle,
@@ -116,7 +117,7 @@ const pick = (s: Snapshot, keys: Array<string | [string, unknown]>) =>
 /** The one mapper from a stored snapshot (the row as it was written) to the entity kind's public history shape. */
 const historyShapes = {
   claim: (s: Snapshot) => ClaimHistory.parse({
-    ...lifecycleOf(s), ...pick(s, ['text', 'claimantId', 'claimDate', ['language', 'en'], ['topics', []], 'status']),
+    ...lifecycleOf(s), ...pick(s, ['text', 'claimantId', 'claimDate', ['language', 'en'], ['topics', []], 'status', 'currentVerdict']),
   }),
   claimant: (s: Snapshot) => ClaimantHistory.parse({
     ...lifecycleOf(s),

@@ -78,9 +78,9 @@ t.test('every change under a claim writes one revision, newest first, with actor
     previous.set(rev.entityId, rev.after)
   }
   const byRequest = (rid: string, entityType: string) => items.find((i) => i.requestId === rid && i.entityType === entityType)
-  t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentReviewId: null }, after: { status: 'reviewed', currentReviewId: review.body.id } }, 'publishing sets the verdict on the record')
+  t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentVerdict: null }, after: { status: 'reviewed', currentVerdict: 'false' } }, 'publishing sets the verdict on the record')
   t.match(byRequest(publish.rid, 'review'), { before: { status: 'draft' }, after: { status: 'published', datePublished: publish.body.datePublished } })
-  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentReviewId: review.body.id, currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
+  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
   t.match(byRequest(retract.rid, 'review'), { after: { status: 'retracted', retractionReason: 'Wrong scale.' } })
   t.match(items.find((i) => i.version === 2 && i.entityType === 'claim'), { before: { text: 'The moon is made of cheese.' }, after: { text: 'The moon is cheese.' } })
 
@@ -187,7 +187,7 @@ t.test('k random edits: k update revisions chained before -> after, ending at th
   const [row] = await app.db.select().from(claims).where(eq(claims.id, id))
   // The claim's history shape, built from the row: its public fields, none of its internal columns.
   const stored = json(row) as Record<string, unknown>
-  const shown = ['id', 'text', 'claimantId', 'claimDate', 'language', 'topics', 'status', 'version', 'createdAt', 'updatedAt', 'deletedAt']
+  const shown = ['id', 'text', 'claimantId', 'claimDate', 'language', 'topics', 'status', 'currentVerdict', 'version', 'createdAt', 'updatedAt', 'deletedAt']
   t.same(history[k]?.after, { schemaVersion: 1, ...Object.fromEntries(shown.map((f) => [f, stored[f]])) }, 'the last after is the row as stored, in the claim\'s history shape')
   t.same((await app.inject({ method: 'GET', url: `/v1/claims/${id}` })).json(), (await app.inject({ method: 'GET', url: `/v1/claims/${id}?asOf=${history[k]?.at}` })).json(), 'and the claim as of then is the claim now')
 })
@@ -337,7 +337,7 @@ function documentedShapes (app: FastifyInstance): Record<string, string[]> {
 }
 
 // Stored columns that are not part of any entity's public shape, or that the shape names otherwise.
-const internalColumns = ['organizationId', 'isPublic', 'currentReviewId', 'currentVerdict', 'externalId', 'searchVector', 'urlHash', 'urlCanonical', 'ratingScaleId', 'ratingKey', 'authorName', 'authorUrl', 'txId']
+const internalColumns = ['organizationId', 'isPublic', 'currentReviewId', 'externalId', 'searchVector', 'urlHash', 'urlCanonical', 'ratingScaleId', 'ratingKey', 'authorName', 'authorUrl', 'txId']
 
 t.test('before and after have the documented, versioned shape of their entity kind, never the stored columns', async (t) => {
   const app = await build(t)
@@ -378,10 +378,9 @@ t.test('a stored snapshot with a renamed or missing column keeps the public shap
   const stored = last?.after ?? {}
   // As if `topics` had been renamed `tags` and a new internal column added after this revision was written.
   const { topics, ...rest } = stored
-  await app.db.insert(revisions).values({
-    entityType: 'claim', entityId: claim.id, claimId: claim.id, version: 2, action: 'update', actor: 'system',
-    organizationId: testOrganization(app).id, at: new Date(), before: stored, after: { ...rest, tags: topics, reviewQueue: 'desk-2', version: 2 },
-  })
+  const after = { ...rest, tags: topics, reviewQueue: 'desk-2', version: 2 }
+  const organizationId = testOrganization(app).id
+  await app.db.insert(revisions).values({ entityType: 'claim', entityId: claim.id, claimId: claim.id, version: 2, action: 'update', actor: 'system', organizationId, at: new Date(), before: stored, after })
   const { items } = await historyOf(app, claim.id)
   const [renamed] = items
   t.equal(renamed?.version, 2)
