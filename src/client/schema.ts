@@ -1451,7 +1451,7 @@ export interface components {
             /** @description Always present: poll again with it as `after` to get what changed since. */
             nextCursor: string;
         };
-        /** @description A claim in its history: the fields of a Claim, without what is embedded. */
+        /** @description A claim in its history: the fields of a Claim, with its verdict as a value, without what is embedded. */
         ClaimHistory: {
             /**
              * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
@@ -1481,6 +1481,8 @@ export interface components {
             topics: string[];
             /** @enum {string} */
             status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The verdict of its current review on the shared scale, as `currentVerdict.verdict` of a Claim. */
+            currentVerdict: ("true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable") | null;
         };
         /** @description A claimant in its history: the fields of a Claimant. */
         ClaimantHistory: {

@@ -420,5 +420,5 @@ export const rowsAreRecords: AllTrue<[
   Same<AuditEventRow, domain.AuditEventRecord>, Same<ClaimantRow, domain.ClaimantRecord>, Same<ClaimRow, domain.ClaimRecord>,
   Same<AppearanceRow, domain.AppearanceRecord>, Same<EvidenceRow, domain.EvidenceRecord>,
   Same<RatingScaleRow, domain.RatingScaleRecord>, Same<ReviewRow, domain.ReviewRecord>, Same<WebhookRow, domain.WebhookRecord>,
-  Same<WebhookDeliveryRow, domain.WebhookDeliveryRecord>, Same<ImportRow, domain.ImportRecord>,
+  Same<WebhookDeliveryRow, domain.WebhookDeliveryRecord>, Same<ImportRow, domain.ImportRecord>
 ]> = true
