@@ -410,7 +410,7 @@ export interface paths {
         };
         /**
          * The revision history of a claim and everything under it
-         * @description One revision per create, update, delete, publish and retract of the claim, its appearances, evidence and reviews, newest first. Revisions are never changed or removed. Members of the organisation a change was made for see which key and request made it; everyone else sees the organisation only.
+         * @description One revision per create, update, delete, publish and retract of the claim, its appearances, evidence and reviews, newest first. Revisions are never changed or removed. Members of the organisation a change was made for see which key and request made it; everyone else sees the organisation only. `before` and `after` have the documented, versioned shape of the entity type (`schemaVersion`), not the stored columns.
          */
         get: operations["listClaimHistory"];
         put?: never;
@@ -1451,14 +1451,238 @@ export interface components {
             /** @description Always present: poll again with it as `after` to get what changed since. */
             nextCursor: string;
         };
+        /** @description A claim in its history: the fields of a Claim, with its verdict as a value, without what is embedded. */
+        ClaimHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            text: string;
+            claimantId: string | null;
+            claimDate: string | null;
+            language: string;
+            topics: string[];
+            /** @enum {string} */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The verdict of its current review on the shared scale, as `currentVerdict.verdict` of a Claim. */
+            currentVerdict: ("true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable") | null;
+        };
+        /** @description A claimant in its history: the fields of a Claimant. */
+        ClaimantHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            slug: string;
+            name: string;
+            /** @enum {string} */
+            kind: "person" | "organization";
+            description: string | null;
+            jobTitle: string | null;
+            affiliation: string | null;
+            sameAs: string[];
+            aliases: string[];
+        };
+        /** @description An appearance in its history: the fields of an Appearance. */
+        AppearanceHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            url: string | null;
+            title: string | null;
+            publisher: string | null;
+            /** @enum {string} */
+            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt: string | null;
+            quote: string | null;
+            isFirstAppearance: boolean;
+        };
+        /** @description A piece of evidence in its history: the fields of an Evidence. */
+        EvidenceHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            url: string;
+            title: string | null;
+            publisher: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary: string | null;
+            archivedUrl: string | null;
+        };
+        /** @description A review in its history: as it is written (`ratingScale` and `rating` by id and key). */
+        ReviewHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "retracted";
+            /**
+             * Format: uuid
+             * @description The id of the rating scale the rating is on.
+             */
+            ratingScale: string;
+            /** @description The key of the rating on that scale, as a review is written with it. */
+            rating: string;
+            ratingExplanation: string | null;
+            headline: string | null;
+            url: string | null;
+            author: {
+                name: string;
+                url: string | null;
+            } | null;
+            inLanguage: string;
+            datePublished: string | null;
+            retractedAt: string | null;
+            retractionReason: string | null;
+        };
+        /** @description A rating scale in its history: its fields and values. */
+        RatingScaleHistory: {
+            /**
+             * @description The version of this shape; a shape a client could notice changing gets a new one (see the changelog).
+             * @constant
+             */
+            schemaVersion: 1;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this snapshot is of.
+             */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description When the entity was deleted; set in the `after` of a `delete`, else null. */
+            deletedAt: string | null;
+            slug: string;
+            name: string;
+            description: string | null;
+            builtIn: boolean;
+            values: {
+                key: string;
+                label: string;
+                description: string | null;
+                ratingValue: number;
+                /** @enum {string} */
+                verdict: "true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable";
+                aliases: string[];
+            }[];
+        };
+        /** @description One change of one entity; `before` and `after` have the documented shape of its `entityType`. */
         Revision: {
             /**
              * Format: int64
              * @description Position in the history; later changes have higher numbers.
              */
             seq: number;
-            /** @enum {string} */
-            entityType: "claim" | "claimant" | "appearance" | "evidence" | "review" | "rating-scale";
             /**
              * Format: uuid
              * @description A resource id (UUID).
@@ -1481,14 +1705,182 @@ export interface components {
             requestId: string | null;
             /** Format: date-time */
             at: string;
+            /** @constant */
+            entityType: "claim";
             /** @description The entity before the change; `null` for a create. */
-            before: {
-                [key: string]: unknown;
-            } | null;
+            before: components["schemas"]["ClaimHistory"] | null;
             /** @description The entity after the change; after a delete, `deletedAt` is set. */
-            after: {
-                [key: string]: unknown;
-            };
+            after: components["schemas"]["ClaimHistory"];
+        } | {
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            entityId: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
+            version: number;
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "publish" | "retract";
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
+            actor: string;
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
+            actorKeyId: string | null;
+            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
+            organizationId: string | null;
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
+            requestId: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            entityType: "claimant";
+            /** @description The entity before the change; `null` for a create. */
+            before: components["schemas"]["ClaimantHistory"] | null;
+            /** @description The entity after the change; after a delete, `deletedAt` is set. */
+            after: components["schemas"]["ClaimantHistory"];
+        } | {
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            entityId: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
+            version: number;
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "publish" | "retract";
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
+            actor: string;
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
+            actorKeyId: string | null;
+            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
+            organizationId: string | null;
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
+            requestId: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            entityType: "appearance";
+            /** @description The entity before the change; `null` for a create. */
+            before: components["schemas"]["AppearanceHistory"] | null;
+            /** @description The entity after the change; after a delete, `deletedAt` is set. */
+            after: components["schemas"]["AppearanceHistory"];
+        } | {
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            entityId: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
+            version: number;
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "publish" | "retract";
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
+            actor: string;
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
+            actorKeyId: string | null;
+            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
+            organizationId: string | null;
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
+            requestId: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            entityType: "evidence";
+            /** @description The entity before the change; `null` for a create. */
+            before: components["schemas"]["EvidenceHistory"] | null;
+            /** @description The entity after the change; after a delete, `deletedAt` is set. */
+            after: components["schemas"]["EvidenceHistory"];
+        } | {
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            entityId: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
+            version: number;
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "publish" | "retract";
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
+            actor: string;
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
+            actorKeyId: string | null;
+            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
+            organizationId: string | null;
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
+            requestId: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            entityType: "review";
+            /** @description The entity before the change; `null` for a create. */
+            before: components["schemas"]["ReviewHistory"] | null;
+            /** @description The entity after the change; after a delete, `deletedAt` is set. */
+            after: components["schemas"]["ReviewHistory"];
+        } | {
+            /**
+             * Format: int64
+             * @description Position in the history; later changes have higher numbers.
+             */
+            seq: number;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            entityId: string;
+            /**
+             * Format: int64
+             * @description The version of the entity this change produced.
+             */
+            version: number;
+            /** @enum {string} */
+            action: "create" | "update" | "delete" | "publish" | "retract";
+            /** @description Who made the change: for members of the organisation it was made for, the name of the API key, or `system` (demo data, imports); for everyone else, that organisation's slug. */
+            actor: string;
+            /** @description The API key that made the change; `null` for `system`, and for callers outside the organisation. */
+            actorKeyId: string | null;
+            /** @description The organisation the change was made for; `null` for changes made before organisations existed. */
+            organizationId: string | null;
+            /** @description The request that made it (its `X-Request-Id`); `null` for callers outside the organisation. */
+            requestId: string | null;
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            entityType: "rating-scale";
+            /** @description The entity before the change; `null` for a create. */
+            before: components["schemas"]["RatingScaleHistory"] | null;
+            /** @description The entity after the change; after a delete, `deletedAt` is set. */
+            after: components["schemas"]["RatingScaleHistory"];
         };
         RevisionPage: {
             data: components["schemas"]["Revision"][];

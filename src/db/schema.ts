@@ -3,24 +3,30 @@
 import { getTableColumns, sql } from 'drizzle-orm'
 import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core'
 import { v7 as uuidv7 } from 'uuid'
+import {
+  apiKeyRoles, appearanceMedia, auditOutcomes, claimantKinds, claimStatuses, evidenceStances, importStatuses,
+  normalizedVerdicts, reviewStatuses, revisionActions, webhookDeliveryOutcomes, webhookEventTypes,
+} from '../domain/enums.ts'
+import type * as domain from '../domain/types.ts'
+import type { RatingScaleValue } from '../domain/types.ts'
 
 /** `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors. */
-export const claimStatus = pgEnum('claim_status', ['new', 'researching', 'reviewed', 'archived', 'retracted'])
-export const appearanceMedium = pgEnum('appearance_medium', ['article', 'broadcast', 'social', 'speech', 'transcript', 'other'])
-export const evidenceStance = pgEnum('evidence_stance', ['supports', 'refutes', 'context'])
-export const claimantKind = pgEnum('claimant_kind', ['person', 'organization'])
-export const reviewStatus = pgEnum('review_status', ['draft', 'published', 'retracted'])
+export const claimStatus = pgEnum('claim_status', claimStatuses)
+export const appearanceMedium = pgEnum('appearance_medium', appearanceMedia)
+export const evidenceStance = pgEnum('evidence_stance', evidenceStances)
+export const claimantKind = pgEnum('claimant_kind', claimantKinds)
+export const reviewStatus = pgEnum('review_status', reviewStatuses)
 /** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
-export const normalizedVerdict = pgEnum('normalized_verdict', ['true', 'mostly-true', 'mixed', 'mostly-false', 'false', 'misleading', 'unproven', 'not-checkable'])
-export const revisionAction = pgEnum('revision_action', ['create', 'update', 'delete', 'publish', 'retract'])
+export const normalizedVerdict = pgEnum('normalized_verdict', normalizedVerdicts)
+export const revisionAction = pgEnum('revision_action', revisionActions)
 /** What an API key may do; see src/lib/access.ts for the order of the roles. */
-export const apiKeyRole = pgEnum('api_key_role', ['reader', 'editor', 'reviewer', 'admin', 'partner'])
+export const apiKeyRole = pgEnum('api_key_role', apiKeyRoles)
 /** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
-export const auditOutcome = pgEnum('audit_outcome', ['succeeded', 'denied', 'failed'])
+export const auditOutcome = pgEnum('audit_outcome', auditOutcomes)
 /** What a partner's webhook may subscribe to (src/services/webhook-events.ts says when each is sent). */
-export const webhookEventType = pgEnum('webhook_event_type', ['claim.updated', 'review.published', 'review.retracted'])
+export const webhookEventType = pgEnum('webhook_event_type', webhookEventTypes)
 /** One delivery attempt: a 2xx answer, or anything else (another status, a refused address, a timeout). */
-export const webhookDeliveryOutcome = pgEnum('webhook_delivery_outcome', ['succeeded', 'failed'])
+export const webhookDeliveryOutcome = pgEnum('webhook_delivery_outcome', webhookDeliveryOutcomes)
 
 /** A full-text search document, maintained by triggers (migrations/0004); never written by the application. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -213,16 +219,7 @@ export const evidence = pgTable('evidence', {
   index('evidence_url_hash_prefix_idx').on(sql`left(${t.urlHash}, 8)`),
 ])
 
-/** One value of a rating scale, e.g. PolitiFact's `pants-fire`. Stored in order, best first. */
-export interface RatingScaleValue {
-  key: string
-  label: string
-  description: string | null
-  ratingValue: number
-  verdict: (typeof normalizedVerdict.enumValues)[number]
-  /** Other names of the value (a former label, e.g. `barely-true` for `mostly-false`): imports and reviews map them to `key`. */
-  aliases?: string[]
-}
+export type { RatingScaleValue }
 
 export const ratingScales = pgTable('rating_scales', {
   id: id(),
@@ -294,7 +291,7 @@ export const revisions = pgTable('revisions', {
   index('revisions_entity_at_idx').on(t.entityId, t.at),
 ])
 
-export const importStatus = pgEnum('import_status', ['queued', 'running', 'succeeded', 'failed'])
+export const importStatus = pgEnum('import_status', importStatuses)
 
 /** An import sent over HTTP (POST /v1/imports): the records as sent, run by a job, and how it went. */
 export const imports = pgTable('imports', {
@@ -442,3 +439,15 @@ export type RevisionRow = typeof revisions.$inferSelect
 export type WebhookRow = typeof webhooks.$inferSelect
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect
 export type ImportRow = typeof imports.$inferSelect
+
+// The rows are the domain's records (src/domain/types.ts), which the layers above read: a column that changes here
+// and not there fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type AllTrue<T extends boolean[]> = T[number] extends true ? true : never
+export const rowsAreRecords: AllTrue<[
+  Same<OrganizationRow, domain.OrganizationRecord>, Same<ApiKeyRow, domain.ApiKeyRecord>,
+  Same<AuditEventRow, domain.AuditEventRecord>, Same<ClaimantRow, domain.ClaimantRecord>, Same<ClaimRow, domain.ClaimRecord>,
+  Same<AppearanceRow, domain.AppearanceRecord>, Same<EvidenceRow, domain.EvidenceRecord>,
+  Same<RatingScaleRow, domain.RatingScaleRecord>, Same<ReviewRow, domain.ReviewRecord>, Same<WebhookRow, domain.WebhookRecord>,
+  Same<WebhookDeliveryRow, domain.WebhookDeliveryRecord>, Same<ImportRow, domain.ImportRecord>
+]> = true

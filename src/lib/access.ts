@@ -1,7 +1,7 @@
 // Who is calling and what they may do: roles, the principal a request acts as, and API keys (format, checksum, hash).
 import { createHash, randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
-import { forbidden } from '../errors.ts'
+import { ForbiddenError } from '../domain/errors.ts'
 
 export const roles = ['reader', 'editor', 'reviewer', 'admin', 'partner'] as const
 export type Role = (typeof roles)[number]
@@ -85,5 +85,5 @@ export const hashApiKey = (key: string) => createHash('sha256').update(key).dige
 export function assertOwner (writer: { organizationId: string }, owned: { organizationId: string | null, isPublic: boolean }, hidden: () => Error, what: string): void {
   if (owned.organizationId === writer.organizationId) return
   if (!owned.isPublic) throw hidden()
-  throw forbidden(`${what} belongs to another organization; only its own organization may change it.`)
+  throw new ForbiddenError(`${what} belongs to another organization; only its own organization may change it.`)
 }

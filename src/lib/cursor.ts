@@ -2,9 +2,9 @@
 // with the list it belongs to, so that a forged cursor, or one from another list, sort or filter, is refused.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
-import { problem } from '../errors.ts'
+import { InvalidCursorError } from '../domain/errors.ts'
 
-const invalid = () => problem('invalid-cursor', 'The cursor is not one this API issued for this list, sort and filters; start again without it.')
+const invalid = () => new InvalidCursorError('The cursor is not one this API issued for this list, sort and filters; start again without it.')
 
 const IdPosition = z.object({ id: z.uuid() })
 const SeqPosition = z.object({ seq: z.int().positive() })
@@ -18,7 +18,7 @@ export function createCursors (secret: string) {
     return `${payload}.${sign(scope, payload).toString('base64url')}`
   }
 
-  /** The position in a cursor issued for `scope`; anything else is a 400 invalid-cursor problem. */
+  /** The position in a cursor issued for `scope`; anything else is an InvalidCursorError. */
   function decode<T> (cursor: string, schema: z.ZodType<T>, scope: string): T {
     const [payload, mac, extra] = cursor.split('.')
     if (!payload || !mac || extra !== undefined) throw invalid()

@@ -1,6 +1,6 @@
 // Strong ETags derived from versions, and the If-Match / If-None-Match rules built on them (RFC 9110 §13).
 import { createHash } from 'node:crypto'
-import { problem } from '../errors.ts'
+import { PreconditionFailedError, PreconditionRequiredError } from '../domain/errors.ts'
 
 /** The ETag of an entity at a version: `"3"`. */
 export const versionEtag = (version: number) => `"${version}"`
@@ -45,12 +45,12 @@ export const isNotModified = (ifNoneMatch: EtagCondition | undefined, current: s
  */
 export function assertIfMatch (ifMatch: EtagCondition | undefined, current: string): void {
   if (ifMatch === undefined) {
-    throw problem('precondition-required', 'This change needs an If-Match header with the ETag of the version you edited; GET the resource to learn it.')
+    throw new PreconditionRequiredError('This change needs an If-Match header with the ETag of the version you edited; GET the resource to learn it.')
   }
   if (ifMatch !== '*' && ifMatch.includes('*')) {
-    throw problem('precondition-required', 'If-Match: * does not say which version you edited, so it could overwrite a change you have not seen. Send the ETag you read; GET the resource to learn it.', { headers: { etag: current } })
+    throw new PreconditionRequiredError('If-Match: * does not say which version you edited, so it could overwrite a change you have not seen. Send the ETag you read; GET the resource to learn it.', current)
   }
   if (!matches(ifMatch, current, false)) {
-    throw problem('precondition-failed', `The resource has changed since you read it (its ETag is now ${current}). GET it again, reapply your change and retry.`, { headers: { etag: current } })
+    throw new PreconditionFailedError(`The resource has changed since you read it (its ETag is now ${current}). GET it again, reapply your change and retry.`, current)
   }
 }

@@ -3,6 +3,7 @@
 // event for every write an API key attempts, allowed or not.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { UnauthenticatedError } from '../domain/errors.ts'
 import { forbidden, ProblemError, unauthorized } from '../errors.ts'
 import { allows, anonymous, type Access, type Principal, type Role } from '../lib/access.ts'
 import { RevokedKeyError } from '../services/organizations.ts'
@@ -24,6 +25,17 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 /** The access a route needs; `public` unless it says otherwise (and write routes must say, see onRoute below). */
 export const accessOf = (request: FastifyRequest): Access => request.routeOptions.config.access ?? 'public'
 
+/**
+ * The API key of an `Authorization: Bearer <key>` header; undefined without the header. Any other shape of it is a
+ * 401: a caller who sent credentials expects them to be used, not to be served as anonymous.
+ */
+export function bearerToken (authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined
+  const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization)
+  if (!match?.[1]) throw unauthorized('The Authorization header must be `Bearer <API key>`.')
+  return match[1]
+}
+
 const outcomeOf = (status: number) => status === 401 || status === 403 ? 'denied' : status >= 400 ? 'failed' : 'succeeded'
 
 async function authPlugin (app: FastifyInstance) {
@@ -43,15 +55,16 @@ async function authPlugin (app: FastifyInstance) {
   // A refusal (401, 403) is decided here but answered in preParsing, after the rate-limit plugin's onRequest hook
   // has counted the request: against the key's budget, or, for a key that was refused, the address's. Past the
   // budget, refusals are 429 too, so that trying keys is throttled. Still before the body is read.
-  const refusals = new WeakMap<FastifyRequest, ProblemError>()
+  const refusals = new WeakMap<FastifyRequest, Error>()
 
   app.addHook('onRequest', async (request) => {
     request.principal = anonymous
     if (request.routeOptions.config.probe === true) return
     try {
-      request.principal = await organizations.authenticate(request.headers.authorization)
+      request.principal = await organizations.authenticate(bearerToken(request.headers.authorization))
     } catch (error) {
-      if (!(error instanceof ProblemError) || error.status !== 401) throw error
+      const refused = error instanceof UnauthenticatedError || (error instanceof ProblemError && error.status === 401)
+      if (!refused) throw error
       refusals.set(request, error)
       return
     }

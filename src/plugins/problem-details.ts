@@ -5,6 +5,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import { errorCodes, transientDatabaseError } from '../db/errors.ts'
+import {
+  ConflictError, DomainError, FieldIssuesError, PreconditionFailedError, PreconditionRequiredError, UnauthenticatedError,
+  UnavailableError,
+} from '../domain/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
 import { redactUrl } from '../lib/log-redaction.ts'
 
@@ -56,9 +60,54 @@ function validationErrors (error: FastifyError): FieldError[] {
   })
 }
 
-/** Turns anything thrown into a ProblemError; unknown errors become a 500 that reveals nothing. */
-export function toProblem (error: unknown): ProblemError {
+// Each kind of domain error (src/domain/errors.ts) as a problem type.
+const domainCodes: Record<string, ProblemCode> = {
+  validation: 'validation-failed',
+  'rule-violation': 'unprocessable-entity',
+  'invalid-input': 'bad-request',
+  'invalid-cursor': 'invalid-cursor',
+  'not-found': 'not-found',
+  conflict: 'conflict',
+  forbidden: 'forbidden',
+  unauthenticated: 'unauthorized',
+  'precondition-required': 'precondition-required',
+  'precondition-failed': 'precondition-failed',
+  unavailable: 'service-unavailable',
+}
+
+/** Where the route took a service's input from: its body when it has one, else its query string. */
+export const inputLocationOf = (request: FastifyRequest | undefined): string =>
+  request?.routeOptions.schema?.body === undefined ? 'query' : 'body'
+
+/** The headers a domain error's answer carries: the challenge of a 401, the current ETag, when to retry. */
+function domainHeaders (error: DomainError): Record<string, string> {
+  if (error instanceof UnauthenticatedError) return { 'www-authenticate': 'Bearer realm="claimtrack"' }
+  if (error instanceof PreconditionFailedError) return { etag: error.current }
+  if (error instanceof PreconditionRequiredError && error.current !== undefined) return { etag: error.current }
+  if (error instanceof UnavailableError) return { 'retry-after': String(error.retryAfterSeconds) }
+  return {}
+}
+
+/**
+ * A domain error as a problem: its field paths, relative to the service's input (or to the stored entity it names),
+ * are given the request location they came from (`body.`, `query.`), so that a client can find the field it sent.
+ */
+export function fromDomainError (error: DomainError, location: string): ProblemError {
+  const code = domainCodes[error.kind] ?? 'internal-error'
+  const errors = error instanceof FieldIssuesError
+    ? error.issues.map((issue) => ({ field: `${error.subject ?? location}.${issue.path}`, message: issue.message }))
+    : undefined
+  const extensions = error instanceof ConflictError ? error.details : undefined
+  return problem(code, error.message, { headers: domainHeaders(error), ...(errors ? { errors } : {}), ...(extensions ? { extensions } : {}) })
+}
+
+/**
+ * Turns anything thrown into a ProblemError; unknown errors become a 500 that reveals nothing. `request` tells
+ * where a domain error's fields were sent.
+ */
+export function toProblem (error: unknown, request?: FastifyRequest): ProblemError {
   if (error instanceof ProblemError) return error
+  if (error instanceof DomainError) return fromDomainError(error, inputLocationOf(request))
   const fastifyError = error as FastifyError
   if (hasZodFastifySchemaValidationErrors(fastifyError) || Array.isArray(fastifyError.validation)) {
     const errors = validationErrors(fastifyError)
@@ -138,7 +187,7 @@ export function clientErrorHandler (this: FastifyInstance, error: Error & { code
 
 async function problemDetails (app: FastifyInstance) {
   app.setErrorHandler((error, request, reply) => {
-    const answer = toProblem(error)
+    const answer = toProblem(error, request)
     if (answer.status === 503) request.log.warn({ err: error }, 'request failed: database unavailable')
     else if (answer.status >= 500) request.log.error({ err: error }, 'request failed')
     else request.log.info({ problem: answer.code, detail: redactUrl(answer.message) }, 'request refused')

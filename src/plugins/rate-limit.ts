@@ -1,5 +1,5 @@
 // Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted by
-// @fastify/rate-limit in Redis (REDIS_URL, its own store) or else in Postgres (src/lib/rate-limit-store.ts), so that
+// @fastify/rate-limit in Redis (REDIS_URL, its own store) or else in Postgres (src/plugins/rate-limit-store.ts), so that
 // every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
 // X-RateLimit-*); past the limit it is a 429 problem with Retry-After and nothing else runs.
 // @see https://github.com/fastify/fastify-rate-limit
@@ -11,7 +11,7 @@ import { Redis } from 'ioredis'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
-import { postgresRateLimitStore, REDIS_NAME_SPACE } from '../lib/rate-limit-store.ts'
+import { postgresRateLimitStore, REDIS_NAME_SPACE } from './rate-limit-store.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

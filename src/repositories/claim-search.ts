@@ -5,6 +5,7 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { queryRows, type Executor } from '../db/client.ts'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
+import { claimSorts, type ClaimSort } from '../domain/enums.ts'
 import { isUuid } from '../lib/ids.ts'
 
 /**
@@ -55,8 +56,7 @@ export interface ClaimFilters {
 /** The filters as the statements take them: the query parsed (see parseSearch). */
 export type ParsedFilters = Omit<ClaimFilters, 'q'> & { q?: SearchQuery | undefined }
 
-export const claimSorts = ['relevance', '-createdAt', '-claimDate', 'claimDate', '-updatedAt'] as const
-export type ClaimSort = (typeof claimSorts)[number]
+export { claimSorts, type ClaimSort }
 
 /** Where the previous page ended, in the terms of its sort. */
 export type SortPosition =

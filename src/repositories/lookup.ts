@@ -4,15 +4,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
-import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import type { PageClaim } from '../domain/types.ts'
+import { appearances, claimColumns, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
 
-export interface PageClaim {
-  urlHash: string
-  claim: ClaimRow
-  claimant: { id: string, slug: string, name: string } | null
-  review: ReviewRow | null
-  scale: RatingScaleRow | null
-}
+export type { PageClaim }
 
 export function createLookupRepository (db: Db) {
   const query = (instance: Db) => instance.selectDistinctOn([appearances.urlHash, claims.id], {

@@ -1,16 +1,12 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import type { PublishedReview } from '../domain/types.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, organizations, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { claimConditions, languageMatches, textMatch, type ParsedFilters, type SearchQuery } from './claim-search.ts'
 import { escapeLike, toPage, type PageResult } from './shared.ts'
 
-export interface PublishedReview {
-  review: ReviewRow
-  scale: RatingScaleRow
-  claim: ClaimRow
-  claimant: ClaimantRow | null
-}
+export type { PublishedReview }
 
 export interface ClaimSearch {
   /** Parsed (see parseSearch). */

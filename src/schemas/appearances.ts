@@ -1,9 +1,10 @@
 // API contracts for appearances: where a claim was made or reported.
 import { z } from 'zod'
-import { appearanceMedium, type AppearanceRow } from '../db/schema.ts'
+import { appearanceMedia } from '../domain/enums.ts'
+import type { AppearanceRecord } from '../domain/types.ts'
 import { HttpUrl, IdSchema, Text, Timestamp, TimestampInput, toIso, toIsoOrNull } from './common.ts'
 
-export const Medium = z.enum(appearanceMedium.enumValues)
+export const Medium = z.enum(appearanceMedia)
 
 export const AppearanceSchema = z.object({
   id: IdSchema,
@@ -42,7 +43,7 @@ export const UpdateAppearanceBody = z.strictObject(appearanceFields)
 export type CreateAppearance = z.output<typeof CreateAppearanceBody>
 export type UpdateAppearance = z.output<typeof UpdateAppearanceBody>
 
-export const toAppearance = (row: AppearanceRow): z.output<typeof AppearanceSchema> => ({
+export const toAppearance = (row: AppearanceRecord): z.output<typeof AppearanceSchema> => ({
   id: row.id,
   claimId: row.claimId,
   url: row.url,

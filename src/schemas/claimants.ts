@@ -1,6 +1,7 @@
 // API contracts for claimants: the people and organisations who make claims.
 import { z } from 'zod'
-import { claimantKind, type ClaimantRow } from '../db/schema.ts'
+import { claimantKinds } from '../domain/enums.ts'
+import type { ClaimantRecord } from '../domain/types.ts'
 import { isUuid } from '../lib/ids.ts'
 import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso } from './common.ts'
 
@@ -15,7 +16,7 @@ export const ClaimantRef = z.string().max(100)
   .refine((value) => isUuid(value) || Slug.safeParse(value).success, 'must be a claimant id (UUID) or slug, e.g. `donald-trump`')
   .describe('A claimant id (UUID) or slug, e.g. `donald-trump`.')
 
-export const ClaimantKind = z.enum(claimantKind.enumValues)
+export const ClaimantKind = z.enum(claimantKinds)
   .describe('A `person` or an `organization` (a government, a party, a company); ClaimReview names it so.')
 
 export const ClaimantSchema = z.object({
@@ -73,7 +74,7 @@ export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFr
 export type CreateClaimant = z.output<typeof CreateClaimantBody>
 export type UpdateClaimant = z.output<typeof UpdateClaimantBody>
 
-export const toClaimant = (row: ClaimantRow): z.output<typeof ClaimantSchema> => ({
+export const toClaimant = (row: ClaimantRecord): z.output<typeof ClaimantSchema> => ({
   id: row.id,
   slug: row.slug,
   name: row.name,

@@ -1,7 +1,7 @@
 // schema.org ClaimReview (JSON-LD) for published reviews, as search engines and partners consume it.
 import { z } from 'zod'
-import type { AppearanceRow } from '../db/schema.ts'
-import type { PublishedReview } from '../repositories/published.ts'
+import type { AppearanceRecord } from '../domain/types.ts'
+import type { PublishedReview } from '../domain/types.ts'
 import { withoutEmpty } from './common.ts'
 import { toRating } from './reviews.ts'
 
@@ -60,7 +60,7 @@ export type ClaimReview = z.output<typeof ClaimReviewSchema>
 
 const defined = withoutEmpty
 
-function toCreativeWork (appearance: AppearanceRow): z.output<typeof CreativeWork> {
+function toCreativeWork (appearance: AppearanceRecord): z.output<typeof CreativeWork> {
   return defined({
     '@type': 'CreativeWork' as const,
     url: appearance.url ?? undefined,
@@ -72,7 +72,7 @@ function toCreativeWork (appearance: AppearanceRow): z.output<typeof CreativeWor
 }
 
 /** The ClaimReview of a published or retracted review (with its `correction`); `appearances` are its claim's. */
-export function toClaimReview ({ review, scale, claim, claimant }: PublishedReview, appearances: AppearanceRow[]): ClaimReview {
+export function toClaimReview ({ review, scale, claim, claimant }: PublishedReview, appearances: AppearanceRecord[]): ClaimReview {
   const rating = toRating({ review, scale })
   const first = appearances.find((a) => a.isFirstAppearance)
   return {

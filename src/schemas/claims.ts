@@ -1,15 +1,16 @@
 // API contracts for claims, and the claim detail that embeds its claimant, appearances and evidence.
 import { z } from 'zod'
-import { claimStatus, type ClaimantRow, type ClaimRow } from '../db/schema.ts'
+import { claimStatuses } from '../domain/enums.ts'
+import type { ClaimantRecord, ClaimRecord } from '../domain/types.ts'
 import { AppearanceSchema } from './appearances.ts'
 import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
-import { claimSorts } from '../repositories/claim-search.ts'
+import { claimSorts } from '../domain/enums.ts'
 import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
 import { EvidenceSchema } from './evidence.ts'
 import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction, type ReviewWithScale } from './reviews.ts'
 
-export const ClaimStatus = z.enum(claimStatus.enumValues)
+export const ClaimStatus = z.enum(claimStatuses)
   .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).')
 
 /** The statuses a client may set; `reviewed` follows from a published verdict. */
@@ -91,9 +92,9 @@ export const UpdateClaimBody = z.strictObject(claimFields)
 export type CreateClaim = z.output<typeof CreateClaimBody>
 export type UpdateClaim = z.output<typeof UpdateClaimBody>
 
-type ClaimantSummary = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
+type ClaimantSummary = Pick<ClaimantRecord, 'id' | 'slug' | 'name'>
 
-export const toClaim = (row: ClaimRow, claimant: ClaimantSummary | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
+export const toClaim = (row: ClaimRecord, claimant: ClaimantSummary | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,
   claimantId: row.claimantId,

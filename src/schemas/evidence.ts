@@ -1,9 +1,10 @@
 // API contracts for evidence: sources that support, refute or give context to a claim.
 import { z } from 'zod'
-import { evidenceStance, type EvidenceRow } from '../db/schema.ts'
+import { evidenceStances } from '../domain/enums.ts'
+import type { EvidenceRecord } from '../domain/types.ts'
 import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
 
-export const Stance = z.enum(evidenceStance.enumValues)
+export const Stance = z.enum(evidenceStances)
 
 export const EvidenceSchema = z.object({
   id: IdSchema,
@@ -44,7 +45,7 @@ export const UpdateEvidenceBody = z.strictObject(evidenceFields)
 export type CreateEvidence = z.output<typeof CreateEvidenceBody>
 export type UpdateEvidence = z.output<typeof UpdateEvidenceBody>
 
-export const toEvidence = (row: EvidenceRow): z.output<typeof EvidenceSchema> => ({
+export const toEvidence = (row: EvidenceRecord): z.output<typeof EvidenceSchema> => ({
   id: row.id,
   claimId: row.claimId,
   url: row.url,

@@ -1,7 +1,8 @@
 // API contracts for imports sent over HTTP (POST /v1/imports) and their status resource.
 import { z } from 'zod'
-import { importStatus, type ImportRow } from '../db/schema.ts'
-import { importFormats } from '../services/import-formats.ts'
+import { importStatuses } from '../domain/enums.ts'
+import type { ImportRecord } from '../domain/types.ts'
+import { importFormats } from '../domain/enums.ts'
 import { IdSchema, Timestamp, toIso, toIsoOrNull } from './common.ts'
 
 export const CreateImportBody = z.strictObject({
@@ -25,7 +26,7 @@ const Rejected = z.object({
 
 export const ImportSchema = z.object({
   id: IdSchema,
-  status: z.enum(importStatus.enumValues).describe('`queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).'),
+  status: z.enum(importStatuses).describe('`queued` -> `running` -> `succeeded` (rejected records included) or `failed` (see `error`).'),
   format: z.enum(importFormats),
   scale: z.string(),
   options: z.object({
@@ -45,7 +46,7 @@ export const ImportSchema = z.object({
   finishedAt: Timestamp.nullable(),
 }).meta({ id: 'Import', description: 'An import of claims and published verdicts, run in the background; poll it until it has finished. Running the same import again changes nothing.' })
 
-export const toImport = (row: ImportRow): z.output<typeof ImportSchema> => ({
+export const toImport = (row: ImportRecord): z.output<typeof ImportSchema> => ({
   id: row.id,
   status: row.status,
   format: row.format as z.output<typeof ImportSchema>['format'],

@@ -1,7 +1,8 @@
 // API contracts for organisations, their API keys (never the hash; the secret only once, at creation) and their
 // audit log.
 import { z } from 'zod'
-import { apiKeyRole, auditOutcome, type ApiKeyRow, type AuditEventRow, type OrganizationRow } from '../db/schema.ts'
+import { apiKeyRoles, auditOutcomes } from '../domain/enums.ts'
+import type { ApiKeyRecord, AuditEventRecord, OrganizationRecord } from '../domain/types.ts'
 import { HttpUrl, IdSchema, Text, Timestamp, toIso, toIsoOrNull } from './common.ts'
 import { Slug } from './claimants.ts'
 
@@ -24,7 +25,7 @@ export const UpdateOrganizationBody = z.strictObject({
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'UpdateOrganization' })
 
-export const Role = z.enum(apiKeyRole.enumValues).describe([
+export const Role = z.enum(apiKeyRoles).describe([
   'What a key may do: `reader` reads its organisation\'s private data;',
   '`editor` also writes claims, claimants, appearances and evidence;',
   '`reviewer` also drafts, publishes and retracts reviews;',
@@ -59,12 +60,12 @@ export const AuditEventSchema = z.object({
   path: z.string(),
   operationId: z.string().nullable(),
   status: z.int(),
-  outcome: z.enum(auditOutcome.enumValues).describe('`denied` when the key\'s role or the object\'s owner forbade it (401, 403), `failed` for other errors.'),
+  outcome: z.enum(auditOutcomes).describe('`denied` when the key\'s role or the object\'s owner forbade it (401, 403), `failed` for other errors.'),
   requestId: z.string().nullable(),
   ip: z.string().nullable(),
 }).meta({ id: 'AuditEvent' })
 
-export const toOrganization = (row: OrganizationRow): z.output<typeof OrganizationSchema> => ({
+export const toOrganization = (row: OrganizationRecord): z.output<typeof OrganizationSchema> => ({
   id: row.id,
   slug: row.slug,
   name: row.name,
@@ -74,7 +75,7 @@ export const toOrganization = (row: OrganizationRow): z.output<typeof Organizati
   updatedAt: toIso(row.updatedAt),
 })
 
-export const toApiKey = (row: ApiKeyRow): z.output<typeof ApiKeySchema> => ({
+export const toApiKey = (row: ApiKeyRecord): z.output<typeof ApiKeySchema> => ({
   id: row.id,
   name: row.name,
   role: row.role,
@@ -84,7 +85,7 @@ export const toApiKey = (row: ApiKeyRow): z.output<typeof ApiKeySchema> => ({
   revokedAt: toIsoOrNull(row.revokedAt),
 })
 
-export const toAuditEvent = (row: AuditEventRow): z.output<typeof AuditEventSchema> => ({
+export const toAuditEvent = (row: AuditEventRecord): z.output<typeof AuditEventSchema> => ({
   seq: row.seq,
   at: toIso(row.at),
   key: { id: row.keyId, name: row.keyName, role: row.role },

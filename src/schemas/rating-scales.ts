@@ -1,10 +1,11 @@
 // API contracts for rating scales: an ordered list of verdict values, each mapped to a normalised verdict.
 import { z } from 'zod'
-import { normalizedVerdict, type RatingScaleRow } from '../db/schema.ts'
+import { normalizedVerdicts } from '../domain/enums.ts'
+import type { RatingScaleRecord } from '../domain/types.ts'
 import { IdSchema, Text, Timestamp, toIso } from './common.ts'
 import { Slug } from './claimants.ts'
 
-export const NormalizedVerdict = z.enum(normalizedVerdict.enumValues).describe(
+export const NormalizedVerdict = z.enum(normalizedVerdicts).describe(
   'The verdict on Claimtrack\'s shared scale: `true`, `mostly-true`, `mixed`, `mostly-false`, `false` (ordinal, 5..1), ' +
   'or the non-ordinal `misleading`, `unproven`, `not-checkable`.'
 )
@@ -57,15 +58,15 @@ export type CreateRatingScale = z.output<typeof CreateRatingScaleBody>
 export type UpdateRatingScale = z.output<typeof UpdateRatingScaleBody>
 
 /** The value of a scale a key or an alias names. */
-export const valueOf = (scale: Pick<RatingScaleRow, 'values'>, keyOrAlias: string) =>
+export const valueOf = (scale: Pick<RatingScaleRecord, 'values'>, keyOrAlias: string) =>
   scale.values.find((v) => v.key === keyOrAlias) ?? scale.values.find((v) => v.aliases?.includes(keyOrAlias))
 
-export const bestAndWorst = (scale: Pick<RatingScaleRow, 'values'>) => {
+export const bestAndWorst = (scale: Pick<RatingScaleRecord, 'values'>) => {
   const ratings = scale.values.map((v) => v.ratingValue)
   return { bestRating: Math.max(...ratings), worstRating: Math.min(...ratings) }
 }
 
-export const toRatingScale = (row: RatingScaleRow): z.output<typeof RatingScaleSchema> => ({
+export const toRatingScale = (row: RatingScaleRecord): z.output<typeof RatingScaleSchema> => ({
   id: row.id,
   slug: row.slug,
   name: row.name,

@@ -1,10 +1,13 @@
 // API contracts for reviews (verdicts) and the verdict summary embedded in claims; aligned with schema.org ClaimReview.
 import { z } from 'zod'
-import { reviewStatus, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { reviewStatuses } from '../domain/enums.ts'
+import type { ReviewRecord, ReviewWithScale } from '../domain/types.ts'
+
+export type { ReviewWithScale }
 import { HttpUrl, IdSchema, LanguageTag, Text, Timestamp, toIso, toIsoOrNull } from './common.ts'
 import { NormalizedVerdict, bestAndWorst } from './rating-scales.ts'
 
-export const ReviewStatus = z.enum(reviewStatus.enumValues)
+export const ReviewStatus = z.enum(reviewStatuses)
   .describe('`draft` (private working copy) -> `published` -> `retracted` (kept visible, with the reason).')
 
 export const RatingSchema = z.object({
@@ -94,8 +97,6 @@ export const RetractReviewBody = z.strictObject({
 export type CreateReview = z.output<typeof CreateReviewBody>
 export type UpdateReview = z.output<typeof UpdateReviewBody>
 
-export interface ReviewWithScale { review: ReviewRow, scale: RatingScaleRow }
-
 export function toRating ({ review, scale }: ReviewWithScale): z.output<typeof RatingSchema> {
   const value = scale.values.find((v) => v.key === review.ratingKey)
   return {
@@ -110,7 +111,7 @@ export function toRating ({ review, scale }: ReviewWithScale): z.output<typeof R
   }
 }
 
-const authorOf = (review: ReviewRow) => review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
+const authorOf = (review: ReviewRecord) => review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
 
 export const toReview = (pair: ReviewWithScale): z.output<typeof ReviewSchema> => ({
   id: pair.review.id,

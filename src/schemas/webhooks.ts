@@ -1,8 +1,8 @@
 // API contracts for webhooks (never the secret, save once on create and rotation) and their delivery attempts.
 import { z } from 'zod'
-import { webhookDeliveryOutcome, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
-import { deliveryErrors } from '../services/webhook-delivery.ts'
-import { webhookEventTypes } from '../services/webhook-events.ts'
+import { webhookDeliveryOutcomes } from '../domain/enums.ts'
+import type { WebhookDeliveryRecord, WebhookRecord } from '../domain/types.ts'
+import { deliveryErrors, webhookEventTypes } from '../domain/enums.ts'
 import { IdSchema, Text, Timestamp, toIso } from './common.ts'
 
 export const WebhookEventTypeSchema = z.enum(webhookEventTypes).describe([
@@ -56,7 +56,7 @@ export const WebhookDeliverySchema = z.object({
   eventId: IdSchema.describe('The event\'s id, sent as `webhook-id`: the same on every attempt, for deduplication.'),
   eventType: z.string().describe('A subscribed event type, or `webhook.ping`.'),
   attempt: z.int().describe('1 for the first attempt, +1 for each retry.'),
-  outcome: z.enum(webhookDeliveryOutcome.enumValues).describe('`succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).'),
+  outcome: z.enum(webhookDeliveryOutcomes).describe('`succeeded` on a 2xx answer; anything else `failed` (and retried, except after 410 Gone).'),
   statusCode: z.int().nullable().describe('The endpoint\'s HTTP status; `null` when it gave none (see `error`).'),
   error: z.enum(deliveryErrors).nullable().describe('Why there was no answer, as a class: `address-refused` (not public, and not allowed for your organisation by the operator), `dns-failure`, `connection-refused`, `connection-reset`, `timeout`, `tls-error` or `connection-error`. `null` when the endpoint answered. The answer\'s body is never kept.'),
   durationMs: z.int(),
@@ -67,7 +67,7 @@ export const PingResultSchema = z.object({
   eventId: IdSchema.describe('The id of the `webhook.ping` event; its attempts show in the deliveries.'),
 }).meta({ id: 'WebhookPing' })
 
-export const toWebhook = (row: WebhookRow): z.output<typeof WebhookSchema> => ({
+export const toWebhook = (row: WebhookRecord): z.output<typeof WebhookSchema> => ({
   id: row.id,
   url: row.url,
   events: row.events,
@@ -79,7 +79,7 @@ export const toWebhook = (row: WebhookRow): z.output<typeof WebhookSchema> => ({
   updatedAt: toIso(row.updatedAt),
 })
 
-export const toWebhookDelivery = (row: WebhookDeliveryRow): z.output<typeof WebhookDeliverySchema> => ({
+export const toWebhookDelivery = (row: WebhookDeliveryRecord): z.output<typeof WebhookDeliverySchema> => ({
   id: row.id,
   eventId: row.eventId,
   eventType: row.eventType,

@@ -3,7 +3,7 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimRow, EvidenceRow } from '../db/schema.ts'
 import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
-import { notFound } from '../errors.ts'
+import { NotFoundError } from '../domain/errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
@@ -27,7 +27,7 @@ interface ChildRepository<R extends Row, Create, Update> {
 /** For a read under a claim: 404 unless the claim is live and the caller may see it. */
 export async function requireVisibleClaim (claims: ClaimsRepository, claimId: string, viewer: Viewer): Promise<ClaimRow> {
   const claim = await claims.findById(claimId)
-  if (!claim || !canSee(viewer, claim)) throw notFound('Claim', claimId)
+  if (!claim || !canSee(viewer, claim)) throw new NotFoundError('Claim', claimId)
   return claim
 }
 
@@ -39,8 +39,8 @@ export async function requireVisibleClaim (claims: ClaimsRepository, claimId: st
  */
 export async function requireOwnClaim (claims: ClaimsRepository, claimId: string, ctx: WriteContext, tx: Executor): Promise<ClaimRow> {
   const claim = await claims.lockById(claimId, tx)
-  if (!claim) throw notFound('Claim', claimId)
-  assertOwner(ctx, claim, () => notFound('Claim', claimId), `Claim ${claimId}`)
+  if (!claim) throw new NotFoundError('Claim', claimId)
+  assertOwner(ctx, claim, () => new NotFoundError('Claim', claimId), `Claim ${claimId}`)
   return claim
 }
 
@@ -62,7 +62,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<R> {
     await requireOwnClaim(claims, claimId, ctx, tx)
     const current = await children.lockById(claimId, id, tx)
-    if (!current) throw notFound(noun, id)
+    if (!current) throw new NotFoundError(noun, id)
     assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
@@ -78,7 +78,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
     async get (claimId: string, id: string, viewer: Viewer): Promise<R> {
       await requireVisibleClaim(claims, claimId, viewer)
       const row = await children.findById(claimId, id)
-      if (!row) throw notFound(noun, id)
+      if (!row) throw new NotFoundError(noun, id)
       return row
     },
 
@@ -97,7 +97,7 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         await beforeWrite?.(tx, ctx, claimId, id, patch)
         const after = await children.update(claimId, id, patch, tx)
-        if (!after) throw notFound(noun, id)
+        if (!after) throw new NotFoundError(noun, id)
         await history.record(tx, ctx, { entityType, action: 'update', claimId, before, after })
         return after
       })

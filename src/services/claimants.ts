@@ -2,7 +2,7 @@
 // every change recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
 import type { ClaimantRow } from '../db/schema.ts'
-import { conflict, notFound, problem } from '../errors.ts'
+import { ConflictError, NotFoundError } from '../domain/errors.ts'
 import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
@@ -16,16 +16,16 @@ import type { Page } from './types.ts'
 export function createClaimantsService (db: Db, claimants: ClaimantsRepository, history: History, cursors: Cursors) {
   async function lockMatching (ref: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimantRow> {
     const id = isUuid(ref) ? ref : (await claimants.findBySlug(ref, tx))?.id
-    if (id === undefined) throw notFound('Claimant', ref)
+    if (id === undefined) throw new NotFoundError('Claimant', ref)
     const current = await claimants.lockById(id, tx)
-    if (!current) throw notFound('Claimant', id)
+    if (!current) throw new NotFoundError('Claimant', id)
     // Claimants are public figures, read by everyone: another organisation's is a 403, not a 404.
-    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => notFound('Claimant', id), `Claimant ${id}`)
+    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => new NotFoundError('Claimant', id), `Claimant ${id}`)
     assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
 
-  const slugTaken = (slug: string) => conflict(`The slug "${slug}" is already used by another claimant.`)
+  const slugTaken = (slug: string) => new ConflictError(`The slug "${slug}" is already used by another claimant.`)
 
   /**
    * Refuses a name that a live claimant of the organisation already has (ignoring case and accents), unless the
@@ -38,7 +38,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
       (sameAs.length > 0 && c.sameAs.length > 0 && !c.sameAs.some((url) => sameAs.includes(url)))
     const same = others.find((c) => !toldApart(c))
     if (same) {
-      throw problem('conflict', `Your organisation already has a claimant named "${same.name}" (${same.slug}, id ${same.id}). To use it, name it by its id or slug; if this is another person, send "distinctFrom": ["${same.id}"] or sameAs URLs that tell the two apart.`, { extensions: { existingId: same.id } })
+      throw new ConflictError(`Your organisation already has a claimant named "${same.name}" (${same.slug}, id ${same.id}). To use it, name it by its id or slug; if this is another person, send "distinctFrom": ["${same.id}"] or sameAs URLs that tell the two apart.`, { existingId: same.id })
     }
   }
 
@@ -46,7 +46,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
     /** By id or slug. */
     async get (ref: string): Promise<ClaimantRow> {
       const row = isUuid(ref) ? await claimants.findById(ref) : await claimants.findBySlug(ref)
-      if (!row) throw notFound('Claimant', ref)
+      if (!row) throw new NotFoundError('Claimant', ref)
       return row
     },
 
@@ -90,7 +90,7 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
           throw slugTaken(fields.slug)
         }
         const after = await claimants.update(id, fields, tx)
-        if (!after) throw notFound('Claimant', id)
+        if (!after) throw new NotFoundError('Claimant', id)
         await history.record(tx, ctx, { entityType: 'claimant', action: 'update', claimId: null, before, after })
         return after
       })
@@ -100,9 +100,9 @@ export function createClaimantsService (db: Db, claimants: ClaimantsRepository, 
       await db.transaction(async (tx) => {
         const before = await lockMatching(ref, ifMatch, ctx, tx)
         const id = before.id
-        if (await claimants.hasLiveClaims(id, tx)) throw conflict(`Claimant ${id} still has claims; move or delete them first.`)
+        if (await claimants.hasLiveClaims(id, tx)) throw new ConflictError(`Claimant ${id} still has claims; move or delete them first.`)
         const after = await claimants.softDelete(id, tx)
-        if (!after) throw notFound('Claimant', id)
+        if (!after) throw new NotFoundError('Claimant', id)
         await history.record(tx, ctx, { entityType: 'claimant', action: 'delete', claimId: null, before, after })
       })
     },

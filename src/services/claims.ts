@@ -3,7 +3,7 @@
 // read as it was at any past instant, rebuilt from its revisions.
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
-import { conflict, notFound, problem, unprocessable } from '../errors.ts'
+import { ConflictError, InvalidCursorError, InvalidInputError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.ts'
 import { listScope, type Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
@@ -11,7 +11,8 @@ import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
-import type { RevisionsRepository, RevisionWithOrganization } from '../repositories/revisions.ts'
+import type { RevisionsRepository } from '../repositories/revisions.ts'
+import type { Revision } from '../domain/types.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../schemas/claims.ts'
 import type { ReviewWithScale } from '../schemas/reviews.ts'
@@ -93,7 +94,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     const id = isUuid(claimantId) ? claimantId : (await repos.claimants.findBySlug(claimantId, tx))?.id
     const claimant = id === undefined ? undefined : await repos.claimants.lockSharedById(id, tx)
     if (!claimant || claimant.organizationId !== organizationId) {
-      throw unprocessable(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ field: 'body.claimantId', message: 'no such claimant in your organisation' }])
+      throw new RuleViolationError(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ path: 'claimantId', message: 'no such claimant in your organisation' }])
     }
     return claimant
   }
@@ -118,8 +119,8 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
   /** Locks the claim for the rest of the transaction and checks the client's If-Match against its current ETag. */
   async function lockMatching (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimDetail> {
     const claim = await repos.claims.lockById(id, tx)
-    if (!claim) throw notFound('Claim', id)
-    assertOwner(ctx, claim, () => notFound('Claim', id), `Claim ${id}`)
+    if (!claim) throw new NotFoundError('Claim', id)
+    assertOwner(ctx, claim, () => new NotFoundError('Claim', id), `Claim ${id}`)
     const current = await detailOf(claim, tx)
     assertIfMatch(ifMatch, claimEtag(current))
     return current
@@ -128,7 +129,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
   /** The claim and what it embedded at instant `at`, rebuilt from the revision history. */
   async function detailAsOf (id: string, at: Date): Promise<ClaimDetail> {
     const claimRevision = await repos.revisions.latestOf('claim', id, at)
-    if (!claimRevision || isRemoved(claimRevision)) throw notFound('Claim', `${id} at ${at.toISOString()}`)
+    if (!claimRevision || isRemoved(claimRevision)) throw new NotFoundError('Claim', `${id} at ${at.toISOString()}`)
     const claim = revive<ClaimRow>(claimRevision.after)
     const [children, claimantRevision] = await Promise.all([
       repos.revisions.latestUnderClaim(id, ['appearance', 'evidence', 'review'], at),
@@ -159,19 +160,19 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       const { limit, cursor, sort: requested, ...filters } = request
       const sort = requested ?? (filters.q ? 'relevance' : '-createdAt')
       if (sort === 'relevance' && !filters.q) {
-        throw problem('validation-failed', 'sort=relevance needs a text query (q).', { errors: [{ field: 'query.sort', message: 'relevance needs q' }] })
+        throw new ValidationError('sort=relevance needs a text query (q).', [{ path: 'sort', message: 'relevance needs q' }])
       }
       // A cursor is only good for the list it came from: same sort, same filters.
       const scope = listScope(`claims:${sort}`, filters)
       const after = cursor === undefined ? undefined : cursors.decode(cursor, SortPositionSchema, scope)
-      if (after && after.sort !== sort) throw problem('invalid-cursor', 'The cursor belongs to another sort order.')
+      if (after && after.sort !== sort) throw new InvalidCursorError('The cursor belongs to another sort order.')
       // A slug is resolved first, so that the planner sees which claimant it is (a prolific one is planned apart).
       let claimantId = filters.claimant
       if (claimantId !== undefined && !isUuid(claimantId)) {
         claimantId = (await repos.claimants.findBySlug(claimantId))?.id
         if (claimantId === undefined) return { data: [], nextCursor: null }
       }
-      const q = filters.q === undefined ? undefined : await searchQueryOf(repos.claims, filters.q, 'query.q')
+      const q = filters.q === undefined ? undefined : await searchQueryOf(repos.claims, filters.q, 'q')
       if (q === null) return { data: [], nextCursor: null }
       const query = { filters: { ...filters, q, claimant: claimantId }, visibleTo: viewer, sort, after, limit: limit + 1 }
       const rows = q === undefined
@@ -186,13 +187,13 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     /** The claim now, or as it was at `asOf`; its past is visible to whoever may see it now. */
     async get (id: string, viewer: Viewer, asOf?: Date): Promise<ClaimDetail> {
       if (asOf) {
-        if (asOf.getTime() > Date.now()) throw problem('bad-request', 'asOf is in the future; omit it to read the claim as it is now.')
+        if (asOf.getTime() > Date.now()) throw new InvalidInputError('asOf is in the future; omit it to read the claim as it is now.')
         const now = await repos.claims.findByIdEvenDeleted(id)
-        if (!now || !canSee(viewer, now)) throw notFound('Claim', `${id} at ${asOf.toISOString()}`)
+        if (!now || !canSee(viewer, now)) throw new NotFoundError('Claim', `${id} at ${asOf.toISOString()}`)
         return detailAsOf(id, asOf)
       }
       const row = await repos.claims.findDetailById(id)
-      if (!row || !canSee(viewer, row.claim)) throw notFound('Claim', id)
+      if (!row || !canSee(viewer, row.claim)) throw new NotFoundError('Claim', id)
       const { review, scale, ...detail } = row
       return { ...detail, currentReview: review && scale ? { review, scale } : null }
     },
@@ -201,16 +202,16 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
      * The claim's revisions and those of everything under it, newest first. Outside its organisation, drafts of
      * reviews are left out: they were never published.
      */
-    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<RevisionWithOrganization>> {
+    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<Revision>> {
       const afterSeq = cursors.seq.decode(request.cursor, `history:${id}`)
       // A deleted claim keeps its history: 404 only for a claim that never existed, or that the caller may not see.
       const claim = await repos.claims.findByIdEvenDeleted(id)
-      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', id)
+      if (!claim || !canSee(viewer, claim)) throw new NotFoundError('Claim', id)
       const withDrafts = claim.organizationId === viewer.organizationId
       const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq, withDrafts })
       // Who made a change inside an organisation (its key's name and id, the request) is that organisation's own
       // business: everyone else sees the organisation only.
-      const member = (row: RevisionWithOrganization) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
+      const member = (row: Revision) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
       const data = rows.map((row) => member(row) ? row : { ...row, actor: row.organizationSlug ?? 'unknown', actorKeyId: null, requestId: null })
       return { data, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
     },
@@ -231,11 +232,11 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
         const current = await lockMatching(id, ifMatch, ctx, tx)
         if (current.claim.currentVerdict !== null && (patch.status === 'new' || patch.status === 'researching')) {
-          throw conflict(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
+          throw new ConflictError(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
         }
         const claimant = newClaimant === undefined ? current.claimant : newClaimant
         const claim = await repos.claims.update(id, newClaimant === undefined ? patch : { ...patch, claimantId: newClaimant?.id ?? null }, tx)
-        if (!claim) throw notFound('Claim', id)
+        if (!claim) throw new NotFoundError('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })
         return { ...current, claim, claimant }
       })
@@ -245,7 +246,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       await db.transaction(async (tx) => {
         const current = await lockMatching(id, ifMatch, ctx, tx)
         const claim = await repos.claims.softDelete(id, tx)
-        if (!claim) throw notFound('Claim', id)
+        if (!claim) throw new NotFoundError('Claim', id)
         await history.record(tx, ctx, { entityType: 'claim', action: 'delete', claimId: id, before: current.claim, after: claim })
       })
     },

@@ -5,12 +5,12 @@ import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { parse } from 'csv-parse'
 import { z } from 'zod'
+import { importFormats, type ImportFormat } from '../domain/enums.ts'
 
-export const importFormats = ['jsonl', 'csv', 'claimreview'] as const
+export { importFormats, type ImportFormat }
 
 /** The import as a whole cannot run (no such rating scale, a document that is not JSON). */
 export class ImportError extends Error {}
-export type ImportFormat = (typeof importFormats)[number]
 
 const optionalText = z.string().nullish()
 

@@ -3,7 +3,7 @@
 import { Readable } from 'node:stream'
 import type { Db } from '../db/client.ts'
 import type { ImportRow } from '../db/schema.ts'
-import { notFound } from '../errors.ts'
+import { NotFoundError } from '../domain/errors.ts'
 import type { Jobs } from '../jobs/index.ts'
 import { IMPORT_QUEUE } from '../jobs/queues.ts'
 import type { ImportsRepository } from '../repositories/imports.ts'
@@ -28,7 +28,7 @@ export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: 
     /** An import of the caller's organisation; another organisation's is not found. */
     async get (organizationId: string, id: string): Promise<ImportRow> {
       const row = await repo.findById(organizationId, id)
-      if (!row) throw notFound('Import', id)
+      if (!row) throw new NotFoundError('Import', id)
       return row
     },
 

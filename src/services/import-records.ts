@@ -88,7 +88,7 @@ export function prepare (line: number, input: unknown, scale: RatingScaleRow, ma
       inLanguage: language,
     }, 'review')
     const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
-    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.field === 'url' ? 'reviewUrl' : m.field === 'author' ? 'reviewer' : m.field).join(' and ')}`)
+    if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.path === 'url' ? 'reviewUrl' : m.path === 'author' ? 'reviewer' : m.path).join(' and ')}`)
     const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
     review = { ...body, datePublished, scale }
   } else if (reviewUrl) {

@@ -6,7 +6,7 @@
 // both run importRecords.
 import type { Db } from '../db/client.ts'
 import type { ClaimantRow, ClaimRow, RatingScaleRow } from '../db/schema.ts'
-import { ProblemError } from '../errors.ts'
+import { DomainError } from '../domain/errors.ts'
 import { slugify } from '../lib/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
@@ -182,7 +182,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, ctx))
       } catch (error) {
         // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
-        if (!(error instanceof ProblemError)) throw error
+        if (!(error instanceof DomainError)) throw error
         results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: error.message, record: row.record })
       }
     }

@@ -1,5 +1,5 @@
 // "Is there a fact-check for this page?": canonicalise the URLs asked about and find the claims that appeared there.
-import { problem } from '../errors.ts'
+import { ValidationError } from '../domain/errors.ts'
 import { canonicalizeUrl } from '../lib/url-canonical.ts'
 import { urlHash } from '../lib/url-hash.ts'
 import type { LookupRepository, PageClaim } from '../repositories/lookup.ts'
@@ -11,10 +11,10 @@ export interface PageLookup {
   claims: PageClaim[]
 }
 
-function canonical (url: string, field: string): string {
+function canonical (url: string, path: string): string {
   const result = canonicalizeUrl(url)
   if (result === null) {
-    throw problem('validation-failed', `${url.slice(0, 200)} is not an absolute http or https URL.`, { errors: [{ field, message: 'must be an absolute http or https URL' }] })
+    throw new ValidationError(`${url.slice(0, 200)} is not an absolute http or https URL.`, [{ path, message: 'must be an absolute http or https URL' }])
   }
   return result
 }
@@ -22,14 +22,14 @@ function canonical (url: string, field: string): string {
 export function createLookupService (lookup: LookupRepository) {
   return {
     async page (url: string): Promise<PageLookup> {
-      const canonicalUrl = canonical(url, 'query.url')
+      const canonicalUrl = canonical(url, 'url')
       return { url, canonicalUrl, claims: await lookup.byHash(urlHash(canonicalUrl)) }
     },
 
     /** Several pages in one query; results keep the order and spelling of the URLs as sent. */
     async pages (urls: string[]): Promise<PageLookup[]> {
       const keyed = urls.map((url, i) => {
-        const canonicalUrl = canonical(url, `body.urls.${i}`)
+        const canonicalUrl = canonical(url, `urls.${i}`)
         return { url, canonicalUrl, hash: urlHash(canonicalUrl) }
       })
       const rows = await lookup.byHashes([...new Set(keyed.map((k) => k.hash))])

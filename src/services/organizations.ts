@@ -2,7 +2,7 @@
 // key's hash, revoking keys (effective on the next request) and recording what keys did.
 import type { Db } from '../db/client.ts'
 import type { ApiKeyRow, AuditEventRow, OrganizationRow } from '../db/schema.ts'
-import { conflict, forbidden, notFound, ProblemError, unauthorized } from '../errors.ts'
+import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../domain/errors.ts'
 import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyPrincipal, type Principal, type Role } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
@@ -12,12 +12,11 @@ import type { Page } from './types.ts'
 /** Said of an unknown key and of a revoked one alike: a caller cannot tell a key that once worked. */
 const UNKNOWN_KEY = 'The API key is not known.'
 
-/** The 401 for a revoked key, carrying the key, so that its use is audited for its organisation. */
-export class RevokedKeyError extends ProblemError {
+/** A revoked key, refused as an unknown one but carrying the key, so that its use is audited for its organisation. */
+export class RevokedKeyError extends UnauthenticatedError {
   readonly key: ApiKeyRow
   constructor (key: ApiKeyRow) {
-    const refusal = unauthorized(UNKNOWN_KEY)
-    super({ status: refusal.status, code: refusal.code, title: refusal.title, detail: refusal.message, headers: refusal.headers })
+    super(UNKNOWN_KEY)
     this.key = key
   }
 }
@@ -25,7 +24,7 @@ export class RevokedKeyError extends ProblemError {
 export function createOrganizationsService (db: Db, organizations: OrganizationsRepository, cursors: Cursors) {
   async function requireBySlug (slug: string): Promise<OrganizationRow> {
     const row = await organizations.findBySlug(slug)
-    if (!row) throw notFound('Organization', slug)
+    if (!row) throw new NotFoundError('Organization', slug)
     return row
   }
 
@@ -55,11 +54,11 @@ export function createOrganizationsService (db: Db, organizations: Organizations
     async update (slug: string, patch: { name?: string | undefined, url?: string | null | undefined }, ifMatch: EtagCondition | undefined, principal: KeyPrincipal): Promise<OrganizationRow> {
       return db.transaction(async (tx) => {
         const current = await organizations.lockBySlug(slug, tx)
-        if (!current) throw notFound('Organization', slug)
-        if (current.id !== principal.organizationId) throw forbidden(`Only an admin of ${slug} may change it.`)
+        if (!current) throw new NotFoundError('Organization', slug)
+        if (current.id !== principal.organizationId) throw new ForbiddenError(`Only an admin of ${slug} may change it.`)
         assertIfMatch(ifMatch, versionEtag(current.version))
         const after = await organizations.update(current.id, patch, tx)
-        if (!after) throw notFound('Organization', slug)
+        if (!after) throw new NotFoundError('Organization', slug)
         return after
       })
     },
@@ -79,7 +78,7 @@ export function createOrganizationsService (db: Db, organizations: Organizations
 
     async getKey (organizationId: string, id: string): Promise<ApiKeyRow> {
       const row = await organizations.findKey(organizationId, id)
-      if (!row) throw notFound('API key', id)
+      if (!row) throw new NotFoundError('API key', id)
       return row
     },
 
@@ -87,23 +86,20 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       const row = await organizations.revokeKey(organizationId, id)
       if (row) return row
       const existing = await organizations.findKey(organizationId, id)
-      if (!existing) throw notFound('API key', id)
-      throw conflict(`API key ${id} was already revoked.`)
+      if (!existing) throw new NotFoundError('API key', id)
+      throw new ConflictError(`API key ${id} was already revoked.`)
     },
 
     /**
-     * The principal an `Authorization` header stands for. No header is anonymous; anything else that is not a live
-     * key is a 401: a malformed header or key (told by its checksum, before any database work), an unknown key or
-     * a revoked one (RevokedKeyError, with the same detail as an unknown one).
+     * The principal an API key stands for (the auth plugin reads it from the request). No key is anonymous; anything
+     * else that is not a live key is an UnauthenticatedError: a malformed key (told by its checksum, before any
+     * database work), an unknown key or a revoked one (RevokedKeyError, with the same detail as an unknown one).
      */
-    async authenticate (authorization: string | undefined): Promise<Principal> {
-      if (authorization === undefined) return { kind: 'anonymous' }
-      const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization)
-      if (!match?.[1]) throw unauthorized('The Authorization header must be `Bearer <API key>`.')
-      const token = match[1]
-      if (!isWellFormedApiKey(token)) throw unauthorized('That is not a Claimtrack API key (`ct_…`), or it was mistyped: its checksum does not match.')
+    async authenticate (token: string | undefined): Promise<Principal> {
+      if (token === undefined) return { kind: 'anonymous' }
+      if (!isWellFormedApiKey(token)) throw new UnauthenticatedError('That is not a Claimtrack API key (`ct_…`), or it was mistyped: its checksum does not match.')
       const found = await organizations.findKeyByHash(hashApiKey(token))
-      if (!found) throw unauthorized(UNKNOWN_KEY)
+      if (!found) throw new UnauthenticatedError(UNKNOWN_KEY)
       if (found.key.revokedAt !== null) throw new RevokedKeyError(found.key)
       const { key, organizationSlug } = found
       await organizations.noteUse(key)

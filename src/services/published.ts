@@ -1,6 +1,6 @@
 // Published verdicts for partners: ClaimReview JSON-LD, and search in the shape of Google's Fact Check Tools API.
 import { canSee, type Viewer } from '../lib/access.ts'
-import { notFound } from '../errors.ts'
+import { NotFoundError } from '../domain/errors.ts'
 import { listScope, type Cursors } from '../lib/cursor.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { ClaimFilters } from '../repositories/claim-search.ts'
@@ -31,7 +31,7 @@ export function createPublishedService (db: Db, claims: ClaimsRepository, publis
     /** Every published review of a claim as ClaimReview, newest first. */
     async claimReviewsOf (claimId: string, viewer: Viewer): Promise<ClaimReview[]> {
       const claim = await claims.findById(claimId)
-      if (!claim || !canSee(viewer, claim)) throw notFound('Claim', claimId)
+      if (!claim || !canSee(viewer, claim)) throw new NotFoundError('Claim', claimId)
       const rows: PublishedReview[] = []
       let afterId: string | undefined
       do {
@@ -47,7 +47,7 @@ export function createPublishedService (db: Db, claims: ClaimsRepository, publis
       const { limit, cursor, ...filters } = request
       const scope = listScope('claimreview', filters)
       const afterId = cursors.id.decode(cursor, scope)
-      const q = filters.q === undefined ? undefined : await searchQueryOf(claims, filters.q, 'query.q')
+      const q = filters.q === undefined ? undefined : await searchQueryOf(claims, filters.q, 'q')
       if (q === null) return { data: [], nextCursor: null }
       const listing = { filters: { ...filters, q }, limit, afterId }
       const { rows, nextAfterId } = q === undefined
@@ -59,7 +59,7 @@ export function createPublishedService (db: Db, claims: ClaimsRepository, publis
     /** Claims with published reviews matching the search; a page token carries the offset of the next page. */
     async search (request: Omit<ClaimSearch, 'offset' | 'query'> & { query?: string | undefined, pageToken?: string | undefined, offset?: number | undefined }, budget: ReadBudget = {}): Promise<{ hits: SearchHit[], nextPageToken: string | null }> {
       const offset = request.pageToken !== undefined ? cursors.decode(request.pageToken, OffsetToken, 'google-search').offset : request.offset ?? 0
-      const query = request.query === undefined ? undefined : await searchQueryOf(claims, request.query, 'query.query')
+      const query = request.query === undefined ? undefined : await searchQueryOf(claims, request.query, 'query')
       if (query === null) return { hits: [], nextPageToken: null }
       const search = { ...request, query }
       const found = await withinBudget(db, query === undefined ? undefined : budget.statementTimeoutMs,

@@ -1,7 +1,7 @@
 // Rating scale rules: built-in scales are fixed; a scale in use may gain values but not lose, reorder or re-rate them.
 import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, RatingScaleValue } from '../db/schema.ts'
-import { conflict, notFound, unprocessable } from '../errors.ts'
+import { ConflictError, NotFoundError, RuleViolationError } from '../domain/errors.ts'
 import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
@@ -28,20 +28,20 @@ export function valuesChangeProblem (current: RatingScaleValue[], next: RatingSc
 export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History, cursors: Cursors) {
   async function lockEditable (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<RatingScaleRow> {
     const current = await scales.lockById(id, tx)
-    if (!current) throw notFound('Rating scale', id)
-    if (current.builtIn) throw conflict(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`)
+    if (!current) throw new NotFoundError('Rating scale', id)
+    if (current.builtIn) throw new ConflictError(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`)
     // Scales are public (published verdicts refer to them), so another organisation's is a 403, not a 404.
-    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => notFound('Rating scale', id), `Rating scale ${current.slug}`)
+    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => new NotFoundError('Rating scale', id), `Rating scale ${current.slug}`)
     assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
 
-  const slugTaken = (slug: string) => conflict(`The slug "${slug}" is already used by another rating scale.`)
+  const slugTaken = (slug: string) => new ConflictError(`The slug "${slug}" is already used by another rating scale.`)
 
   return {
     async get (id: string): Promise<RatingScaleRow> {
       const row = await scales.findById(id)
-      if (!row) throw notFound('Rating scale', id)
+      if (!row) throw new NotFoundError('Rating scale', id)
       return row
     },
 
@@ -65,10 +65,10 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
         if (patch.slug !== undefined && patch.slug !== before.slug && await scales.findByRef(patch.slug, tx)) throw slugTaken(patch.slug)
         if (patch.values && await scales.isInUse(id, tx)) {
           const reason = valuesChangeProblem(before.values, patch.values)
-          if (reason) throw unprocessable(reason, [{ field: 'body.values', message: reason }])
+          if (reason) throw new RuleViolationError(reason, [{ path: 'values', message: reason }])
         }
         const after = await scales.update(id, patch, tx)
-        if (!after) throw notFound('Rating scale', id)
+        if (!after) throw new NotFoundError('Rating scale', id)
         await history.record(tx, ctx, { entityType: 'rating-scale', action: 'update', claimId: null, before, after })
         return after
       })
@@ -77,7 +77,7 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
     async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
         const before = await lockEditable(id, ifMatch, ctx, tx)
-        if (await scales.isInUse(id, tx)) throw conflict(`Rating scale ${id} is used by reviews and cannot be deleted.`)
+        if (await scales.isInUse(id, tx)) throw new ConflictError(`Rating scale ${id} is used by reviews and cannot be deleted.`)
         await scales.delete(id, tx)
         await history.recordRemoval(tx, ctx, { entityType: 'rating-scale', claimId: null, before })
       })

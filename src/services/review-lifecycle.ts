@@ -4,7 +4,7 @@
 // reviews service writes them one change at a time; the import's batch writer runs create and publish in memory and
 // writes each record's final rows once, with every revision: the API and the import publish through publishReview.
 import type { ClaimRow, ReviewRow } from '../db/schema.ts'
-import { conflict, unprocessable, type FieldError } from '../errors.ts'
+import { ConflictError, RuleViolationError, type FieldIssue } from '../domain/errors.ts'
 import type { VerdictPatch } from '../repositories/claims.ts'
 import type { ReviewPatch } from '../repositories/reviews.ts'
 import { toRating, type CreateReview, type ReviewWithScale } from '../schemas/reviews.ts'
@@ -33,11 +33,11 @@ export function reviewColumns (body: Partial<CreateReview>): ReviewPatch {
 }
 
 /** The fields schema.org ClaimReview needs that a draft may still lack. */
-export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldError[] {
-  const missing: FieldError[] = []
-  if (!review.url) missing.push({ field: 'url', message: 'the URL of the published fact-check is required to publish' })
-  if (!review.authorName) missing.push({ field: 'author', message: 'the author organisation is required to publish' })
-  if (!review.ratingExplanation) missing.push({ field: 'ratingExplanation', message: 'a short conclusion is required to publish' })
+export function missingForPublication (review: Pick<ReviewRow, 'url' | 'authorName' | 'ratingExplanation'>): FieldIssue[] {
+  const missing: FieldIssue[] = []
+  if (!review.url) missing.push({ path: 'url', message: 'the URL of the published fact-check is required to publish' })
+  if (!review.authorName) missing.push({ path: 'author', message: 'the author organisation is required to publish' })
+  if (!review.ratingExplanation) missing.push({ path: 'ratingExplanation', message: 'a short conclusion is required to publish' })
   return missing
 }
 
@@ -86,11 +86,11 @@ export function createDraft (input: {
 /** Edits a draft or a published review; a published one must keep what publication requires. */
 export function updateReview (before: ReviewRow, columns: ReviewPatch, now: Date): Step<ReviewRow, ReviewPatch> {
   const id = before.id
-  if (before.status === 'retracted') throw conflict(`Review ${id} is retracted and can no longer change.`)
+  if (before.status === 'retracted') throw new ConflictError(`Review ${id} is retracted and can no longer change.`)
   const step = next(before, columns, now, { entityType: 'review', action: 'update', claimId: before.claimId })
   if (step.after.status === 'published') {
     const missing = missingForPublication(step.after)
-    if (missing.length > 0) throw unprocessable('A published review must keep the fields ClaimReview requires.', missing.map((e) => ({ ...e, field: `body.${e.field}` })))
+    if (missing.length > 0) throw new RuleViolationError('A published review must keep the fields ClaimReview requires.', missing)
   }
   return step
 }
@@ -101,10 +101,10 @@ export function updateReview (before: ReviewRow, columns: ReviewPatch, now: Date
  */
 export function publishReview (before: ReviewRow, datePublished: Date | null | undefined, now: Date): Step<ReviewRow, ReviewPatch> {
   const id = before.id
-  if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only a draft can be published.`)
+  if (before.status !== 'draft') throw new ConflictError(`Review ${id} is ${before.status}; only a draft can be published.`)
   const missing = missingForPublication(before)
   if (missing.length > 0) {
-    throw unprocessable(`The review lacks what publication requires: ${missing.map((e) => e.field).join(', ')}.`, missing.map((e) => ({ ...e, field: `review.${e.field}` })))
+    throw new RuleViolationError(`The review lacks what publication requires: ${missing.map((e) => e.path).join(', ')}.`, missing, 'review')
   }
   const patch: ReviewPatch = { status: 'published', datePublished: datePublished === undefined ? now : datePublished }
   return next(before, patch, now, { entityType: 'review', action: 'publish', claimId: before.claimId })
@@ -112,7 +112,7 @@ export function publishReview (before: ReviewRow, datePublished: Date | null | u
 
 export function retractReview (before: ReviewRow, reason: string, now: Date): Step<ReviewRow, ReviewPatch> {
   const id = before.id
-  if (before.status !== 'published') throw conflict(`Review ${id} is ${before.status}; only a published review can be retracted.`)
+  if (before.status !== 'published') throw new ConflictError(`Review ${id} is ${before.status}; only a published review can be retracted.`)
   const patch: ReviewPatch = { status: 'retracted', retractedAt: now, retractionReason: reason }
   return next(before, patch, now, { entityType: 'review', action: 'retract', claimId: before.claimId })
 }
@@ -120,7 +120,7 @@ export function retractReview (before: ReviewRow, reason: string, now: Date): St
 /** Deletes a draft (kept, with `deletedAt` set). */
 export function deleteDraft (before: ReviewRow, now: Date): Step<ReviewRow, { deletedAt: Date }> {
   const id = before.id
-  if (before.status !== 'draft') throw conflict(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
+  if (before.status !== 'draft') throw new ConflictError(`Review ${id} is ${before.status}; only drafts can be deleted. Retract a published review instead.`)
   return next(before, { deletedAt: now }, now, { entityType: 'review', action: 'delete', claimId: before.claimId })
 }
 

@@ -5,7 +5,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
-import { notFound, unprocessable } from '../errors.ts'
+import { NotFoundError, RuleViolationError } from '../domain/errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
@@ -44,11 +44,11 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<{ scale: RatingScaleRow, key: string }> {
     const found = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
     const scale = found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
-    if (!scale) throw unprocessable(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ field: 'body.ratingScale', message: 'no such rating scale' }])
+    if (!scale) throw new RuleViolationError(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ path: 'ratingScale', message: 'no such rating scale' }])
     const value = valueOf(scale, ratingKey)
     if (!value) {
       const keys = scale.values.map((v) => v.key).join(', ')
-      throw unprocessable(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ field: 'body.rating', message: `must be one of ${keys}` }])
+      throw new RuleViolationError(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ path: 'rating', message: `must be one of ${keys}` }])
     }
     return { scale, key: value.key }
   }
@@ -56,7 +56,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
     await requireOwnClaim(repos.claims, claimId, ctx, tx)
     const current = await repos.reviews.lockById(claimId, id, tx)
-    if (!current) throw notFound('Review', id)
+    if (!current) throw new NotFoundError('Review', id)
     assertIfMatch(ifMatch, reviewEtag(await withScale(current, tx)))
     return current
   }
@@ -64,7 +64,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   /** Points the claim at its latest published review (or its latest retraction, or none); recorded if it changes. */
   async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date, changedReviewId?: string): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
-    if (!claim) throw notFound('Claim', claimId)
+    if (!claim) throw new NotFoundError('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
     const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
     const step = refreshVerdict(claim, latest && await withScale(latest, tx), retracted, now, changedReviewId)
@@ -84,7 +84,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       const now = new Date()
       const step = change(before, now)
       const after = await repos.reviews.update(id, step.patch, tx)
-      if (!after) throw notFound('Review', id)
+      if (!after) throw new NotFoundError('Review', id)
       await history.record(tx, ctx, { ...step.change, after })
       await refreshCurrentVerdict(claimId, tx, ctx, now)
       return withScale(after, tx)
@@ -111,8 +111,8 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     async get (claimId: string, id: string, viewer: Viewer): Promise<ReviewWithScale> {
       const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const review = await repos.reviews.findById(id)
-      if (!review || review.claimId !== claimId) throw notFound('Review', id)
-      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw notFound('Review', id)
+      if (!review || review.claimId !== claimId) throw new NotFoundError('Review', id)
+      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw new NotFoundError('Review', id)
       return withScale(review)
     },
 
@@ -139,7 +139,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         const now = new Date()
         const step = updateReview(before, columns, now)
         const after = await repos.reviews.update(id, step.patch, tx)
-        if (!after) throw notFound('Review', id)
+        if (!after) throw new NotFoundError('Review', id)
         await history.record(tx, ctx, { ...step.change, after })
         // A new rating on the current verdict changes the claim's verdict too.
         if (after.status === 'published') await refreshCurrentVerdict(claimId, tx, ctx, now, after.id)
@@ -152,7 +152,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         const step = deleteDraft(before, new Date())
         const after = await repos.reviews.update(id, step.patch, tx)
-        if (!after) throw notFound('Review', id)
+        if (!after) throw new NotFoundError('Review', id)
         await history.record(tx, ctx, { ...step.change, after })
       })
     },

@@ -8,6 +8,7 @@ import { Agent, request } from 'undici'
 import { guardedLookup, urlRefusal, type AddressPolicy } from '../lib/webhook-address.ts'
 import { webhookHeaders } from '../lib/webhook-signature.ts'
 import type { WebhookRow } from '../db/schema.ts'
+import { deliveryErrors, type DeliveryError } from '../domain/enums.ts'
 import type { WebhooksRepository } from '../repositories/webhooks.ts'
 import type { DeliveryJob } from './webhook-events.ts'
 
@@ -15,8 +16,7 @@ import type { DeliveryJob } from './webhook-events.ts'
  * Why an attempt got no answer, as a class: never the endpoint's body, an address or a port. A partner's admin may
  * point a webhook at an operator-allowed internal host; what it reads back must not tell it more than "it answered".
  */
-export const deliveryErrors = ['address-refused', 'dns-failure', 'connection-refused', 'connection-reset', 'timeout', 'tls-error', 'connection-error'] as const
-export type DeliveryError = (typeof deliveryErrors)[number]
+export { deliveryErrors, type DeliveryError }
 
 type Answer = { statusCode: number, error: null } | { statusCode: null, error: DeliveryError, detail: string }
 

@@ -14,11 +14,12 @@ import { WEBHOOK_QUEUE } from '../jobs/queues.ts'
 import type { ClaimRow, ReviewRow } from '../db/schema.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { EntityType } from '../repositories/revisions.ts'
+import { webhookEventTypes } from '../domain/enums.ts'
 import type { WebhookEventType, WebhooksRepository } from '../repositories/webhooks.ts'
 import { toReview } from '../schemas/reviews.ts'
 
 /** What a webhook may subscribe to; `webhook.ping` is sent on request only, to the one webhook asked. */
-export const webhookEventTypes = ['claim.updated', 'review.published', 'review.retracted'] as const satisfies readonly WebhookEventType[]
+export { webhookEventTypes }
 export type DeliveredEventType = WebhookEventType | 'webhook.ping'
 
 /** The body of every delivery: `{ type, timestamp, data }`, as Standard Webhooks suggests. */

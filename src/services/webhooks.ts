@@ -4,7 +4,7 @@
 // endpoint on request.
 import type { Db } from '../db/client.ts'
 import type { WebhookDeliveryRow, WebhookRow } from '../db/schema.ts'
-import { notFound, unprocessable } from '../errors.ts'
+import { NotFoundError, RuleViolationError } from '../domain/errors.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { urlRefusal, type AddressPolicy } from '../lib/webhook-address.ts'
@@ -32,12 +32,12 @@ export interface WebhookOwner {
 export function createWebhooksService (db: Db, webhooks: WebhooksRepository, events: WebhookEvents, policy: AddressPolicy, cursors: Cursors) {
   async function assertDeliverable (url: string, organizationSlug: string): Promise<void> {
     const refusal = await urlRefusal(policy, url, organizationSlug)
-    if (refusal) throw unprocessable(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ field: 'body.url', message: refusal }])
+    if (refusal) throw new RuleViolationError(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ path: 'url', message: refusal }])
   }
 
   async function requireWebhook (organizationId: string, id: string): Promise<WebhookRow> {
     const row = await webhooks.find(organizationId, id)
-    if (!row) throw notFound('Webhook', id)
+    if (!row) throw new NotFoundError('Webhook', id)
     return row
   }
 
@@ -63,10 +63,10 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
       if (patch.url !== undefined) await assertDeliverable(patch.url, organizationSlug)
       return db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
-        if (!current) throw notFound('Webhook', id)
+        if (!current) throw new NotFoundError('Webhook', id)
         assertIfMatch(ifMatch, versionEtag(current.version))
         const after = await webhooks.update(id, { ...patch, ...(patch.enabled === true && { disabledReason: null }) }, tx)
-        if (!after) throw notFound('Webhook', id)
+        if (!after) throw new NotFoundError('Webhook', id)
         return after
       })
     },
@@ -75,7 +75,7 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     async delete (organizationId: string, id: string, ifMatch: EtagCondition | undefined): Promise<void> {
       await db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
-        if (!current) throw notFound('Webhook', id)
+        if (!current) throw new NotFoundError('Webhook', id)
         assertIfMatch(ifMatch, versionEtag(current.version))
         await webhooks.delete(id, tx)
       })
@@ -85,14 +85,14 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     async rotateSecret (organizationId: string, id: string): Promise<{ row: WebhookRow, secret: string }> {
       return db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
-        if (!current) throw notFound('Webhook', id)
+        if (!current) throw new NotFoundError('Webhook', id)
         const secret = newWebhookSecret()
         const row = await webhooks.update(id, {
           secret,
           previousSecret: current.secret,
           previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_HOURS * 3600_000),
         }, tx)
-        if (!row) throw notFound('Webhook', id)
+        if (!row) throw new NotFoundError('Webhook', id)
         return { row, secret }
       })
     },
@@ -101,7 +101,7 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     async ping (organizationId: string, id: string): Promise<string> {
       return db.transaction(async (tx) => {
         const row = await webhooks.lock(organizationId, id, tx)
-        if (!row) throw notFound('Webhook', id)
+        if (!row) throw new NotFoundError('Webhook', id)
         return events.enqueue(tx, [row.id], { type: 'webhook.ping', timestamp: new Date().toISOString(), data: { webhookId: row.id } })
       })
     },

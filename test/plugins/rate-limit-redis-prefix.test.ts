@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import t from 'tap'
-import { windowStartOf } from '../../src/lib/rate-limit-store.ts'
+import { windowStartOf } from '../../src/plugins/rate-limit-store.ts'
 import { anonymous, build } from '../helper.ts'
 
 const REDIS_URL = 'redis://127.0.0.1:6379'

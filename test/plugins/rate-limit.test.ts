@@ -10,7 +10,7 @@ import { auditEvents } from '../../src/db/schema.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase } from '../../src/db/client.ts'
 import { callerOfAddress } from '../../src/lib/client-address.ts'
-import { REDIS_KEY_PREFIX, windowStartOf } from '../../src/lib/rate-limit-store.ts'
+import { REDIS_KEY_PREFIX, windowStartOf } from '../../src/plugins/rate-limit-store.ts'
 import { createRateLimitsRepository } from '../../src/repositories/rate-limits.ts'
 import { anonymous, bearer, build, freshDatabase, isProblem, keyFor, onServer } from '../helper.ts'
 

@@ -4,7 +4,8 @@ import { eq, sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { appearances, claims, revisions } from '../../src/db/schema.ts'
-import { ProblemError } from '../../src/errors.ts'
+import { DomainError } from '../../src/domain/errors.ts'
+import { toProblem } from '../../src/plugins/problem-details.ts'
 import { createRevisionsRepository } from '../../src/repositories/revisions.ts'
 import { createHistory, systemContext } from '../../src/services/history.ts'
 import type { CreateAppearance } from '../../src/schemas/appearances.ts'
@@ -28,11 +29,11 @@ async function refused (t: Test, attempt: Promise<unknown>, what: string) {
   t.match(describe(error), /42501/, `${what}: as insufficient_privilege`)
 }
 
-/** Runs a write that must fail with a problem of this status, and returns the problem. */
+/** Runs a write that must fail with a domain error that the HTTP edge answers with this status. */
 async function fails (t: Test, attempt: Promise<unknown>, status: number, what: string) {
   const error = await attempt.then(() => undefined, (e: unknown) => e)
-  t.type(error, ProblemError, `${what} fails with a problem`)
-  t.equal((error as ProblemError | undefined)?.status, status, `${what}: ${status}`)
+  t.type(error, DomainError, `${what} fails with a domain error`)
+  t.equal(toProblem(error).status, status, `${what}: ${status}`)
 }
 
 t.test('revisions are append-only: no update, delete or truncate, on either database', async (t) => {

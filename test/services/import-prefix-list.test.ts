@@ -20,9 +20,14 @@ t.test('a page added by an import is in the next prefix list', async (t) => {
   const before = await list()
   const page = 'https://news.example.com/2026/imported-claim'
   const record = JSON.stringify({
-    id: 'imp-1', text: 'The tunnel was finished two years early.', claimant: 'Jane Doe', claimDate: '2026-01-02',
+    id: 'imp-1',
+    text: 'The tunnel was finished two years early.',
+    claimant: 'Jane Doe',
+    claimDate: '2026-01-02',
     appearances: [{ url: page, title: 'A speech', isFirstAppearance: true }],
-    verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/tunnel', reviewer: 'Example Fact Check',
+    verdictLabel: 'false',
+    reviewUrl: 'https://factcheck.example.org/tunnel',
+    reviewer: 'Example Fact Check',
   })
   const run = app.services.imports.importRecords(readRecords(Readable.from([record]), 'jsonl', {}), {
     organizationId: testOrganization(app).id, scale: 'truth-o-meter', batchSize: 10, concurrency: 1,

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { ClaimantListQuery, ClaimantParams, ClaimantSchema, CreateClaimantBody, UpdateClaimantBody, toClaimant } from '../../schemas/claimants.ts'
 import { IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
-import { ProblemError } from '../../errors.ts'
+import { ConflictError } from '../../domain/errors.ts'
+import { fromDomainError } from '../../plugins/problem-details.ts'
 import { versionEtag } from '../../lib/etag.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
@@ -11,10 +12,10 @@ const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })
 
 /** A refused duplicate names the claimant already there by its URL too. */
 function locatingDuplicate (error: unknown): never {
-  if (error instanceof ProblemError && typeof error.extensions.existingId === 'string') {
-    error.headers.location = `/v1/claimants/${error.extensions.existingId}`
-  }
-  throw error
+  if (!(error instanceof ConflictError) || typeof error.details.existingId !== 'string') throw error
+  const answer = fromDomainError(error, 'body')
+  answer.headers.location = `/v1/claimants/${error.details.existingId}`
+  throw answer
 }
 
 export default async function claimantsRoutes (fastify: FastifyInstance) {

@@ -78,9 +78,9 @@ t.test('every change under a claim writes one revision, newest first, with actor
     previous.set(rev.entityId, rev.after)
   }
   const byRequest = (rid: string, entityType: string) => items.find((i) => i.requestId === rid && i.entityType === entityType)
-  t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentReviewId: null }, after: { status: 'reviewed', currentReviewId: review.body.id } }, 'publishing sets the verdict on the record')
+  t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentVerdict: null }, after: { status: 'reviewed', currentVerdict: 'false' } }, 'publishing sets the verdict on the record')
   t.match(byRequest(publish.rid, 'review'), { before: { status: 'draft' }, after: { status: 'published', datePublished: publish.body.datePublished } })
-  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentReviewId: review.body.id, currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
+  t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
   t.match(byRequest(retract.rid, 'review'), { after: { status: 'retracted', retractionReason: 'Wrong scale.' } })
   t.match(items.find((i) => i.version === 2 && i.entityType === 'claim'), { before: { text: 'The moon is made of cheese.' }, after: { text: 'The moon is cheese.' } })
 
@@ -185,9 +185,10 @@ t.test('k random edits: k update revisions chained before -> after, ending at th
   t.equal(history[0]?.before, null)
   for (let i = 1; i <= k; i++) t.same(history[i]?.before, history[i - 1]?.after, `revision ${i + 1}: before is the previous after`)
   const [row] = await app.db.select().from(claims).where(eq(claims.id, id))
-  // A search index column, derived from the others, is not part of the claim's history.
-  const { searchVector: _derived, ...stored } = json(row) as Record<string, unknown>
-  t.same(history[k]?.after, stored, 'the last after is the row as stored')
+  // The claim's history shape, built from the row: its public fields, none of its internal columns.
+  const stored = json(row) as Record<string, unknown>
+  const shown = ['id', 'text', 'claimantId', 'claimDate', 'language', 'topics', 'status', 'currentVerdict', 'version', 'createdAt', 'updatedAt', 'deletedAt']
+  t.same(history[k]?.after, { schemaVersion: 1, ...Object.fromEntries(shown.map((f) => [f, stored[f]])) }, 'the last after is the row as stored, in the claim\'s history shape')
   t.same((await app.inject({ method: 'GET', url: `/v1/claims/${id}` })).json(), (await app.inject({ method: 'GET', url: `/v1/claims/${id}?asOf=${history[k]?.at}` })).json(), 'and the claim as of then is the claim now')
 })
 
@@ -326,4 +327,64 @@ t.test('two editors racing on one ETag: one wins, and only its change is recorde
   const { items } = await historyOf(app, id)
   t.same(items.map((i) => [i.action, i.version, i.requestId]), [['update', 2, `racer-${winner}`], ['create', 1, items[1]?.requestId]])
   t.match(items[0], { before: { text: 'Contested.' }, after: { text } })
+})
+
+/** The properties the OpenAPI document gives each entity kind's history shape. */
+function documentedShapes (app: FastifyInstance): Record<string, string[]> {
+  const schemas = (app.swagger() as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }).components.schemas
+  const names = { claim: 'ClaimHistory', appearance: 'AppearanceHistory', evidence: 'EvidenceHistory', review: 'ReviewHistory', claimant: 'ClaimantHistory', 'rating-scale': 'RatingScaleHistory' }
+  return Object.fromEntries(Object.entries(names).map(([kind, name]) => [kind, Object.keys(schemas[name]?.properties ?? {}).sort()]))
+}
+
+// Stored columns that are not part of any entity's public shape, or that the shape names otherwise.
+const internalColumns = ['organizationId', 'isPublic', 'currentReviewId', 'externalId', 'searchVector', 'urlHash', 'urlCanonical', 'ratingScaleId', 'ratingKey', 'authorName', 'authorUrl', 'txId']
+
+t.test('before and after have the documented, versioned shape of their entity kind, never the stored columns', async (t) => {
+  const app = await build(t)
+  const claimant = await createClaimant(app)
+  const claim = await createClaim(app, { claimantId: claimant.id })
+  const c = `/v1/claims/${claim.id}`
+  const appearance = await send(app, 'POST', `${c}/appearances`, { url: 'https://news.example.org/said', medium: 'article' })
+  await send(app, 'POST', `${c}/evidence`, { url: 'https://data.example.org/moon', stance: 'refutes' })
+  const review = await send(app, 'POST', `${c}/reviews`, ready)
+  const r = `${c}/reviews/${review.body.id}`
+  await send(app, 'POST', `${r}/publish`, undefined, r)
+  await send(app, 'POST', `${r}/retract`, { reason: 'Wrong source.' }, r)
+  const a = `${c}/appearances/${appearance.body.id}`
+  await send(app, 'DELETE', a, undefined, a)
+
+  const shapes = documentedShapes(app)
+  const { items } = await historyOf(app, claim.id)
+  t.same(new Set(items.map((i) => i.entityType)), new Set(['claim', 'appearance', 'evidence', 'review']), 'every kind under a claim')
+  for (const rev of items) {
+    const what = `${rev.entityType} v${rev.version} ${rev.action}`
+    t.ok((shapes[rev.entityType] ?? []).length > 0, `${what}: its shape is documented`)
+    for (const [side, entity] of [['after', rev.after], ['before', rev.before]] as const) {
+      if (entity === null) continue
+      t.same(Object.keys(entity).sort(), shapes[rev.entityType], `${what}: ${side} has exactly the documented fields`)
+      t.equal(entity.schemaVersion, 1, `${what}: ${side} says its shape's version`)
+      t.same(internalColumns.filter((c) => c in entity), [], `${what}: ${side} has no internal column`)
+    }
+  }
+  const retracted = items.find((i) => i.entityType === 'review' && i.action === 'retract')
+  t.match(retracted?.after, { status: 'retracted', rating: 'false', author: { name: 'Example Fact Check', url: null }, retractionReason: 'Wrong source.' }, 'a review as it is written: rating by key, author as an object')
+  t.type(retracted?.after.ratingScale, 'string', 'and its scale by id')
+})
+
+t.test('a stored snapshot with a renamed or missing column keeps the public shape', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app)
+  const [last] = await app.db.select().from(revisions).where(eq(revisions.entityId, claim.id))
+  const stored = last?.after ?? {}
+  // As if `topics` had been renamed `tags` and a new internal column added after this revision was written.
+  const { topics, ...rest } = stored
+  const after = { ...rest, tags: topics, reviewQueue: 'desk-2', version: 2 }
+  const organizationId = testOrganization(app).id
+  await app.db.insert(revisions).values({ entityType: 'claim', entityId: claim.id, claimId: claim.id, version: 2, action: 'update', actor: 'system', organizationId, at: new Date(), before: stored, after })
+  const { items } = await historyOf(app, claim.id)
+  const [renamed] = items
+  t.equal(renamed?.version, 2)
+  t.same(renamed?.after.topics, [], 'a field the snapshot lacks is shown empty, as documented')
+  t.notOk(renamed && ('tags' in renamed.after || 'reviewQueue' in renamed.after), 'a column the shape does not name never leaks')
+  t.same(Object.keys(renamed?.after ?? {}).sort(), documentedShapes(app).claim, 'the documented fields, no more and no fewer')
 })

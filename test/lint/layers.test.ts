@@ -1,0 +1,41 @@
+// The layer rule (eslint.layers.js) in `npm run lint`: an import that points up a layer is an error; one that points
+// down is not. Checked with ESLint's Node API on fixture code placed as if in src/.
+import { ESLint } from 'eslint'
+import t from 'tap'
+
+const eslint = new ESLint({ cwd: new URL('../..', import.meta.url).pathname })
+
+async function layerErrors (filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath })
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+}
+
+const upward: Array<[file: string, code: string]> = [
+  ['src/services/fixture.ts', "import { toClaim } from '../schemas/claims.ts'\n\nexport const x = toClaim\n"],
+  ['src/services/fixture.ts', "import { problem } from '../errors.ts'\n\nexport const x = problem\n"],
+  ['src/services/fixture.ts', "import type { FastifyPluginAsync } from '../plugins/auth.ts'\n\nexport type X = FastifyPluginAsync\n"],
+  ['src/repositories/fixture.ts', "import type { ClaimsService } from '../services/claims.ts'\n\nexport type X = ClaimsService\n"],
+  ['src/domain/fixture.ts', "import type { ClaimRow } from '../db/schema.ts'\n\nexport type X = ClaimRow\n"],
+  ['src/schemas/fixture.ts', "import type { ClaimRow } from '../db/schema.ts'\n\nexport type X = ClaimRow\n"],
+  ['src/routes/v1/fixture.ts', "import type { PageClaim } from '../../repositories/lookup.ts'\n\nexport type X = PageClaim\n"],
+  ['src/lib/fixture.ts', "import { buildApp } from '../app.ts'\n\nexport const x = buildApp\n"],
+]
+
+const downward: Array<[file: string, code: string]> = [
+  ['src/services/fixture.ts', "import { NotFoundError } from '../domain/errors.ts'\nimport type { ClaimsRepository } from '../repositories/claims.ts'\n\nexport type X = ClaimsRepository | NotFoundError\n"],
+  ['src/schemas/fixture.ts', "import type { ClaimRecord } from '../domain/types.ts'\n\nexport type X = ClaimRecord\n"],
+  ['src/routes/v1/fixture.ts', "import type { PageClaim } from '../../domain/types.ts'\nimport { toClaim } from '../../schemas/claims.ts'\n\nexport const x = toClaim\nexport type X = PageClaim\n"],
+  ['src/lib/fixture.ts', "import { InvalidCursorError } from '../domain/errors.ts'\n\nexport const x = InvalidCursorError\n"],
+]
+
+t.test('an upward import is a lint error', async (t) => {
+  for (const [file, code] of upward) {
+    const errors = await layerErrors(file, code)
+    t.equal(errors.length, 1, `${file}: ${code.split('\n')[0]}`)
+    t.match(errors[0], /must not import from a layer above it/)
+  }
+})
+
+t.test('a downward import is not', async (t) => {
+  for (const [file, code] of downward) t.same(await layerErrors(file, code), [], `${file}: ${code.split('\n')[0]}`)
+})
