@@ -82,6 +82,11 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimDetailSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
+    // A revalidation (If-None-Match) of the claim as it is now is answered from the versions alone when it is current.
+    if (request.headers['if-none-match'] !== undefined && request.query.asOf === undefined) {
+      const etag = await claims.currentEtag(request.params.id, readerOf(request))
+      if (withEtag(request, reply, etag).notModified) return reply.code(304).send(null)
+    }
     const detail = await claims.get(request.params.id, readerOf(request), request.query.asOf)
     if (withEtag(request, reply, claimEtag(detail)).notModified) return reply.code(304).send(null)
     return toClaimDetail(detail)
