@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
@@ -27,7 +26,6 @@ const etagNote = 'The `ETag` covers the claim and everything embedded in it; sen
 
 export default async function claimsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.setSerializerCompiler(fastSerializerCompiler)
   const { claims } = app.services
   const tags = ['Claims']
   // Reads may include the caller's organisation's private claims: private for such keys, public (and cached) otherwise.
