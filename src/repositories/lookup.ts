@@ -3,11 +3,12 @@
 // and cached by CDNs, so they never include an organisation's private claims, whoever asks.
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { appearances, claimants, claims, ratingScales, reviews, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 
 export interface PageClaim {
   urlHash: string
-  claim: ClaimRow
+  /** Only what a lookup shows of the claim: rows stay narrow, as a batch reads up to hundreds of them. */
+  claim: Pick<ClaimRow, 'id' | 'text' | 'status'>
   claimant: { id: string, slug: string, name: string } | null
   review: ReviewRow | null
   scale: RatingScaleRow | null
@@ -16,7 +17,7 @@ export interface PageClaim {
 export function createLookupRepository (db: Db) {
   const query = () => db.selectDistinctOn([appearances.urlHash, claims.id], {
     urlHash: sql<string>`${appearances.urlHash}`,
-    claim: claimColumns,
+    claim: { id: claims.id, text: claims.text, status: claims.status },
     claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
     review: reviews,
     scale: ratingScales,
