@@ -244,7 +244,8 @@ export interface PublishedReview extends ReviewWithScale {
 /** A claim that appeared on a page, found by the page's URL hash, with its claimant and current verdict. */
 export interface PageClaim {
   urlHash: string
-  claim: ClaimRecord
+  /** Only what a lookup shows of the claim: rows stay narrow, as a batch reads up to hundreds of them. */
+  claim: Pick<ClaimRecord, 'id' | 'text' | 'status'>
   claimant: { id: string, slug: string, name: string } | null
   review: ReviewRecord | null
   scale: RatingScaleRecord | null

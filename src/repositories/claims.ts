@@ -39,6 +39,16 @@ export interface ClaimDetailRow {
   scale: RatingScaleRow | null
 }
 
+/** What a claim's ETag is made of (see claimEtag): the versions of the claim and of every row it embeds. */
+export interface ClaimVersions {
+  claim: Pick<ClaimRow, 'id' | 'version' | 'isPublic' | 'organizationId'>
+  claimant: { id: string, version: number } | null
+  review: { id: string, version: number } | null
+  scale: { id: string, version: number } | null
+  appearances: Array<{ id: string, version: number }>
+  evidence: Array<{ id: string, version: number }>
+}
+
 /**
  * The rows of a child table as one JSON array (newest first, as its repository lists them), and the function that
  * turns the JSON back into rows: keys are the column names drizzle uses, timestamps become Dates again.
@@ -84,6 +94,25 @@ export function createClaimsRepository (db: Db) {
     .where(and(eq(claims.id, sql.placeholder('id')), live))
     .prepare('claim_detail_by_id'))
 
+  // A conditional GET of a claim: the same rows as claim_detail_by_id, but only their ids and versions, read through
+  // the primary keys and the (claim_id, id) indexes of the children, so that a 304 costs no detail query. Read where
+  // the detail is read (the replica, when the request may use it), so that both give the same ETag.
+  const childVersions = (table: typeof appearances | typeof evidence) =>
+    sql<Array<{ id: string, version: number }>>`(select coalesce(json_agg(json_build_object('id', ${table.id}, 'version', ${table.version})), '[]'::json) from ${table} where ${table.claimId} = ${claims.id})`
+  const versionsById = preparedRead(db, (instance) => instance.select({
+    claim: { id: claims.id, version: claims.version, isPublic: claims.isPublic, organizationId: claims.organizationId },
+    claimant: { id: claimants.id, version: claimants.version },
+    review: { id: reviews.id, version: reviews.version },
+    scale: { id: ratingScales.id, version: ratingScales.version },
+    appearances: childVersions(appearances),
+    evidence: childVersions(evidence),
+  }).from(claims)
+    .leftJoin(claimants, and(eq(claimants.id, claims.claimantId), isNull(claimants.deletedAt)))
+    .leftJoin(reviews, and(eq(reviews.id, claims.currentReviewId), isNull(reviews.deletedAt)))
+    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+    .where(and(eq(claims.id, sql.placeholder('id')), live))
+    .prepare('claim_versions_by_id'))
+
   /** Claims with their claimant and current verdict. */
   const selectItems = (tx: Executor) => tx.select({
     claim: claimColumns,
@@ -113,6 +142,12 @@ export function createClaimsRepository (db: Db) {
         appearances: appearanceRows.revive(row.appearances),
         evidence: evidenceRows.revive(row.evidence),
       }
+    },
+
+    /** The versions of a live claim and of everything GET /v1/claims/{id} embeds in it, in one narrow statement. */
+    async findVersionsById (id: string): Promise<ClaimVersions | undefined> {
+      const [row] = await versionsById().execute({ id })
+      return row
     },
 
     /** The row, deleted or not: a deleted claim keeps its history. */

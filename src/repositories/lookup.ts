@@ -5,14 +5,14 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import type { PageClaim } from '../domain/types.ts'
-import { appearances, claimColumns, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
+import { appearances, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
 
 export type { PageClaim }
 
 export function createLookupRepository (db: Db) {
   const query = (instance: Db) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
     urlHash: sql<string>`${appearances.urlHash}`,
-    claim: claimColumns,
+    claim: { id: claims.id, text: claims.text, status: claims.status },
     claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
     review: reviews,
     scale: ratingScales,

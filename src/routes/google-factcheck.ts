@@ -1,9 +1,10 @@
 // GET /v1alpha1/claims:search in the request and response shape of Google's Fact Check Tools API, so that an
 // existing client of that API works against Claimtrack by changing its base URL.
 import type { FastifyInstance } from 'fastify'
-import { serializerCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod'
+import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { problem } from '../errors.ts'
+import { fastSerializerCompiler } from '../lib/fast-serializer.ts'
 import { scriptSafeSerializerCompiler } from '../lib/script-safe-json.ts'
 import { IfNoneMatchHeaders, LanguageTag, NotModified, problemResponses, withoutEmpty } from '../schemas/common.ts'
 import { toRating } from '../schemas/reviews.ts'
@@ -92,7 +93,7 @@ function toGoogleClaim ({ claim, claimant, reviews }: SearchHit) {
 export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
   // A fact-check feed that pages may inline, as they do ClaimReview: script-safe like it.
-  app.setSerializerCompiler(scriptSafeSerializerCompiler(serializerCompiler))
+  app.setSerializerCompiler(scriptSafeSerializerCompiler(fastSerializerCompiler))
 
   // `::` escapes the colon, which the router would otherwise read as the start of a parameter.
   app.get('/claims::search', {

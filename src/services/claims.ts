@@ -9,7 +9,7 @@ import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
-import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
+import type { ClaimListItem, ClaimsRepository, ClaimVersions } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { RevisionsRepository } from '../repositories/revisions.ts'
 import type { Revision } from '../domain/types.ts'
@@ -31,13 +31,27 @@ export interface ClaimDetail {
   currentReview: ReviewWithScale | null
 }
 
-/** A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances, evidence and verdict. */
-export const claimEtag = (detail: ClaimDetail) => compositeEtag(detail.claim.version, [
-  ...(detail.claimant ? [detail.claimant] : []),
-  ...detail.appearances,
-  ...detail.evidence,
-  ...(detail.currentReview ? [detail.currentReview.review, detail.currentReview.scale] : []),
-])
+/**
+ * A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances, evidence and verdict.
+ * It is made of versions only, so that a conditional GET can compute it from them alone (claimVersionsEtag).
+ */
+export const claimEtag = (detail: ClaimDetail) => claimVersionsEtag({
+  claim: detail.claim,
+  claimant: detail.claimant,
+  appearances: detail.appearances,
+  evidence: detail.evidence,
+  review: detail.currentReview?.review ?? null,
+  scale: detail.currentReview?.scale ?? null,
+})
+
+/** The ETag of a claim from the versions of it and of the rows it embeds; equal to claimEtag of its detail. */
+export const claimVersionsEtag = (v: Omit<ClaimVersions, 'claim'> & { claim: { version: number } }) =>
+  compositeEtag(v.claim.version, [
+    ...(v.claimant ? [v.claimant] : []),
+    ...v.appearances,
+    ...v.evidence,
+    ...(v.review && v.scale ? [v.review, v.scale] : []),
+  ])
 
 interface Repositories {
   claims: ClaimsRepository
@@ -196,6 +210,16 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       if (!row || !canSee(viewer, row.claim)) throw new NotFoundError('Claim', id)
       const { review, scale, ...detail } = row
       return { ...detail, currentReview: review && scale ? { review, scale } : null }
+    },
+
+    /**
+     * The current ETag of a claim the viewer may see, from the versions alone (no detail query): what a conditional
+     * GET compares with If-None-Match. 404 as `get` would.
+     */
+    async currentEtag (id: string, viewer: Viewer): Promise<string> {
+      const versions = await repos.claims.findVersionsById(id)
+      if (!versions || !canSee(viewer, versions.claim)) throw new NotFoundError('Claim', id)
+      return claimVersionsEtag(versions)
     },
 
     /**

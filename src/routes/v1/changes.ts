@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, Timestamp, problemResponses, toIso } from '../../schemas/common.ts'
 import { ReviewSchema, toReview } from '../../schemas/reviews.ts'
@@ -36,7 +35,6 @@ function toChange (change: Change): z.output<typeof ChangeSchema> {
 
 export default async function changesRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.setSerializerCompiler(fastSerializerCompiler)
 
   app.get('/changes', {
     // An organisation's keys also see its private claims in the feed.

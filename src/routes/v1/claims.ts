@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { toAppearance } from '../../schemas/appearances.ts'
 import { toClaimant } from '../../schemas/claimants.ts'
 import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
@@ -27,7 +26,6 @@ const etagNote = 'The `ETag` covers the claim and everything embedded in it; sen
 
 export default async function claimsRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.setSerializerCompiler(fastSerializerCompiler)
   const { claims } = app.services
   const tags = ['Claims']
   // Reads may include the caller's organisation's private claims: private for such keys, public (and cached) otherwise.
@@ -82,6 +80,11 @@ export default async function claimsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimDetailSchema, 304: NotModified, ...problemResponses(400, 404, 500) },
     },
   }, async (request, reply) => {
+    // A revalidation (If-None-Match) of the claim as it is now is answered from the versions alone when it is current.
+    if (request.headers['if-none-match'] !== undefined && request.query.asOf === undefined) {
+      const etag = await claims.currentEtag(request.params.id, readerOf(request))
+      if (withEtag(request, reply, etag).notModified) return reply.code(304).send(null)
+    }
     const detail = await claims.get(request.params.id, readerOf(request), request.query.asOf)
     if (withEtag(request, reply, claimEtag(detail)).notModified) return reply.code(304).send(null)
     return toClaimDetail(detail)

@@ -3,7 +3,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
 import type { PageClaim } from '../../domain/types.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
@@ -72,7 +71,6 @@ const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({ url: 
 
 export default async function lookupRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.setSerializerCompiler(fastSerializerCompiler)
   const { lookup, prefixList } = app.services
   const tags = ['Lookup']
   // Public whoever asks (lookups never include private claims): cached for LOOKUP_MAX_AGE, ETag from the body.

@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { fastSerializerCompiler } from '../../lib/fast-serializer.ts'
 import { ClaimSchema, toClaim } from '../../schemas/claims.ts'
 import { LanguageTag, problemResponses } from '../../schemas/common.ts'
 import { readerOf } from '../http.ts'
@@ -29,7 +28,6 @@ const MatchResult = z.object({
 
 export default async function matchingRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
-  app.setSerializerCompiler(fastSerializerCompiler)
 
   app.post('/claims/match', {
     config: { access: 'public', search: true },

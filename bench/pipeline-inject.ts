@@ -1,0 +1,58 @@
+// `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,batch 100]`: CPU µs per request of the whole pipeline in
+// one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k, a copy of
+// claimtrack_bench_100k, with req/s and p50 ms. CPU time is less disturbed by a loaded machine than req/s; run it
+// against two checkouts in turn to compare them.
+import type { InjectOptions } from 'fastify'
+import postgres from 'postgres'
+import { buildApp } from '../src/app.ts'
+import { parseConfig } from '../src/config.ts'
+const url = 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
+const sql = postgres(url, { max: 1, onnotice: () => {} })
+const ids = (await sql`select id from claims tablesample bernoulli (5) repeatable (1) where is_public and deleted_at is null limit 500`).map((r) => r.id as string)
+const hitUrls = (await sql`select a.url from appearances a tablesample bernoulli (10) repeatable (3) join claims c on c.id = a.claim_id where a.url is not null and c.is_public and c.deleted_at is null limit 500`).map((r) => r.url as string)
+await sql.end()
+const app = await buildApp(parseConfig({
+  DATABASE_URL: url,
+  LOG_LEVEL: 'silent',
+  SEED_DEMO: 'false',
+  JOBS_WORKER: 'false',
+  RATE_LIMIT_ANONYMOUS: '100000000',
+  REDIS_URL: 'redis://127.0.0.1:6379/5',
+  LOAD_SHED_EVENT_LOOP_DELAY: '0',
+  LOAD_SHED_HEAP_USED: '0',
+}))
+const etags = new Map<string, string>()
+for (const id of ids.slice(0, 200)) etags.set(id, String((await app.inject({ url: `/v1/claims/${id}` })).headers.etag))
+const pick = <T>(l: T[]) => l[Math.floor(Math.random() * l.length)] as T
+const tagged = [...etags]
+let seq = 0
+const cited = (i: number) => i % 2 === 0 ? pick(hitUrls) : `https://news.example.org/never-cited/${seq++}`
+const batches = Array.from({ length: 20 }, () => JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => cited(i)) }))
+const workloads: Record<string, () => InjectOptions> = {
+  'by-id': () => ({ url: `/v1/claims/${pick(ids)}` }),
+  'by-id 304': () => { const [id, etag] = pick(tagged); return { url: `/v1/claims/${id}`, headers: { 'if-none-match': etag } } },
+  'lookup hit': () => ({ url: `/v1/lookup?url=${encodeURIComponent(pick(hitUrls))}` }),
+  'batch 100': () => ({ method: 'POST', url: '/v1/lookup', headers: { 'content-type': 'application/json' }, payload: pick(batches) }),
+}
+const only = process.argv[2]?.split(',')
+for (const [name, next] of Object.entries(workloads)) {
+  if (only && !only.includes(name)) continue
+  const n = name === 'batch 100' ? 100 : 1000
+  const one = async (lat: number[]) => {
+    const t0 = performance.now()
+    const res = await app.inject(next())
+    lat.push(performance.now() - t0)
+    if (res.statusCode >= 400) throw new Error(`${name} ${res.statusCode}`)
+  }
+  const run = async (count: number) => {
+    const lat: number[] = []
+    for (let i = 0; i < count; i += 10) await Promise.all(Array.from({ length: 10 }, () => one(lat)))
+    return lat.sort((a, b) => a - b)
+  }
+  await run(n / 2)
+  const c0 = process.cpuUsage(); const t0 = performance.now()
+  const lat = await run(n)
+  const c = process.cpuUsage(c0); const wall = performance.now() - t0
+  console.log(`| ${name} | ${Math.round((c.user + c.system) / n)} | ${Math.round(n / wall * 1000)} | ${lat[Math.floor(lat.length / 2)]?.toFixed(1)} |`)
+}
+await app.close()
