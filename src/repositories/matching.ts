@@ -41,8 +41,12 @@ const B = 0.75
 const MAX_TERMS = 16
 const MIN_TERMS = 3
 const POSTINGS_BUDGET = 2000
-// A safety valve for inputs made only of common words; the budget keeps nearly every request far below it.
-const MAX_CANDIDATES = 10000
+// Each picked word contributes at most its PER_TERM weightiest claims (all of them for a rarer word), and the best
+// POOL_PER_RESULT × limit claims found, by the picked words' part of BM25, are scored in full (every word of the
+// input). A claim is missed only if, for every picked word it holds, PER_TERM claims weigh more for that word.
+const PER_TERM = 500
+const POOL_PER_RESULT = 4
+const MIN_POOL = 200
 // Unknown words of this many characters are tried as two words run together, each held by MIN_SPLIT_DF claims.
 const MIN_SPLIT_LENGTH = 6
 const MAX_SPLIT_LENGTH = 30
@@ -54,6 +58,8 @@ export interface CandidateOptions {
   splitWords?: boolean
   /** Look up only the rarest words (MAX_TERMS within POSTINGS_BUDGET); false looks up every word of the input. */
   pruneTerms?: boolean
+  /** How many claims each picked word contributes at most (PER_TERM). */
+  perTerm?: number
 }
 
 export function createMatchingRepository (db: Db) {
@@ -68,7 +74,8 @@ export function createMatchingRepository (db: Db) {
       const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
       const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
       const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
-      const maxCandidates = options.pruneTerms === false ? 1_000_000 : MAX_CANDIDATES
+      const perTerm = options.perTerm ?? PER_TERM
+      const pool = Math.max(limit * POOL_PER_RESULT, MIN_POOL)
       const organizationId = query.visibleTo.organizationId
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
@@ -119,13 +126,26 @@ export function createMatchingRepository (db: Db) {
           select lexeme from ranked where rn <= ${maxTerms}::int and (rn <= ${MIN_TERMS}::int or postings <= ${budget}::int)
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
-        query as (select string_agg(quote_literal(lexeme), ' | ')::tsquery as q from picked),
+        -- Each picked word's claims that weigh most for it (impact-ordered postings, migrations/0024), among those
+        -- the reader may see: a frequent word costs PER_TERM rows, not every claim that holds it. The claims found
+        -- are ranked by the words they were found through, and the best POOL of them scored in full below.
+        hits as (
+          select h.claim_id, sum(i.idf * h.impact) as partial
+          from picked p
+          join input i on i.lexeme = p.lexeme
+          cross join lateral (
+            select m.claim_id, m.impact from claim_match_postings m
+            where m.lexeme = p.lexeme and (m.private_to is null or m.private_to = ${organizationId}::uuid)
+            order by m.impact desc limit ${perTerm}::int
+          ) h
+          group by h.claim_id
+          order by partial desc, h.claim_id
+          limit ${pool}::int
+        ),
         candidates as (
           select c.id, c.text, c.match_vector as doc
-          from claims c, query
-          where query.q is not null and c.deleted_at is null and c.match_vector @@ query.q
-            and (c.is_public or c.organization_id = ${organizationId}::uuid)
-          limit ${maxCandidates}::int
+          from hits join claims c on c.id = hits.claim_id
+          where c.deleted_at is null and (c.is_public or c.organization_id = ${organizationId}::uuid)
         ),
         scored as (
           select cand.id, cand.text,

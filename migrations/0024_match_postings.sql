@@ -1,0 +1,75 @@
+-- Impact-ordered postings for claim matching: one row per live claim and lexeme of its match document, with the
+-- lexeme's BM25 term weight in that claim (its "impact": tf and document length, normalised by the mean document
+-- length when the row was written). Read through (lexeme, impact desc), the claims that weigh most for a word come
+-- first, so matching reads the best few hundred claims of each of the input's words instead of every claim that
+-- holds one (src/repositories/matching.ts). Visibility is in the index (private_to: null for a public claim, else
+-- the organisation that may see it), so that a reader's best claims are found among those it may see.
+-- Kept current by statement triggers beside the term statistics' (migrations/0020): a claim is matchable as soon as
+-- its transaction commits. Left out of the drizzle schema like the statistics.
+CREATE FUNCTION "claim_match_impact"(tf integer, len bigint, avgdl float8) RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / greatest(avgdl, 1))))::real
+$$;--> statement-breakpoint
+-- The mean length of live match documents now (1 for an empty corpus).
+CREATE FUNCTION "claim_match_avgdl"() RETURNS float8 LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) FROM public.claim_corpus_stats
+$$;--> statement-breakpoint
+CREATE TABLE "claim_match_postings" (
+  "lexeme" text NOT NULL,
+  "impact" real NOT NULL,
+  "claim_id" uuid NOT NULL,
+  "private_to" uuid
+);--> statement-breakpoint
+INSERT INTO "claim_match_postings" (lexeme, impact, claim_id, private_to)
+  SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
+    c.id, CASE WHEN c.is_public THEN NULL ELSE c.organization_id END
+  FROM claims c CROSS JOIN LATERAL (SELECT claim_text_length(c.match_vector) AS len) l
+  CROSS JOIN LATERAL unnest(c.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a
+  WHERE c.deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX "claim_match_postings_impact_idx" ON "claim_match_postings" ("lexeme", "impact" DESC) INCLUDE ("claim_id", "private_to");--> statement-breakpoint
+CREATE INDEX "claim_match_postings_claim_idx" ON "claim_match_postings" ("claim_id");--> statement-breakpoint
+CREATE FUNCTION "claims_postings_inserted"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to)
+    SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
+      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END
+    FROM new_claims n CROSS JOIN LATERAL (SELECT claim_text_length(n.match_vector) AS len) l
+    CROSS JOIN LATERAL unnest(n.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a
+    WHERE n.deleted_at IS NULL;
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+-- A claim's rows are written again when its text, language, visibility or deletion changed (not for other edits).
+CREATE FUNCTION "claims_postings_updated"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  WITH changed AS (
+    SELECT n.id FROM old_claims o JOIN new_claims n ON n.id = o.id
+    WHERE (o.deleted_at IS NULL) IS DISTINCT FROM (n.deleted_at IS NULL)
+      OR o.match_vector IS DISTINCT FROM n.match_vector
+      OR o.is_public IS DISTINCT FROM n.is_public
+      OR o.organization_id IS DISTINCT FROM n.organization_id
+  ), gone AS (
+    DELETE FROM public.claim_match_postings p USING changed WHERE p.claim_id = changed.id
+  )
+  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to)
+    SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
+      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END
+    FROM new_claims n JOIN changed ON changed.id = n.id
+    CROSS JOIN LATERAL (SELECT claim_text_length(n.match_vector) AS len) l
+    CROSS JOIN LATERAL unnest(n.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a
+    WHERE n.deleted_at IS NULL;
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+CREATE FUNCTION "claims_postings_deleted"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM public.claim_match_postings p USING old_claims o WHERE p.claim_id = o.id;
+  RETURN NULL;
+END
+$$;--> statement-breakpoint
+CREATE TRIGGER "claims_postings_insert" AFTER INSERT ON "claims" REFERENCING NEW TABLE AS new_claims
+  FOR EACH STATEMENT EXECUTE FUNCTION "claims_postings_inserted"();--> statement-breakpoint
+CREATE TRIGGER "claims_postings_update" AFTER UPDATE ON "claims" REFERENCING OLD TABLE AS old_claims NEW TABLE AS new_claims
+  FOR EACH STATEMENT EXECUTE FUNCTION "claims_postings_updated"();--> statement-breakpoint
+CREATE TRIGGER "claims_postings_delete" AFTER DELETE ON "claims" REFERENCING OLD TABLE AS old_claims
+  FOR EACH STATEMENT EXECUTE FUNCTION "claims_postings_deleted"();--> statement-breakpoint
+ANALYZE "claim_match_postings";
