@@ -93,7 +93,8 @@ export function createMatchingRepository (db: Db) {
         -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
         unknown_words as (
           select distinct w from words
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int and claim_term_df(lexeme) = 0
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
+            and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
         ),
         splits as (
           select distinct on (u.w) a.lexeme as head, b.lexeme as tail
@@ -101,8 +102,8 @@ export function createMatchingRepository (db: Db) {
           cross join generate_series(2, length(u.w) - 3) i
           cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
           cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
-          cross join lateral (select claim_term_df(a.lexeme) as df) sa
-          cross join lateral (select claim_term_df(b.lexeme) as df) sb
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
           where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
           order by u.w, ln(sa.df) + ln(sb.df) desc
         ),
@@ -114,7 +115,7 @@ export function createMatchingRepository (db: Db) {
         input as (
           select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
           from lexemes t
-          cross join lateral (select claim_term_df(t.lexeme) as df) s
+          cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
           cross join corpus c
         ),
         ranked as (
@@ -149,11 +150,13 @@ export function createMatchingRepository (db: Db) {
         ),
         scored as (
           select cand.id, cand.text,
-            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25,
+            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * d.len / (select avgdl from corpus)))), 0) as bm25,
             array_agg(d.lexeme order by i.idf desc, d.lexeme) as lexemes
           from candidates cand
-          cross join lateral (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 1) as len from unnest(cand.doc)) dl
-          cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) d
+          cross join lateral (
+            select lexeme, tf, sum(tf) over () as len
+            from (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) x
+          ) d
           join input i on i.lexeme = d.lexeme
           group by cand.id, cand.text
         ),
