@@ -2,7 +2,8 @@
 -- lexeme's BM25 term weight in that claim (its "impact": tf and document length, normalised by the mean document
 -- length when the row was written). Read through (lexeme, impact desc), the claims that weigh most for a word come
 -- first, so matching reads the best few hundred claims of each of the input's words instead of every claim that
--- holds one (src/repositories/matching.ts). Visibility is in the index (private_to: null for a public claim, else
+-- holds one (src/repositories/matching.ts); read through (claim_id, lexeme), the tf and length of each give the
+-- claims found their exact BM25 with the statistics of now, without reading the claims. Visibility is in the index (private_to: null for a public claim, else
 -- the organisation that may see it), so that a reader's best claims are found among those it may see.
 -- Kept current by statement triggers beside the term statistics' (migrations/0020): a claim is matchable as soon as
 -- its transaction commits. Left out of the drizzle schema like the statistics.
@@ -17,21 +18,23 @@ CREATE TABLE "claim_match_postings" (
   "lexeme" text NOT NULL,
   "impact" real NOT NULL,
   "claim_id" uuid NOT NULL,
-  "private_to" uuid
+  "private_to" uuid,
+  "tf" integer NOT NULL,
+  "len" integer NOT NULL
 );--> statement-breakpoint
-INSERT INTO "claim_match_postings" (lexeme, impact, claim_id, private_to)
+INSERT INTO "claim_match_postings" (lexeme, impact, claim_id, private_to, tf, len)
   SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
-    c.id, CASE WHEN c.is_public THEN NULL ELSE c.organization_id END
+    c.id, CASE WHEN c.is_public THEN NULL ELSE c.organization_id END, coalesce(array_length(d.positions, 1), 1), l.len
   FROM claims c CROSS JOIN LATERAL (SELECT claim_text_length(c.match_vector) AS len) l
   CROSS JOIN LATERAL unnest(c.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a
   WHERE c.deleted_at IS NULL;--> statement-breakpoint
 CREATE INDEX "claim_match_postings_impact_idx" ON "claim_match_postings" ("lexeme", "impact" DESC) INCLUDE ("claim_id", "private_to");--> statement-breakpoint
-CREATE INDEX "claim_match_postings_claim_idx" ON "claim_match_postings" ("claim_id");--> statement-breakpoint
+CREATE INDEX "claim_match_postings_claim_idx" ON "claim_match_postings" ("claim_id", "lexeme") INCLUDE ("tf", "len");--> statement-breakpoint
 CREATE FUNCTION "claims_postings_inserted"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to)
+  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to, tf, len)
     SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
-      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END
+      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END, coalesce(array_length(d.positions, 1), 1), l.len
     FROM new_claims n CROSS JOIN LATERAL (SELECT claim_text_length(n.match_vector) AS len) l
     CROSS JOIN LATERAL unnest(n.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a
     WHERE n.deleted_at IS NULL;
@@ -50,9 +53,9 @@ BEGIN
   ), gone AS (
     DELETE FROM public.claim_match_postings p USING changed WHERE p.claim_id = changed.id
   )
-  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to)
+  INSERT INTO public.claim_match_postings (lexeme, impact, claim_id, private_to, tf, len)
     SELECT d.lexeme, claim_match_impact(coalesce(array_length(d.positions, 1), 1), l.len, a.avgdl),
-      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END
+      n.id, CASE WHEN n.is_public THEN NULL ELSE n.organization_id END, coalesce(array_length(d.positions, 1), 1), l.len
     FROM new_claims n JOIN changed ON changed.id = n.id
     CROSS JOIN LATERAL (SELECT claim_text_length(n.match_vector) AS len) l
     CROSS JOIN LATERAL unnest(n.match_vector) d CROSS JOIN (SELECT claim_match_avgdl() AS avgdl) a

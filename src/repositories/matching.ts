@@ -41,12 +41,10 @@ const B = 0.75
 const MAX_TERMS = 16
 const MIN_TERMS = 3
 const POSTINGS_BUDGET = 2000
-// Each picked word contributes at most its PER_TERM weightiest claims (all of them for a rarer word), and the best
-// POOL_PER_RESULT × limit claims found, by the picked words' part of BM25, are scored in full (every word of the
-// input). A claim is missed only if, for every picked word it holds, PER_TERM claims weigh more for that word.
+// Each picked word contributes at most its PER_TERM weightiest claims (all of them for a rarer word), and the claims
+// found are scored exactly. A claim is missed only if, for every picked word it holds, PER_TERM visible claims weigh
+// more for that word; PER_TERM is above the most candidates the service asks for, so a reader gets as many as match.
 const PER_TERM = 500
-const POOL_PER_RESULT = 4
-const MIN_POOL = 200
 // Unknown words of this many characters are tried as two words run together, each held by MIN_SPLIT_DF claims.
 const MIN_SPLIT_LENGTH = 6
 const MAX_SPLIT_LENGTH = 30
@@ -75,7 +73,6 @@ export function createMatchingRepository (db: Db) {
       const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
       const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
       const perTerm = options.perTerm ?? PER_TERM
-      const pool = Math.max(limit * POOL_PER_RESULT, MIN_POOL)
       const organizationId = query.visibleTo.organizationId
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
@@ -128,40 +125,35 @@ export function createMatchingRepository (db: Db) {
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
         -- Each picked word's claims that weigh most for it (impact-ordered postings, migrations/0024), among those
-        -- the reader may see: a frequent word costs PER_TERM rows, not every claim that holds it. The claims found
-        -- are ranked by the words they were found through, and the best POOL of them scored in full below.
-        hits as (
-          select h.claim_id, sum(i.idf * h.impact) as partial
+        -- the reader may see: a frequent word costs PER_TERM rows, not every claim that holds it.
+        found as (
+          select distinct h.claim_id
           from picked p
-          join input i on i.lexeme = p.lexeme
           cross join lateral (
-            select m.claim_id, m.impact from claim_match_postings m
+            select m.claim_id from claim_match_postings m
             where m.lexeme = p.lexeme and (m.private_to is null or m.private_to = ${organizationId}::uuid)
             order by m.impact desc limit ${perTerm}::int
           ) h
-          group by h.claim_id
-          order by partial desc, h.claim_id
-          limit ${pool}::int
         ),
-        candidates as (
-          select c.id, c.text, c.match_vector as doc
-          from hits join claims c on c.id = hits.claim_id
-          where c.deleted_at is null and (c.is_public or c.organization_id = ${organizationId}::uuid)
-        ),
+        -- The claims found, scored: BM25 over every word of the input, from their postings' tf and document length
+        -- and the statistics of now (the same as from their texts).
         scored as (
-          select cand.id, cand.text,
-            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * d.len / (select avgdl from corpus)))), 0) as bm25,
-            array_agg(d.lexeme order by i.idf desc, d.lexeme) as lexemes
-          from candidates cand
+          select f.claim_id as id, s.bm25, s.lexemes
+          from found f
           cross join lateral (
-            select lexeme, tf, sum(tf) over () as len
-            from (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) x
-          ) d
-          join input i on i.lexeme = d.lexeme
-          group by cand.id, cand.text
+            select coalesce(sum(i.idf * (m.tf * ${K1 + 1}::float8) / (m.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * m.len / (select avgdl from corpus)))), 0) as bm25,
+              array_agg(m.lexeme order by i.idf desc, m.lexeme) as lexemes
+            from claim_match_postings m join input i on i.lexeme = m.lexeme
+            where m.claim_id = f.claim_id
+          ) s
         ),
         -- The best by BM25 first: trigram similarity costs as much as all the rest, so it is only computed for these.
-        best as (select id, text, bm25, lexemes from scored order by bm25 desc, id limit ${limit}::int)
+        best as (
+          select c.id, c.text, scored.bm25, scored.lexemes
+          from (select * from scored order by bm25 desc, id limit ${limit}::int) scored
+          join claims c on c.id = scored.id
+          where c.deleted_at is null and (c.is_public or c.organization_id = ${organizationId}::uuid)
+        )
         select id,
           bm25::float8 as "bm25",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
