@@ -39,7 +39,7 @@ t.test("a claim's postings follow its writes: created, edited, published, delete
   t.same(await postingsOf(app, claim.id), [], 'a deleted claim has none')
 })
 
-t.test("the best claims of a word are cut among those the reader may see, weightiest first", async (t) => {
+t.test('the best claims of a word are cut among those the reader may see, weightiest first', async (t) => {
   const app = await build(t)
   const org = testOrganization(app).id
   // Short claims saying "tariffs" twice weigh most for it: the organisation's private ones.
