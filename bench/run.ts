@@ -294,7 +294,8 @@ async function main () {
   const key = await adminKeyFor(databaseUrl)
   // 100 connections queue for 10 pooled database connections behind the slow workloads (search, matching): they
   // wait longer than the default 2 s for one, which would turn queueing into 503s rather than into latency.
-  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
+  // The 100 connections stand for 100 callers: one caller's cap on concurrent searches (SEARCH_CONCURRENCY) is lifted.
+  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', SEARCH_CONCURRENCY: '1000', ...(redisUrl !== undefined && { REDIS_URL: redisUrl }) })
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
   const samples = await pickSamples(sql, env.CURSOR_SECRET ?? '')
   await sql.end()

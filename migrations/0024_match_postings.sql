@@ -1,9 +1,10 @@
 -- Impact-ordered postings for claim matching: one row per live claim and lexeme of its match document, with the
 -- lexeme's BM25 term weight in that claim (its "impact", from tf and document length: claim_match_impact). Read
--- through (lexeme, impact desc), the claims that weigh most for a word come first, so matching reads the best few hundred claims of each of the input's words instead of every claim that
--- holds one (src/repositories/matching.ts); read through (claim_id, lexeme), the tf and length of each give the
--- claims found their exact BM25 with the statistics of now, without reading the claims. Visibility is in the index (private_to: null for a public claim, else
--- the organisation that may see it), so that a reader's best claims are found among those it may see.
+-- through (lexeme, impact desc), the claims that weigh most for a word come first, so matching reads the best few
+-- hundred claims of each of the input's words instead of every claim that holds one (src/repositories/matching.ts);
+-- read through (claim_id, lexeme), the tf and length of each give the claims found their exact BM25 with the
+-- statistics of now, without reading the claims. Visibility is in the index (private_to: null for a public claim,
+-- else the organisation that may see it), so that a reader's best claims are found among those it may see.
 -- Kept current by statement triggers beside the term statistics' (migrations/0020): a claim is matchable as soon as
 -- its transaction commits. Left out of the drizzle schema like the statistics.
 -- BM25's term weight (k1 1.2, b 0.75) with a fixed mean length of 12 words (claims hold 11-12): the order it gives a

@@ -1,6 +1,7 @@
 // Claim matching in SQL: BM25 over the words of claim texts (the match document, stemmed in each claim's language, and
-// the term statistics the claims' own writes keep: migrations/0017), plus trigram similarity of the whole texts, for
-// "has this claim been checked before?".
+// the term statistics the claims' own writes keep: migrations/0017), read through impact-ordered postings so that a
+// frequent word costs its best claims only (migrations/0024), plus trigram similarity of the whole texts, for "has
+// this claim been checked before?".
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -64,7 +65,8 @@ export function createMatchingRepository (db: Db) {
   return {
     /**
      * Claims the reader may see that share words with the input, scored. Candidates come from the input's rarest
-     * words (see MAX_TERMS), so that a long input does not turn into a scan of every claim containing a common word.
+     * words (see MAX_TERMS), each word's weightiest claims first (see PER_TERM), so that neither a long input nor a
+     * common word turns into a scan of every claim containing it.
      */
     async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
       const { text, language, limit } = query
