@@ -1,6 +1,7 @@
 // Claim matching in SQL: BM25 over the words of claim texts (the match document, stemmed in each claim's language, and
-// the term statistics the claims' own writes keep: migrations/0017), plus trigram similarity of the whole texts, for
-// "has this claim been checked before?".
+// the term statistics the claims' own writes keep: migrations/0017), read through impact-ordered postings so that a
+// frequent word costs its best claims only (migrations/0024), plus trigram similarity of the whole texts, for "has
+// this claim been checked before?".
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../lib/access.ts'
@@ -41,8 +42,10 @@ const B = 0.75
 const MAX_TERMS = 16
 const MIN_TERMS = 3
 const POSTINGS_BUDGET = 2000
-// A safety valve for inputs made only of common words; the budget keeps nearly every request far below it.
-const MAX_CANDIDATES = 10000
+// Each picked word contributes at most its PER_TERM weightiest claims (all of them for a rarer word), and the claims
+// found are scored exactly. A claim is missed only if, for every picked word it holds, PER_TERM visible claims weigh
+// more for that word; PER_TERM is above the most candidates the service asks for, so a reader gets as many as match.
+const PER_TERM = 500
 // Unknown words of this many characters are tried as two words run together, each held by MIN_SPLIT_DF claims.
 const MIN_SPLIT_LENGTH = 6
 const MAX_SPLIT_LENGTH = 30
@@ -54,13 +57,16 @@ export interface CandidateOptions {
   splitWords?: boolean
   /** Look up only the rarest words (MAX_TERMS within POSTINGS_BUDGET); false looks up every word of the input. */
   pruneTerms?: boolean
+  /** How many claims each picked word contributes at most (PER_TERM). */
+  perTerm?: number
 }
 
 export function createMatchingRepository (db: Db) {
   return {
     /**
      * Claims the reader may see that share words with the input, scored. Candidates come from the input's rarest
-     * words (see MAX_TERMS), so that a long input does not turn into a scan of every claim containing a common word.
+     * words (see MAX_TERMS), each word's weightiest claims first (see PER_TERM), so that neither a long input nor a
+     * common word turns into a scan of every claim containing it.
      */
     async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
       const { text, language, limit } = query
@@ -68,7 +74,7 @@ export function createMatchingRepository (db: Db) {
       const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
       const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
       const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
-      const maxCandidates = options.pruneTerms === false ? 1_000_000 : MAX_CANDIDATES
+      const perTerm = options.perTerm ?? PER_TERM
       const organizationId = query.visibleTo.organizationId
       return queryRows<MatchCandidate>(db, sql`
         with corpus as (
@@ -86,7 +92,8 @@ export function createMatchingRepository (db: Db) {
         -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
         unknown_words as (
           select distinct w from words
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int and claim_term_df(lexeme) = 0
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
+            and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
         ),
         splits as (
           select distinct on (u.w) a.lexeme as head, b.lexeme as tail
@@ -94,8 +101,8 @@ export function createMatchingRepository (db: Db) {
           cross join generate_series(2, length(u.w) - 3) i
           cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
           cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
-          cross join lateral (select claim_term_df(a.lexeme) as df) sa
-          cross join lateral (select claim_term_df(b.lexeme) as df) sb
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
           where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
           order by u.w, ln(sa.df) + ln(sb.df) desc
         ),
@@ -107,7 +114,7 @@ export function createMatchingRepository (db: Db) {
         input as (
           select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
           from lexemes t
-          cross join lateral (select claim_term_df(t.lexeme) as df) s
+          cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
           cross join corpus c
         ),
         ranked as (
@@ -119,26 +126,36 @@ export function createMatchingRepository (db: Db) {
           select lexeme from ranked where rn <= ${maxTerms}::int and (rn <= ${MIN_TERMS}::int or postings <= ${budget}::int)
           union all (select lexeme from input where df = 0 order by lexeme limit ${MAX_TERMS}::int)
         ),
-        query as (select string_agg(quote_literal(lexeme), ' | ')::tsquery as q from picked),
-        candidates as (
-          select c.id, c.text, c.match_vector as doc
-          from claims c, query
-          where query.q is not null and c.deleted_at is null and c.match_vector @@ query.q
-            and (c.is_public or c.organization_id = ${organizationId}::uuid)
-          limit ${maxCandidates}::int
+        -- Each picked word's claims that weigh most for it (impact-ordered postings, migrations/0024), among those
+        -- the reader may see: a frequent word costs PER_TERM rows, not every claim that holds it.
+        found as (
+          select distinct h.claim_id
+          from picked p
+          cross join lateral (
+            select m.claim_id from claim_match_postings m
+            where m.lexeme = p.lexeme and (m.private_to is null or m.private_to = ${organizationId}::uuid)
+            order by m.impact desc limit ${perTerm}::int
+          ) h
         ),
+        -- The claims found, scored: BM25 over every word of the input, from their postings' tf and document length
+        -- and the statistics of now (the same as from their texts).
         scored as (
-          select cand.id, cand.text,
-            coalesce(sum(i.idf * (d.tf * ${K1 + 1}::float8) / (d.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * dl.len / (select avgdl from corpus)))), 0) as bm25,
-            array_agg(d.lexeme order by i.idf desc, d.lexeme) as lexemes
-          from candidates cand
-          cross join lateral (select coalesce(sum(coalesce(array_length(positions, 1), 1)), 1) as len from unnest(cand.doc)) dl
-          cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(cand.doc)) d
-          join input i on i.lexeme = d.lexeme
-          group by cand.id, cand.text
+          select f.claim_id as id, s.bm25, s.lexemes
+          from found f
+          cross join lateral (
+            select coalesce(sum(i.idf * (m.tf * ${K1 + 1}::float8) / (m.tf + ${K1}::float8 * (1 - ${B}::float8 + ${B}::float8 * m.len / (select avgdl from corpus)))), 0) as bm25,
+              array_agg(m.lexeme order by i.idf desc, m.lexeme) as lexemes
+            from claim_match_postings m join input i on i.lexeme = m.lexeme
+            where m.claim_id = f.claim_id
+          ) s
         ),
         -- The best by BM25 first: trigram similarity costs as much as all the rest, so it is only computed for these.
-        best as (select id, text, bm25, lexemes from scored order by bm25 desc, id limit ${limit}::int)
+        best as (
+          select c.id, c.text, scored.bm25, scored.lexemes
+          from (select * from scored order by bm25 desc, id limit ${limit}::int) scored
+          join claims c on c.id = scored.id
+          where c.deleted_at is null and (c.is_public or c.organization_id = ${organizationId}::uuid)
+        )
         select id,
           bm25::float8 as "bm25",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
