@@ -948,36 +948,6 @@ export interface components {
              */
             existingId?: string;
         };
-        Appearance: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
-            url: string | null;
-            title: string | null;
-            /** @description The outlet or channel, e.g. `CNN`. */
-            publisher: string | null;
-            /** @enum {string} */
-            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt: string | null;
-            /** @description The words as said or written there. */
-            quote: string | null;
-            /** @description At most one appearance of a claim is its first; marking another clears it. */
-            isFirstAppearance: boolean;
-            /** Format: int64 */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
         Claimant: {
             /**
              * Format: uuid
@@ -1060,36 +1030,6 @@ export interface components {
             bestRating: number;
             /** @description The lowest `ratingValue` of the scale. */
             worstRating: number;
-            /** Format: int64 */
-            version: number;
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            updatedAt: string;
-        };
-        Evidence: {
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            id: string;
-            /**
-             * Format: uuid
-             * @description A resource id (UUID).
-             */
-            claimId: string;
-            url: string;
-            title: string | null;
-            publisher: string | null;
-            /**
-             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
-             * @enum {string}
-             */
-            stance: "supports" | "refutes" | "context";
-            /** @description What the source shows, in the fact-checker's words. */
-            summary: string | null;
-            /** @description A copy kept by an archive, in case the source changes or disappears. */
-            archivedUrl: string | null;
             /** Format: int64 */
             version: number;
             /** Format: date-time */
@@ -1183,6 +1123,135 @@ export interface components {
             reason: string;
             /** @description The verdict that was published and then withdrawn, as readers saw it. */
             withdrawnVerdict: components["schemas"]["Verdict"];
+        };
+        ClaimReviewAppearance: {
+            /** @constant */
+            "@type": "CreativeWork";
+            url?: string;
+            headline?: string;
+            datePublished?: string;
+            publisher?: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            /** @description The quote as it appeared. */
+            text?: string;
+        };
+        /** @description schema.org `correction`: present when the review was retracted. */
+        ClaimReviewCorrection: {
+            /** @constant */
+            "@type": "CorrectionComment";
+            /** @description That the review was retracted, and why. */
+            text: string;
+            /** @description When it was retracted. */
+            datePublished: string;
+        };
+        /** @description A schema.org ClaimReview in JSON-LD. */
+        ClaimReview: {
+            /** @constant */
+            "@context": "https://schema.org";
+            /** @constant */
+            "@type": "ClaimReview";
+            "@id"?: string;
+            url: string;
+            claimReviewed: string;
+            reviewRating: {
+                /** @constant */
+                "@type": "Rating";
+                alternateName: string;
+                ratingValue: number;
+                bestRating: number;
+                worstRating: number;
+                ratingExplanation?: string;
+            };
+            author: {
+                /** @constant */
+                "@type": "Organization";
+                name: string;
+                url?: string;
+            };
+            /** @description When the review was published; left out when unknown (an imported record without a date). */
+            datePublished?: string;
+            dateModified: string;
+            correction?: components["schemas"]["ClaimReviewCorrection"];
+            inLanguage: string;
+            headline?: string;
+            itemReviewed: {
+                /** @constant */
+                "@type": "Claim";
+                author?: {
+                    /** @enum {string} */
+                    "@type": "Person" | "Organization";
+                    name: string;
+                    sameAs?: string[];
+                    jobTitle?: string;
+                };
+                datePublished?: string;
+                appearance: components["schemas"]["ClaimReviewAppearance"][];
+                firstAppearance?: components["schemas"]["ClaimReviewAppearance"];
+            };
+        };
+        Appearance: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            /** @description Where the appearance can be seen; `null` for a broadcast or speech with no page. */
+            url: string | null;
+            title: string | null;
+            /** @description The outlet or channel, e.g. `CNN`. */
+            publisher: string | null;
+            /** @enum {string} */
+            medium: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt: string | null;
+            /** @description The words as said or written there. */
+            quote: string | null;
+            /** @description At most one appearance of a claim is its first; marking another clears it. */
+            isFirstAppearance: boolean;
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        Evidence: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            claimId: string;
+            url: string;
+            title: string | null;
+            publisher: string | null;
+            /**
+             * @description Whether the source `supports` or `refutes` the claim, or gives `context`.
+             * @enum {string}
+             */
+            stance: "supports" | "refutes" | "context";
+            /** @description What the source shows, in the fact-checker's words. */
+            summary: string | null;
+            /** @description A copy kept by an archive, in case the source changes or disappears. */
+            archivedUrl: string | null;
+            /** Format: int64 */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         Claim: {
             /**
@@ -1296,75 +1365,6 @@ export interface components {
             appearances: components["schemas"]["Appearance"][];
             /** @description Every piece of evidence, newest first. */
             evidence: components["schemas"]["Evidence"][];
-        };
-        ClaimReviewAppearance: {
-            /** @constant */
-            "@type": "CreativeWork";
-            url?: string;
-            headline?: string;
-            datePublished?: string;
-            publisher?: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description The quote as it appeared. */
-            text?: string;
-        };
-        /** @description schema.org `correction`: present when the review was retracted. */
-        ClaimReviewCorrection: {
-            /** @constant */
-            "@type": "CorrectionComment";
-            /** @description That the review was retracted, and why. */
-            text: string;
-            /** @description When it was retracted. */
-            datePublished: string;
-        };
-        /** @description A schema.org ClaimReview in JSON-LD. */
-        ClaimReview: {
-            /** @constant */
-            "@context": "https://schema.org";
-            /** @constant */
-            "@type": "ClaimReview";
-            "@id"?: string;
-            url: string;
-            claimReviewed: string;
-            reviewRating: {
-                /** @constant */
-                "@type": "Rating";
-                alternateName: string;
-                ratingValue: number;
-                bestRating: number;
-                worstRating: number;
-                ratingExplanation?: string;
-            };
-            author: {
-                /** @constant */
-                "@type": "Organization";
-                name: string;
-                url?: string;
-            };
-            /** @description When the review was published; left out when unknown (an imported record without a date). */
-            datePublished?: string;
-            dateModified: string;
-            correction?: components["schemas"]["ClaimReviewCorrection"];
-            inLanguage: string;
-            headline?: string;
-            itemReviewed: {
-                /** @constant */
-                "@type": "Claim";
-                author?: {
-                    /** @enum {string} */
-                    "@type": "Person" | "Organization";
-                    name: string;
-                    sameAs?: string[];
-                    jobTitle?: string;
-                };
-                datePublished?: string;
-                appearance: components["schemas"]["ClaimReviewAppearance"][];
-                firstAppearance?: components["schemas"]["ClaimReviewAppearance"];
-            };
         };
         /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
         GoogleFactCheckSearchResponse: {
@@ -2263,28 +2263,6 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        /** @description `medium` defaults to `other`. */
-        CreateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateAppearance: {
-            url?: string | null;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
-            publishedAt?: string | null;
-            quote?: string | null;
-            isFirstAppearance?: boolean;
-        };
         CreateClaimant: {
             name: string;
             /**
@@ -2336,27 +2314,6 @@ export interface components {
             /** @description The values, best first. Once a review uses the scale, values can be added but not removed or reordered. */
             values?: components["schemas"]["RatingScaleValueInput"][];
         };
-        CreateEvidence: {
-            /** Format: uri */
-            url: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
-        /** @description Only the fields sent change; `null` clears an optional field. */
-        UpdateEvidence: {
-            /** Format: uri */
-            url?: string;
-            title?: string | null;
-            publisher?: string | null;
-            /** @enum {string} */
-            stance?: "supports" | "refutes" | "context";
-            summary?: string | null;
-            archivedUrl?: string | null;
-        };
         /** @description A new review is a draft; publish it with the publish operation. */
         CreateReview: {
             /** @description The rating scale, by id or slug (e.g. `truth-o-meter`): a built-in one or one of your organisation's (422 otherwise). */
@@ -2396,6 +2353,49 @@ export interface components {
         RetractReview: {
             /** @description Why the review is retracted; shown with it. */
             reason: string;
+        };
+        /** @description `medium` defaults to `other`. */
+        CreateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateAppearance: {
+            url?: string | null;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            medium?: "article" | "broadcast" | "social" | "speech" | "transcript" | "other";
+            publishedAt?: string | null;
+            quote?: string | null;
+            isFirstAppearance?: boolean;
+        };
+        CreateEvidence: {
+            /** Format: uri */
+            url: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
+        };
+        /** @description Only the fields sent change; `null` clears an optional field. */
+        UpdateEvidence: {
+            /** Format: uri */
+            url?: string;
+            title?: string | null;
+            publisher?: string | null;
+            /** @enum {string} */
+            stance?: "supports" | "refutes" | "context";
+            summary?: string | null;
+            archivedUrl?: string | null;
         };
         CreateClaim: {
             text: string;
