@@ -35,6 +35,7 @@ import { createHistory } from './services/history.ts'
 import type { ImportFormat } from './services/import-formats.ts'
 import { createImportJobsService } from './services/import-jobs.ts'
 import { createImportService } from './services/import.ts'
+import { createBatchWriter } from './services/import-batch.ts'
 import { createLookupService } from './services/lookup.ts'
 import { createPrefixListService } from './services/prefix-list.ts'
 import { createMatchingService } from './services/matching.ts'
@@ -112,7 +113,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
     reviews: createReviewsService(db, repos, history, cursors),
   }
-  const imports = createImportService(db, repos, writers, history)
+  const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history))
   const services = {
     organizations: createOrganizationsService(db, repos.organizations, cursors),
     ...writers,

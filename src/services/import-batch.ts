@@ -12,7 +12,7 @@ import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaimant } from '../schemas/claimants.ts'
 import type { Change, History, WriteContext } from './history.ts'
 import { undatedOf, type Prepared } from './import-records.ts'
-import { createDraft, publishReview, refreshVerdict } from './review-lifecycle.ts'
+import { draftReview, publishReview, refreshVerdict } from './review-lifecycle.ts'
 
 interface Repositories {
   claims: ClaimsRepository
@@ -119,7 +119,7 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
           continue
         }
         const { datePublished, scale, ...body } = row.review
-        const draft = createDraft({ id: uuidv7(), claimId: claim.id, ratingScaleId: scale.id, ratingKey: body.rating, body }, now)
+        const draft = draftReview({ id: uuidv7(), claimId: claim.id, ratingScaleId: scale.id, ratingKey: body.rating, body }, now)
         const publish = publishReview(draft.after, datePublished, now)
         const verdict = refreshVerdict(claim, { review: publish.after, scale }, undefined, now)
         drafts.push(draft.change)

@@ -20,8 +20,8 @@ import type { CreateReview } from '../schemas/reviews.ts'
 import type { AppearancesService } from './claim-children.ts'
 import type { ClaimantsService } from './claimants.ts'
 import type { ClaimsService } from './claims.ts'
-import type { History, WriteContext } from './history.ts'
-import { createBatchWriter } from './import-batch.ts'
+import type { WriteContext } from './history.ts'
+import type { BatchWriter } from './import-batch.ts'
 import { ImportError, type SourceItem } from './import-formats.ts'
 import { keyOf, prepare, Rejected, type Prepared } from './import-records.ts'
 import type { ReviewsService } from './reviews.ts'
@@ -87,9 +87,7 @@ const sameAppearance = (a: CreateAppearance, row: { url: string | null, title: s
 
 const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
 
-export function createImportService (db: Db, repos: Repositories, services: Services, history: History) {
-  const writer = createBatchWriter(db, repos, history)
-
+export function createImportService (db: Db, repos: Repositories, services: Services, writer: BatchWriter) {
   /** The claimant a record names, matched as claimantsFor does; made (through the service) when there is none. */
   async function claimantIdFor (wanted: CreateClaimant | null, known: ClaimantRow[], ctx: WriteContext): Promise<string | null> {
     if (wanted === null) return null

@@ -50,7 +50,7 @@ function next<T extends { id: string, version: number, updatedAt: Date }, P exte
 }
 
 /** A new draft review of a claim: the row to insert (`id` chosen by the caller, a UUIDv7) and its `create` revision. */
-export function createDraft (input: {
+export function draftReview (input: {
   id: string
   claimId: string
   ratingScaleId: string

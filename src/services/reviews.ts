@@ -17,7 +17,7 @@ import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
 import type { Viewer } from '../lib/access.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
-import { createDraft, deleteDraft, publishReview, refreshVerdict, retractReview, reviewColumns, updateReview, type Step } from './review-lifecycle.ts'
+import { draftReview, deleteDraft, publishReview, refreshVerdict, retractReview, reviewColumns, updateReview, type Step } from './review-lifecycle.ts'
 
 interface Repositories {
   claims: ClaimsRepository
@@ -120,7 +120,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       return db.transaction(async (tx) => {
         await requireOwnClaim(repos.claims, claimId, ctx, tx)
         const { scale, key } = await resolveRating(body.ratingScale, body.rating, ctx.organizationId, tx)
-        const draft = createDraft({ id: uuidv7(), claimId, ratingScaleId: scale.id, ratingKey: key, body }, new Date())
+        const draft = draftReview({ id: uuidv7(), claimId, ratingScaleId: scale.id, ratingKey: key, body }, new Date())
         await repos.reviews.insertRows([draft.after], tx)
         await history.record(tx, ctx, draft.change)
         return { review: draft.after, scale }
