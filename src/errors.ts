@@ -56,9 +56,6 @@ export function problem (code: ProblemCode, detail: string, extra?: { errors?: F
   return new ProblemError({ code, detail, ...problemTypes[code], ...extra })
 }
 
-export const notFound = (what: string, id: string) => problem('not-found', `${what} ${id} does not exist.`)
-export const conflict = (detail: string) => problem('conflict', detail)
-export const unprocessable = (detail: string, errors?: FieldError[]) => problem('unprocessable-entity', detail, errors ? { errors } : undefined)
 export const forbidden = (detail: string) => problem('forbidden', detail)
 /** 401, with the challenge RFC 9110 requires: the caller should send (another) API key. */
 export const unauthorized = (detail: string) => problem('unauthorized', detail, { headers: { 'www-authenticate': 'Bearer realm="claimtrack"' } })
