@@ -12,6 +12,10 @@ import { claims } from '../../src/db/schema.ts'
 import { databaseTimeouts, freshDatabase, onServer } from '../helper.ts'
 import { claimtrack } from './run.ts'
 
+// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// file of them needs longer than tap's 300 s per file.
+t.setTimeout(600_000)
+
 /** An empty embedded data directory, or an empty database on the server. */
 async function emptyStore (t: Test): Promise<Record<string, string>> {
   if (onServer) return (await freshDatabase(t)).env

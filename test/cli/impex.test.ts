@@ -12,6 +12,10 @@ import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
 import { freshDatabase, onServer } from '../helper.ts'
 import { claimtrack, claimtrackIn } from './run.ts'
 
+// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// file of them needs longer than tap's 300 s per file.
+t.setTimeout(600_000)
+
 const records = [
   { id: 'cli-1', text: 'Taxes doubled last year.', claimant: 'Ann Lee', claimDate: '2020-01-02', context: 'a speech', verdictLabel: 'false', reviewUrl: 'https://factcheck.example.org/taxes', reviewer: 'Example Check', topics: ['taxes'] },
   { id: 'cli-2', text: 'A flip on trade.', claimant: 'Ann Lee', claimDate: '2020-01-03', context: null, verdictLabel: 'full-flop', reviewUrl: 'https://factcheck.example.org/trade', reviewer: 'Example Check', topics: null },

@@ -10,6 +10,10 @@ import { createDatabase, queryRows, type Database } from '../../src/db/client.ts
 import { freshDatabase, onServer } from '../helper.ts'
 import { claimtrackIn } from './run.ts'
 
+// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// file of them needs longer than tap's 300 s per file.
+t.setTimeout(600_000)
+
 const claimants = ['Ann Lee', 'Bo Chen', 'Cy Diaz', 'Di Evans', 'Ed Fox', 'Flo Gray']
 const records = Array.from({ length: 300 }, (_, i) => ({
   id: `load-${i}`,

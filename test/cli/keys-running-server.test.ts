@@ -14,6 +14,10 @@ import t, { type Test } from 'tap'
 import { freshDatabase, onServer } from '../helper.ts'
 import { freePort } from '../processes.ts'
 
+// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// file of them needs longer than tap's 300 s per file.
+t.setTimeout(600_000)
+
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const run = promisify(execFile)
 type Store = Record<string, string>

@@ -10,6 +10,10 @@ import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { freshDatabase, onServer } from '../helper.ts'
 
+// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// file of them needs longer than tap's 300 s per file.
+t.setTimeout(600_000)
+
 const run = promisify(execFile)
 
 /** Where the command and the app keep their data: an embedded directory, or a fresh database on the server. */
