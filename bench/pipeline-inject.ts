@@ -1,12 +1,12 @@
-// `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,batch 100]`: CPU µs per request of the whole pipeline in
-// one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k, a copy of
+// `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,verdicts 100,batch 100]`: CPU µs per request of the whole pipeline in
+// one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k (or INJECT_DATABASE_URL), a copy of
 // claimtrack_bench_100k, with req/s and p50 ms. CPU time is less disturbed by a loaded machine than req/s; run it
 // against two checkouts in turn to compare them.
 import type { InjectOptions } from 'fastify'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
-const url = 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
+const url = process.env.INJECT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
 const sql = postgres(url, { max: 1, onnotice: () => {} })
 const ids = (await sql`select id from claims tablesample bernoulli (5) repeatable (1) where is_public and deleted_at is null limit 500`).map((r) => r.id as string)
 const hitUrls = (await sql`select a.url from appearances a tablesample bernoulli (10) repeatable (3) join claims c on c.id = a.claim_id where a.url is not null and c.is_public and c.deleted_at is null limit 500`).map((r) => r.url as string)
@@ -32,12 +32,13 @@ const workloads: Record<string, () => InjectOptions> = {
   'by-id': () => ({ url: `/v1/claims/${pick(ids)}` }),
   'by-id 304': () => { const [id, etag] = pick(tagged); return { url: `/v1/claims/${id}`, headers: { 'if-none-match': etag } } },
   'lookup hit': () => ({ url: `/v1/lookup?url=${encodeURIComponent(pick(hitUrls))}` }),
+  'verdicts 100': () => ({ method: 'POST', url: '/v1/lookup/verdicts', headers: { 'content-type': 'application/json' }, payload: pick(batches) }),
   'batch 100': () => ({ method: 'POST', url: '/v1/lookup', headers: { 'content-type': 'application/json' }, payload: pick(batches) }),
 }
 const only = process.argv[2]?.split(',')
 for (const [name, next] of Object.entries(workloads)) {
   if (only && !only.includes(name)) continue
-  const n = name === 'batch 100' ? 100 : 1000
+  const n = name.endsWith(' 100') ? 100 : 1000
   const one = async (lat: number[]) => {
     const t0 = performance.now()
     const res = await app.inject(next())

@@ -66,7 +66,7 @@ const labelOf = (dir: string) => {
 }
 
 async function ensureDataset () {
-  const sql = postgres(sourceUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 })
+  const sql = postgres(sourceUrl, { max: 1, onnotice: () => {}, connect_timeout: 30 }) // a loaded machine can take seconds to start a backend
   let present: number | undefined
   try {
     const [row] = await sql<Array<{ n: number | null }>>`select case when to_regclass('claims') is null then null else (select count(*)::int from claims) end as n`

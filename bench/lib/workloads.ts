@@ -102,6 +102,8 @@ export function workloadsFor (s: Samples, key: string): Workload[] {
     { name: 'lookup, 304', kind: 'hot', route: 'lookup', expected: [304], next: (e) => { const [url, etag] = pick(e.pages); return { method: 'GET', path: `/v1/lookup?url=${q(url)}`, headers: { 'if-none-match': etag } } } },
     { name: 'prefix lookup', kind: 'hot', route: 'prefix', next: () => ({ method: 'GET', path: `/v1/lookup/prefixes/${pick(s.prefixes)}` }) },
     { name: 'batch lookup, 100 URLs', kind: 'hot', route: 'batch', next: () => ({ method: 'POST', path: '/v1/lookup', headers: json, body: pick(batches) }) },
+    // The same batches as the compact verdict summaries (API only: the floor replays POST /v1/lookup's statement).
+    { name: 'batch verdicts, 100 URLs', kind: 'api', next: () => ({ method: 'POST', path: '/v1/lookup/verdicts', headers: json, body: pick(batches) }) },
     { name: 'list page', kind: 'hot', route: 'list', next: () => ({ method: 'GET', path: `/v1/claims?verdict=${pick(VERDICTS)}&limit=20` }) },
     { name: 'claim by id, API key', kind: 'api', next: () => ({ method: 'GET', path: `/v1/claims/${pick(s.ids)}`, headers: withKey }) },
     { name: 'filtered list', kind: 'api', next: read(3) },

@@ -548,6 +548,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/lookup/verdicts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The verdicts at up to 100 pages, compactly
+         * @description What a browser extension badges pages with: for each URL that has claims, each claim's id, link, status and verdict in a word, without texts, claimants or reviews (follow `href` for those, or send the same body to `POST /v1/lookup` for them all). URLs without claims are left out. Public and CORS-enabled; not cached.
+         */
+        post: operations["lookupPageVerdicts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/lookup/prefixes/{prefix}": {
         parameters: {
             query?: never;
@@ -1931,6 +1951,32 @@ export interface components {
                     /** @description Claims that appeared at the page; empty when there are none. */
                     claims: components["schemas"]["LookupClaim"][];
                 };
+            };
+        };
+        LookupClaimSummary: {
+            /**
+             * Format: uuid
+             * @description A resource id (UUID).
+             */
+            id: string;
+            /** @description The claim in this API, with its text, claimant and full verdict. */
+            href: string;
+            /**
+             * @description Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).
+             * @enum {string}
+             */
+            status: "new" | "researching" | "reviewed" | "archived" | "retracted";
+            /** @description The published verdict, normalised across rating scales; null when none is published. */
+            verdict: ("true" | "mostly-true" | "mixed" | "mostly-false" | "false" | "misleading" | "unproven" | "not-checkable") | null;
+            /** @description The published verdict's native label, e.g. `Pants on Fire`; null when none is published. */
+            label: string | null;
+            /** @description The claim's verdict was retracted and no other is published (the claim shows why). */
+            retracted: boolean;
+        };
+        BatchLookupSummary: {
+            /** @description The claims at each URL that has any, keyed by the URL exactly as sent; a URL without claims is left out. */
+            results: {
+                [key: string]: components["schemas"]["LookupClaimSummary"][];
             };
         };
         PrefixLookup: {
@@ -8170,6 +8216,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchLookupResult"];
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key is missing (where a role is needed), malformed, unknown or revoked. */
+            401: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description `Bearer realm="claimtrack"`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this `Idempotency-Key` is still running: retry after `Retry-After` seconds. */
+            409: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This `Idempotency-Key` was used for a different request in the last 24 hours. */
+            422: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is unreachable or too busy, or this server is shutting down: retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookupPageVerdicts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first response to this key (status, body, `Location`, `ETag`) is stored for 24 hours, per API key (per client IP without one), and replayed with `Idempotent-Replayed: true` instead of running the request again. A 5xx is not stored. Use a new key, such as a UUID, for each new request. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchLookup"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request id: the `X-Request-Id` the client sent, or one generated for it. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchLookupSummary"];
                 };
             };
             /** @description Default Response */

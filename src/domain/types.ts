@@ -250,3 +250,15 @@ export interface PageClaim {
   review: ReviewRecord | null
   scale: RatingScaleRecord | null
 }
+
+/** A claim at a page in the compact batch answer: its current verdict in a word and the native label, no more. */
+export interface PageClaimSummary {
+  urlHash: string
+  id: string
+  status: ClaimRecord['status']
+  /** The published verdict, normalised; null when none is published. */
+  verdict: NormalizedVerdict | null
+  label: string | null
+  /** The claim's verdict was retracted and no other is published. */
+  retracted: boolean
+}

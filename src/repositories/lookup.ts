@@ -4,10 +4,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
-import type { PageClaim } from '../domain/types.ts'
+import type { PageClaim, PageClaimSummary } from '../domain/types.ts'
 import { appearances, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
 
-export type { PageClaim }
+export type { PageClaim, PageClaimSummary }
 
 export function createLookupRepository (db: Db) {
   const query = (instance: Db) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
@@ -37,6 +37,24 @@ export function createLookupRepository (db: Db) {
     .orderBy(appearances.urlHash, claims.id)
     .prepare('lookup_by_url_hash_prefix'))
 
+  // The compact answer's rows: the claim's id and status and its current review's status, with the rating's label and
+  // verdict read from the scale's values in the statement, so that no review or scale row leaves Postgres.
+  const summaryByHashes = preparedRead(db, (instance) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
+    urlHash: sql<string>`${appearances.urlHash}`,
+    id: claims.id,
+    status: claims.status,
+    reviewStatus: reviews.status,
+    ratingKey: reviews.ratingKey,
+    rating: sql<{ label: string, verdict: PageClaimSummary['verdict'] } | null>`(select jsonb_build_object('label', v->>'label', 'verdict', v->>'verdict')
+      from jsonb_array_elements(${ratingScales.values}) v where v->>'key' = ${reviews.ratingKey} limit 1)`,
+  }).from(appearances)
+    .innerJoin(claims, eq(claims.id, appearances.claimId))
+    .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+    .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
+    .orderBy(appearances.urlHash, claims.id)
+    .prepare('lookup_summary_by_url_hashes'))
+
   return {
     async byHash (hash: string): Promise<PageClaim[]> {
       return byHash().execute({ hash })
@@ -45,6 +63,22 @@ export function createLookupRepository (db: Db) {
     async byHashes (hashes: string[]): Promise<PageClaim[]> {
       if (hashes.length === 0) return []
       return byHashes().execute({ hashes })
+    },
+
+    /** The claims at these pages as verdict summaries: what a browser extension badges a page with. */
+    async summariesByHashes (hashes: string[]): Promise<PageClaimSummary[]> {
+      if (hashes.length === 0) return []
+      const rows = await summaryByHashes().execute({ hashes })
+      return rows.map(({ urlHash, id, status, reviewStatus, ratingKey, rating }) => ({
+        urlHash,
+        id,
+        status,
+        // As the full answer's currentVerdict and retraction (src/schemas/reviews.ts toRating): a key the scale lacks
+        // reads as itself and `unproven`.
+        verdict: reviewStatus === 'published' ? rating?.verdict ?? 'unproven' : null,
+        label: reviewStatus === 'published' ? rating?.label ?? ratingKey : null,
+        retracted: reviewStatus === 'retracted',
+      }))
     },
 
     async byHashPrefix (prefix: string): Promise<PageClaim[]> {

@@ -7,6 +7,7 @@ import { CANONICALIZATION_RULES } from '../../lib/url-canonical.ts'
 import type { PageClaim } from '../../domain/types.ts'
 import { ClaimStatus } from '../../schemas/claims.ts'
 import { IdSchema, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
+import { NormalizedVerdict } from '../../schemas/rating-scales.ts'
 import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction } from '../../schemas/reviews.ts'
 import type { PageLookup } from '../../services/lookup.ts'
 import { withEtag } from '../http.ts'
@@ -34,6 +35,19 @@ const BatchBody = z.strictObject({
 const BatchResult = z.object({
   results: z.record(z.string(), PageResult.omit({ url: true })).describe('One entry per URL, keyed by the URL exactly as sent.'),
 }).meta({ id: 'BatchLookupResult' })
+
+const LookupClaimSummary = z.object({
+  id: IdSchema,
+  href: z.string().describe('The claim in this API, with its text, claimant and full verdict.'),
+  status: ClaimStatus,
+  verdict: NormalizedVerdict.nullable().describe('The published verdict, normalised across rating scales; null when none is published.'),
+  label: z.string().nullable().describe('The published verdict\'s native label, e.g. `Pants on Fire`; null when none is published.'),
+  retracted: z.boolean().describe('The claim\'s verdict was retracted and no other is published (the claim shows why).'),
+}).meta({ id: 'LookupClaimSummary' })
+
+const BatchSummaryResult = z.object({
+  results: z.record(z.string(), z.array(LookupClaimSummary)).describe('The claims at each URL that has any, keyed by the URL exactly as sent; a URL without claims is left out.'),
+}).meta({ id: 'BatchLookupSummary' })
 
 const PrefixResult = z.object({
   prefix: z.string(),
@@ -106,6 +120,28 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
       return { results: Object.fromEntries(pages.map((page) => [page.url, { canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) }])) }
     })
   }, { prefix: '/lookup' })
+
+  await app.register(async (scope) => {
+    const app = scope.withTypeProvider<ZodTypeProvider>()
+    app.post('', {
+      config: { access: 'public' },
+      schema: {
+        tags,
+        operationId: 'lookupPageVerdicts',
+        summary: 'The verdicts at up to 100 pages, compactly',
+        description: 'What a browser extension badges pages with: for each URL that has claims, each claim\'s id, link, status and verdict in a word, without texts, claimants or reviews (follow `href` for those, or send the same body to `POST /v1/lookup` for them all). URLs without claims are left out. Public and CORS-enabled; not cached.',
+        body: BatchBody,
+        response: { 200: BatchSummaryResult, ...problemResponses(400, 413, 415, 500) },
+      },
+    }, async (request) => {
+      const found = await lookup.summaries(request.body.urls)
+      const results: Record<string, Array<z.output<typeof LookupClaimSummary>>> = {}
+      for (const [url, claims] of found) {
+        results[url] = claims.map(({ id, status, verdict, label, retracted }) => ({ id, href: `/v1/claims/${id}`, status, verdict, label, retracted }))
+      }
+      return { results }
+    })
+  }, { prefix: '/lookup/verdicts' })
 
   await app.register(async (scope) => {
     const app = scope.withTypeProvider<ZodTypeProvider>()
