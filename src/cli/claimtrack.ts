@@ -1,14 +1,13 @@
 // `claimtrack <command>`: the one command for operators. serve, migrate, seed --demo, keys, import and export;
 // `--help` on each.
 // Exit codes scripts can trust: 0 done, 1 failed (one readable line on stderr), 2 bad usage (with the usage).
+// What opens a database (the services, the migrator, the demo data) is loaded only by the command that uses it: the
+// app's modules take seconds to load, which help, --version and bad usage do without.
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { openServices } from './services.ts'
 import { ConfigError } from '../config.ts'
-import { neverHeldClaims, seedDemo } from '../seed/demo.ts'
 import { runKeys } from './keys.ts'
 import { exportHelp, importHelp, runExport, runImport } from './impex.ts'
-import { runMigrate } from './migrate.ts'
 import { UsageError, describeError } from './usage.ts'
 
 const usage = `Usage: claimtrack <command> [options]
@@ -43,6 +42,7 @@ async function seed (argv: string[]): Promise<number> {
     throw new UsageError((error as Error).message)
   }
   if (demo !== true) throw new UsageError('seed needs --demo (the only data set there is)')
+  const [{ openServices }, { neverHeldClaims, seedDemo }] = await Promise.all([import('./services.ts'), import('../seed/demo.ts')])
   const { database, services } = await openServices(undefined, 'seed')
   try {
     if (!await neverHeldClaims(database.db)) {
@@ -80,7 +80,7 @@ async function main (argv: string[]): Promise<number> {
   if (command === 'import') return runImport(rest)
   if (command === 'export') return runExport(rest)
   if (rest.length > 0) throw new UsageError(`${command} takes no arguments: "${rest[0]}"`)
-  if (command === 'migrate') return runMigrate()
+  if (command === 'migrate') return (await import('./migrate.ts')).runMigrate()
   // serve: the server module parses the configuration, listens, and exits by itself.
   await import('../server.ts')
   return 0

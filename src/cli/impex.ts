@@ -1,7 +1,6 @@
 // `claimtrack import` and `claimtrack export`: claims in and out as JSON Lines, CSV or ClaimReview JSON-LD. Import
 // shows a progress bar on a terminal (plain progress lines otherwise) on stderr, writes rejected records with the
 // reason to a reject file and goes on, and ends with a summary on stdout. Export streams to stdout or a file.
-import { openServices } from './services.ts'
 import { once } from 'node:events'
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
@@ -15,6 +14,9 @@ import { NormalizedVerdict } from '../schemas/rating-scales.ts'
 import { ImportError, type ImportSummary } from '../services/import.ts'
 import { importFormats, readRecords } from '../services/import-formats.ts'
 import { UsageError } from './usage.ts'
+
+/** The services, loaded once the arguments are known to be good: help and bad usage answer without loading the app. */
+const loadServices = () => import('./services.ts')
 
 export const importHelp = `Usage: claimtrack import FILE --format jsonl|csv|claimreview --org SLUG [options]
 
@@ -180,7 +182,7 @@ export async function runImport (argv: string[]): Promise<number> {
   // In the working directory, not beside the input: a data set's folder may be read-only or shared.
   const rejectsPath = values.rejects ?? `${file === '-' ? 'import' : basename(file)}.rejects.jsonl`
   let rejects: WriteStream | undefined
-  const { database, services } = await openServices(undefined, 'import')
+  const { database, services } = await (await loadServices()).openServices(undefined, 'import')
   const progress = progressReporter(size, input)
   try {
     const organization = await services.organizations.get(values.org).catch(() => {
@@ -247,7 +249,7 @@ export async function runExport (argv: string[]): Promise<number> {
     output: z.string().min(1).optional(),
   })
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
-  const { database, services } = await openServices(undefined, 'export')
+  const { database, services } = await (await loadServices()).openServices(undefined, 'export')
   const out: Writable = values.output === undefined ? process.stdout : createWriteStream(values.output)
   try {
     const organization = values.org === undefined ? undefined : await services.organizations.get(values.org).catch(() => { throw new Error(`no organisation "${values.org}"`) })

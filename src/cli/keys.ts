@@ -1,7 +1,6 @@
 // `npm run keys -- create|list|revoke`: the operator's way to make organisations and API keys, including the first
 // admin key (there are no default credentials). The new key goes alone to stdout, so a script can capture it;
 // everything else goes to stderr. Exit codes: 0 done, 1 failed, 2 bad usage.
-import { openServices } from './services.ts'
 import { describeError } from './usage.ts'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -70,7 +69,7 @@ async function main (argv: string[]): Promise<number> {
     return 0
   }
   const { command, options } = args
-  const { database, services: { organizations } } = await openServices(undefined, 'keys')
+  const { database, services: { organizations } } = await (await import('./services.ts')).openServices(undefined, 'keys')
   try {
     if (command === 'create') {
       const { organization, created } = await organizations.ensure({ slug: options.org, name: options['org-name'], url: options['org-url'] })

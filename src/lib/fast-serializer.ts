@@ -14,9 +14,24 @@ function zodOf (schema: unknown): z.ZodType {
   throw new Error('a fast serializer needs a zod response schema')
 }
 
+type Serialize = (data: unknown) => string
+
+/**
+ * The serializer of each zod schema, compiled once per process: the schemas are module constants, shared by many
+ * routes (the problem answer by every route and status) and by every app a process builds (the tests build one per
+ * test), and compiling one costs milliseconds. A compiled serializer is a pure function of its schema.
+ */
+const compiled = new WeakMap<z.ZodType, Serialize>()
+
 /** fast-json-stringify from the JSON Schema of the answer zod would give (its output side). */
 export const fastSerializerCompiler: FastifySerializerCompiler<unknown> = ({ schema }) => {
-  const json = z.toJSONSchema(zodOf(schema), { io: 'output', target: 'draft-7', unrepresentable: 'any' })
-  const stringify = fastJson(json as Parameters<typeof fastJson>[0])
-  return (data: unknown) => stringify(data)
+  const zod = zodOf(schema)
+  let serialize = compiled.get(zod)
+  if (serialize === undefined) {
+    const json = z.toJSONSchema(zod, { io: 'output', target: 'draft-7', unrepresentable: 'any' })
+    const stringify = fastJson(json as Parameters<typeof fastJson>[0])
+    serialize = (data: unknown) => stringify(data)
+    compiled.set(zod, serialize)
+  }
+  return serialize
 }
