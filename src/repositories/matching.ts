@@ -72,6 +72,9 @@ export interface CandidateOptions {
   perTerm?: number
 }
 
+/** Ids as one array literal: one parameter on either driver. */
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
+
 export function createMatchingRepository (db: Db) {
   return {
     /**
@@ -240,7 +243,7 @@ export function createMatchingRepository (db: Db) {
     async similarity (text: string, ids: string[]): Promise<Map<string, number>> {
       if (ids.length === 0) return new Map()
       const rows = await queryRows<{ id: string, trigram: number }>(db, sql`
-        select id, word_similarity(${text}, text)::float8 as trigram from claims where id = any(${ids}::uuid[])`)
+        select id, word_similarity(${text}, text)::float8 as trigram from claims where id = any(${uuidArray(ids)}::uuid[])`)
       return new Map(rows.map((r) => [r.id, Number(r.trigram)]))
     },
 
@@ -258,7 +261,7 @@ export function createMatchingRepository (db: Db) {
     async changedSince (snapshot: string): Promise<{ snapshot: string, ids: (string | null)[] }> {
       const [row] = await queryRows<{ snapshot: string, ids: (string | null)[] | null }>(db, sql`
         select pg_current_snapshot()::text as snapshot, (
-          select array_agg(distinct claim_id) from claim_match_changes
+          select array_agg(distinct claim_id)::text[] from claim_match_changes
           where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot)
             and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
         ) as ids`)
@@ -269,7 +272,7 @@ export function createMatchingRepository (db: Db) {
     /** Live claims as the index holds them: after the id `after` in id order (a page of `limit`), or those of `ids`. */
     async indexed (page: { after: string, limit: number } | { ids: string[] }): Promise<IndexedClaim[]> {
       const which = 'ids' in page
-        ? sql`c.id = any(${page.ids}::uuid[])`
+        ? sql`c.id = any(${uuidArray(page.ids)}::uuid[])`
         : sql`c.id > ${page.after}::uuid order by c.id limit ${page.limit}::int`
       return queryRows<IndexedClaim>(db, sql`
         select c.id, case when c.is_public then null else c.organization_id end as "privateTo",

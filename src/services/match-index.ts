@@ -1,16 +1,14 @@
 // Claim matching from this process's in-memory inverted index (src/lib/match-index.ts): built in the background on the
-// first match, then kept current from the claims' change feed (migrations/0029), polled every POLL_MS. Until it is
-// built, and for the bench's switches the index does not implement, the SQL path answers (src/repositories/matching.ts):
+// first match (or at start, src/server.ts), then kept current from the claims' change feed (migrations/0029): each
+// match first applies what was committed before it started (so a claim is matchable on every process as soon as it
+// commits), and an idle process polls every POLL_MS. Until it is built, and for the bench's switches the index does not implement, the SQL path answers (src/repositories/matching.ts):
 // the same claims in the same order, only slower, as both rank with the term statistics of now.
 import type { IndexedClaim } from '../lib/match-index.ts'
 import { createMatchIndex, type MatchIndex } from '../lib/match-index.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
-/**
- * How often a process asks which claims changed: a claim committed now is matched with its current text and
- * visibility by every process within about this long, plus the time of one poll (bench/README.md has the figures).
- */
-export const POLL_MS = 250
+/** How often an idle process asks which claims changed, so that a match after a quiet spell has little to apply. */
+export const POLL_MS = 500
 /** Claims read per query while building. */
 const PAGE = 20_000
 const NO_ID = '00000000-0000-0000-0000-000000000000'
@@ -36,6 +34,15 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
   // Polls run one after another, so that changes are applied in the order they were read.
   let queue: Promise<void> = Promise.resolve()
   const serial = (work: () => Promise<void>): Promise<void> => (queue = queue.then(work, work))
+  // A poll that has not started yet: every match that arrives before it starts waits for it, and no other.
+  let next: Promise<void> | null = null
+  function freshPoll (): Promise<void> {
+    next ??= serial(async () => {
+      next = null
+      await poll()
+    })
+    return next
+  }
 
   async function build (): Promise<void> {
     const started = Date.now()
@@ -82,7 +89,7 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
   function schedule () {
     if (closed) return
     timer = setTimeout(() => {
-      polling = serial(poll).catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
+      polling = freshPoll().catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
         .finally(() => { polling = null; schedule() })
     }, POLL_MS)
     timer.unref()
@@ -111,7 +118,7 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
 
     /** Applies every change committed so far (tests: no waiting on the timer). */
     async catchUp (): Promise<void> {
-      await serial(poll)
+      await freshPoll()
     },
 
     /**
@@ -120,10 +127,15 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
      */
     async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
       start()
-      const held = index
-      if (held === null || options.perTerm !== undefined || options.pruneTerms !== undefined) {
+      if (index === null || options.perTerm !== undefined || options.pruneTerms !== undefined) {
         return repo.candidates(query, options)
       }
+      // Read your writes: the claims any process committed before this match started are applied first. Matches that
+      // arrive meanwhile share one poll, so that under load it costs one indexed read per round trip, not per match.
+      await freshPoll().catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
+      // A truncation polled just now replaced the index.
+      const held = index
+      if (held === null) return repo.candidates(query, options)
       const input = await repo.terms(query, options)
       const best = held.top(input.terms, input.avgdl, query.limit, query.visibleTo.organizationId)
       const trigram = query.similarity ?? true ? await repo.similarity(query.text, best.map((b) => b.id)) : null
