@@ -27,6 +27,8 @@ export interface InputTerms {
   terms: QueryTerm[]
   /** The input's words (lower-cased) with their lexemes. */
   words: { word: string, lexeme: string }[]
+  /** Whether claims changed since the snapshot asked about. */
+  changed: boolean
 }
 
 export interface CandidateQuery {
@@ -186,9 +188,10 @@ export function createMatchingRepository (db: Db) {
     /**
      * What the in-process index needs to rank for an input as `candidates` does: its lexemes (with the run-together
      * words' splits) and their idf from the term statistics of now, the corpus' mean length, the most BM25 could
-     * reach, and the input's words with their lexemes (for the explanation).
+     * reach, and the input's words with their lexemes (for the explanation); and whether a transaction `snapshot`
+     * did not see changed a claim for matching (migrations/0029), in the same statement.
      */
-    async terms (query: Omit<CandidateQuery, 'limit' | 'visibleTo'>, options: CandidateOptions = {}): Promise<InputTerms> {
+    async terms (query: Omit<CandidateQuery, 'limit' | 'visibleTo'>, options: CandidateOptions, snapshot: string): Promise<InputTerms> {
       const { text, language } = query
       const alsoWords = query.alsoWords ?? ''
       const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
@@ -233,7 +236,11 @@ export function createMatchingRepository (db: Db) {
         select (select avgdl from corpus) as "avgdl",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
           coalesce((select json_agg(json_build_object('lexeme', lexeme, 'idf', idf)) from input where df > 0), '[]') as "terms",
-          coalesce((select json_agg(json_build_object('word', w, 'lexeme', lexeme)) from words), '[]') as "words"
+          coalesce((select json_agg(json_build_object('word', w, 'lexeme', lexeme)) from words), '[]') as "words",
+          exists (
+            select from claim_match_changes
+            where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+          ) as "changed"
       `)
       if (row === undefined) throw new Error('the input terms query returned no row')
       return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }

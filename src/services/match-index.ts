@@ -1,7 +1,7 @@
 // Claim matching from this process's in-memory inverted index (src/lib/match-index.ts): built in the background on the
 // first match (or at start, src/server.ts), then kept current from the claims' change feed (migrations/0029): each
-// match first applies what was committed before it started (so a claim is matchable on every process as soon as it
-// commits), and an idle process polls every POLL_MS. Until it is built, and for the bench's switches the index does not implement, the SQL path answers (src/repositories/matching.ts):
+// match first applies what was committed before it started (the statement that reads its terms says whether there
+// is any), so a claim is matchable on every process as soon as it commits; an idle process polls every POLL_MS. Until it is built, and for the bench's switches the index does not implement, the SQL path answers (src/repositories/matching.ts):
 // the same claims in the same order, only slower, as both rank with the term statistics of now.
 import type { IndexedClaim } from '../lib/match-index.ts'
 import { createMatchIndex, type MatchIndex } from '../lib/match-index.ts'
@@ -130,13 +130,13 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
       if (index === null || options.perTerm !== undefined || options.pruneTerms !== undefined) {
         return repo.candidates(query, options)
       }
-      // Read your writes: the claims any process committed before this match started are applied first. Matches that
-      // arrive meanwhile share one poll, so that under load it costs one indexed read per round trip, not per match.
-      await freshPoll().catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
+      // Read your writes: the statement that reads the input's terms also tells whether any process committed a change
+      // the index has not seen; if so, it is applied first (matches that arrive meanwhile share one poll).
+      const input = await repo.terms(query, options, snapshot)
+      if (input.changed) await freshPoll().catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
       // A truncation polled just now replaced the index.
       const held = index
       if (held === null) return repo.candidates(query, options)
-      const input = await repo.terms(query, options)
       const best = held.top(input.terms, input.avgdl, query.limit, query.visibleTo.organizationId)
       const trigram = query.similarity ?? true ? await repo.similarity(query.text, best.map((b) => b.id)) : null
       return best.flatMap((b) => {

@@ -108,7 +108,7 @@ t.test('a write on one process is matched by the next match on another: created,
   const [a, b] = await twoApps(t)
   await createPublicClaim(a, { text: 'Okapis are related to giraffes.' })
   await b.services.matchIndex.whenReady()
-  t.ok(b.services.matchIndex.ready(), "B answers from its index")
+  t.ok(b.services.matchIndex.ready(), 'B answers from its index')
   const anonymous = { authorization: undefined }
 
   const claim = await createPublicClaim(a, { text: 'Zebras outnumber giraffes in Kenya.' })
