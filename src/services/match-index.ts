@@ -116,11 +116,6 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
       await building
     },
 
-    /** Applies every change committed so far (tests: no waiting on the timer). */
-    async catchUp (): Promise<void> {
-      await freshPoll()
-    },
-
     /**
      * The best `limit` candidates for the input, as `MatchingRepository.candidates` finds them: from the index once it
      * is built (their trigram similarity, when asked, computed in SQL for them only), else in SQL.
