@@ -138,7 +138,7 @@ export const rank = (list: MatchCandidate[], p: Params, datasetIdOf: Map<string,
  * The engine's candidates for every input, as the matching service asks for them (50, with their signals; trigram
  * similarity always computed, and used in scoring where the variant's signals say).
  */
-export async function engineCandidates (matching: MatchingRepository, queries: Map<string, Query>, signals: Signals, cache: Map<string, MatchCandidate[]>) {
+export async function engineCandidates (matching: Pick<MatchingRepository, 'candidates'>, queries: Map<string, Query>, signals: Signals, cache: Map<string, MatchCandidate[]>) {
   const out = new Map<string, MatchCandidate[]>()
   for (const [queryId, q] of queries) {
     const { query, options } = planMatch(q.text.slice(0, 5000), undefined, 50, publicViewer, signals)

@@ -5,6 +5,8 @@
 //   [--keep] keeps the database; [--reuse NAME] imports into database NAME once, keeps it, and reuses it on later runs.
 //   [--folds 5] cross-validates instead (bench/matching-folds.ts), in database claimtrack_bench_match unless --reuse
 //   names another: the fold table with plain BM25 as the reference; [--ablate] adds the engine without each signal.
+//   The engine's candidates come from the in-process index, as in the API (src/services/match-index.ts); [--sql]
+//   takes them from the SQL path alone.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
@@ -16,6 +18,7 @@ import { createDatabase } from '../src/db/client.ts'
 import { migrate } from '../src/container.ts'
 import { createMatchingRepository, type MatchCandidate } from '../src/repositories/matching.ts'
 import { cleanInput, numberSpellings, SIGNALS } from '../src/services/matching.ts'
+import { createMatchIndexService } from '../src/services/match-index.ts'
 import { assignFolds, chooseParams, crossValidate, engineCandidates, evaluate as evaluateQueries, foldTable, plainBm25, summary, type FoldResult, type Variant } from './matching-folds.ts'
 
 /** The default DATABASE_*_TIMEOUT settings, for the databases opened here. */
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     reuse: { type: 'string' },
     folds: { type: 'string' },
     ablate: { type: 'boolean', default: false },
+    sql: { type: 'boolean', default: false },
   },
 })
 
@@ -94,7 +98,9 @@ if (exists) {
   await sql`analyze`
 }
 const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
-const matching = createMatchingRepository(database.db)
+const matchIndex = createMatchIndexService(createMatchingRepository(database.db), { enabled: !args.sql, log: { warn: (obj, msg) => console.error(msg, obj) } })
+await matchIndex.whenReady()
+const matching = { candidates: matchIndex.candidates }
 const imported = Date.now()
 console.log(`${exists ? 'reused' : 'imported'} ${claims.length} claims and ${claimantCount} claimants in ${((imported - started) / 1000).toFixed(1)} s`)
 
@@ -145,6 +151,7 @@ if (folds !== undefined) {
   console.log('\n| variant | debates MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses | tweets MAP@5 | folds > BM25 | worst fold vs BM25 | engine wins/ties/losses |')
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   console.log(rows.join('\n'))
+  await matchIndex.close()
   await database.close()
   await sql.end()
   await admin.end()
@@ -207,6 +214,7 @@ const file = new URL(`./results/matching-${new Date().toISOString().slice(0, 10)
 writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), claims: claims.length, requests, latencyMs: { p50: percentile(0.5), p99: percentile(0.99) }, results, devResults }, null, 2)}\n`)
 console.log(`wrote ${file.pathname}`)
 
+await matchIndex.close()
 await app.close()
 await sql.end()
 if (!args.keep && args.reuse === undefined) await admin.unsafe(`drop database if exists "${name}" with (force)`)

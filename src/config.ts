@@ -59,6 +59,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_IPV6_PREFIX: z.coerce.number().int().min(16).max(128).default(64),
   SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
   SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
+  MATCH_INDEX: booleanFromEnv.default(true),
   REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HEADERS_TIMEOUT: z.coerce.number().int().min(500).max(600_000).default(10_000),
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
@@ -143,6 +144,11 @@ const ConfigSchema = z.object({
     statementTimeoutMs: c.SEARCH_STATEMENT_TIMEOUT,
     /** Searches one caller (an API key, or an address without one) may have running at once in a process; more are 429. */
     concurrency: c.SEARCH_CONCURRENCY,
+    /**
+     * Whether claim matching answers from an inverted index this process holds in memory (built in the background
+     * on the first match, kept current from the claims' change feed) rather than in SQL alone.
+     */
+    matchIndex: c.MATCH_INDEX,
   },
   /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
   requestTimeout: c.REQUEST_TIMEOUT,

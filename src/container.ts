@@ -39,6 +39,7 @@ import { createBatchWriter } from './services/import-batch.ts'
 import { createLookupService } from './services/lookup.ts'
 import { createPrefixListService } from './services/prefix-list.ts'
 import { createMatchingService } from './services/matching.ts'
+import { createMatchIndexService } from './services/match-index.ts'
 import { createOrganizationsService } from './services/organizations.ts'
 import { createPublishedService } from './services/published.ts'
 import { createRatingScalesService } from './services/rating-scales.ts'
@@ -55,7 +56,7 @@ export interface ContainerOptions {
   db: Db
   /** Without one (a tool that only reads) a change that would queue a webhook event fails, saying why. */
   jobs?: JobEngine
-  log: { warn(obj: object, msg: string): void }
+  log: { warn(obj: object, msg: string): void, info?(obj: object, msg: string): void }
   /** The app's metrics registry: webhook delivery attempts are counted there. */
   metrics?: Registry
 }
@@ -113,6 +114,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
     reviews: createReviewsService(db, repos, history, cursors),
   }
+  const matchIndex = createMatchIndexService(repos.matching, { enabled: config.search.matchIndex, log })
   const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history))
   const services = {
     organizations: createOrganizationsService(db, repos.organizations, cursors),
@@ -127,7 +129,8 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     lookup: createLookupService(repos.lookup),
     prefixList: createPrefixListService(repos.prefixLists),
     changes: createChangesService(repos.changes, repos.claims, repos.reviews, cursors),
-    matching: createMatchingService(repos.matching, repos.claims, log),
+    matchIndex,
+    matching: createMatchingService(repos.matching, matchIndex, repos.claims, log),
     webhooks: createWebhooksService(db, repos.webhooks, webhookEvents, addressPolicy, cursors),
   }
 
@@ -160,7 +163,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     services,
     workers,
     /** Releases what the container holds (the delivery's HTTP connections); after the job engine has stopped. */
-    close: () => delivery.close(),
+    close: async () => { await Promise.all([delivery.close(), matchIndex.close()]) },
   }
 }
 

@@ -77,6 +77,8 @@ async function serve (config: Config) {
     metrics = await serveMetrics(config, async () => ({ body: await registry.metrics(), contentType: registry.contentType }))
   }
   await app.listen({ port: config.port, host: config.host })
+  // Built in the background once the process answers: matching answers in SQL meanwhile (src/services/match-index.ts).
+  app.services.matchIndex.start()
 }
 
 /** The primary of a cluster: forks the workers, keeps them running, and stops them on a signal. */

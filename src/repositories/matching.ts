@@ -5,6 +5,7 @@
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../lib/access.ts'
+import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
 
 export interface MatchCandidate {
   id: string
@@ -16,6 +17,18 @@ export interface MatchCandidate {
   trigram: number
   /** The words of the input found in the claim text (as written in the input, lower-cased), most weighty first. */
   matchedTerms: string[]
+}
+
+/** An input's terms as the in-process index ranks them (`terms`). */
+export interface InputTerms {
+  avgdl: number
+  bm25Max: number
+  /** The input's lexemes that claims hold, with their idf. */
+  terms: QueryTerm[]
+  /** The input's words (lower-cased) with their lexemes. */
+  words: { word: string, lexeme: string }[]
+  /** Whether claims changed since the snapshot asked about. */
+  changed: boolean
 }
 
 export interface CandidateQuery {
@@ -60,6 +73,9 @@ export interface CandidateOptions {
   /** How many claims each picked word contributes at most (PER_TERM). */
   perTerm?: number
 }
+
+/** Ids as one array literal: one parameter on either driver. */
+const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
 
 export function createMatchingRepository (db: Db) {
   return {
@@ -167,6 +183,114 @@ export function createMatchingRepository (db: Db) {
         from best
         order by bm25 desc, id
       `)
+    },
+
+    /**
+     * What the in-process index needs to rank for an input as `candidates` does: its lexemes (with the run-together
+     * words' splits) and their idf from the term statistics of now, the corpus' mean length, the most BM25 could
+     * reach, and the input's words with their lexemes (for the explanation); and whether a transaction `snapshot`
+     * did not see changed a claim for matching (migrations/0030), in the same statement.
+     */
+    async terms (query: Omit<CandidateQuery, 'limit' | 'visibleTo'>, options: CandidateOptions, snapshot: string): Promise<InputTerms> {
+      const { text, language } = query
+      const alsoWords = query.alsoWords ?? ''
+      const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+      const [row] = await queryRows<InputTerms>(db, sql`
+        with corpus as (
+          select greatest(coalesce(sum(n), 0), 1)::float8 as n,
+            greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
+          from claim_corpus_stats
+        ),
+        cfg as (select claim_match_config(${language}) as c),
+        words as (
+          select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
+          cross join lateral unnest(to_tsvector(cfg.c, w)) l
+        ),
+        unknown_words as (
+          select distinct w from words
+          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
+            and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
+        ),
+        splits as (
+          select distinct on (u.w) a.lexeme as head, b.lexeme as tail
+          from unknown_words u, cfg
+          cross join generate_series(2, length(u.w) - 3) i
+          cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
+          cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
+          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
+          where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
+          order by u.w, ln(sa.df) + ln(sb.df) desc
+        ),
+        lexemes as (
+          select t.lexeme from cfg, unnest(to_tsvector(cfg.c, ${text} || ' ' || ${alsoWords})) t
+          union select head from splits
+          union select tail from splits
+        ),
+        input as (
+          select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
+          from lexemes t
+          cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
+          cross join corpus c
+        )
+        select (select avgdl from corpus) as "avgdl",
+          (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
+          coalesce((select json_agg(json_build_object('lexeme', lexeme, 'idf', idf)) from input where df > 0), '[]') as "terms",
+          coalesce((select json_agg(json_build_object('word', w, 'lexeme', lexeme)) from words), '[]') as "words",
+          exists (
+            select from claim_match_changes
+            where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+          ) as "changed"
+      `)
+      if (row === undefined) throw new Error('the input terms query returned no row')
+      return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }
+    },
+
+    /** pg_trgm word similarity between the input and each claim's text (claims gone are left out). */
+    async similarity (text: string, ids: string[]): Promise<Map<string, number>> {
+      if (ids.length === 0) return new Map()
+      const rows = await queryRows<{ id: string, trigram: number }>(db, sql`
+        select id, word_similarity(${text}, text)::float8 as trigram from claims where id = any(${uuidArray(ids)}::uuid[])`)
+      return new Map(rows.map((r) => [r.id, Number(r.trigram)]))
+    },
+
+    /** The current snapshot, to ask later which claims transactions it did not see changed (`changedSince`). */
+    async snapshot (): Promise<string> {
+      const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`)
+      if (row === undefined) throw new Error('pg_current_snapshot() returned no row')
+      return row.snapshot
+    },
+
+    /**
+     * The claims that transactions `snapshot` did not see changed for matching (migrations/0030), null for a
+     * truncation, with the snapshot of the same statement (which saw every one of them).
+     */
+    async changedSince (snapshot: string): Promise<{ snapshot: string, ids: (string | null)[] }> {
+      const [row] = await queryRows<{ snapshot: string, ids: (string | null)[] | null }>(db, sql`
+        select pg_current_snapshot()::text as snapshot, (
+          select array_agg(distinct claim_id)::text[] from claim_match_changes
+          where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot)
+            and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+        ) as ids`)
+      if (row === undefined) throw new Error('the change feed query returned no row')
+      return { snapshot: row.snapshot, ids: row.ids ?? [] }
+    },
+
+    /** Live claims as the index holds them: after the id `after` in id order (a page of `limit`), or those of `ids`. */
+    async indexed (page: { after: string, limit: number } | { ids: string[] }): Promise<IndexedClaim[]> {
+      const which = 'ids' in page
+        ? sql`c.id = any(${uuidArray(page.ids)}::uuid[])`
+        : sql`c.id > ${page.after}::uuid order by c.id limit ${page.limit}::int`
+      return queryRows<IndexedClaim>(db, sql`
+        select c.id, case when c.is_public then null else c.organization_id end as "privateTo",
+          array(select d.lexeme from unnest(c.match_vector) d) as lexemes,
+          array(select coalesce(array_length(d.positions, 1), 1) from unnest(c.match_vector) d) as tfs
+        from claims c where c.deleted_at is null and ${which}`)
+    },
+
+    /** Forgets changes older than a day: far longer than a process goes without reading them. */
+    async pruneChanges (): Promise<void> {
+      await db.execute(sql`delete from claim_match_changes where at < now() - interval '1 day'`)
     },
 
     /**

@@ -3,6 +3,7 @@ import { canSee, type Viewer } from '../lib/access.ts'
 import { detectLanguage } from '../lib/language.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
+import type { MatchIndexService } from './match-index.ts'
 
 export interface MatchRequest {
   text: string
@@ -119,7 +120,7 @@ export function planMatch (raw: string, language: string | undefined, limit: num
   }
 }
 
-export function createMatchingService (matching: MatchingRepository, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
+export function createMatchingService (matching: MatchingRepository, index: MatchIndexService, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
   let compactedAt = 0
 
   /** Folds the statistics' delta rows in the background, now and then: answers are the same before and after. */
@@ -132,7 +133,7 @@ export function createMatchingService (matching: MatchingRepository, claims: Cla
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
       const { query, options, scoring } = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
-      const candidates = await matching.candidates(query, options)
+      const candidates = await index.candidates(query, options)
       compactLater()
       const scored = candidates.map((c) => ({ c, parts: matchScore(c, scoring) }))
         .filter(({ parts }) => parts.score >= request.minScore)

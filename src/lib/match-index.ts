@@ -1,0 +1,285 @@
+// Claim matching's in-process inverted index: for each lexeme, the claims holding it (ordinals, in the order they were
+// added) and its tf there, in typed arrays; for each claim, its length and who may see it. A query walks the postings
+// of its words with MaxScore (Turtle & Flood 1995): once the k best found so far score θ, the words whose best
+// possible weights add up to less than θ only rescore claims found through the others, so a frequent word is read
+// where it matters and not claim by claim. BM25 is computed exactly as the SQL path computes it
+// (src/repositories/matching.ts), from the term statistics it is given, so both rank the same claims the same way.
+
+/** A live claim as the index holds it: the lexemes of its match document with their tf, and who may see it. */
+export interface IndexedClaim { id: string, privateTo: string | null, lexemes: string[], tfs: number[] }
+
+/** A word of the input with its BM25 idf, as the SQL path computes it from the term statistics of now. */
+export interface QueryTerm { lexeme: string, idf: number }
+
+export interface Scored { id: string, bm25: number, lexemes: string[] }
+
+// BM25 parameters: the SQL path's (src/repositories/matching.ts).
+const K1 = 1.2
+const B = 0.75
+const PUBLIC = -1
+const GONE = -2
+// Pruning compares bounds with θ lowered by this much, so that rounding never drops a claim that ties.
+const SLACK = 1e-9
+
+function grown<T extends Int32Array | Uint16Array> (array: T, size: number, make: (n: number) => T): T {
+  if (size <= array.length) return array
+  const next = make(Math.max(size, array.length * 2, 1024))
+  next.set(array)
+  return next
+}
+
+/** BM25's weight of one word in one claim: the expression of the SQL path, term for term. */
+const weight = (idf: number, tf: number, len: number, avgdl: number) => idf * (tf * 2.2) / (tf + K1 * (1 - B + B * len / avgdl))
+
+export function createMatchIndex () {
+  // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
+  const ids: string[] = []
+  let owner = new Int32Array(0)
+  let length = new Int32Array(0)
+  let claims = 0
+  const ordinalOf = new Map<string, number>()
+  const organizations = new Map<string, number>()
+  // Terms: postings compacted into one run per term (offsets into docs/tfs), then those added since, per term.
+  const termOf = new Map<string, number>()
+  let offsets = new Int32Array(1)
+  let docs = new Int32Array(0)
+  let tfs = new Uint16Array(0)
+  let addedDocs: (number[] | undefined)[] = []
+  let addedTfs: (number[] | undefined)[] = []
+  // Per term, for its bound: the largest tf and the shortest claim it was ever added with.
+  let maxTf = new Uint16Array(0)
+  let minLength = new Int32Array(0)
+  let added = 0
+  let removed = 0
+
+  function termId (lexeme: string): number {
+    let term = termOf.get(lexeme)
+    if (term === undefined) {
+      term = termOf.size
+      termOf.set(lexeme, term)
+      maxTf = grown(maxTf, term + 1, (n) => new Uint16Array(n))
+      minLength = grown(minLength, term + 1, (n) => new Int32Array(n))
+      minLength[term] = 0x7fffffff
+    }
+    return term
+  }
+
+  function remove (id: string): void {
+    const ordinal = ordinalOf.get(id)
+    if (ordinal === undefined) return
+    ordinalOf.delete(id)
+    owner[ordinal] = GONE
+    ids[ordinal] = ''
+    removed += length[ordinal] ?? 0
+  }
+
+  function add (claim: IndexedClaim): void {
+    remove(claim.id)
+    const ordinal = claims++
+    ids[ordinal] = claim.id
+    ordinalOf.set(claim.id, ordinal)
+    owner = grown(owner, claims, (n) => new Int32Array(n))
+    length = grown(length, claims, (n) => new Int32Array(n))
+    let org = PUBLIC
+    if (claim.privateTo !== null) {
+      org = organizations.get(claim.privateTo) ?? organizations.size
+      organizations.set(claim.privateTo, org)
+    }
+    owner[ordinal] = org
+    let len = 0
+    for (const tf of claim.tfs) len += tf
+    length[ordinal] = len
+    claim.lexemes.forEach((lexeme, i) => {
+      const term = termId(lexeme)
+      const tf = claim.tfs[i] ?? 1
+      const list = addedDocs[term]
+      if (list === undefined) {
+        addedDocs[term] = [ordinal]
+        addedTfs[term] = [tf]
+      } else {
+        list.push(ordinal)
+        addedTfs[term]?.push(tf)
+      }
+      if (tf > (maxTf[term] ?? 0)) maxTf[term] = tf
+      if (len < (minLength[term] ?? 0)) minLength[term] = len
+      added++
+    })
+  }
+
+  /** Folds the postings added since into the compacted runs and drops those of claims gone. */
+  function compact (): void {
+    const terms = termOf.size
+    const counts = new Int32Array(terms + 1)
+    const runs = offsets.length - 1
+    for (let t = 0; t < terms; t++) {
+      let n = 0
+      if (t < runs) for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
+      counts[t + 1] = n
+    }
+    for (let t = 0; t < terms; t++) counts[t + 1] = (counts[t + 1] ?? 0) + (counts[t] ?? 0)
+    const nextDocs = new Int32Array(counts[terms] ?? 0)
+    const nextTfs = new Uint16Array(nextDocs.length)
+    for (let t = 0; t < terms; t++) {
+      let q = counts[t] ?? 0
+      if (t < runs) {
+        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) {
+          const d = docs[p] ?? 0
+          if (owner[d] !== GONE) { nextDocs[q] = d; nextTfs[q++] = tfs[p] ?? 0 }
+        }
+      }
+      const list = addedDocs[t] ?? []
+      const listTfs = addedTfs[t] ?? []
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i] ?? 0
+        if (owner[d] !== GONE) { nextDocs[q] = d; nextTfs[q++] = listTfs[i] ?? 0 }
+      }
+    }
+    offsets = counts
+    docs = nextDocs
+    tfs = nextTfs
+    addedDocs = []
+    addedTfs = []
+    added = 0
+    removed = 0
+  }
+
+  return {
+    add,
+    remove,
+    compact,
+
+    /** Whether enough postings were added or dropped since the last compaction that it is worth doing again. */
+    wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
+
+    /** Claims held, and postings: for the log and the bench. */
+    size: () => ({ claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size }),
+
+    /**
+     * The `k` claims the viewer may see with the highest BM25 for the terms (ties by id), each with its score and
+     * its lexemes among the terms (by idf, then lexeme). `avgdl` is the corpus' mean length, as the SQL path has it.
+     */
+    top (terms: QueryTerm[], avgdl: number, k: number, viewerOrganization: string | null): Scored[] {
+      const viewer = viewerOrganization === null ? -3 : organizations.get(viewerOrganization) ?? -3
+      const runs = offsets.length - 1
+      // The terms the index holds, by their bound ascending.
+      const lists = terms.flatMap(({ lexeme, idf }) => {
+        const term = termOf.get(lexeme)
+        if (term === undefined || idf <= 0) return []
+        const start = term < runs ? offsets[term] ?? 0 : 0
+        const run = term < runs ? (offsets[term + 1] ?? 0) - start : 0
+        const extra = addedDocs[term] ?? []
+        if (run + extra.length === 0) return []
+        const bound = weight(idf, maxTf[term] ?? 1, minLength[term] ?? 1, avgdl)
+        return [{ lexeme, idf, start, run, extra, extraTfs: addedTfs[term] ?? [], size: run + extra.length, bound, at: 0 }]
+      }).sort((a, b) => a.bound - b.bound)
+      if (lists.length === 0 || k <= 0) return []
+      const docAt = (l: typeof lists[number], i: number): number =>
+        i < l.run ? docs[l.start + i] ?? 0 : i < l.size ? l.extra[i - l.run] ?? 0 : 0x7fffffff
+      const tfAt = (l: typeof lists[number], i: number): number => i < l.run ? tfs[l.start + i] ?? 0 : l.extraTfs[i - l.run] ?? 0
+      /** Moves a list to its first claim at or after `d` (galloping, then binary search). */
+      const seek = (l: typeof lists[number], d: number) => {
+        if (docAt(l, l.at) >= d) return
+        let step = 1
+        let lo = l.at
+        let hi = l.at + 1
+        while (hi < l.size && docAt(l, hi) < d) { lo = hi; step *= 2; hi = lo + step }
+        if (hi > l.size) hi = l.size
+        while (lo + 1 < hi) {
+          const mid = (lo + hi) >>> 1
+          if (docAt(l, mid) < d) lo = mid
+          else hi = mid
+        }
+        l.at = hi
+      }
+      const cumulative: number[] = []
+      let sum = 0
+      for (const l of lists) cumulative.push(sum += l.bound)
+
+      // The best k so far, worst first (a binary min-heap by score, then id descending).
+      const heapScore: number[] = []
+      const heapDoc: number[] = []
+      const worse = (i: number, j: number) => (heapScore[i] ?? 0) < (heapScore[j] ?? 0) ||
+        ((heapScore[i] ?? 0) === (heapScore[j] ?? 0) && (ids[heapDoc[i] ?? 0] ?? '') > (ids[heapDoc[j] ?? 0] ?? ''))
+      const swap = (i: number, j: number) => {
+        const s = heapScore[i] ?? 0; heapScore[i] = heapScore[j] ?? 0; heapScore[j] = s
+        const d = heapDoc[i] ?? 0; heapDoc[i] = heapDoc[j] ?? 0; heapDoc[j] = d
+      }
+      const offer = (d: number, score: number) => {
+        if (heapScore.length === k) {
+          const top = heapScore[0] ?? 0
+          if (score < top || (score === top && (ids[d] ?? '') > (ids[heapDoc[0] ?? 0] ?? ''))) return
+          heapScore[0] = score
+          heapDoc[0] = d
+          for (let i = 0; ;) {
+            const l = 2 * i + 1
+            const r = l + 1
+            let m = i
+            if (l < k && worse(l, m)) m = l
+            if (r < k && worse(r, m)) m = r
+            if (m === i) break
+            swap(i, m)
+            i = m
+          }
+        } else {
+          heapScore.push(score)
+          heapDoc.push(d)
+          for (let i = heapScore.length - 1; i > 0;) {
+            const p = (i - 1) >> 1
+            if (!worse(i, p)) break
+            swap(i, p)
+            i = p
+          }
+        }
+      }
+
+      // Lists below `essential` are only read to complete the score of a claim found through the others.
+      let theta = -Infinity
+      let essential = 0
+      for (;;) {
+        let d = 0x7fffffff
+        for (let i = essential; i < lists.length; i++) {
+          const l = lists[i] as typeof lists[number]
+          const at = docAt(l, l.at)
+          if (at < d) d = at
+        }
+        if (d === 0x7fffffff) break
+        const who = owner[d] ?? GONE
+        const visible = who === PUBLIC || (who >= 0 && who === viewer)
+        let score = 0
+        for (let i = essential; i < lists.length; i++) {
+          const l = lists[i] as typeof lists[number]
+          if (docAt(l, l.at) === d) {
+            if (visible) score += weight(l.idf, tfAt(l, l.at), length[d] ?? 0, avgdl)
+            l.at++
+          }
+        }
+        if (!visible) continue
+        let complete = true
+        for (let i = essential - 1; i >= 0; i--) {
+          if (score + (cumulative[i] ?? 0) < theta - SLACK * Math.abs(theta)) { complete = false; break }
+          const l = lists[i] as typeof lists[number]
+          seek(l, d)
+          if (docAt(l, l.at) === d) score += weight(l.idf, tfAt(l, l.at), length[d] ?? 0, avgdl)
+        }
+        if (!complete) continue
+        offer(d, score)
+        if (heapScore.length === k && (heapScore[0] ?? 0) > theta) {
+          theta = heapScore[0] ?? 0
+          while (essential < lists.length && (cumulative[essential] ?? 0) < theta - SLACK * Math.abs(theta)) essential++
+        }
+      }
+
+      const order = heapDoc.map((d, i) => ({ d, score: heapScore[i] ?? 0 }))
+        .sort((a, b) => b.score - a.score || ((ids[a.d] ?? '') < (ids[b.d] ?? '') ? -1 : 1))
+      const byWeight = [...lists].sort((a, b) => b.idf - a.idf || (a.lexeme < b.lexeme ? -1 : a.lexeme > b.lexeme ? 1 : 0))
+      return order.map(({ d, score }) => ({
+        id: ids[d] ?? '',
+        bm25: score,
+        lexemes: byWeight.filter((l) => { l.at = 0; seek(l, d); return docAt(l, l.at) === d }).map((l) => l.lexeme),
+      }))
+    },
+  }
+}
+
+export type MatchIndex = ReturnType<typeof createMatchIndex>
