@@ -1,6 +1,6 @@
 // Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted by
-// @fastify/rate-limit in Redis (REDIS_URL, its own store) or else in Postgres (src/plugins/rate-limit-store.ts), so that
-// every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
+// @fastify/rate-limit with a store that counts in process and sends the counts in batches to Redis (REDIS_URL) or
+// else to Postgres (src/plugins/rate-limit-store.ts, which states the bound), so that every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
 // X-RateLimit-*); past the limit it is a 429 problem with Retry-After and nothing else runs.
 // @see https://github.com/fastify/fastify-rate-limit
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
@@ -11,7 +11,7 @@ import { Redis } from 'ioredis'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
-import { postgresRateLimitStore, REDIS_NAME_SPACE } from './rate-limit-store.ts'
+import { batchedRateLimitStore, postgresCounters, redisCounters } from './rate-limit-store.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -58,14 +58,16 @@ async function openRedis (app: FastifyInstance, url: string): Promise<Redis> {
     redis.once('ready', done)
     redis.once('error', done)
   })
-  app.addHook('onClose', async () => {
-    try {
-      await redis.quit()
-    } catch {
-      redis.disconnect()
-    }
-  })
   return redis
+}
+
+/** Closes a Redis client politely, or at once when it cannot be. */
+async function quit (redis: Redis) {
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
 }
 
 /** Who is speaking, for the text of a 429. */
@@ -92,10 +94,13 @@ async function rateLimitPlugin (app: FastifyInstance) {
 
   const counted = new WeakSet<FastifyRequest>()
   const redisUrl = app.config.redisUrl
-  const postgresStore = redisUrl === undefined
-    ? postgresRateLimitStore(app.repositories.rateLimits, app.log)
-    : undefined
-  if (postgresStore) app.addHook('onClose', () => postgresStore.close())
+  const redis = redisUrl === undefined ? undefined : await openRedis(app, redisUrl)
+  const store = batchedRateLimitStore(redis === undefined ? postgresCounters(app.repositories.rateLimits, app.log) : redisCounters(redis), app.log)
+  // The last counts are sent before Redis is let go.
+  app.addHook('onClose', async () => {
+    await store.close()
+    if (redis) await quit(redis)
+  })
 
   await app.register(fastifyRateLimit, {
     global: true,
@@ -110,10 +115,10 @@ async function rateLimitPlugin (app: FastifyInstance) {
     // Every request counts, 404s included, except the health probes (`config.probe`): load balancers poll them from
     // a few addresses all day, and a limited probe would take a healthy instance out of rotation.
     allowList: (request) => request.routeOptions.config.probe === true,
-    ...(redisUrl === undefined
-      ? { store: postgresStore }
-      // Fail open: an outage of the counters must not become an outage of the API.
-      : { redis: await openRedis(app, redisUrl), nameSpace: REDIS_NAME_SPACE, skipOnError: true }),
+    store,
+    // Fail open when Redis is unreachable: an outage of the counters must not become an outage of the API. (The
+    // Postgres counters fail the request only when the database is down, which it needs anyway.)
+    skipOnError: redis !== undefined,
     errorResponseBuilder: (request, context) => {
       const wait = String(Math.max(1, Math.ceil(context.ttl / 1000)))
       const detail = `${whoIs(request)} made more than ${context.max} requests in ${windowSeconds} seconds. Retry in ${wait} seconds.`
