@@ -76,13 +76,13 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
     // After the requests already arrived in this turn of the event loop, so that they go in one batch.
     setImmediate(() => {
       scheduled = false
-      void flush()
+      flush().catch(() => {})
     })
   }
 
   async function flush (): Promise<void> {
     // One batch at a time, so that answers arrive in the order of the counts.
-    while (inFlight) await inFlight
+    for (let running = inFlight; running !== undefined; running = inFlight) await running
     const names: string[] = []
     const counts: number[] = []
     const batch: Array<{ bucket: Bucket, local: number, waiting: Counted[] }> = []
@@ -135,7 +135,7 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
     for (const [name, bucket] of buckets) {
       if (bucket.unsent === 0 && bucket.unconfirmed === 0 && bucket.waiting.length === 0 && now >= bucket.resetAt) buckets.delete(name)
     }
-    void flush()
+    flush().catch(() => {})
   }, FLUSH_INTERVAL_MS)
   timer.unref()
 

@@ -12,6 +12,7 @@ import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
 import { batchedRateLimitStore, postgresCounters, redisCounters } from './rate-limit-store.ts'
+import { addRouteHook } from './route-hooks.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -151,20 +152,26 @@ async function rateLimitPlugin (app: FastifyInstance) {
   // A request that authentication refused (401, 403) ended before the plugin's hook: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.
   const countRefused = app.createRateLimit()
-  app.addHook('onSend', async (request, reply, payload) => {
-    const refused = reply.statusCode === 401 || reply.statusCode === 403
-    if (refused && !counted.has(request) && request.routeOptions.config.probe !== true) {
-      const hit = await countRefused(request).catch((err: unknown) => {
-        request.log.warn({ err }, 'counting a refused request failed')
-        return undefined
-      })
-      if (hit !== undefined && !hit.isAllowed) {
-        const { max, remaining, ttlInSeconds } = hit
-        reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
-      }
+  async function countRefusal (request: FastifyRequest, reply: FastifyReply) {
+    const hit = await countRefused(request).catch((err: unknown) => {
+      request.log.warn({ err }, 'counting a refused request failed')
+      return undefined
+    })
+    if (hit !== undefined && !hit.isAllowed) {
+      const { max, remaining, ttlInSeconds } = hit
+      reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
     }
-    describeLimit(reply)
-    return payload
+  }
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const refused = reply.statusCode === 401 || reply.statusCode === 403
+    if (!refused || counted.has(request) || request.routeOptions.config.probe === true) {
+      describeLimit(reply)
+      return done(null, payload)
+    }
+    countRefusal(request, reply).then(() => {
+      describeLimit(reply)
+      done(null, payload)
+    }, done)
   })
 
   // Searches running, by caller bucket. A slot is taken before the body is read and given back when the handler has
@@ -180,7 +187,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
     if (left > 0) searching.set(bucket, left)
     else searching.delete(bucket)
   }
-  app.addHook('onRequest', async (request) => {
+  async function admitSearch (request: FastifyRequest) {
     const { search } = request.routeOptions.config
     if (!(typeof search === 'function' ? search(request) : search === true)) return
     const { bucket } = bucketOf(request)
@@ -190,12 +197,17 @@ async function rateLimitPlugin (app: FastifyInstance) {
     }
     searching.set(bucket, running + 1)
     holding.set(request, bucket)
+  }
+  // On the routes that search only (declared later: this hook sees them as they are added).
+  app.addHook('onRoute', (route) => {
+    if (route.config?.search === undefined || route.config.search === false) return
+    addRouteHook(route, 'onRequest', admitSearch)
+    addRouteHook(route, 'onSend', async (request, _reply, payload) => {
+      release(request)
+      return payload
+    })
+    addRouteHook(route, 'onResponse', async (request) => { release(request) })
   })
-  app.addHook('onSend', async (request, _reply, payload) => {
-    release(request)
-    return payload
-  })
-  app.addHook('onResponse', async (request) => { release(request) })
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'services', 'auth'] })
