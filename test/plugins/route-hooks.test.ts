@@ -9,6 +9,7 @@ const PROBES = new Set(['/healthz', '/readyz'])
 
 t.test('every operation answers with the security, CORS, request-id and rate-limit headers', async (t) => {
   const app = await build(t)
+  await app.ready()
   const doc = app.swagger() as { paths: Record<string, Record<string, unknown>> }
   const operations: Array<{ method: string, path: string }> = [{ method: 'GET', path: '/no/such/route' }]
   for (const [path, item] of Object.entries(doc.paths)) {
