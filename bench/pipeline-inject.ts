@@ -6,7 +6,7 @@ import type { InjectOptions } from 'fastify'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
-const url = process.env.INJECT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
+const url = process.env.INJECT_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
 const sql = postgres(url, { max: 1, onnotice: () => {} })
 const ids = (await sql`select id from claims tablesample bernoulli (5) repeatable (1) where is_public and deleted_at is null limit 500`).map((r) => r.id as string)
 const hitUrls = (await sql`select a.url from appearances a tablesample bernoulli (10) repeatable (3) join claims c on c.id = a.claim_id where a.url is not null and c.is_public and c.deleted_at is null limit 500`).map((r) => r.url as string)

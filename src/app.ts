@@ -111,25 +111,24 @@ export async function buildApp (config: Config, options: BuildOptions = {}): Pro
   // Answers are serialized by fast-json-stringify compiled from each route's zod response schema, on every route.
   app.setSerializerCompiler(fastSerializerCompiler)
   app.addHook('onRoute', strictQuerystring)
-  app.addHook('onRequest', async (request, reply) => { reply.header('x-request-id', request.id) })
   // Shutting down (SIGTERM): requests already running finish; a new one arriving on a kept-alive connection is
   // refused at once, with `Connection: close` (set by fastify), so the load balancer sends it to another process.
   let closing = false
   app.addHook('preClose', async () => { closing = true })
-  app.addHook('onRequest', async () => {
-    if (closing) throw problem('service-unavailable', 'This server is shutting down. Retry the request; another server will take it.', { headers: { 'retry-after': '1' } })
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    if (closing) {
+      done(problem('service-unavailable', 'This server is shutting down. Retry the request; another server will take it.', { headers: { 'retry-after': '1' } }))
+      return
+    }
+    done()
   })
   // A request that was running when shutdown began is answered; its connection, idle after that, is closed rather
   // than kept alive (it would hold the process open until its keep-alive timeout). A connection that has another
   // request waiting is not idle: that request gets the 503 above, with `Connection: close`.
-  app.addHook('onResponse', async () => {
+  app.addHook('onResponse', (_request, _reply, done) => {
     if (closing) setImmediate(() => app.server.closeIdleConnections())
-  })
-  // A 304 has no body: without one, fastify sends no Content-Length, which must not differ from the 200's (RFC 9110).
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode !== 304) return payload
-    reply.removeHeader('content-type')
-    return null
+    done()
   })
 
   await app.register(problemDetailsPlugin)

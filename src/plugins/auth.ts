@@ -1,12 +1,13 @@
 // Who is calling: the API key in `Authorization: Bearer …` (or nobody), checked on every request before the body is
 // read; what the route needs (its `config.access`), refused with 401 or 403 before anything runs; and an audit
 // event for every write an API key attempts, allowed or not.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { UnauthenticatedError } from '../domain/errors.ts'
 import { forbidden, ProblemError, unauthorized } from '../errors.ts'
 import { allows, anonymous, type Access, type Principal, type Role } from '../lib/access.ts'
 import { RevokedKeyError } from '../services/organizations.ts'
+import { addRouteHook, methodsOf } from './route-hooks.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,10 +44,10 @@ async function authPlugin (app: FastifyInstance) {
 
   // A write route that forgot to say who may use it would be open to anyone: refuse to start instead.
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method]
-    if (methods.some((m) => !SAFE_METHODS.has(m)) && route.config?.access === undefined) {
-      throw new Error(`${methods.join(',')} ${route.url} must declare config.access`)
-    }
+    const methods = methodsOf(route)
+    if (!methods.some((m) => !SAFE_METHODS.has(m))) return
+    if (route.config?.access === undefined) throw new Error(`${methods.join(',')} ${route.url} must declare config.access`)
+    addRouteHook(route, 'onSend', auditWrite)
   })
 
   // Set by the first onRequest hook below, before anything reads it (fastify forbids an object as the default).
@@ -81,18 +82,20 @@ async function authPlugin (app: FastifyInstance) {
     if (refusal) throw refusal
   })
 
-  // The use of a revoked key is audited for its organisation: it may be a leaked key still being tried.
-  app.addHook('onSend', async (request, reply, payload) => {
+  // The use of a revoked key is audited for its organisation: it may be a leaked key still being tried (on any route,
+  // or none).
+  app.addHook('onSend', (request, reply, payload, done) => {
     const refusal = refusals.get(request)
-    if (!(refusal instanceof RevokedKeyError) || reply.statusCode === 429 || reply.statusCode === 503) return payload
+    if (!(refusal instanceof RevokedKeyError) || reply.statusCode === 429 || reply.statusCode === 503) return done(null, payload)
     const { key } = refusal
-    await audit(request, reply.statusCode, { organizationId: key.organizationId, keyId: key.id, keyName: key.name, role: key.role })
-    return payload
+    audit(request, reply.statusCode, { organizationId: key.organizationId, keyId: key.id, keyName: key.name, role: key.role })
+      .then(() => { done(null, payload) }, done)
   })
 
-  // Audit: every write an API key attempts. Written before the response goes out, so that it is never lost to a
-  // crash after the client saw the answer; a failure to write it is logged, not turned into an error.
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Audit: every write an API key attempts, on the routes that write. Written before the response goes out, so that
+  // it is never lost to a crash after the client saw the answer; a failure to write it is logged, not turned into an
+  // error.
+  async function auditWrite (request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const { principal } = request
     // No principal when the request failed before authentication finished (e.g. the database is down).
     if (principal?.kind !== 'key' || SAFE_METHODS.has(request.method)) return payload
@@ -101,7 +104,7 @@ async function authPlugin (app: FastifyInstance) {
     if (reply.statusCode === 429 || reply.statusCode === 503) return payload
     await audit(request, reply.statusCode, principal)
     return payload
-  })
+  }
 
   async function audit (request: FastifyRequest, status: number, key: { organizationId: string, keyId: string, keyName: string, role: Role }) {
     try {

@@ -48,30 +48,36 @@ function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
 /** A strong ETag of a serialized body: equal bodies, equal tags. */
 const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
 
+/** A 304 has no body, and so no Content-Type or Content-Length (RFC 9110 §15.4.5): without one, fastify sends none. */
+function notModified (reply: FastifyReply): null {
+  reply.removeHeader('content-type')
+  return null
+}
+
 /**
  * On every answer to GET or HEAD, a Cache-Control. For a route that declares `config.cache`: on a 200 or 304, the
  * cache headers; on a 200 without an ETag of its own, one from the body, and a 304 when the client's If-None-Match
  * has it. Routes whose ETag is a version (a claim) set it and answer 304 before building the body.
  */
 async function httpCachePlugin (app: FastifyInstance) {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return payload
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return done(null, payload)
+    const status = reply.statusCode
     // Any other answer to a read (a route that declares no cache, an error, a refusal) may depend on who asks: no
     // cache keeps it, unless the route said otherwise.
-    const cacheable = request.routeOptions.config.cache !== undefined && (reply.statusCode === 200 || reply.statusCode === 304)
+    const cacheable = request.routeOptions.config.cache !== undefined && (status === 200 || status === 304)
     if (!cacheable) {
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'private, no-store')
-      return payload
+      return done(null, status === 304 ? notModified(reply) : payload)
     }
     setCacheHeaders(request, reply)
-    if (reply.statusCode !== 200 || reply.hasHeader('etag') || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return payload
+    if (status === 304) return done(null, notModified(reply))
+    if (reply.hasHeader('etag') || !(typeof payload === 'string' || Buffer.isBuffer(payload))) return done(null, payload)
     const etag = bodyEtag(payload)
     reply.header('etag', etag)
-    if (!isNotModified(parseEtagHeader(request.headers['if-none-match']), etag)) return payload
-    // A 304 has no body, and so no Content-Type or Content-Length (RFC 9110 §15.4.5).
+    if (!isNotModified(parseEtagHeader(request.headers['if-none-match']), etag)) return done(null, payload)
     reply.code(304)
-    reply.removeHeader('content-type')
-    return null
+    done(null, notModified(reply))
   })
 }
 

@@ -9,6 +9,7 @@ import fp from 'fastify-plugin'
 import { problem } from '../errors.ts'
 import type { WriteContext } from '../services/history.ts'
 import { RETENTION_SECONDS, type IdempotentRequest, type StoredResponse } from '../repositories/idempotency.ts'
+import { addRouteHook, methodsOf } from './route-hooks.ts'
 
 const METHODS = new Set(['POST', 'PATCH'])
 /** Visible ASCII (RFC 9110 VCHAR), like a UUID or any client-made token. */
@@ -133,8 +134,9 @@ async function idempotencyPlugin (app: FastifyInstance) {
     }
   }
 
-  // After validation (a request refused as invalid stores nothing) and after authentication (the key's scope).
-  app.addHook('preHandler', async (request, reply) => {
+  // After validation (a request refused as invalid stores nothing) and after authentication (the key's scope). On the
+  // routes that take a POST or PATCH only.
+  async function idempotent (request: FastifyRequest, reply: FastifyReply) {
     const key = request.headers['idempotency-key']
     if (key === undefined || !METHODS.has(request.method) || request.is404) return
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
@@ -171,11 +173,11 @@ async function idempotencyPlugin (app: FastifyInstance) {
       return replay(reply, { status: record.status, headers: record.headers ?? {}, body: record.body })
     }
     throw problem('conflict', 'A request with this Idempotency-Key is still running; retry once it has completed.', { headers: { 'retry-after': '1' } })
-  })
+  }
 
   // The first response, error answers included: stored unless the server failed (5xx) or the caller was throttled
   // (429), which a retry should run again. A replay passes through here too, and is not stored twice.
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function store (request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const attempt = attempts.get(request)
     if (attempt?.state !== 'running') return payload
     attempt.state = 'settled'
@@ -200,6 +202,12 @@ async function idempotencyPlugin (app: FastifyInstance) {
       request.log.error({ err }, 'storing the response for its Idempotency-Key failed')
     }
     return payload
+  }
+
+  app.addHook('onRoute', (route) => {
+    if (!methodsOf(route).some((method) => METHODS.has(method))) return
+    addRouteHook(route, 'preHandler', idempotent)
+    addRouteHook(route, 'onSend', store)
   })
 }
 

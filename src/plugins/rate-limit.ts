@@ -1,6 +1,6 @@
 // Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted by
-// @fastify/rate-limit in Redis (REDIS_URL, its own store) or else in Postgres (src/plugins/rate-limit-store.ts), so that
-// every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
+// @fastify/rate-limit with a store that counts in process and sends the counts in batches to Redis (REDIS_URL) or
+// else to Postgres (src/plugins/rate-limit-store.ts, which states the bound), so that every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
 // X-RateLimit-*); past the limit it is a 429 problem with Retry-After and nothing else runs.
 // @see https://github.com/fastify/fastify-rate-limit
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
@@ -11,7 +11,8 @@ import { Redis } from 'ioredis'
 import { problem } from '../errors.ts'
 import type { Principal } from '../lib/access.ts'
 import { callerOfAddress } from '../lib/client-address.ts'
-import { postgresRateLimitStore, REDIS_NAME_SPACE } from './rate-limit-store.ts'
+import { batchedRateLimitStore, postgresCounters, redisCounters } from './rate-limit-store.ts'
+import { addRouteHook } from './route-hooks.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -58,14 +59,16 @@ async function openRedis (app: FastifyInstance, url: string): Promise<Redis> {
     redis.once('ready', done)
     redis.once('error', done)
   })
-  app.addHook('onClose', async () => {
-    try {
-      await redis.quit()
-    } catch {
-      redis.disconnect()
-    }
-  })
   return redis
+}
+
+/** Closes a Redis client politely, or at once when it cannot be. */
+async function quit (redis: Redis) {
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
 }
 
 /** Who is speaking, for the text of a 429. */
@@ -92,10 +95,13 @@ async function rateLimitPlugin (app: FastifyInstance) {
 
   const counted = new WeakSet<FastifyRequest>()
   const redisUrl = app.config.redisUrl
-  const postgresStore = redisUrl === undefined
-    ? postgresRateLimitStore(app.repositories.rateLimits, app.log)
-    : undefined
-  if (postgresStore) app.addHook('onClose', () => postgresStore.close())
+  const redis = redisUrl === undefined ? undefined : await openRedis(app, redisUrl)
+  const store = batchedRateLimitStore(redis === undefined ? postgresCounters(app.repositories.rateLimits, app.log) : redisCounters(redis), app.log)
+  // The last counts are sent before Redis is let go.
+  app.addHook('onClose', async () => {
+    await store.close()
+    if (redis) await quit(redis)
+  })
 
   await app.register(fastifyRateLimit, {
     global: true,
@@ -110,10 +116,10 @@ async function rateLimitPlugin (app: FastifyInstance) {
     // Every request counts, 404s included, except the health probes (`config.probe`): load balancers poll them from
     // a few addresses all day, and a limited probe would take a healthy instance out of rotation.
     allowList: (request) => request.routeOptions.config.probe === true,
-    ...(redisUrl === undefined
-      ? { store: postgresStore }
-      // Fail open: an outage of the counters must not become an outage of the API.
-      : { redis: await openRedis(app, redisUrl), nameSpace: REDIS_NAME_SPACE, skipOnError: true }),
+    store,
+    // Fail open when Redis is unreachable: an outage of the counters must not become an outage of the API. (The
+    // Postgres counters fail the request only when the database is down, which it needs anyway.)
+    skipOnError: redis !== undefined,
     errorResponseBuilder: (request, context) => {
       const wait = String(Math.max(1, Math.ceil(context.ttl / 1000)))
       const detail = `${whoIs(request)} made more than ${context.max} requests in ${windowSeconds} seconds. Retry in ${wait} seconds.`
@@ -146,20 +152,26 @@ async function rateLimitPlugin (app: FastifyInstance) {
   // A request that authentication refused (401, 403) ended before the plugin's hook: it is counted here, so that
   // trying keys spends the caller's budget too. It is still answered with its refusal.
   const countRefused = app.createRateLimit()
-  app.addHook('onSend', async (request, reply, payload) => {
-    const refused = reply.statusCode === 401 || reply.statusCode === 403
-    if (refused && !counted.has(request) && request.routeOptions.config.probe !== true) {
-      const hit = await countRefused(request).catch((err: unknown) => {
-        request.log.warn({ err }, 'counting a refused request failed')
-        return undefined
-      })
-      if (hit !== undefined && !hit.isAllowed) {
-        const { max, remaining, ttlInSeconds } = hit
-        reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
-      }
+  async function countRefusal (request: FastifyRequest, reply: FastifyReply) {
+    const hit = await countRefused(request).catch((err: unknown) => {
+      request.log.warn({ err }, 'counting a refused request failed')
+      return undefined
+    })
+    if (hit !== undefined && !hit.isAllowed) {
+      const { max, remaining, ttlInSeconds } = hit
+      reply.headers({ 'x-ratelimit-limit': max, 'x-ratelimit-remaining': remaining, 'x-ratelimit-reset': ttlInSeconds })
     }
-    describeLimit(reply)
-    return payload
+  }
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const refused = reply.statusCode === 401 || reply.statusCode === 403
+    if (!refused || counted.has(request) || request.routeOptions.config.probe === true) {
+      describeLimit(reply)
+      return done(null, payload)
+    }
+    countRefusal(request, reply).then(() => {
+      describeLimit(reply)
+      done(null, payload)
+    }, done)
   })
 
   // Searches running, by caller bucket. A slot is taken before the body is read and given back when the handler has
@@ -175,7 +187,7 @@ async function rateLimitPlugin (app: FastifyInstance) {
     if (left > 0) searching.set(bucket, left)
     else searching.delete(bucket)
   }
-  app.addHook('onRequest', async (request) => {
+  async function admitSearch (request: FastifyRequest) {
     const { search } = request.routeOptions.config
     if (!(typeof search === 'function' ? search(request) : search === true)) return
     const { bucket } = bucketOf(request)
@@ -185,12 +197,17 @@ async function rateLimitPlugin (app: FastifyInstance) {
     }
     searching.set(bucket, running + 1)
     holding.set(request, bucket)
+  }
+  // On the routes that search only (declared later: this hook sees them as they are added).
+  app.addHook('onRoute', (route) => {
+    if (route.config?.search === undefined || route.config.search === false) return
+    addRouteHook(route, 'onRequest', admitSearch)
+    addRouteHook(route, 'onSend', async (request, _reply, payload) => {
+      release(request)
+      return payload
+    })
+    addRouteHook(route, 'onResponse', async (request) => { release(request) })
   })
-  app.addHook('onSend', async (request, _reply, payload) => {
-    release(request)
-    return payload
-  })
-  app.addHook('onResponse', async (request) => { release(request) })
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit', dependencies: ['database', 'services', 'auth'] })

@@ -5,29 +5,38 @@ import type { Db } from '../db/client.ts'
 import { rateLimitCounters } from '../db/schema.ts'
 
 /** A bucket's requests so far in the window that started at `windowStart`. */
-export interface WindowCount { count: number, windowStart: Date }
+export interface WindowCount { bucket: string, count: number, windowStart: Date }
 
 export function createRateLimitsRepository (db: Db) {
-  // One atomic statement, one round trip. The first hit of a new window restarts the count; a hit stamped with an
-  // older window (from a process whose clock lags a little) counts in the newer one instead of resetting it.
-  const hitQuery = db.insert(rateLimitCounters)
-    .values({ key: sql.placeholder('bucket'), windowStart: sql.placeholder('windowStart'), count: 1 })
+  // One atomic statement, one round trip, however many buckets a process counted since its last one (each bucket
+  // once). The first count of a new window restarts the row; a count stamped with an older window (from a process
+  // whose clock lags a little) adds to the newer one instead of resetting it.
+  const addQuery = db.insert(rateLimitCounters)
+    .select(sql`select t.key, ${sql.placeholder('windowStart')}::timestamptz, t.count
+      from unnest(${sql.placeholder('buckets')}::text[], ${sql.placeholder('counts')}::integer[]) as t(key, count)`)
     .onConflictDoUpdate({
       target: rateLimitCounters.key,
       set: {
-        count: sql`case when excluded.window_start > ${rateLimitCounters.windowStart} then 1 else ${rateLimitCounters.count} + 1 end`,
+        count: sql`case when excluded.window_start > ${rateLimitCounters.windowStart} then excluded.count else ${rateLimitCounters.count} + excluded.count end`,
         windowStart: sql`greatest(excluded.window_start, ${rateLimitCounters.windowStart})`,
       },
     })
-    .returning({ count: rateLimitCounters.count, windowStart: rateLimitCounters.windowStart })
-    .prepare('rate_limit_hit')
+    .returning({ bucket: rateLimitCounters.key, count: rateLimitCounters.count, windowStart: rateLimitCounters.windowStart })
+    .prepare('rate_limit_add')
 
   return {
-    /** Counts one request of `bucket` in the window starting at `windowStart`. */
-    async hit (bucket: string, windowStart: Date): Promise<WindowCount> {
-      const [row] = await hitQuery.execute({ bucket, windowStart })
-      if (!row) throw new Error('rate limit upsert returned no row')
-      return row
+    /**
+     * Adds `counts[i]` requests to `buckets[i]` (distinct buckets) in the window starting at `windowStart`, and answers
+     * each bucket's count after that, in the order given.
+     */
+    async add (buckets: string[], counts: number[], windowStart: Date): Promise<WindowCount[]> {
+      const rows = await addQuery.execute({ buckets, counts, windowStart })
+      const byBucket = new Map(rows.map((row) => [row.bucket, row]))
+      return buckets.map((bucket) => {
+        const row = byBucket.get(bucket)
+        if (!row) throw new Error(`rate limit upsert returned no row for ${bucket}`)
+        return row
+      })
     },
 
     /** Deletes the counters of buckets not seen since `before`. */

@@ -235,20 +235,61 @@ t.test('two instances on one database enforce one limit', async (t) => {
   expectTooMany(t, await get(a), 3)
 })
 
-t.test('Postgres counters: a new window restarts the count, a lagging clock does not, quiet buckets are purged', async (t) => {
+t.test('Postgres counters: one statement counts several buckets; a new window restarts, a lagging clock does not, quiet buckets are purged', async (t) => {
   const app = await build(t)
   const counters = createRateLimitsRepository(app.db)
   const window = new Date('2030-01-01T00:00:00Z')
   const next = new Date('2030-01-01T00:01:00Z')
-  t.equal((await counters.hit('test:bucket', window)).count, 1)
-  t.equal((await counters.hit('test:bucket', window)).count, 2)
-  const moved = await counters.hit('test:bucket', next)
-  t.same(moved, { count: 1, windowStart: next }, 'the next window starts over')
-  t.same(await counters.hit('test:bucket', window), { count: 2, windowStart: next }, 'a hit from an older window counts in the newer one')
-  await counters.hit('test:other', window)
+  const counts = async (buckets: string[], added: number[], start: Date) => (await counters.add(buckets, added, start)).map((row) => row.count)
+  t.same(await counts(['test:bucket', 'test:other'], [1, 5], window), [1, 5], 'two buckets in one batch')
+  t.same(await counts(['test:other', 'test:bucket'], [2, 1], window), [7, 2], 'answered in the order asked')
+  const [moved] = await counters.add(['test:bucket'], [1], next)
+  t.same(moved, { bucket: 'test:bucket', count: 1, windowStart: next }, 'the next window starts over')
+  const [lagging] = await counters.add(['test:bucket'], [3], window)
+  t.same(lagging, { bucket: 'test:bucket', count: 4, windowStart: next }, 'a count from an older window adds to the newer one')
   await counters.purgeBefore(next)
-  t.equal((await counters.hit('test:other', window)).count, 1, 'the quiet bucket was purged')
-  t.equal((await counters.hit('test:bucket', next)).count, 3, 'the current one was kept')
+  t.same(await counts(['test:other'], [1], window), [1], 'the quiet bucket was purged')
+  t.same(await counts(['test:bucket'], [1], next), [5], 'the current one was kept')
+})
+
+/**
+ * Sends `total` counted requests (404s: no database work) to the apps in turn, `concurrency` at a time, and answers
+ * how many were let through.
+ */
+async function letThrough (apps: FastifyInstance[], total: number, remoteAddress: string, headers: InjectOptions['headers'] = {}, concurrency = 8) {
+  let sent = 0
+  let allowed = 0
+  const worker = async () => {
+    while (sent < total) {
+      const app = apps[sent++ % apps.length] as FastifyInstance
+      const res = await app.inject({ method: 'GET', url: '/no/such/route', headers, remoteAddress })
+      if (res.statusCode === 404) allowed++
+      else if (res.statusCode !== 429) throw new Error(`unexpected ${res.statusCode}`)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return allowed
+}
+
+t.test('two instances on one database: a limit of 1,000 counted in batches lets through 1,000 to 1,000 + 2 × 10', async (t) => {
+  await freshWindow()
+  const { database, env } = await freshDatabase(t)
+  // What is tested is the count, not back-pressure: on a loaded machine a batch may wait for the database longer than
+  // the default 2 s, which would answer 503.
+  const config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env, ...limits(1000), DATABASE_ACQUIRE_TIMEOUT: '60000' })
+  const second = onServer ? await createDatabase({ ...config, databasePoolSize: 2 }) : database
+  const apps: FastifyInstance[] = [await buildApp(config, { database }), await buildApp(config, { database: second })]
+  t.teardown(async () => {
+    for (const app of apps) await app.close()
+  })
+  const allowed = await letThrough(apps, 1100, '198.51.100.30')
+  // Each process lets through at most ⌊1000 / 100⌋ = 10 requests the shared count has not confirmed.
+  t.ok(allowed >= 1000 && allowed <= 1020, `${allowed} let through of 1,100`)
+  for (const app of apps) {
+    isProblem(t, await app.inject({ method: 'GET', url: '/v1/claims', remoteAddress: '198.51.100.30' }), 429, 'too-many-requests')
+  }
+  const [row] = await apps[0]?.db.query.rateLimitCounters.findMany() ?? []
+  t.equal(row?.count, 1102, 'every request was counted once in the shared counter')
 })
 
 t.test('with REDIS_URL, two instances share the limit through Redis', async (t) => {
@@ -278,6 +319,24 @@ t.test('with REDIS_URL, two instances share the limit through Redis', async (t) 
   t.ok(ttl > 0 && ttl <= 2 * WINDOW * 1000, `the counter expires (${ttl} ms)`)
   const rows = await a.db.query.rateLimitCounters.findMany()
   t.same(rows, [], 'nothing was counted in Postgres')
+})
+
+t.test('with REDIS_URL, two instances on two databases share a limit of 1,000 within 2 × 10', async (t) => {
+  await freshWindow()
+  const redis = new Redis(REDIS_URL, { lazyConnect: true })
+  await redis.connect()
+  const ip = uniqueIpv6()
+  const key = `${REDIS_KEY_PREFIX}ip:${callerOfAddress(ip, 64)}`
+  t.teardown(async () => {
+    await redis.del(key)
+    await redis.quit()
+  })
+  const env = { ...limits(1000), REDIS_URL }
+  const apps = [await build(t, { env }), await build(t, { env })]
+  const allowed = await letThrough(apps, 1100, ip, anonymous)
+  t.ok(allowed >= 1000 && allowed <= 1020, `${allowed} let through of 1,100`)
+  for (const app of apps) await app.close()
+  t.equal(await redis.get(key), '1100', 'every request was counted once, the last ones as the apps closed')
 })
 
 t.test('when the counters are unreachable, requests go through unlimited', async (t) => {
