@@ -26,6 +26,11 @@ import { createRatingScalesRepository } from './repositories/rating-scales.ts'
 import { createReviewsRepository } from './repositories/reviews.ts'
 import { createRevisionsRepository } from './repositories/revisions.ts'
 import { createWebhooksRepository } from './repositories/webhooks.ts'
+// The API contracts the root hands to services. Zod registers named schemas as their modules load, and the OpenAPI
+// document lists its components in that order: these three load in the order openapi/openapi.json was written in.
+import { toReview } from './schemas/reviews.ts'
+import './schemas/claimreview.ts'
+import { importRecordChecks } from './schemas/import-records.ts'
 import { createChangesService } from './services/changes.ts'
 import { createAppearancesService, createEvidenceService } from './services/claim-children.ts'
 import { createClaimantsService } from './services/claimants.ts'
@@ -105,7 +110,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
   const { allowedHosts, timeoutMs, retryDelaySeconds } = config.webhooks
   const addressPolicy = createAddressPolicy(allowedHosts)
   const { webhooks, ratingScales } = repos
-  const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs })
+  const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs, toReview })
   const history = createHistory(repos.revisions, webhookEvents.onChanges)
   const writers = {
     claims: createClaimsService(db, repos, history, cursors),
@@ -113,7 +118,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
     reviews: createReviewsService(db, repos, history, cursors),
   }
-  const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history))
+  const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history), importRecordChecks)
   const services = {
     organizations: createOrganizationsService(db, repos.organizations, cursors),
     ...writers,

@@ -6,7 +6,7 @@ import type { Cursors } from '../lib/cursor.ts'
 import type { ChangesRepository } from '../repositories/changes.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
-import type { ReviewWithScale } from '../schemas/reviews.ts'
+import type { ReviewWithScale } from '../domain/types.ts'
 import type { RevisionRow } from '../db/schema.ts'
 
 export type Change =

@@ -9,7 +9,7 @@ import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import { isUuid } from '../lib/ids.ts'
 import { freeSlug, slugify } from '../lib/slug.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
-import type { CreateClaimant, UpdateClaimant } from '../schemas/claimants.ts'
+import type { CreateClaimant, UpdateClaimant } from '../domain/inputs.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 

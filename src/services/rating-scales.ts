@@ -6,7 +6,7 @@ import { assertOwner } from '../lib/access.ts'
 import type { Cursors } from '../lib/cursor.ts'
 import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
-import type { CreateRatingScale, UpdateRatingScale } from '../schemas/rating-scales.ts'
+import type { CreateRatingScale, UpdateRatingScale } from '../domain/inputs.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 
