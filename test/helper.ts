@@ -14,7 +14,7 @@ import { parseConfig, type Config } from '../src/config.ts'
 import { migrate } from '../src/container.ts'
 import { createDatabase, queryRows, type Database } from '../src/db/client.ts'
 import { JOB_SCHEMA } from '../src/jobs/index.ts'
-import type { Role } from '../src/lib/access.ts'
+import type { Role } from '../src/domain/access.ts'
 import type { WriteContext } from '../src/services/history.ts'
 import { revisions } from '../src/db/schema.ts'
 

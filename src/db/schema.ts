@@ -19,7 +19,7 @@ export const reviewStatus = pgEnum('review_status', reviewStatuses)
 /** Verdicts on one shared scale, so that reviews on different native scales can be compared and filtered. */
 export const normalizedVerdict = pgEnum('normalized_verdict', normalizedVerdicts)
 export const revisionAction = pgEnum('revision_action', revisionActions)
-/** What an API key may do; see src/lib/access.ts for the order of the roles. */
+/** What an API key may do; see src/domain/access.ts for the order of the roles. */
 export const apiKeyRole = pgEnum('api_key_role', apiKeyRoles)
 /** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
 export const auditOutcome = pgEnum('audit_outcome', auditOutcomes)

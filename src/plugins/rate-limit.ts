@@ -9,8 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { problem } from '../errors.ts'
-import type { Principal } from '../lib/access.ts'
-import { callerOfAddress } from '../lib/client-address.ts'
+import type { Principal } from '../domain/access.ts'
+import { callerOfAddress } from '../lib/http/client-address.ts'
 import { postgresRateLimitStore, REDIS_NAME_SPACE } from './rate-limit-store.ts'
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { CreateClaimant, UpdateClaimant } from '../domain/inputs.ts'
 import { claimantKinds } from '../domain/enums.ts'
 import type { ClaimantRecord } from '../domain/types.ts'
-import { isUuid } from '../lib/ids.ts'
+import { isUuid } from '../lib/text/ids.ts'
 import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso, type AllTrue, type Same } from './common.ts'
 
 export const Slug = z

@@ -4,8 +4,8 @@
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
 import { ConflictError, InvalidCursorError, InvalidInputError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.ts'
-import { listScope, type Cursors } from '../lib/cursor.ts'
-import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/etag.ts'
+import { listScope, type Cursors } from '../lib/tokens/cursor.ts'
+import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/tokens/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/claim-search.ts'
@@ -20,8 +20,8 @@ import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import { searchQueryOf, withinBudget } from './search.ts'
 import type { Page, ReadBudget } from './types.ts'
-import { isUuid } from '../lib/ids.ts'
-import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
+import { isUuid } from '../lib/text/ids.ts'
+import { assertOwner, canSee, type Viewer } from '../domain/access.ts'
 
 export interface ClaimDetail {
   claim: ClaimRow

@@ -3,7 +3,7 @@
 // exporting again gives the same bytes.
 import { stringify } from 'csv-stringify/sync'
 import type { ExportedClaim, ExportFilters, ExportRepository } from '../repositories/export.ts'
-import { scriptSafeJson } from '../lib/script-safe-json.ts'
+import { scriptSafeJson } from '../lib/render/script-safe-json.ts'
 import { toClaimReview } from '../domain/claimreview.ts'
 import { flatColumns, TOPIC_SEPARATOR, type ImportFormat } from './import-formats.ts'
 

@@ -4,7 +4,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimantRow, ClaimRow, ReviewRow } from '../db/schema.ts'
-import { freeSlug, slugify } from '../lib/slug.ts'
+import { freeSlug, slugify } from '../lib/text/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'

@@ -4,7 +4,7 @@
 import { v7 as uuidv7 } from 'uuid'
 import type { RatingScaleRow } from '../db/schema.ts'
 import type { CreateAppearance, CreateClaim, CreateClaimant, CreateReview } from '../domain/inputs.ts'
-import { slugify } from '../lib/slug.ts'
+import { slugify } from '../lib/text/slug.ts'
 import { FlatRecordSchema } from './import-formats.ts'
 import { missingForPublication } from './review-lifecycle.ts'
 

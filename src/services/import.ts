@@ -7,7 +7,7 @@
 import type { Db } from '../db/client.ts'
 import type { ClaimantRow, ClaimRow, RatingScaleRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
-import { slugify } from '../lib/slug.ts'
+import { slugify } from '../lib/text/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'

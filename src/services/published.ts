@@ -1,7 +1,7 @@
 // Published verdicts for partners: ClaimReview JSON-LD, and search in the shape of Google's Fact Check Tools API.
-import { canSee, type Viewer } from '../lib/access.ts'
+import { canSee, type Viewer } from '../domain/access.ts'
 import { NotFoundError } from '../domain/errors.ts'
-import { listScope, type Cursors } from '../lib/cursor.ts'
+import { listScope, type Cursors } from '../lib/tokens/cursor.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { ClaimFilters } from '../repositories/claim-search.ts'
 import type { ClaimSearch, PublishedRepository, PublishedReview } from '../repositories/published.ts'

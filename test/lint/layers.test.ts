@@ -23,6 +23,8 @@ const upward: Array<[file: string, code: string]> = [
   ['src/services/import-records.ts', "import { CreateClaimBody } from '../schemas/claims.ts'\n\nexport const x = CreateClaimBody\n"],
   ['src/services/reviews.ts', "import type { CreateReview } from '../schemas/reviews.ts'\n\nexport type X = CreateReview\n"],
   ['src/container.ts', "import { claimRoutes } from './routes/v1/claims.ts'\n\nexport const x = claimRoutes\n"],
+  ['src/services/fixture.ts', "import { callerOfAddress } from '../lib/http/client-address.ts'\n\nexport const x = callerOfAddress\n"],
+  ['src/domain/fixture.ts', "import { problem } from '../errors.ts'\n\nexport const x = problem\n"],
 ]
 
 const downward: Array<[file: string, code: string]> = [
@@ -32,6 +34,8 @@ const downward: Array<[file: string, code: string]> = [
   ['src/lib/fixture.ts', "import { InvalidCursorError } from '../domain/errors.ts'\n\nexport const x = InvalidCursorError\n"],
   ['src/services/fixture.ts', "import type { CreateReview } from '../domain/inputs.ts'\nimport { toRating } from '../domain/ratings.ts'\n\nexport const x = toRating\nexport type X = CreateReview\n"],
   ['src/container.ts', "import { importRecordChecks } from './schemas/import-records.ts'\n\nexport const x = importRecordChecks\n"],
+  ['src/domain/fixture.ts', "import { ForbiddenError } from './errors.ts'\n\nexport const x = ForbiddenError\n"],
+  ['src/services/fixture.ts', "import { canSee } from '../domain/access.ts'\nimport { versionEtag } from '../lib/tokens/etag.ts'\n\nexport const x = [canSee, versionEtag]\n"],
 ]
 
 t.test('an upward import is a lint error', async (t) => {
