@@ -1,4 +1,5 @@
-// drizzle-kit settings: generates SQL migrations in migrations/ from src/db/schema.ts.
+// drizzle-kit settings: generates SQL migrations in migrations/ from src/db/schema.ts (which re-exports the tables of
+// src/db/schema/, one module per aggregate).
 import { defineConfig } from 'drizzle-kit'
 
 export default defineConfig({

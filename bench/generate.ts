@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid'
 import { createDatabase } from '../src/db/client.ts'
 import { migrate } from '../src/container.ts'
 import { parseConfig } from '../src/config.ts'
-import { slugify } from '../src/lib/slug.ts'
+import { slugify } from '../src/lib/text/slug.ts'
 import { canonicalizeUrl } from '../src/lib/url-canonical.ts'
 import { urlHash } from '../src/lib/url-hash.ts'
 

@@ -2,7 +2,7 @@
 // chosen on the training folds only, plain BM25 over claim text computed in the same run as the reference.
 import type { Sql } from 'postgres'
 import type { MatchCandidate, MatchingRepository } from '../src/repositories/matching.ts'
-import { publicViewer } from '../src/lib/access.ts'
+import { publicViewer } from '../src/domain/access.ts'
 import { applies, isSocialPost, planMatch, type Signals } from '../src/services/matching.ts'
 
 export interface Query { text: string, task: string, relevant: Set<string> }

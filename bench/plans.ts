@@ -9,7 +9,7 @@ import postgres, { type Sql } from 'postgres'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
 import { createDatabase } from '../src/db/client.ts'
-import { createCursors } from '../src/lib/cursor.ts'
+import { createCursors } from '../src/lib/tokens/cursor.ts'
 
 const USAGE = `usage: node bench/plans.ts [--database-url postgres://...] [--out <dir>]
 

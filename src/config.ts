@@ -2,7 +2,7 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { containerCpus } from './lib/cpu-quota.ts'
-import { parseAllowedHosts } from './lib/webhook-address.ts'
+import { parseAllowedHosts } from './lib/webhooks/address.ts'
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -167,7 +167,7 @@ const ConfigSchema = z.object({
   webhooks: {
     /**
      * Hosts and networks a webhook may be delivered to although they are private, loopback or link-local (by default
-     * none: only public addresses), as parsed by src/lib/webhook-address.ts.
+     * none: only public addresses), as parsed by src/lib/webhooks/address.ts.
      */
     allowedHosts: c.WEBHOOK_ALLOWED_HOSTS,
     /** Milliseconds one delivery may take, from connecting to the end of the answer. */

@@ -7,8 +7,8 @@ import type { Config } from './config.ts'
 import type { Database, Db } from './db/client.ts'
 import { migrateJobStore, type Jobs } from './jobs/index.ts'
 import { IMPORT_QUEUE, WEBHOOK_QUEUE } from './jobs/queues.ts'
-import { createCursors } from './lib/cursor.ts'
-import { createAddressPolicy } from './lib/webhook-address.ts'
+import { createCursors } from './lib/tokens/cursor.ts'
+import { createAddressPolicy } from './lib/webhooks/address.ts'
 import { createAppearancesRepository, createEvidenceRepository } from './repositories/claim-children.ts'
 import { createChangesRepository } from './repositories/changes.ts'
 import { createClaimantsRepository } from './repositories/claimants.ts'
@@ -26,6 +26,11 @@ import { createRatingScalesRepository } from './repositories/rating-scales.ts'
 import { createReviewsRepository } from './repositories/reviews.ts'
 import { createRevisionsRepository } from './repositories/revisions.ts'
 import { createWebhooksRepository } from './repositories/webhooks.ts'
+// The API contracts the root hands to services. Zod registers named schemas as their modules load, and the OpenAPI
+// document lists its components in that order: these three load in the order openapi/openapi.json was written in.
+import { toReview } from './schemas/reviews.ts'
+import './schemas/claimreview.ts'
+import { importRecordChecks } from './schemas/import-records.ts'
 import { createChangesService } from './services/changes.ts'
 import { createAppearancesService, createEvidenceService } from './services/claim-children.ts'
 import { createClaimantsService } from './services/claimants.ts'
@@ -106,7 +111,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
   const { allowedHosts, timeoutMs, retryDelaySeconds } = config.webhooks
   const addressPolicy = createAddressPolicy(allowedHosts)
   const { webhooks, ratingScales } = repos
-  const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs })
+  const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs, toReview })
   const history = createHistory(repos.revisions, webhookEvents.onChanges)
   const writers = {
     claims: createClaimsService(db, repos, history, cursors),
@@ -115,7 +120,7 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
     reviews: createReviewsService(db, repos, history, cursors),
   }
   const matchIndex = createMatchIndexService(repos.matching, { enabled: config.search.matchIndex, log })
-  const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history))
+  const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history), importRecordChecks)
   const services = {
     organizations: createOrganizationsService(db, repos.organizations, cursors),
     ...writers,

@@ -1,7 +1,7 @@
 // The requests of `npm run bench`: real ids, URLs, prefixes, filters, search terms and cursors picked from the
 // data set, the workloads built from them, and the probes whose SQL the same-SQL floor replays.
 import type { Sql } from 'postgres'
-import { createCursors } from '../../src/lib/cursor.ts'
+import { createCursors } from '../../src/lib/tokens/cursor.ts'
 import type { Probe } from '../capture.ts'
 import { pick, type Req } from './measure.ts'
 import type { RouteKey } from './replay.ts'

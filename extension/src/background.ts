@@ -2,7 +2,7 @@
 // only about a prefix the list holds, and runs "Check this claim" on selected text when the user asks.
 import { canonicalizeUrl } from '../../src/lib/url-canonical.ts'
 import { decodePrefixes } from '../../src/lib/prefix-list.ts'
-import { verdictStyles, noVerdictStyle } from '../../src/lib/verdict-style.ts'
+import { verdictStyles, noVerdictStyle } from '../../src/lib/render/verdict-style.ts'
 import { CHECK_KEY, loadSettings, tabKey, type ClaimCheck, type ClaimMatch, type ClaimSummary, type TabResult } from './settings.ts'
 
 interface StoredList { server: string, bytes: number, version: string, prefixes: number[] }

@@ -1,6 +1,6 @@
 // The popup: the verdict cards for the current tab's page, then the result of the last "Check this claim". Built with
 // DOM calls and textContent only (no HTML strings), so nothing from the server can run as markup.
-import { verdictStyles, noVerdictStyle } from '../../src/lib/verdict-style.ts'
+import { verdictStyles, noVerdictStyle } from '../../src/lib/render/verdict-style.ts'
 import { CHECK_KEY, loadSettings, tabKey, type ClaimCheck, type ClaimSummary, type TabResult } from './settings.ts'
 
 function el<K extends keyof HTMLElementTagNameMap> (tag: K, props: { className?: string, text?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {

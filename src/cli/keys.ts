@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import { ConfigError } from '../config.ts'
 import { DataDirInUseError } from '../db/data-dir-lock.ts'
-import { roles } from '../lib/access.ts'
+import { roles } from '../domain/access.ts'
 import { Slug } from '../schemas/claimants.ts'
 import { HttpUrl, IdSchema } from '../schemas/common.ts'
 

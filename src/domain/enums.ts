@@ -28,7 +28,7 @@ export type RevisionAction = (typeof revisionActions)[number]
 export const entityTypes = ['claim', 'claimant', 'appearance', 'evidence', 'review', 'rating-scale'] as const
 export type EntityType = (typeof entityTypes)[number]
 
-/** What an API key may do; see src/lib/access.ts for the order of the roles. */
+/** What an API key may do; see src/domain/access.ts for the order of the roles. */
 export const apiKeyRoles = ['reader', 'editor', 'reviewer', 'admin', 'partner'] as const
 export type ApiKeyRole = (typeof apiKeyRoles)[number]
 

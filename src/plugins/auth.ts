@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { UnauthenticatedError } from '../domain/errors.ts'
 import { forbidden, ProblemError, unauthorized } from '../errors.ts'
-import { allows, anonymous, type Access, type Principal, type Role } from '../lib/access.ts'
+import { allows, anonymous, type Access, type Principal, type Role } from '../domain/access.ts'
 import { RevokedKeyError } from '../services/organizations.ts'
 import { addRouteHook, methodsOf } from './route-hooks.ts'
 

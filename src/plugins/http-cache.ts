@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { viewerOf } from '../lib/access.ts'
-import { isNotModified, parseEtagHeader } from '../lib/etag.ts'
+import { viewerOf } from '../domain/access.ts'
+import { isNotModified, parseEtagHeader } from '../lib/tokens/etag.ts'
 
 /** Seconds a shared cache may serve a public answer, and serve it stale while it revalidates, unless a route says. */
 const PUBLIC_MAX_AGE = 60

@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger'
 import apiReference from '@scalar/fastify-api-reference'
 import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod'
 import { problemTypes } from '../errors.ts'
-import type { Access } from '../lib/access.ts'
+import type { Access } from '../domain/access.ts'
 import { PROBLEM_CONTENT_TYPE, problemTypeUri } from './problem-details.ts'
 
 const problemTable = Object.entries(problemTypes)

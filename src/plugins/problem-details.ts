@@ -10,7 +10,7 @@ import {
   UnavailableError,
 } from '../domain/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
-import { redactUrl } from '../lib/log-redaction.ts'
+import { redactUrl } from '../lib/http/log-redaction.ts'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 

@@ -6,7 +6,7 @@ import { queryRows, type Executor } from '../db/client.ts'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
 import { claimSorts, type ClaimSort } from '../domain/enums.ts'
-import { isUuid } from '../lib/ids.ts'
+import { isUuid } from '../lib/text/ids.ts'
 
 /**
  * A web-search query (words, "quoted phrases", `or`, `-word`) parsed once per request, as each text-search

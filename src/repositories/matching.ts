@@ -4,7 +4,7 @@
 // this claim been checked before?".
 import { sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
-import type { Viewer } from '../lib/access.ts'
+import type { Viewer } from '../domain/access.ts'
 import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
 
 export interface MatchCandidate {

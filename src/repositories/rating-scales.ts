@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
-import { isUuid } from '../lib/ids.ts'
+import { isUuid } from '../lib/text/ids.ts'
 
 export type NewRatingScale = Pick<typeof ratingScales.$inferInsert, 'slug' | 'name' | 'description' | 'values' | 'organizationId'>
 export type RatingScalePatch = Partial<NewRatingScale>

@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
 import { IfNoneMatchHeaders, NotModified, problemResponses } from '../schemas/common.ts'
-import { scriptSafeJson } from '../lib/script-safe-json.ts'
-import { noVerdictStyle, retractedStyle, verdictStyles } from '../lib/verdict-style.ts'
+import { scriptSafeJson } from '../lib/render/script-safe-json.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../lib/render/verdict-style.ts'
 
 const PLACEHOLDER = '/* verdict styles */ null'
 

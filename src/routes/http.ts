@@ -1,8 +1,8 @@
 // What routes read from and write to HTTP: conditional requests (ETag, If-Match, If-None-Match), who is reading and
 // who is writing.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/etag.ts'
-import { viewerOf, type KeyPrincipal, type Viewer } from '../lib/access.ts'
+import { isNotModified, parseEtagHeader, type EtagCondition } from '../lib/tokens/etag.ts'
+import { viewerOf, type KeyPrincipal, type Viewer } from '../domain/access.ts'
 import type { WriteContext } from '../services/history.ts'
 import type { ReadBudget } from '../services/types.ts'
 

@@ -1,8 +1,9 @@
 // API contracts for appearances: where a claim was made or reported.
 import { z } from 'zod'
+import type { CreateAppearance, UpdateAppearance } from '../domain/inputs.ts'
 import { appearanceMedia } from '../domain/enums.ts'
 import type { AppearanceRecord } from '../domain/types.ts'
-import { HttpUrl, IdSchema, Text, Timestamp, TimestampInput, toIso, toIsoOrNull } from './common.ts'
+import { HttpUrl, IdSchema, Text, Timestamp, TimestampInput, toIso, toIsoOrNull, type AllTrue, type Same } from './common.ts'
 
 export const Medium = z.enum(appearanceMedia)
 
@@ -40,8 +41,9 @@ export const UpdateAppearanceBody = z.strictObject(appearanceFields)
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'UpdateAppearance', description: 'Only the fields sent change; `null` clears an optional field.' })
 
-export type CreateAppearance = z.output<typeof CreateAppearanceBody>
-export type UpdateAppearance = z.output<typeof UpdateAppearanceBody>
+export type { CreateAppearance, UpdateAppearance } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const appearanceBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateAppearanceBody>, CreateAppearance>, Same<z.output<typeof UpdateAppearanceBody>, UpdateAppearance>]> = true
 
 export const toAppearance = (row: AppearanceRecord): z.output<typeof AppearanceSchema> => ({
   id: row.id,

@@ -1,9 +1,10 @@
 // API contracts for claimants: the people and organisations who make claims.
 import { z } from 'zod'
+import type { CreateClaimant, UpdateClaimant } from '../domain/inputs.ts'
 import { claimantKinds } from '../domain/enums.ts'
 import type { ClaimantRecord } from '../domain/types.ts'
-import { isUuid } from '../lib/ids.ts'
-import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso } from './common.ts'
+import { isUuid } from '../lib/text/ids.ts'
+import { HttpUrl, IdSchema, PageQuery, Text, Timestamp, toIso, type AllTrue, type Same } from './common.ts'
 
 export const Slug = z
   .string()
@@ -71,8 +72,9 @@ export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFr
   .refine((body) => Object.keys(body).some((key) => key !== 'distinctFrom'), 'must change at least one field')
   .meta({ id: 'UpdateClaimant', description: 'Only the fields sent change; `null` clears an optional field.' })
 
-export type CreateClaimant = z.output<typeof CreateClaimantBody>
-export type UpdateClaimant = z.output<typeof UpdateClaimantBody>
+export type { CreateClaimant, UpdateClaimant } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const claimantBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateClaimantBody>, CreateClaimant>, Same<z.output<typeof UpdateClaimantBody>, UpdateClaimant>]> = true
 
 export const toClaimant = (row: ClaimantRecord): z.output<typeof ClaimantSchema> => ({
   id: row.id,

@@ -1,11 +1,12 @@
 // API contracts for claims, and the claim detail that embeds its claimant, appearances and evidence.
 import { z } from 'zod'
+import type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
 import { claimStatuses } from '../domain/enums.ts'
 import type { ClaimantRecord, ClaimRecord } from '../domain/types.ts'
 import { AppearanceSchema } from './appearances.ts'
 import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
 import { claimSorts } from '../domain/enums.ts'
-import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso } from './common.ts'
+import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso, type AllTrue, type Same } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
 import { EvidenceSchema } from './evidence.ts'
 import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction, type ReviewWithScale } from './reviews.ts'
@@ -89,8 +90,9 @@ export const UpdateClaimBody = z.strictObject(claimFields)
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'UpdateClaim', description: 'Only the fields sent change; `null` clears an optional field.' })
 
-export type CreateClaim = z.output<typeof CreateClaimBody>
-export type UpdateClaim = z.output<typeof UpdateClaimBody>
+export type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const claimBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateClaimBody>, CreateClaim>, Same<z.output<typeof UpdateClaimBody>, UpdateClaim>]> = true
 
 type ClaimantSummary = Pick<ClaimantRecord, 'id' | 'slug' | 'name'>
 

@@ -83,3 +83,7 @@ export const NotModified = z.null().describe('Not modified: the ETag you sent is
 /** The object without its null and undefined fields: JSON-LD and Google's API leave absent values out. */
 export const withoutEmpty = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T
+
+/** Compile-time checks that a contract and the domain type it is read into stay the same type. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+export type AllTrue<T extends boolean[]> = T[number] extends true ? true : never

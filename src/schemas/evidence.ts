@@ -1,8 +1,9 @@
 // API contracts for evidence: sources that support, refute or give context to a claim.
 import { z } from 'zod'
+import type { CreateEvidence, UpdateEvidence } from '../domain/inputs.ts'
 import { evidenceStances } from '../domain/enums.ts'
 import type { EvidenceRecord } from '../domain/types.ts'
-import { HttpUrl, IdSchema, Text, Timestamp, toIso } from './common.ts'
+import { HttpUrl, IdSchema, Text, Timestamp, toIso, type AllTrue, type Same } from './common.ts'
 
 export const Stance = z.enum(evidenceStances)
 
@@ -42,8 +43,9 @@ export const UpdateEvidenceBody = z.strictObject(evidenceFields)
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'UpdateEvidence', description: 'Only the fields sent change; `null` clears an optional field.' })
 
-export type CreateEvidence = z.output<typeof CreateEvidenceBody>
-export type UpdateEvidence = z.output<typeof UpdateEvidenceBody>
+export type { CreateEvidence, UpdateEvidence } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const evidenceBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateEvidenceBody>, CreateEvidence>, Same<z.output<typeof UpdateEvidenceBody>, UpdateEvidence>]> = true
 
 export const toEvidence = (row: EvidenceRecord): z.output<typeof EvidenceSchema> => ({
   id: row.id,

@@ -1,8 +1,10 @@
 // API contracts for rating scales: an ordered list of verdict values, each mapped to a normalised verdict.
 import { z } from 'zod'
+import type { CreateRatingScale, UpdateRatingScale } from '../domain/inputs.ts'
 import { normalizedVerdicts } from '../domain/enums.ts'
+import { bestAndWorst } from '../domain/ratings.ts'
 import type { RatingScaleRecord } from '../domain/types.ts'
-import { IdSchema, Text, Timestamp, toIso } from './common.ts'
+import { IdSchema, Text, Timestamp, toIso, type AllTrue, type Same } from './common.ts'
 import { Slug } from './claimants.ts'
 
 export const NormalizedVerdict = z.enum(normalizedVerdicts).describe(
@@ -54,17 +56,9 @@ export const UpdateRatingScaleBody = z.strictObject({
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'UpdateRatingScale', description: 'Only the fields sent change.' })
 
-export type CreateRatingScale = z.output<typeof CreateRatingScaleBody>
-export type UpdateRatingScale = z.output<typeof UpdateRatingScaleBody>
-
-/** The value of a scale a key or an alias names. */
-export const valueOf = (scale: Pick<RatingScaleRecord, 'values'>, keyOrAlias: string) =>
-  scale.values.find((v) => v.key === keyOrAlias) ?? scale.values.find((v) => v.aliases?.includes(keyOrAlias))
-
-export const bestAndWorst = (scale: Pick<RatingScaleRecord, 'values'>) => {
-  const ratings = scale.values.map((v) => v.ratingValue)
-  return { bestRating: Math.max(...ratings), worstRating: Math.min(...ratings) }
-}
+export type { CreateRatingScale, UpdateRatingScale } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const ratingScaleBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateRatingScaleBody>, CreateRatingScale>, Same<z.output<typeof UpdateRatingScaleBody>, UpdateRatingScale>]> = true
 
 export const toRatingScale = (row: RatingScaleRecord): z.output<typeof RatingScaleSchema> => ({
   id: row.id,

@@ -1,11 +1,14 @@
 // API contracts for reviews (verdicts) and the verdict summary embedded in claims; aligned with schema.org ClaimReview.
 import { z } from 'zod'
+import type { CreateReview, UpdateReview } from '../domain/inputs.ts'
 import { reviewStatuses } from '../domain/enums.ts'
+import { toRating, type Rating } from '../domain/ratings.ts'
 import type { ReviewRecord, ReviewWithScale } from '../domain/types.ts'
 
 export type { ReviewWithScale }
-import { HttpUrl, IdSchema, LanguageTag, Text, Timestamp, toIso, toIsoOrNull } from './common.ts'
-import { NormalizedVerdict, bestAndWorst } from './rating-scales.ts'
+export { toRating }
+import { HttpUrl, IdSchema, LanguageTag, Text, Timestamp, toIso, toIsoOrNull, type AllTrue, type Same } from './common.ts'
+import { NormalizedVerdict } from './rating-scales.ts'
 
 export const ReviewStatus = z.enum(reviewStatuses)
   .describe('`draft` (private working copy) -> `published` -> `retracted` (kept visible, with the reason).')
@@ -20,6 +23,9 @@ export const RatingSchema = z.object({
   worstRating: z.number(),
   verdict: NormalizedVerdict,
 }).meta({ id: 'Rating' })
+
+/** The contract is the domain's rating (src/domain/ratings.ts), which ClaimReview and the verdicts are made from too. */
+export const ratingIsDomainRating: Same<z.output<typeof RatingSchema>, Rating> = true
 
 const Author = z.object({
   name: z.string(),
@@ -94,22 +100,9 @@ export const RetractReviewBody = z.strictObject({
   reason: Text(2000).describe('Why the review is retracted; shown with it.'),
 }).meta({ id: 'RetractReview' })
 
-export type CreateReview = z.output<typeof CreateReviewBody>
-export type UpdateReview = z.output<typeof UpdateReviewBody>
-
-export function toRating ({ review, scale }: ReviewWithScale): z.output<typeof RatingSchema> {
-  const value = scale.values.find((v) => v.key === review.ratingKey)
-  return {
-    scaleId: scale.id,
-    scale: scale.slug,
-    key: review.ratingKey,
-    // A scale in use never loses a value, so the key is always found; the fallback only guards old data.
-    label: value?.label ?? review.ratingKey,
-    ratingValue: value?.ratingValue ?? 0,
-    ...bestAndWorst(scale),
-    verdict: value?.verdict ?? 'unproven',
-  }
-}
+export type { CreateReview, UpdateReview } from '../domain/inputs.ts'
+/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
+export const reviewBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateReviewBody>, CreateReview>, Same<z.output<typeof UpdateReviewBody>, UpdateReview>]> = true
 
 const authorOf = (review: ReviewRecord) => review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
 

@@ -1,12 +1,12 @@
 // The partner sync feed: every change of a claim or a published review, in commit order, with the entity as it is
 // now (or a tombstone when it is gone).
 import { z } from 'zod'
-import { canSee, type Viewer } from '../lib/access.ts'
-import type { Cursors } from '../lib/cursor.ts'
+import { canSee, type Viewer } from '../domain/access.ts'
+import type { Cursors } from '../lib/tokens/cursor.ts'
 import type { ChangesRepository } from '../repositories/changes.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
-import type { ReviewWithScale } from '../schemas/reviews.ts'
+import type { ReviewWithScale } from '../domain/types.ts'
 import type { RevisionRow } from '../db/schema.ts'
 
 export type Change =

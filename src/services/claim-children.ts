@@ -2,14 +2,13 @@
 // every change is recorded in the history.
 import type { Db, Executor } from '../db/client.ts'
 import type { AppearanceRow, ClaimRow, EvidenceRow } from '../db/schema.ts'
-import { assertOwner, canSee, type Viewer } from '../lib/access.ts'
+import { assertOwner, canSee, type Viewer } from '../domain/access.ts'
 import { NotFoundError } from '../domain/errors.ts'
-import type { Cursors } from '../lib/cursor.ts'
-import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import type { Cursors } from '../lib/tokens/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/tokens/etag.ts'
 import type { AppearancesRepository, EvidenceRepository } from '../repositories/claim-children.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
-import type { CreateAppearance, UpdateAppearance } from '../schemas/appearances.ts'
-import type { CreateEvidence, UpdateEvidence } from '../schemas/evidence.ts'
+import type { CreateAppearance, CreateEvidence, UpdateAppearance, UpdateEvidence } from '../domain/inputs.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
 

@@ -3,8 +3,8 @@
 // exporting again gives the same bytes.
 import { stringify } from 'csv-stringify/sync'
 import type { ExportedClaim, ExportFilters, ExportRepository } from '../repositories/export.ts'
-import { scriptSafeJson } from '../lib/script-safe-json.ts'
-import { toClaimReview } from '../schemas/claimreview.ts'
+import { scriptSafeJson } from '../lib/render/script-safe-json.ts'
+import { toClaimReview } from '../domain/claimreview.ts'
 import { flatColumns, TOPIC_SEPARATOR, type ImportFormat } from './import-formats.ts'
 
 type FlatRow = Record<(typeof flatColumns)[number], string | string[] | null>

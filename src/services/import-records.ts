@@ -1,14 +1,10 @@
-// Reading an import record: each is checked with the API's own schemas and turned into what the API would have been
-// sent (claimant, claim, appearances, a published review on a rating scale), or rejected with the reason.
+// Reading an import record: each is checked with the API's own schemas (handed in by the root as RecordChecks) and
+// turned into what the API would have been sent (claimant, claim, appearances, a published review on a rating scale),
+// or rejected with the reason.
 import { v7 as uuidv7 } from 'uuid'
-import type { z } from 'zod'
 import type { RatingScaleRow } from '../db/schema.ts'
-import { slugify } from '../lib/slug.ts'
-import { CreateAppearanceBody, type CreateAppearance } from '../schemas/appearances.ts'
-import { CreateClaimantBody, type CreateClaimant } from '../schemas/claimants.ts'
-import { CreateClaimBody, type CreateClaim } from '../schemas/claims.ts'
-import { TimestampInput } from '../schemas/common.ts'
-import { CreateReviewBody, type CreateReview } from '../schemas/reviews.ts'
+import type { CreateAppearance, CreateClaim, CreateClaimant, CreateReview } from '../domain/inputs.ts'
+import { slugify } from '../lib/text/slug.ts'
 import { FlatRecordSchema } from './import-formats.ts'
 import { missingForPublication } from './review-lifecycle.ts'
 
@@ -29,10 +25,24 @@ export interface Prepared {
 /** A record that cannot be imported; the message says why. */
 export class Rejected extends Error {}
 
-const issues = (error: z.ZodError, prefix: string) => error.issues.map((i) => `${[prefix, ...i.path].filter((p) => p !== '').join('.')}: ${i.message}`).join('; ')
+/** A check's answer, in the shape of zod's `safeParse`. */
+type Checked<T> = { success: true, data: T } | { success: false, error: { issues: ReadonlyArray<{ path: readonly PropertyKey[], message: string }> } }
+type Check<T> = (value: unknown) => Checked<T>
 
-function checked<T extends z.ZodType> (schema: T, value: unknown, prefix: string): z.output<T> {
-  const result = schema.safeParse(value)
+/** How each part of a record is checked: as the API's request bodies would check it (src/schemas/import-records.ts). */
+export interface RecordChecks {
+  /** A claim as POST /v1/claims takes it, less the claimant (matched by name) and the status (from the verdict). */
+  claim: Check<Omit<CreateClaim, 'claimantId' | 'status'>>
+  claimant: Check<CreateClaimant>
+  appearance: Check<CreateAppearance>
+  review: Check<CreateReview>
+  timestamp: Check<Date>
+}
+
+const issues = (error: { issues: ReadonlyArray<{ path: readonly PropertyKey[], message: string }> }, prefix: string) => error.issues.map((i) => `${[prefix, ...i.path.map(String)].filter((p) => p !== '').join('.')}: ${i.message}`).join('; ')
+
+function checked<T> (check: Check<T>, value: unknown, prefix: string): T {
+  const result = check(value)
   if (!result.success) throw new Rejected(issues(result.error, prefix))
   return result.data
 }
@@ -46,24 +56,21 @@ function ratingKeyOf (scale: RatingScaleRow, label: string): string {
   return value.key
 }
 
-/** A claim as POST /v1/claims takes it; the claimant is matched by name and the status follows from the verdict. */
-const ImportedClaim = CreateClaimBody.omit({ claimantId: true, status: true })
-
 /** Checks a record with the API's own schemas; throws Rejected with the reason. */
-export function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<string, string>): Prepared {
-  const record = checked(FlatRecordSchema, input, '')
+export function prepare (line: number, input: unknown, scale: RatingScaleRow, map: Map<string, string>, checks: RecordChecks): Prepared {
+  const record = checked((value) => FlatRecordSchema.safeParse(value), input, '')
   const externalId = record.id?.trim() || null
   const reviewUrl = record.reviewUrl?.trim() || null
   const language = record.language ?? 'en'
   const topics = typeof record.topics === 'string' ? record.topics.split(';').map((t) => t.trim()).filter(Boolean) : record.topics ?? []
-  const claim = checked(ImportedClaim, {
+  const claim = checked(checks.claim, {
     text: record.text,
     claimDate: record.claimDate ?? null,
     language,
     topics,
   }, '')
   const claimant = record.claimant?.trim()
-    ? checked(CreateClaimantBody, {
+    ? checked(checks.claimant, {
       name: record.claimant,
       kind: record.claimantKind ?? 'person',
       ...(record.claimantJobTitle ? { jobTitle: record.claimantJobTitle } : {}),
@@ -71,13 +78,13 @@ export function prepare (line: number, input: unknown, scale: RatingScaleRow, ma
     }, 'claimant')
     : null
   const appearanceInputs = record.appearances ?? (record.context?.trim() ? [{ title: record.context, isFirstAppearance: true }] : [])
-  const appearances = appearanceInputs.map((a, i) => checked(CreateAppearanceBody, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)), `appearances.${i}`))
+  const appearances = appearanceInputs.map((a, i) => checked(checks.appearance, Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)), `appearances.${i}`))
   if (appearances.filter((a) => a.isFirstAppearance).length > 1) throw new Rejected('appearances: at most one may be the first appearance')
   let review: Prepared['review'] = null
   if (record.verdictLabel?.trim()) {
     const rating = ratingKeyOf(scale, map.get(record.verdictLabel.trim().toLowerCase()) ?? record.verdictLabel)
     const label = scale.values.find((v) => v.key === rating)?.label ?? rating
-    const body = checked(CreateReviewBody, {
+    const body = checked(checks.review, {
       ratingScale: scale.slug,
       rating,
       url: reviewUrl,
@@ -89,7 +96,7 @@ export function prepare (line: number, input: unknown, scale: RatingScaleRow, ma
     }, 'review')
     const missing = missingForPublication({ url: body.url ?? null, authorName: body.author?.name ?? null, ratingExplanation: body.ratingExplanation ?? null })
     if (missing.length > 0) throw new Rejected(`a verdict is imported as published, which needs ${missing.map((m) => m.path === 'url' ? 'reviewUrl' : m.path === 'author' ? 'reviewer' : m.path).join(' and ')}`)
-    const datePublished = record.reviewDate ? new Date(checked(TimestampInput, record.reviewDate, 'reviewDate')) : null
+    const datePublished = record.reviewDate ? new Date(checked(checks.timestamp, record.reviewDate, 'reviewDate')) : null
     review = { ...body, datePublished, scale }
   } else if (reviewUrl) {
     throw new Rejected('reviewUrl without a verdictLabel: a review needs its verdict')

@@ -7,23 +7,20 @@
 import type { Db } from '../db/client.ts'
 import type { ClaimantRow, ClaimRow, RatingScaleRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
-import { slugify } from '../lib/slug.ts'
+import { slugify } from '../lib/text/slug.ts'
 import type { AppearancesRepository } from '../repositories/claim-children.ts'
 import type { ClaimantsRepository } from '../repositories/claimants.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
-import type { CreateAppearance } from '../schemas/appearances.ts'
-import type { CreateClaimant } from '../schemas/claimants.ts'
-import type { CreateClaim } from '../schemas/claims.ts'
-import type { CreateReview } from '../schemas/reviews.ts'
+import type { CreateAppearance, CreateClaim, CreateClaimant, CreateReview } from '../domain/inputs.ts'
 import type { AppearancesService } from './claim-children.ts'
 import type { ClaimantsService } from './claimants.ts'
 import type { ClaimsService } from './claims.ts'
 import type { WriteContext } from './history.ts'
 import type { BatchWriter } from './import-batch.ts'
 import { ImportError, type SourceItem } from './import-formats.ts'
-import { keyOf, prepare, Rejected, type Prepared } from './import-records.ts'
+import { keyOf, prepare, Rejected, type Prepared, type RecordChecks } from './import-records.ts'
 import type { ReviewsService } from './reviews.ts'
 
 export { ImportError }
@@ -87,7 +84,7 @@ const sameAppearance = (a: CreateAppearance, row: { url: string | null, title: s
 
 const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
 
-export function createImportService (db: Db, repos: Repositories, services: Services, writer: BatchWriter) {
+export function createImportService (db: Db, repos: Repositories, services: Services, writer: BatchWriter, checks: RecordChecks) {
   /** The claimant a record names, matched as claimantsFor does; made (through the service) when there is none. */
   async function claimantIdFor (wanted: CreateClaimant | null, known: ClaimantRow[], ctx: WriteContext): Promise<string | null> {
     if (wanted === null) return null
@@ -245,7 +242,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         let row: Prepared
         try {
           if ('error' in item) throw new Rejected(item.error)
-          row = prepare(item.line, item.record, await scaleOf(item.record), map)
+          row = prepare(item.line, item.record, await scaleOf(item.record), map, checks)
         } catch (error) {
           if (!(error instanceof Rejected)) throw error
           summary.rejected++

@@ -1,6 +1,6 @@
 // "Has this been checked before?": rank recorded claims by how likely they are the claim in a sentence or a post.
-import { canSee, type Viewer } from '../lib/access.ts'
-import { detectLanguage } from '../lib/language.ts'
+import { canSee, type Viewer } from '../domain/access.ts'
+import { detectLanguage } from '../lib/text/language.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 import type { MatchIndexService } from './match-index.ts'

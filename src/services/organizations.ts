@@ -3,9 +3,10 @@
 import type { Db } from '../db/client.ts'
 import type { ApiKeyRow, AuditEventRow, OrganizationRow } from '../db/schema.ts'
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../domain/errors.ts'
-import { generateApiKey, hashApiKey, isWellFormedApiKey, type KeyPrincipal, type Principal, type Role } from '../lib/access.ts'
-import type { Cursors } from '../lib/cursor.ts'
-import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/etag.ts'
+import type { KeyPrincipal, Principal, Role } from '../domain/access.ts'
+import { generateApiKey, hashApiKey, isWellFormedApiKey } from '../lib/api-keys.ts'
+import type { Cursors } from '../lib/tokens/cursor.ts'
+import { assertIfMatch, versionEtag, type EtagCondition } from '../lib/tokens/etag.ts'
 import type { NewAuditEvent, OrganizationsRepository } from '../repositories/organizations.ts'
 import type { Page } from './types.ts'
 

@@ -7,7 +7,9 @@ import type { ClaimRow, ReviewRow } from '../db/schema.ts'
 import { ConflictError, RuleViolationError, type FieldIssue } from '../domain/errors.ts'
 import type { VerdictPatch } from '../repositories/claims.ts'
 import type { ReviewPatch } from '../repositories/reviews.ts'
-import { toRating, type CreateReview, type ReviewWithScale } from '../schemas/reviews.ts'
+import type { CreateReview } from '../domain/inputs.ts'
+import { toRating } from '../domain/ratings.ts'
+import type { ReviewWithScale } from '../domain/types.ts'
 import type { Change } from './history.ts'
 
 /** One transition: the row as it becomes, the columns that changed (with `updatedAt`), and its revision. */

@@ -5,8 +5,8 @@
 // (src/services/webhook-events.ts has the schedule).
 // @see https://undici.nodejs.org/#/docs/api/Agent
 import { Agent, request } from 'undici'
-import { guardedLookup, urlRefusal, type AddressPolicy } from '../lib/webhook-address.ts'
-import { webhookHeaders } from '../lib/webhook-signature.ts'
+import { guardedLookup, urlRefusal, type AddressPolicy } from '../lib/webhooks/address.ts'
+import { webhookHeaders } from '../lib/webhooks/signature.ts'
 import type { WebhookRow } from '../db/schema.ts'
 import { deliveryErrors, type DeliveryError } from '../domain/enums.ts'
 import type { WebhooksRepository } from '../repositories/webhooks.ts'

@@ -15,8 +15,8 @@ import type { ClaimRow, ReviewRow } from '../db/schema.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { EntityType } from '../repositories/revisions.ts'
 import { webhookEventTypes } from '../domain/enums.ts'
+import type { ReviewWithScale } from '../domain/types.ts'
 import type { WebhookEventType, WebhooksRepository } from '../repositories/webhooks.ts'
-import { toReview } from '../schemas/reviews.ts'
 
 /** What a webhook may subscribe to; `webhook.ping` is sent on request only, to the one webhook asked. */
 export { webhookEventTypes }
@@ -74,8 +74,10 @@ export function createWebhookEvents (options: {
   retryDelaySeconds: number
   /** A job running longer than this is taken to have died with its worker, and is retried. */
   timeoutMs: number
+  /** The review as the API shows it (src/schemas/reviews.ts), handed in by the root: review events carry it. */
+  toReview: (pair: ReviewWithScale) => object
 }) {
-  const { webhooks, ratingScales, jobs } = options
+  const { webhooks, ratingScales, jobs, toReview } = options
   const retries = retrySchedule(options.retryDelaySeconds)
   // A delivery waits for the endpoint at most timeoutMs; a job still active well after that belongs to a dead worker.
   const expireInSeconds = Math.ceil(options.timeoutMs / 1000) + 5

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'drizzle-orm'
 import { build, change, createClaim, createPublicClaim, testOrganization } from '../helper.ts'
 import { queryRows } from '../../src/db/client.ts'
-import { publicViewer, type Viewer } from '../../src/lib/access.ts'
+import { publicViewer, type Viewer } from '../../src/domain/access.ts'
 import { createMatchingRepository } from '../../src/repositories/matching.ts'
 
 async function candidates (app: FastifyInstance, text: string, limit: number, visibleTo: Viewer, perTerm?: number) {

@@ -3,8 +3,8 @@
 import t from 'tap'
 import { anonymous, build } from '../helper.ts'
 import { embedScript } from '../../src/routes/embed.ts'
-import { scriptSafeJson } from '../../src/lib/script-safe-json.ts'
-import { noVerdictStyle, retractedStyle, verdictStyles } from '../../src/lib/verdict-style.ts'
+import { scriptSafeJson } from '../../src/lib/render/script-safe-json.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../../src/lib/render/verdict-style.ts'
 
 t.test('a script any site may load: JavaScript content type, cross-origin, cacheable with a strong ETag', async (t) => {
   const app = await build(t)

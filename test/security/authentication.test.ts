@@ -3,7 +3,7 @@
 // routes alike, and changes nothing.
 import { crc32 } from 'node:zlib'
 import t from 'tap'
-import { generateApiKey } from '../../src/lib/access.ts'
+import { generateApiKey } from '../../src/lib/api-keys.ts'
 import { anonymous, bearer, createClaim, keyFor } from '../helper.ts'
 import { auditEvents, buildSecure, countRows, refusal } from './fixtures.ts'
 

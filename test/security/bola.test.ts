@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import t from 'tap'
-import { allows, roles, type Access } from '../../src/lib/access.ts'
+import { allows, roles, type Access } from '../../src/domain/access.ts'
 import { anonymous, bearer, publishableReview } from '../helper.ts'
 import { as, buildSecure, callers, ownerEtag, ownerView, refusal, seedWorld, type Caller, type ClaimObjects, type World } from './fixtures.ts'
 

@@ -5,7 +5,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { sql } from 'drizzle-orm'
 import type { Test } from 'tap'
 import { queryRows } from '../../src/db/client.ts'
-import { roles, type Role } from '../../src/lib/access.ts'
+import { roles, type Role } from '../../src/domain/access.ts'
 import { addAppearance, bearer, build, createClaim, createClaimant, etagOf, keyFor, publishableReview, publishReview, testOrganization, type BuildOptions } from '../helper.ts'
 
 /** The other organisation: it owns nothing of the test organisation's, whatever the role of its key. */

@@ -4,7 +4,7 @@
 // the only reason for the refusal: 401 or 403, nothing changes, and the audit log says `denied`.
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
-import { allows, roles, type Access, type Role } from '../../src/lib/access.ts'
+import { allows, roles, type Access, type Role } from '../../src/domain/access.ts'
 import { anonymous, bearer, publishableReview } from '../helper.ts'
 import { auditEvents, buildSecure, customScale, ownerEtag, ownerView, refusal, seedWorld, type World } from './fixtures.ts'
 

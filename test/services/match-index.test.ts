@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { queryRows } from '../../src/db/client.ts'
-import { publicViewer, type Viewer } from '../../src/lib/access.ts'
+import { publicViewer, type Viewer } from '../../src/domain/access.ts'
 import { planMatch } from '../../src/services/matching.ts'
 import { build, change, createClaim, createPublicClaim, freshDatabase, onServer, testOrganization, withTestOrganization } from '../helper.ts'
 

@@ -6,12 +6,13 @@ import { createServer, type AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
-import { verifyWebhook, signWebhook } from '../../src/lib/webhook-signature.ts'
+import { verifyWebhook, signWebhook } from '../../src/lib/webhooks/signature.ts'
 import { createRevisionsRepository } from '../../src/repositories/revisions.ts'
 import { createRatingScalesRepository } from '../../src/repositories/rating-scales.ts'
 import { createWebhooksRepository } from '../../src/repositories/webhooks.ts'
 import { webhookDeliveries } from '../../src/db/schema.ts'
 import { createHistory } from '../../src/services/history.ts'
+import { toReview } from '../../src/schemas/reviews.ts'
 import { createWebhookEvents } from '../../src/services/webhook-events.ts'
 import { bearer, build, change, createClaim, keyFor, publishReview, read, writeContext } from '../helper.ts'
 import { startReceiver, until, type Receiver } from './receiver.ts'
@@ -158,7 +159,7 @@ t.test('a change that rolls back sends nothing; with nobody subscribed, a change
 
   await register(app, receiver.url, ['claim.updated'])
   // The history and events as the services have them, in a transaction that fails after the change was recorded.
-  const events = createWebhookEvents({ webhooks: createWebhooksRepository(app.db), ratingScales: createRatingScalesRepository(app.db), jobs: app.jobs, retryDelaySeconds: 1, timeoutMs: 2000 })
+  const events = createWebhookEvents({ webhooks: createWebhooksRepository(app.db), ratingScales: createRatingScalesRepository(app.db), jobs: app.jobs, retryDelaySeconds: 1, timeoutMs: 2000, toReview })
   const history = createHistory(createRevisionsRepository(app.db), events.onChanges)
   const row = { ...claim, organizationId: writeContext(app).organizationId, version: 99, updatedAt: new Date(), deletedAt: null, isPublic: false, currentVerdict: null, currentReviewId: null }
   await t.rejects(app.db.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 // /v1/claims/{claimId}/appearances: where a claim was made or reported.
 import type { FastifyInstance } from 'fastify'
 import { AppearanceSchema, CreateAppearanceBody, UpdateAppearanceBody, toAppearance } from '../../schemas/appearances.ts'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { registerClaimChildRoutes } from './claim-child-routes.ts'
 
 export default async function appearancesRoutes (app: FastifyInstance) {

@@ -2,9 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { publicViewer } from '../../lib/access.ts'
-import { renderBadge } from '../../lib/badge.ts'
-import { noVerdictStyle, retractedStyle, verdictStyles } from '../../lib/verdict-style.ts'
+import { publicViewer } from '../../domain/access.ts'
+import { renderBadge } from '../../lib/render/badge.ts'
+import { noVerdictStyle, retractedStyle, verdictStyles } from '../../lib/render/verdict-style.ts'
 import { IdParams, IfNoneMatchHeaders, NotModified, problemResponses } from '../../schemas/common.ts'
 import { toRating, toRetraction } from '../../schemas/reviews.ts'
 

@@ -2,10 +2,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import type { EtagCondition } from '../../lib/etag.ts'
+import type { EtagCondition } from '../../lib/tokens/etag.ts'
 import { IdSchema, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { ifMatchOf, readerOf, withEtag, writeContextOf } from '../http.ts'
-import type { Role, Viewer } from '../../lib/access.ts'
+import type { Role, Viewer } from '../../domain/access.ts'
 import type { WriteContext } from '../../services/history.ts'
 import type { Page } from '../../services/types.ts'
 

@@ -5,7 +5,7 @@ import { ClaimantListQuery, ClaimantParams, ClaimantSchema, CreateClaimantBody, 
 import { IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
 import { ConflictError } from '../../domain/errors.ts'
 import { fromDomainError } from '../../plugins/problem-details.ts'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'
 
 const ClaimantPage = page(ClaimantSchema).meta({ id: 'ClaimantPage' })

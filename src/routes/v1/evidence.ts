@@ -1,7 +1,7 @@
 // /v1/claims/{claimId}/evidence: sources that support, refute or give context to a claim.
 import type { FastifyInstance } from 'fastify'
 import { CreateEvidenceBody, EvidenceSchema, UpdateEvidenceBody, toEvidence } from '../../schemas/evidence.ts'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { registerClaimChildRoutes } from './claim-child-routes.ts'
 
 export default async function evidenceRoutes (app: FastifyInstance) {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { ApiKeySchema, AuditEventSchema, CreateApiKeyBody, CreatedApiKeySchema, OrganizationParams, OrganizationSchema, UpdateOrganizationBody, toApiKey, toAuditEvent, toOrganization } from '../../schemas/organizations.ts'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { ifMatchOf, keyOf, withEtag } from '../http.ts'
 
 const OrganizationPage = page(OrganizationSchema).meta({ id: 'OrganizationPage' })

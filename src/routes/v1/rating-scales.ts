@@ -1,7 +1,7 @@
 // /v1/rating-scales: the scales verdicts are given on (PolitiFact's Truth-O-Meter, the Pinocchios, your own).
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { CreateRatingScaleBody, RatingScaleSchema, UpdateRatingScaleBody, toRatingScale } from '../../schemas/rating-scales.ts'
 import { ifMatchOf, withEtag, writeContextOf } from '../http.ts'

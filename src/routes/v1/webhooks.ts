@@ -2,7 +2,7 @@
 // secret and send them a test ping.
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
-import { versionEtag } from '../../lib/etag.ts'
+import { versionEtag } from '../../lib/tokens/etag.ts'
 import { IdParams, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, PageQuery, page, problemResponses } from '../../schemas/common.ts'
 import { CreateWebhookBody, CreatedWebhookSchema, PingResultSchema, UpdateWebhookBody, WebhookDeliverySchema, WebhookSchema, toWebhook, toWebhookDelivery } from '../../schemas/webhooks.ts'
 import { ifMatchOf, keyOf, withEtag } from '../http.ts'

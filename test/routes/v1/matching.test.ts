@@ -2,7 +2,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { anonymous, bearer, build, change, createClaim, createPublicClaim, isProblem, keyFor } from '../../helper.ts'
-import { detectLanguage } from '../../../src/lib/language.ts'
+import { detectLanguage } from '../../../src/lib/text/language.ts'
 import { cleanInput, isSocialPost, numberSpellings } from '../../../src/services/matching.ts'
 
 interface MatchItem { score: number, explanation: { matchedTerms: string[], words: number, similarity: number, bm25: number }, claim: { id: string } }

@@ -1,7 +1,7 @@
 // The SVG badge: text escaped for XML, cut to a length, stripped of what XML cannot hold; verdict colours readable.
 import t from 'tap'
-import { escapeXml, renderBadge } from '../../src/lib/badge.ts'
-import { noVerdictStyle, verdictStyles } from '../../src/lib/verdict-style.ts'
+import { escapeXml, renderBadge } from '../../../src/lib/render/badge.ts'
+import { noVerdictStyle, verdictStyles } from '../../../src/lib/render/verdict-style.ts'
 
 /** WCAG 2 contrast ratio of two #rrggbb colours. */
 function contrast (a: string, b: string): number {

@@ -1,6 +1,6 @@
 // Strong ETags derived from versions, and the If-Match / If-None-Match rules built on them (RFC 9110 §13).
 import { createHash } from 'node:crypto'
-import { PreconditionFailedError, PreconditionRequiredError } from '../domain/errors.ts'
+import { PreconditionFailedError, PreconditionRequiredError } from '../../domain/errors.ts'
 
 /** The ETag of an entity at a version: `"3"`. */
 export const versionEtag = (version: number) => `"${version}"`

@@ -1,7 +1,7 @@
 // How a normalised verdict looks on a badge or an embedded card: a name in words and a background colour, each with
 // a contrast of at least 4.5:1 against white text (WCAG AA), so the verdict stays readable; the colour is never the
 // only sign of it, the label is always written out.
-import type { normalizedVerdict } from '../db/schema.ts'
+import type { normalizedVerdict } from '../../db/schema.ts'
 
 export type NormalizedVerdictValue = (typeof normalizedVerdict.enumValues)[number]
 

@@ -2,7 +2,7 @@
 // the values of parameters that conventionally carry credentials. The service never reads keys from URLs; callers
 // who put one there still must not find it in the log.
 
-/** An API key's shape (src/lib/access.ts), or a truncated one: `ct_` and a run of base62 characters. */
+/** An API key's shape (src/domain/access.ts), or a truncated one: `ct_` and a run of base62 characters. */
 const KEY_SHAPED = /ct_[0-9A-Za-z]{8,}(?:_[0-9A-Za-z]*)?/g
 /** Query parameters whose values are credentials whatever they look like. */
 const SECRET_PARAMETER = /([?&](?:api[_-]?key|key|token|access[_-]?token|auth|authorization|password|secret)=)[^&#]*/gi

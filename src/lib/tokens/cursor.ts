@@ -2,7 +2,7 @@
 // with the list it belongs to, so that a forged cursor, or one from another list, sort or filter, is refused.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
-import { InvalidCursorError } from '../domain/errors.ts'
+import { InvalidCursorError } from '../../domain/errors.ts'
 
 const invalid = () => new InvalidCursorError('The cursor is not one this API issued for this list, sort and filters; start again without it.')
 

@@ -3,8 +3,8 @@
 import { once } from 'node:events'
 import { connect, createServer, type AddressInfo } from 'node:net'
 import t from 'tap'
-import { ConfigError, parseConfig } from '../../src/config.ts'
-import { createAddressPolicy, guardedLookup, parseAllowedHosts, urlRefusal, type Destination } from '../../src/lib/webhook-address.ts'
+import { ConfigError, parseConfig } from '../../../src/config.ts'
+import { createAddressPolicy, guardedLookup, parseAllowedHosts, urlRefusal, type Destination } from '../../../src/lib/webhooks/address.ts'
 
 const strict = createAddressPolicy([])
 /** A destination of the organisation `newsroom`. */

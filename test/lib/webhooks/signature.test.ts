@@ -1,7 +1,7 @@
 // Standard Webhooks signatures: the specification's own example, two signatures while a secret rotates, and what a
 // receiver's verification refuses.
 import t from 'tap'
-import { newWebhookSecret, signWebhook, verifyWebhook, webhookHeaders } from '../../src/lib/webhook-signature.ts'
+import { newWebhookSecret, signWebhook, verifyWebhook, webhookHeaders } from '../../../src/lib/webhooks/signature.ts'
 
 t.test('the signature of the Standard Webhooks example', async (t) => {
   // The example of the specification and of its reference libraries.
