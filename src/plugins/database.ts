@@ -1,5 +1,7 @@
 // Opens the database chosen by the configuration, migrates it (unless MIGRATE_ON_START=false: then it only checks that
-// someone has, so the serving role needs no DDL rights), and closes it with the app.
+// someone has, so the serving role needs no DDL rights), and closes it with the app. On the server's pool each request
+// is a unit of work that takes a place at the database's gate (src/db/gate.ts) first: it waits at most
+// DATABASE_ACQUIRE_TIMEOUT for one, and is answered 503 with Retry-After otherwise.
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
@@ -10,6 +12,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: Database
     db: Db
+  }
+  interface FastifyContextConfig {
+    /** False on a route that never uses the database (the liveness probe): it takes no place at the gate. */
+    database?: boolean
   }
 }
 
@@ -31,6 +37,20 @@ async function databasePlugin (app: FastifyInstance, { config, database }: Datab
   await opened.assertDurable()
   app.decorate('database', opened)
   app.decorate('db', opened.db)
+
+  const { gate } = opened
+  if (gate === undefined) return
+  // Before authentication and rate limiting, which read the database too. The place is given back when the response
+  // has gone (its onSend hooks, which may still write, have run), or when the client went away.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.database === false) return
+    let closed = false
+    let leave = () => { closed = true }
+    reply.raw.once('close', () => leave())
+    const release = await gate.enter()
+    if (closed) release()
+    else leave = release
+  })
 }
 
 export default fp(databasePlugin, { name: 'database' })
