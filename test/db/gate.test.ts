@@ -1,6 +1,8 @@
 // The database's front door (src/db/gate.ts): a request that finds every connection taken waits at most
 // DATABASE_ACQUIRE_TIMEOUT, then is answered 503 with Retry-After, changes nothing, and is served again once a
 // connection is free. Here the pool has one connection (the embedded database has one anyway), held by a transaction.
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { count, eq, sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
@@ -8,14 +10,14 @@ import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase } from '../../src/db/client.ts'
 import { claims } from '../../src/db/schema.ts'
-import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
+import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, testOrganization, withTestOrganization } from '../helper.ts'
 
 const ACQUIRE_MS = 300
 
-/** The app on a fresh database whose pool has one connection, and waits ACQUIRE_MS for it. */
-async function appWithOneConnection (t: Test) {
+/** The app on a fresh database whose pool has one connection, and waits `acquireMs` for it. */
+async function appWithOneConnection (t: Test, acquireMs = ACQUIRE_MS) {
   const { env } = await freshDatabase(t, { disposable: true })
-  const timeouts = { ...databaseTimeouts, acquireMs: ACQUIRE_MS }
+  const timeouts = { ...databaseTimeouts, acquireMs }
   const database = onServer
     ? await createDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts: timeouts })
     : await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', pgliteDataDir: await pgliteTemplate(), databasePoolSize: 1, databaseTimeouts: timeouts })
@@ -26,7 +28,7 @@ async function appWithOneConnection (t: Test) {
     LOAD_SHED_HEAP_USED: '0',
     ...env,
     DATABASE_POOL_SIZE: '1',
-    DATABASE_ACQUIRE_TIMEOUT: String(ACQUIRE_MS),
+    DATABASE_ACQUIRE_TIMEOUT: String(acquireMs),
   })
   const app = await buildApp(config, { database })
   t.teardown(() => app.close())
@@ -82,4 +84,27 @@ t.test('every connection taken: requests get 503 with Retry-After, change nothin
   t.equal((await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Served in turn.' } })).statusCode, 201, 'writes again')
   t.equal((await app.inject({ method: 'GET', url: '/v1/claims' })).json().data.length, 1, 'and reads what it wrote')
   t.equal((await app.db.select({ n: count() }).from(claims).where(eq(claims.text, 'Waits for no one.')))[0]?.n, 0, 'the refused write made nothing')
+})
+
+t.test('a request gives its place back while its body arrives: a client that trickles a body holds no connection', { skip: !onServer && 'the embedded database has no gate: a statement takes its connection' }, async (t) => {
+  // A wait long enough for a loaded machine: the one thing that makes the other request wait is a place not given back.
+  const app = await appWithOneConnection(t, 5000)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const arrived = once(app.server, 'request')
+  const slow = connect(port, '127.0.0.1')
+  t.teardown(() => slow.destroy())
+  await once(slow, 'connect')
+  // The headers and a first part of the body; the rest never comes.
+  slow.write(['POST /v1/claims HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${testOrganization(app).adminKey}`,
+    'Content-Type: application/json', 'Content-Length: 100', '', '{"text": "Tric'].join('\r\n'))
+  await arrived
+  // Authenticated (with its place), then waiting for the body (without it).
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
+  for (let i = 0; i < 1000 && app.database.poolStats().inUse === 0; i++) await tick()
+  for (let i = 0; i < 1000 && app.database.poolStats().inUse > 0; i++) await tick()
+  t.match(app.database.poolStats(), { inUse: 0, waiting: 0 }, 'the slow request holds no place')
+  const res = await app.inject({ method: 'GET', url: '/v1/claims' })
+  t.equal(res.statusCode, 200, `another request is served meanwhile: ${res.body.slice(0, 200)}`)
 })
