@@ -11,7 +11,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import type { Config } from '../config.ts'
-import { createGate, type Gate, type GateStats } from './gate.ts'
+import { createGate, gatedClient, type Gate, type GateStats } from './gate.ts'
 import { openPgliteWorker } from './pglite.ts'
 import { readerOf, withReplica } from './routing.ts'
 import * as schema from './schema.ts'
@@ -47,14 +47,7 @@ export interface Database {
   hasReplica: boolean
   /** How far the replica has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null without a replica. */
   replayedLsn(): Promise<string | null>
-  /**
-   * The server's pool's front door (none on the embedded database, whose client queues its statements itself): a
-   * request takes one of DATABASE_POOL_SIZE places before it uses the database, and waits at most
-   * DATABASE_ACQUIRE_TIMEOUT for one (src/plugins/database.ts). It counts units of work, not statements: work that
-   * does not take a place (jobs, the CLI) shares the pool's connections with the requests that do.
-   */
-  gate?: Gate
-  /** Places at the gate in use and waited for (the embedded database: its one connection). */
+  /** Connections in use and waiting (the embedded database has one connection). */
   poolStats(): GateStats
   /** Embedded only: the data directory as a tarball, for other instances to start from. */
   dump?(): Promise<Blob | File>
@@ -99,14 +92,15 @@ function openPool (url: string, poolSize: number, timeouts: Config['databaseTime
 
 function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
   const client = openPool(url, poolSize, timeouts)
-  // One gate for both pools. It counts requests, not statements: the few statements a request may send at once wait
-  // (pipelined by postgres.js) behind those of the other admitted requests only, never behind an unbounded queue.
   const gate = createGate(poolSize, timeouts.acquireMs)
-  const open = (pool: postgres.Sql) => drizzlePostgres({ client: pool, schema, casing: 'snake_case', ...(logger && { logger }) })
-  const primary = open(client)
+  const open = (pool: postgres.Sql, poolGate: Gate) =>
+    drizzlePostgres({ client: gatedClient(pool, poolGate), schema, casing: 'snake_case', ...(logger && { logger }) })
+  const primary = open(client, gate)
   // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts).
   const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
-  const db: Db = replicaClient === undefined ? primary : withReplica(primary, open(replicaClient))
+  const db: Db = replicaClient === undefined
+    ? primary
+    : withReplica(primary, open(replicaClient, createGate(poolSize, timeouts.acquireMs)))
   const database: Database = {
     db,
     kind: 'postgres',
@@ -142,7 +136,6 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
         throw new Error(`The database does not keep acknowledged writes through a crash (${off.join(', ')}); turn it on, or point DATABASE_URL at a database that has it.`)
       }
     },
-    gate,
     poolStats: gate.stats,
   }
   return database

@@ -1,9 +1,8 @@
-// The database's front door: a counting semaphore whose waiters give up after a timeout. postgres.js has no acquire
-// timeout (when every connection is busy it pipelines a query behind another's, without limit), so a stuck database
-// would make requests hang until the client gives up. A unit of work takes a place at this gate, explicitly, before it
-// uses the database: a request (src/plugins/database.ts) on the server's pool, a statement or transaction on the
-// embedded database (src/db/pglite.ts). Past `acquireTimeoutMs` it fails with DatabaseBusyError, which the API
-// answers as 503 with Retry-After.
+// The pool's front door. postgres.js queues a query without limit when every connection is busy (it has no acquire
+// timeout), so a stuck database would make requests hang until the client gives up. Here a query or transaction
+// waits at most `acquireTimeoutMs` for one of the pool's connections, and otherwise fails with DatabaseBusyError,
+// which the API answers as 503 with Retry-After. A transaction holds its connection until it ends.
+import type { Sql } from 'postgres'
 
 /** No connection of the pool came free in time: the database is saturated or stuck. */
 export class DatabaseBusyError extends Error {
@@ -15,9 +14,9 @@ export class DatabaseBusyError extends Error {
 }
 
 export interface GateStats {
-  /** Places taken: units of work using the database. */
+  /** Connections in use by a query or transaction. */
   inUse: number
-  /** Units of work waiting for a place. */
+  /** Queries and transactions waiting for a connection. */
   waiting: number
   size: number
 }
@@ -54,26 +53,54 @@ export function createGate (size: number, acquireTimeoutMs: number) {
     })
   }
 
-  /** Waits for a place; the function it resolves to gives the place back (once, however often it is called). */
-  async function enter (): Promise<() => void> {
-    await acquire()
-    let held = true
-    return () => {
-      if (held) release()
-      held = false
-    }
-  }
-
   async function run<T> (work: () => PromiseLike<T>): Promise<T> {
-    const leave = await enter()
+    await acquire()
     try {
       return await work()
     } finally {
-      leave()
+      release()
     }
   }
 
-  return { enter, run, stats: (): GateStats => ({ inUse, waiting: waiters.length, size }) }
+  return { run, stats: (): GateStats => ({ inUse, waiting: waiters.length, size }) }
 }
 
 export type Gate = ReturnType<typeof createGate>
+
+/**
+ * The client drizzle is given: the same postgres.js client, but its top-level queries (`unsafe`, which drizzle runs
+ * every statement through) and transactions (`begin`) pass the gate first. Statements inside a transaction use the
+ * transaction's own connection and do not.
+ */
+export function gatedClient (client: Sql, gate: Gate): Sql {
+  function unsafe (...args: Parameters<Sql['unsafe']>) {
+    // postgres.js queries are lazy (they run when awaited); drizzle awaits them directly or through `.values()`.
+    let values = false
+    let running: Promise<unknown> | undefined
+    const run = () => (running ??= gate.run(() => {
+      const query = client.unsafe(...args)
+      return values ? query.values() : query
+    }))
+    return {
+      values () {
+        values = true
+        return run()
+      },
+      then: (resolve?: (value: unknown) => unknown, reject?: (reason: unknown) => unknown) => run().then(resolve, reject),
+      catch: (reject?: (reason: unknown) => unknown) => run().catch(reject),
+      finally: (fn?: () => void) => run().finally(fn),
+    }
+  }
+
+  function begin (...args: unknown[]) {
+    return gate.run(() => (client.begin as (...a: unknown[]) => Promise<unknown>)(...args))
+  }
+
+  return new Proxy(client, {
+    get (target, property, receiver) {
+      if (property === 'unsafe') return unsafe
+      if (property === 'begin') return begin
+      return Reflect.get(target, property, receiver)
+    },
+  })
+}

@@ -1,8 +1,6 @@
 // Opens the database chosen by the configuration, migrates it (unless MIGRATE_ON_START=false: then it only checks that
-// someone has, so the serving role needs no DDL rights), and closes it with the app. On the server's pool each request
-// is a unit of work that takes a place at the database's gate (src/db/gate.ts) first: it waits at most
-// DATABASE_ACQUIRE_TIMEOUT for one, and is answered 503 with Retry-After otherwise.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+// someone has, so the serving role needs no DDL rights), and closes it with the app.
+import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { migrate } from '../container.ts'
@@ -12,10 +10,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: Database
     db: Db
-  }
-  interface FastifyContextConfig {
-    /** False on a route that never uses the database (the liveness probe): it takes no place at the gate. */
-    database?: boolean
   }
 }
 
@@ -37,43 +31,6 @@ async function databasePlugin (app: FastifyInstance, { config, database }: Datab
   await opened.assertDurable()
   app.decorate('database', opened)
   app.decorate('db', opened.db)
-
-  const { gate } = opened
-  if (gate === undefined) return
-  const places = new WeakMap<FastifyRequest, () => void>()
-  /** Waits for a place (503 past DATABASE_ACQUIRE_TIMEOUT); it is given back when the response has gone. */
-  const takePlace = async (request: FastifyRequest, reply: FastifyReply) => {
-    let closed = false
-    let leave = () => { closed = true }
-    const onClose = () => leave()
-    reply.raw.once('close', onClose)
-    const release = await gate.enter()
-    if (closed) return release()
-    leave = release
-    places.set(request, () => {
-      reply.raw.removeListener('close', onClose)
-      release()
-    })
-  }
-  // Before authentication and rate limiting, which read the database too; given back when the response has gone
-  // (its onSend hooks, which may still write, have run) or the client went away. A request with a body gives its
-  // place back while the body arrives, however slowly the client sends it, and waits for one again once it has.
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.database !== false) await takePlace(request, reply)
-  })
-  app.addHook('preParsing', async (request) => {
-    const place = places.get(request)
-    if (place === undefined || !hasBody(request)) return
-    places.delete(request)
-    place()
-  })
-  app.addHook('preValidation', async (request, reply) => {
-    if (request.routeOptions.config.database !== false && hasBody(request) && !places.has(request)) await takePlace(request, reply)
-  })
 }
-
-/** Whether the request has a body to receive (as fastify decides whether to parse one). */
-const hasBody = (request: FastifyRequest) =>
-  request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0'
 
 export default fp(databasePlugin, { name: 'database' })

@@ -30,7 +30,7 @@ async function metricsPlugin (app: FastifyInstance) {
   // eslint-disable-next-line no-new
   new Gauge({
     name: 'claimtrack_db_pool_connections',
-    help: 'Places at the database\'s gate: requests using the pool, and requests waiting for their turn (a steady queue means the pool or the database is saturated).',
+    help: 'Connections of the primary\'s pool in use, and queries waiting for one (a steady queue means the pool or the database is saturated).',
     labelNames: ['state'] as const,
     registers: [registry],
     collect () {

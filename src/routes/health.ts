@@ -16,9 +16,8 @@ export default async function healthRoutes (fastify: FastifyInstance) {
   const tags = ['Operations']
 
   app.get('/healthz', {
-    // Liveness answers under load too (load shedding and the database's gate exempt it): an orchestrator must not
-    // restart a busy process.
-    config: { probe: true, loadShedding: false, database: false },
+    // Liveness answers under load too (load shedding exempts it): an orchestrator must not restart a busy process.
+    config: { probe: true, loadShedding: false },
     schema: {
       tags,
       operationId: 'getHealth',

@@ -1,8 +1,6 @@
 // The database's front door (src/db/gate.ts): a request that finds every connection taken waits at most
 // DATABASE_ACQUIRE_TIMEOUT, then is answered 503 with Retry-After, changes nothing, and is served again once a
 // connection is free. Here the pool has one connection (the embedded database has one anyway), held by a transaction.
-import { once } from 'node:events'
-import { connect } from 'node:net'
 import { count, eq, sql } from 'drizzle-orm'
 import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
@@ -10,7 +8,7 @@ import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase } from '../../src/db/client.ts'
 import { claims } from '../../src/db/schema.ts'
-import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, testOrganization, withTestOrganization } from '../helper.ts'
+import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
 
 const ACQUIRE_MS = 300
 
@@ -53,8 +51,7 @@ function isBusy (t: Test, res: LightMyRequestResponse, what: string) {
 t.test('every connection taken: requests get 503 with Retry-After, change nothing, and are served once it is free', async (t) => {
   const app = await appWithOneConnection(t)
 
-  // A unit of work holds the one connection: a transaction left open until the test ends it. On the server's pool
-  // it takes its place at the gate first, as a request does; the embedded database's client queues by itself.
+  // A transaction left open until the test ends it holds the one connection.
   let end = () => {}
   const ended = new Promise<void>((resolve) => { end = resolve })
   let holding = () => {}
@@ -64,9 +61,7 @@ t.test('every connection taken: requests get 503 with Retry-After, change nothin
     holding()
     await ended
   })
-  const { gate } = app.database
-  t.equal(gate !== undefined, onServer, 'the server\'s pool has a gate; the embedded database queues by itself')
-  const holder = gate === undefined ? work() : gate.run(work)
+  const holder = work()
   await held
   t.match(app.database.poolStats(), { inUse: 1, waiting: 0, size: 1 }, 'the connection is in use')
 
@@ -84,27 +79,4 @@ t.test('every connection taken: requests get 503 with Retry-After, change nothin
   t.equal((await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Served in turn.' } })).statusCode, 201, 'writes again')
   t.equal((await app.inject({ method: 'GET', url: '/v1/claims' })).json().data.length, 1, 'and reads what it wrote')
   t.equal((await app.db.select({ n: count() }).from(claims).where(eq(claims.text, 'Waits for no one.')))[0]?.n, 0, 'the refused write made nothing')
-})
-
-t.test('a request gives its place back while its body arrives: a client that trickles a body holds no connection', { skip: !onServer && 'the embedded database has no gate: a statement takes its connection' }, async (t) => {
-  // A wait long enough for a loaded machine: the one thing that makes the other request wait is a place not given back.
-  const app = await appWithOneConnection(t, 5000)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-  const arrived = once(app.server, 'request')
-  const slow = connect(port, '127.0.0.1')
-  t.teardown(() => slow.destroy())
-  await once(slow, 'connect')
-  // The headers and a first part of the body; the rest never comes.
-  slow.write(['POST /v1/claims HTTP/1.1', 'Host: 127.0.0.1', `Authorization: Bearer ${testOrganization(app).adminKey}`,
-    'Content-Type: application/json', 'Content-Length: 100', '', '{"text": "Tric'].join('\r\n'))
-  await arrived
-  // Authenticated (with its place), then waiting for the body (without it).
-  const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
-  for (let i = 0; i < 1000 && app.database.poolStats().inUse === 0; i++) await tick()
-  for (let i = 0; i < 1000 && app.database.poolStats().inUse > 0; i++) await tick()
-  t.match(app.database.poolStats(), { inUse: 0, waiting: 0 }, 'the slow request holds no place')
-  const res = await app.inject({ method: 'GET', url: '/v1/claims' })
-  t.equal(res.statusCode, 200, `another request is served meanwhile: ${res.body.slice(0, 200)}`)
 })
