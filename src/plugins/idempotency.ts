@@ -1,15 +1,30 @@
 // Idempotent writes: a POST or PATCH sent with `Idempotency-Key` runs once per key and caller; its first response
 // (status, body and the headers that describe it) is stored in Postgres and replayed to retries for 24 hours.
-// A 5xx is not stored, so that a retry runs again. After Stripe's design.
+// A 5xx is not stored, so that a retry runs again. A write's transaction also marks the record with what it wrote,
+// so that a retry after a crash between the commit and the stored answer reads that resource through its service
+// instead of writing again. After Stripe's design.
 // @see https://docs.stripe.com/api/idempotent_requests
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
 import { createHash, randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { z } from 'zod'
+import { NotFoundError } from '../domain/errors.ts'
 import { problem } from '../errors.ts'
-import type { WriteContext } from '../services/history.ts'
+import { viewerOf, type Viewer } from '../domain/access.ts'
+import { versionEtag } from '../lib/tokens/etag.ts'
 import { RETENTION_SECONDS, type IdempotentRequest, type StoredResponse } from '../repositories/idempotency.ts'
 import { addRouteHook, methodsOf } from './route-hooks.ts'
+import type { EntityType } from '../repositories/revisions.ts'
+import { toClaimDetail } from '../routes/v1/claims.ts'
+import { toAppearance } from '../schemas/appearances.ts'
+import { toClaimant } from '../schemas/claimants.ts'
+import { toEvidence } from '../schemas/evidence.ts'
+import { toRatingScale } from '../schemas/rating-scales.ts'
+import { toReview } from '../schemas/reviews.ts'
+import { claimEtag } from '../services/claims.ts'
+import type { WriteContext } from '../services/history.ts'
+import { reviewEtag } from '../services/reviews.ts'
 
 const METHODS = new Set(['POST', 'PATCH'])
 /** Visible ASCII (RFC 9110 VCHAR), like a UUID or any client-made token. */
@@ -31,34 +46,79 @@ declare module 'fastify' {
   }
 }
 
-/** The collection segment of a URL, by the entity type that the revision history names its members with. */
-const COLLECTIONS: Record<string, string> = {
-  claims: 'claim', claimants: 'claimant', appearances: 'appearance', evidence: 'evidence', reviews: 'review', 'rating-scales': 'rating-scale',
-}
-
-/** The status a route answers on success (its one documented 2xx). */
-function successStatusOf (request: FastifyRequest): number | undefined {
+/** The status a route answers on success (its one documented 2xx), and the schema of that answer. */
+function successOf (request: FastifyRequest): { status: number, schema: unknown } | undefined {
   const responses = (request.routeOptions.schema?.response ?? {}) as Record<string, unknown>
   const status = Object.keys(responses).find((code) => /^2\d\d$/.test(code))
-  return status === undefined ? undefined : Number(status)
+  return status === undefined ? undefined : { status: Number(status), schema: responses[status] }
+}
+
+/** A resource as its routes answer with it: the body (serialized by the route's own response schema) and headers. */
+interface Representation { body: unknown, etag: string, location: string }
+type Services = FastifyInstance['services']
+type Read = (services: Services, ref: { id: string, claimId: string | undefined, viewer: Viewer }) => Promise<Representation>
+
+/** Resources under a claim are read with their claim's id, which their routes name `claimId`. */
+function underClaim (claimId: string | undefined): string {
+  if (claimId === undefined) throw new Error('a resource under a claim was recovered on a route without :claimId')
+  return claimId
 }
 
 /**
- * Where the result of a committed write can be read again: the member it created (POST to a collection, 201), the
- * member an action acted on (POST /…/{id}/publish), or the member itself (PATCH).
+ * How each kind of entity a write records is read back through its service and represented, by the schema id of
+ * the answer that describes it: the answer a retry gets when the first request's change committed but its stored
+ * answer was lost.
  */
-function resourceUrlOf (request: FastifyRequest, status: number, committed: Array<{ entityType: string, entityId: string }>): string | undefined {
-  const path = request.url.split('?')[0] ?? request.url
-  const segments = path.split('/')
-  if (request.method === 'PATCH') return path
-  if (status !== 201) return segments.slice(0, -1).join('/')
-  const type = COLLECTIONS[segments.at(-1) ?? '']
-  const created = committed.find((change) => change.entityType === type)
-  return created && `${path}/${created.entityId}`
+const representations: Record<string, { entityType: EntityType, read: Read }> = {
+  ClaimDetail: {
+    entityType: 'claim',
+    read: async (services, { id, viewer }) => {
+      const detail = await services.claims.get(id, viewer)
+      return { body: toClaimDetail(detail), etag: claimEtag(detail), location: `/v1/claims/${id}` }
+    },
+  },
+  Claimant: {
+    entityType: 'claimant',
+    read: async (services, { id }) => {
+      const row = await services.claimants.get(id)
+      return { body: toClaimant(row), etag: versionEtag(row.version), location: `/v1/claimants/${id}` }
+    },
+  },
+  RatingScale: {
+    entityType: 'rating-scale',
+    read: async (services, { id }) => {
+      const row = await services.ratingScales.get(id)
+      return { body: toRatingScale(row), etag: versionEtag(row.version), location: `/v1/rating-scales/${id}` }
+    },
+  },
+  Appearance: {
+    entityType: 'appearance',
+    read: async (services, { id, claimId, viewer }) => {
+      const row = await services.appearances.get(underClaim(claimId), id, viewer)
+      return { body: toAppearance(row), etag: versionEtag(row.version), location: `/v1/claims/${row.claimId}/appearances/${id}` }
+    },
+  },
+  Evidence: {
+    entityType: 'evidence',
+    read: async (services, { id, claimId, viewer }) => {
+      const row = await services.evidence.get(underClaim(claimId), id, viewer)
+      return { body: toEvidence(row), etag: versionEtag(row.version), location: `/v1/claims/${row.claimId}/evidence/${id}` }
+    },
+  },
+  Review: {
+    entityType: 'review',
+    read: async (services, { id, claimId, viewer }) => {
+      const pair = await services.reviews.get(underClaim(claimId), id, viewer)
+      return { body: toReview(pair), etag: reviewEtag(pair), location: `/v1/claims/${pair.review.claimId}/reviews/${id}` }
+    },
+  },
 }
 
-/** What this request does with its key: runs first (and stores its response), or replays a stored one. */
-interface Attempt { scope: string, key: string, attempt: string | null, state: 'running' | 'replayed' | 'settled' }
+/**
+ * What this request does with its key: runs first (and stores its response), answers from the committed change of
+ * a first request whose response was lost (and stores that), or replays a stored one.
+ */
+interface Attempt { scope: string, key: string, attempt: string | null, state: 'running' | 'recovered' | 'replayed' | 'settled' }
 
 /** JSON with object keys sorted at every level, so that key order and whitespace do not change the hash. */
 const canonicalJson = (value: unknown) => JSON.stringify(value ?? null, (_key, v: unknown) =>
@@ -101,27 +161,26 @@ async function idempotencyPlugin (app: FastifyInstance) {
 
   /**
    * The first request committed its change but never stored its response (its process died, or the database went
-   * away in between). The change is not made again: the answer is rebuilt from the resource as it now is, with the
-   * status the first request would have had, and stored for later retries.
+   * away in between). The change is not made again: the resource it wrote, named in the mark its transaction left,
+   * is read through its service and answered as the route answers it, with the status the first request would
+   * have had; onSend stores that answer for later retries.
    */
   async function recover (request: FastifyRequest, reply: FastifyReply, scope: string, key: string, committed: Array<{ entityType: string, entityId: string }>) {
-    const status = successStatusOf(request)
-    const url = status === undefined ? undefined : resourceUrlOf(request, status, committed)
-    const read = url === undefined
-      ? undefined
-      : await app.inject({ method: 'GET', url, headers: { ...(request.headers.authorization !== undefined && { authorization: request.headers.authorization }) } })
-    if (status === undefined || url === undefined || read === undefined || read.statusCode !== 200) {
-      throw problem('conflict', `The request first sent with this Idempotency-Key was completed, but its answer was lost${url ? ` and ${url} can no longer be read` : ''}. It will not be made again.`, url ? { headers: { location: url } } : undefined)
+    const success = successOf(request)
+    const id = success && z.globalRegistry.get(success.schema as z.ZodType)?.id
+    const representation = id === undefined ? undefined : representations[id]
+    const change = representation && committed.find((c) => c.entityType === representation.entityType)
+    const claimId = (request.params as { claimId?: string } | undefined)?.claimId
+    const answer = success && representation && change && await representation.read(app.services, { id: change.entityId, claimId, viewer: viewerOf(request.principal) })
+      .catch((err: unknown) => { if (err instanceof NotFoundError) return undefined; throw err })
+    if (success === undefined || answer === undefined) {
+      throw problem('conflict', 'The request first sent with this Idempotency-Key was completed, but its answer was lost and what it wrote can no longer be read. It will not be made again.')
     }
-    const headers: Record<string, string> = {}
-    for (const name of ['content-type', 'etag'] as const) {
-      const value = read.headers[name]
-      if (typeof value === 'string') headers[name] = value
-    }
-    if (status === 201) headers.location = url
-    await records.complete({ scope, key, attempt: null }, { status, headers, body: read.body })
-    request.log.warn({ idempotencyKey: key, url }, 'answered a retry from a committed change whose response had been lost')
-    return replay(reply, { status, headers, body: read.body })
+    attempts.set(request, { scope, key, attempt: null, state: 'recovered' })
+    request.log.warn({ idempotencyKey: key, entityType: change?.entityType, entityId: change?.entityId }, 'answering a retry from a committed change whose response had been lost')
+    reply.code(success.status).header('etag', answer.etag).header('idempotent-replayed', 'true')
+    if (success.status === 201) reply.header('location', answer.location)
+    return reply.send(answer.body)
   }
 
   /** This request runs first for its key: its writes will mark the record committed in their own transaction. */
@@ -161,7 +220,6 @@ async function idempotencyPlugin (app: FastifyInstance) {
         continue
       }
       if (record.status === null && record.committed !== null) {
-        attempts.set(request, { scope, key, attempt: null, state: 'replayed' })
         return recover(request, reply, scope, key, record.committed)
       }
       if (record.status === null) break
@@ -179,7 +237,7 @@ async function idempotencyPlugin (app: FastifyInstance) {
   // (429), which a retry should run again. A replay passes through here too, and is not stored twice.
   async function store (request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const attempt = attempts.get(request)
-    if (attempt?.state !== 'running') return payload
+    if (attempt?.state !== 'running' && attempt?.state !== 'recovered') return payload
     attempt.state = 'settled'
     const status = reply.statusCode
     const storable = payload === null || payload === undefined || typeof payload === 'string' || Buffer.isBuffer(payload)

@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { claims, idempotencyKeys } from '../../src/db/schema.ts'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency.ts'
-import { anonymous, bearer, build, createClaim, etagOf, isProblem, keyFor, onServer, publishableReview } from '../helper.ts'
+import { anonymous, bearer, build, createClaim, etagOf, isProblem, keyFor, onServer } from '../helper.ts'
 
 const claimsWithText = async (app: FastifyInstance, text: string) =>
   (await app.db.select({ n: count() }).from(claims).where(eq(claims.text, text)))[0]?.n
@@ -150,53 +150,6 @@ t.test('a request still running is 409 with Retry-After; one left running past t
   t.match(late.json().detail, /took the request over/)
   t.equal(await claimsWithText(app, 'Slow claim.'), 1, 'one claim')
   isReplayOf(t, await post(app, 'slow', { text: 'Slow claim.' }), takeover)
-})
-
-t.test('a write and its mark commit together: a retry after the answer was lost makes nothing twice', async (t) => {
-  const app = await build(t)
-  const claimant = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Lost Answer' } })
-  const claimantId = claimant.json().id
-
-  // The process dies after the commit and before it stores its answer: the mark, written in the write's own
-  // transaction, is there; the answer is not.
-  const loseAnswer = (key: string) => app.db.update(idempotencyKeys).set({ status: null, headers: null, body: null, completedAt: null }).where(eq(idempotencyKeys.key, key))
-
-  const first = await post(app, 'lost-create', { text: 'Committed claim.', claimantId })
-  t.equal(first.statusCode, 201)
-  const [mark] = await app.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'lost-create'))
-  t.same(mark?.committed, [{ entityType: 'claim', entityId: first.json().id }], 'the mark names what the transaction wrote')
-  await loseAnswer('lost-create')
-
-  const retry = await post(app, 'lost-create', { text: 'Committed claim.', claimantId })
-  t.equal(retry.statusCode, 201, 'answered as the first request would have been')
-  t.equal(retry.headers['idempotent-replayed'], 'true')
-  t.equal(retry.headers.location, first.headers.location)
-  t.equal(retry.headers.etag, first.headers.etag)
-  t.same(retry.json(), first.json(), 'the claim as it is')
-  t.equal(await claimsWithText(app, 'Committed claim.'), 1, 'no second claim')
-  isReplayOf(t, await post(app, 'lost-create', { text: 'Committed claim.', claimantId }), retry)
-
-  // A PATCH is answered from the resource it changed, and not applied twice (its If-Match would now fail).
-  const id = first.json().id
-  const patch = (headers: Record<string, string>) => app.inject({ method: 'PATCH', url: `/v1/claims/${id}`, headers: { 'if-match': first.headers.etag as string, ...headers }, payload: { topics: ['edited-once'] } })
-  const edited = await patch({ 'idempotency-key': 'lost-patch' })
-  t.equal(edited.statusCode, 200)
-  await loseAnswer('lost-patch')
-  const patched = await patch({ 'idempotency-key': 'lost-patch' })
-  t.equal(patched.statusCode, 200)
-  t.same(patched.json(), edited.json())
-  t.equal(patched.json().version, 2, 'applied once')
-
-  // An action answers with the member it acted on.
-  const review = await app.inject({ method: 'POST', url: `/v1/claims/${id}/reviews`, payload: publishableReview })
-  t.equal(review.statusCode, 201, review.body)
-  const publish = (key: string) => app.inject({ method: 'POST', url: `/v1/claims/${id}/reviews/${review.json().id}/publish`, headers: { 'idempotency-key': key, 'if-match': review.headers.etag as string } })
-  const published = await publish('lost-publish')
-  t.equal(published.statusCode, 200, published.body)
-  await loseAnswer('lost-publish')
-  const republished = await publish('lost-publish')
-  t.equal(republished.statusCode, 200)
-  t.same(republished.json(), published.json())
 })
 
 t.test('a write that fails leaves no mark: its transaction rolled back, and a retry runs it', async (t) => {

@@ -1,0 +1,82 @@
+// The database's front door (src/db/gate.ts): a request that finds every connection taken waits at most
+// DATABASE_ACQUIRE_TIMEOUT, then is answered 503 with Retry-After, changes nothing, and is served again once a
+// connection is free. Here the pool has one connection (the embedded database has one anyway), held by a transaction.
+import { count, eq, sql } from 'drizzle-orm'
+import type { LightMyRequestResponse } from 'fastify'
+import t, { type Test } from 'tap'
+import { buildApp } from '../../src/app.ts'
+import { parseConfig } from '../../src/config.ts'
+import { createDatabase } from '../../src/db/client.ts'
+import { claims } from '../../src/db/schema.ts'
+import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
+
+const ACQUIRE_MS = 300
+
+/** The app on a fresh database whose pool has one connection, and waits `acquireMs` for it. */
+async function appWithOneConnection (t: Test, acquireMs = ACQUIRE_MS) {
+  const { env } = await freshDatabase(t, { disposable: true })
+  const timeouts = { ...databaseTimeouts, acquireMs }
+  const database = onServer
+    ? await createDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts: timeouts })
+    : await createDatabase({ databaseUrl: undefined, pgliteDir: 'memory://', pgliteDataDir: await pgliteTemplate(), databasePoolSize: 1, databaseTimeouts: timeouts })
+  const config = parseConfig({
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    LOAD_SHED_EVENT_LOOP_DELAY: '0',
+    LOAD_SHED_HEAP_USED: '0',
+    ...env,
+    DATABASE_POOL_SIZE: '1',
+    DATABASE_ACQUIRE_TIMEOUT: String(acquireMs),
+  })
+  const app = await buildApp(config, { database })
+  t.teardown(() => app.close())
+  await withTestOrganization(app)
+  return app
+}
+
+function isUnavailable (t: Test, res: LightMyRequestResponse, what: string) {
+  t.equal(res.statusCode, 503, `${what}: 503 (${res.body.slice(0, 200)})`)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`)
+  t.match(res.headers['retry-after'], /^\d+$/, `${what}: Retry-After`)
+  t.equal(res.json().status, 503, `${what}: problem status`)
+}
+
+/** Refused for want of a connection: the problem says the database is busy, and to retry in a second. */
+function isBusy (t: Test, res: LightMyRequestResponse, what: string) {
+  isUnavailable(t, res, what)
+  t.equal(res.headers['retry-after'], '1', `${what}: retry in a second`)
+  t.match(res.json().detail, /too busy/, `${what}: the problem says why`)
+}
+
+t.test('every connection taken: requests get 503 with Retry-After, change nothing, and are served once it is free', async (t) => {
+  const app = await appWithOneConnection(t)
+
+  // A transaction left open until the test ends it holds the one connection.
+  let end = () => {}
+  const ended = new Promise<void>((resolve) => { end = resolve })
+  let holding = () => {}
+  const held = new Promise<void>((resolve) => { holding = resolve })
+  const work = () => app.db.transaction(async (tx) => {
+    await tx.execute(sql`select 1`)
+    holding()
+    await ended
+  })
+  const holder = work()
+  await held
+  t.match(app.database.poolStats(), { inUse: 1, waiting: 0, size: 1 }, 'the connection is in use')
+
+  isBusy(t, await app.inject({ method: 'GET', url: '/v1/claims', headers: anonymous }), 'anonymous list')
+  isBusy(t, await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Waits for no one.' } }), 'write with a key')
+  isUnavailable(t, await app.inject({ method: 'GET', url: '/readyz' }), 'readiness')
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness does not wait for the database')
+  t.match(app.database.poolStats(), { inUse: 1, waiting: 0 }, 'the refused requests left nothing waiting')
+
+  end()
+  await holder
+  // One after another on the one connection: each would be refused if the one before had kept its place.
+  t.equal((await app.inject({ method: 'GET', url: '/v1/claims' })).statusCode, 200, 'served again')
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'ready again')
+  t.equal((await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'Served in turn.' } })).statusCode, 201, 'writes again')
+  t.equal((await app.inject({ method: 'GET', url: '/v1/claims' })).json().data.length, 1, 'and reads what it wrote')
+  t.equal((await app.db.select({ n: count() }).from(claims).where(eq(claims.text, 'Waits for no one.')))[0]?.n, 0, 'the refused write made nothing')
+})
