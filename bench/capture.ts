@@ -29,7 +29,11 @@ const results: ProbeResult[] = []
 try {
   await app.ready()
   for (const probe of probes) {
-    const request = { method: probe.method, url: probe.url, ...(probe.payload !== undefined && { payload: probe.payload }) }
+    const request = {
+      method: probe.method,
+      url: probe.url,
+      ...(probe.payload !== undefined && { payload: probe.payload }),
+    }
     const headers: Record<string, string> = {}
     // A busy database can answer 503 (acquire timeout): asked again, up to 10 times.
     const send = async (extra: Record<string, string> = {}) => {

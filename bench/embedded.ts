@@ -41,8 +41,22 @@ const claimtrack = (...args: string[]) => execFileSync(process.execPath, ['src/c
 interface Result extends Round { name: string }
 
 const meter = createCpuMeter()
-const round = async (url: string, name: string, next: () => { path: string, headers?: Record<string, string> }, seconds: number, pid?: number): Promise<Result> =>
-  ({ name, ...await measure({ url, connections, seconds, next: () => ({ method: 'GET', ...next() }), ...(pid !== undefined && { cpu: { meter, pid } }) }) })
+const round = async (
+  url: string,
+  name: string,
+  next: () => { path: string; headers?: Record<string, string> },
+  seconds: number,
+  pid?: number
+): Promise<Result> => ({
+  name,
+  ...(await measure({
+    url,
+    connections,
+    seconds,
+    next: () => ({ method: 'GET', ...next() }),
+    ...(pid !== undefined && { cpu: { meter, pid } }),
+  })),
+})
 
 async function main () {
   log(`importing ${records} records into ${env.PGLITE_DIR}`)

@@ -50,7 +50,11 @@ function serve (route: RouteKey, conditional: RouteKey | undefined, inputs: (req
   }
 }
 
-type Req = FastifyRequest<{ Params: Record<string, string>, Querystring: Record<string, string>, Body: { urls: string[] } }>
+type Req = FastifyRequest<{
+  Params: Record<string, string>
+  Querystring: Record<string, string>
+  Body: { urls: string[] }
+}>
 if (templates.claim) app.get('/v1/claims/:id', serve('claim', 'claim-304', (r) => ({ id: (r as Req).params.id })))
 if (templates.lookup) app.get('/v1/lookup', serve('lookup', 'lookup-304', (r) => ({ url: (r as Req).query.url })))
 if (templates.prefix) app.get('/v1/lookup/prefixes/:prefix', serve('prefix', undefined, (r) => ({ prefix: (r as Req).params.prefix })))

@@ -234,7 +234,9 @@ function createTextMaker (corpus: Corpus, random: Random) {
     })
   }
   const englishWord = zipf(ENGLISH_WORDS, 1.05, random)
-  const foreignWords = Object.fromEntries(Object.entries(FOREIGN_WORDS).map(([lang, words]) => [lang, zipf(words, 1.05, random)]))
+  const foreignWords = Object.fromEntries(
+    Object.entries(FOREIGN_WORDS).map(([lang, words]) => [lang, zipf(words, 1.05, random)])
+  )
   const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
 
   function fromList (word: () => string, min: number, max: number): string {
@@ -272,10 +274,20 @@ interface Row { [column: string]: Value }
 export const BENCH_ORGANIZATION = { id: '00000000-0000-7000-8000-0000000000b1', slug: 'bench', name: 'Benchmark newsroom' }
 
 const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-const toColumns = (row: Row): Row => Object.fromEntries(Object.entries(row).map(([key, value]) => [snakeCase(key), value]))
+const toColumns = (row: Row): Row =>
+  Object.fromEntries(Object.entries(row).map(([key, value]) => [snakeCase(key), value]))
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-interface Revision { entityType: string, entityId: string, claimId: string | null, version: number, action: string, at: Date, before: Row | null, after: Row }
+interface Revision {
+  entityType: string
+  entityId: string
+  claimId: string | null
+  version: number
+  action: string
+  at: Date
+  before: Row | null
+  after: Row
+}
 
 const revisionRow = (r: Revision): Row => ({
   entity_type: r.entityType,
@@ -701,7 +713,14 @@ async function main (): Promise<void> {
     log('vacuumed and analyzed')
 
     const counts = await tableCounts(sql)
-    console.log(JSON.stringify({ seed, corpus: corpus.source, seconds: Number(((performance.now() - started) / 1000).toFixed(1)), ...counts }))
+    console.log(
+      JSON.stringify({
+        seed,
+        corpus: corpus.source,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+        ...counts,
+      })
+    )
   } finally {
     await sql.end()
   }

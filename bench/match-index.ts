@@ -24,7 +24,10 @@ const { databaseTimeouts } = parseConfig({})
 const database = await createDatabase({ databaseUrl: url, pgliteDir: 'memory://', databasePoolSize: 2, databaseTimeouts })
 const repo = createMatchingRepository(database.db)
 const mb = (n: number) => Math.round(n / 2 ** 20)
-const memory = () => { const m = process.memoryUsage(); return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), arrayBuffersMb: mb(m.arrayBuffers) } }
+const memory = () => {
+  const m = process.memoryUsage()
+  return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), arrayBuffersMb: mb(m.arrayBuffers) }
+}
 
 const texts = (await queryRows<{ text: string }>(database.db, sql`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`)).map((r) => r.text)
 const inputs = texts.slice(0, Number(args.queries ?? 300)).map((text) => {
@@ -33,7 +36,10 @@ const inputs = texts.slice(0, Number(args.queries ?? 300)).map((text) => {
 })
 globalThis.gc?.()
 const before = memory()
-const index = createMatchIndexService(repo, { enabled: true, log: { warn: (o, m) => console.error(m, o), info: (o, m) => console.error(m, o) } })
+const index = createMatchIndexService(repo, {
+  enabled: true,
+  log: { warn: (o, m) => console.error(m, o), info: (o, m) => console.error(m, o) },
+})
 const started = performance.now()
 await index.whenReady()
 const buildMs = Math.round(performance.now() - started)
@@ -53,10 +59,28 @@ async function latencies (answer: (input: string) => Promise<unknown>) {
   return { p50: at(0.5), p99: at(0.99), max: at(1) }
 }
 const plan = (input: string) => planMatch(input, undefined, 50, publicViewer)
-const byIndex = await latencies(async (input) => { const { query, options } = plan(input); return index.candidates(query, options) })
-const bySql = args.sql ? await latencies(async (input) => { const { query, options } = plan(input); return repo.candidates(query, options) }) : undefined
+const byIndex = await latencies(async (input) => {
+  const { query, options } = plan(input)
+  return index.candidates(query, options)
+})
+const bySql = args.sql
+  ? await latencies(async (input) => {
+    const { query, options } = plan(input)
+    return repo.candidates(query, options)
+  })
+  : undefined
 const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from claims where deleted_at is null`)
-console.log(JSON.stringify({ claims: n, buildMs, before, after, indexMs: byIndex, sqlMs: bySql, load: loadavg().map((l) => Math.round(l * 100) / 100) }))
+console.log(
+  JSON.stringify({
+    claims: n,
+    buildMs,
+    before,
+    after,
+    indexMs: byIndex,
+    sqlMs: bySql,
+    load: loadavg().map((l) => Math.round(l * 100) / 100),
+  })
+)
 
 const copies = Number(args.copies ?? 0)
 if (copies > 1) {
@@ -88,7 +112,19 @@ if (copies > 1) {
     ms.push(performance.now() - t1)
   }
   ms.sort((a, b) => a - b)
-  console.log(JSON.stringify({ copies, ...big.size(), buildMs: bigBuildMs, before: bare, after: held, rankMs: { p50: Math.round((ms[Math.floor(ms.length / 2)] ?? 0) * 10) / 10, p99: Math.round((ms[Math.floor(ms.length * 0.99)] ?? 0) * 10) / 10 } }))
+  console.log(
+    JSON.stringify({
+      copies,
+      ...big.size(),
+      buildMs: bigBuildMs,
+      before: bare,
+      after: held,
+      rankMs: {
+        p50: Math.round((ms[Math.floor(ms.length / 2)] ?? 0) * 10) / 10,
+        p99: Math.round((ms[Math.floor(ms.length * 0.99)] ?? 0) * 10) / 10,
+      },
+    })
+  )
 } else {
   await index.close()
 }

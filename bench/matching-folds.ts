@@ -9,16 +9,25 @@ export interface Query { text: string, task: string, relevant: Set<string> }
 export interface Metrics { queries: number, map1: number, map5: number, mrr: number, recall5: number }
 
 /** MAP@k as CheckThat! computes it, over ranked lists of dataset claim ids; MRR within the first 5. */
-export function evaluate (queries: Map<string, Query>, ranked: Map<string, string[]>, only?: Set<string>): Record<string, Metrics> {
+export function evaluate (
+  queries: Map<string, Query>,
+  ranked: Map<string, string[]>,
+  only?: Set<string>
+): Record<string, Metrics> {
   const byTask: Record<string, Metrics> = {}
   for (const [queryId, q] of queries) {
     if (only && !only.has(queryId)) continue
     const list = (ranked.get(queryId) ?? []).slice(0, 5)
-    const m = byTask[q.task] ??= { queries: 0, map1: 0, map5: 0, mrr: 0, recall5: 0 }
+    const m = (byTask[q.task] ??= { queries: 0, map1: 0, map5: 0, mrr: 0, recall5: 0 })
     const apAt = (k: number) => {
       let hits = 0
       let sum = 0
-      list.slice(0, k).forEach((id, i) => { if (q.relevant.has(id)) { hits++; sum += hits / (i + 1) } })
+      list.slice(0, k).forEach((id, i) => {
+        if (q.relevant.has(id)) {
+          hits++
+          sum += hits / (i + 1)
+        }
+      })
       return sum / q.relevant.size
     }
     const firstHit = list.findIndex((id) => q.relevant.has(id))
@@ -29,7 +38,10 @@ export function evaluate (queries: Map<string, Query>, ranked: Map<string, strin
     m.recall5 += list.filter((id) => q.relevant.has(id)).length / q.relevant.size
   }
   for (const m of Object.values(byTask)) {
-    m.map1 /= m.queries; m.map5 /= m.queries; m.mrr /= m.queries; m.recall5 /= m.queries
+    m.map1 /= m.queries
+    m.map5 /= m.queries
+    m.mrr /= m.queries
+    m.recall5 /= m.queries
   }
   return byTask
 }
@@ -110,7 +122,10 @@ export async function plainBm25 (sql: Sql, datasetIdOf: Map<string, string>) {
       if (!list) continue
       const idf = Math.log(1 + (n - list.length + 0.5) / (list.length + 0.5))
       for (const [doc, tf] of list) {
-        scores.set(doc, (scores.get(doc) ?? 0) + idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * (length[doc] ?? 0) / avgdl)))
+        scores.set(
+          doc,
+          (scores.get(doc) ?? 0) + (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * (length[doc] ?? 0)) / avgdl))
+        )
       }
     }
     return [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, k).map(([doc]) => docs[doc] ?? '')
@@ -126,7 +141,9 @@ export interface ClassParams { social: Params, other: Params }
 type InputClass = keyof ClassParams
 const classOf = (text: string): InputClass => isSocialPost(text) ? 'social' : 'other'
 
-const GRID: Params[] = [1, 2, 4, 8].flatMap((squash) => [0, 0.1, 0.25, 0.4, 0.6].map((wTrigram) => ({ squash, wTrigram })))
+const GRID: Params[] = [1, 2, 4, 8].flatMap((squash) =>
+  [0, 0.1, 0.25, 0.4, 0.6].map((wTrigram) => ({ squash, wTrigram }))
+)
 
 const scoreOf = (p: Params) => (c: MatchCandidate) =>
   (1 - p.wTrigram) * (1 - Math.exp(-p.squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + p.wTrigram * c.trigram
@@ -155,16 +172,35 @@ const mean = (byTask: Record<string, Metrics>) => {
   return tasks.reduce((s, m) => s + m.map5, 0) / Math.max(tasks.length, 1)
 }
 
-export interface FoldResult { fold: number, params: ClassParams, engine: Record<string, Metrics>, bm25: Record<string, Metrics> }
+export interface FoldResult {
+  fold: number
+  params: ClassParams
+  engine: Record<string, Metrics>
+  bm25: Record<string, Metrics>
+}
 
-const rankAll = (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, p: ClassParams, datasetIdOf: Map<string, string>) =>
-  new Map([...ids].map((id) => [id, rank(candidates.get(id) ?? [], p[classOf(queries.get(id)?.text ?? '')], datasetIdOf)]))
+const rankAll = (
+  queries: Map<string, Query>,
+  ids: Set<string>,
+  candidates: Map<string, MatchCandidate[]>,
+  p: ClassParams,
+  datasetIdOf: Map<string, string>
+) =>
+  new Map(
+    [...ids].map((id) => [id, rank(candidates.get(id) ?? [], p[classOf(queries.get(id)?.text ?? '')], datasetIdOf)])
+  )
 
 /**
  * The scoring parameters with the best mean MAP@5 (over the tasks present) on these inputs, chosen for social media
  * posts and for other texts apart; trigram weight 0 for the kind of input the signals do not blend it into.
  */
-export function chooseParams (queries: Map<string, Query>, ids: Set<string>, candidates: Map<string, MatchCandidate[]>, datasetIdOf: Map<string, string>, signals: Signals): ClassParams {
+export function chooseParams (
+  queries: Map<string, Query>,
+  ids: Set<string>,
+  candidates: Map<string, MatchCandidate[]>,
+  datasetIdOf: Map<string, string>,
+  signals: Signals
+): ClassParams {
   const chosen: ClassParams = { social: { squash: 1, wTrigram: 0 }, other: { squash: 1, wTrigram: 0 } }
   for (const cls of ['social', 'other'] as const) {
     const sub = new Set([...ids].filter((id) => classOf(queries.get(id)?.text ?? '') === cls))
@@ -172,15 +208,25 @@ export function chooseParams (queries: Map<string, Query>, ids: Set<string>, can
     let best = -1
     for (const p of grid) {
       const m = mean(evaluate(queries, rankAll(queries, sub, candidates, { social: p, other: p }, datasetIdOf), sub))
-      if (m > best) { best = m; chosen[cls] = p }
+      if (m > best) {
+        best = m
+        chosen[cls] = p
+      }
     }
   }
   return chosen
 }
 
 /** Per fold: parameters chosen on the other folds, measured on this one. */
-export function crossValidate (queries: Map<string, Query>, foldOf: Map<string, number>, folds: number,
-  candidates: Map<string, MatchCandidate[]>, bm25: Map<string, string[]>, datasetIdOf: Map<string, string>, signals: Signals): FoldResult[] {
+export function crossValidate (
+  queries: Map<string, Query>,
+  foldOf: Map<string, number>,
+  folds: number,
+  candidates: Map<string, MatchCandidate[]>,
+  bm25: Map<string, string[]>,
+  datasetIdOf: Map<string, string>,
+  signals: Signals
+): FoldResult[] {
   const results: FoldResult[] = []
   for (let fold = 0; fold < folds; fold++) {
     const train = new Set([...foldOf].filter(([, f]) => f !== fold).map(([id]) => id))
@@ -223,7 +269,10 @@ export function foldTable (results: FoldResult[]): string {
   return lines.join('\n')
 }
 
-/** One line per variant: mean MAP@5 per task, folds where it beats plain BM25, and the full engine's wins/ties/losses against it. */
+/**
+ * One line per variant: mean MAP@5 per task, folds where it beats plain BM25, and the full engine's wins/ties/losses
+ * against it.
+ */
 export function summary (name: string, results: FoldResult[], reference?: FoldResult[]): string {
   const tasks = [...new Set(results.flatMap((r) => Object.keys(r.engine)))].sort().reverse()
   return `| ${name} | ${tasks.map((task) => {

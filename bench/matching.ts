@@ -98,7 +98,10 @@ if (exists) {
   await sql`analyze`
 }
 const datasetIdOf = new Map([...idOf].map(([datasetId, id]) => [id, datasetId]))
-const matchIndex = createMatchIndexService(createMatchingRepository(database.db), { enabled: !args.sql, log: { warn: (obj, msg) => console.error(msg, obj) } })
+const matchIndex = createMatchIndexService(createMatchingRepository(database.db), {
+  enabled: !args.sql,
+  log: { warn: (obj, msg) => console.error(msg, obj) },
+})
 await matchIndex.whenReady()
 const matching = { candidates: matchIndex.candidates }
 const imported = Date.now()
@@ -160,7 +163,8 @@ if (folds !== undefined) {
 
 /** MAP@1, MAP@5, MRR and R@5 per task (bench/matching-folds.ts), over the queries of one split or all of them. */
 function evaluate (ranked: Map<string, string[]>, split?: string): Record<string, Metrics> {
-  const only = split === undefined ? undefined : new Set([...queries].filter(([, q]) => q.split === split).map(([id]) => id))
+  const only =
+    split === undefined ? undefined : new Set([...queries].filter(([, q]) => q.split === split).map(([id]) => id))
   return evaluateQueries(queries, ranked, only)
 }
 
@@ -200,7 +204,8 @@ if (args.tune) {
     for (const wTrigram of [0, 0.1, 0.25, 0.4, 0.6]) {
       const r = new Map<string, string[]>()
       for (const [queryId, list] of candidates) {
-        const score = (c: MatchCandidate) => (1 - wTrigram) * (1 - Math.exp(-squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + wTrigram * c.trigram
+        const score = (c: MatchCandidate) =>
+          (1 - wTrigram) * (1 - Math.exp(-squash * (c.bm25Max > 0 ? c.bm25 / c.bm25Max : 0))) + wTrigram * c.trigram
         r.set(queryId, [...list].sort((a, b) => score(b) - score(a)).slice(0, 5).map((c) => datasetIdOf.get(c.id) ?? ''))
       }
       const m = evaluate(r)

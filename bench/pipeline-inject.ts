@@ -1,7 +1,7 @@
-// `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,verdicts 100,batch 100]`: CPU µs per request of the whole pipeline in
-// one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k (or INJECT_DATABASE_URL), a copy of
-// claimtrack_bench_100k, with req/s and p50 ms. CPU time is less disturbed by a loaded machine than req/s; run it
-// against two checkouts in turn to compare them.
+// `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,verdicts 100,batch 100]`: CPU µs per request of the whole
+// pipeline in one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k
+// (or INJECT_DATABASE_URL), a copy of claimtrack_bench_100k, with req/s and p50 ms. CPU time is less disturbed by a
+// loaded machine than req/s; run it against two checkouts in turn to compare them.
 import type { InjectOptions } from 'fastify'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.ts'
@@ -27,7 +27,9 @@ const pick = <T>(l: T[]) => l[Math.floor(Math.random() * l.length)] as T
 const tagged = [...etags]
 let seq = 0
 const cited = (i: number) => i % 2 === 0 ? pick(hitUrls) : `https://news.example.org/never-cited/${seq++}`
-const batches = Array.from({ length: 20 }, () => JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => cited(i)) }))
+const batches = Array.from({ length: 20 }, () =>
+  JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => cited(i)) })
+)
 const workloads: Record<string, () => InjectOptions> = {
   'by-id': () => ({ url: `/v1/claims/${pick(ids)}` }),
   'by-id 304': () => { const [id, etag] = pick(tagged); return { url: `/v1/claims/${id}`, headers: { 'if-none-match': etag } } },

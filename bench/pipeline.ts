@@ -23,7 +23,11 @@ const { values } = parseArgs({
   },
 })
 
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
+interface ProfileNode {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
 
 /** The functions with the most self time in a .cpuprofile, as a share of the samples that were not idle. */
 function top (file: string, skipSeconds: number, n = 25) {
@@ -80,7 +84,9 @@ async function main () {
   await sql.end()
   const missUrls = Array.from({ length: 2000 }, (_, i) => `https://news.example.org/never-cited/${i}?utm_source=bench`)
   // 100 URLs, half of them cited somewhere, as bench/run.ts sends them.
-  const batches = Array.from({ length: 50 }, () => JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => i % 2 === 0 ? pick(hitUrls) : pick(missUrls)) }))
+  const batches = Array.from({ length: 50 }, () =>
+    JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? pick(hitUrls) : pick(missUrls))) })
+  )
 
   const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', REDIS_URL: 'redis://127.0.0.1:6379/5' })
   if (values['cpu-prof'] !== undefined) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}`
@@ -105,7 +111,14 @@ async function main () {
     const only = values.only?.split(',')
     const chosen = workloads.filter((w) => only === undefined || only.includes(w.name))
     // Warm-up: JIT and each pooled connection's prepared statements.
-    for (const w of chosen) await autocannon({ url: api.url, connections, duration: 2, requests: [{ setupRequest: (r) => ({ ...r, ...w.next() }) }] })
+    for (const w of chosen) {
+      await autocannon({
+        url: api.url,
+        connections,
+        duration: 2,
+        requests: [{ setupRequest: (r) => ({ ...r, ...w.next() }) }],
+      })
+    }
     console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${connections} connections, ${duration} s`)
     console.log('| workload | req/s | p50 ms | p99 ms | API CPU µs/request | unexpected |')
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |')

@@ -177,7 +177,12 @@ async function main (): Promise<void> {
 
   const config = parseConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', SEED_DEMO: 'false', CURSOR_SECRET: process.env.CURSOR_SECRET })
   const captured: Captured[] = []
-  const database = await createDatabase({ ...config, logQuery: (query, params) => { captured.push({ query, params }) } })
+  const database = await createDatabase({
+    ...config,
+    logQuery: (query, params) => {
+      captured.push({ query, params })
+    },
+  })
   const app = await buildApp(config, { database })
   // drizzle() gives this client drizzle's parameter serialisers, so that the captured parameters are sent exactly
   // as the app sent them.
@@ -199,7 +204,11 @@ async function main (): Promise<void> {
 
     for (const probe of probes) {
       captured.length = 0
-      const response = await app.inject({ method: probe.method, url: probe.url, ...(probe.body !== undefined && { payload: probe.body as object }) })
+      const response = await app.inject({
+        method: probe.method,
+        url: probe.url,
+        ...(probe.body !== undefined && { payload: probe.body as object }),
+      })
       const queries = captured.splice(0)
       out()
       out('='.repeat(118))

@@ -31,7 +31,12 @@ const { values } = parseArgs({
 })
 const url = values['database-url'] ?? process.env.DATABASE_URL
 if (url === undefined) throw new Error('--database-url (or DATABASE_URL) is required: a copy of a bench database')
-const [added, rounds, warm, cold] = [values.added, values.rounds, values.warm, values.cold].map(Number) as [number, number, number, number]
+const [added, rounds, warm, cold] = [values.added, values.rounds, values.warm, values.cold].map(Number) as [
+  number,
+  number,
+  number,
+  number
+]
 
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ')
 const loadStart = load()
@@ -45,7 +50,8 @@ const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(database.db, que
 
 interface Sample { ms: number, cpuMs: number }
 interface Figures { n: number, p50: number, p99: number, cpuMs: number, bytes: number, gzipBytes: number }
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN
 const round = (n: number) => Math.round(n * 10) / 10
 
 async function get (path: string, gzip = true) {
@@ -86,7 +92,11 @@ const [pages] = await rows<{ pages: number }>(sql`select count(distinct a.url_ha
 const published = await rows<{ id: string, organizationId: string }>(sql`select id, organization_id as "organizationId"
   from claims where is_public and deleted_at is null order by random() limit ${added}`)
 
-const results: Record<string, unknown> = { database: new URL(url).pathname.slice(1), publicPageHashes: pages?.pages, added }
+const results: Record<string, unknown> = {
+  database: new URL(url).pathname.slice(1),
+  publicPageHashes: pages?.pages,
+  added,
+}
 results.firstBuild = await measure(1, () => LIST)
 const first = (await get(LIST, false)).json()
 results.prefixes = first.count
@@ -101,13 +111,26 @@ for (let r = 0; r < rounds; r++) {
   const started = performance.now()
   for (const [i, claim] of published.entries()) {
     const page = `https://bench.example.org/round-${r}-${Date.now()}/${i}`
-    await app.services.appearances.create(claim.id, CreateAppearanceBody.parse({ url: page }), systemContext(claim.organizationId))
+    await app.services.appearances.create(
+      claim.id,
+      CreateAppearanceBody.parse({ url: page }),
+      systemContext(claim.organizationId)
+    )
   }
   const insertMs = Math.round(performance.now() - started)
   const deltaCold = await measure(1, () => `${LIST}?since=${since}`)
   const deltaWarm = await measure(warm, () => `${LIST}?since=${since}`)
   const body = (await get(`${LIST}?since=${since}`, false)).json()
-  deltas.push({ round: r, insertMs, since, version: body.version, full: body.full, additionsBase64: body.additions.length, deltaCold, deltaWarm })
+  deltas.push({
+    round: r,
+    insertMs,
+    since,
+    version: body.version,
+    full: body.full,
+    additionsBase64: body.additions.length,
+    deltaCold,
+    deltaWarm,
+  })
 }
 results.deltas = deltas
 results.fullWarmAfter = await measure(warm, () => LIST)

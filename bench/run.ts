@@ -47,8 +47,16 @@ const claimCount = Number(values.claims)
 const connections = Number(values.connections)
 const duration = Number(values.duration)
 const warmup = Number(values.warmup)
-if (values.help || !Number.isInteger(claimCount) || claimCount < 1 || !Number.isInteger(connections) || connections < 1 || !(duration > 0) || !(warmup >= 0) ||
-  (values['in-place'] && values.baseline !== undefined)) {
+if (
+  values.help ||
+  !Number.isInteger(claimCount) ||
+  claimCount < 1 ||
+  !Number.isInteger(connections) ||
+  connections < 1 ||
+  !(duration > 0) ||
+  !(warmup >= 0) ||
+  (values['in-place'] && values.baseline !== undefined)
+) {
   console.error(USAGE)
   process.exit(values.help ? 0 : 2)
 }
@@ -66,10 +74,13 @@ const labelOf = (dir: string) => {
 }
 
 async function ensureDataset () {
-  const sql = postgres(sourceUrl, { max: 1, onnotice: () => {}, connect_timeout: 30 }) // a loaded machine can take seconds to start a backend
+  // a loaded machine can take seconds to start a backend
+  const sql = postgres(sourceUrl, { max: 1, onnotice: () => {}, connect_timeout: 30 })
   let present: number | undefined
   try {
-    const [row] = await sql<Array<{ n: number | null }>>`select case when to_regclass('claims') is null then null else (select count(*)::int from claims) end as n`
+    const [row] = await sql<
+      Array<{ n: number | null }>
+    >`select case when to_regclass('claims') is null then null else (select count(*)::int from claims) end as n`
     present = row?.n ?? 0
   } catch (err) {
     if ((err as { code?: string }).code !== '3D000') throw err // 3D000: no such database
@@ -77,15 +88,32 @@ async function ensureDataset () {
     await sql.end()
   }
   if (present !== undefined && present >= claimCount) return present
-  if (present !== undefined && present > 0) throw new Error(`${sourceUrl} holds ${present} claims, fewer than ${claimCount}: drop it (or pass another --database-url)`)
+  if (present !== undefined && present > 0) {
+    throw new Error(
+      `${sourceUrl} holds ${present} claims, fewer than ${claimCount}: drop it (or pass another --database-url)`
+    )
+  }
   log(`generating ${claimCount} claims into ${sourceUrl} (bench/generate.ts)`)
-  const child = spawn(process.execPath, ['bench/generate.ts', '--claims', String(claimCount), '--database-url', sourceUrl], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-  const [code] = await once(child, 'exit') as [number | null]
+  const child = spawn(
+    process.execPath,
+    ['bench/generate.ts', '--claims', String(claimCount), '--database-url', sourceUrl],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] }
+  )
+  const [code] = (await once(child, 'exit')) as [number | null]
   if (code !== 0) throw new Error(`bench/generate.ts exited with ${code}`)
   return claimCount
 }
 
-interface Checkout { label: string, dir: string, databaseUrl: string, env: Record<string, string>, api?: Server, floor?: Server, etags?: Etags, workloads?: Workload[] }
+interface Checkout {
+  label: string
+  dir: string
+  databaseUrl: string
+  env: Record<string, string>
+  api?: Server
+  floor?: Server
+  etags?: Etags
+  workloads?: Workload[]
+}
 
 /** The statements each hot route of a checkout sends, captured from its app and checked on other requests. */
 async function templatesOf (c: Checkout, probes: ReturnType<typeof probesFor>): Promise<Templates> {
@@ -142,7 +170,9 @@ async function main () {
       c.floor = sharedFloor[templates]
       c.etags = await etagsOf(c.api.url, samples.ids, samples.hitUrls)
       const only = values.only?.split(',').map((s) => s.trim().toLowerCase())
-      c.workloads = workloadsFor(samples, key).filter((w) => only === undefined || only.some((o) => w.name.toLowerCase().includes(o)))
+      c.workloads = workloadsFor(samples, key).filter(
+        (w) => only === undefined || only.some((o) => w.name.toLowerCase().includes(o))
+      )
     }
     const meter = createCpuMeter(monitor, checkouts.map((c) => new URL(c.databaseUrl).pathname.slice(1)))
 
@@ -173,7 +203,16 @@ async function main () {
       const options = { url: p.target.url, connections, next: requestOf(p), expected: p.workload.expected }
       if (warmup > 0) await measure({ ...options, seconds: warmup })
       const round = await measure({ ...options, seconds: duration, cpu: { meter, pid: p.target.pid } })
-      for (const c of p.for) rows.push({ workload: p.workload.name, kind: p.workload.kind, server: p.server, checkout: c.label, round, ...(p.for.length > 1 && { shared: true }) })
+      for (const c of p.for) {
+        rows.push({
+          workload: p.workload.name,
+          kind: p.workload.kind,
+          server: p.server,
+          checkout: c.label,
+          round,
+          ...(p.for.length > 1 && { shared: true }),
+        })
+      }
       log(`${p.workload.name} (${p.server}, ${p.checkout.label}): ${round.requestsPerSecond} req/s, p50 ${round.p50} ms, p99 ${round.p99} ms, ` +
         `CPU µs/req ${JSON.stringify(round.cpu)}, errors ${round.errors}, non-2xx ${round.non2xx} ${JSON.stringify(round.statuses)}, load ${round.load}`)
     }
@@ -187,12 +226,17 @@ async function main () {
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100),
       dataset: { database: new URL(sourceUrl).pathname.slice(1), claims, copies: !values['in-place'] },
-      checkouts: checkouts.map((c) => ({ label: c.label, dir: c.dir, database: new URL(c.databaseUrl).pathname.slice(1) })),
+      checkouts: checkouts.map((c) => ({
+        label: c.label,
+        dir: c.dir,
+        database: new URL(c.databaseUrl).pathname.slice(1),
+      })),
       connections,
       durationSeconds: duration,
       rateLimitCounters: redisUrl === undefined ? 'postgres' : 'redis',
       loadGenerator: 'autocannon, in the bench process on the same machine',
-      cpu: 'µs per request from /proc/<pid>/stat utime+stime: server = the process measured (and its children); postgres = the backends ' +
+      cpu:
+        'µs per request from /proc/<pid>/stat utime+stime: server = the process measured (and its children); postgres = the backends ' +
         'of the bench databases (pg_stat_activity); postgresAll = every postgres process, with reaped children; redis = redis-server',
       targets: verdicts.values,
       rows,

@@ -67,14 +67,24 @@ function nextRequest (): { method: 'GET' | 'POST', path: string, headers?: Recor
   return { method: 'POST' as const, path: '/v1/claims', headers: auth, body: JSON.stringify({ text: `Soak write ${serial++}` }) }
 }
 
-/** The API process's resident set and V8 heap, from /proc (the heap as the GC last left it is not visible from outside). */
+/**
+ * The API process's resident set and V8 heap, from /proc (the heap as the GC last left it is not visible from outside).
+ */
 function memoryOf (pid: number) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0)
   return { rssMiB: Math.round(kb('VmRSS') / 1024), hwmMiB: Math.round(kb('VmHWM') / 1024) }
 }
 
-interface Minute { minute: number, requestsPerSecond: number, p50: number, p99: number, errors: number, non2xx: number, rssMiB: number }
+interface Minute {
+  minute: number
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  errors: number
+  non2xx: number
+  rssMiB: number
+}
 const rows: Minute[] = []
 const statuses = new Map<string, number>()
 const pid = api.child.pid ?? 0

@@ -16,7 +16,15 @@ export class ProblemError extends Error {
   /** Further members of the problem object (RFC 9457 extensions), e.g. `existingId` on a duplicate. */
   readonly extensions: Record<string, unknown>
 
-  constructor (options: { status: number, code: string, title: string, detail: string, errors?: FieldError[], headers?: Record<string, string>, extensions?: Record<string, unknown> }) {
+  constructor (options: {
+    status: number
+    code: string
+    title: string
+    detail: string
+    errors?: FieldError[]
+    headers?: Record<string, string>
+    extensions?: Record<string, unknown>
+  }) {
     super(options.detail)
     this.name = 'ProblemError'
     this.status = options.status
@@ -52,7 +60,11 @@ export const problemTypes = {
 
 export type ProblemCode = keyof typeof problemTypes
 
-export function problem (code: ProblemCode, detail: string, extra?: { errors?: FieldError[], headers?: Record<string, string>, extensions?: Record<string, unknown> }): ProblemError {
+export function problem (
+  code: ProblemCode,
+  detail: string,
+  extra?: { errors?: FieldError[]; headers?: Record<string, string>; extensions?: Record<string, unknown> }
+): ProblemError {
   return new ProblemError({ code, detail, ...problemTypes[code], ...extra })
 }
 

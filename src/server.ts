@@ -27,15 +27,24 @@ function configOrExit (): Config {
 }
 
 /** A listener of its own for `GET /metrics` (Prometheus text format), on METRICS_PORT. */
-async function serveMetrics (config: Config, render: () => Promise<{ body: string, contentType: string }>): Promise<Server> {
+async function serveMetrics (
+  config: Config,
+  render: () => Promise<{ body: string; contentType: string }>
+): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at /metrics\n')
       return
     }
     render().then(
-      ({ body, contentType }) => { response.writeHead(200, { 'content-type': contentType }).end(body) },
-      (err: unknown) => { response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${(err as Error).message}\n`) }
+      ({ body, contentType }) => {
+        response.writeHead(200, { 'content-type': contentType }).end(body)
+      },
+      (err: unknown) => {
+        response
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`metrics unavailable: ${(err as Error).message}\n`)
+      }
     )
   })
   await new Promise<void>((resolve, reject) => {
@@ -74,7 +83,10 @@ async function serve (config: Config) {
     new AggregatorRegistry()
   } else if (config.metricsPort !== undefined) {
     const registry = app.metrics
-    metrics = await serveMetrics(config, async () => ({ body: await registry.metrics(), contentType: registry.contentType }))
+    metrics = await serveMetrics(config, async () => ({
+      body: await registry.metrics(),
+      contentType: registry.contentType,
+    }))
   }
   await app.listen({ port: config.port, host: config.host })
   // Built in the background once the process answers: matching answers in SQL meanwhile (src/services/match-index.ts).
@@ -135,9 +147,14 @@ function supervise (config: Config) {
 
   if (config.metricsPort !== undefined) {
     const aggregator = new AggregatorRegistry()
-    serveMetrics(config, async () => ({ body: await aggregator.clusterMetrics(), contentType: aggregator.contentType })).then(
+    serveMetrics(config, async () => ({
+      body: await aggregator.clusterMetrics(),
+      contentType: aggregator.contentType,
+    })).then(
       (server) => server.unref(),
-      (err: unknown) => { log(`could not serve metrics on port ${config.metricsPort}: ${(err as Error).message}`) }
+      (err: unknown) => {
+        log(`could not serve metrics on port ${config.metricsPort}: ${(err as Error).message}`)
+      }
     )
   }
 }

@@ -36,8 +36,13 @@ t.test('npm start: no TypeScript loader in any process, and SIGTERM to npm stops
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-npm-start-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const port = await freePort()
-  const env: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] =>
-    entry[1] !== undefined && !/^(DATABASE_|PGLITE_|SEED_|CLAIMTRACK_|HOST$|PORT$|LOG_LEVEL$|NODE_OPTIONS$|TAP|_TAPJS|npm_)/.test(entry[0])))
+  const env: Record<string, string> = Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] =>
+        entry[1] !== undefined &&
+        !/^(DATABASE_|PGLITE_|SEED_|CLAIMTRACK_|HOST$|PORT$|LOG_LEVEL$|NODE_OPTIONS$|TAP|_TAPJS|npm_)/.test(entry[0])
+    )
+  )
   // The database-backed configuration runs a cluster (a primary and two workers); the embedded one a lone process.
   const store = onServer ? { ...(await freshDatabase(t)).env, CLAIMTRACK_WORKERS: '2', CURSOR_SECRET: 'npm-start-test-cursor-secret' } : { PGLITE_DIR: join(dir, 'pglite') }
   // Through env(1), which drops the NODE_OPTIONS that tap's process tracking adds to every process a test spawns.

@@ -1,6 +1,6 @@
-// What the OpenAPI linters (Spectral's spectral:oas, Redocly's recommended; `npm run lint`) ask of the document, checked
-// on what the routes produce: servers, a contact, every tag declared, no unused components, integer formats, and a
-// description on every operation.
+// What the OpenAPI linters (Spectral's spectral:oas, Redocly's recommended; `npm run lint`) ask of the document,
+// checked on what the routes produce: servers, a contact, every tag declared, no unused components, integer formats,
+// and a description on every operation.
 import t from 'tap'
 import { build } from './helper.ts'
 

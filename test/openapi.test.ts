@@ -45,7 +45,12 @@ t.test('the document is valid OpenAPI 3.1 and every operation is fully described
 t.test('If-Match is a required header wherever a write answers 428 without it', async (t) => {
   const doc = JSON.parse(await readFile(openapiPath, 'utf8'))
   const conditional: string[] = []
-  for (const [path, item] of Object.entries<Record<string, { responses: Record<string, unknown>, parameters?: Array<{ in: string, name: string, required?: boolean }> }>>(doc.paths)) {
+  for (const [path, item] of Object.entries<
+    Record<
+      string,
+      { responses: Record<string, unknown>; parameters?: Array<{ in: string; name: string; required?: boolean }> }
+    >
+  >(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       const ifMatch = op.parameters?.find((p) => p.in === 'header' && p.name === 'if-match')
       const where = `${method.toUpperCase()} ${path}`
@@ -98,10 +103,18 @@ t.test('every input is bounded: strings have a maximum length, arrays a maximum 
     }
     for (const [key, value] of Object.entries((s.properties ?? {}) as Record<string, Schema>)) walk(value, `${where}.${key}`, seen)
   }
-  for (const [path, item] of Object.entries<Record<string, { parameters?: Array<{ in: string, name: string, schema: Schema }>, requestBody?: { content: Record<string, { schema: Schema }> } }>>(doc.paths)) {
+  for (const [path, item] of Object.entries<
+    Record<
+      string,
+      {
+        parameters?: Array<{ in: string; name: string; schema: Schema }>
+        requestBody?: { content: Record<string, { schema: Schema }> }
+      }
+    >
+  >(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       for (const p of op.parameters ?? []) walk(p.schema, `${method} ${path} ${p.in} ${p.name}`, new Set())
-      for (const content of Object.values(op.requestBody?.content ?? {})) walk(content.schema, `${method} ${path} body`, new Set())
+      for (const content of Object.values(op.requestBody?.content ?? {})) { walk(content.schema, `${method} ${path} body`, new Set()) }
     }
   }
   t.ok(checked > 100, `checked ${checked} strings and arrays`)

@@ -22,7 +22,12 @@ function readProcs (): Map<number, Proc> {
     const close = stat.lastIndexOf(')')
     const comm = stat.slice(stat.indexOf('(') + 1, close)
     const f = stat.slice(close + 2).split(' ')
-    procs.set(Number(entry), { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]) })
+    procs.set(Number(entry), {
+      comm,
+      ppid: Number(f[1]),
+      ticks: Number(f[11]) + Number(f[12]),
+      childTicks: Number(f[13]) + Number(f[14]),
+    })
   }
   return procs
 }
@@ -67,7 +72,10 @@ export function createCpuMeter (monitor?: Sql, databases: string[] = []) {
       return {
         server: us(before.server, after.server),
         // A backend that connected during the round counts whole; one that left is lost (pools keep theirs).
-        postgres: us(0, [...after.pgOurs].reduce((sum, [pid, ticks]) => sum + ticks - (before.pgOurs.get(pid) ?? 0), 0)),
+        postgres: us(
+          0,
+          [...after.pgOurs].reduce((sum, [pid, ticks]) => sum + ticks - (before.pgOurs.get(pid) ?? 0), 0)
+        ),
         postgresAll: us(before.pgAll, after.pgAll),
         redis: us(before.redis, after.redis),
       }

@@ -49,7 +49,9 @@ export async function measure (options: RoundOptions): Promise<Round> {
   })
   const after = options.cpu && await options.cpu.meter.snapshot(options.cpu.pid)
   const ok = new Set(options.expected ?? [])
-  const unexpected = Object.entries(statuses).filter(([status]) => !(Number(status) >= 200 && Number(status) < 300) && !ok.has(Number(status)))
+  const unexpected = Object.entries(statuses).filter(
+    ([status]) => !(Number(status) >= 200 && Number(status) < 300) && !ok.has(Number(status))
+  )
   return {
     requestsPerSecond: Math.round(result.requests.total / options.seconds),
     p50: result.latency.p50,

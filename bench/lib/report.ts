@@ -4,19 +4,40 @@ import type { Kind } from './workloads.ts'
 
 export type ServerKind = 'floor' | 'narrow floor' | 'api'
 /** A round; `shared` when the same floor round stands for several checkouts (they send the same SQL). */
-export interface Row { workload: string, kind: Kind, server: ServerKind, checkout: string, round: Round, shared?: boolean }
+export interface Row {
+  workload: string
+  kind: Kind
+  server: ServerKind
+  checkout: string
+  round: Round
+  shared?: boolean
+}
 
 /** A round of the checkout's, if it answered, without errors or unexpected statuses (a shed 503 is fast, not good). */
-const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) => rows.find((r) => r.workload === workload && r.server === server &&
-  r.checkout === checkout && r.round.requests > 0 && r.round.errors === 0 && r.round.non2xx === 0)?.round
-const ratio = (a: number | undefined, b: number | undefined) => a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100
+const find = (rows: Row[], checkout: string, workload: string, server: ServerKind) =>
+  rows.find(
+    (r) =>
+      r.workload === workload &&
+      r.server === server &&
+      r.checkout === checkout &&
+      r.round.requests > 0 &&
+      r.round.errors === 0 &&
+      r.round.non2xx === 0
+  )?.round
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100
 const fmt = (n: number | undefined, unit = '') => n === undefined ? '–' : `${n}${unit}`
 
 /** Each API round as a ratio of the same-SQL floor's round of the same workload, for its checkout. */
 export function ratios (rows: Row[], checkout: string, workload: string) {
   const api = find(rows, checkout, workload, 'api')
   const floor = find(rows, checkout, workload, 'floor')
-  return { api, floor, throughput: ratio(api?.requestsPerSecond, floor?.requestsPerSecond), cpu: ratio(api?.cpu?.server, floor?.cpu?.server) }
+  return {
+    api,
+    floor,
+    throughput: ratio(api?.requestsPerSecond, floor?.requestsPerSecond),
+    cpu: ratio(api?.cpu?.server, floor?.cpu?.server),
+  }
 }
 
 export function table (rows: Row[], checkout: string): string {
@@ -34,7 +55,11 @@ export function table (rows: Row[], checkout: string): string {
   return lines.join('\n')
 }
 
-interface Target { name: string, value: (rows: Row[], checkout: string) => number | undefined, met: (v: number) => boolean }
+interface Target {
+  name: string
+  value: (rows: Row[], checkout: string) => number | undefined
+  met: (v: number) => boolean
+}
 
 /** The targets of issue 18, as measured in this run. */
 export const TARGETS: Target[] = [
@@ -64,7 +89,10 @@ export const TARGETS: Target[] = [
   },
 ]
 
-export function targets (rows: Row[], checkouts: string[]): { table: string, values: Record<string, Record<string, number | undefined>> } {
+export function targets (
+  rows: Row[],
+  checkouts: string[]
+): { table: string; values: Record<string, Record<string, number | undefined>> } {
   const lines = [`| target | ${checkouts.join(' | ')} |`, `| --- |${checkouts.map(() => ' ---: |').join('')}`]
   const values: Record<string, Record<string, number | undefined>> = {}
   for (const t of TARGETS) {

@@ -22,7 +22,9 @@ const connection = (url: string) => {
   return ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username || 'postgres')]
 }
 
-/** `createdb -T` (the name is the run's own): refused while anyone is connected to the source, so tried for a minute. */
+/**
+ * `createdb -T` (the name is the run's own): refused while anyone is connected to the source, so tried for a minute.
+ */
 export async function copyDatabase (sourceUrl: string, name: string) {
   const source = new URL(sourceUrl).pathname.slice(1)
   for (let attempt = 1; ; attempt++) {
@@ -47,11 +49,22 @@ export async function adminKey (checkout: string, env: Record<string, string>) {
 export interface Server { child: ChildProcess, url: string, pid: number, stop: () => Promise<void> }
 
 /** Starts `node <script>` in `cwd` on a free port and waits until it answers /healthz. */
-export async function startServer (cwd: string, script: string, env: Record<string, string>, what: string): Promise<Server> {
+export async function startServer (
+  cwd: string,
+  script: string,
+  env: Record<string, string>,
+  what: string
+): Promise<Server> {
   const port = 20_000 + Math.floor(Math.random() * 30_000)
-  const child = spawn(process.execPath, [script], { cwd, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
   let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   const exited = once(child, 'exit')
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {

@@ -44,7 +44,11 @@ export async function pickSamples (sql: Sql, cursorSecret: string): Promise<Samp
   const texts = (await sql<Array<{ text: string }>>`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`).map((r) => r.text)
   const frequency = new Map<string, number>()
   for (const text of texts) for (const word of new Set(text.toLowerCase().match(/\p{L}{5,}/gu) ?? [])) frequency.set(word, (frequency.get(word) ?? 0) + 1)
-  const terms = [...frequency].filter(([, n]) => n >= texts.length / 1000 && n <= texts.length / 50).map(([w]) => w).sort().slice(0, 200)
+  const terms = [...frequency]
+    .filter(([, n]) => n >= texts.length / 1000 && n <= texts.length / 50)
+    .map(([w]) => w)
+    .sort()
+    .slice(0, 200)
   // What a claim-matching client sends: a sentence that says much of a recorded claim in other words.
   const matchTexts = texts.slice(0, 300).map((text) => {
     const words = text.split(/\s+/)

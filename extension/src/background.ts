@@ -6,7 +6,14 @@ import { verdictStyles, noVerdictStyle } from '../../src/lib/render/verdict-styl
 import { CHECK_KEY, loadSettings, tabKey, type ClaimCheck, type ClaimMatch, type ClaimSummary, type TabResult } from './settings.ts'
 
 interface StoredList { server: string, bytes: number, version: string, prefixes: number[] }
-interface PrefixListBody { bytes: number, version: string, full: boolean, prefixes?: string, additions?: string, removals?: string }
+interface PrefixListBody {
+  bytes: number
+  version: string
+  full: boolean
+  prefixes?: string
+  additions?: string
+  removals?: string
+}
 
 const LIST_KEY = 'prefixList'
 const ALARM = 'refresh-prefix-list'

@@ -3,7 +3,11 @@
 import { verdictStyles, noVerdictStyle } from '../../src/lib/render/verdict-style.ts'
 import { CHECK_KEY, loadSettings, tabKey, type ClaimCheck, type ClaimSummary, type TabResult } from './settings.ts'
 
-function el<K extends keyof HTMLElementTagNameMap> (tag: K, props: { className?: string, text?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap> (
+  tag: K,
+  props: { className?: string; text?: string } = {},
+  ...children: Node[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
   if (props.className) node.className = props.className
   if (props.text !== undefined) node.textContent = props.text
@@ -47,7 +51,10 @@ async function render () {
   const pageSection = document.getElementById('page') as HTMLElement
   const checkSection = document.getElementById('check') as HTMLElement
   const tabId = await currentTabId()
-  const page = tabId === undefined ? undefined : (await chrome.storage.session.get(tabKey(tabId)))[tabKey(tabId)] as TabResult | undefined
+  const page =
+    tabId === undefined
+      ? undefined
+      : ((await chrome.storage.session.get(tabKey(tabId)))[tabKey(tabId)] as TabResult | undefined)
   const pageList = el('div', { className: 'cards' })
   if (page && page.claims.length > 0) {
     for (const claim of page.claims) pageList.append(card(claim, server))

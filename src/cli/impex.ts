@@ -125,7 +125,9 @@ function progressReporter (totalBytes: number | null, input: { bytesRead?: numbe
     return {
       tick () {
         rows++
-        if (rows % 200 === 0) bar.update(input.bytesRead ?? 0, { rows, rate: Math.round(rows / ((Date.now() - started) / 1000)) })
+        if (rows % 200 === 0) {
+          bar.update(input.bytesRead ?? 0, { rows, rate: Math.round(rows / ((Date.now() - started) / 1000)) })
+        }
       },
       stop () {
         bar.update(totalBytes, { rows, rate: Math.round(rows / Math.max((Date.now() - started) / 1000, 0.001)) })

@@ -18,10 +18,18 @@ export interface ClaimtrackClientOptions extends Omit<ClientOptions, 'baseUrl'> 
 
 export type ClaimtrackClient = Client<paths>
 
-export function createClaimtrackClient ({ baseUrl, apiKey, headers, ...options }: ClaimtrackClientOptions): ClaimtrackClient {
+export function createClaimtrackClient ({
+  baseUrl,
+  apiKey,
+  headers,
+  ...options
+}: ClaimtrackClientOptions): ClaimtrackClient {
   return createClient<paths>({
     ...options,
     baseUrl,
-    headers: { ...(apiKey !== undefined && { authorization: `Bearer ${apiKey}` }), ...(headers as Record<string, string> | undefined) },
+    headers: {
+      ...(apiKey !== undefined && { authorization: `Bearer ${apiKey}` }),
+      ...(headers as Record<string, string> | undefined),
+    },
   })
 }

@@ -36,7 +36,10 @@ export interface Database {
    * src/container.ts runs both); safe to call from several processes at once.
    */
   migrate(alongside?: () => Promise<void>): Promise<void>
-  /** Where the job engine (src/jobs) keeps its jobs: this server's database through a pool of its own, or the embedded database itself. */
+  /**
+   * Where the job engine (src/jobs) keeps its jobs: this server's database through a pool of its own, or the embedded
+   * database itself.
+   */
   jobStore: { url: string } | { pglite: PGliteLike }
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
@@ -144,7 +147,12 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
 async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, timeouts: Config['databaseTimeouts'], logger: Logger): Promise<Database> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
   // In a worker thread (src/db/pglite.ts), so that a long statement does not stop the process answering requests.
-  const client = await openPgliteWorker({ dataDir: dir, loadDataDir, statementMs: timeouts.statementMs, acquireMs: timeouts.acquireMs })
+  const client = await openPgliteWorker({
+    dataDir: dir,
+    loadDataDir,
+    statementMs: timeouts.statementMs,
+    acquireMs: timeouts.acquireMs,
+  })
   // drizzle-orm/pglite only calls query and transaction on its client, which the worker's client implements.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema, casing: 'snake_case', ...(logger && { logger }) })
   const database: Database = {
@@ -192,7 +200,9 @@ export async function pendingMigrations (database: Database): Promise<number> {
   return journal.entries.filter((entry) => entry.when > applied).length
 }
 
-/** Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`). */
+/**
+ * Runs raw SQL and returns its rows, whichever driver is underneath (postgres.js gives an array, PGlite `{ rows }`).
+ */
 export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]> {
   const result: unknown = await executor.execute(query)
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[]
@@ -204,10 +214,16 @@ export async function queryRows<T> (executor: Executor, query: SQL): Promise<T[]
  * answered 503). Without a budget, or on the embedded database (which has no statement timeout), `work` runs as it
  * is. In a request that may read from a replica, the transaction goes to the replica.
  */
-export async function readWithin<T> (db: Db, timeoutMs: number | undefined, work: (executor: Executor) => Promise<T>): Promise<T> {
+export async function readWithin<T> (
+  db: Db,
+  timeoutMs: number | undefined,
+  work: (executor: Executor) => Promise<T>
+): Promise<T> {
   if (timeoutMs === undefined || is(db, PgliteDatabase)) return work(db)
   return readerOf(db).transaction(async (tx) => {
-    await tx.execute(sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`)
+    await tx.execute(
+      sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`
+    )
     return work(tx)
   })
 }

@@ -58,7 +58,11 @@ function describe (holder: Holder, dir: string, path: string): string {
  * Takes the lock of the embedded data directory `pgliteDir` for this process (`role` says what it is: `server`,
  * `keys`, `import` ...), or throws DataDirInUseError. Does nothing on a Postgres server or an in-memory database.
  */
-export function lockDataDir (options: { databaseUrl: string | undefined, pgliteDir: string }, role: string, url?: string): DataDirLock {
+export function lockDataDir (
+  options: { databaseUrl: string | undefined; pgliteDir: string },
+  role: string,
+  url?: string
+): DataDirLock {
   if (options.databaseUrl !== undefined || options.pgliteDir.startsWith('memory://')) return noLock
   const path = lockPathOf(options.pgliteDir)
   const me: Holder = { pid: process.pid, role, url, since: new Date().toISOString() }
@@ -72,8 +76,15 @@ export function lockDataDir (options: { databaseUrl: string | undefined, pgliteD
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const holder = readHolder(path)
-    if (holder && holder.pid !== process.pid && alive(holder.pid)) throw new DataDirInUseError(describe(holder, options.pgliteDir, path), holder)
-    if (attempt >= 3) throw new DataDirInUseError(`the embedded database ${options.pgliteDir} is being opened by another process; retry in a moment.`, holder ?? me)
+    if (holder && holder.pid !== process.pid && alive(holder.pid)) {
+      throw new DataDirInUseError(describe(holder, options.pgliteDir, path), holder)
+    }
+    if (attempt >= 3) {
+      throw new DataDirInUseError(
+        `the embedded database ${options.pgliteDir} is being opened by another process; retry in a moment.`,
+        holder ?? me
+      )
+    }
     if (!holder && attempt === 0) {
       // Unreadable: perhaps being written by a process that is just starting; look again shortly.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200)

@@ -86,7 +86,8 @@ export function gatedClient (client: Sql, gate: Gate): Sql {
         values = true
         return run()
       },
-      then: (resolve?: (value: unknown) => unknown, reject?: (reason: unknown) => unknown) => run().then(resolve, reject),
+      then: (resolve?: (value: unknown) => unknown, reject?: (reason: unknown) => unknown) =>
+        run().then(resolve, reject),
       catch: (reject?: (reason: unknown) => unknown) => run().catch(reject),
       finally: (fn?: () => void) => run().finally(fn),
     }

@@ -34,12 +34,21 @@ async function main (parent: NonNullable<typeof parentPort>) {
   })
 
   // The open transaction, if any: statements marked `tx` run in it; commit or rollback ends it.
-  let open: { tx: Transaction, end: (commit: boolean) => void, done: Promise<unknown> } | undefined
+  let open: { tx: Transaction; end: (commit: boolean) => void; done: Promise<unknown> } | undefined
 
-  /** The body of an open transaction: it returns once commit or rollback ends it; PGlite then sends COMMIT or ROLLBACK. */
+  /**
+   * The body of an open transaction: it returns once commit or rollback ends it; PGlite then sends COMMIT or ROLLBACK.
+   */
   function held (tx: Transaction, done: Promise<unknown>, opened: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      open = { tx, done, end: (commit) => { if (commit) resolve(); else reject(new Error('rolled back')) } }
+      open = {
+        tx,
+        done,
+        end: (commit) => {
+          if (commit) resolve()
+          else reject(new Error('rolled back'))
+        },
+      }
       opened()
     })
   }
@@ -69,7 +78,10 @@ async function main (parent: NonNullable<typeof parentPort>) {
       case 'query': {
         const executor = request.tx ? open?.tx : pg
         if (executor === undefined) throw new Error('no transaction is open')
-        const result: Results = await executor.query(request.sql, request.params, { rowMode: request.rowMode, parsers: verbatim(request.verbatim) })
+        const result: Results = await executor.query(request.sql, request.params, {
+          rowMode: request.rowMode,
+          parsers: verbatim(request.verbatim),
+        })
         return { rows: result.rows, fields: result.fields, affectedRows: result.affectedRows }
       }
       case 'exec': {

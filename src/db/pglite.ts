@@ -138,7 +138,8 @@ class Connection {
     if (this.#stopped) return Promise.reject(this.#stopped)
     const id = this.#next++
     return new Promise((resolve, reject) => {
-      // A reply is owed: the worker keeps the process alive until it comes (a command awaiting its query exits otherwise).
+      // A reply is owed: the worker keeps the process alive until it comes (a command awaiting its query exits
+      // otherwise).
       if (this.#pending.size === 0) this.worker.ref()
       this.#pending.set(id, { resolve, reject })
       this.worker.postMessage({ ...request, id })
@@ -199,8 +200,9 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
 
   async function call (session: Session, request: PgliteCommand): Promise<unknown> {
     if (closed && request.op !== 'close') throw new EmbeddedDatabaseStoppedError('the embedded database is closed')
-    // A transaction stays on the connection it began on: after a restart its statements fail rather than run outside it.
-    const on = session.connection ?? await live()
+    // A transaction stays on the connection it began on: after a restart its statements fail rather than run outside
+    // it.
+    const on = session.connection ?? (await live())
     const reply = on.send(request)
     session.sent.push(reply.catch(() => {}))
     let timer: NodeJS.Timeout | undefined
@@ -236,12 +238,25 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
     })
   }
 
-  async function query<T> (session: Session, sql: string, params: unknown[], options: QueryOptions, tx: boolean): Promise<Results<T>> {
+  async function query<T> (
+    session: Session,
+    sql: string,
+    params: unknown[],
+    options: QueryOptions,
+    tx: boolean
+  ): Promise<Results<T>> {
     // The caller's parsers are functions, which cannot cross the thread: those types come back as Postgres wrote them
     // and are parsed here.
     const parsers = options.parsers ?? {}
     const verbatim = Object.keys(parsers).map(Number)
-    const result = await call(session, { op: 'query', sql, params, rowMode: options.rowMode ?? 'object', verbatim, tx }) as Results<T>
+    const result = (await call(session, {
+      op: 'query',
+      sql,
+      params,
+      rowMode: options.rowMode ?? 'object',
+      verbatim,
+      tx,
+    })) as Results<T>
     if (verbatim.length > 0) {
       result.fields.forEach((field, column) => {
         const parse = parsers[field.dataTypeID]
@@ -269,12 +284,16 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
         await call(session, { op: commit ? 'commit' : 'rollback' })
       }
       const tx: Transaction = {
-        query: <R>(sql: string, params: unknown[] = [], options: QueryOptions = {}) => query<R>(session, sql, params, options, true) as Promise<Results<R>>,
-        sql: () => Promise.reject(new Error('tagged-template queries are not supported on the embedded database client')),
-        exec: async (sql: string) => await call(session, { op: 'exec', sql, tx: true }) as Results[],
+        query: <R>(sql: string, params: unknown[] = [], options: QueryOptions = {}) =>
+          query<R>(session, sql, params, options, true) as Promise<Results<R>>,
+        sql: () =>
+          Promise.reject(new Error('tagged-template queries are not supported on the embedded database client')),
+        exec: async (sql: string) => (await call(session, { op: 'exec', sql, tx: true })) as Results[],
         rollback: () => end(false),
         listen: () => Promise.reject(new Error('LISTEN is not supported on the embedded database client')),
-        get closed () { return ended },
+        get closed () {
+          return ended
+        },
       }
       try {
         const result = await callback(tx)

@@ -39,10 +39,19 @@ export type ImportRow = typeof imports.$inferSelect
 // and not there fails to compile.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type AllTrue<T extends boolean[]> = T[number] extends true ? true : never
-export const rowsAreRecords: AllTrue<[
-  Same<OrganizationRow, domain.OrganizationRecord>, Same<ApiKeyRow, domain.ApiKeyRecord>,
-  Same<AuditEventRow, domain.AuditEventRecord>, Same<ClaimantRow, domain.ClaimantRecord>, Same<ClaimRow, domain.ClaimRecord>,
-  Same<AppearanceRow, domain.AppearanceRecord>, Same<EvidenceRow, domain.EvidenceRecord>,
-  Same<RatingScaleRow, domain.RatingScaleRecord>, Same<ReviewRow, domain.ReviewRecord>, Same<WebhookRow, domain.WebhookRecord>,
-  Same<WebhookDeliveryRow, domain.WebhookDeliveryRecord>, Same<ImportRow, domain.ImportRecord>
-]> = true
+export const rowsAreRecords: AllTrue<
+  [
+    Same<OrganizationRow, domain.OrganizationRecord>,
+    Same<ApiKeyRow, domain.ApiKeyRecord>,
+    Same<AuditEventRow, domain.AuditEventRecord>,
+    Same<ClaimantRow, domain.ClaimantRecord>,
+    Same<ClaimRow, domain.ClaimRecord>,
+    Same<AppearanceRow, domain.AppearanceRecord>,
+    Same<EvidenceRow, domain.EvidenceRecord>,
+    Same<RatingScaleRow, domain.RatingScaleRecord>,
+    Same<ReviewRow, domain.ReviewRecord>,
+    Same<WebhookRow, domain.WebhookRecord>,
+    Same<WebhookDeliveryRow, domain.WebhookDeliveryRecord>,
+    Same<ImportRow, domain.ImportRecord>
+  ]
+> = true

@@ -47,7 +47,12 @@ export const canSee = (viewer: Viewer, claim: { organizationId: string, isPublic
  * A write must come from the owning organisation. Another organisation's object is a 404 while it is private (its
  * existence is not confirmed) and a 403 once it is public.
  */
-export function assertOwner (writer: { organizationId: string }, owned: { organizationId: string | null, isPublic: boolean }, hidden: () => Error, what: string): void {
+export function assertOwner (
+  writer: { organizationId: string },
+  owned: { organizationId: string | null; isPublic: boolean },
+  hidden: () => Error,
+  what: string
+): void {
   if (owned.organizationId === writer.organizationId) return
   if (!owned.isPublic) throw hidden()
   throw new ForbiddenError(`${what} belongs to another organization; only its own organization may change it.`)

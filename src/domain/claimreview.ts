@@ -67,7 +67,10 @@ function toCreativeWork (appearance: AppearanceRecord): CreativeWork {
 }
 
 /** The ClaimReview of a published or retracted review (with its `correction`); `appearances` are its claim's. */
-export function toClaimReview ({ review, scale, claim, claimant }: PublishedReview, appearances: AppearanceRecord[]): ClaimReview {
+export function toClaimReview (
+  { review, scale, claim, claimant }: PublishedReview,
+  appearances: AppearanceRecord[]
+): ClaimReview {
   const rating = toRating({ review, scale })
   const first = appearances.find((a) => a.isFirstAppearance)
   return {
@@ -83,7 +86,11 @@ export function toClaimReview ({ review, scale, claim, claimant }: PublishedRevi
       worstRating: rating.worstRating,
       ratingExplanation: review.ratingExplanation ?? undefined,
     }),
-    author: defined({ '@type': 'Organization' as const, name: review.authorName ?? '', url: review.authorUrl ?? undefined }),
+    author: defined({
+      '@type': 'Organization' as const,
+      name: review.authorName ?? '',
+      url: review.authorUrl ?? undefined,
+    }),
     ...defined({ datePublished: review.datePublished?.toISOString() }),
     dateModified: review.updatedAt.toISOString(),
     ...(review.status === 'retracted'
@@ -101,7 +108,7 @@ export function toClaimReview ({ review, scale, claim, claimant }: PublishedRevi
       '@type': 'Claim' as const,
       author: claimant
         ? defined({
-          '@type': claimant.kind === 'organization' ? 'Organization' as const : 'Person' as const,
+          '@type': claimant.kind === 'organization' ? ('Organization' as const) : ('Person' as const),
           name: claimant.name,
           sameAs: claimant.sameAs.length > 0 ? claimant.sameAs : undefined,
           jobTitle: claimant.jobTitle ?? undefined,

@@ -1,7 +1,9 @@
 // The closed sets of values the domain knows: the database declares its enums from them (src/db/schema.ts), the API
 // contracts validate and document them (src/schemas/), and services branch on them.
 
-/** `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors. */
+/**
+ * `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors.
+ */
 export const claimStatuses = ['new', 'researching', 'reviewed', 'archived', 'retracted'] as const
 export type ClaimStatus = (typeof claimStatuses)[number]
 
@@ -32,7 +34,9 @@ export type EntityType = (typeof entityTypes)[number]
 export const apiKeyRoles = ['reader', 'editor', 'reviewer', 'admin', 'partner'] as const
 export type ApiKeyRole = (typeof apiKeyRoles)[number]
 
-/** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
+/**
+ * `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done.
+ */
 export const auditOutcomes = ['succeeded', 'denied', 'failed'] as const
 export type AuditOutcome = (typeof auditOutcomes)[number]
 

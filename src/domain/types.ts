@@ -9,13 +9,26 @@ export interface RatingScaleValue {
   description: string | null
   ratingValue: number
   verdict: NormalizedVerdict
-  /** Other names of the value (a former label, e.g. `barely-true` for `mostly-false`): imports and reviews map them to `key`. */
+  /**
+   * Other names of the value (a former label, e.g. `barely-true` for `mostly-false`): imports and reviews map them to
+   * `key`.
+   */
   aliases?: string[]
 }
 
 import type {
-  ApiKeyRole, AppearanceMedium, AuditOutcome, ClaimantKind, ClaimStatus, EvidenceStance, ImportStatus, NormalizedVerdict,
-  ReviewStatus, RevisionAction, WebhookDeliveryOutcome, WebhookEventType,
+  ApiKeyRole,
+  AppearanceMedium,
+  AuditOutcome,
+  ClaimantKind,
+  ClaimStatus,
+  EvidenceStance,
+  ImportStatus,
+  NormalizedVerdict,
+  ReviewStatus,
+  RevisionAction,
+  WebhookDeliveryOutcome,
+  WebhookEventType,
 } from './enums.ts'
 
 /** One recorded change: the entity before and after it as stored snapshots, and who made it. */
@@ -121,8 +134,12 @@ export interface ImportRecord {
   unchanged: number
   rejected: number
   undated: number
-  rejects: Array<{ line: number, key: string | null, reason: string }>
-  options: { columns?: Record<string, string> | undefined, map?: Record<string, string> | undefined, scaleColumn?: string | undefined }
+  rejects: Array<{ line: number; key: string | null; reason: string }>
+  options: {
+    columns?: Record<string, string> | undefined
+    map?: Record<string, string> | undefined
+    scaleColumn?: string | undefined
+  }
   error: string | null
   startedAt: Date | null
   finishedAt: Date | null

@@ -218,7 +218,12 @@
       }
       const url = host.getAttribute('data-claimtrack-url') || window.location.href
       const page = await getJson('v1/lookup?url=' + encodeURIComponent(url))
-      const checked = page === null ? [] : page.claims.filter(function (claim) { return claim.currentVerdict || claim.retraction })
+      const checked =
+        page === null
+          ? []
+          : page.claims.filter(function (claim) {
+            return claim.currentVerdict || claim.retraction
+          })
       if (checked.length === 0) show(host, box, 'no-fact-check', [stateBox('no-fact-check')])
       else show(host, box, 'ready', checked.map(card))
     } catch (error) {

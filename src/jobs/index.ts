@@ -11,11 +11,14 @@ import { queues, type QueueDefinition } from './queues.ts'
 /** Where pg-boss keeps its tables. */
 export const JOB_SCHEMA = 'pgboss'
 
-/** Connections of the job engine's own pool on the Postgres server (plus one for LISTEN in a process that runs jobs). */
+/**
+ * Connections of the job engine's own pool on the Postgres server (plus one for LISTEN in a process that runs jobs).
+ */
 const POOL_SIZE = 4
 
 /** pg-boss's options of a job (retries, expiry, `startAfter` as a date or seconds from now, an id of the sender's
- * choosing), and `tx`: insert the job in this transaction, so it commits, or rolls back, with the change that caused it. */
+ * choosing), and `tx`: insert the job in this transaction, so it commits, or rolls back, with the change that caused
+ * it. */
 export type SendOptions = Omit<BossSendOptions, 'db'> & { tx?: Executor }
 
 export interface Job<T> {
@@ -69,7 +72,9 @@ async function setAsideV10 (db: Executor) {
   if (row !== undefined && row.version < 25) await db.execute(sql`alter schema ${sql.identifier(JOB_SCHEMA)} rename to ${sql.identifier(V10_SCHEMA)}`)
 }
 
-/** The jobs still waiting or running in pg-boss 10's tables are sent again under the same ids, then its tables dropped. */
+/**
+ * The jobs still waiting or running in pg-boss 10's tables are sent again under the same ids, then its tables dropped.
+ */
 async function moveV10Jobs (boss: PgBoss, db: Executor) {
   const [aside] = await queryRows<{ found: boolean }>(db, sql`select to_regnamespace(${V10_SCHEMA}) is not null as found`)
   if (!aside?.found) return
@@ -80,7 +85,12 @@ async function moveV10Jobs (boss: PgBoss, db: Executor) {
   for (const name of new Set(jobs.map((j) => j.name))) {
     await boss.createQueue(name)
     // Inserting a job id that exists does nothing: after a crash here, the next migration finishes the move.
-    await boss.insert(name, jobs.filter((j) => j.name === name).map(({ name: _, startAfterMs, ...job }) => ({ ...job, startAfter: new Date(Number(startAfterMs)) })))
+    await boss.insert(
+      name,
+      jobs
+        .filter((j) => j.name === name)
+        .map(({ name: _, startAfterMs, ...job }) => ({ ...job, startAfter: new Date(Number(startAfterMs)) }))
+    )
   }
   await db.execute(sql`drop schema ${sql.identifier(V10_SCHEMA)} cascade`)
 }
@@ -107,7 +117,9 @@ export interface JobsOptions {
   /** Whether this process runs workers (JOBS_WORKER); without, it only sends jobs. */
   worker: boolean
   log: { error(obj: object, msg: string): void }
-  /** Seconds between supervision runs (JOBS_MAINTENANCE_INTERVAL): how soon the job of a worker that died is retried. */
+  /**
+   * Seconds between supervision runs (JOBS_MAINTENANCE_INTERVAL): how soon the job of a worker that died is retried.
+   */
   maintenanceIntervalSeconds: number
   /** Seconds between a worker's backstop polls (JOBS_POLL_INTERVAL); new jobs wake it at once (LISTEN/NOTIFY). */
   pollIntervalSeconds: number
@@ -123,7 +135,12 @@ export function createJobs (database: Database, options: JobsOptions): Jobs {
   const { worker, log, maintenanceIntervalSeconds, pollIntervalSeconds } = options
   // Supervision (every JOBS_MAINTENANCE_INTERVAL): a job whose worker died (its expireIn passed) is failed and, with
   // retries left, retried. Only a process that runs jobs listens for new ones.
-  const boss = bossOn(database, { migrate: false, supervise: true, superviseIntervalSeconds: maintenanceIntervalSeconds, useListenNotify: worker })
+  const boss = bossOn(database, {
+    migrate: false,
+    supervise: true,
+    superviseIntervalSeconds: maintenanceIntervalSeconds,
+    useListenNotify: worker,
+  })
   boss.on('error', (error) => log.error({ err: error }, 'job engine error'))
   let started: Promise<unknown> | undefined
   const start = async () => { await (started ??= boss.start()) }
@@ -133,24 +150,35 @@ export function createJobs (database: Database, options: JobsOptions): Jobs {
     async send (queue, data, options = {}) {
       const { tx, ...rest } = options
       // Rows as either driver gives them (postgres.js an array, PGlite `{ rows }`).
-      return boss.send(queue, data, { ...rest, ...(tx !== undefined && { db: fromDrizzle({ execute: (query: SQL) => queryRows(tx, query) }, sql) }) })
+      return boss.send(queue, data, {
+        ...rest,
+        ...(tx !== undefined && { db: fromDrizzle({ execute: (query: SQL) => queryRows(tx, query) }, sql) }),
+      })
     },
     async work (queue, handler, options = {}) {
       if (!worker) return
       let workerId = ''
-      workerId = await boss.work(queue, { notifyPollingIntervalSeconds: pollIntervalSeconds, ...options, includeMetadata: true, perJobResults: true }, async (jobs) =>
-        Promise.all(jobs.map(async (job): Promise<JobResult> => {
-          try {
-            await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })
-            return { id: job.id, status: 'completed' }
-          } catch (error) {
-            // NOTIFY wakes the workers for a new job, not for a retry coming due: a retry due within minutes is woken
-            // for when it is due at the latest; a later one is found by the 30 s polling soon enough.
-            const wait = retryWaitSeconds(job)
-            if (job.retryCount < job.retryLimit && wait <= 600) setTimeout(() => boss.notifyWorker(workerId), (wait + 1) * 1000).unref()
-            return { id: job.id, status: 'failed', output: { message: (error as Error).message } }
-          }
-        })))
+      workerId = await boss.work(
+        queue,
+        { notifyPollingIntervalSeconds: pollIntervalSeconds, ...options, includeMetadata: true, perJobResults: true },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job): Promise<JobResult> => {
+              try {
+                await handler({ id: job.id, data: job.data as never, retryCount: job.retryCount })
+                return { id: job.id, status: 'completed' }
+              } catch (error) {
+                // NOTIFY wakes the workers for a new job, not for a retry coming due: a retry due within minutes is
+                // woken for when it is due at the latest; a later one is found by the 30 s polling soon enough.
+                const wait = retryWaitSeconds(job)
+                if (job.retryCount < job.retryLimit && wait <= 600) {
+                  setTimeout(() => boss.notifyWorker(workerId), (wait + 1) * 1000).unref()
+                }
+                return { id: job.id, status: 'failed', output: { message: (error as Error).message } }
+              }
+            })
+          )
+      )
     },
     async queueSize (queue) {
       const [row] = await queryRows<{ size: number }>(database.db, sql`select count(*)::int as size from ${sql.identifier(JOB_SCHEMA)}.job where name = ${queue} and state < 'completed'`)

@@ -16,5 +16,8 @@ export const IMPORT_QUEUE = 'imports'
 
 export const queues: QueueDefinition[] = [
   { name: WEBHOOK_QUEUE, options: { notify: true } },
-  { name: IMPORT_QUEUE, options: { notify: true, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 } },
+  {
+    name: IMPORT_QUEUE,
+    options: { notify: true, retryLimit: 3, retryDelay: 5, retryBackoff: true, expireInSeconds: 15 * 60 },
+  },
 ]

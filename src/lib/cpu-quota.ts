@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 
-/** The CPUs a cgroup v2 `cpu.max` ("<quota> <period>", or "max <period>" for none) allows, rounded up; undefined without a quota. */
+/**
+ * The CPUs a cgroup v2 `cpu.max` ("<quota> <period>", or "max <period>" for none) allows, rounded up; undefined without
+ * a quota.
+ */
 export function cpusFromCpuMax (text: string): number | undefined {
   const [quota, period] = text.trim().split(/\s+/)
   const q = Number(quota)

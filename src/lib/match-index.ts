@@ -29,7 +29,8 @@ function grown<T extends Int32Array | Uint16Array> (array: T, size: number, make
 }
 
 /** BM25's weight of one word in one claim: the expression of the SQL path, term for term. */
-const weight = (idf: number, tf: number, len: number, avgdl: number) => idf * (tf * 2.2) / (tf + K1 * (1 - B + B * len / avgdl))
+const weight = (idf: number, tf: number, len: number, avgdl: number) =>
+  (idf * (tf * 2.2)) / (tf + K1 * (1 - B + (B * len) / avgdl))
 
 export function createMatchIndex () {
   // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
@@ -113,7 +114,9 @@ export function createMatchIndex () {
     const runs = offsets.length - 1
     for (let t = 0; t < terms; t++) {
       let n = 0
-      if (t < runs) for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      if (t < runs) {
+        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      }
       for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
       counts[t + 1] = n
     }
@@ -171,12 +174,15 @@ export function createMatchIndex () {
         const extra = addedDocs[term] ?? []
         if (run + extra.length === 0) return []
         const bound = weight(idf, maxTf[term] ?? 1, minLength[term] ?? 1, avgdl)
-        return [{ lexeme, idf, start, run, extra, extraTfs: addedTfs[term] ?? [], size: run + extra.length, bound, at: 0 }]
+        return [
+          { lexeme, idf, start, run, extra, extraTfs: addedTfs[term] ?? [], size: run + extra.length, bound, at: 0 },
+        ]
       }).sort((a, b) => a.bound - b.bound)
       if (lists.length === 0 || k <= 0) return []
       const docAt = (l: typeof lists[number], i: number): number =>
         i < l.run ? docs[l.start + i] ?? 0 : i < l.size ? l.extra[i - l.run] ?? 0 : 0x7fffffff
-      const tfAt = (l: typeof lists[number], i: number): number => i < l.run ? tfs[l.start + i] ?? 0 : l.extraTfs[i - l.run] ?? 0
+      const tfAt = (l: (typeof lists)[number], i: number): number =>
+        i < l.run ? (tfs[l.start + i] ?? 0) : (l.extraTfs[i - l.run] ?? 0)
       /** Moves a list to its first claim at or after `d` (galloping, then binary search). */
       const seek = (l: typeof lists[number], d: number) => {
         if (docAt(l, l.at) >= d) return
@@ -272,7 +278,9 @@ export function createMatchIndex () {
 
       const order = heapDoc.map((d, i) => ({ d, score: heapScore[i] ?? 0 }))
         .sort((a, b) => b.score - a.score || ((ids[a.d] ?? '') < (ids[b.d] ?? '') ? -1 : 1))
-      const byWeight = [...lists].sort((a, b) => b.idf - a.idf || (a.lexeme < b.lexeme ? -1 : a.lexeme > b.lexeme ? 1 : 0))
+      const byWeight = [...lists].sort(
+        (a, b) => b.idf - a.idf || (a.lexeme < b.lexeme ? -1 : a.lexeme > b.lexeme ? 1 : 0)
+      )
       return order.map(({ d, score }) => ({
         id: ids[d] ?? '',
         bm25: score,

@@ -3,7 +3,8 @@
 // unsigned LEB128 varint, the bytes in base64. No Node APIs: the extension bundles this file.
 
 /** Hex prefixes (sorted, distinct, equal length, at most 12 hex characters) to delta-varint base64. */
-export const encodePrefixes = (prefixes: readonly string[]): string => encodeValues(prefixes.map((p) => Number.parseInt(p, 16)))
+export const encodePrefixes = (prefixes: readonly string[]): string =>
+  encodeValues(prefixes.map((p) => Number.parseInt(p, 16)))
 
 /** Prefixes as numbers (sorted, distinct, below 2^48) to delta-varint base64. */
 export function encodeValues (values: ArrayLike<number>): string {
@@ -24,7 +25,9 @@ export function encodeValues (values: ArrayLike<number>): string {
   }
   // btoa takes a binary string; build it in chunks that stay under the engine's argument limit.
   const chunks: string[] = []
-  for (let i = 0; i < length; i += 0x8000) chunks.push(String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, length))))
+  for (let i = 0; i < length; i += 0x8000) {
+    chunks.push(String.fromCharCode(...bytes.subarray(i, Math.min(i + 0x8000, length))))
+  }
   return btoa(chunks.join(''))
 }
 

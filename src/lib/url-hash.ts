@@ -7,7 +7,10 @@ export function urlHash (canonical: string): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex')
 }
 
-/** The first 8 hex characters of a urlHash, lower-cased; throws a TypeError on anything that is not a SHA-256 hex digest. */
+/**
+ * The first 8 hex characters of a urlHash, lower-cased; throws a TypeError on anything that is not a SHA-256 hex
+ * digest.
+ */
 export function hashPrefix (hash: string): string {
   if (!/^[0-9a-fA-F]{64}$/.test(hash)) throw new TypeError('hashPrefix expects a 64-character hex SHA-256 digest')
   return hash.slice(0, 8).toLowerCase()

@@ -86,10 +86,18 @@ async function authPlugin (app: FastifyInstance) {
   // or none).
   app.addHook('onSend', (request, reply, payload, done) => {
     const refusal = refusals.get(request)
-    if (!(refusal instanceof RevokedKeyError) || reply.statusCode === 429 || reply.statusCode === 503) return done(null, payload)
+    if (!(refusal instanceof RevokedKeyError) || reply.statusCode === 429 || reply.statusCode === 503) {
+      return done(null, payload)
+    }
     const { key } = refusal
-    audit(request, reply.statusCode, { organizationId: key.organizationId, keyId: key.id, keyName: key.name, role: key.role })
-      .then(() => { done(null, payload) }, done)
+    audit(request, reply.statusCode, {
+      organizationId: key.organizationId,
+      keyId: key.id,
+      keyName: key.name,
+      role: key.role,
+    }).then(() => {
+      done(null, payload)
+    }, done)
   })
 
   // Audit: every write an API key attempts, on the routes that write. Written before the response goes out, so that
@@ -106,7 +114,11 @@ async function authPlugin (app: FastifyInstance) {
     return payload
   }
 
-  async function audit (request: FastifyRequest, status: number, key: { organizationId: string, keyId: string, keyName: string, role: Role }) {
+  async function audit (
+    request: FastifyRequest,
+    status: number,
+    key: { organizationId: string; keyId: string; keyName: string; role: Role }
+  ) {
     try {
       await organizations.recordAudit({
         organizationId: key.organizationId,

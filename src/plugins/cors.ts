@@ -36,10 +36,13 @@ async function corsPlugin (app: FastifyInstance) {
     await app.register(cors, publicPolicy)
     return
   }
-  await app.register(cors, () => (request: FastifyRequest, callback: (error: Error | null, options?: FastifyCorsOptions) => void) => {
-    const origin = request.headers.origin
-    callback(null, origin !== undefined && trusted.has(origin) ? trustedPolicy : publicPolicy)
-  })
+  await app.register(
+    cors,
+    () => (request: FastifyRequest, callback: (error: Error | null, options?: FastifyCorsOptions) => void) => {
+      const origin = request.headers.origin
+      callback(null, origin !== undefined && trusted.has(origin) ? trustedPolicy : publicPolicy)
+    }
+  )
   // The answer depends on the Origin when some origins are trusted: caches must keep them apart.
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('vary', appendVary(reply.getHeader('vary'), 'Origin'))

@@ -41,7 +41,9 @@ declare module 'fastify' {
     secretResponse?: boolean
   }
   interface FastifyRequest {
-    /** Set while this request runs first for its Idempotency-Key: marks the record committed in the write's transaction. */
+    /**
+     * Set while this request runs first for its Idempotency-Key: marks the record committed in the write's transaction.
+     */
     idempotentCommit: WriteContext['onCommit']
   }
 }
@@ -56,7 +58,10 @@ function successOf (request: FastifyRequest): { status: number, schema: unknown 
 /** A resource as its routes answer with it: the body (serialized by the route's own response schema) and headers. */
 interface Representation { body: unknown, etag: string, location: string }
 type Services = FastifyInstance['services']
-type Read = (services: Services, ref: { id: string, claimId: string | undefined, viewer: Viewer }) => Promise<Representation>
+type Read = (
+  services: Services,
+  ref: { id: string; claimId: string | undefined; viewer: Viewer },
+) => Promise<Representation>
 
 /** Resources under a claim are read with their claim's id, which their routes name `claimId`. */
 function underClaim (claimId: string | undefined): string {
@@ -165,19 +170,39 @@ async function idempotencyPlugin (app: FastifyInstance) {
    * is read through its service and answered as the route answers it, with the status the first request would
    * have had; onSend stores that answer for later retries.
    */
-  async function recover (request: FastifyRequest, reply: FastifyReply, scope: string, key: string, committed: Array<{ entityType: string, entityId: string }>) {
+  async function recover (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: string,
+    key: string,
+    committed: Array<{ entityType: string; entityId: string }>
+  ) {
     const success = successOf(request)
     const id = success && z.globalRegistry.get(success.schema as z.ZodType)?.id
     const representation = id === undefined ? undefined : representations[id]
     const change = representation && committed.find((c) => c.entityType === representation.entityType)
     const claimId = (request.params as { claimId?: string } | undefined)?.claimId
-    const answer = success && representation && change && await representation.read(app.services, { id: change.entityId, claimId, viewer: viewerOf(request.principal) })
-      .catch((err: unknown) => { if (err instanceof NotFoundError) return undefined; throw err })
+    const answer =
+      success &&
+      representation &&
+      change &&
+      (await representation
+        .read(app.services, { id: change.entityId, claimId, viewer: viewerOf(request.principal) })
+        .catch((err: unknown) => {
+          if (err instanceof NotFoundError) return undefined
+          throw err
+        }))
     if (success === undefined || answer === undefined) {
-      throw problem('conflict', 'The request first sent with this Idempotency-Key was completed, but its answer was lost and what it wrote can no longer be read. It will not be made again.')
+      throw problem(
+        'conflict',
+        'The request first sent with this Idempotency-Key was completed, but its answer was lost and what it wrote can no longer be read. It will not be made again.'
+      )
     }
     attempts.set(request, { scope, key, attempt: null, state: 'recovered' })
-    request.log.warn({ idempotencyKey: key, entityType: change?.entityType, entityId: change?.entityId }, 'answering a retry from a committed change whose response had been lost')
+    request.log.warn(
+      { idempotencyKey: key, entityType: change?.entityType, entityId: change?.entityId },
+      'answering a retry from a committed change whose response had been lost'
+    )
     reply.code(success.status).header('etag', answer.etag).header('idempotent-replayed', 'true')
     if (success.status === 201) reply.header('location', answer.location)
     return reply.send(answer.body)
@@ -253,7 +278,10 @@ async function idempotencyPlugin (app: FastifyInstance) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value)
       }
       const secret = request.routeOptions.config.secretResponse === true && status < 400
-      const body = secret || status === 204 || status === 304 || payload === null || payload === undefined ? null : payload.toString()
+      const body =
+        secret || status === 204 || status === 304 || payload === null || payload === undefined
+          ? null
+          : payload.toString()
       await records.complete(attempt, { status, headers, body })
     } catch (err) {
       // The work is done and the client should hear so; the record stays running and a retry can take it once stale.

@@ -11,7 +11,12 @@ declare module 'fastify' {
 }
 
 async function jobsPlugin (app: FastifyInstance) {
-  const jobs = createJobs(app.database, { worker: app.config.jobsWorker, log: app.log, maintenanceIntervalSeconds: app.config.jobsMaintenanceInterval, pollIntervalSeconds: app.config.jobsPollInterval })
+  const jobs = createJobs(app.database, {
+    worker: app.config.jobsWorker,
+    log: app.log,
+    maintenanceIntervalSeconds: app.config.jobsMaintenanceInterval,
+    pollIntervalSeconds: app.config.jobsPollInterval,
+  })
   await jobs.start()
   app.decorate('jobs', jobs)
   // preClose runs before any onClose hook, so the workers stop while the database is still open.

@@ -51,7 +51,9 @@ async function metricsPlugin (app: FastifyInstance) {
     // Every process reads the same figure from the database: with several workers, the cluster shows one of them.
     aggregator: 'max',
     async collect () {
-      const sizes = await Promise.all(queues.map(async (queue) => [queue.name, await jobs.queueSize(queue.name)] as const))
+      const sizes = await Promise.all(
+        queues.map(async (queue) => [queue.name, await jobs.queueSize(queue.name)] as const)
+      )
       for (const [queue, size] of sizes) this.set({ queue }, size)
     },
   })

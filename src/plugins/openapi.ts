@@ -199,7 +199,9 @@ function describeResponses (document: Document): Document {
         if (status >= 400 && schema) response.content = { [PROBLEM_CONTENT_TYPE]: schema }
         response.headers = { 'X-Request-Id': headers.requestId, ...response.headers }
         if (status === 201) Object.assign(response.headers, { Location: headers.location, ETag: headers.etag })
-        if ((status === 200 || status === 304 || status === 412) && conditional) Object.assign(response.headers, { ETag: headers.etag })
+        if ((status === 200 || status === 304 || status === 412) && conditional) {
+          Object.assign(response.headers, { ETag: headers.etag })
+        }
         if (status === 503 || status === 429) Object.assign(response.headers, { 'Retry-After': headers.retryAfter })
         if (status === 401) Object.assign(response.headers, { 'WWW-Authenticate': header('`Bearer realm="claimtrack"`.') })
       }
@@ -226,22 +228,54 @@ async function openapiPlugin (app: FastifyInstance) {
         { name: 'Claimants', description: 'The people and organisations who make claims.' },
         { name: 'Appearances', description: 'Where a claim was made or reported.' },
         { name: 'Evidence', description: 'Sources that support, refute or give context to a claim.' },
-        { name: 'Reviews', description: 'Verdicts on a claim: drafted, published (the claim\'s current verdict) and retracted.' },
-        { name: 'Rating scales', description: 'The scales verdicts are given on, each value mapped to a normalised verdict.' },
-        { name: 'ClaimReview', description: 'Published verdicts as schema.org ClaimReview (JSON-LD), for search engines and partners.' },
-        { name: 'Google Fact Check Tools', description: 'A drop-in for Google\'s `claims:search`: same parameters, same response shape.' },
-        { name: 'Lookup', description: 'For browser extensions: is there a fact-check for this page? Public, CORS-enabled, cacheable.' },
-        { name: 'Embed', description: 'For partner sites: the verdict widget script and SVG verdict badges. Public, cacheable, embeddable anywhere.' },
+        {
+          name: 'Reviews',
+          description: "Verdicts on a claim: drafted, published (the claim's current verdict) and retracted.",
+        },
+        {
+          name: 'Rating scales',
+          description: 'The scales verdicts are given on, each value mapped to a normalised verdict.',
+        },
+        {
+          name: 'ClaimReview',
+          description: 'Published verdicts as schema.org ClaimReview (JSON-LD), for search engines and partners.',
+        },
+        {
+          name: 'Google Fact Check Tools',
+          description: "A drop-in for Google's `claims:search`: same parameters, same response shape.",
+        },
+        {
+          name: 'Lookup',
+          description: 'For browser extensions: is there a fact-check for this page? Public, CORS-enabled, cacheable.',
+        },
+        {
+          name: 'Embed',
+          description:
+            'For partner sites: the verdict widget script and SVG verdict badges. Public, cacheable, embeddable anywhere.',
+        },
         { name: 'Sync', description: 'For partners: an incremental feed of every change, in commit order.' },
         { name: 'Organizations', description: 'The newsrooms and fact-checking outlets that own claims and reviews.' },
-        { name: 'API keys', description: 'Keys of your organisation, each with one role, and the audit log of what they did.' },
-        { name: 'Webhooks', description: 'Endpoints of your organisation that receive signed events when claims and verdicts change.' },
-        { name: 'Imports', description: 'Bulk imports of claims, claimants and published verdicts, run as background jobs.' },
+        {
+          name: 'API keys',
+          description: 'Keys of your organisation, each with one role, and the audit log of what they did.',
+        },
+        {
+          name: 'Webhooks',
+          description: 'Endpoints of your organisation that receive signed events when claims and verdicts change.',
+        },
+        {
+          name: 'Imports',
+          description: 'Bulk imports of claims, claimants and published verdicts, run as background jobs.',
+        },
         { name: 'Operations', description: 'Liveness and readiness probes.' },
       ],
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key of an organisation, `ct_<random>_<checksum>`, as `Authorization: Bearer <key>`.' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key of an organisation, `ct_<random>_<checksum>`, as `Authorization: Bearer <key>`.',
+          },
         },
       },
     },
@@ -252,10 +286,12 @@ async function openapiPlugin (app: FastifyInstance) {
       const result = jsonSchemaTransform(input)
       const access: Access = input.route.config?.access ?? 'public'
       // A probe answers whatever credentials come with it: it has no security at all.
-      const security: Array<Record<string, string[]>> = input.route.config?.probe === true ? [] : access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
+      const security: Array<Record<string, string[]>> =
+        input.route.config?.probe === true ? [] : access === 'public' ? [{}, { apiKey: [] }] : [{ apiKey: [] }]
       return { ...result, schema: { ...requireIfMatch(result.schema), security, 'x-required-role': access } }
     },
-    transformObject: (documentObject) => tidySchemas(describeOperations(describeResponses(jsonSchemaTransformObject(documentObject)))),
+    transformObject: (documentObject) =>
+      tidySchemas(describeOperations(describeResponses(jsonSchemaTransformObject(documentObject)))),
   })
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

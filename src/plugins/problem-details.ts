@@ -6,7 +6,12 @@ import fp from 'fastify-plugin'
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import { errorCodes, transientDatabaseError } from '../db/errors.ts'
 import {
-  ConflictError, DomainError, FieldIssuesError, PreconditionFailedError, PreconditionRequiredError, UnauthenticatedError,
+  ConflictError,
+  DomainError,
+  FieldIssuesError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  UnauthenticatedError,
   UnavailableError,
 } from '../domain/errors.ts'
 import { ProblemError, problem, problemTypes, type FieldError, type ProblemCode } from '../errors.ts'
@@ -98,7 +103,11 @@ export function fromDomainError (error: DomainError, location: string): ProblemE
     ? error.issues.map((issue) => ({ field: `${error.subject ?? location}.${issue.path}`, message: issue.message }))
     : undefined
   const extensions = error instanceof ConflictError ? error.details : undefined
-  return problem(code, error.message, { headers: domainHeaders(error), ...(errors ? { errors } : {}), ...(extensions ? { extensions } : {}) })
+  return problem(code, error.message, {
+    headers: domainHeaders(error),
+    ...(errors ? { errors } : {}),
+    ...(extensions ? { extensions } : {}),
+  })
 }
 
 /**

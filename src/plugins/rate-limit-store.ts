@@ -12,7 +12,8 @@ import { transientDatabaseError } from '../db/errors.ts'
 import type { RateLimitsRepository } from '../repositories/rate-limits.ts'
 
 /** The start of the window that `now` (ms since the epoch) falls in. */
-export const windowStartOf = (now: number, windowSeconds: number) => Math.floor(now / (windowSeconds * 1000)) * windowSeconds * 1000
+export const windowStartOf = (now: number, windowSeconds: number) =>
+  Math.floor(now / (windowSeconds * 1000)) * windowSeconds * 1000
 
 /**
  * Redis keys are `<REDIS_KEY_PREFIX>rl:<bucket>` (this name space under ioredis's key prefix); this is where they
@@ -62,7 +63,10 @@ interface Bucket {
  * those under max); otherwise it waits for the next batch, sent as soon as the event loop turns, with every other
  * bucket that has counts to send.
  */
-export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBaseLogger): FastifyRateLimitStoreCtor & { close(): Promise<void> } {
+export function batchedRateLimitStore (
+  backend: CounterBackend,
+  log: FastifyBaseLogger
+): FastifyRateLimitStoreCtor & { close(): Promise<void> } {
   const buckets = new Map<string, Bucket>()
   let scheduled = false
   let inFlight: Promise<void> | undefined
@@ -85,7 +89,7 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
     for (let running = inFlight; running !== undefined; running = inFlight) await running
     const names: string[] = []
     const counts: number[] = []
-    const batch: Array<{ bucket: Bucket, local: number, waiting: Counted[] }> = []
+    const batch: Array<{ bucket: Bucket; local: number; waiting: Counted[] }> = []
     for (const [name, bucket] of buckets) {
       if (bucket.unsent === 0 && bucket.waiting.length === 0) continue
       names.push(name)
@@ -95,11 +99,17 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
       bucket.waiting = []
     }
     if (batch.length === 0) return
-    inFlight = send(names, counts, batch).finally(() => { inFlight = undefined })
+    inFlight = send(names, counts, batch).finally(() => {
+      inFlight = undefined
+    })
     await inFlight
   }
 
-  async function send (names: string[], counts: number[], batch: Array<{ bucket: Bucket, local: number, waiting: Counted[] }>) {
+  async function send (
+    names: string[],
+    counts: number[],
+    batch: Array<{ bucket: Bucket; local: number; waiting: Counted[] }>
+  ) {
     let answers: SharedCount[]
     try {
       answers = await backend.add(names, counts, timeWindow)
@@ -124,7 +134,9 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
       bucket.resetAt = now + answer.ttl
       // This batch's places in the count: the requests let through here first, then the waiting ones in turn.
       const first = answer.current - waiting.length + 1
-      waiting.forEach((callback, k) => { callback(null, { current: first + k, ttl: answer.ttl }) })
+      waiting.forEach((callback, k) => {
+        callback(null, { current: first + k, ttl: answer.ttl })
+      })
     })
   }
 
@@ -133,7 +145,9 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
   const timer = setInterval(() => {
     const now = Date.now()
     for (const [name, bucket] of buckets) {
-      if (bucket.unsent === 0 && bucket.unconfirmed === 0 && bucket.waiting.length === 0 && now >= bucket.resetAt) buckets.delete(name)
+      if (bucket.unsent === 0 && bucket.unconfirmed === 0 && bucket.waiting.length === 0 && now >= bucket.resetAt) {
+        buckets.delete(name)
+      }
     }
     flush().catch(() => {})
   }, FLUSH_INTERVAL_MS)
@@ -168,7 +182,9 @@ export function batchedRateLimitStore (backend: CounterBackend, log: FastifyBase
       schedule()
     }
 
-    child () { return this }
+    child () {
+      return this
+    }
   }
   return BatchedStore
 }
@@ -192,7 +208,10 @@ export function postgresCounters (counters: RateLimitsRepository, log: FastifyBa
       const now = Date.now()
       const rows = await counters.add(buckets, counts, new Date(Math.floor(now / timeWindow) * timeWindow))
       purgeQuiet(now, timeWindow)
-      return rows.map((row) => ({ current: row.count, ttl: Math.max(1000, row.windowStart.getTime() + timeWindow - now) }))
+      return rows.map((row) => ({
+        current: row.count,
+        ttl: Math.max(1000, row.windowStart.getTime() + timeWindow - now),
+      }))
     },
     // A database that is down or saturated fails the request (503, as everything else it needs would); any other
     // failure lets it through uncounted.

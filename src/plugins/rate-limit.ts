@@ -1,7 +1,8 @@
 // Rate limits: requests per window for each API key (by its role) and for each client IP without a key, counted by
 // @fastify/rate-limit with a store that counts in process and sends the counts in batches to Redis (REDIS_URL) or
-// else to Postgres (src/plugins/rate-limit-store.ts, which states the bound), so that every process enforces one limit. Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and
-// X-RateLimit-*); past the limit it is a 429 problem with Retry-After and nothing else runs.
+// else to Postgres (src/plugins/rate-limit-store.ts, which states the bound), so that every process enforces one limit.
+// Every counted answer says where the caller stands (RateLimit-Policy/RateLimit and X-RateLimit-*); past the limit it
+// is a 429 problem with Retry-After and nothing else runs.
 // @see https://github.com/fastify/fastify-rate-limit
 // @see https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/
 import fastifyRateLimit from '@fastify/rate-limit'
@@ -96,7 +97,10 @@ async function rateLimitPlugin (app: FastifyInstance) {
   const counted = new WeakSet<FastifyRequest>()
   const redisUrl = app.config.redisUrl
   const redis = redisUrl === undefined ? undefined : await openRedis(app, redisUrl)
-  const store = batchedRateLimitStore(redis === undefined ? postgresCounters(app.repositories.rateLimits, app.log) : redisCounters(redis), app.log)
+  const store = batchedRateLimitStore(
+    redis === undefined ? postgresCounters(app.repositories.rateLimits, app.log) : redisCounters(redis),
+    app.log
+  )
   // The last counts are sent before Redis is let go.
   app.addHook('onClose', async () => {
     await store.close()

@@ -6,7 +6,11 @@ import type { RouteOptions } from 'fastify'
 type HookName = 'onRequest' | 'preHandler' | 'onSend' | 'onResponse'
 
 /** Adds `hook` to the route's own hooks of that kind (they run after the app's). */
-export function addRouteHook<Name extends HookName> (route: RouteOptions, name: Name, hook: NonNullable<RouteOptions[Name]>) {
+export function addRouteHook<Name extends HookName> (
+  route: RouteOptions,
+  name: Name,
+  hook: NonNullable<RouteOptions[Name]>
+) {
   const current = route[name] as unknown
   const added = Array.isArray(hook) ? hook : [hook]
   const existing = current === undefined ? [] : Array.isArray(current) ? current : [current]

@@ -10,7 +10,9 @@ import { freshTimestamps, toPage, type PageRequest, type PageResult } from './sh
 type ChildTable = typeof appearances | typeof evidence
 
 /** The lookup keys of a row's URL (canonical form and its SHA-256), kept with the URL whenever it is written. */
-function withUrlKeys<V extends { url?: string | null }> (values: V): V & { urlCanonical?: string | null, urlHash?: string | null } {
+function withUrlKeys<V extends { url?: string | null }> (
+  values: V
+): V & { urlCanonical?: string | null; urlHash?: string | null } {
   if (values.url === undefined) return values
   const canonical = values.url === null ? null : canonicalizeUrl(values.url)
   return { ...values, urlCanonical: canonical, urlHash: canonical === null ? null : urlHash(canonical) }
@@ -70,7 +72,10 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
     async insertMany (values: Insert[], tx: Executor = db): Promise<Row[]> {
       if (values.length === 0) return []
       const now = freshTimestamps()
-      const rows = await tx.insert(t).values(values.map((v) => ({ ...withUrlKeys(v as typeof appearances.$inferInsert), ...now }))).returning()
+      const rows = await tx
+        .insert(t)
+        .values(values.map((v) => ({ ...withUrlKeys(v as typeof appearances.$inferInsert), ...now })))
+        .returning()
       return rows as Row[]
     },
 

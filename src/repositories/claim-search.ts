@@ -67,8 +67,8 @@ export type SortPosition =
 
 // Claims in English are indexed with English stemming, others with the language-neutral `simple` configuration,
 // both accent-insensitive (migrations/0006); a query is parsed the same way as the claims it is compared with.
-// The query comes parsed (parseSearch), as tsquery constants: never `websearch_to_tsquery(claim_search_config(language), q)`,
-// which parses the query again for every row it ranks.
+// The query comes parsed (parseSearch), as tsquery constants: never
+// `websearch_to_tsquery(claim_search_config(language), q)`, which parses the query again for every row it ranks.
 const isEnglish = sql`claim_search_config(${claims.language}) = 'claimtrack_english'::regconfig`
 const queryFor = (q: SearchQuery) => sql`(case when ${isEnglish} then ${q.english}::tsquery else ${q.simple}::tsquery end)`
 

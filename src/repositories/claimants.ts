@@ -21,33 +21,57 @@ export function createClaimantsRepository (db: Db) {
     },
 
     async findBySlug (slug: string, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx.select().from(claimants).where(and(eq(claimants.slug, slug), live))
+      const [row] = await tx
+        .select()
+        .from(claimants)
+        .where(and(eq(claimants.slug, slug), live))
       return row
     },
 
     /** An organisation's live claimants whose name equals this one, ignoring case, accents and runs of spaces. */
     async findByNameKey (organizationId: string, name: string, tx: Executor = db): Promise<ClaimantRow[]> {
-      return tx.select().from(claimants)
-        .where(and(live, eq(claimants.organizationId, organizationId), sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`))
+      return tx
+        .select()
+        .from(claimants)
+        .where(
+          and(
+            live,
+            eq(claimants.organizationId, organizationId),
+            sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`
+          )
+        )
         .orderBy(claimants.id)
     },
 
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
-      const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('update')
+      const [row] = await tx
+        .select()
+        .from(claimants)
+        .where(and(eq(claimants.id, id), live))
+        .for('update')
       return row
     },
 
     /** Reads a live row and share-locks it, so that it cannot be deleted while a claim is made to name it. */
     async lockSharedById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
-      const [row] = await tx.select().from(claimants).where(and(eq(claimants.id, id), live)).for('share')
+      const [row] = await tx
+        .select()
+        .from(claimants)
+        .where(and(eq(claimants.id, id), live))
+        .for('share')
       return row
     },
 
     /** lockSharedById for several rows: the live ones among them, share-locked. */
     async lockSharedByIds (ids: string[], tx: Executor): Promise<ClaimantRow[]> {
       if (ids.length === 0) return []
-      return tx.select().from(claimants).where(and(inArray(claimants.id, ids), live)).orderBy(claimants.id).for('share')
+      return tx
+        .select()
+        .from(claimants)
+        .where(and(inArray(claimants.id, ids), live))
+        .orderBy(claimants.id)
+        .for('share')
     },
 
     /** Makes transactions choosing a slug from the same base take turns (released at commit). */
@@ -59,39 +83,69 @@ export function createClaimantsRepository (db: Db) {
     async lockSlugBases (bases: string[], tx: Executor): Promise<void> {
       const keys = [...new Set(bases)].sort().map((base) => `claimant-slug:${base}`)
       if (keys.length === 0) return
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${sql`array[${sql.join(keys.map((k) => sql`${k}`), sql`, `)}]::text[]`}) with ordinality as t(k, n) order by n`)
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtext(k)) from unnest(${sql`array[${sql.join(
+          keys.map((k) => sql`${k}`),
+          sql`, `
+        )}]::text[]`}) with ordinality as t(k, n) order by n`
+      )
     },
 
     /**
      * An organisation's live claimants whose slug is one of these or whose name is one of these (case-insensitively);
      * `share` locks them as lockSharedById does.
      */
-    async findBySlugsOrNames (organizationId: string, slugs: string[], names: string[], tx: Executor = db, lock?: 'share'): Promise<ClaimantRow[]> {
+    async findBySlugsOrNames (
+      organizationId: string,
+      slugs: string[],
+      names: string[],
+      tx: Executor = db,
+      lock?: 'share'
+    ): Promise<ClaimantRow[]> {
       if (slugs.length === 0 && names.length === 0) return []
       const lowered = names.map((n) => n.toLowerCase())
-      const query = tx.select().from(claimants)
-        .where(and(live, eq(claimants.organizationId, organizationId), or(
-          slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
-          lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
-        )))
+      const query = tx
+        .select()
+        .from(claimants)
+        .where(
+          and(
+            live,
+            eq(claimants.organizationId, organizationId),
+            or(
+              slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
+              lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
+            )
+          )
+        )
       return lock ? query.for(lock) : query
     },
 
     /** Live slugs equal to one of the bases or made from one (`base-2` ...), to pick free ones. */
     async slugsFrom (bases: string[], tx: Executor = db): Promise<string[]> {
       if (bases.length === 0) return []
-      const rows = await tx.select({ slug: claimants.slug }).from(claimants)
+      const rows = await tx
+        .select({ slug: claimants.slug })
+        .from(claimants)
         .where(and(live, inArray(sql`regexp_replace(${claimants.slug}, '-[0-9]+$', '')`, bases)))
       return rows.map((row) => row.slug)
     },
 
-    /** Newest first; with `q`, only those with a word of the name or an alias starting with it (case and accents ignored). */
-    async list ({ limit, afterId, q }: PageRequest & { q?: string | undefined }, tx: Executor = db): Promise<PageResult<ClaimantRow>> {
+    /**
+     * Newest first; with `q`, only those with a word of the name or an alias starting with it (case and accents
+     * ignored).
+     */
+    async list (
+      { limit, afterId, q }: PageRequest & { q?: string | undefined },
+      tx: Executor = db
+    ): Promise<PageResult<ClaimantRow>> {
       // The same expression as the trigram index claimants_search_trgm_idx, so that the index serves it.
-      const matching = q === undefined
-        ? undefined
-        : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
-      const rows = await tx.select().from(claimants)
+      const matching =
+        q === undefined
+          ? undefined
+          : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
+      const rows = await tx
+        .select()
+        .from(claimants)
         .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
         .orderBy(desc(claimants.id))
         .limit(limit + 1)
@@ -100,7 +154,9 @@ export function createClaimantsRepository (db: Db) {
 
     /** Live slugs equal to `base` or starting with `base-`, to pick a free one. */
     async slugsLike (base: string, tx: Executor = db): Promise<string[]> {
-      const rows = await tx.select({ slug: claimants.slug }).from(claimants)
+      const rows = await tx
+        .select({ slug: claimants.slug })
+        .from(claimants)
         .where(and(live, like(claimants.slug, `${escapeLike(base)}%`)))
       return rows.map((row) => row.slug)
     },
@@ -115,11 +171,15 @@ export function createClaimantsRepository (db: Db) {
     async insertMany (values: NewClaimant[], tx: Executor = db): Promise<ClaimantRow[]> {
       if (values.length === 0) return []
       const now = freshTimestamps()
-      return tx.insert(claimants).values(values.map((v) => ({ ...v, ...now }))).returning()
+      return tx
+        .insert(claimants)
+        .values(values.map((v) => ({ ...v, ...now })))
+        .returning()
     },
 
     async update (id: string, patch: ClaimantPatch, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx.update(claimants)
+      const [row] = await tx
+        .update(claimants)
         .set({ ...patch, version: sql`${claimants.version} + 1`, updatedAt: new Date() })
         .where(and(eq(claimants.id, id), live))
         .returning()
@@ -127,7 +187,8 @@ export function createClaimantsRepository (db: Db) {
     },
 
     async softDelete (id: string, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx.update(claimants)
+      const [row] = await tx
+        .update(claimants)
         .set({ deletedAt: new Date(), version: sql`${claimants.version} + 1`, updatedAt: new Date() })
         .where(and(eq(claimants.id, id), live))
         .returning()
@@ -136,7 +197,9 @@ export function createClaimantsRepository (db: Db) {
 
     /** Whether any live claim names this claimant. */
     async hasLiveClaims (id: string, tx: Executor = db): Promise<boolean> {
-      const rows = await tx.select({ id: claims.id }).from(claims)
+      const rows = await tx
+        .select({ id: claims.id })
+        .from(claims)
         .where(and(eq(claims.claimantId, id), isNull(claims.deletedAt)))
         .limit(1)
       return rows.length > 0

@@ -13,7 +13,10 @@ export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'crea
 export const visibleTo = (viewer: Viewer) => viewer.organizationId === null
   ? eq(claims.isPublic, true)
   : or(eq(claims.isPublic, true), eq(claims.organizationId, viewer.organizationId))
-/** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
+/**
+ * The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one
+ * instant.
+ */
 export type ClaimPatch = Partial<NewClaim> & { updatedAt?: Date }
 /** The claim columns that follow from its current verdict (see the reviews service). */
 export type VerdictPatch = Pick<ClaimRow, 'currentReviewId' | 'currentVerdict' | 'status' | 'isPublic'>
@@ -158,7 +161,11 @@ export function createClaimsRepository (db: Db) {
 
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
     async lockById (id: string, tx: Executor): Promise<ClaimRow | undefined> {
-      const [row] = await tx.select(claimColumns).from(claims).where(and(eq(claims.id, id), live)).for('update')
+      const [row] = await tx
+        .select(claimColumns)
+        .from(claims)
+        .where(and(eq(claims.id, id), live))
+        .for('update')
       return row
     },
 
@@ -172,22 +179,37 @@ export function createClaimsRepository (db: Db) {
      * on narrow rows (id and rank) first, and only its claims are joined and highlighted: a frequent search word
      * can match a hundred thousand claims, and sorting those whole would spill to disk.
      */
-    async list (query: { filters: ParsedFilters, visibleTo: Viewer, sort: ClaimSort, after?: SortPosition | undefined, limit: number }, tx: Executor = db): Promise<ClaimListItem[]> {
+    async list (
+      query: {
+        filters: ParsedFilters
+        visibleTo: Viewer
+        sort: ClaimSort
+        after?: SortPosition | undefined
+        limit: number
+      },
+      tx: Executor = db
+    ): Promise<ClaimListItem[]> {
       const { filters, sort, after, limit } = query
       const q = filters.q
       const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
       if (after) conditions.push(afterPosition(after, q))
-      const page = tx.select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
-        .from(claims).where(and(...conditions)).orderBy(...orderOf(sort, q)).limit(limit)
+      const page = tx
+        .select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
+        .from(claims)
+        .where(and(...conditions))
+        .orderBy(...orderOf(sort, q))
+        .limit(limit)
         .as('page')
-      return tx.select({
-        claim: claimColumns,
-        claimant: claimantRef,
-        review: reviews,
-        scale: ratingScales,
-        rank: page.rank,
-        snippet: q ? snippetOf(q) : sql<null>`null`,
-      }).from(page)
+      return tx
+        .select({
+          claim: claimColumns,
+          claimant: claimantRef,
+          review: reviews,
+          scale: ratingScales,
+          rank: page.rank,
+          snippet: q ? snippetOf(q) : sql<null>`null`,
+        })
+        .from(page)
         .innerJoin(claims, eq(claims.id, page.id))
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
@@ -211,7 +233,10 @@ export function createClaimsRepository (db: Db) {
     async insertMany (values: Array<NewClaim & { id?: string }>, tx: Executor = db): Promise<ClaimRow[]> {
       if (values.length === 0) return []
       const now = freshTimestamps()
-      return tx.insert(claims).values(values.map((v) => ({ ...v, ...now }))).returning(claimColumns)
+      return tx
+        .insert(claims)
+        .values(values.map((v) => ({ ...v, ...now })))
+        .returning(claimColumns)
     },
 
     /**
@@ -230,22 +255,43 @@ export function createClaimsRepository (db: Db) {
       await tx.execute(sql`set constraints appearances_claim_id_claims_id_fk, reviews_claim_id_claims_id_fk deferred`)
     },
 
-    /** The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones whose reviews have these URLs. */
-    async findImported (organizationId: string, keys: { externalIds: string[], reviewUrls: string[] }, tx: Executor = db): Promise<Array<{ claim: ClaimRow, reviewUrl: string | null }>> {
-      const byExternalId = keys.externalIds.length === 0
-        ? []
-        : await tx.select({ claim: claimColumns, reviewUrl: sql<string | null>`null` }).from(claims)
-          .where(and(eq(claims.organizationId, organizationId), inArray(claims.externalId, keys.externalIds)))
-      const byReviewUrl = keys.reviewUrls.length === 0
-        ? []
-        : await tx.select({ claim: claimColumns, reviewUrl: reviews.url }).from(reviews)
-          .innerJoin(claims, eq(claims.id, reviews.claimId))
-          .where(and(eq(claims.organizationId, organizationId), inArray(reviews.url, keys.reviewUrls), isNull(reviews.deletedAt), live))
+    /**
+     * The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones
+     * whose reviews have these URLs.
+     */
+    async findImported (
+      organizationId: string,
+      keys: { externalIds: string[]; reviewUrls: string[] },
+      tx: Executor = db
+    ): Promise<Array<{ claim: ClaimRow; reviewUrl: string | null }>> {
+      const byExternalId =
+        keys.externalIds.length === 0
+          ? []
+          : await tx
+            .select({ claim: claimColumns, reviewUrl: sql<string | null>`null` })
+            .from(claims)
+            .where(and(eq(claims.organizationId, organizationId), inArray(claims.externalId, keys.externalIds)))
+      const byReviewUrl =
+        keys.reviewUrls.length === 0
+          ? []
+          : await tx
+            .select({ claim: claimColumns, reviewUrl: reviews.url })
+            .from(reviews)
+            .innerJoin(claims, eq(claims.id, reviews.claimId))
+            .where(
+              and(
+                eq(claims.organizationId, organizationId),
+                inArray(reviews.url, keys.reviewUrls),
+                isNull(reviews.deletedAt),
+                live
+              )
+            )
       return [...byExternalId, ...byReviewUrl]
     },
 
     async update (id: string, patch: ClaimPatch, tx: Executor = db): Promise<ClaimRow | undefined> {
-      const [row] = await tx.update(claims)
+      const [row] = await tx
+        .update(claims)
         .set({ updatedAt: new Date(), ...patch, version: sql`${claims.version} + 1` })
         .where(and(eq(claims.id, id), live))
         .returning(claimColumns)
@@ -253,7 +299,8 @@ export function createClaimsRepository (db: Db) {
     },
 
     async softDelete (id: string, tx: Executor = db): Promise<ClaimRow | undefined> {
-      const [row] = await tx.update(claims)
+      const [row] = await tx
+        .update(claims)
         .set({ deletedAt: new Date(), version: sql`${claims.version} + 1`, updatedAt: new Date() })
         .where(and(eq(claims.id, id), live))
         .returning(claimColumns)

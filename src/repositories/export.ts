@@ -20,16 +20,20 @@ export function createExportRepository (db: Db) {
   return {
     /** The next `limit` live claims after `afterId` in id order (the order they were made in). */
     async page (filters: ExportFilters, afterId: string | undefined, limit: number): Promise<ExportedClaim[]> {
-      const rows = await db.select({ claim: claimColumns, claimant: claimants, review: reviews, scale: ratingScales }).from(claims)
+      const rows = await db
+        .select({ claim: claimColumns, claimant: claimants, review: reviews, scale: ratingScales })
+        .from(claims)
         .leftJoin(claimants, eq(claimants.id, claims.claimantId))
         .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
         .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .where(and(
-          ...claimConditions(filters),
-          filters.organizationId ? eq(claims.organizationId, filters.organizationId) : undefined,
-          filters.publishedOnly ? isNotNull(claims.currentVerdict) : undefined,
-          afterId ? gt(claims.id, afterId) : undefined
-        ))
+        .where(
+          and(
+            ...claimConditions(filters),
+            filters.organizationId ? eq(claims.organizationId, filters.organizationId) : undefined,
+            filters.publishedOnly ? isNotNull(claims.currentVerdict) : undefined,
+            afterId ? gt(claims.id, afterId) : undefined
+          )
+        )
         .orderBy(asc(claims.id))
         .limit(limit)
       if (rows.length === 0) return []
@@ -38,7 +42,9 @@ export function createExportRepository (db: Db) {
         .where(inArray(appearances.claimId, rows.map((r) => r.claim.id)))
         .orderBy(sql`${appearances.publishedAt} asc nulls last`, appearances.id)
       const byClaim = new Map<string, AppearanceRow[]>()
-      for (const appearance of children) byClaim.set(appearance.claimId, [...(byClaim.get(appearance.claimId) ?? []), appearance])
+      for (const appearance of children) {
+        byClaim.set(appearance.claimId, [...(byClaim.get(appearance.claimId) ?? []), appearance])
+      }
       return rows.map((row) => ({
         claim: row.claim,
         claimant: row.claimant,

@@ -119,7 +119,12 @@ export function createIdempotencyRepository (db: Db) {
 
     /** Stores the response of the attempt running the request (or, with `attempt` null, of whichever does). */
     async complete (request: RecordKey, response: StoredResponse): Promise<void> {
-      await completeQuery.execute({ ...request, status: response.status, headers: JSON.stringify(response.headers), body: response.body })
+      await completeQuery.execute({
+        ...request,
+        status: response.status,
+        headers: JSON.stringify(response.headers),
+        body: response.body,
+      })
     },
 
     /**
@@ -127,9 +132,19 @@ export function createIdempotencyRepository (db: Db) {
      * False when the record is no longer this attempt's (a retry took it over): the write must then roll back.
      */
     async markCommitted (tx: Executor, request: Pick<IdempotentRequest, 'scope' | 'key' | 'attempt'>, change: { entityType: string, entityId: string }): Promise<boolean> {
-      const rows = await tx.update(idempotencyKeys)
-        .set({ committed: sql`coalesce(${idempotencyKeys.committed}, '[]'::jsonb) || ${JSON.stringify([change])}::jsonb` })
-        .where(and(eq(idempotencyKeys.scope, request.scope), eq(idempotencyKeys.key, request.key), eq(idempotencyKeys.attempt, request.attempt), isNull(idempotencyKeys.status)))
+      const rows = await tx
+        .update(idempotencyKeys)
+        .set({
+          committed: sql`coalesce(${idempotencyKeys.committed}, '[]'::jsonb) || ${JSON.stringify([change])}::jsonb`,
+        })
+        .where(
+          and(
+            eq(idempotencyKeys.scope, request.scope),
+            eq(idempotencyKeys.key, request.key),
+            eq(idempotencyKeys.attempt, request.attempt),
+            isNull(idempotencyKeys.status)
+          )
+        )
         .returning({ scope: idempotencyKeys.scope })
       return rows.length > 0
     },

@@ -16,7 +16,10 @@ export function createImportsRepository (db: Db) {
 
     /** An import of this organisation. */
     async findById (organizationId: string, id: string, tx: Executor = db): Promise<ImportRow | undefined> {
-      const [row] = await tx.select().from(imports).where(and(eq(imports.id, id), eq(imports.organizationId, organizationId)))
+      const [row] = await tx
+        .select()
+        .from(imports)
+        .where(and(eq(imports.id, id), eq(imports.organizationId, organizationId)))
       return row
     },
 

@@ -38,17 +38,23 @@ export function createOrganizationsRepository (db: Db) {
     },
 
     async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<OrganizationRow>> {
-      const rows = await tx.select().from(organizations)
+      const rows = await tx
+        .select()
+        .from(organizations)
         .where(afterId === undefined ? undefined : lt(organizations.id, afterId))
-        .orderBy(desc(organizations.id)).limit(limit + 1)
+        .orderBy(desc(organizations.id))
+        .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)
     },
 
     /** Inserts the organisation unless its slug is taken (by a concurrent caller too): the row, or undefined. */
     async insertIfAbsent (values: NewOrganization, tx: Executor = db): Promise<OrganizationRow | undefined> {
       const now = new Date()
-      const [row] = await tx.insert(organizations).values({ ...values, createdAt: now, updatedAt: now })
-        .onConflictDoNothing({ target: organizations.slug }).returning()
+      const [row] = await tx
+        .insert(organizations)
+        .values({ ...values, createdAt: now, updatedAt: now })
+        .onConflictDoNothing({ target: organizations.slug })
+        .returning()
       return row
     },
 
@@ -58,10 +64,16 @@ export function createOrganizationsRepository (db: Db) {
       return row
     },
 
-    async update (id: string, patch: Partial<NewOrganization>, tx: Executor = db): Promise<OrganizationRow | undefined> {
-      const [row] = await tx.update(organizations)
+    async update (
+      id: string,
+      patch: Partial<NewOrganization>,
+      tx: Executor = db
+    ): Promise<OrganizationRow | undefined> {
+      const [row] = await tx
+        .update(organizations)
         .set({ ...patch, updatedAt: new Date(), version: sql`${organizations.version} + 1` })
-        .where(eq(organizations.id, id)).returning()
+        .where(eq(organizations.id, id))
+        .returning()
       return row
     },
 
@@ -72,7 +84,9 @@ export function createOrganizationsRepository (db: Db) {
 
     /** Notes that a key was used: written only when the last note is older than the granularity. */
     async noteUse (key: ApiKeyRow): Promise<void> {
-      if (key.lastUsedAt !== null && Date.now() - key.lastUsedAt.getTime() < LAST_USED_GRANULARITY_SECONDS * 1000) return
+      if (key.lastUsedAt !== null && Date.now() - key.lastUsedAt.getTime() < LAST_USED_GRANULARITY_SECONDS * 1000) {
+        return
+      }
       await touchKey.execute({ id: key.id })
     },
 
@@ -82,21 +96,35 @@ export function createOrganizationsRepository (db: Db) {
       return row
     },
 
-    async listKeys (organizationId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<ApiKeyRow>> {
-      const rows = await tx.select().from(apiKeys)
-        .where(and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId)))
-        .orderBy(desc(apiKeys.id)).limit(limit + 1)
+    async listKeys (
+      organizationId: string,
+      { limit, afterId }: PageRequest,
+      tx: Executor = db
+    ): Promise<PageResult<ApiKeyRow>> {
+      const rows = await tx
+        .select()
+        .from(apiKeys)
+        .where(
+          and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId))
+        )
+        .orderBy(desc(apiKeys.id))
+        .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)
     },
 
     async findKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
-      const [row] = await tx.select().from(apiKeys).where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
+      const [row] = await tx
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
       return row
     },
 
     /** Revokes a live key; undefined when there is none (already revoked keys stay as they were). */
     async revokeKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
-      const [row] = await tx.update(apiKeys).set({ revokedAt: sql`now()` })
+      const [row] = await tx
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
         .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .returning()
       return row
@@ -106,10 +134,22 @@ export function createOrganizationsRepository (db: Db) {
       await tx.insert(auditEvents).values(values)
     },
 
-    async listAuditEvents (organizationId: string, { limit, afterSeq }: { limit: number, afterSeq?: number | undefined }, tx: Executor = db): Promise<PageResult<AuditEventRow>> {
-      const rows = await tx.select().from(auditEvents)
-        .where(and(eq(auditEvents.organizationId, organizationId), afterSeq === undefined ? undefined : lt(auditEvents.seq, afterSeq)))
-        .orderBy(desc(auditEvents.seq)).limit(limit + 1)
+    async listAuditEvents (
+      organizationId: string,
+      { limit, afterSeq }: { limit: number; afterSeq?: number | undefined },
+      tx: Executor = db
+    ): Promise<PageResult<AuditEventRow>> {
+      const rows = await tx
+        .select()
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.organizationId, organizationId),
+            afterSeq === undefined ? undefined : lt(auditEvents.seq, afterSeq)
+          )
+        )
+        .orderBy(desc(auditEvents.seq))
+        .limit(limit + 1)
       return toPage(rows, limit, (row) => String(row.seq))
     },
   }

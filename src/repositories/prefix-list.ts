@@ -53,7 +53,9 @@ export function createPrefixListRepository (db: Db) {
         ) p`)
       const hex = row?.hex ?? ''
       const values = new Float64Array(hex.length / hexChars)
-      for (let i = 0; i < values.length; i++) values[i] = Number.parseInt(hex.slice(i * hexChars, (i + 1) * hexChars), 16)
+      for (let i = 0; i < values.length; i++) {
+        values[i] = Number.parseInt(hex.slice(i * hexChars, (i + 1) * hexChars), 16)
+      }
       return values
     },
 
@@ -95,8 +97,16 @@ export function createPrefixListRepository (db: Db) {
       if (ends?.from == null || ends.to == null) return null
       const [fromSeq, toSeq] = [Number(ends.from), Number(ends.to)]
       const forward = fromSeq < toSeq
-      const steps = await db.select({ additions: versions.additions, removals: versions.removals }).from(versions)
-        .where(and(eq(versions.bytes, bytes), gt(versions.seq, Math.min(fromSeq, toSeq)), lte(versions.seq, Math.max(fromSeq, toSeq))))
+      const steps = await db
+        .select({ additions: versions.additions, removals: versions.removals })
+        .from(versions)
+        .where(
+          and(
+            eq(versions.bytes, bytes),
+            gt(versions.seq, Math.min(fromSeq, toSeq)),
+            lte(versions.seq, Math.max(fromSeq, toSeq))
+          )
+        )
         .orderBy(asc(versions.seq))
       return { steps, forward }
     },

@@ -11,9 +11,12 @@ export function createRateLimitsRepository (db: Db) {
   // One atomic statement, one round trip, however many buckets a process counted since its last one (each bucket
   // once). The first count of a new window restarts the row; a count stamped with an older window (from a process
   // whose clock lags a little) adds to the newer one instead of resetting it.
-  const addQuery = db.insert(rateLimitCounters)
-    .select(sql`select t.key, ${sql.placeholder('windowStart')}::timestamptz, t.count
-      from unnest(${sql.placeholder('buckets')}::text[], ${sql.placeholder('counts')}::integer[]) as t(key, count)`)
+  const addQuery = db
+    .insert(rateLimitCounters)
+    .select(
+      sql`select t.key, ${sql.placeholder('windowStart')}::timestamptz, t.count
+      from unnest(${sql.placeholder('buckets')}::text[], ${sql.placeholder('counts')}::integer[]) as t(key, count)`
+    )
     .onConflictDoUpdate({
       target: rateLimitCounters.key,
       set: {
@@ -21,7 +24,11 @@ export function createRateLimitsRepository (db: Db) {
         windowStart: sql`greatest(excluded.window_start, ${rateLimitCounters.windowStart})`,
       },
     })
-    .returning({ bucket: rateLimitCounters.key, count: rateLimitCounters.count, windowStart: rateLimitCounters.windowStart })
+    .returning({
+      bucket: rateLimitCounters.key,
+      count: rateLimitCounters.count,
+      windowStart: rateLimitCounters.windowStart,
+    })
     .prepare('rate_limit_add')
 
   return {

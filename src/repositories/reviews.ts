@@ -6,7 +6,10 @@ import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../d
 import { insertJsonRows, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
-/** The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one instant. */
+/**
+ * The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one
+ * instant.
+ */
 export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date, deletedAt?: Date }
 
 export function createReviewsRepository (db: Db) {
@@ -22,23 +25,40 @@ export function createReviewsRepository (db: Db) {
     },
 
     /** These reviews with their scales, deleted or not. */
-    async listByIds (ids: string[], tx: Executor = db): Promise<Array<{ review: ReviewRow, scale: RatingScaleRow }>> {
+    async listByIds (ids: string[], tx: Executor = db): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
       if (ids.length === 0) return []
-      return tx.select({ review: reviews, scale: ratingScales }).from(reviews)
+      return tx
+        .select({ review: reviews, scale: ratingScales })
+        .from(reviews)
         .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
         .where(inArray(reviews.id, ids))
     },
 
     async lockById (claimId: string, id: string, tx: Executor): Promise<ReviewRow | undefined> {
-      const [row] = await tx.select().from(reviews)
+      const [row] = await tx
+        .select()
+        .from(reviews)
         .where(and(eq(reviews.claimId, claimId), eq(reviews.id, id), live))
         .for('update')
       return row
     },
 
-    async list (claimId: string, { limit, afterId, withDrafts }: PageRequest & { withDrafts: boolean }, tx: Executor = db): Promise<PageResult<ReviewRow>> {
-      const rows = await tx.select().from(reviews)
-        .where(and(eq(reviews.claimId, claimId), live, afterId ? lt(reviews.id, afterId) : undefined, withDrafts ? undefined : ne(reviews.status, 'draft')))
+    async list (
+      claimId: string,
+      { limit, afterId, withDrafts }: PageRequest & { withDrafts: boolean },
+      tx: Executor = db
+    ): Promise<PageResult<ReviewRow>> {
+      const rows = await tx
+        .select()
+        .from(reviews)
+        .where(
+          and(
+            eq(reviews.claimId, claimId),
+            live,
+            afterId ? lt(reviews.id, afterId) : undefined,
+            withDrafts ? undefined : ne(reviews.status, 'draft')
+          )
+        )
         .orderBy(desc(reviews.id))
         .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)
@@ -46,7 +66,9 @@ export function createReviewsRepository (db: Db) {
 
     /** The claim's latest published (and not retracted) review: its current verdict. */
     async latestPublished (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx.select().from(reviews)
+      const [row] = await tx
+        .select()
+        .from(reviews)
         .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
         .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
         .limit(1)
@@ -55,7 +77,9 @@ export function createReviewsRepository (db: Db) {
 
     /** The claim's latest retracted review: what the claim shows when no published review is left. */
     async latestRetracted (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx.select().from(reviews)
+      const [row] = await tx
+        .select()
+        .from(reviews)
         .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'retracted'), live))
         .orderBy(sql`${reviews.retractedAt} desc nulls last`, desc(reviews.id))
         .limit(1)
@@ -71,7 +95,8 @@ export function createReviewsRepository (db: Db) {
     },
 
     async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx.update(reviews)
+      const [row] = await tx
+        .update(reviews)
         .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
         .where(and(eq(reviews.id, id), live))
         .returning()

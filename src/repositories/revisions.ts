@@ -21,20 +21,22 @@ export function createRevisionsRepository (db: Db) {
      */
     async insertMany (values: NewRevision[], tx: Executor): Promise<void> {
       if (values.length === 0) return
-      const rows = JSON.stringify(values.map((v) => ({
-        entity_type: v.entityType,
-        entity_id: v.entityId,
-        claim_id: v.claimId ?? null,
-        version: v.version,
-        action: v.action,
-        actor: v.actor,
-        actor_key_id: v.actorKeyId ?? null,
-        organization_id: v.organizationId ?? null,
-        request_id: v.requestId ?? null,
-        at: v.at,
-        before: v.before ?? null,
-        after: v.after,
-      })))
+      const rows = JSON.stringify(
+        values.map((v) => ({
+          entity_type: v.entityType,
+          entity_id: v.entityId,
+          claim_id: v.claimId ?? null,
+          version: v.version,
+          action: v.action,
+          actor: v.actor,
+          actor_key_id: v.actorKeyId ?? null,
+          organization_id: v.organizationId ?? null,
+          request_id: v.requestId ?? null,
+          at: v.at,
+          before: v.before ?? null,
+          after: v.after,
+        }))
+      )
       await tx.execute(sql`insert into ${revisions} (entity_type, entity_id, claim_id, version, action, actor, actor_key_id, organization_id, request_id, at, before, after)
         select entity_type, entity_id, claim_id, version, action, actor, actor_key_id, organization_id, request_id, at, before, after
         from jsonb_to_recordset(${rows}::jsonb) as r(entity_type text, entity_id uuid, claim_id uuid, version integer, action revision_action,
@@ -42,23 +44,44 @@ export function createRevisionsRepository (db: Db) {
     },
 
     /** A claim's history (the claim and everything under it), newest first, paged by sequence number. */
-    async listByClaim (claimId: string, { limit, afterSeq, withDrafts }: { limit: number, afterSeq?: number | undefined, withDrafts: boolean }, tx: Executor = db): Promise<PageResult<RevisionWithOrganization>> {
-      const rows = await tx.select({ revision: revisions, organizationSlug: organizations.slug }).from(revisions)
+    async listByClaim (
+      claimId: string,
+      { limit, afterSeq, withDrafts }: { limit: number; afterSeq?: number | undefined; withDrafts: boolean },
+      tx: Executor = db
+    ): Promise<PageResult<RevisionWithOrganization>> {
+      const rows = await tx
+        .select({ revision: revisions, organizationSlug: organizations.slug })
+        .from(revisions)
         .leftJoin(organizations, eq(organizations.id, revisions.organizationId))
-        .where(and(
-          eq(revisions.claimId, claimId),
-          afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
-          // A review revision that leaves it a draft (creating or editing one) is the newsroom's working copy.
-          withDrafts ? undefined : sql`not (${revisions.entityType} = 'review' and ${revisions.after}->>'status' = 'draft')`
-        ))
+        .where(
+          and(
+            eq(revisions.claimId, claimId),
+            afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
+            // A review revision that leaves it a draft (creating or editing one) is the newsroom's working copy.
+            withDrafts
+              ? undefined
+              : sql`not (${revisions.entityType} = 'review' and ${revisions.after}->>'status' = 'draft')`
+          )
+        )
         .orderBy(desc(revisions.seq))
         .limit(limit + 1)
-      return toPage(rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })), limit, (row) => String(row.seq))
+      return toPage(
+        rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })),
+        limit,
+        (row) => String(row.seq)
+      )
     },
 
     /** The last revision of one entity at or before `at`. */
-    async latestOf (entityType: EntityType, entityId: string, at: Date, tx: Executor = db): Promise<RevisionRow | undefined> {
-      const [row] = await tx.select().from(revisions)
+    async latestOf (
+      entityType: EntityType,
+      entityId: string,
+      at: Date,
+      tx: Executor = db
+    ): Promise<RevisionRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(revisions)
         .where(and(eq(revisions.entityType, entityType), eq(revisions.entityId, entityId), lte(revisions.at, at)))
         .orderBy(desc(revisions.version))
         .limit(1)
@@ -66,8 +89,15 @@ export function createRevisionsRepository (db: Db) {
     },
 
     /** The last revision at or before `at` of each entity of these types that belongs to the claim. */
-    async latestUnderClaim (claimId: string, entityTypes: EntityType[], at: Date, tx: Executor = db): Promise<RevisionRow[]> {
-      return tx.selectDistinctOn([revisions.entityId]).from(revisions)
+    async latestUnderClaim (
+      claimId: string,
+      entityTypes: EntityType[],
+      at: Date,
+      tx: Executor = db
+    ): Promise<RevisionRow[]> {
+      return tx
+        .selectDistinctOn([revisions.entityId])
+        .from(revisions)
         .where(and(eq(revisions.claimId, claimId), inArray(revisions.entityType, entityTypes), lte(revisions.at, at)))
         .orderBy(revisions.entityId, desc(revisions.version))
     },

@@ -12,42 +12,70 @@ export type NewWebhookDelivery = Omit<typeof webhookDeliveries.$inferInsert, 'id
 export function createWebhooksRepository (db: Db) {
   return {
     async insert (values: NewWebhook, tx: Executor = db): Promise<WebhookRow> {
-      const [row] = await tx.insert(webhooks).values({ ...values, ...freshTimestamps() }).returning()
+      const [row] = await tx
+        .insert(webhooks)
+        .values({ ...values, ...freshTimestamps() })
+        .returning()
       if (!row) throw new Error('insert returned no row')
       return row
     },
 
-    async list (organizationId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<WebhookRow>> {
-      const rows = await tx.select().from(webhooks)
-        .where(and(eq(webhooks.organizationId, organizationId), afterId === undefined ? undefined : lt(webhooks.id, afterId)))
-        .orderBy(desc(webhooks.id)).limit(limit + 1)
+    async list (
+      organizationId: string,
+      { limit, afterId }: PageRequest,
+      tx: Executor = db
+    ): Promise<PageResult<WebhookRow>> {
+      const rows = await tx
+        .select()
+        .from(webhooks)
+        .where(
+          and(
+            eq(webhooks.organizationId, organizationId),
+            afterId === undefined ? undefined : lt(webhooks.id, afterId)
+          )
+        )
+        .orderBy(desc(webhooks.id))
+        .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)
     },
 
     /** An organisation's webhook; another organisation's is not found. */
     async find (organizationId: string, id: string, tx: Executor = db): Promise<WebhookRow | undefined> {
-      const [row] = await tx.select().from(webhooks).where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)))
+      const [row] = await tx
+        .select()
+        .from(webhooks)
+        .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)))
       return row
     },
 
     /** For deliveries, which act for whoever owns the webhook: the webhook and its organisation's slug. */
-    async findForDelivery (id: string, tx: Executor = db): Promise<{ webhook: WebhookRow, organizationSlug: string } | undefined> {
-      const [row] = await tx.select({ webhook: webhooks, organizationSlug: organizations.slug }).from(webhooks)
+    async findForDelivery (
+      id: string,
+      tx: Executor = db
+    ): Promise<{ webhook: WebhookRow; organizationSlug: string } | undefined> {
+      const [row] = await tx
+        .select({ webhook: webhooks, organizationSlug: organizations.slug })
+        .from(webhooks)
         .innerJoin(organizations, eq(organizations.id, webhooks.organizationId))
         .where(eq(webhooks.id, id))
       return row
     },
 
     async lock (organizationId: string, id: string, tx: Executor): Promise<WebhookRow | undefined> {
-      const [row] = await tx.select().from(webhooks)
-        .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id))).for('update')
+      const [row] = await tx
+        .select()
+        .from(webhooks)
+        .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)))
+        .for('update')
       return row
     },
 
     async update (id: string, patch: WebhookPatch, tx: Executor = db): Promise<WebhookRow | undefined> {
-      const [row] = await tx.update(webhooks)
+      const [row] = await tx
+        .update(webhooks)
         .set({ ...patch, updatedAt: new Date(), version: sql`${webhooks.version} + 1` })
-        .where(eq(webhooks.id, id)).returning()
+        .where(eq(webhooks.id, id))
+        .returning()
       return row
     },
 
@@ -60,12 +88,16 @@ export function createWebhooksRepository (db: Db) {
      * on `events`; when nobody is subscribed, that is all a change pays.
      */
     async subscribers (event: WebhookEventType, organizationId: string | null, tx: Executor): Promise<string[]> {
-      const rows = await tx.select({ id: webhooks.id }).from(webhooks)
-        .where(and(
-          sql`${webhooks.events} @> array[${event}]::webhook_event_type[]`,
-          eq(webhooks.enabled, true),
-          organizationId === null ? undefined : eq(webhooks.organizationId, organizationId)
-        ))
+      const rows = await tx
+        .select({ id: webhooks.id })
+        .from(webhooks)
+        .where(
+          and(
+            sql`${webhooks.events} @> array[${event}]::webhook_event_type[]`,
+            eq(webhooks.enabled, true),
+            organizationId === null ? undefined : eq(webhooks.organizationId, organizationId)
+          )
+        )
       return rows.map((row) => row.id)
     },
 
@@ -73,10 +105,22 @@ export function createWebhooksRepository (db: Db) {
       await tx.insert(webhookDeliveries).values(values)
     },
 
-    async listDeliveries (webhookId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<WebhookDeliveryRow>> {
-      const rows = await tx.select().from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.webhookId, webhookId), afterId === undefined ? undefined : lt(webhookDeliveries.id, afterId)))
-        .orderBy(desc(webhookDeliveries.id)).limit(limit + 1)
+    async listDeliveries (
+      webhookId: string,
+      { limit, afterId }: PageRequest,
+      tx: Executor = db
+    ): Promise<PageResult<WebhookDeliveryRow>> {
+      const rows = await tx
+        .select()
+        .from(webhookDeliveries)
+        .where(
+          and(
+            eq(webhookDeliveries.webhookId, webhookId),
+            afterId === undefined ? undefined : lt(webhookDeliveries.id, afterId)
+          )
+        )
+        .orderBy(desc(webhookDeliveries.id))
+        .limit(limit + 1)
       return toPage(rows, limit, (row) => row.id)
     },
   }

@@ -16,7 +16,9 @@ export function embedScript (): string {
   const at = source.indexOf(PLACEHOLDER)
   if (at === -1 || source.indexOf(PLACEHOLDER, at + 1) !== -1) throw new Error(`src/embed/embed.js must hold "${PLACEHOLDER}" exactly once`)
   // Script-safe, so that a page may also inline the widget in a <script> element.
-  return source.replace(PLACEHOLDER, () => scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle, retracted: retractedStyle })))
+  return source.replace(PLACEHOLDER, () =>
+    scriptSafeJson(JSON.stringify({ verdicts: verdictStyles, none: noVerdictStyle, retracted: retractedStyle }))
+  )
 }
 
 const EmbedScript = z.string().describe('The widget script (`text/javascript`).')

@@ -78,15 +78,20 @@ function toGoogleClaim ({ claim, claimant, reviews }: SearchHit) {
     text: claim.text,
     claimant: claimant?.name,
     claimDate: claim.claimDate ? `${claim.claimDate}T00:00:00Z` : undefined,
-    claimReview: reviews.map((pair) => present({
-      // The review's author URL, else the site of the organisation that published it.
-      publisher: present({ name: pair.review.authorName ?? undefined, site: hostOf(pair.review.authorUrl) ?? hostOf(pair.organizationUrl) }),
-      url: pair.review.url ?? undefined,
-      title: pair.review.headline ?? undefined,
-      reviewDate: pair.review.datePublished?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      textualRating: toRating(pair).label,
-      languageCode: pair.review.inLanguage,
-    })),
+    claimReview: reviews.map((pair) =>
+      present({
+        // The review's author URL, else the site of the organisation that published it.
+        publisher: present({
+          name: pair.review.authorName ?? undefined,
+          site: hostOf(pair.review.authorUrl) ?? hostOf(pair.organizationUrl),
+        }),
+        url: pair.review.url ?? undefined,
+        title: pair.review.headline ?? undefined,
+        reviewDate: pair.review.datePublished?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        textualRating: toRating(pair).label,
+        languageCode: pair.review.inLanguage,
+      })
+    ),
   })
 }
 
@@ -122,6 +127,9 @@ export default async function googleFactCheckRoutes (fastify: FastifyInstance) {
       pageToken: q.pageToken,
       offset: q.offset,
     }, readBudgetOf(request))
-    return present({ claims: hits.length > 0 ? hits.map(toGoogleClaim) : undefined, nextPageToken: nextPageToken ?? undefined })
+    return present({
+      claims: hits.length > 0 ? hits.map(toGoogleClaim) : undefined,
+      nextPageToken: nextPageToken ?? undefined,
+    })
   })
 }

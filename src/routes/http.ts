@@ -24,13 +24,22 @@ export function keyOf (request: FastifyRequest): KeyPrincipal {
 /** The key, organisation and request recorded on the revisions a write makes. */
 export function writeContextOf (request: FastifyRequest): WriteContext {
   const principal = keyOf(request)
-  return { actor: principal.keyName, actorKeyId: principal.keyId, organizationId: principal.organizationId, requestId: request.id, onCommit: request.idempotentCommit }
+  return {
+    actor: principal.keyName,
+    actorKeyId: principal.keyId,
+    organizationId: principal.organizationId,
+    requestId: request.id,
+    onCommit: request.idempotentCommit,
+  }
 }
 
 /** Whose private data this request may read. */
 export const readerOf = (request: FastifyRequest): Viewer => viewerOf(request.principal)
 
-/** What a search may spend: SEARCH_STATEMENT_TIMEOUT per statement for anonymous and partner callers; newsroom keys the server's own. */
+/**
+ * What a search may spend: SEARCH_STATEMENT_TIMEOUT per statement for anonymous and partner callers; newsroom keys the
+ * server's own.
+ */
 export function readBudgetOf (request: FastifyRequest): ReadBudget {
   const { principal } = request
   const newsroom = principal.kind === 'key' && principal.role !== 'partner'

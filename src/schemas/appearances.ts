@@ -42,8 +42,16 @@ export const UpdateAppearanceBody = z.strictObject(appearanceFields)
   .meta({ id: 'UpdateAppearance', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type { CreateAppearance, UpdateAppearance } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const appearanceBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateAppearanceBody>, CreateAppearance>, Same<z.output<typeof UpdateAppearanceBody>, UpdateAppearance>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const appearanceBodiesAreInputs: AllTrue<
+  [
+    Same<z.output<typeof CreateAppearanceBody>, CreateAppearance>,
+    Same<z.output<typeof UpdateAppearanceBody>, UpdateAppearance>
+  ]
+> = true
 
 export const toAppearance = (row: AppearanceRecord): z.output<typeof AppearanceSchema> => ({
   id: row.id,

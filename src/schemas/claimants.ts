@@ -73,8 +73,13 @@ export const UpdateClaimantBody = z.strictObject({ ...claimantFields, distinctFr
   .meta({ id: 'UpdateClaimant', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type { CreateClaimant, UpdateClaimant } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const claimantBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateClaimantBody>, CreateClaimant>, Same<z.output<typeof UpdateClaimantBody>, UpdateClaimant>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const claimantBodiesAreInputs: AllTrue<
+  [Same<z.output<typeof CreateClaimantBody>, CreateClaimant>, Same<z.output<typeof UpdateClaimantBody>, UpdateClaimant>]
+> = true
 
 export const toClaimant = (row: ClaimantRecord): z.output<typeof ClaimantSchema> => ({
   id: row.id,

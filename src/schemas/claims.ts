@@ -91,12 +91,21 @@ export const UpdateClaimBody = z.strictObject(claimFields)
   .meta({ id: 'UpdateClaim', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const claimBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateClaimBody>, CreateClaim>, Same<z.output<typeof UpdateClaimBody>, UpdateClaim>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const claimBodiesAreInputs: AllTrue<
+  [Same<z.output<typeof CreateClaimBody>, CreateClaim>, Same<z.output<typeof UpdateClaimBody>, UpdateClaim>]
+> = true
 
 type ClaimantSummary = Pick<ClaimantRecord, 'id' | 'slug' | 'name'>
 
-export const toClaim = (row: ClaimRecord, claimant: ClaimantSummary | null, currentReview: ReviewWithScale | null): z.output<typeof ClaimSchema> => ({
+export const toClaim = (
+  row: ClaimRecord,
+  claimant: ClaimantSummary | null,
+  currentReview: ReviewWithScale | null
+): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,
   claimantId: row.claimantId,

@@ -44,8 +44,13 @@ export const UpdateEvidenceBody = z.strictObject(evidenceFields)
   .meta({ id: 'UpdateEvidence', description: 'Only the fields sent change; `null` clears an optional field.' })
 
 export type { CreateEvidence, UpdateEvidence } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const evidenceBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateEvidenceBody>, CreateEvidence>, Same<z.output<typeof UpdateEvidenceBody>, UpdateEvidence>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const evidenceBodiesAreInputs: AllTrue<
+  [Same<z.output<typeof CreateEvidenceBody>, CreateEvidence>, Same<z.output<typeof UpdateEvidenceBody>, UpdateEvidence>]
+> = true
 
 export const toEvidence = (row: EvidenceRecord): z.output<typeof EvidenceSchema> => ({
   id: row.id,

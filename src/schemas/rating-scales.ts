@@ -57,8 +57,16 @@ export const UpdateRatingScaleBody = z.strictObject({
   .meta({ id: 'UpdateRatingScale', description: 'Only the fields sent change.' })
 
 export type { CreateRatingScale, UpdateRatingScale } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const ratingScaleBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateRatingScaleBody>, CreateRatingScale>, Same<z.output<typeof UpdateRatingScaleBody>, UpdateRatingScale>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const ratingScaleBodiesAreInputs: AllTrue<
+  [
+    Same<z.output<typeof CreateRatingScaleBody>, CreateRatingScale>,
+    Same<z.output<typeof UpdateRatingScaleBody>, UpdateRatingScale>
+  ]
+> = true
 
 export const toRatingScale = (row: RatingScaleRecord): z.output<typeof RatingScaleSchema> => ({
   id: row.id,

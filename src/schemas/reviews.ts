@@ -24,7 +24,9 @@ export const RatingSchema = z.object({
   verdict: NormalizedVerdict,
 }).meta({ id: 'Rating' })
 
-/** The contract is the domain's rating (src/domain/ratings.ts), which ClaimReview and the verdicts are made from too. */
+/**
+ * The contract is the domain's rating (src/domain/ratings.ts), which ClaimReview and the verdicts are made from too.
+ */
 export const ratingIsDomainRating: Same<z.output<typeof RatingSchema>, Rating> = true
 
 const Author = z.object({
@@ -101,10 +103,16 @@ export const RetractReviewBody = z.strictObject({
 }).meta({ id: 'RetractReview' })
 
 export type { CreateReview, UpdateReview } from '../domain/inputs.ts'
-/** The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails to compile. */
-export const reviewBodiesAreInputs: AllTrue<[Same<z.output<typeof CreateReviewBody>, CreateReview>, Same<z.output<typeof UpdateReviewBody>, UpdateReview>]> = true
+/**
+ * The bodies read into the domain's inputs (src/domain/inputs.ts): a field that changes in one and not the other fails
+ * to compile.
+ */
+export const reviewBodiesAreInputs: AllTrue<
+  [Same<z.output<typeof CreateReviewBody>, CreateReview>, Same<z.output<typeof UpdateReviewBody>, UpdateReview>]
+> = true
 
-const authorOf = (review: ReviewRecord) => review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
+const authorOf = (review: ReviewRecord) =>
+  review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
 
 export const toReview = (pair: ReviewWithScale): z.output<typeof ReviewSchema> => ({
   id: pair.review.id,

@@ -16,10 +16,18 @@ export type Change =
 const Position = z.object({ tx: z.string().regex(/^\d+$/), seq: z.int().min(0) })
 const SCOPE = 'changes'
 
-export function createChangesService (changes: ChangesRepository, claims: ClaimsRepository, reviews: ReviewsRepository, cursors: Cursors) {
+export function createChangesService (
+  changes: ChangesRepository,
+  claims: ClaimsRepository,
+  reviews: ReviewsRepository,
+  cursors: Cursors
+) {
   return {
     /** Changes after the cursor; the next cursor is always given, since the feed never ends. */
-    async page (request: { after?: string | undefined, limit: number }, viewer: Viewer): Promise<{ data: Change[], nextCursor: string }> {
+    async page (
+      request: { after?: string | undefined; limit: number },
+      viewer: Viewer
+    ): Promise<{ data: Change[]; nextCursor: string }> {
       const after = request.after === undefined ? undefined : cursors.decode(request.after, Position, SCOPE)
       const rows = await changes.after(after, request.limit)
       const claimIds = [...new Set(rows.filter((r) => r.entityType === 'claim').map((r) => r.entityId))]
@@ -43,7 +51,9 @@ export function createChangesService (changes: ChangesRepository, claims: Claims
         }
       }
       const last = rows[rows.length - 1]
-      const nextCursor = last ? cursors.encode({ tx: last.txId, seq: last.seq }, SCOPE) : request.after ?? cursors.encode({ tx: '0', seq: 0 }, SCOPE)
+      const nextCursor = last
+        ? cursors.encode({ tx: last.txId, seq: last.seq }, SCOPE)
+        : (request.after ?? cursors.encode({ tx: '0', seq: 0 }, SCOPE))
       return { data, nextCursor }
     },
   }

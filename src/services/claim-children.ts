@@ -17,14 +17,22 @@ interface Row { id: string, version: number, updatedAt: Date }
 interface ChildRepository<R extends Row, Create, Update> {
   lockById(claimId: string, id: string, tx: Executor): Promise<R | undefined>
   findById(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
-  list(claimId: string, page: { limit: number, afterId?: string | undefined }, tx?: Executor): Promise<{ rows: R[], nextAfterId: string | null }>
+  list(
+    claimId: string,
+    page: { limit: number; afterId?: string | undefined },
+    tx?: Executor,
+  ): Promise<{ rows: R[]; nextAfterId: string | null }>
   insert(values: Create & { claimId: string }, tx?: Executor): Promise<R>
   update(claimId: string, id: string, patch: Update, tx?: Executor): Promise<R | undefined>
   delete(claimId: string, id: string, tx?: Executor): Promise<R | undefined>
 }
 
 /** For a read under a claim: 404 unless the claim is live and the caller may see it. */
-export async function requireVisibleClaim (claims: ClaimsRepository, claimId: string, viewer: Viewer): Promise<ClaimRow> {
+export async function requireVisibleClaim (
+  claims: ClaimsRepository,
+  claimId: string,
+  viewer: Viewer
+): Promise<ClaimRow> {
   const claim = await claims.findById(claimId)
   if (!claim || !canSee(viewer, claim)) throw new NotFoundError('Claim', claimId)
   return claim
@@ -36,14 +44,25 @@ export async function requireVisibleClaim (claims: ClaimsRepository, claimId: st
  * current verdict) hold under concurrency, and locks are always taken claim first. Shared by every service of what
  * hangs off a claim.
  */
-export async function requireOwnClaim (claims: ClaimsRepository, claimId: string, ctx: WriteContext, tx: Executor): Promise<ClaimRow> {
+export async function requireOwnClaim (
+  claims: ClaimsRepository,
+  claimId: string,
+  ctx: WriteContext,
+  tx: Executor
+): Promise<ClaimRow> {
   const claim = await claims.lockById(claimId, tx)
   if (!claim) throw new NotFoundError('Claim', claimId)
   assertOwner(ctx, claim, () => new NotFoundError('Claim', claimId), `Claim ${claimId}`)
   return claim
 }
 
-type BeforeWrite<Create, Update> = (tx: Executor, ctx: WriteContext, claimId: string, id: string | null, values: Create | Update) => Promise<void>
+type BeforeWrite<Create, Update> = (
+  tx: Executor,
+  ctx: WriteContext,
+  claimId: string,
+  id: string | null,
+  values: Create | Update,
+) => Promise<void>
 
 function createClaimChildService<R extends Row, Create, Update> (options: {
   db: Db
@@ -58,7 +77,13 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
 }) {
   const { db, claims, children, history, entityType, noun, beforeWrite, cursors } = options
 
-  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<R> {
+  async function lockMatching (
+    claimId: string,
+    id: string,
+    ifMatch: EtagCondition | undefined,
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<R> {
     await requireOwnClaim(claims, claimId, ctx, tx)
     const current = await children.lockById(claimId, id, tx)
     if (!current) throw new NotFoundError(noun, id)
@@ -67,7 +92,11 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   }
 
   return {
-    async list (claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<R>> {
+    async list (
+      claimId: string,
+      viewer: Viewer,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<R>> {
       const afterId = cursors.id.decode(request.cursor, `${entityType}:${claimId}`)
       await requireVisibleClaim(claims, claimId, viewer)
       const { rows, nextAfterId } = await children.list(claimId, { limit: request.limit, afterId })
@@ -91,7 +120,13 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
       })
     },
 
-    async update (claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<R> {
+    async update (
+      claimId: string,
+      id: string,
+      patch: Update,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext
+    ): Promise<R> {
       return db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         await beforeWrite?.(tx, ctx, claimId, id, patch)
@@ -112,7 +147,13 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
   }
 }
 
-export function createAppearancesService (db: Db, claims: ClaimsRepository, appearances: AppearancesRepository, history: History, cursors: Cursors) {
+export function createAppearancesService (
+  db: Db,
+  claims: ClaimsRepository,
+  appearances: AppearancesRepository,
+  history: History,
+  cursors: Cursors
+) {
   return createClaimChildService<AppearanceRow, CreateAppearance, UpdateAppearance>({
     db,
     claims,
@@ -127,14 +168,26 @@ export function createAppearancesService (db: Db, claims: ClaimsRepository, appe
       const previous = await appearances.lockFirstAppearance(claimId, tx)
       if (!previous || previous.id === id) return
       const after = await appearances.update(claimId, previous.id, { isFirstAppearance: false }, tx)
-      if (after) await history.record(tx, ctx, { entityType: 'appearance', action: 'update', claimId, before: previous, after })
+      if (after) { await history.record(tx, ctx, { entityType: 'appearance', action: 'update', claimId, before: previous, after }) }
     },
   })
 }
 
-export function createEvidenceService (db: Db, claims: ClaimsRepository, evidence: EvidenceRepository, history: History, cursors: Cursors) {
+export function createEvidenceService (
+  db: Db,
+  claims: ClaimsRepository,
+  evidence: EvidenceRepository,
+  history: History,
+  cursors: Cursors
+) {
   return createClaimChildService<EvidenceRow, CreateEvidence, UpdateEvidence>({
-    db, claims, children: evidence, history, entityType: 'evidence', noun: 'Evidence', cursors,
+    db,
+    claims,
+    children: evidence,
+    history,
+    entityType: 'evidence',
+    noun: 'Evidence',
+    cursors,
   })
 }
 

@@ -95,7 +95,11 @@ function positionOf (sort: ClaimSort, { claim, rank }: ClaimListItem): SortPosit
   }
 }
 
-export type ClaimListRequest = ClaimFilters & { sort?: ClaimSort | undefined, limit: number, cursor?: string | undefined }
+export type ClaimListRequest = ClaimFilters & {
+  sort?: ClaimSort | undefined
+  limit: number
+  cursor?: string | undefined
+}
 
 export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
   /**
@@ -103,12 +107,18 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
    * it cannot be deleted before the claim commits. Another organisation's claimant, which it could neither change nor
    * delete while this claim names it, is refused as if it did not exist.
    */
-  async function requireClaimant (claimantId: string | null | undefined, organizationId: string, tx: Executor): Promise<ClaimantRow | null> {
+  async function requireClaimant (
+    claimantId: string | null | undefined,
+    organizationId: string,
+    tx: Executor
+  ): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const id = isUuid(claimantId) ? claimantId : (await repos.claimants.findBySlug(claimantId, tx))?.id
     const claimant = id === undefined ? undefined : await repos.claimants.lockSharedById(id, tx)
     if (!claimant || claimant.organizationId !== organizationId) {
-      throw new RuleViolationError(`Claimant ${claimantId} is not a claimant of your organisation.`, [{ path: 'claimantId', message: 'no such claimant in your organisation' }])
+      throw new RuleViolationError(`Claimant ${claimantId} is not a claimant of your organisation.`, [
+        { path: 'claimantId', message: 'no such claimant in your organisation' },
+      ])
     }
     return claimant
   }
@@ -131,7 +141,12 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
   }
 
   /** Locks the claim for the rest of the transaction and checks the client's If-Match against its current ETag. */
-  async function lockMatching (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ClaimDetail> {
+  async function lockMatching (
+    id: string,
+    ifMatch: EtagCondition | undefined,
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<ClaimDetail> {
     const claim = await repos.claims.lockById(id, tx)
     if (!claim) throw new NotFoundError('Claim', id)
     assertOwner(ctx, claim, () => new NotFoundError('Claim', id), `Claim ${id}`)
@@ -156,7 +171,9 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     let currentReview: ReviewWithScale | null = null
     if (review) {
       const scaleRevision = await repos.revisions.latestOf('rating-scale', review.ratingScaleId, at)
-      const scale = scaleRevision ? revive<RatingScaleRow>(scaleRevision.after) : await repos.ratingScales.findById(review.ratingScaleId)
+      const scale = scaleRevision
+        ? revive<RatingScaleRow>(scaleRevision.after)
+        : await repos.ratingScales.findById(review.ratingScaleId)
       if (scale) currentReview = { review, scale }
     }
     return {
@@ -174,7 +191,9 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       const { limit, cursor, sort: requested, ...filters } = request
       const sort = requested ?? (filters.q ? 'relevance' : '-createdAt')
       if (sort === 'relevance' && !filters.q) {
-        throw new ValidationError('sort=relevance needs a text query (q).', [{ path: 'sort', message: 'relevance needs q' }])
+        throw new ValidationError('sort=relevance needs a text query (q).', [
+          { path: 'sort', message: 'relevance needs q' },
+        ])
       }
       // A cursor is only good for the list it came from: same sort, same filters.
       const scope = listScope(`claims:${sort}`, filters)
@@ -188,10 +207,17 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       }
       const q = filters.q === undefined ? undefined : await searchQueryOf(repos.claims, filters.q, 'q')
       if (q === null) return { data: [], nextCursor: null }
-      const query = { filters: { ...filters, q, claimant: claimantId }, visibleTo: viewer, sort, after, limit: limit + 1 }
-      const rows = q === undefined
-        ? await repos.claims.list(query)
-        : await withinBudget(db, budget.statementTimeoutMs, (executor) => repos.claims.list(query, executor))
+      const query = {
+        filters: { ...filters, q, claimant: claimantId },
+        visibleTo: viewer,
+        sort,
+        after,
+        limit: limit + 1,
+      }
+      const rows =
+        q === undefined
+          ? await repos.claims.list(query)
+          : await withinBudget(db, budget.statementTimeoutMs, (executor) => repos.claims.list(query, executor))
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null
@@ -201,7 +227,7 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
     /** The claim now, or as it was at `asOf`; its past is visible to whoever may see it now. */
     async get (id: string, viewer: Viewer, asOf?: Date): Promise<ClaimDetail> {
       if (asOf) {
-        if (asOf.getTime() > Date.now()) throw new InvalidInputError('asOf is in the future; omit it to read the claim as it is now.')
+        if (asOf.getTime() > Date.now()) { throw new InvalidInputError('asOf is in the future; omit it to read the claim as it is now.') }
         const now = await repos.claims.findByIdEvenDeleted(id)
         if (!now || !canSee(viewer, now)) throw new NotFoundError('Claim', `${id} at ${asOf.toISOString()}`)
         return detailAsOf(id, asOf)
@@ -226,42 +252,80 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
      * The claim's revisions and those of everything under it, newest first. Outside its organisation, drafts of
      * reviews are left out: they were never published.
      */
-    async history (id: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<Revision>> {
+    async history (
+      id: string,
+      viewer: Viewer,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<Revision>> {
       const afterSeq = cursors.seq.decode(request.cursor, `history:${id}`)
       // A deleted claim keeps its history: 404 only for a claim that never existed, or that the caller may not see.
       const claim = await repos.claims.findByIdEvenDeleted(id)
       if (!claim || !canSee(viewer, claim)) throw new NotFoundError('Claim', id)
       const withDrafts = claim.organizationId === viewer.organizationId
-      const { rows, nextAfterId } = await repos.revisions.listByClaim(id, { limit: request.limit, afterSeq, withDrafts })
+      const { rows, nextAfterId } = await repos.revisions.listByClaim(id, {
+        limit: request.limit,
+        afterSeq,
+        withDrafts,
+      })
       // Who made a change inside an organisation (its key's name and id, the request) is that organisation's own
       // business: everyone else sees the organisation only.
-      const member = (row: Revision) => viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
-      const data = rows.map((row) => member(row) ? row : { ...row, actor: row.organizationSlug ?? 'unknown', actorKeyId: null, requestId: null })
+      const member = (row: Revision) =>
+        viewer.organizationId !== null && viewer.organizationId === (row.organizationId ?? claim.organizationId)
+      const data = rows.map((row) =>
+        member(row) ? row : { ...row, actor: row.organizationSlug ?? 'unknown', actorKeyId: null, requestId: null }
+      )
       return { data, nextCursor: cursors.seq.encode(nextAfterId, `history:${id}`) }
     },
 
     async create (body: CreateClaim, ctx: WriteContext): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         const claimant = await requireClaimant(body.claimantId, ctx.organizationId, tx)
-        const claim = await repos.claims.insert({ ...body, claimantId: claimant?.id ?? null, organizationId: ctx.organizationId }, tx)
-        await history.record(tx, ctx, { entityType: 'claim', action: 'create', claimId: claim.id, before: null, after: claim })
+        const claim = await repos.claims.insert(
+          { ...body, claimantId: claimant?.id ?? null, organizationId: ctx.organizationId },
+          tx
+        )
+        await history.record(tx, ctx, {
+          entityType: 'claim',
+          action: 'create',
+          claimId: claim.id,
+          before: null,
+          after: claim,
+        })
         return { claim, claimant, appearances: [], evidence: [], currentReview: null }
       })
     },
 
-    async update (id: string, patch: UpdateClaim, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ClaimDetail> {
+    async update (
+      id: string,
+      patch: UpdateClaim,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext
+    ): Promise<ClaimDetail> {
       return db.transaction(async (tx) => {
         // The claimant is locked before the claim, in the order a claimant rename takes them (its search trigger
         // updates the claimant's claims), so that the two never wait on each other.
-        const newClaimant = patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
+        const newClaimant =
+          patch.claimantId === undefined ? undefined : await requireClaimant(patch.claimantId, ctx.organizationId, tx)
         const current = await lockMatching(id, ifMatch, ctx, tx)
         if (current.claim.currentVerdict !== null && (patch.status === 'new' || patch.status === 'researching')) {
-          throw new ConflictError(`Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`)
+          throw new ConflictError(
+            `Claim ${id} has a published verdict, so its status is \`reviewed\`; retract the verdict first, or archive the claim.`
+          )
         }
         const claimant = newClaimant === undefined ? current.claimant : newClaimant
-        const claim = await repos.claims.update(id, newClaimant === undefined ? patch : { ...patch, claimantId: newClaimant?.id ?? null }, tx)
+        const claim = await repos.claims.update(
+          id,
+          newClaimant === undefined ? patch : { ...patch, claimantId: newClaimant?.id ?? null },
+          tx
+        )
         if (!claim) throw new NotFoundError('Claim', id)
-        await history.record(tx, ctx, { entityType: 'claim', action: 'update', claimId: id, before: current.claim, after: claim })
+        await history.record(tx, ctx, {
+          entityType: 'claim',
+          action: 'update',
+          claimId: id,
+          before: current.claim,
+          after: claim,
+        })
         return { ...current, claim, claimant }
       })
     },
@@ -271,7 +335,13 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
         const current = await lockMatching(id, ifMatch, ctx, tx)
         const claim = await repos.claims.softDelete(id, tx)
         if (!claim) throw new NotFoundError('Claim', id)
-        await history.record(tx, ctx, { entityType: 'claim', action: 'delete', claimId: id, before: current.claim, after: claim })
+        await history.record(tx, ctx, {
+          entityType: 'claim',
+          action: 'delete',
+          claimId: id,
+          before: current.claim,
+          after: claim,
+        })
       })
     },
   }

@@ -30,15 +30,26 @@ export function toFlatRecord ({ claim, claimant, review, appearances }: Exported
   }
 }
 
-/** A claim's current verdict as ClaimReview, without `dateModified` (the time of this database's last change, which an import cannot carry). */
+/**
+ * A claim's current verdict as ClaimReview, without `dateModified` (the time of this database's last change, which an
+ * import cannot carry).
+ */
 function toExportedClaimReview (row: ExportedClaim) {
   if (!row.review || !row.scale) return null
-  const { dateModified: _modified, ...claimReview } = toClaimReview({ ...row, review: row.review, scale: row.scale }, row.appearances)
+  const { dateModified: _modified, ...claimReview } = toClaimReview(
+    { ...row, review: row.review, scale: row.scale },
+    row.appearances
+  )
   return claimReview
 }
 
 /** The export, as chunks of text to write in order; reads `pageSize` claims at a time. */
-export async function * exportClaims (repo: ExportRepository, filters: ExportFilters, format: ImportFormat, pageSize = 1000): AsyncGenerator<string> {
+export async function * exportClaims (
+  repo: ExportRepository,
+  filters: ExportFilters,
+  format: ImportFormat,
+  pageSize = 1000
+): AsyncGenerator<string> {
   if (format === 'csv') yield stringify([[...flatColumns]])
   if (format === 'claimreview') yield '['
   let afterId: string | undefined
@@ -50,15 +61,19 @@ export async function * exportClaims (repo: ExportRepository, filters: ExportFil
     if (format === 'jsonl') {
       yield rows.map((row) => `${JSON.stringify(toFlatRecord(row))}\n`).join('')
     } else if (format === 'csv') {
-      yield stringify(rows.map((row) => {
-        const flat = toFlatRecord(row)
-        return flatColumns.map((column) => {
-          const value = flat[column]
-          return Array.isArray(value) ? value.join(TOPIC_SEPARATOR) : value
+      yield stringify(
+        rows.map((row) => {
+          const flat = toFlatRecord(row)
+          return flatColumns.map((column) => {
+            const value = flat[column]
+            return Array.isArray(value) ? value.join(TOPIC_SEPARATOR) : value
+          })
         })
-      }))
+      )
     } else {
-      const items = rows.flatMap((row) => toExportedClaimReview(row) ?? []).map((item) => scriptSafeJson(JSON.stringify(item)))
+      const items = rows
+        .flatMap((row) => toExportedClaimReview(row) ?? [])
+        .map((item) => scriptSafeJson(JSON.stringify(item)))
       if (items.length === 0) continue
       yield `${first ? '\n' : ',\n'}${items.join(',\n')}`
       first = false

@@ -35,7 +35,11 @@ export interface Change<T extends Versioned> {
 }
 
 /** Told of every batch of changes recorded, in its transaction (the webhook events, src/services/webhook-events.ts). */
-export type ChangeListener = (tx: Executor, organizationId: string, changes: ReadonlyArray<{ entityType: EntityType, action: Action, claimId: string | null, after: Versioned }>) => Promise<void>
+export type ChangeListener = (
+  tx: Executor,
+  organizationId: string,
+  changes: ReadonlyArray<{ entityType: EntityType; action: Action; claimId: string | null; after: Versioned }>,
+) => Promise<void>
 
 export function createHistory (revisions: RevisionsRepository, onChange?: ChangeListener) {
   /** Records one change; `after` is the row as it now is. */
@@ -44,22 +48,30 @@ export function createHistory (revisions: RevisionsRepository, onChange?: Change
   }
 
   /** Records several changes made in one transaction, in one statement (imports write thousands at a time). */
-  async function recordMany<T extends Versioned> (tx: Executor, ctx: WriteContext, changes: Array<Change<T>>): Promise<void> {
-    await revisions.insertMany(changes.map((change) => ({
-      entityType: change.entityType,
-      entityId: change.after.id,
-      claimId: change.claimId,
-      version: change.after.version,
-      action: change.action,
-      actor: ctx.actor,
-      actorKeyId: ctx.actorKeyId,
-      organizationId: ctx.organizationId,
-      requestId: ctx.requestId,
-      at: change.after.updatedAt,
-      // The rows as they are: turned into JSON (dates as ISO strings) once, with the rest of the batch, by insertMany.
-      before: change.before as Record<string, unknown> | null,
-      after: change.after as unknown as Record<string, unknown>,
-    })), tx)
+  async function recordMany<T extends Versioned> (
+    tx: Executor,
+    ctx: WriteContext,
+    changes: Array<Change<T>>
+  ): Promise<void> {
+    await revisions.insertMany(
+      changes.map((change) => ({
+        entityType: change.entityType,
+        entityId: change.after.id,
+        claimId: change.claimId,
+        version: change.after.version,
+        action: change.action,
+        actor: ctx.actor,
+        actorKeyId: ctx.actorKeyId,
+        organizationId: ctx.organizationId,
+        requestId: ctx.requestId,
+        at: change.after.updatedAt,
+        // The rows as they are: turned into JSON (dates as ISO strings) once, with the rest of the batch, by
+        // insertMany.
+        before: change.before as Record<string, unknown> | null,
+        after: change.after as unknown as Record<string, unknown>,
+      })),
+      tx
+    )
     await onChange?.(tx, ctx.organizationId, changes)
     for (const change of changes) await ctx.onCommit?.(tx, { entityType: change.entityType, entityId: change.after.id })
   }

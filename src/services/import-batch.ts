@@ -47,15 +47,28 @@ function newClaim (row: Prepared, claimantId: string | null, organizationId: str
 }
 
 export function createBatchWriter (db: Db, repos: Repositories, history: History) {
-  /** Live claimants for these names: matched by name (ignoring case) or by the slug of the name; the missing ones made. */
-  async function claimantsFor (wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
+  /**
+   * Live claimants for these names: matched by name (ignoring case) or by the slug of the name; the missing ones made.
+   */
+  async function claimantsFor (
+    wanted: CreateClaimant[],
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<Map<string, ClaimantRow>> {
     const byName = new Map<string, ClaimantRow>()
     if (wanted.length === 0) return byName
     const bases = wanted.map((c) => slugify(c.name))
     await repos.claimants.lockSlugBases(bases, tx)
     // Only the organisation's own claimants: it may not attach its claims to another's (docs/access.md, References).
-    const found = await repos.claimants.findBySlugsOrNames(ctx.organizationId, bases, wanted.map((c) => c.name), tx, 'share')
-    const match = (name: string) => found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
+    const found = await repos.claimants.findBySlugsOrNames(
+      ctx.organizationId,
+      bases,
+      wanted.map((c) => c.name),
+      tx,
+      'share'
+    )
+    const match = (name: string) =>
+      found.find((c) => c.name.toLowerCase() === name.toLowerCase()) ?? found.find((c) => c.slug === slugify(name))
     const taken = new Set(await repos.claimants.slugsFrom(bases, tx))
     const creating: CreateClaimant[] = []
     for (const claimant of wanted) {
@@ -70,8 +83,21 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
       taken.add(slug)
       creating.push({ ...claimant, slug })
     }
-    const made = await repos.claimants.insertMany(creating.map((c) => ({ ...c, slug: c.slug ?? slugify(c.name), organizationId: ctx.organizationId })), tx)
-    await history.recordMany(tx, ctx, made.map((after) => ({ entityType: 'claimant' as const, action: 'create' as const, claimId: null, before: null, after })))
+    const made = await repos.claimants.insertMany(
+      creating.map((c) => ({ ...c, slug: c.slug ?? slugify(c.name), organizationId: ctx.organizationId })),
+      tx
+    )
+    await history.recordMany(
+      tx,
+      ctx,
+      made.map((after) => ({
+        entityType: 'claimant' as const,
+        action: 'create' as const,
+        claimId: null,
+        before: null,
+        after,
+      }))
+    )
     for (const row of made) byName.set(row.name.toLowerCase(), row)
     return byName
   }
@@ -81,12 +107,17 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
    * its claims commit (share locks of concurrent batches do not conflict). One deleted in between is found or made
    * again, here.
    */
-  async function keepClaimants (resolved: Map<string, ClaimantRow>, wanted: CreateClaimant[], ctx: WriteContext, tx: Executor): Promise<Map<string, ClaimantRow>> {
+  async function keepClaimants (
+    resolved: Map<string, ClaimantRow>,
+    wanted: CreateClaimant[],
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<Map<string, ClaimantRow>> {
     const ids = [...new Set([...resolved.values()].map((c) => c.id))]
     const live = new Set((await repos.claimants.lockSharedByIds(ids, tx)).map((c) => c.id))
     const gone = wanted.filter((c) => !live.has(resolved.get(c.name.toLowerCase())?.id ?? ''))
     if (gone.length === 0) return resolved
-    return new Map([...resolved, ...await claimantsFor(gone, ctx, tx)])
+    return new Map([...resolved, ...(await claimantsFor(gone, ctx, tx))])
   }
 
   /**
@@ -99,7 +130,8 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
     // milliseconds, not for the whole batch, so that concurrent batches naming the same claimants never wait on each
     // other for long (they did, past DATABASE_STATEMENT_TIMEOUT, on a busy machine).
     const wanted = rows.flatMap((r) => r.claimant ?? [])
-    const resolved = wanted.length > 0 ? await db.transaction((tx) => claimantsFor(wanted, ctx, tx)) : new Map<string, ClaimantRow>()
+    const resolved =
+      wanted.length > 0 ? await db.transaction((tx) => claimantsFor(wanted, ctx, tx)) : new Map<string, ClaimantRow>()
     return db.transaction(async (tx) => {
       const claimants = await keepClaimants(resolved, wanted, ctx, tx)
       // Published as the publish operation does, on the fact-check's own date; without one, undated (never the day
@@ -111,7 +143,7 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
       const verdicts: Array<Change<ClaimRow>> = []
       const stored: ClaimRow[] = []
       for (const row of rows) {
-        const claimantId = row.claimant ? claimants.get(row.claimant.name.toLowerCase())?.id ?? null : null
+        const claimantId = row.claimant ? (claimants.get(row.claimant.name.toLowerCase())?.id ?? null) : null
         const claim = newClaim(row, claimantId, ctx.organizationId, now)
         created.push(claim)
         if (!row.review) {
@@ -119,7 +151,10 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
           continue
         }
         const { datePublished, scale, ...body } = row.review
-        const draft = draftReview({ id: uuidv7(), claimId: claim.id, ratingScaleId: scale.id, ratingKey: body.rating, body }, now)
+        const draft = draftReview(
+          { id: uuidv7(), claimId: claim.id, ratingScaleId: scale.id, ratingKey: body.rating, body },
+          now
+        )
         const publish = publishReview(draft.after, datePublished, now)
         const verdict = refreshVerdict(claim, { review: publish.after, scale }, undefined, now)
         drafts.push(draft.change)
@@ -130,18 +165,42 @@ export function createBatchWriter (db: Db, repos: Repositories, history: History
       // Each row once, in its final state. The appearances and reviews go first (their links to the claims are
       // checked at commit), so that each claim's insert computes its search document with its appearances.
       await repos.claims.deferChildLinks(tx)
-      const appearances = await repos.appearances.insertMany(rows.flatMap((r) => r.appearances.map((a) => ({ ...a, claimId: r.id }))), tx)
-      await repos.reviews.insertRows(published.map((p) => p.after), tx)
+      const appearances = await repos.appearances.insertMany(
+        rows.flatMap((r) => r.appearances.map((a) => ({ ...a, claimId: r.id }))),
+        tx
+      )
+      await repos.reviews.insertRows(
+        published.map((p) => p.after),
+        tx
+      )
       await repos.claims.insertRows(stored, tx)
       const changes: Array<Change<ClaimRow | AppearanceRow | ReviewRow>> = [
-        ...created.map((after) => ({ entityType: 'claim' as const, action: 'create' as const, claimId: after.id, before: null, after })),
-        ...appearances.map((after) => ({ entityType: 'appearance' as const, action: 'create' as const, claimId: after.claimId, before: null, after })),
+        ...created.map((after) => ({
+          entityType: 'claim' as const,
+          action: 'create' as const,
+          claimId: after.id,
+          before: null,
+          after,
+        })),
+        ...appearances.map((after) => ({
+          entityType: 'appearance' as const,
+          action: 'create' as const,
+          claimId: after.claimId,
+          before: null,
+          after,
+        })),
         ...drafts,
         ...published,
         ...verdicts,
       ]
       await history.recordMany(tx, ctx, changes)
-      return rows.map((r) => ({ line: r.line, key: r.key, outcome: 'created' as const, claimId: r.id, ...undatedOf(r) }))
+      return rows.map((r) => ({
+        line: r.line,
+        key: r.key,
+        outcome: 'created' as const,
+        claimId: r.id,
+        ...undatedOf(r),
+      }))
     })
   }
 

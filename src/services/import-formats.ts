@@ -14,7 +14,9 @@ export class ImportError extends Error {}
 
 const optionalText = z.string().nullish()
 
-/** One claim with its claimant, where it appeared and its verdict, as a data set gives it; checked further on import. */
+/**
+ * One claim with its claimant, where it appeared and its verdict, as a data set gives it; checked further on import.
+ */
 export const FlatRecordSchema = z.object({
   id: z.union([z.string(), z.number().transform(String)]).nullish().describe('The record\'s id in its data set: re-importing finds the claim by it.'),
   text: z.string({ error: 'text is missing' }),
@@ -108,13 +110,28 @@ const ClaimReviewIn = z.looseObject({
   inLanguage: z.string().optional(),
   headline: z.string().optional(),
   author: z.looseObject({ name: z.string().optional(), url: z.string().optional() }).optional(),
-  reviewRating: z.looseObject({ alternateName: z.string().optional(), name: z.string().optional(), ratingExplanation: z.string().optional() }).optional(),
-  itemReviewed: z.looseObject({
-    author: z.looseObject({ '@type': z.string().optional(), name: z.string().optional(), jobTitle: z.string().optional(), sameAs: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
-    datePublished: z.string().optional(),
-    appearance: z.union([z.array(z.unknown()), z.unknown()]).optional(),
-    firstAppearance: z.unknown().optional(),
-  }).optional(),
+  reviewRating: z
+    .looseObject({
+      alternateName: z.string().optional(),
+      name: z.string().optional(),
+      ratingExplanation: z.string().optional(),
+    })
+    .optional(),
+  itemReviewed: z
+    .looseObject({
+      author: z
+        .looseObject({
+          '@type': z.string().optional(),
+          name: z.string().optional(),
+          jobTitle: z.string().optional(),
+          sameAs: z.union([z.string(), z.array(z.string())]).optional(),
+        })
+        .optional(),
+      datePublished: z.string().optional(),
+      appearance: z.union([z.array(z.unknown()), z.unknown()]).optional(),
+      firstAppearance: z.unknown().optional(),
+    })
+    .optional(),
 })
 
 const CreativeWorkIn = z.looseObject({
@@ -135,7 +152,10 @@ const isClaimReview = (node: unknown) => {
 export function fromClaimReview (node: unknown): FlatRecord {
   const review = ClaimReviewIn.parse(node)
   const item = review.itemReviewed
-  const works = [item?.appearance ?? []].flat().map((w) => CreativeWorkIn.safeParse(w)).flatMap((w) => w.success ? [w.data] : [])
+  const works = [item?.appearance ?? []]
+    .flat()
+    .map((w) => CreativeWorkIn.safeParse(w))
+    .flatMap((w) => (w.success ? [w.data] : []))
   const first = item?.firstAppearance === undefined ? undefined : JSON.stringify(item.firstAppearance)
   const claimant = item?.author
   return {
@@ -190,11 +210,21 @@ async function * claimReviews (input: Readable): AsyncGenerator<SourceItem> {
   }
 }
 
-/** The records of a file or stream in a format; `line` is the line (JSON Lines), the row (CSV, the header being 1) or the position in the document (ClaimReview). */
-export function readRecords (input: Readable, format: ImportFormat, options: { columns?: Record<string, string> } = {}): AsyncIterable<SourceItem> {
+/**
+ * The records of a file or stream in a format; `line` is the line (JSON Lines), the row (CSV, the header being 1) or
+ * the position in the document (ClaimReview).
+ */
+export function readRecords (
+  input: Readable,
+  format: ImportFormat,
+  options: { columns?: Record<string, string> } = {}
+): AsyncIterable<SourceItem> {
   switch (format) {
-    case 'jsonl': return jsonLines(input, options.columns ?? {})
-    case 'csv': return csvRows(input, options.columns ?? {})
-    case 'claimreview': return claimReviews(input)
+    case 'jsonl':
+      return jsonLines(input, options.columns ?? {})
+    case 'csv':
+      return csvRows(input, options.columns ?? {})
+    case 'claimreview':
+      return claimReviews(input)
   }
 }

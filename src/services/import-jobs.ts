@@ -17,8 +17,22 @@ export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: 
     async submit (request: { format: ImportFormat, scale: string, data: string } & ImportRow['options'], ctx: WriteContext): Promise<ImportRow> {
       return db.transaction(async (tx) => {
         const { columns, map, scaleColumn } = request
-        const options = { ...(columns && { columns }), ...(map && { map }), ...(scaleColumn !== undefined && { scaleColumn }) }
-        const row = await repo.insert({ organizationId: ctx.organizationId, format: request.format, scale: request.scale, input: request.data, keyId: ctx.actorKeyId, options }, tx)
+        const options = {
+          ...(columns && { columns }),
+          ...(map && { map }),
+          ...(scaleColumn !== undefined && { scaleColumn }),
+        }
+        const row = await repo.insert(
+          {
+            organizationId: ctx.organizationId,
+            format: request.format,
+            scale: request.scale,
+            input: request.data,
+            keyId: ctx.actorKeyId,
+            options,
+          },
+          tx
+        )
         // Retries and expiry are the queue's (src/jobs/queues.ts).
         await jobs.send(IMPORT_QUEUE, { importId: row.id }, { tx })
         return row
@@ -40,14 +54,17 @@ export function createImportJobsService (db: Db, repo: ImportsRepository, jobs: 
       const row = await repo.start(importId)
       if (!row) return
       const { columns, map, scaleColumn } = row.options
-      const results = importer.importRecords(readRecords(Readable.from([row.input]), row.format as ImportFormat, { columns: columns ?? {} }), {
-        organizationId: row.organizationId,
-        scale: row.scale,
-        map: map ?? {},
-        ...(scaleColumn !== undefined && { scaleColumn }),
-        actorKeyId: row.keyId,
-        requestId: `import:${row.id}`,
-      })
+      const results = importer.importRecords(
+        readRecords(Readable.from([row.input]), row.format as ImportFormat, { columns: columns ?? {} }),
+        {
+          organizationId: row.organizationId,
+          scale: row.scale,
+          map: map ?? {},
+          ...(scaleColumn !== undefined && { scaleColumn }),
+          actorKeyId: row.keyId,
+          requestId: `import:${row.id}`,
+        }
+      )
       const rejects: ImportRow['rejects'] = []
       try {
         for (;;) {

@@ -42,7 +42,13 @@ export interface RowResult {
 }
 
 /** `undated`: verdicts written without a review date, the record having none. */
-export interface ImportSummary { created: number, updated: number, unchanged: number, rejected: number, undated: number }
+export interface ImportSummary {
+  created: number
+  updated: number
+  unchanged: number
+  rejected: number
+  undated: number
+}
 
 export interface ImportOptions {
   organizationId: string
@@ -78,17 +84,41 @@ interface Services {
   reviews: ReviewsService
 }
 
-const sameAppearance = (a: CreateAppearance, row: { url: string | null, title: string | null, publisher: string | null, quote: string | null, publishedAt: Date | null }) =>
-  (a.url ?? null) === row.url && (a.title ?? null) === row.title && (a.publisher ?? null) === row.publisher &&
-  (a.quote ?? null) === row.quote && (a.publishedAt ? new Date(a.publishedAt).getTime() : null) === (row.publishedAt?.getTime() ?? null)
+const sameAppearance = (
+  a: CreateAppearance,
+  row: {
+    url: string | null
+    title: string | null
+    publisher: string | null
+    quote: string | null
+    publishedAt: Date | null
+  }
+) =>
+  (a.url ?? null) === row.url &&
+  (a.title ?? null) === row.title &&
+  (a.publisher ?? null) === row.publisher &&
+  (a.quote ?? null) === row.quote &&
+  (a.publishedAt ? new Date(a.publishedAt).getTime() : null) === (row.publishedAt?.getTime() ?? null)
 
 const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
 
-export function createImportService (db: Db, repos: Repositories, services: Services, writer: BatchWriter, checks: RecordChecks) {
+export function createImportService (
+  db: Db,
+  repos: Repositories,
+  services: Services,
+  writer: BatchWriter,
+  checks: RecordChecks
+) {
   /** The claimant a record names, matched as claimantsFor does; made (through the service) when there is none. */
-  async function claimantIdFor (wanted: CreateClaimant | null, known: ClaimantRow[], ctx: WriteContext): Promise<string | null> {
+  async function claimantIdFor (
+    wanted: CreateClaimant | null,
+    known: ClaimantRow[],
+    ctx: WriteContext
+  ): Promise<string | null> {
     if (wanted === null) return null
-    const match = known.find((c) => c.name.toLowerCase() === wanted.name.toLowerCase()) ?? known.find((c) => c.slug === slugify(wanted.name))
+    const match =
+      known.find((c) => c.name.toLowerCase() === wanted.name.toLowerCase()) ??
+      known.find((c) => c.slug === slugify(wanted.name))
     if (match) return match.id
     const made = await db.transaction((tx) => writer.claimantsFor([wanted], ctx, tx))
     return made.get(wanted.name.toLowerCase())?.id ?? null
@@ -99,7 +129,11 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
     const wanted = rows.flatMap((r) => r.claimant ?? [])
     const ids = claims.map((c) => c.id)
     const [claimants, appearances, reviews] = await Promise.all([
-      repos.claimants.findBySlugsOrNames(organizationId, wanted.map((c) => slugify(c.name)), wanted.map((c) => c.name)),
+      repos.claimants.findBySlugsOrNames(
+        organizationId,
+        wanted.map((c) => slugify(c.name)),
+        wanted.map((c) => c.name)
+      ),
       repos.appearances.listAllOf(ids),
       repos.reviews.listByIds(claims.flatMap((c) => c.currentReviewId ?? [])),
     ])
@@ -107,7 +141,12 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   }
 
   /** A record imported before: what differs is changed through the services (each change recorded); else nothing. */
-  async function updateExisting (row: Prepared, claim: ClaimRow, state: Awaited<ReturnType<typeof currentStateOf>>, ctx: WriteContext): Promise<RowResult> {
+  async function updateExisting (
+    row: Prepared,
+    claim: ClaimRow,
+    state: Awaited<ReturnType<typeof currentStateOf>>,
+    ctx: WriteContext
+  ): Promise<RowResult> {
     let changed = false
     let undated = false
     const claimantId = await claimantIdFor(row.claimant, state.claimants, ctx)
@@ -138,11 +177,17 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         undated = datePublished === null
       } else {
         const reviewPatch: Partial<CreateReview> = {}
-        if (current.ratingScaleId !== scale.id || current.ratingKey !== body.rating) Object.assign(reviewPatch, { ratingScale: scale.id, rating: body.rating })
-        if ((body.ratingExplanation ?? null) !== current.ratingExplanation) reviewPatch.ratingExplanation = body.ratingExplanation ?? null
+        if (current.ratingScaleId !== scale.id || current.ratingKey !== body.rating) {
+          Object.assign(reviewPatch, { ratingScale: scale.id, rating: body.rating })
+        }
+        if ((body.ratingExplanation ?? null) !== current.ratingExplanation) {
+          reviewPatch.ratingExplanation = body.ratingExplanation ?? null
+        }
         if ((body.headline ?? null) !== current.headline) reviewPatch.headline = body.headline ?? null
         if ((body.url ?? null) !== current.url) reviewPatch.url = body.url ?? null
-        if ((body.author?.name ?? null) !== current.authorName || (body.author?.url ?? null) !== current.authorUrl) reviewPatch.author = body.author ?? null
+        if ((body.author?.name ?? null) !== current.authorName || (body.author?.url ?? null) !== current.authorUrl) {
+          reviewPatch.author = body.author ?? null
+        }
         if (body.inLanguage !== current.inLanguage) reviewPatch.inLanguage = body.inLanguage
         if (Object.keys(reviewPatch).length > 0) {
           await services.reviews.update(claim.id, current.id, reviewPatch, '*', ctx)
@@ -150,33 +195,56 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         }
       }
     }
-    return { line: row.line, key: row.key, outcome: changed ? 'updated' : 'unchanged', claimId: claim.id, ...(undated ? { undated } : {}) }
+    return {
+      line: row.line,
+      key: row.key,
+      outcome: changed ? 'updated' : 'unchanged',
+      claimId: claim.id,
+      ...(undated ? { undated } : {}),
+    }
   }
 
   async function processBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     const found = await repos.claims.findImported(ctx.organizationId, {
       externalIds: rows.flatMap((r) => r.externalId ?? []),
-      reviewUrls: rows.flatMap((r) => r.externalId === null && r.review?.url ? [r.review.url] : []),
+      reviewUrls: rows.flatMap((r) => (r.externalId === null && r.review?.url ? [r.review.url] : [])),
     })
-    const byExternalId = new Map(found.flatMap((f) => f.claim.externalId === null ? [] : [[f.claim.externalId, f.claim] as const]))
-    const byReviewUrl = new Map(found.flatMap((f) => f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const]))
-    const existing = (r: Prepared) => r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
+    const byExternalId = new Map(
+      found.flatMap((f) => (f.claim.externalId === null ? [] : [[f.claim.externalId, f.claim] as const]))
+    )
+    const byReviewUrl = new Map(found.flatMap((f) => (f.reviewUrl === null ? [] : [[f.reviewUrl, f.claim] as const])))
+    const existing = (r: Prepared) =>
+      r.externalId !== null ? byExternalId.get(r.externalId) : byReviewUrl.get(r.review?.url ?? '')
     const fresh = rows.filter((r) => !existing(r))
     const results: RowResult[] = fresh.length > 0 ? await writer.createBatch(fresh, ctx) : []
     const again = rows.flatMap((row) => {
       const claim = existing(row)
       return claim ? [{ row, claim }] : []
     })
-    const state = again.length > 0 ? await currentStateOf(again.map((a) => a.row), again.map((a) => a.claim), ctx.organizationId) : undefined
+    const state =
+      again.length > 0
+        ? await currentStateOf(
+          again.map((a) => a.row),
+          again.map((a) => a.claim),
+          ctx.organizationId
+        )
+        : undefined
     for (const { row, claim } of again) {
       if (claim.deletedAt !== null) {
-        results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: `the claim imported from this record (${claim.id}) has been deleted`, record: row.record })
+        results.push({
+          line: row.line,
+          key: row.key,
+          outcome: 'rejected',
+          reason: `the claim imported from this record (${claim.id}) has been deleted`,
+          record: row.record,
+        })
         continue
       }
       try {
         results.push(await updateExisting(row, claim, state as NonNullable<typeof state>, ctx))
       } catch (error) {
-        // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's problem.
+        // A change the API would refuse (a claim archived or deleted meanwhile, a retracted verdict) is this row's
+        // problem.
         if (!(error instanceof DomainError)) throw error
         results.push({ line: row.line, key: row.key, outcome: 'rejected', reason: error.message, record: row.record })
       }
@@ -187,9 +255,13 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
   return {
     /**
      * Imports the records for an organisation, yielding each record's result as its batch is written (rejections
-     * at once); returns the summary. Throws only when the import as a whole cannot go on (no such scale, database gone).
+     * at once); returns the summary. Throws only when the import as a whole cannot go on (no such scale, database
+     * gone).
      */
-    async * importRecords (source: AsyncIterable<SourceItem>, options: ImportOptions): AsyncGenerator<RowResult, ImportSummary> {
+    async * importRecords (
+      source: AsyncIterable<SourceItem>,
+      options: ImportOptions
+    ): AsyncGenerator<RowResult, ImportSummary> {
       const found = await repos.ratingScales.findByRef(options.scale)
       // A built-in scale or the organisation's own; another organisation's custom scale is as if it did not exist.
       const scale = found && (found.builtIn || found.organizationId === options.organizationId) ? found : undefined
@@ -207,7 +279,12 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         if (!found) throw new Rejected(`${options.scaleColumn}: no rating scale "${ref}"`)
         return found
       }
-      const ctx: WriteContext = { actor: options.actor ?? 'import', actorKeyId: options.actorKeyId ?? null, organizationId: options.organizationId, requestId: options.requestId ?? null }
+      const ctx: WriteContext = {
+        actor: options.actor ?? 'import',
+        actorKeyId: options.actorKeyId ?? null,
+        organizationId: options.organizationId,
+        requestId: options.requestId ?? null,
+      }
       const batchSize = options.batchSize ?? 1000
       const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0, rejected: 0, undated: 0 }
       let batch: Prepared[] = []
@@ -217,7 +294,7 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
       // transaction). A batch holding a record that one being written also holds waits for it, so that the record
       // is found, not made twice; claimants made by two batches at once take turns through their slug locks.
       const concurrency = options.concurrency ?? 1
-      const writing: Array<{ keys: Set<string>, done: Promise<RowResult[]> }> = []
+      const writing: Array<{ keys: Set<string>; done: Promise<RowResult[]> }> = []
       const written = async function * () {
         const first = writing.shift()
         for (const result of first ? await first.done : []) {
@@ -246,7 +323,13 @@ export function createImportService (db: Db, repos: Repositories, services: Serv
         } catch (error) {
           if (!(error instanceof Rejected)) throw error
           summary.rejected++
-          yield { line: item.line, key: 'record' in item ? keyOf(item.record) : null, outcome: 'rejected', reason: error.message, ...('record' in item ? { record: item.record } : {}) }
+          yield {
+            line: item.line,
+            key: 'record' in item ? keyOf(item.record) : null,
+            outcome: 'rejected',
+            reason: error.message,
+            ...('record' in item ? { record: item.record } : {}),
+          }
           continue
         }
         if (keys.has(row.key)) yield * flush()

@@ -1,8 +1,10 @@
 // Claim matching from this process's in-memory inverted index (src/lib/match-index.ts): built in the background on the
 // first match (or at start, src/server.ts), then kept current from the claims' change feed (migrations/0030): each
 // match first applies what was committed before it started (the statement that reads its terms says whether there
-// is any), so a claim is matchable on every process as soon as it commits; an idle process polls every POLL_MS. Until it is built, and for the bench's switches the index does not implement, the SQL path answers (src/repositories/matching.ts):
-// the same claims in the same order, only slower, as both rank with the term statistics of now.
+// is any), so a claim is matchable on every process as soon as it commits; an idle process polls every POLL_MS. Until
+// it is built, and for the bench's switches the index does not implement, the SQL path answers
+// (src/repositories/matching.ts): the same claims in the same order, only slower, as both rank with the term statistics
+// of now.
 import type { IndexedClaim } from '../lib/match-index.ts'
 import { createMatchIndex, type MatchIndex } from '../lib/match-index.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
@@ -143,7 +145,9 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
           const at = rank.get(lexeme)
           if (at !== undefined && at < (firstAt.get(word) ?? Infinity)) firstAt.set(word, at)
         }
-        const matchedTerms = [...firstAt].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([w]) => w)
+        const matchedTerms = [...firstAt]
+          .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+          .map(([w]) => w)
         return [{ id: b.id, bm25: b.bm25, bm25Max: input.bm25Max, trigram: similarity, matchedTerms }]
       })
     },

@@ -108,19 +108,39 @@ export const applies = (when: 'always' | 'social' | 'never', socialPost: boolean
 /** What to ask the repository for an input: the cleaned text, other spellings, and the signals that apply to it. */
 export interface MatchPlan { query: CandidateQuery, options: CandidateOptions, scoring: Scoring }
 
-export function planMatch (raw: string, language: string | undefined, limit: number, viewer: Viewer, signals: Signals = SIGNALS): MatchPlan {
+export function planMatch (
+  raw: string,
+  language: string | undefined,
+  limit: number,
+  viewer: Viewer,
+  signals: Signals = SIGNALS
+): MatchPlan {
   const socialPost = isSocialPost(raw)
   const text = signals.clean ? cleanInput(raw) || raw : raw
   const lang = language ?? detectLanguage(text)
   const trigram = applies(signals.trigram, socialPost)
   return {
-    query: { text, language: lang, limit, alsoWords: signals.numbers && /^en/i.test(lang) ? numberSpellings(text) : '', visibleTo: viewer, similarity: trigram },
+    query: {
+      text,
+      language: lang,
+      limit,
+      alsoWords: signals.numbers && /^en/i.test(lang) ? numberSpellings(text) : '',
+      visibleTo: viewer,
+      similarity: trigram,
+    },
     options: { splitWords: applies(signals.splits, socialPost) },
-    scoring: trigram ? SCORING[socialPost ? 'social' : 'other'] : { ...SCORING[socialPost ? 'social' : 'other'], wTrigram: 0 },
+    scoring: trigram
+      ? SCORING[socialPost ? 'social' : 'other']
+      : { ...SCORING[socialPost ? 'social' : 'other'], wTrigram: 0 },
   }
 }
 
-export function createMatchingService (matching: MatchingRepository, index: MatchIndexService, claims: ClaimsRepository, log: { warn(obj: object, msg: string): void }) {
+export function createMatchingService (
+  matching: MatchingRepository,
+  index: MatchIndexService,
+  claims: ClaimsRepository,
+  log: { warn(obj: object, msg: string): void }
+) {
   let compactedAt = 0
 
   /** Folds the statistics' delta rows in the background, now and then: answers are the same before and after. */
@@ -132,10 +152,16 @@ export function createMatchingService (matching: MatchingRepository, index: Matc
 
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
-      const { query, options, scoring } = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
+      const { query, options, scoring } = planMatch(
+        request.text,
+        request.language,
+        Math.max(request.limit * 5, 50),
+        viewer
+      )
       const candidates = await index.candidates(query, options)
       compactLater()
-      const scored = candidates.map((c) => ({ c, parts: matchScore(c, scoring) }))
+      const scored = candidates
+        .map((c) => ({ c, parts: matchScore(c, scoring) }))
         .filter(({ parts }) => parts.score >= request.minScore)
         .sort((a, b) => b.parts.score - a.parts.score || b.c.bm25 - a.c.bm25 || (a.c.id < b.c.id ? -1 : 1))
         .slice(0, request.limit)
@@ -144,7 +170,18 @@ export function createMatchingService (matching: MatchingRepository, index: Matc
         const item = items.get(c.id)
         // Visibility was applied before ranking; this guards against a claim changed in between.
         return item && item.claim.deletedAt === null && canSee(viewer, item.claim)
-          ? [{ item, score: parts.score, explanation: { matchedTerms: c.matchedTerms, words: parts.words, similarity: parts.similarity, bm25: c.bm25 } }]
+          ? [
+              {
+                item,
+                score: parts.score,
+                explanation: {
+                  matchedTerms: c.matchedTerms,
+                  words: parts.words,
+                  similarity: parts.similarity,
+                  bm25: c.bm25,
+                },
+              },
+            ]
           : []
       })
     },

@@ -31,12 +31,19 @@ export function createOrganizationsService (db: Db, organizations: Organizations
 
   return {
     /** For operators (the `keys` command): an organisation, made when it does not exist yet. */
-    async ensure (values: { slug: string, name?: string | undefined, url?: string | null | undefined }): Promise<{ organization: OrganizationRow, created: boolean }> {
+    async ensure (values: {
+      slug: string
+      name?: string | undefined
+      url?: string | null | undefined
+    }): Promise<{ organization: OrganizationRow; created: boolean }> {
       return db.transaction(async (tx) => {
         const existing = await organizations.findBySlug(values.slug, tx)
         if (existing) return { organization: existing, created: false }
         // Two callers may ensure the same organisation at once: the second one finds the first one's.
-        const organization = await organizations.insertIfAbsent({ slug: values.slug, name: values.name ?? values.slug, url: values.url ?? null }, tx)
+        const organization = await organizations.insertIfAbsent(
+          { slug: values.slug, name: values.name ?? values.slug, url: values.url ?? null },
+          tx
+        )
         if (organization) return { organization, created: true }
         const concurrent = await organizations.findBySlug(values.slug, tx)
         if (!concurrent) throw new Error(`organization ${values.slug} neither inserted nor found`)
@@ -46,13 +53,21 @@ export function createOrganizationsService (db: Db, organizations: Organizations
 
     get: requireBySlug,
 
-    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<OrganizationRow>> {
-      const { rows, nextAfterId } = await organizations.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'organizations') })
+    async list (request: { limit: number; cursor?: string | undefined }): Promise<Page<OrganizationRow>> {
+      const { rows, nextAfterId } = await organizations.list({
+        limit: request.limit,
+        afterId: cursors.id.decode(request.cursor, 'organizations'),
+      })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'organizations') }
     },
 
     /** An admin changes its own organisation; another organisation's is not theirs to change. */
-    async update (slug: string, patch: { name?: string | undefined, url?: string | null | undefined }, ifMatch: EtagCondition | undefined, principal: KeyPrincipal): Promise<OrganizationRow> {
+    async update (
+      slug: string,
+      patch: { name?: string | undefined; url?: string | null | undefined },
+      ifMatch: EtagCondition | undefined,
+      principal: KeyPrincipal
+    ): Promise<OrganizationRow> {
       return db.transaction(async (tx) => {
         const current = await organizations.lockBySlug(slug, tx)
         if (!current) throw new NotFoundError('Organization', slug)
@@ -65,15 +80,32 @@ export function createOrganizationsService (db: Db, organizations: Organizations
     },
 
     /** A new key: the row, and the secret, which is never stored and cannot be shown again. */
-    async createKey (organizationId: string, values: { name: string, role: Role }, createdByKeyId: string | null): Promise<{ row: ApiKeyRow, key: string }> {
+    async createKey (
+      organizationId: string,
+      values: { name: string; role: Role },
+      createdByKeyId: string | null
+    ): Promise<{ row: ApiKeyRow; key: string }> {
       const { key, prefix, hash } = generateApiKey()
-      const row = await organizations.insertKey({ organizationId, name: values.name, role: values.role, prefix, keyHash: hash, createdByKeyId })
+      const row = await organizations.insertKey({
+        organizationId,
+        name: values.name,
+        role: values.role,
+        prefix,
+        keyHash: hash,
+        createdByKeyId,
+      })
       return { row, key }
     },
 
-    async listKeys (organizationId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<ApiKeyRow>> {
+    async listKeys (
+      organizationId: string,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<ApiKeyRow>> {
       const scope = `api-keys:${organizationId}`
-      const { rows, nextAfterId } = await organizations.listKeys(organizationId, { limit: request.limit, afterId: cursors.id.decode(request.cursor, scope) })
+      const { rows, nextAfterId } = await organizations.listKeys(organizationId, {
+        limit: request.limit,
+        afterId: cursors.id.decode(request.cursor, scope),
+      })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
@@ -98,16 +130,31 @@ export function createOrganizationsService (db: Db, organizations: Organizations
      */
     async authenticate (token: string | undefined): Promise<Principal> {
       if (token === undefined) return { kind: 'anonymous' }
-      if (!isWellFormedApiKey(token)) throw new UnauthenticatedError('That is not a Claimtrack API key (`ct_…`), or it was mistyped: its checksum does not match.')
+      if (!isWellFormedApiKey(token)) {
+        throw new UnauthenticatedError(
+          'That is not a Claimtrack API key (`ct_…`), or it was mistyped: its checksum does not match.'
+        )
+      }
       const found = await organizations.findKeyByHash(hashApiKey(token))
       if (!found) throw new UnauthenticatedError(UNKNOWN_KEY)
       if (found.key.revokedAt !== null) throw new RevokedKeyError(found.key)
       const { key, organizationSlug } = found
       await organizations.noteUse(key)
-      return { kind: 'key', keyId: key.id, keyName: key.name, role: key.role, organizationId: key.organizationId, organizationSlug, lastWriteLsn: key.lastWriteLsn }
+      return {
+        kind: 'key',
+        keyId: key.id,
+        keyName: key.name,
+        role: key.role,
+        organizationId: key.organizationId,
+        organizationSlug,
+        lastWriteLsn: key.lastWriteLsn,
+      }
     },
 
-    /** After a write by the key: where the primary's WAL stands, so that the key's reads wait for a replica to get there. */
+    /**
+     * After a write by the key: where the primary's WAL stands, so that the key's reads wait for a replica to get
+     * there.
+     */
     async noteWrite (keyId: string): Promise<void> {
       await organizations.noteWrite(keyId)
     },
@@ -116,9 +163,15 @@ export function createOrganizationsService (db: Db, organizations: Organizations
       await organizations.insertAuditEvent(event)
     },
 
-    async listAudit (organizationId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<AuditEventRow>> {
+    async listAudit (
+      organizationId: string,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<AuditEventRow>> {
       const scope = `audit:${organizationId}`
-      const { rows, nextAfterId } = await organizations.listAuditEvents(organizationId, { limit: request.limit, afterSeq: cursors.seq.decode(request.cursor, scope) })
+      const { rows, nextAfterId } = await organizations.listAuditEvents(organizationId, {
+        limit: request.limit,
+        afterSeq: cursors.seq.decode(request.cursor, scope),
+      })
       return { data: rows, nextCursor: cursors.seq.encode(nextAfterId, scope) }
     },
   }

@@ -27,14 +27,17 @@ interface Held { snapshot: string, builtAt: number, version: string, count: numb
 const HOLD_MS = 60 * 60_000
 
 /** What `next` has that `previous` lacks (additions) and the reverse (removals); both sorted. */
-function difference (previous: ArrayLike<number>, next: ArrayLike<number>): { additions: number[], removals: number[] } {
+function difference (
+  previous: ArrayLike<number>,
+  next: ArrayLike<number>
+): { additions: number[], removals: number[] } {
   const additions: number[] = []
   const removals: number[] = []
   let i = 0
   let j = 0
   while (i < previous.length || j < next.length) {
-    const a = i < previous.length ? previous[i] as number : Infinity
-    const b = j < next.length ? next[j] as number : Infinity
+    const a = i < previous.length ? (previous[i] as number) : Infinity
+    const b = j < next.length ? (next[j] as number) : Infinity
     if (a === b) {
       i++
       j++
@@ -88,7 +91,11 @@ export function createPrefixListService (repo: PrefixListRepository) {
 
   async function refresh (bytes: number): Promise<Held> {
     const current = held.get(bytes)
-    if (current !== undefined && Date.now() - current.builtAt < HOLD_MS && !(await repo.changedSince(current.snapshot))) {
+    if (
+      current !== undefined &&
+      Date.now() - current.builtAt < HOLD_MS &&
+      !(await repo.changedSince(current.snapshot))
+    ) {
       return current
     }
     const next = await build(bytes)
@@ -118,7 +125,12 @@ export function createPrefixListService (repo: PrefixListRepository) {
       const path = since === undefined ? null : await repo.steps(bytes, since, list.version)
       if (path !== null) {
         const delta = compose(path.steps, path.forward)
-        return { ...base, full: false, additions: encodeValues(delta.additions), removals: encodeValues(delta.removals) }
+        return {
+          ...base,
+          full: false,
+          additions: encodeValues(delta.additions),
+          removals: encodeValues(delta.removals),
+        }
       }
       return { ...base, full: true, prefixes: list.encoded }
     },

@@ -15,16 +15,28 @@ import type { Page, ReadBudget } from './types.ts'
 export interface SearchHit {
   claim: ClaimRow
   claimant: ClaimantRow | null
-  /** `organizationUrl`: the site of the organisation that owns the claim, the publisher when the review names no URL. */
-  reviews: Array<{ review: ReviewRow, scale: RatingScaleRow, organizationUrl: string | null }>
+  /**
+   * `organizationUrl`: the site of the organisation that owns the claim, the publisher when the review names no URL.
+   */
+  reviews: Array<{ review: ReviewRow; scale: RatingScaleRow; organizationUrl: string | null }>
 }
 
 const OffsetToken = z.object({ offset: z.int().min(0) })
 
-export function createPublishedService (db: Db, claims: ClaimsRepository, published: PublishedRepository, cursors: Cursors) {
+export function createPublishedService (
+  db: Db,
+  claims: ClaimsRepository,
+  published: PublishedRepository,
+  cursors: Cursors
+) {
   async function withAppearances (rows: PublishedReview[]): Promise<ClaimReview[]> {
     const appearances = await published.appearancesOf([...new Set(rows.map((r) => r.claim.id))])
-    return rows.map((row) => toClaimReview(row, appearances.filter((a) => a.claimId === row.claim.id)))
+    return rows.map((row) =>
+      toClaimReview(
+        row,
+        appearances.filter((a) => a.claimId === row.claim.id)
+      )
+    )
   }
 
   return {
@@ -43,31 +55,53 @@ export function createPublishedService (db: Db, claims: ClaimsRepository, publis
     },
 
     /** All published reviews as ClaimReview, newest first, paged. */
-    async claimReviews (request: ClaimFilters & { limit: number, cursor?: string | undefined }, budget: ReadBudget = {}): Promise<Page<ClaimReview>> {
+    async claimReviews (
+      request: ClaimFilters & { limit: number; cursor?: string | undefined },
+      budget: ReadBudget = {}
+    ): Promise<Page<ClaimReview>> {
       const { limit, cursor, ...filters } = request
       const scope = listScope('claimreview', filters)
       const afterId = cursors.id.decode(cursor, scope)
       const q = filters.q === undefined ? undefined : await searchQueryOf(claims, filters.q, 'q')
       if (q === null) return { data: [], nextCursor: null }
       const listing = { filters: { ...filters, q }, limit, afterId }
-      const { rows, nextAfterId } = q === undefined
-        ? await published.listReviews(listing)
-        : await withinBudget(db, budget.statementTimeoutMs, (executor) => published.listReviews(listing, executor))
+      const { rows, nextAfterId } =
+        q === undefined
+          ? await published.listReviews(listing)
+          : await withinBudget(db, budget.statementTimeoutMs, (executor) => published.listReviews(listing, executor))
       return { data: await withAppearances(rows), nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
     /** Claims with published reviews matching the search; a page token carries the offset of the next page. */
-    async search (request: Omit<ClaimSearch, 'offset' | 'query'> & { query?: string | undefined, pageToken?: string | undefined, offset?: number | undefined }, budget: ReadBudget = {}): Promise<{ hits: SearchHit[], nextPageToken: string | null }> {
-      const offset = request.pageToken !== undefined ? cursors.decode(request.pageToken, OffsetToken, 'google-search').offset : request.offset ?? 0
+    async search (
+      request: Omit<ClaimSearch, 'offset' | 'query'> & {
+        query?: string | undefined
+        pageToken?: string | undefined
+        offset?: number | undefined
+      },
+      budget: ReadBudget = {}
+    ): Promise<{ hits: SearchHit[]; nextPageToken: string | null }> {
+      const offset =
+        request.pageToken !== undefined
+          ? cursors.decode(request.pageToken, OffsetToken, 'google-search').offset
+          : (request.offset ?? 0)
       const query = request.query === undefined ? undefined : await searchQueryOf(claims, request.query, 'query')
       if (query === null) return { hits: [], nextPageToken: null }
       const search = { ...request, query }
-      const found = await withinBudget(db, query === undefined ? undefined : budget.statementTimeoutMs,
-        (executor) => published.searchClaims({ ...search, offset, limit: search.limit + 1 }, executor))
+      const found = await withinBudget(db, query === undefined ? undefined : budget.statementTimeoutMs, (executor) =>
+        published.searchClaims({ ...search, offset, limit: search.limit + 1 }, executor)
+      )
       const page = found.slice(0, search.limit)
-      const reviews = await published.reviewsOf(page.map((f) => f.claim.id), search)
+      const reviews = await published.reviewsOf(
+        page.map((f) => f.claim.id),
+        search
+      )
       const hits = page.map((f) => ({ ...f, reviews: reviews.filter((r) => r.review.claimId === f.claim.id) }))
-      return { hits, nextPageToken: found.length > search.limit ? cursors.encode({ offset: offset + search.limit }, 'google-search') : null }
+      return {
+        hits,
+        nextPageToken:
+          found.length > search.limit ? cursors.encode({ offset: offset + search.limit }, 'google-search') : null,
+      }
     },
   }
 }

@@ -26,12 +26,22 @@ export function valuesChangeProblem (current: RatingScaleValue[], next: RatingSc
 }
 
 export function createRatingScalesService (db: Db, scales: RatingScalesRepository, history: History, cursors: Cursors) {
-  async function lockEditable (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<RatingScaleRow> {
+  async function lockEditable (
+    id: string,
+    ifMatch: EtagCondition | undefined,
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<RatingScaleRow> {
     const current = await scales.lockById(id, tx)
     if (!current) throw new NotFoundError('Rating scale', id)
-    if (current.builtIn) throw new ConflictError(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`)
+    if (current.builtIn) { throw new ConflictError(`The built-in scale "${current.slug}" cannot be changed; create a scale of your own.`) }
     // Scales are public (published verdicts refer to them), so another organisation's is a 403, not a 404.
-    assertOwner(ctx, { organizationId: current.organizationId, isPublic: true }, () => new NotFoundError('Rating scale', id), `Rating scale ${current.slug}`)
+    assertOwner(
+      ctx,
+      { organizationId: current.organizationId, isPublic: true },
+      () => new NotFoundError('Rating scale', id),
+      `Rating scale ${current.slug}`
+    )
     assertIfMatch(ifMatch, versionEtag(current.version))
     return current
   }
@@ -45,25 +55,44 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
       return row
     },
 
-    async list (request: { limit: number, cursor?: string | undefined }): Promise<Page<RatingScaleRow>> {
-      const { rows, nextAfterId } = await scales.list({ limit: request.limit, afterId: cursors.id.decode(request.cursor, 'rating-scales') })
+    async list (request: { limit: number; cursor?: string | undefined }): Promise<Page<RatingScaleRow>> {
+      const { rows, nextAfterId } = await scales.list({
+        limit: request.limit,
+        afterId: cursors.id.decode(request.cursor, 'rating-scales'),
+      })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, 'rating-scales') }
     },
 
     async create (body: CreateRatingScale, ctx: WriteContext): Promise<RatingScaleRow> {
       return db.transaction(async (tx) => {
         if (await scales.findByRef(body.slug, tx)) throw slugTaken(body.slug)
-        const after = await scales.insert({ ...body, description: body.description ?? null, organizationId: ctx.organizationId }, tx)
-        await history.record(tx, ctx, { entityType: 'rating-scale', action: 'create', claimId: null, before: null, after })
+        const after = await scales.insert(
+          { ...body, description: body.description ?? null, organizationId: ctx.organizationId },
+          tx
+        )
+        await history.record(tx, ctx, {
+          entityType: 'rating-scale',
+          action: 'create',
+          claimId: null,
+          before: null,
+          after,
+        })
         return after
       })
     },
 
-    async update (id: string, patch: UpdateRatingScale, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<RatingScaleRow> {
+    async update (
+      id: string,
+      patch: UpdateRatingScale,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext
+    ): Promise<RatingScaleRow> {
       return db.transaction(async (tx) => {
         const before = await lockEditable(id, ifMatch, ctx, tx)
-        if (patch.slug !== undefined && patch.slug !== before.slug && await scales.findByRef(patch.slug, tx)) throw slugTaken(patch.slug)
-        if (patch.values && await scales.isInUse(id, tx)) {
+        if (patch.slug !== undefined && patch.slug !== before.slug && (await scales.findByRef(patch.slug, tx))) {
+          throw slugTaken(patch.slug)
+        }
+        if (patch.values && (await scales.isInUse(id, tx))) {
           const reason = valuesChangeProblem(before.values, patch.values)
           if (reason) throw new RuleViolationError(reason, [{ path: 'values', message: reason }])
         }
@@ -77,7 +106,7 @@ export function createRatingScalesService (db: Db, scales: RatingScalesRepositor
     async delete (id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void> {
       await db.transaction(async (tx) => {
         const before = await lockEditable(id, ifMatch, ctx, tx)
-        if (await scales.isInUse(id, tx)) throw new ConflictError(`Rating scale ${id} is used by reviews and cannot be deleted.`)
+        if (await scales.isInUse(id, tx)) { throw new ConflictError(`Rating scale ${id} is used by reviews and cannot be deleted.`) }
         await scales.delete(id, tx)
         await history.recordRemoval(tx, ctx, { entityType: 'rating-scale', claimId: null, before })
       })

@@ -101,12 +101,20 @@ export function updateReview (before: ReviewRow, columns: ReviewPatch, now: Date
  * Publishes a draft. `datePublished`: when the fact-check was published elsewhere (an import gives the record's date,
  * or null when it has none); `now` by default.
  */
-export function publishReview (before: ReviewRow, datePublished: Date | null | undefined, now: Date): Step<ReviewRow, ReviewPatch> {
+export function publishReview (
+  before: ReviewRow,
+  datePublished: Date | null | undefined,
+  now: Date
+): Step<ReviewRow, ReviewPatch> {
   const id = before.id
-  if (before.status !== 'draft') throw new ConflictError(`Review ${id} is ${before.status}; only a draft can be published.`)
+  if (before.status !== 'draft') { throw new ConflictError(`Review ${id} is ${before.status}; only a draft can be published.`) }
   const missing = missingForPublication(before)
   if (missing.length > 0) {
-    throw new RuleViolationError(`The review lacks what publication requires: ${missing.map((e) => e.path).join(', ')}.`, missing, 'review')
+    throw new RuleViolationError(
+      `The review lacks what publication requires: ${missing.map((e) => e.path).join(', ')}.`,
+      missing,
+      'review'
+    )
   }
   const patch: ReviewPatch = { status: 'published', datePublished: datePublished === undefined ? now : datePublished }
   return next(before, patch, now, { entityType: 'review', action: 'publish', claimId: before.claimId })
@@ -151,10 +159,24 @@ export function verdictOf (claim: ClaimRow, latest: ReviewWithScale | undefined,
  * `false`), and is recorded as updated.
  */
 export function refreshVerdict (
-  claim: ClaimRow, latest: ReviewWithScale | undefined, retracted: ReviewRow | undefined, now: Date, changedReviewId?: string
+  claim: ClaimRow,
+  latest: ReviewWithScale | undefined,
+  retracted: ReviewRow | undefined,
+  now: Date,
+  changedReviewId?: string
 ): Step<ClaimRow, VerdictPatch> | undefined {
   const { currentReviewId, currentVerdict, status, isPublic } = verdictOf(claim, latest, retracted)
   const shownChanged = changedReviewId !== undefined && changedReviewId === currentReviewId
-  if (!shownChanged && currentReviewId === claim.currentReviewId && currentVerdict === claim.currentVerdict && status === claim.status && isPublic === claim.isPublic) return undefined
-  return next(claim, { currentReviewId, currentVerdict, status, isPublic }, now, { entityType: 'claim', action: 'update', claimId: claim.id })
+  if (
+    !shownChanged &&
+    currentReviewId === claim.currentReviewId &&
+    currentVerdict === claim.currentVerdict &&
+    status === claim.status &&
+    isPublic === claim.isPublic
+  ) { return undefined }
+  return next(claim, { currentReviewId, currentVerdict, status, isPublic }, now, {
+    entityType: 'claim',
+    action: 'update',
+    claimId: claim.id,
+  })
 }

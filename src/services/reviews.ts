@@ -42,19 +42,37 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
    * organisation's custom scale, which it could then neither change nor delete, is refused as if it did not exist.
    * (A review keeps the scale it has.)
    */
-  async function resolveRating (scaleRef: string, ratingKey: string, organizationId: string | null, tx: Executor): Promise<{ scale: RatingScaleRow, key: string }> {
+  async function resolveRating (
+    scaleRef: string,
+    ratingKey: string,
+    organizationId: string | null,
+    tx: Executor
+  ): Promise<{ scale: RatingScaleRow; key: string }> {
     const found = await repos.ratingScales.findByRef(scaleRef, tx, 'share')
-    const scale = found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
-    if (!scale) throw new RuleViolationError(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [{ path: 'ratingScale', message: 'no such rating scale' }])
+    const scale =
+      found && (organizationId === null || found.builtIn || found.organizationId === organizationId) ? found : undefined
+    if (!scale) {
+      throw new RuleViolationError(`Rating scale ${scaleRef} is neither built in nor one of your organisation's.`, [
+        { path: 'ratingScale', message: 'no such rating scale' },
+      ])
+    }
     const value = valueOf(scale, ratingKey)
     if (!value) {
       const keys = scale.values.map((v) => v.key).join(', ')
-      throw new RuleViolationError(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [{ path: 'rating', message: `must be one of ${keys}` }])
+      throw new RuleViolationError(`"${ratingKey}" is not a value of the scale ${scale.slug} (${keys}).`, [
+        { path: 'rating', message: `must be one of ${keys}` },
+      ])
     }
     return { scale, key: value.key }
   }
 
-  async function lockMatching (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, tx: Executor): Promise<ReviewRow> {
+  async function lockMatching (
+    claimId: string,
+    id: string,
+    ifMatch: EtagCondition | undefined,
+    ctx: WriteContext,
+    tx: Executor
+  ): Promise<ReviewRow> {
     await requireOwnClaim(repos.claims, claimId, ctx, tx)
     const current = await repos.reviews.lockById(claimId, id, tx)
     if (!current) throw new NotFoundError('Review', id)
@@ -63,12 +81,18 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
   }
 
   /** Points the claim at its latest published review (or its latest retraction, or none); recorded if it changes. */
-  async function refreshCurrentVerdict (claimId: string, tx: Executor, ctx: WriteContext, now: Date, changedReviewId?: string): Promise<void> {
+  async function refreshCurrentVerdict (
+    claimId: string,
+    tx: Executor,
+    ctx: WriteContext,
+    now: Date,
+    changedReviewId?: string
+  ): Promise<void> {
     const claim = await repos.claims.lockById(claimId, tx)
     if (!claim) throw new NotFoundError('Claim', claimId)
     const latest = await repos.reviews.latestPublished(claimId, tx)
     const retracted = latest ? undefined : await repos.reviews.latestRetracted(claimId, tx)
-    const step = refreshVerdict(claim, latest && await withScale(latest, tx), retracted, now, changedReviewId)
+    const step = refreshVerdict(claim, latest && (await withScale(latest, tx)), retracted, now, changedReviewId)
     if (!step) return
     const after = await repos.claims.update(claimId, step.patch, tx)
     if (after) await history.record(tx, ctx, { ...step.change, after })
@@ -94,13 +118,19 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
 
   return {
     /** A claim's reviews; drafts only for its own organisation. */
-    async list (claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<ReviewWithScale>> {
+    async list (
+      claimId: string,
+      viewer: Viewer,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<ReviewWithScale>> {
       const afterId = cursors.id.decode(request.cursor, `reviews:${claimId}`)
       const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const withDrafts = claim.organizationId === viewer.organizationId
       const { rows, nextAfterId } = await repos.reviews.list(claimId, { limit: request.limit, afterId, withDrafts })
       // One query for the page's scales, not one per review.
-      const scales = new Map((await repos.ratingScales.findByIds(rows.map((row) => row.ratingScaleId))).map((s) => [s.id, s]))
+      const scales = new Map(
+        (await repos.ratingScales.findByIds(rows.map((row) => row.ratingScaleId))).map((s) => [s.id, s])
+      )
       const data = rows.map((review) => {
         const scale = scales.get(review.ratingScaleId)
         if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
@@ -113,7 +143,7 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       const claim = await requireVisibleClaim(repos.claims, claimId, viewer)
       const review = await repos.reviews.findById(id)
       if (!review || review.claimId !== claimId) throw new NotFoundError('Review', id)
-      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) throw new NotFoundError('Review', id)
+      if (review.status === 'draft' && claim.organizationId !== viewer.organizationId) { throw new NotFoundError('Review', id) }
       return withScale(review)
     },
 
@@ -128,12 +158,23 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
       })
     },
 
-    async update (claimId: string, id: string, patch: UpdateReview, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+    async update (
+      claimId: string,
+      id: string,
+      patch: UpdateReview,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext
+    ): Promise<ReviewWithScale> {
       return db.transaction(async (tx) => {
         const before = await lockMatching(claimId, id, ifMatch, ctx, tx)
         const columns = reviewColumns(patch)
         if (before.status !== 'retracted' && (patch.ratingScale !== undefined || patch.rating !== undefined)) {
-          const { scale, key } = await resolveRating(patch.ratingScale ?? before.ratingScaleId, patch.rating ?? before.ratingKey, patch.ratingScale === undefined ? null : ctx.organizationId, tx)
+          const { scale, key } = await resolveRating(
+            patch.ratingScale ?? before.ratingScaleId,
+            patch.rating ?? before.ratingKey,
+            patch.ratingScale === undefined ? null : ctx.organizationId,
+            tx
+          )
           columns.ratingScaleId = scale.id
           columns.ratingKey = key
         }
@@ -162,11 +203,23 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
      * `datePublished`: when the fact-check was published elsewhere (an import gives the record's date, or null when it
      * has none); now by default.
      */
-    publish (claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext, datePublished?: Date | null): Promise<ReviewWithScale> {
+    publish (
+      claimId: string,
+      id: string,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext,
+      datePublished?: Date | null
+    ): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => publishReview(current, datePublished, now))
     },
 
-    retract (claimId: string, id: string, reason: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<ReviewWithScale> {
+    retract (
+      claimId: string,
+      id: string,
+      reason: string,
+      ifMatch: EtagCondition | undefined,
+      ctx: WriteContext
+    ): Promise<ReviewWithScale> {
       return transition(claimId, id, ifMatch, ctx, (current, now) => retractReview(current, reason, now))
     },
   }

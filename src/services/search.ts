@@ -31,12 +31,19 @@ export async function searchQueryOf (claims: ClaimsRepository, q: string, path: 
  * Runs a search's reads with a statement timeout of `timeoutMs` (the caller's budget; none for newsroom keys). A
  * search cancelled by it is an UnavailableError that says so, rather than the generic one.
  */
-export async function withinBudget<T> (db: Db, timeoutMs: number | undefined, work: (executor: Executor) => Promise<T>): Promise<T> {
+export async function withinBudget<T> (
+  db: Db,
+  timeoutMs: number | undefined,
+  work: (executor: Executor) => Promise<T>
+): Promise<T> {
   try {
     return await readWithin(db, timeoutMs, work)
   } catch (error) {
     if (timeoutMs !== undefined && errorCodes(error).includes('57014')) {
-      throw new UnavailableError(`The search took longer than the ${timeoutMs} ms allowed to it and was stopped. Narrow it (more words, filters) or retry later.`, 5)
+      throw new UnavailableError(
+        `The search took longer than the ${timeoutMs} ms allowed to it and was stopped. Narrow it (more words, filters) or retry later.`,
+        5
+      )
     }
     throw error
   }

@@ -79,9 +79,12 @@ export function createWebhookDelivery (options: {
   }
 
   /** The secrets to sign with: the current one, and the one it replaced while that is still honoured. */
-  const secretsOf = (webhook: WebhookRow) => webhook.previousSecret !== null && webhook.previousSecretExpiresAt !== null && webhook.previousSecretExpiresAt.getTime() > Date.now()
-    ? [webhook.secret, webhook.previousSecret]
-    : [webhook.secret]
+  const secretsOf = (webhook: WebhookRow) =>
+    webhook.previousSecret !== null &&
+    webhook.previousSecretExpiresAt !== null &&
+    webhook.previousSecretExpiresAt.getTime() > Date.now()
+      ? [webhook.secret, webhook.previousSecret]
+      : [webhook.secret]
 
   async function post (webhook: WebhookRow, organization: string, job: DeliveryJob): Promise<Answer> {
     // IP literals never reach the lookup, so they are checked here; host names are checked again by the lookup.
@@ -94,10 +97,15 @@ export function createWebhookDelivery (options: {
         method: 'POST',
         dispatcher: agentFor(organization, url.port === '' ? (DEFAULT_PORTS[url.protocol] ?? 0) : Number(url.port)),
         signal: AbortSignal.timeout(timeoutMs),
-        headers: { 'content-type': 'application/json', 'user-agent': 'Claimtrack-Webhooks/1', ...webhookHeaders(secretsOf(webhook), job.eventId, timestamp, job.body) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Claimtrack-Webhooks/1',
+          ...webhookHeaders(secretsOf(webhook), job.eventId, timestamp, job.body),
+        },
         body: job.body,
       })
-      // The answer's body is neither kept nor shown: it is read (a little) and dropped, so the connection can be reused.
+      // The answer's body is neither kept nor shown: it is read (a little) and dropped, so the connection can be
+      // reused.
       await res.body.dump({ limit: 64 * 1024 }).catch(() => {})
       return { statusCode: res.statusCode, error: null }
     } catch (err) {

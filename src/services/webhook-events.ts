@@ -98,7 +98,13 @@ export function createWebhookEvents (options: {
    * Subscribers are looked up once per event type and organisation for a batch of changes (an import records
    * thousands in one transaction).
    */
-  async function publish (tx: Executor, lookups: Map<string, Promise<string[]>>, type: WebhookEventType, organizationId: string | null, data: () => Promise<Record<string, unknown>>) {
+  async function publish (
+    tx: Executor,
+    lookups: Map<string, Promise<string[]>>,
+    type: WebhookEventType,
+    organizationId: string | null,
+    data: () => Promise<Record<string, unknown>>
+  ) {
     const key = `${type} ${organizationId ?? ''}`
     let lookup = lookups.get(key)
     if (lookup === undefined) {
@@ -110,7 +116,12 @@ export function createWebhookEvents (options: {
     await enqueue(tx, subscribers, { type, timestamp: new Date().toISOString(), data: await data() })
   }
 
-  async function onChange (tx: Executor, lookups: Map<string, Promise<string[]>>, organizationId: string, change: Change): Promise<void> {
+  async function onChange (
+    tx: Executor,
+    lookups: Map<string, Promise<string[]>>,
+    organizationId: string,
+    change: Change
+  ): Promise<void> {
     if (change.entityType === 'claim' && (change.action === 'update' || change.action === 'delete')) {
       const claim = change.after as ClaimRow
       await publish(tx, lookups, 'claim.updated', organizationId, async () => ({
@@ -126,11 +137,17 @@ export function createWebhookEvents (options: {
       }))
     } else if (change.entityType === 'review' && (change.action === 'publish' || change.action === 'retract')) {
       const review = change.after as ReviewRow
-      await publish(tx, lookups, change.action === 'publish' ? 'review.published' : 'review.retracted', null, async () => {
-        const scale = await ratingScales.findById(review.ratingScaleId, tx)
-        if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
-        return { claimId: review.claimId, review: toReview({ review, scale }) }
-      })
+      await publish(
+        tx,
+        lookups,
+        change.action === 'publish' ? 'review.published' : 'review.retracted',
+        null,
+        async () => {
+          const scale = await ratingScales.findById(review.ratingScaleId, tx)
+          if (!scale) throw new Error(`review ${review.id} names missing scale ${review.ratingScaleId}`)
+          return { claimId: review.claimId, review: toReview({ review, scale }) }
+        }
+      )
     }
   }
 

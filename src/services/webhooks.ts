@@ -29,10 +29,20 @@ export interface WebhookOwner {
   organizationSlug: string
 }
 
-export function createWebhooksService (db: Db, webhooks: WebhooksRepository, events: WebhookEvents, policy: AddressPolicy, cursors: Cursors) {
+export function createWebhooksService (
+  db: Db,
+  webhooks: WebhooksRepository,
+  events: WebhookEvents,
+  policy: AddressPolicy,
+  cursors: Cursors
+) {
   async function assertDeliverable (url: string, organizationSlug: string): Promise<void> {
     const refusal = await urlRefusal(policy, url, organizationSlug)
-    if (refusal) throw new RuleViolationError(`Webhooks cannot be delivered to this URL: ${refusal}.`, [{ path: 'url', message: refusal }])
+    if (refusal) {
+      throw new RuleViolationError(`Webhooks cannot be delivered to this URL: ${refusal}.`, [
+        { path: 'url', message: refusal },
+      ])
+    }
   }
 
   async function requireWebhook (organizationId: string, id: string): Promise<WebhookRow> {
@@ -43,29 +53,54 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
 
   return {
     /** A new webhook, and its secret, which is shown this once. */
-    async create ({ organizationId, organizationSlug }: WebhookOwner, body: WebhookFields): Promise<{ row: WebhookRow, secret: string }> {
+    async create (
+      { organizationId, organizationSlug }: WebhookOwner,
+      body: WebhookFields
+    ): Promise<{ row: WebhookRow; secret: string }> {
       await assertDeliverable(body.url, organizationSlug)
       const secret = newWebhookSecret()
-      const row = await webhooks.insert({ organizationId, url: body.url, events: body.events, description: body.description ?? null, enabled: body.enabled ?? true, secret })
+      const row = await webhooks.insert({
+        organizationId,
+        url: body.url,
+        events: body.events,
+        description: body.description ?? null,
+        enabled: body.enabled ?? true,
+        secret,
+      })
       return { row, secret }
     },
 
-    async list (organizationId: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<WebhookRow>> {
+    async list (
+      organizationId: string,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<WebhookRow>> {
       const scope = `webhooks:${organizationId}`
-      const { rows, nextAfterId } = await webhooks.list(organizationId, { limit: request.limit, afterId: cursors.id.decode(request.cursor, scope) })
+      const { rows, nextAfterId } = await webhooks.list(organizationId, {
+        limit: request.limit,
+        afterId: cursors.id.decode(request.cursor, scope),
+      })
       return { data: rows, nextCursor: cursors.id.encode(nextAfterId, scope) }
     },
 
     get: requireWebhook,
 
     /** Turning a webhook back on clears the reason the service turned it off. */
-    async update ({ organizationId, organizationSlug }: WebhookOwner, id: string, patch: Partial<WebhookFields>, ifMatch: EtagCondition | undefined): Promise<WebhookRow> {
+    async update (
+      { organizationId, organizationSlug }: WebhookOwner,
+      id: string,
+      patch: Partial<WebhookFields>,
+      ifMatch: EtagCondition | undefined
+    ): Promise<WebhookRow> {
       if (patch.url !== undefined) await assertDeliverable(patch.url, organizationSlug)
       return db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
         if (!current) throw new NotFoundError('Webhook', id)
         assertIfMatch(ifMatch, versionEtag(current.version))
-        const after = await webhooks.update(id, { ...patch, ...(patch.enabled === true && { disabledReason: null }) }, tx)
+        const after = await webhooks.update(
+          id,
+          { ...patch, ...(patch.enabled === true && { disabledReason: null }) },
+          tx
+        )
         if (!after) throw new NotFoundError('Webhook', id)
         return after
       })
@@ -82,16 +117,20 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
     },
 
     /** A new secret, shown this once; deliveries carry a signature with the old one too for the next 24 hours. */
-    async rotateSecret (organizationId: string, id: string): Promise<{ row: WebhookRow, secret: string }> {
+    async rotateSecret (organizationId: string, id: string): Promise<{ row: WebhookRow; secret: string }> {
       return db.transaction(async (tx) => {
         const current = await webhooks.lock(organizationId, id, tx)
         if (!current) throw new NotFoundError('Webhook', id)
         const secret = newWebhookSecret()
-        const row = await webhooks.update(id, {
-          secret,
-          previousSecret: current.secret,
-          previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_HOURS * 3600_000),
-        }, tx)
+        const row = await webhooks.update(
+          id,
+          {
+            secret,
+            previousSecret: current.secret,
+            previousSecretExpiresAt: new Date(Date.now() + PREVIOUS_SECRET_HOURS * 3600_000),
+          },
+          tx
+        )
         if (!row) throw new NotFoundError('Webhook', id)
         return { row, secret }
       })
@@ -102,11 +141,19 @@ export function createWebhooksService (db: Db, webhooks: WebhooksRepository, eve
       return db.transaction(async (tx) => {
         const row = await webhooks.lock(organizationId, id, tx)
         if (!row) throw new NotFoundError('Webhook', id)
-        return events.enqueue(tx, [row.id], { type: 'webhook.ping', timestamp: new Date().toISOString(), data: { webhookId: row.id } })
+        return events.enqueue(tx, [row.id], {
+          type: 'webhook.ping',
+          timestamp: new Date().toISOString(),
+          data: { webhookId: row.id },
+        })
       })
     },
 
-    async listDeliveries (organizationId: string, id: string, request: { limit: number, cursor?: string | undefined }): Promise<Page<WebhookDeliveryRow>> {
+    async listDeliveries (
+      organizationId: string,
+      id: string,
+      request: { limit: number; cursor?: string | undefined }
+    ): Promise<Page<WebhookDeliveryRow>> {
       const scope = `webhook-deliveries:${id}`
       const afterId = cursors.id.decode(request.cursor, scope)
       await requireWebhook(organizationId, id)

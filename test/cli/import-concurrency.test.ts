@@ -84,6 +84,9 @@ t.test('a failed import prints the cause first, and never the parameters of the 
 })
 
 /** Runs statements one at a time (drizzle sends each with the extended protocol, which takes one statement). */
-async function runStatements (database: { db: { execute: (q: ReturnType<typeof sql.raw>) => Promise<unknown> } }, statements: string[]): Promise<void> {
+async function runStatements (
+  database: { db: { execute: (q: ReturnType<typeof sql.raw>) => Promise<unknown> } },
+  statements: string[]
+): Promise<void> {
   for (const statement of statements) await database.db.execute(sql.raw(statement))
 }

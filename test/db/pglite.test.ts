@@ -81,7 +81,13 @@ if (!onServer) {
   t.test('on a data directory, a statement past its timeout is stopped: the database reopens with what was committed', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'claimtrack-pglite-timeout-'))
     t.teardown(() => rm(dir, { recursive: true, force: true }))
-    const database = await createDatabase({ databaseUrl: undefined, pgliteDir: dir, databasePoolSize: 1, databaseTimeouts: timeouts(500), pgliteDataDir: await pgliteTemplate() })
+    const database = await createDatabase({
+      databaseUrl: undefined,
+      pgliteDir: dir,
+      databasePoolSize: 1,
+      databaseTimeouts: timeouts(500),
+      pgliteDataDir: await pgliteTemplate(),
+    })
     t.teardown(() => database.close())
     await database.db.execute(sql`create table kept (id int primary key)`)
     await database.db.transaction(async (tx) => { await tx.execute(sql`insert into kept values (1), (2)`) })

@@ -16,7 +16,12 @@ async function instances () {
   }
   const primary = await open('primary')
   const replica = await open('replica')
-  return { primary, replica, db: withReplica(primary.db, replica.db), close: () => Promise.all([primary.client.close(), replica.client.close()]) }
+  return {
+    primary,
+    replica,
+    db: withReplica(primary.db, replica.db),
+    close: () => Promise.all([primary.client.close(), replica.client.close()]),
+  }
 }
 const marks = pgTable('marks', { name: text() })
 const nameIn = async (db: Db) => (await db.select().from(marks)).map((row) => row.name).join()

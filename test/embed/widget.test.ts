@@ -43,11 +43,14 @@ const partnerPage = (api: string, ids: Record<string, string>, scriptSrc = `${ap
  * Serves `pages` by path, each with its own response headers; `/broken/embed.js` is the real script, under an API
  * that answers every call with a 503.
  */
-async function partnerServer (pages: Map<string, { html: string, headers?: Record<string, string> }>, script: string): Promise<Server> {
+async function partnerServer (
+  pages: Map<string, { html: string; headers?: Record<string, string> }>,
+  script: string
+): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const page = pages.get(path)
-    if (page !== undefined) return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...page.headers }).end(page.html)
+    if (page !== undefined) { return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...page.headers }).end(page.html) }
     if (path === '/broken/embed.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
     res.writeHead(503, { 'access-control-allow-origin': '*' }).end()
   })
@@ -128,7 +131,10 @@ t.test('the widget in Chromium', async (t) => {
     t.equal(await link.getAttribute('rel'), 'noopener noreferrer')
     const label = card.locator('strong.label')
     t.equal(await label.textContent(), 'False')
-    const look = await label.evaluate((e) => { const s = getComputedStyle(e); return { background: s.backgroundColor, color: s.color, display: s.display } })
+    const look = await label.evaluate((e) => {
+      const s = getComputedStyle(e)
+      return { background: s.backgroundColor, color: s.color, display: s.display }
+    })
     t.same(look, { background: 'rgb(192, 39, 31)', color: 'rgb(255, 255, 255)', display: 'inline-block' }, 'white on the red of false')
     const claimColour = await card.locator('blockquote').evaluate((e) => getComputedStyle(e).color)
     t.equal(claimColour, 'rgb(31, 35, 40)', 'not the host page\'s red')
@@ -156,7 +162,10 @@ t.test('the widget in Chromium', async (t) => {
     const card = page.locator('#retracted').getByRole('article', { name: 'Fact-check by Example Fact Check' })
     t.ok(await card.isVisible())
     const label = card.locator('strong.label')
-    const look = await label.evaluate((e) => { const s = getComputedStyle(e); return { background: s.backgroundColor, color: s.color } })
+    const look = await label.evaluate((e) => {
+      const s = getComputedStyle(e)
+      return { background: s.backgroundColor, color: s.color }
+    })
     t.same(look, { background: 'rgb(36, 41, 47)', color: 'rgb(255, 255, 255)' }, 'white on near black: neither true nor false')
     t.equal(await card.locator('.withdrawn').evaluate((e) => getComputedStyle(e).textDecorationLine), 'line-through', 'the withdrawn label struck through')
     t.equal(await card.getByRole('note').count(), 1, 'the retraction is a note for screen readers')

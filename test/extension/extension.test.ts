@@ -37,7 +37,12 @@ async function site (): Promise<Server> {
 }
 
 /** Polls a function in the service worker until it returns something truthy. */
-async function until<T> (worker: Worker, fn: (arg: string) => Promise<T>, arg: string, what: string): Promise<NonNullable<T>> {
+async function until<T> (
+  worker: Worker,
+  fn: (arg: string) => Promise<T>,
+  arg: string,
+  what: string
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + 20_000
   for (;;) {
     const value = await worker.evaluate(fn, arg)
@@ -103,7 +108,11 @@ t.test('the extension in Chromium', async (t) => {
     if (tab?.id === undefined) return null
     const stored = await chrome.storage.session.get(`tab:${tab.id}`)
     if (!stored[`tab:${tab.id}`]) return null
-    return { tabId: tab.id, text: await chrome.action.getBadgeText({ tabId: tab.id }), colour: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }) }
+    return {
+      tabId: tab.id,
+      text: await chrome.action.getBadgeText({ tabId: tab.id }),
+      colour: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }),
+    }
   }, url, `the check of ${url}`)
 
   const before = log.length
@@ -168,7 +177,19 @@ t.test('the extension in Chromium', async (t) => {
     t.equal(selected, SPOKEN)
     const items = await worker.evaluate(async () => (await chrome.contextMenus.onClicked.hasListeners()), '')
     t.ok(items, 'the context menu is wired')
-    const check = await worker.evaluate((text) => (globalThis as unknown as { claimtrack: { checkSelection: (text: string) => Promise<{ matches: Array<{ claim: { text: string } }>, error: string | null }> } }).claimtrack.checkSelection(text), selected)
+    const check = await worker.evaluate(
+      (text) =>
+        (
+          globalThis as unknown as {
+            claimtrack: {
+              checkSelection: (
+                text: string,
+              ) => Promise<{ matches: Array<{ claim: { text: string } }>; error: string | null }>
+            }
+          }
+        ).claimtrack.checkSelection(text),
+      selected
+    )
     t.equal(check.error, null)
     t.equal(check.matches[0]?.claim.text, DEMO_CLAIM, 'the demo claim matches first')
     t.match(log.at(-1), /^POST \/v1\/claims\/match $/, 'sent only on the user\'s action, without a key when none is set')

@@ -25,7 +25,11 @@ async function buildOnCluster (t: Test, env: Record<string, string> = {}) {
 }
 
 /** A 503 problem with Retry-After, as every database failure must be answered. */
-function isUnavailable (t: Test, res: { statusCode: number, headers: Record<string, unknown>, body: string }, what: string) {
+function isUnavailable (
+  t: Test,
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  what: string
+) {
   t.equal(res.statusCode, 503, `${what}: 503 (${res.body.slice(0, 200)})`)
   t.match(res.headers['content-type'], /^application\/problem\+json/, `${what}: problem+json`)
   t.match(res.headers['retry-after'], /^\d+$/, `${what}: Retry-After`)

@@ -14,7 +14,13 @@ export const loadDocument = (): OpenApiDocument =>
   JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as OpenApiDocument
 
 /** The request as sent, for reports. */
-export interface SentRequest { method: string, url: string, headers: Record<string, string>, payload?: string, caller: string }
+export interface SentRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  payload?: string
+  caller: string
+}
 
 export interface Stats {
   requests: number
@@ -69,7 +75,9 @@ function headerValue (text: string): string {
   return Buffer.from(text, 'utf8').toString('latin1').replace(/[^\t\x20-\x7e\x80-\xff]/g, '').trim()
 }
 
-/** The document's path of a fastify route: `/v1/claims/:id` -> `/v1/claims/{id}`, `claims::search` -> `claims:search`. */
+/**
+ * The document's path of a fastify route: `/v1/claims/:id` -> `/v1/claims/{id}`, `claims::search` -> `claims:search`.
+ */
 const documentPath = (url: string) => url.replace(/(?<=\/):(\w+)/g, '{$1}').replaceAll('::', ':')
 
 export interface Campaign {
@@ -91,7 +99,14 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
   const ops = operationsOf(doc)
   const byRoute = new Map(ops.map((op) => [`${op.method} ${op.path}`, op]))
   const oracle: Oracle = createOracle(doc)
-  const stats: Stats = { requests: 0, serverErrors: 0, verdicts: { valid: 0, invalid: 0, unspecified: 0 }, reasons: new Map(), statuses: new Map(), samples: new Map() }
+  const stats: Stats = {
+    requests: 0,
+    serverErrors: 0,
+    verdicts: { valid: 0, invalid: 0, unspecified: 0 },
+    reasons: new Map(),
+    statuses: new Map(),
+    samples: new Map(),
+  }
   let answeredBy: string | undefined
   app.addHook('onResponse', async (request) => {
     answeredBy = request.routeOptions.url === undefined ? undefined : `${request.method} ${documentPath(request.routeOptions.url)}`
@@ -151,7 +166,9 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
     if (Array.isArray(value)) return value.map((v) => resolve(v, op))
     if (value !== null && typeof value === 'object' && !(value instanceof RawUrl) && !(value instanceof CurrentEtag)) {
       const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: resolve(v, op), enumerable: true, writable: true, configurable: true })
+      for (const [k, v] of Object.entries(value)) {
+        Object.defineProperty(out, k, { value: resolve(v, op), enumerable: true, writable: true, configurable: true })
+      }
       return out
     }
     return value
@@ -208,7 +225,10 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
     let url = op.path
     const picked = spec.path instanceof Pick ? entryOf(spec.path) : undefined
     for (const param of op.path_) {
-      const raw = spec.path instanceof Pick ? (picked?.[param.name] ?? picked?.value ?? fallback(spec.path.pool)) : spec.path[param.name]
+      const raw =
+        spec.path instanceof Pick
+          ? (picked?.[param.name] ?? picked?.value ?? fallback(spec.path.pool))
+          : spec.path[param.name]
       let segment: string
       if (raw instanceof RawUrl) {
         segment = raw.text
@@ -296,8 +316,19 @@ export async function prepareCampaign (app: FastifyInstance, doc: OpenApiDocumen
       }
     } else if (payload !== undefined) worse('unspecified', 'undocumented body')
 
-    const sent: SentRequest = { method: op.method, url, headers: headers as Record<string, string>, caller: callerName(spec.caller), ...(payload !== undefined && { payload }) }
-    const answer = await inject({ method: op.method, url, headers, ...(payload !== undefined && { payload }) } as InjectOptions)
+    const sent: SentRequest = {
+      method: op.method,
+      url,
+      headers: headers as Record<string, string>,
+      caller: callerName(spec.caller),
+      ...(payload !== undefined && { payload }),
+    }
+    const answer = await inject({
+      method: op.method,
+      url,
+      headers,
+      ...(payload !== undefined && { payload }),
+    } as InjectOptions)
     stats.verdicts[verdict]++
     if (reason) stats.reasons.set(`${verdict}: ${reason}`, (stats.reasons.get(`${verdict}: ${reason}`) ?? 0) + 1)
     const key = `${op.operationId} ${answer.statusCode}`
@@ -339,5 +370,10 @@ export async function runCampaign (campaign: Campaign, { runs, seed }: RunOption
     }
   })
   const details = await fc.check(property, { numRuns: runs, seed, endOnFailure: true })
-  return { details, report: details.failed ? (last || String((details.errorInstance as Error | undefined)?.stack ?? details.errorInstance)) : undefined }
+  return {
+    details,
+    report: details.failed
+      ? last || String((details.errorInstance as Error | undefined)?.stack ?? details.errorInstance)
+      : undefined,
+  }
 }

@@ -33,10 +33,12 @@ export interface Operation {
   query: Parameter[]
   /** Header names lower-cased, as the server sees them. */
   headers: Parameter[]
-  body?: { schema: Schema, required: boolean, contentType: string }
+  body?: { schema: Schema; required: boolean; contentType: string }
   /** By status code: the documented content type and schema, when the response has a body. */
-  responses: Record<string, { contentType?: string, schema?: Schema }>
-  /** What the path parameters name: the collection segment before the last one (`reviews`, `claims`, `organizations`). */
+  responses: Record<string, { contentType?: string; schema?: Schema }>
+  /**
+   * What the path parameters name: the collection segment before the last one (`reviews`, `claims`, `organizations`).
+   */
   kind?: string
 }
 
@@ -56,7 +58,9 @@ export function operationsOf (doc: OpenApiDocument): Operation[] {
       const responses: Operation['responses'] = {}
       for (const [status, response] of Object.entries(op.responses)) {
         const content = response.content && Object.entries(response.content)[0]
-        responses[status] = content ? { contentType: content[0], ...(content[1].schema && { schema: content[1].schema }) } : {}
+        responses[status] = content
+          ? { contentType: content[0], ...(content[1].schema && { schema: content[1].schema }) }
+          : {}
       }
       const segments = path.split('/')
       const lastParam = segments.findLastIndex((s) => s.startsWith('{'))
@@ -69,7 +73,9 @@ export function operationsOf (doc: OpenApiDocument): Operation[] {
         path_: params('path'),
         query: params('query'),
         headers: params('header'),
-        ...(bodyEntry && { body: { schema: bodyEntry[1].schema, required: op.requestBody?.required === true, contentType: bodyEntry[0] } }),
+        ...(bodyEntry && {
+          body: { schema: bodyEntry[1].schema, required: op.requestBody?.required === true, contentType: bodyEntry[0] },
+        }),
         responses,
         ...(lastParam > 0 && { kind: segments[lastParam - 1] }),
       })
@@ -107,7 +113,8 @@ export class RawUrl {
 }
 
 /** The value once in `n` times, else undefined. */
-const rarely = <T>(arb: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: 1, arbitrary: arb }, { weight: n - 1, arbitrary: fc.constant(undefined) })
+const rarely = <T>(arb: fc.Arbitrary<T>, n: number) =>
+  fc.oneof({ weight: 1, arbitrary: arb }, { weight: n - 1, arbitrary: fc.constant(undefined) })
 
 const pick = (pool: string) => fc.nat(10_000).map((i) => new Pick(pool, i))
 
@@ -138,20 +145,29 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...nastyStrings) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...nastyStrings), fc.string({ maxLength: 10 })).map(([a, b]) => a + b) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(fc.constantFrom(...nastyStrings), fc.string({ maxLength: 10 })).map(([a, b]) => a + b),
+  },
   { weight: 1, arbitrary: repeated }
 )
 
 /** Values of any JSON type, including ones nothing expects: deep nesting, huge numbers, prototype keys. */
 export const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: hostileString },
-  { weight: 2, arbitrary: fc.constantFrom(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 1e-320, 4294967296) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(null, true, false, 0, -1, 1.5, -0, 1e308, -1e308, 2 ** 53 + 1, 1e-320, 4294967296),
+  },
   { weight: 1, arbitrary: fc.integer() },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.constantFrom([], {}, [null], [[[[[]]]]], { '': '' }) },
   { weight: 1, arbitrary: fc.constantFrom(1_000, 50_000).map((n) => Array.from({ length: n }, (_, i) => i)) },
   { weight: 1, arbitrary: fc.constantFrom(10, 200).map((depth) => nest(depth)) },
-  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype').map((k) => withKey({}, k, { polluted: true })) }
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('__proto__', 'constructor', 'prototype').map((k) => withKey({}, k, { polluted: true })),
+  }
 )
 
 function nest (depth: number): unknown {
@@ -220,11 +236,23 @@ function stringOf (schema: Schema): fc.Arbitrary<string> {
     : schema.format === 'date' ? past.map((d) => d.toISOString().slice(0, 10)) : undefined
   if (dates) return matching ? fc.oneof({ weight: 4, arbitrary: dates }, { weight: 1, arbitrary: matching }) : dates
   if (matching) return matching
-  return fc.oneof(
-    { weight: 4, arbitrary: fc.string({ minLength: Math.max(minLength, 1), maxLength: Math.max(maxLength, minLength, 1) }) },
-    { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: Math.max(minLength, 1), maxLength: Math.max(Math.min(maxLength, 20), minLength, 1) }) },
-    { weight: 1, arbitrary: fc.constantFrom(...nastyStrings).filter(fits) }
-  ).filter(fits)
+  return fc
+    .oneof(
+      {
+        weight: 4,
+        arbitrary: fc.string({ minLength: Math.max(minLength, 1), maxLength: Math.max(maxLength, minLength, 1) }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.string({
+          unit: 'grapheme',
+          minLength: Math.max(minLength, 1),
+          maxLength: Math.max(Math.min(maxLength, 20), minLength, 1),
+        }),
+      },
+      { weight: 1, arbitrary: fc.constantFrom(...nastyStrings).filter(fits) }
+    )
+    .filter(fits)
 }
 
 /** Values valid by `schema` (as far as a JSON Schema can tell), with names hinting at useful special values. */
@@ -242,7 +270,15 @@ export function valueOf (schema: Schema, doc: OpenApiDocument, name?: string, de
       const required = new Set((s.required ?? []) as string[])
       const entries = Object.entries(properties).map(([key, prop]) => {
         const value = valueOf(prop, doc, key, depth + 1)
-        return [key, required.has(key) ? value.map((v) => ({ v })) : fc.option(value.map((v) => ({ v })), { freq: 2, nil: undefined })] as const
+        return [
+          key,
+          required.has(key)
+            ? value.map((v) => ({ v }))
+            : fc.option(
+              value.map((v) => ({ v })),
+              { freq: 2, nil: undefined }
+            ),
+        ] as const
       })
       return fc.tuple(...entries.map(([, arb]) => arb)).map((values) => {
         const out: Record<string, unknown> = {}
@@ -253,7 +289,10 @@ export function valueOf (schema: Schema, doc: OpenApiDocument, name?: string, de
     case 'array': {
       const items = (s.items ?? {}) as Schema
       const minLength = num(s.minItems) ?? 0
-      return fc.array(valueOf(items, doc, undefined, depth + 1), { minLength, maxLength: Math.max(minLength, Math.min(num(s.maxItems) ?? 3, depth > 1 ? 1 : 3)) })
+      return fc.array(valueOf(items, doc, undefined, depth + 1), {
+        minLength,
+        maxLength: Math.max(minLength, Math.min(num(s.maxItems) ?? 3, depth > 1 ? 1 : 3)),
+      })
     }
     case 'string': return stringOf(s)
     case 'integer': return fc.integer({ min: Math.max(num(s.minimum) ?? -1000, Number.MIN_SAFE_INTEGER), max: Math.min(num(s.maximum) ?? 1000, Number.MAX_SAFE_INTEGER) })
@@ -277,8 +316,19 @@ function brokenObject (schema: Schema, doc: OpenApiDocument): fc.Arbitrary<unkno
     extraKey.chain((k) => hostileJson.map((v) => (o: Record<string, unknown>) => withKey(o, k, v))),
     fc.constantFrom('__proto__', 'constructor').map((k) => (o: Record<string, unknown>) => withKey(o, k, k === 'constructor' ? { prototype: { isAdmin: true } } : { isAdmin: true })),
   ]
-  if (keys.length > 0) mutations.push(fc.constantFrom(...keys).chain((k) => hostileJson.map((v) => (o: Record<string, unknown>) => withKey(o, k, v))))
-  if (required.length > 0) mutations.push(fc.constantFrom(...required).map((k) => (o: Record<string, unknown>) => { delete o[k]; return o }))
+  if (keys.length > 0) {
+    mutations.push(
+      fc.constantFrom(...keys).chain((k) => hostileJson.map((v) => (o: Record<string, unknown>) => withKey(o, k, v)))
+    )
+  }
+  if (required.length > 0) {
+    mutations.push(
+      fc.constantFrom(...required).map((k) => (o: Record<string, unknown>) => {
+        delete o[k]
+        return o
+      })
+    )
+  }
   return fc.tuple(valueOf(s, doc), fc.oneof(...mutations)).map(([value, mutate]) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
     return mutate({ ...value as Record<string, unknown> })
@@ -359,7 +409,23 @@ function queryArb (op: Operation, doc: OpenApiDocument): fc.Arbitrary<Array<[str
   const each = op.query.map((param) => {
     const value = fc.oneof({ weight: 8, arbitrary: valueOf(param.schema, doc, param.name) }, { weight: 1, arbitrary: hostileString }, { weight: 1, arbitrary: hostileJson.map((v) => typeof v === 'string' ? v : JSON.stringify(v) ?? '') })
     const freq = param.required ? 20 : 2
-    return fc.option(fc.oneof({ weight: 9, arbitrary: value.map((v) => [[param.name, v]] as Array<[string, unknown]>) }, { weight: 1, arbitrary: fc.tuple(value, value).map(([a, b]) => [[param.name, a], [param.name, b]] as Array<[string, unknown]>) }), { freq, nil: [] as Array<[string, unknown]> })
+    return fc
+      .option(
+        fc.oneof(
+          { weight: 9, arbitrary: value.map((v) => [[param.name, v]] as Array<[string, unknown]>) },
+          {
+            weight: 1,
+            arbitrary: fc.tuple(value, value).map(
+              ([a, b]) =>
+                [
+                  [param.name, a],
+                  [param.name, b],
+                ] as Array<[string, unknown]>
+            ),
+          }
+        ),
+        { freq, nil: [] as Array<[string, unknown]> }
+      )
       .map((pairs) => pairs)
   })
   const extra = rarely(fc.oneof(
@@ -390,7 +456,10 @@ function headersArb (op: Operation, doc: OpenApiDocument): fc.Arbitrary<Record<s
         { weight: 1, arbitrary: hostileString }
       )
     } else {
-      value = fc.oneof({ weight: 4, arbitrary: valueOf(param.schema, doc, param.name) }, { weight: 1, arbitrary: hostileString })
+      value = fc.oneof(
+        { weight: 4, arbitrary: valueOf(param.schema, doc, param.name) },
+        { weight: 1, arbitrary: hostileString }
+      )
     }
     // fc.option's freq: absent once in `freq` times.
     const freq = param.required ? 20 : 2

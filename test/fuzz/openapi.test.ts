@@ -1,7 +1,8 @@
 // Schema-driven fuzzing: requests generated from the OpenAPI document for every operation, valid and hostile, sent
 // by every role and anonymously at an app that holds real objects. No answer may be a 5xx; a refused request is a
 // problem+json with its status; every answer has a documented status and matches the documented schema.
-// FUZZ_RUNS (40 per operation by default) and FUZZ_SEED make it longer or different; `npm run fuzz` runs long campaigns.
+// FUZZ_RUNS (40 per operation by default) and FUZZ_SEED make it longer or different; `npm run fuzz` runs long
+// campaigns.
 import t from 'tap'
 import { buildSecure } from '../security/fixtures.ts'
 import { prepareCampaign, runCampaign } from './campaign.ts'

@@ -52,7 +52,11 @@ t.test('the probes read no credentials: the document gives them no security and 
 t.test('the documented pattern of reviewPublisherSiteFilter admits the upper case the server accepts', async (t) => {
   const app = await build(t)
   await app.ready()
-  const paths = (app.swagger() as unknown as { paths: Record<string, Record<string, { parameters: Array<{ name: string, schema: { pattern: string } }> }>> }).paths
+  const paths = (
+    app.swagger() as unknown as {
+      paths: Record<string, Record<string, { parameters: Array<{ name: string; schema: { pattern: string } }> }>>
+    }
+  ).paths
   const pattern = paths['/v1alpha1/claims:search']?.get?.parameters.find((p) => p.name === 'reviewPublisherSiteFilter')?.schema.pattern
   t.match('PolitiFact.com', new RegExp(pattern ?? '^$'), 'the document allows it')
   const res = await app.inject({ method: 'GET', url: '/v1alpha1/claims:search?reviewPublisherSiteFilter=PolitiFact.com' })

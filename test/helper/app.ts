@@ -25,8 +25,15 @@ export function testOrganization (app: FastifyInstance): TestOrganization {
 }
 
 /** A new API key with this role, of the test organisation or of another one (made when missing). */
-export async function keyFor (app: FastifyInstance, role: Role, organization = testOrganization(app).slug): Promise<string> {
-  const { organization: org } = await app.services.organizations.ensure({ slug: organization, name: `${organization} newsroom` })
+export async function keyFor (
+  app: FastifyInstance,
+  role: Role,
+  organization = testOrganization(app).slug
+): Promise<string> {
+  const { organization: org } = await app.services.organizations.ensure({
+    slug: organization,
+    name: `${organization} newsroom`,
+  })
   const { key } = await app.services.organizations.createKey(org.id, { name: `${organization} ${role}`, role }, null)
   return key
 }

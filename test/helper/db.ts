@@ -25,7 +25,10 @@ function withDatabase (url: string, name: string) {
   return u.toString()
 }
 
-/** What a migrated template depends on: the migrations, the job engine's version, and for PGlite its version (which may store data otherwise). */
+/**
+ * What a migrated template depends on: the migrations, the job engine's version, and for PGlite its version (which may
+ * store data otherwise).
+ */
 async function templateKey (): Promise<string> {
   const root = fileURLToPath(new URL('../..', import.meta.url))
   const migrations = join(root, 'migrations')
@@ -174,7 +177,10 @@ async function newDatabase (source: Template): Promise<Pooled> {
  * A fresh, migrated database that only this test uses, handed back for reuse when the test ends; or, `disposable`,
  * closed (and dropped) for good once the test or the app closes it (for tests that close it on purpose).
  */
-export async function freshDatabase (t: Test, options: { disposable?: boolean } = {}): Promise<{ database: Database, env: Record<string, string> }> {
+export async function freshDatabase (
+  t: Test,
+  options: { disposable?: boolean } = {}
+): Promise<{ database: Database; env: Record<string, string> }> {
   const source = await migratedTemplate()
   let pooled = idle.pop()
   if (pooled) {
@@ -183,7 +189,9 @@ export async function freshDatabase (t: Test, options: { disposable?: boolean } 
     pooled = await newDatabase(source)
     if (migratedRows === undefined) {
       // Once every test of the file is done, the databases are closed (and dropped), so that the process can exit.
-      tap.teardown(async () => { await Promise.all(idle.splice(0).map((p) => p.dispose())) })
+      tap.teardown(async () => {
+        await Promise.all(idle.splice(0).map((p) => p.dispose()))
+      })
       migratedRows = rowsOf(pooled.database)
     }
     await migratedRows
@@ -191,7 +199,12 @@ export async function freshDatabase (t: Test, options: { disposable?: boolean } 
   // The app closes its database, and so does the test's teardown: either hands it back, once, for the next test.
   const handed = pooled
   let released: Promise<void> | undefined
-  const release = () => (released ??= options.disposable ? handed.dispose() : Promise.resolve().then(() => { idle.push(handed) }))
+  const release = () =>
+    (released ??= options.disposable
+      ? handed.dispose()
+      : Promise.resolve().then(() => {
+        idle.push(handed)
+      }))
   t.teardown(release)
   return { database: { ...handed.database, close: release }, env: handed.env }
 }

@@ -18,15 +18,24 @@ export async function createClaim (app: FastifyInstance, body: Record<string, un
 }
 
 /** Pages through a list endpoint to the end; returns every item in order and the number of pages. */
-export async function collectPages (app: FastifyInstance, url: string, limit: number, headers: Record<string, string | undefined> = {}) {
+export async function collectPages (
+  app: FastifyInstance,
+  url: string,
+  limit: number,
+  headers: Record<string, string | undefined> = {}
+) {
   const items: Array<Record<string, unknown>> = []
   let cursor: string | null = null
   let pages = 0
   do {
     const sep = url.includes('?') ? '&' : '?'
-    const res: LightMyRequestResponse = await app.inject({ method: 'GET', url: `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers })
+    const res: LightMyRequestResponse = await app.inject({
+      method: 'GET',
+      url: `${url}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      headers,
+    })
     if (res.statusCode !== 200) throw new Error(`collectPages: ${res.statusCode} ${res.body}`)
-    const body: { data: Array<Record<string, unknown>>, nextCursor: string | null } = res.json()
+    const body: { data: Array<Record<string, unknown>>; nextCursor: string | null } = res.json()
     items.push(...body.data)
     cursor = body.nextCursor
     pages++
@@ -35,10 +44,14 @@ export async function collectPages (app: FastifyInstance, url: string, limit: nu
 }
 
 /** The current ETag of a resource, from a GET. */
-export async function etagOf (app: FastifyInstance, url: string, headers: Record<string, string | undefined> = {}): Promise<string> {
+export async function etagOf (
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string | undefined> = {}
+): Promise<string> {
   const res = await app.inject({ method: 'GET', url, headers })
   const etag = res.headers.etag
-  if (res.statusCode !== 200 || typeof etag !== 'string') throw new Error(`etagOf ${url}: ${res.statusCode} ${res.body}`)
+  if (res.statusCode !== 200 || typeof etag !== 'string') { throw new Error(`etagOf ${url}: ${res.statusCode} ${res.body}`) }
   return etag
 }
 
@@ -52,11 +65,19 @@ export async function change (app: FastifyInstance, method: 'PATCH' | 'DELETE', 
 export const publishableReview = { ratingScale: 'truth-o-meter', rating: 'false', ratingExplanation: 'No.', url: 'https://factcheck.example.org/moon', author: { name: 'Example Fact Check' } }
 
 /** Drafts and publishes a review, so that the claim has a current verdict; returns the published review. */
-export async function publishReview (app: FastifyInstance, claimId: string, body: Record<string, unknown> = publishableReview) {
+export async function publishReview (
+  app: FastifyInstance,
+  claimId: string,
+  body: Record<string, unknown> = publishableReview
+) {
   const created = await app.inject({ method: 'POST', url: `/v1/claims/${claimId}/reviews`, payload: body })
   if (created.statusCode !== 201) throw new Error(`draft: ${created.statusCode} ${created.body}`)
   const url = `/v1/claims/${claimId}/reviews/${created.json().id}`
-  const res = await app.inject({ method: 'POST', url: `${url}/publish`, headers: { 'if-match': await etagOf(app, url) } })
+  const res = await app.inject({
+    method: 'POST',
+    url: `${url}/publish`,
+    headers: { 'if-match': await etagOf(app, url) },
+  })
   if (res.statusCode !== 200) throw new Error(`publish: ${res.statusCode} ${res.body}`)
   return res.json()
 }
@@ -85,10 +106,21 @@ export async function addAppearance (app: FastifyInstance, claimId: string, url:
 /** The JSON body of a GET. */
 export const read = async (app: FastifyInstance, path: string) => (await app.inject({ method: 'GET', url: path })).json()
 
-/** Expects a 400 naming `field` among its errors, and the resource at `unchanged.path` (when given) exactly as before. */
-export async function refused (t: Test, app: FastifyInstance, res: LightMyRequestResponse, field: string, unchanged?: { path: string, before: unknown }) {
+/**
+ * Expects a 400 naming `field` among its errors, and the resource at `unchanged.path` (when given) exactly as before.
+ */
+export async function refused (
+  t: Test,
+  app: FastifyInstance,
+  res: LightMyRequestResponse,
+  field: string,
+  unchanged?: { path: string; before: unknown }
+) {
   const body = isProblem(t, res, 400, 'validation-failed')
-  t.ok(body.errors?.some((e: { field: string }) => e.field === field), `errors name ${field}: ${JSON.stringify(body.errors)}`)
+  t.ok(
+    body.errors?.some((e: { field: string }) => e.field === field),
+    `errors name ${field}: ${JSON.stringify(body.errors)}`
+  )
   if (unchanged) t.same(await read(app, unchanged.path), unchanged.before, 'the resource is unchanged')
 }
 
@@ -107,7 +139,8 @@ export async function settle (app: FastifyInstance) {
 
 /**
  * A value with U+2028 and U+2029 in its strings shown as the text `\u2028`: tap's output would read a raw one as a
- * line end and lose the assertions around it (a failure included). Compare `printable(actual)` with `printable(expected)`.
+ * line end and lose the assertions around it (a failure included). Compare `printable(actual)` with
+ * `printable(expected)`.
  */
 export const printable = <T>(value: T): T =>
   JSON.parse(JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\\\u${c.charCodeAt(0).toString(16)}`)) as T

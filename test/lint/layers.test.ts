@@ -13,17 +13,36 @@ async function layerErrors (filePath: string, code: string): Promise<string[]> {
 const upward: Array<[file: string, code: string]> = [
   ['src/services/fixture.ts', "import { toClaim } from '../schemas/claims.ts'\n\nexport const x = toClaim\n"],
   ['src/services/fixture.ts', "import { problem } from '../errors.ts'\n\nexport const x = problem\n"],
-  ['src/services/fixture.ts', "import type { FastifyPluginAsync } from '../plugins/auth.ts'\n\nexport type X = FastifyPluginAsync\n"],
-  ['src/repositories/fixture.ts', "import type { ClaimsService } from '../services/claims.ts'\n\nexport type X = ClaimsService\n"],
+  [
+    'src/services/fixture.ts',
+    "import type { FastifyPluginAsync } from '../plugins/auth.ts'\n\nexport type X = FastifyPluginAsync\n",
+  ],
+  [
+    'src/repositories/fixture.ts',
+    "import type { ClaimsService } from '../services/claims.ts'\n\nexport type X = ClaimsService\n",
+  ],
   ['src/domain/fixture.ts', "import type { ClaimRow } from '../db/schema.ts'\n\nexport type X = ClaimRow\n"],
   ['src/schemas/fixture.ts', "import type { ClaimRow } from '../db/schema.ts'\n\nexport type X = ClaimRow\n"],
-  ['src/routes/v1/fixture.ts', "import type { PageClaim } from '../../repositories/lookup.ts'\n\nexport type X = PageClaim\n"],
+  [
+    'src/routes/v1/fixture.ts',
+    "import type { PageClaim } from '../../repositories/lookup.ts'\n\nexport type X = PageClaim\n",
+  ],
   ['src/lib/fixture.ts', "import { buildApp } from '../app.ts'\n\nexport const x = buildApp\n"],
-  // No service is exempt any more (eslint.layers.js pending.services is empty): the import reads its checks from the root.
-  ['src/services/import-records.ts', "import { CreateClaimBody } from '../schemas/claims.ts'\n\nexport const x = CreateClaimBody\n"],
-  ['src/services/reviews.ts', "import type { CreateReview } from '../schemas/reviews.ts'\n\nexport type X = CreateReview\n"],
+  // No service is exempt any more (eslint.layers.js pending.services is empty): the import reads its checks from the
+  // root.
+  [
+    'src/services/import-records.ts',
+    "import { CreateClaimBody } from '../schemas/claims.ts'\n\nexport const x = CreateClaimBody\n",
+  ],
+  [
+    'src/services/reviews.ts',
+    "import type { CreateReview } from '../schemas/reviews.ts'\n\nexport type X = CreateReview\n",
+  ],
   ['src/container.ts', "import { claimRoutes } from './routes/v1/claims.ts'\n\nexport const x = claimRoutes\n"],
-  ['src/services/fixture.ts', "import { callerOfAddress } from '../lib/http/client-address.ts'\n\nexport const x = callerOfAddress\n"],
+  [
+    'src/services/fixture.ts',
+    "import { callerOfAddress } from '../lib/http/client-address.ts'\n\nexport const x = callerOfAddress\n",
+  ],
   ['src/domain/fixture.ts', "import { problem } from '../errors.ts'\n\nexport const x = problem\n"],
 ]
 

@@ -1,8 +1,9 @@
 // Model-based test of the claim workflow: random sequences of claim, review, appearance and evidence writes by two
 // organisations, each checked against an in-memory model of visibility, verdicts, versions and history. One app per
 // test; each run works on claims of its own, tagged with a topic that narrows the lists to them.
-// MODEL_RUNS and MODEL_SEED run a longer or another campaign (MODEL_RUNS=250 MODEL_SEED=7 npx tap test/model/claims.model.test.ts);
-// A failing sequence is reported as found; MODEL_SHRINK=1 shrinks it first (slow: each try replays requests).
+// MODEL_RUNS and MODEL_SEED run a longer or another campaign (MODEL_RUNS=250 MODEL_SEED=7 npx tap
+// test/model/claims.model.test.ts); A failing sequence is reported as found; MODEL_SHRINK=1 shrinks it first (slow:
+// each try replays requests).
 import fc from 'fast-check'
 import t from 'tap'
 import { keyFor, testOrganization } from '../helper.ts'

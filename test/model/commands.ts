@@ -4,8 +4,22 @@ import assert from 'node:assert/strict'
 import type { LightMyRequestResponse } from 'fastify'
 import fc from 'fast-check'
 import {
-  addRevisions, currentReview, etagCovers, followVerdict, newClaim, shownReview, otherOrg, pick, prefer, refusal, target,
-  type ChildModel, type ClaimModel, type Model, type Org, type ReviewModel,
+  addRevisions,
+  currentReview,
+  etagCovers,
+  followVerdict,
+  newClaim,
+  shownReview,
+  otherOrg,
+  pick,
+  prefer,
+  refusal,
+  target,
+  type ChildModel,
+  type ClaimModel,
+  type Model,
+  type Org,
+  type ReviewModel,
 } from './model.ts'
 import { count, expectStatus, ownerEtag, ownerSnapshot, send, verify, type System } from './system.ts'
 
@@ -322,8 +336,16 @@ const rating = fc.constantFrom('true', 'mostly-true', 'half-true', 'mostly-false
 const childKind = fc.constantFrom<ChildKind>('appearances', 'evidence')
 
 const createClaim = fc.tuple(fc.constantFrom<Org>('a', 'b'), text, editableStatus).map(([org, t, s]) => new CreateClaim(org, t, s))
-const updateClaim = fc.tuple(index, writer, fc.oneof(text.map((t) => ({ text: t })), editableStatus.map((s) => ({ status: s }))),
-  fc.constantFrom<IfMatch>('fresh', 'fresh', 'fresh', 'remembered', 'remembered', 'none'))
+const updateClaim = fc
+  .tuple(
+    index,
+    writer,
+    fc.oneof(
+      text.map((t) => ({ text: t })),
+      editableStatus.map((s) => ({ status: s }))
+    ),
+    fc.constantFrom<IfMatch>('fresh', 'fresh', 'fresh', 'remembered', 'remembered', 'none')
+  )
   .map(([i, w, p, m]) => new UpdateClaim(i, w, p, m))
 const draftReview = fc.tuple(index, writer, rating, fc.nat(3)).map(([i, w, r, p]) => new DraftReview(i, w, r, p > 0))
 const transition = (action: 'publish' | 'retract') => fc.tuple(index, index, writer, fc.nat(5))

@@ -91,14 +91,16 @@ export function target (model: Readonly<Model>, index: number, needs: (claim: Cl
   const candidates = model.claims.filter(needs)
   const live = candidates.filter((c) => !c.deleted)
   const fitting = live.filter(ready)
-  const pool = index % 8 === 0 ? candidates : strict ? fitting : [fitting, live, candidates].find((p) => p.length > 0) ?? []
+  const pool =
+    index % 8 === 0 ? candidates : strict ? fitting : ([fitting, live, candidates].find((p) => p.length > 0) ?? [])
   return pick(pool, Math.floor(index / 8))
 }
 
 export const otherOrg = (org: Org): Org => (org === 'a' ? 'b' : 'a')
 
 /** Whether a viewer gets the claim (GET, list): live and public, or live and its own. */
-export const canRead = (claim: ClaimModel, viewer: Viewer) => !claim.deleted && (claim.isPublic || claim.owner === viewer)
+export const canRead = (claim: ClaimModel, viewer: Viewer) =>
+  !claim.deleted && (claim.isPublic || claim.owner === viewer)
 
 /** Whether a viewer gets the claim's history: the owner always, others once it is public, deleted or not. */
 export const canReadHistory = (claim: ClaimModel, viewer: Viewer) => claim.isPublic || claim.owner === viewer

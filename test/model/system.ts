@@ -75,7 +75,10 @@ async function checkLists (system: System, model: Model) {
     const res = await send(system, viewer, { method: 'GET', url: `/v1/claims?topic=${system.marker}&limit=100` })
     expectStatus(res, 200, `list as ${viewer}`)
     const listed = (res.json().data as ClaimBody[]).map(viewOf).sort((x, y) => x.id.localeCompare(y.id))
-    const expected = model.claims.filter((c) => canRead(c, viewer)).map(expectedView).sort((x, y) => x.id.localeCompare(y.id))
+    const expected = model.claims
+      .filter((c) => canRead(c, viewer))
+      .map(expectedView)
+      .sort((x, y) => x.id.localeCompare(y.id))
     assert.deepEqual(listed, expected, `the claims ${viewer} lists`)
   }))
 }

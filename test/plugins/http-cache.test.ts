@@ -7,14 +7,25 @@ import { addAppearance, anonymous, bearer, build, createClaim, createPublicClaim
 const PUBLIC = 'public, max-age=60, stale-while-revalidate=60'
 const varyOf = (res: LightMyRequestResponse) => String(res.headers.vary ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean)
 
-/** The public answer is cacheable, revalidates to a bodiless 304 with the same headers, and a stale tag gets the body. */
-async function revalidates (t: Test, app: FastifyInstance, url: string, options: { varyAuthorization: boolean, cacheControl?: string }) {
+/**
+ * The public answer is cacheable, revalidates to a bodiless 304 with the same headers, and a stale tag gets the body.
+ */
+async function revalidates (
+  t: Test,
+  app: FastifyInstance,
+  url: string,
+  options: { varyAuthorization: boolean; cacheControl?: string }
+) {
   const first = await app.inject({ method: 'GET', url, headers: anonymous })
   t.equal(first.statusCode, 200, `${url}: ${first.body}`)
   const etag = String(first.headers.etag)
   t.match(etag, /^"[^"]+"$/, `${url}: a strong ETag`)
   t.equal(first.headers['cache-control'], options.cacheControl ?? PUBLIC, `${url}: public`)
-  t.equal(varyOf(first).includes('authorization'), options.varyAuthorization, `${url}: Vary: Authorization ${options.varyAuthorization}`)
+  t.equal(
+    varyOf(first).includes('authorization'),
+    options.varyAuthorization,
+    `${url}: Vary: Authorization ${options.varyAuthorization}`
+  )
   const again = await app.inject({ method: 'GET', url, headers: anonymous })
   t.equal(again.headers.etag, etag, `${url}: the same answer, the same ETag`)
 

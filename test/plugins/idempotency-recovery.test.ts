@@ -10,8 +10,12 @@ import { build, createClaim, isProblem, publishableReview } from '../helper.ts'
 const claimsWithText = async (app: FastifyInstance, text: string) =>
   (await app.db.select({ n: count() }).from(claims).where(eq(claims.text, text)))[0]?.n
 
-const post = (app: FastifyInstance, key: string, payload: Record<string, unknown>, headers: Record<string, unknown> = {}) =>
-  app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
+const post = (
+  app: FastifyInstance,
+  key: string,
+  payload: Record<string, unknown>,
+  headers: Record<string, unknown> = {}
+) => app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
 
 /** The retry answers exactly what the first request did, and says it is a replay. */
 function isReplayOf (t: Test, retry: LightMyRequestResponse, first: LightMyRequestResponse) {
@@ -23,10 +27,14 @@ function isReplayOf (t: Test, retry: LightMyRequestResponse, first: LightMyReque
 
 /** The process dies after the commit and before it stores its answer: the mark is there, the answer is not. */
 const loseAnswer = (app: FastifyInstance, key: string) =>
-  app.db.update(idempotencyKeys).set({ status: null, headers: null, body: null, completedAt: null }).where(eq(idempotencyKeys.key, key))
+  app.db
+    .update(idempotencyKeys)
+    .set({ status: null, headers: null, body: null, completedAt: null })
+    .where(eq(idempotencyKeys.key, key))
 
 const storedStatus = async (app: FastifyInstance, key: string) =>
-  (await app.db.select({ status: idempotencyKeys.status }).from(idempotencyKeys).where(eq(idempotencyKeys.key, key)))[0]?.status
+  (await app.db.select({ status: idempotencyKeys.status }).from(idempotencyKeys).where(eq(idempotencyKeys.key, key)))[0]
+    ?.status
 
 t.test('a write and its mark commit together: a retry after the answer was lost makes nothing twice', async (t) => {
   const app = await build(t)
@@ -80,7 +88,8 @@ t.test('a resource under a claim is answered with its own location; one deleted 
   const url = `/v1/claims/${claim.id}/appearances`
   const payload = { url: 'https://example.com/news/lost', title: 'Lost answer', medium: 'article' }
   const create = (key: string) => app.inject({ method: 'POST', url, headers: { 'idempotency-key': key }, payload })
-  const countAppearances = async () => (await app.db.select({ n: count() }).from(appearances).where(eq(appearances.claimId, claim.id)))[0]?.n
+  const countAppearances = async () =>
+    (await app.db.select({ n: count() }).from(appearances).where(eq(appearances.claimId, claim.id)))[0]?.n
 
   const first = await create('lost-appearance')
   t.equal(first.statusCode, 201, first.body)

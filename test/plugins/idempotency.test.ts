@@ -11,8 +11,12 @@ const claimsWithText = async (app: FastifyInstance, text: string) =>
   (await app.db.select({ n: count() }).from(claims).where(eq(claims.text, text)))[0]?.n
 const recordCount = async (app: FastifyInstance) => (await app.db.select({ n: count() }).from(idempotencyKeys))[0]?.n
 
-const post = (app: FastifyInstance, key: string, payload: Record<string, unknown>, headers: Record<string, unknown> = {}) =>
-  app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
+const post = (
+  app: FastifyInstance,
+  key: string,
+  payload: Record<string, unknown>,
+  headers: Record<string, unknown> = {}
+) => app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
 
 /** The retry answers exactly what the first request did, and says it is a replay. */
 function isReplayOf (t: Test, retry: LightMyRequestResponse, first: LightMyRequestResponse) {

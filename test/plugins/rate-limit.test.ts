@@ -240,7 +240,8 @@ t.test('Postgres counters: one statement counts several buckets; a new window re
   const counters = createRateLimitsRepository(app.db)
   const window = new Date('2030-01-01T00:00:00Z')
   const next = new Date('2030-01-01T00:01:00Z')
-  const counts = async (buckets: string[], added: number[], start: Date) => (await counters.add(buckets, added, start)).map((row) => row.count)
+  const counts = async (buckets: string[], added: number[], start: Date) =>
+    (await counters.add(buckets, added, start)).map((row) => row.count)
   t.same(await counts(['test:bucket', 'test:other'], [1, 5], window), [1, 5], 'two buckets in one batch')
   t.same(await counts(['test:other', 'test:bucket'], [2, 1], window), [7, 2], 'answered in the order asked')
   const [moved] = await counters.add(['test:bucket'], [1], next)

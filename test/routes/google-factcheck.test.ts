@@ -15,7 +15,8 @@ const fixtureReview = (fixtureClaim.claimReview as Json[])[0] as Json
 
 const DAY = 86_400_000
 const GOOGLE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
-const omit = (value: Json, keys: string[]): Json => Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)))
+const omit = (value: Json, keys: string[]): Json =>
+  Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)))
 const googleTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /** The same keys as `expected` at every level (no more, no fewer), and values of the same JSON types; no nulls. */

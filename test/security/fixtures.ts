@@ -139,7 +139,15 @@ export const ownerEtag = (app: FastifyInstance, url: string) => etagOf(app, url)
 export const as = (app: FastifyInstance, caller: Caller, request: InjectOptions) =>
   app.inject({ ...request, headers: { ...request.headers, ...caller.headers } })
 
-export interface AuditEvent { seq: number, key: { id: string, name: string, role: string }, method: string, path: string, operationId: string | null, status: number, outcome: string }
+export interface AuditEvent {
+  seq: number
+  key: { id: string; name: string; role: string }
+  method: string
+  path: string
+  operationId: string | null
+  status: number
+  outcome: string
+}
 
 /** Every audit event an organisation's admin reads (the test organisation's by default), newest first, page by page. */
 export async function auditEvents (app: FastifyInstance, adminKey?: string): Promise<AuditEvent[]> {
@@ -157,7 +165,11 @@ export async function auditEvents (app: FastifyInstance, adminKey?: string): Pro
 }
 
 /** Calls `visit` with every property name and value anywhere in a JSON value, with the path to it. */
-export function walk (value: unknown, visit: (name: string, value: unknown, path: string[]) => void, path: string[] = []): void {
+export function walk (
+  value: unknown,
+  visit: (name: string, value: unknown, path: string[]) => void,
+  path: string[] = []
+): void {
   if (Array.isArray(value)) value.forEach((item, i) => walk(item, visit, [...path, String(i)]))
   else if (value !== null && typeof value === 'object') {
     for (const [name, v] of Object.entries(value)) {

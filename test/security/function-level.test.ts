@@ -19,7 +19,14 @@ function guardedOperations (app: FastifyInstance): Operation[] {
       const role = op['x-required-role']
       if (role === undefined || role === 'public') continue
       const conditional = (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'if-match')
-      ops.push({ method: method.toUpperCase(), path, operationId: op.operationId, role, conditional, hasBody: op.requestBody !== undefined })
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        operationId: op.operationId,
+        role,
+        conditional,
+        hasBody: op.requestBody !== undefined,
+      })
     }
   }
   return ops

@@ -54,7 +54,8 @@ t.test('internal properties in a create or update body are refused (400) and not
   const w = await seedWorld(app)
   const before = await ownerView(app, w)
   const tables = ['claims', 'appearances', 'evidence', 'reviews', 'claimants', 'rating_scales', 'api_keys', 'webhooks'] as const
-  const counts = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await countRows(app, table)])))
+  const counts = async () =>
+    Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await countRows(app, table)])))
   const countsBefore = await counts()
 
   for (const target of targets) {

@@ -14,10 +14,15 @@ const shownPage = 'https://shown.example.org/said'
 const prefixOf = (url: string) => hashPrefix(urlHash(canonicalizeUrl(url) ?? url))
 
 /** Every read through which a claim or review could show, with the body as text. */
-async function reads (app: FastifyInstance, caller: Caller, w: World): Promise<Record<string, { status: number, body: string }>> {
+async function reads (
+  app: FastifyInstance,
+  caller: Caller,
+  w: World
+): Promise<Record<string, { status: number; body: string }>> {
   // Sent one at a time when awaited below: a caller may run only SEARCH_CONCURRENCY searches at once.
   const get = (url: string) => () => app.inject({ method: 'GET', url, headers: caller.headers })
-  const post = (url: string, payload: object) => () => app.inject({ method: 'POST', url, headers: caller.headers, payload })
+  const post = (url: string, payload: object) => () =>
+    app.inject({ method: 'POST', url, headers: caller.headers, payload })
   const pub = `/v1/claims/${w.publicClaim.id}`
   const requests = {
     list: get('/v1/claims?limit=100'),
@@ -39,7 +44,7 @@ async function reads (app: FastifyInstance, caller: Caller, w: World): Promise<R
     privateClaimReview: get(`/v1/claims/${w.privateClaim.id}/claimreview`),
     draftReview: get(`${pub}/reviews/${w.publicClaim.draftReviewId}`),
   }
-  const out: Record<string, { status: number, body: string }> = {}
+  const out: Record<string, { status: number; body: string }> = {}
   for (const [name, request] of Object.entries(requests)) {
     const res = await request()
     out[name] = { status: res.statusCode, body: res.body }

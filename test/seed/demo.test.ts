@@ -58,7 +58,11 @@ t.test('a new embedded database is seeded with the demo claims', async (t) => {
   for (const claim of claims) {
     const res = await app.inject({ method: 'GET', url: `/v1/claims/${claim.id}`, headers: reader })
     t.equal(res.statusCode, 200, `GET claim ${claim.id}`)
-    const detail: { text: string, language: string, appearances: Array<{ url: string | null, isFirstAppearance: boolean }> } = res.json()
+    const detail: {
+      text: string
+      language: string
+      appearances: Array<{ url: string | null; isFirstAppearance: boolean }>
+    } = res.json()
     t.equal(detail.language, 'en')
     t.ok(detail.appearances.length >= 1, `"${detail.text.slice(0, 40)}..." has an appearance`)
     t.equal(detail.appearances.filter((a) => a.isFirstAppearance).length, 1, 'and exactly one first appearance')

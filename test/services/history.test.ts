@@ -92,7 +92,9 @@ t.test('a service write that fails records nothing, even what it had recorded be
   const error = await app.services.appearances.create(id, bogus, ctx).then(() => undefined, (e: unknown) => e)
   t.match(describe(error), /22P02/, 'the database refuses the insert, after the unmarking')
   t.same(await allRevisions(app), before, 'and the revision of the unmarked first appearance is gone with it')
-  t.match(await app.db.select().from(appearances).where(eq(appearances.claimId, id)), [{ id: first.id, isFirstAppearance: true, version: 1 }])
+  t.match(await app.db.select().from(appearances).where(eq(appearances.claimId, id)), [
+    { id: first.id, isFirstAppearance: true, version: 1 },
+  ])
 
   const current = await etagOf(app, `/v1/claims/${id}`)
   await fails(t, app.services.claims.update(id, { text: 'Stale.' }, ['"0"'], ctx), 412, 'a stale If-Match')

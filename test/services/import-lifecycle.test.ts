@@ -15,7 +15,9 @@ import type { FastifyInstance } from 'fastify'
 
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/
 
-/** A value with the claim's and review's ids named, instants as `<instant>`, and the fields that must differ dropped. */
+/**
+ * A value with the claim's and review's ids named, instants as `<instant>`, and the fields that must differ dropped.
+ */
 function normalised (value: unknown, ids: Record<string, string>): unknown {
   if (value instanceof Date) return '<instant>'
   if (typeof value === 'string') return ids[value] ?? (iso.test(value) ? '<instant>' : value)

@@ -45,7 +45,11 @@ async function runImport (app: FastifyInstance, text: string, format: ImportForm
   }
 }
 
-async function runExport (app: FastifyInstance, format: ImportFormat, filters: ExportFilters = { organizationId: testOrganization(app).id }) {
+async function runExport (
+  app: FastifyInstance,
+  format: ImportFormat,
+  filters: ExportFilters = { organizationId: testOrganization(app).id }
+) {
   let out = ''
   for await (const chunk of app.services.exports.claims(filters, format)) out += chunk
   return out
@@ -70,9 +74,13 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   t.equal(results.find((r) => r.line === 4)?.key, 'pf-4', 'a rejected record keeps its key')
   t.same((results.find((r) => r.line === 4)?.record as { id?: string }).id, 'pf-4', 'and the record, to fix')
 
-  // Claimants are matched by name, not duplicated: Donald Trump twice (any case) is one; Jane Doe is the one made before.
+  // Claimants are matched by name, not duplicated: Donald Trump twice (any case) is one; Jane Doe is the one made
+  // before.
   const names = await app.db.select({ name: claimants.name }).from(claimants).orderBy(claimants.name)
-  t.same(names.map((n) => n.name), ['Donald Trump', 'Jane Doe', 'Sam Smith'])
+  t.same(
+    names.map((n) => n.name),
+    ['Donald Trump', 'Jane Doe', 'Sam Smith']
+  )
   const byId = Object.fromEntries(results.filter((r) => r.claimId).map((r) => [r.key, r.claimId]))
 
   // A published verdict, public like one published through the API; on the truth-o-meter by key or by label.
@@ -85,7 +93,12 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
     topics: ['taxes'],
     status: 'reviewed',
     version: 2,
-    currentVerdict: { rating: { key: 'false', scale: 'truth-o-meter' }, url: 'https://www.politifact.com/factchecks/2019/oct/30/taxes/', author: { name: 'PolitiFact' }, ratingExplanation: 'PolitiFact rated this claim False.' },
+    currentVerdict: {
+      rating: { key: 'false', scale: 'truth-o-meter' },
+      url: 'https://www.politifact.com/factchecks/2019/oct/30/taxes/',
+      author: { name: 'PolitiFact' },
+      ratingExplanation: 'PolitiFact rated this claim False.',
+    },
     appearances: [{ title: 'a campaign mailer', isFirstAppearance: true }],
   })
   const second = (await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-2']}` })).json()
@@ -93,23 +106,48 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   t.equal(second.claimant.id, first.json().claimant.id, 'the same claimant')
   // Without a verdict the claim stays private to its organisation, as one made through the API.
   t.equal((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-3']}`, headers: anonymous })).statusCode, 404)
-  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-3']}` })).json(), { status: 'new', claimant: { id: jane.id }, currentVerdict: null })
+  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-3']}` })).json(), {
+    status: 'new',
+    claimant: { id: jane.id },
+    currentVerdict: null,
+  })
 
   // The history, as if made through the API, by the actor `import`.
-  const history = (await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-1']}/history` })).json().data as Array<{ entityType: string, action: string, actor: string }>
-  t.same(history.map((h) => `${h.entityType} ${h.action}`), ['claim update', 'review publish', 'review create', 'appearance create', 'claim create'])
+  const history = (await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-1']}/history` })).json()
+    .data as Array<{ entityType: string; action: string; actor: string }>
+  t.same(
+    history.map((h) => `${h.entityType} ${h.action}`),
+    ['claim update', 'review publish', 'review create', 'appearance create', 'claim create']
+  )
   t.ok(history.every((h) => h.actor === 'import'))
   // Search, ClaimReview and the change feed see it.
   const search = (await app.inject({ method: 'GET', url: '/v1/claims?q=unemployment', headers: anonymous })).json()
-  t.same(search.data.map((c: { id: string }) => c.id), [byId['pf-9']])
+  t.same(
+    search.data.map((c: { id: string }) => c.id),
+    [byId['pf-9']]
+  )
   const byContext = (await app.inject({ method: 'GET', url: '/v1/claims?q=mailer' })).json()
-  t.same(byContext.data.map((c: { id: string }) => c.id), [byId['pf-1']], 'the context is searchable as the appearance title')
-  const claimReview = (await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}/claimreview`, headers: anonymous })).json()
-  t.match(claimReview, [{ url: 'https://www.politifact.com/factchecks/2020/feb/02/jobs/', reviewRating: { alternateName: 'Mostly True' } }])
+  t.same(
+    byContext.data.map((c: { id: string }) => c.id),
+    [byId['pf-1']],
+    'the context is searchable as the appearance title'
+  )
+  const claimReview = (
+    await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}/claimreview`, headers: anonymous })
+  ).json()
+  t.match(claimReview, [
+    { url: 'https://www.politifact.com/factchecks/2020/feb/02/jobs/', reviewRating: { alternateName: 'Mostly True' } },
+  ])
   await settle(app)
   const feed = (await app.inject({ method: 'GET', url: '/v1/changes?limit=100', headers: anonymous })).json()
-  const published = feed.data.filter((c: { type: string, entity: { id: string } }) => c.type === 'claim' && c.entity.id === byId['pf-9'])
-  t.same(published.map((c: { action: string, version: number }) => `${c.action} ${c.version}`), ['create 1', 'update 2'], 'in the change feed')
+  const published = feed.data.filter(
+    (c: { type: string; entity: { id: string } }) => c.type === 'claim' && c.entity.id === byId['pf-9']
+  )
+  t.same(
+    published.map((c: { action: string; version: number }) => `${c.action} ${c.version}`),
+    ['create 1', 'update 2'],
+    'in the change feed'
+  )
 
   // Again: nothing is written.
   const before = await revisionCount(app)
@@ -118,12 +156,19 @@ t.test('imported claims are first-class; rejected records say why; a re-run writ
   t.equal(await revisionCount(app), before, 'no new revisions')
 
   // A changed record is updated through the services, with its revisions; the others stay as they were.
-  const changed = dataset.replace('"Taxes doubled last year."', '"Taxes tripled last year."').replace('"verdictLabel":"mostly-true"', '"verdictLabel":"true"')
+  const changed = dataset
+    .replace('"Taxes doubled last year."', '"Taxes tripled last year."')
+    .replace('"verdictLabel":"mostly-true"', '"verdictLabel":"true"')
   const third = await runImport(app, changed)
   t.same(third.summary, { created: 0, updated: 2, unchanged: 2, rejected: 6, undated: 0 })
-  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-1']}` })).json(), { text: 'Taxes tripled last year.', version: 3 })
-  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}` })).json(), { currentVerdict: { rating: { key: 'true' } } })
-  t.equal(await revisionCount(app), (before ?? 0) + 3, 'the claim\'s text; the review\'s rating and the claim showing it')
+  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-1']}` })).json(), {
+    text: 'Taxes tripled last year.',
+    version: 3,
+  })
+  t.match((await app.inject({ method: 'GET', url: `/v1/claims/${byId['pf-9']}` })).json(), {
+    currentVerdict: { rating: { key: 'true' } },
+  })
+  t.equal(await revisionCount(app), (before ?? 0) + 3, "the claim's text; the review's rating and the claim showing it")
 })
 
 t.test('CSV with a header mapping, and ClaimReview as an object, an array or a page\'s @graph', async (t) => {

@@ -98,7 +98,11 @@ async function twoApps (t: Test): Promise<[FastifyInstance, FastifyInstance]> {
   return apps as [FastifyInstance, FastifyInstance]
 }
 
-async function matched (app: FastifyInstance, text: string, headers: Record<string, string | undefined> = {}): Promise<string[]> {
+async function matched (
+  app: FastifyInstance,
+  text: string,
+  headers: Record<string, string | undefined> = {}
+): Promise<string[]> {
   const res = await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text, limit: 10 }, headers })
   if (res.statusCode !== 200) throw new Error(`match: ${res.statusCode} ${res.body}`)
   return (res.json().data as Array<{ claim: { id: string } }>).map((m) => m.claim.id)

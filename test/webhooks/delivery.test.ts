@@ -26,8 +26,20 @@ async function register (app: FastifyInstance, url: string, events: string[], he
   return res.json() as { id: string, signingSecret: string }
 }
 
-interface Delivery { eventId: string, eventType: string, attempt: number, outcome: string, statusCode: number | null, error: string | null, durationMs: number }
-const deliveriesOf = async (app: FastifyInstance, id: string, headers: Record<string, string> = {}): Promise<Delivery[]> =>
+interface Delivery {
+  eventId: string
+  eventType: string
+  attempt: number
+  outcome: string
+  statusCode: number | null
+  error: string | null
+  durationMs: number
+}
+const deliveriesOf = async (
+  app: FastifyInstance,
+  id: string,
+  headers: Record<string, string> = {}
+): Promise<Delivery[]> =>
   (await app.inject({ method: 'GET', url: `/v1/webhooks/${id}/deliveries?limit=100`, headers })).json().data
 
 const bodyOf = (receiver: Receiver, i: number) => JSON.parse(receiver.received[i]?.body ?? 'null')
@@ -159,9 +171,25 @@ t.test('a change that rolls back sends nothing; with nobody subscribed, a change
 
   await register(app, receiver.url, ['claim.updated'])
   // The history and events as the services have them, in a transaction that fails after the change was recorded.
-  const events = createWebhookEvents({ webhooks: createWebhooksRepository(app.db), ratingScales: createRatingScalesRepository(app.db), jobs: app.jobs, retryDelaySeconds: 1, timeoutMs: 2000, toReview })
+  const events = createWebhookEvents({
+    webhooks: createWebhooksRepository(app.db),
+    ratingScales: createRatingScalesRepository(app.db),
+    jobs: app.jobs,
+    retryDelaySeconds: 1,
+    timeoutMs: 2000,
+    toReview,
+  })
   const history = createHistory(createRevisionsRepository(app.db), events.onChanges)
-  const row = { ...claim, organizationId: writeContext(app).organizationId, version: 99, updatedAt: new Date(), deletedAt: null, isPublic: false, currentVerdict: null, currentReviewId: null }
+  const row = {
+    ...claim,
+    organizationId: writeContext(app).organizationId,
+    version: 99,
+    updatedAt: new Date(),
+    deletedAt: null,
+    isPublic: false,
+    currentVerdict: null,
+    currentReviewId: null,
+  }
   await t.rejects(app.db.transaction(async (tx) => {
     await history.record(tx, writeContext(app), { entityType: 'claim', action: 'update', claimId: claim.id, before: null, after: row })
     throw new Error('something later in the transaction failed')

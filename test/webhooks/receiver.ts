@@ -51,7 +51,11 @@ export async function startReceiver (t: Test, host = '127.0.0.1'): Promise<Recei
 }
 
 /** Waits until `check` returns a value other than undefined or false, polling; fails after `timeoutMs`. */
-export async function until<T> (what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function until<T> (
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

@@ -60,7 +60,13 @@ t.test('kill -9 a worker mid-delivery: every event arrives, a repeat only under 
     const dir = await mkdtemp(join(tmpdir(), 'claimtrack-crash-'))
     t.teardown(() => rm(dir, { recursive: true, force: true }))
     env = { PGLITE_DIR: dir }
-    database = await createDatabase({ databaseUrl: undefined, pgliteDir: dir, databasePoolSize: 1, pgliteDataDir: await pgliteTemplate(), databaseTimeouts })
+    database = await createDatabase({
+      databaseUrl: undefined,
+      pgliteDir: dir,
+      databasePoolSize: 1,
+      pgliteDataDir: await pgliteTemplate(),
+      databaseTimeouts,
+    })
   }
 
   // Three verdicts published by an API process that runs no jobs: three events queued for the webhook.

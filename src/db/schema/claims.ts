@@ -5,77 +5,112 @@ import { claimStatus, appearanceMedium, evidenceStance, claimantKind, normalized
 import { organizations } from './organizations.ts'
 import { reviews } from './reviews.ts'
 
-export const claimants = pgTable('claimants', {
-  id: id(),
-  /** The organisation that recorded the claimant: only it may change or delete it. Everyone may read it. */
-  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
-  slug: text().notNull(),
-  name: text().notNull(),
-  kind: claimantKind().notNull().default('person'),
-  description: text(),
-  jobTitle: text(),
-  affiliation: text(),
-  sameAs: text().array().notNull().default(sql`'{}'::text[]`),
-  /** Other names the claimant is known by; searched with the name (GET /v1/claimants?q=). */
-  aliases: text().array().notNull().default(sql`'{}'::text[]`),
-  version: version(),
-  ...timestamps(),
-  deletedAt: timestamp({ withTimezone: true }),
-}, (t) => [
-  // A slug names one live claimant; a deleted claimant frees its slug.
-  uniqueIndex('claimants_slug_live_key').on(t.slug).where(sql`${t.deletedAt} is null`),
-  // An organisation's live claimants by name, ignoring case and accents (claimant_name_key, migrations/0017): a
-  // second claimant of the same name is refused unless the caller says it is another person.
-  index('claimants_organization_name_key_idx').on(t.organizationId, sql`claimant_name_key(${t.name})`).where(sql`${t.deletedAt} is null`),
-  // Search by the start of any word of the name or an alias, ignoring case and accents (claimant_search_text, migrations/0018).
-  index('claimants_search_trgm_idx').using('gin', sql`claimant_search_text(${t.name}, ${t.aliases}) gin_trgm_ops`).where(sql`${t.deletedAt} is null`),
-])
+export const claimants = pgTable(
+  'claimants',
+  {
+    id: id(),
+    /** The organisation that recorded the claimant: only it may change or delete it. Everyone may read it. */
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'restrict' }),
+    slug: text().notNull(),
+    name: text().notNull(),
+    kind: claimantKind().notNull().default('person'),
+    description: text(),
+    jobTitle: text(),
+    affiliation: text(),
+    sameAs: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    /** Other names the claimant is known by; searched with the name (GET /v1/claimants?q=). */
+    aliases: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    version: version(),
+    ...timestamps(),
+    deletedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    // A slug names one live claimant; a deleted claimant frees its slug.
+    uniqueIndex('claimants_slug_live_key')
+      .on(t.slug)
+      .where(sql`${t.deletedAt} is null`),
+    // An organisation's live claimants by name, ignoring case and accents (claimant_name_key, migrations/0017): a
+    // second claimant of the same name is refused unless the caller says it is another person.
+    index('claimants_organization_name_key_idx')
+      .on(t.organizationId, sql`claimant_name_key(${t.name})`)
+      .where(sql`${t.deletedAt} is null`),
+    // Search by the start of any word of the name or an alias, ignoring case and accents (claimant_search_text,
+    // migrations/0018).
+    index('claimants_search_trgm_idx')
+      .using('gin', sql`claimant_search_text(${t.name}, ${t.aliases}) gin_trgm_ops`)
+      .where(sql`${t.deletedAt} is null`),
+  ]
+)
 
-export const claims = pgTable('claims', {
-  id: id(),
-  /** The organisation that owns the claim and everything under it. */
-  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
-  /**
-   * Public once a review of it has been published, and from then on (a retraction must stay visible). Until then
-   * only its organisation sees the claim. Kept by the reviews service.
-   */
-  isPublic: boolean().notNull().default(false),
-  text: text().notNull(),
-  claimantId: uuid().references(() => claimants.id, { onDelete: 'restrict' }),
-  claimDate: date({ mode: 'string' }),
-  language: text().notNull().default('en'),
-  topics: text().array().notNull().default(sql`'{}'::text[]`),
-  status: claimStatus().notNull().default('new'),
-  /**
-   * The review the claim shows: its latest published review, or when none is left, its latest retracted one (shown as
-   * retracted, so that readers of the verdict learn it was withdrawn). Kept by the reviews service in the same
-   * transaction as the review.
-   */
-  currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
-  /** The normalised verdict of the current review while it is published (null once retracted), so that claims can be filtered by verdict. */
-  currentVerdict: normalizedVerdict(),
-  /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
-  searchVector: tsvector(),
-  /** The id the claim has in the data set it was imported from (`claimtrack import`), unique within its organisation. */
-  externalId: text(),
-  version: version(),
-  ...timestamps(),
-  deletedAt: timestamp({ withTimezone: true }),
-}, (t) => [
-  index('claims_claimant_id_idx').on(t.claimantId, t.id),
-  // A claimant's claims by date, newest first, without sorting a prolific claimant's whole history.
-  index('claims_claimant_claim_date_idx').on(t.claimantId, t.claimDate.desc().nullsLast(), t.id.desc().nullsFirst()),
-  index('claims_search_vector_idx').using('gin', t.searchVector),
-  index('claims_topics_idx').using('gin', t.topics),
-  index('claims_status_idx').on(t.status, t.id),
-  index('claims_current_verdict_idx').on(t.currentVerdict, t.id),
-  index('claims_claim_date_idx').on(t.claimDate, t.id),
-  index('claims_updated_at_idx').on(t.updatedAt, t.id),
-  index('claims_organization_id_idx').on(t.organizationId, t.id),
-  // Re-running an import finds the claims it made by their external id.
-  uniqueIndex('claims_organization_external_id_key').on(t.organizationId, t.externalId).where(sql`${t.externalId} is not null`),
-  check('claims_text_length', sql`char_length(${t.text}) between 1 and 2000`),
-])
+export const claims = pgTable(
+  'claims',
+  {
+    id: id(),
+    /** The organisation that owns the claim and everything under it. */
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'restrict' }),
+    /**
+     * Public once a review of it has been published, and from then on (a retraction must stay visible). Until then
+     * only its organisation sees the claim. Kept by the reviews service.
+     */
+    isPublic: boolean().notNull().default(false),
+    text: text().notNull(),
+    claimantId: uuid().references(() => claimants.id, { onDelete: 'restrict' }),
+    claimDate: date({ mode: 'string' }),
+    language: text().notNull().default('en'),
+    topics: text()
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    status: claimStatus().notNull().default('new'),
+    /**
+     * The review the claim shows: its latest published review, or when none is left, its latest retracted one (shown as
+     * retracted, so that readers of the verdict learn it was withdrawn). Kept by the reviews service in the same
+     * transaction as the review.
+     */
+    currentReviewId: uuid().references((): AnyPgColumn => reviews.id, { onDelete: 'set null' }),
+    /**
+     * The normalised verdict of the current review while it is published (null once retracted), so that claims can be
+     * filtered by verdict.
+     */
+    currentVerdict: normalizedVerdict(),
+    /** Claim text (A), claimant name and topics (B), appearance titles and quotes (C); unaccented, per language. */
+    searchVector: tsvector(),
+    /**
+     * The id the claim has in the data set it was imported from (`claimtrack import`), unique within its organisation.
+     */
+    externalId: text(),
+    version: version(),
+    ...timestamps(),
+    deletedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index('claims_claimant_id_idx').on(t.claimantId, t.id),
+    // A claimant's claims by date, newest first, without sorting a prolific claimant's whole history.
+    index('claims_claimant_claim_date_idx').on(t.claimantId, t.claimDate.desc().nullsLast(), t.id.desc().nullsFirst()),
+    index('claims_search_vector_idx').using('gin', t.searchVector),
+    index('claims_topics_idx').using('gin', t.topics),
+    index('claims_status_idx').on(t.status, t.id),
+    index('claims_current_verdict_idx').on(t.currentVerdict, t.id),
+    index('claims_claim_date_idx').on(t.claimDate, t.id),
+    index('claims_updated_at_idx').on(t.updatedAt, t.id),
+    index('claims_organization_id_idx').on(t.organizationId, t.id),
+    // Re-running an import finds the claims it made by their external id.
+    uniqueIndex('claims_organization_external_id_key')
+      .on(t.organizationId, t.externalId)
+      .where(sql`${t.externalId} is not null`),
+    check('claims_text_length', sql`char_length(${t.text}) between 1 and 2000`),
+  ]
+)
 
 export const appearances = pgTable('appearances', {
   id: id(),

@@ -3,7 +3,9 @@ import { customType, integer, pgEnum, timestamp, uuid } from 'drizzle-orm/pg-cor
 import { v7 as uuidv7 } from 'uuid'
 import { apiKeyRoles, appearanceMedia, auditOutcomes, claimantKinds, claimStatuses, evidenceStances, normalizedVerdicts, reviewStatuses, revisionActions, webhookDeliveryOutcomes, webhookEventTypes } from '../../domain/enums.ts'
 
-/** `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors. */
+/**
+ * `reviewed` and `retracted` follow from the claim's reviews (src/services/reviews.ts); the others are set by editors.
+ */
 export const claimStatus = pgEnum('claim_status', claimStatuses)
 export const appearanceMedium = pgEnum('appearance_medium', appearanceMedia)
 export const evidenceStance = pgEnum('evidence_stance', evidenceStances)
@@ -14,7 +16,9 @@ export const normalizedVerdict = pgEnum('normalized_verdict', normalizedVerdicts
 export const revisionAction = pgEnum('revision_action', revisionActions)
 /** What an API key may do; see src/domain/access.ts for the order of the roles. */
 export const apiKeyRole = pgEnum('api_key_role', apiKeyRoles)
-/** `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done. */
+/**
+ * `denied`: refused for the key's role or the object's owner (401, 403); `failed`: any other error; `succeeded`: done.
+ */
 export const auditOutcome = pgEnum('audit_outcome', auditOutcomes)
 /** What a partner's webhook may subscribe to (src/services/webhook-events.ts says when each is sent). */
 export const webhookEventType = pgEnum('webhook_event_type', webhookEventTypes)

@@ -8,27 +8,38 @@ import { organizations } from './organizations.ts'
  * An endpoint of an organisation that receives events, signed with its secret (Standard Webhooks). The secret has to
  * be kept as it is to sign with it; it is shown to the organisation once, when it is made or rotated.
  */
-export const webhooks = pgTable('webhooks', {
-  id: id(),
-  organizationId: uuid().notNull().references(() => organizations.id, { onDelete: 'restrict' }),
-  url: text().notNull(),
-  events: webhookEventType().array().notNull(),
-  description: text(),
-  /** `whsec_` and the base64 of 32 random bytes. */
-  secret: text().notNull(),
-  /** The secret before the last rotation: deliveries carry a signature with it too until it expires. */
-  previousSecret: text(),
-  previousSecretExpiresAt: timestamp({ withTimezone: true }),
-  enabled: boolean().notNull().default(true),
-  /** Why the service turned the webhook off (the endpoint answered 410 Gone); null when on, or turned off by its owner. */
-  disabledReason: text(),
-  version: version(),
-  ...timestamps(),
-}, (t) => [
-  index('webhooks_organization_id_idx').on(t.organizationId, t.id),
-  // The check every claim and review change makes: is anyone subscribed to this event? One index probe.
-  index('webhooks_events_idx').using('gin', t.events).where(sql`${t.enabled}`),
-])
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'restrict' }),
+    url: text().notNull(),
+    events: webhookEventType().array().notNull(),
+    description: text(),
+    /** `whsec_` and the base64 of 32 random bytes. */
+    secret: text().notNull(),
+    /** The secret before the last rotation: deliveries carry a signature with it too until it expires. */
+    previousSecret: text(),
+    previousSecretExpiresAt: timestamp({ withTimezone: true }),
+    enabled: boolean().notNull().default(true),
+    /**
+     * Why the service turned the webhook off (the endpoint answered 410 Gone); null when on, or turned off by its
+     * owner.
+     */
+    disabledReason: text(),
+    version: version(),
+    ...timestamps(),
+  },
+  (t) => [
+    index('webhooks_organization_id_idx').on(t.organizationId, t.id),
+    // The check every claim and review change makes: is anyone subscribed to this event? One index probe.
+    index('webhooks_events_idx')
+      .using('gin', t.events)
+      .where(sql`${t.enabled}`),
+  ]
+)
 
 /** Every attempt to deliver an event to a webhook: its status, duration and error class, never the answer's body. */
 export const webhookDeliveries = pgTable('webhook_deliveries', {

@@ -4,7 +4,9 @@
 // @see https://github.com/whitequark/ipaddr.js
 import ipaddr from 'ipaddr.js'
 
-/** `198.51.100.7` for `::ffff:198.51.100.7`; `2001:db8:9::/64` for any address of that /64. Not an address: as given. */
+/**
+ * `198.51.100.7` for `::ffff:198.51.100.7`; `2001:db8:9::/64` for any address of that /64. Not an address: as given.
+ */
 export function callerOfAddress (address: string, ipv6PrefixBits: number): string {
   const bare = address.replace(/%.*$/, '')
   if (!ipaddr.isValid(bare)) return address

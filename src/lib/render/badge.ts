@@ -8,10 +8,20 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 /** Text safe inside an XML element or a double- or single-quoted attribute. */
 export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c)
 
-/** Whether XML 1.0 can hold a character at all, even escaped: not C0 controls but tab, LF and CR, lone surrogates, U+FFFE/F. */
+/**
+ * Whether XML 1.0 can hold a character at all, even escaped: not C0 controls but tab, LF and CR, lone surrogates,
+ * U+FFFE/F.
+ */
 function isXmlChar (c: string): boolean {
   const cp = c.codePointAt(0) ?? 0
-  return cp === 0x9 || cp === 0xA || cp === 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) || cp >= 0x10000
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    cp >= 0x10000
+  )
 }
 
 const MAX_CHARACTERS = 40

@@ -94,7 +94,11 @@ export function parseAllowedHosts (value: string): { entries: AllowedHost[], inv
       port = Number(withPort[2])
     }
     const host = hostOfEntry(target.toLowerCase())
-    if (host === null || (port !== null && (port < 1 || port > 65535)) || (organization !== null && !ORG_SLUG.test(organization))) {
+    if (
+      host === null ||
+      (port !== null && (port < 1 || port > 65535)) ||
+      (organization !== null && !ORG_SLUG.test(organization))
+    ) {
       invalid.push(raw)
       continue
     }
@@ -125,7 +129,11 @@ export interface Destination {
 }
 
 /** Node's callback `dns.lookup` with `all: true`, which tests replace to answer documentation addresses. */
-export type Resolver = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
+export type Resolver = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void
 
 export interface AddressPolicy {
   /** Whether an allowlist entry names the destination's host (for its port and organisation). */
@@ -135,7 +143,10 @@ export interface AddressPolicy {
   resolve: Resolver
 }
 
-export function createAddressPolicy (allowedHosts: readonly AllowedHost[], options: { resolve?: Resolver } = {}): AddressPolicy {
+export function createAddressPolicy (
+  allowedHosts: readonly AllowedHost[],
+  options: { resolve?: Resolver } = {}
+): AddressPolicy {
   const entries = allowedHosts.map((entry) => ({
     ...entry,
     network: 'network' in entry ? ipaddr.parseCIDR(entry.network) : null,
@@ -145,12 +156,14 @@ export function createAddressPolicy (allowedHosts: readonly AllowedHost[], optio
   const listed = ({ host, port, organization }: Destination) => {
     const normal = normalizeHost(host)
     const ip = isIP(normal) !== 0 ? canonical(normal) : null
-    return entries.some((entry) =>
-      (entry.organization === null || entry.organization === organization) &&
-      (entry.port === null || entry.port === port) &&
-      (ip === null
-        ? entry.name === normal
-        : entry.network !== null && entry.network[0].kind() === ip.kind() && ip.match(entry.network)))
+    return entries.some(
+      (entry) =>
+        (entry.organization === null || entry.organization === organization) &&
+        (entry.port === null || entry.port === port) &&
+        (ip === null
+          ? entry.name === normal
+          : entry.network !== null && entry.network[0].kind() === ip.kind() && ip.match(entry.network))
+    )
   }
   return {
     listed,

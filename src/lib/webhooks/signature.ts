@@ -16,7 +16,12 @@ export function signWebhook (secret: string, id: string, timestamp: number, body
 }
 
 /** The headers of a delivery: its event id, the time of this attempt (Unix seconds) and one signature per secret. */
-export function webhookHeaders (secrets: readonly string[], id: string, timestamp: number, body: string): Record<string, string> {
+export function webhookHeaders (
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string
+): Record<string, string> {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestamp),
@@ -28,11 +33,21 @@ export function webhookHeaders (secrets: readonly string[], id: string, timestam
  * What a receiver does: true when one of the signatures was made with `secret` over this id, timestamp and body, and
  * the timestamp is within `toleranceSeconds` of now (an older delivery replayed by someone else is refused).
  */
-export function verifyWebhook (secret: string, headers: Record<string, string | string[] | undefined>, body: string, options: { toleranceSeconds?: number, now?: number } = {}): boolean {
+export function verifyWebhook (
+  secret: string,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+  options: { toleranceSeconds?: number; now?: number } = {}
+): boolean {
   const id = headers['webhook-id']
   const timestamp = headers['webhook-timestamp']
   const signatures = headers['webhook-signature']
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string' || !/^\d+$/.test(timestamp)) return false
+  if (
+    typeof id !== 'string' ||
+    typeof timestamp !== 'string' ||
+    typeof signatures !== 'string' ||
+    !/^\d+$/.test(timestamp)
+  ) { return false }
   const now = options.now ?? Math.floor(Date.now() / 1000)
   if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? 300)) return false
   const expected = Buffer.from(signWebhook(secret, id, Number(timestamp), body))

@@ -27,10 +27,27 @@ const ChangesPage = z.object({
 function toChange (change: Change): z.output<typeof ChangeSchema> {
   const { revision } = change
   const tombstone = { id: revision.entityId, deleted: true as const }
-  const entity = change.type === 'claim'
-    ? change.current ? toClaim(change.current.claim, change.current.claimant, change.current.review && change.current.scale && { review: change.current.review, scale: change.current.scale }) : tombstone
-    : change.current ? toReview(change.current) : tombstone
-  return { type: change.type, id: revision.entityId, action: revision.action, version: revision.version, at: toIso(revision.at), entity }
+  const entity =
+    change.type === 'claim'
+      ? change.current
+        ? toClaim(
+          change.current.claim,
+          change.current.claimant,
+          change.current.review &&
+              change.current.scale && { review: change.current.review, scale: change.current.scale }
+        )
+        : tombstone
+      : change.current
+        ? toReview(change.current)
+        : tombstone
+  return {
+    type: change.type,
+    id: revision.entityId,
+    action: revision.action,
+    version: revision.version,
+    at: toIso(revision.at),
+    entity,
+  }
 }
 
 export default async function changesRoutes (fastify: FastifyInstance) {

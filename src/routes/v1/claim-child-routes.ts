@@ -10,10 +10,16 @@ import type { WriteContext } from '../../services/history.ts'
 import type { Page } from '../../services/types.ts'
 
 interface ChildService<Row, Create, Update> {
-  list(claimId: string, viewer: Viewer, request: { limit: number, cursor?: string | undefined }): Promise<Page<Row>>
+  list(claimId: string, viewer: Viewer, request: { limit: number; cursor?: string | undefined }): Promise<Page<Row>>
   get(claimId: string, id: string, viewer: Viewer): Promise<Row>
   create(claimId: string, body: Create, ctx: WriteContext): Promise<Row>
-  update(claimId: string, id: string, patch: Update, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<Row>
+  update(
+    claimId: string,
+    id: string,
+    patch: Update,
+    ifMatch: EtagCondition | undefined,
+    ctx: WriteContext,
+  ): Promise<Row>
   delete(claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext): Promise<void>
 }
 
@@ -108,7 +114,13 @@ export function registerClaimChildRoutes<Row, Response, Create, Update> (
       response: { 200: Item, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
-    const row = await service.update(request.params.claimId, request.params.id, request.body as Update, ifMatchOf(request), writeContextOf(request))
+    const row = await service.update(
+      request.params.claimId,
+      request.params.id,
+      request.body as Update,
+      ifMatchOf(request),
+      writeContextOf(request)
+    )
     withEtag(request, reply, etagOf(row))
     return toResponse(row)
   })

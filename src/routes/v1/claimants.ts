@@ -81,7 +81,9 @@ export default async function claimantsRoutes (fastify: FastifyInstance) {
       response: { 200: ClaimantSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
   }, async (request, reply) => {
-    const claimant = await claimants.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request)).catch(locatingDuplicate)
+    const claimant = await claimants
+      .update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))
+      .catch(locatingDuplicate)
     withEtag(request, reply, versionEtag(claimant.version))
     return toClaimant(claimant)
   })

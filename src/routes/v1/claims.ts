@@ -15,8 +15,16 @@ const AsOfQuery = z.object({
   asOf: TimestampInput.optional().describe('Read the claim as it was at this instant (ISO 8601); 404 if it did not exist then.'),
 })
 
-/** A claim as its detail answers show it (also rebuilt by src/plugins/idempotency.ts for a retry whose answer was lost). */
-export const toClaimDetail = ({ claim, claimant, appearances, evidence, currentReview }: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
+/**
+ * A claim as its detail answers show it (also rebuilt by src/plugins/idempotency.ts for a retry whose answer was lost).
+ */
+export const toClaimDetail = ({
+  claim,
+  claimant,
+  appearances,
+  evidence,
+  currentReview,
+}: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
   ...toClaim(claim, claimant, currentReview),
   claimant: claimant && toClaimant(claimant),
   appearances: appearances.map(toAppearance),

@@ -81,7 +81,11 @@ const toLookupClaim = ({ claim, claimant, review, scale }: PageClaim): z.output<
   href: `/v1/claims/${claim.id}`,
 })
 
-const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({ url: page.url, canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) })
+const toPageResult = (page: PageLookup): z.output<typeof PageResult> => ({
+  url: page.url,
+  canonicalUrl: page.canonicalUrl,
+  claims: page.claims.map(toLookupClaim),
+})
 
 export default async function lookupRoutes (fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>()
@@ -117,7 +121,11 @@ export default async function lookupRoutes (fastify: FastifyInstance) {
       },
     }, async (request) => {
       const pages = await lookup.pages(request.body.urls)
-      return { results: Object.fromEntries(pages.map((page) => [page.url, { canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) }])) }
+      return {
+        results: Object.fromEntries(
+          pages.map((page) => [page.url, { canonicalUrl: page.canonicalUrl, claims: page.claims.map(toLookupClaim) }])
+        ),
+      }
     })
   }, { prefix: '/lookup' })
 

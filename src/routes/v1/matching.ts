@@ -50,7 +50,11 @@ export default async function matchingRoutes (fastify: FastifyInstance) {
           similarity: Math.round(explanation.similarity * 10_000) / 10_000,
           bm25: Math.round(explanation.bm25 * 10_000) / 10_000,
         },
-        claim: toClaim(item.claim, item.claimant, item.review && item.scale && { review: item.review, scale: item.scale }),
+        claim: toClaim(
+          item.claim,
+          item.claimant,
+          item.review && item.scale && { review: item.review, scale: item.scale }
+        ),
       })),
     }
   })

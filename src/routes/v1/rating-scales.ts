@@ -69,7 +69,12 @@ export default async function ratingScalesRoutes (fastify: FastifyInstance) {
       response: { 200: RatingScaleSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 422, 428, 500) },
     },
   }, async (request, reply) => {
-    const scale = await ratingScales.update(request.params.id, request.body, ifMatchOf(request), writeContextOf(request))
+    const scale = await ratingScales.update(
+      request.params.id,
+      request.body,
+      ifMatchOf(request),
+      writeContextOf(request)
+    )
     withEtag(request, reply, versionEtag(scale.version))
     return toRatingScale(scale)
   })

@@ -47,7 +47,12 @@ export default async function reviewsRoutes (fastify: FastifyInstance) {
       response: { 200: ReviewSchema, ...problemResponses(400, 404, 409, 412, 422, 428, 500) },
     },
   }, async (request, reply) => {
-    const result = await reviews.publish(request.params.claimId, request.params.id, ifMatchOf(request), writeContextOf(request))
+    const result = await reviews.publish(
+      request.params.claimId,
+      request.params.id,
+      ifMatchOf(request),
+      writeContextOf(request)
+    )
     withEtag(request, reply, reviewEtag(result))
     return toReview(result)
   })
@@ -65,7 +70,13 @@ export default async function reviewsRoutes (fastify: FastifyInstance) {
       response: { 200: ReviewSchema, ...problemResponses(400, 404, 409, 412, 413, 415, 428, 500) },
     },
   }, async (request, reply) => {
-    const result = await reviews.retract(request.params.claimId, request.params.id, request.body.reason, ifMatchOf(request), writeContextOf(request))
+    const result = await reviews.retract(
+      request.params.claimId,
+      request.params.id,
+      request.body.reason,
+      ifMatchOf(request),
+      writeContextOf(request)
+    )
     withEtag(request, reply, reviewEtag(result))
     return toReview(result)
   })

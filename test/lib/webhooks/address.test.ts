@@ -10,7 +10,8 @@ const strict = createAddressPolicy([])
 /** A destination of the organisation `newsroom`. */
 const to = (host: string, port = 443, organization = 'newsroom'): Destination => ({ host, port, organization })
 /** A policy from the text of WEBHOOK_ALLOWED_HOSTS, as the configuration parses it. */
-const allowing = (value: string) => createAddressPolicy(parseConfig({ WEBHOOK_ALLOWED_HOSTS: value }).webhooks.allowedHosts)
+const allowing = (value: string) =>
+  createAddressPolicy(parseConfig({ WEBHOOK_ALLOWED_HOSTS: value }).webhooks.allowedHosts)
 
 t.test('only public unicast addresses may receive webhooks', async (t) => {
   const refused: Array<[string, RegExp]> = [
@@ -111,7 +112,8 @@ t.test('URLs: literals checked, names resolved, a name that does not resolve yet
   }
   // A name that resolves to a public address is accepted: the resolver answers a documentation address, and nothing
   // is ever sent there.
-  const resolving = (address: string) => createAddressPolicy([], { resolve: (_host, _options, callback) => callback(null, [{ address, family: 4 }]) })
+  const resolving = (address: string) =>
+    createAddressPolicy([], { resolve: (_host, _options, callback) => callback(null, [{ address, family: 4 }]) })
   t.equal(await urlRefusal(resolving('93.184.215.14'), 'https://partner.example.org/hook', 'newsroom'), null)
   t.equal(await urlRefusal(resolving('10.0.0.1'), 'https://partner.example.org/hook', 'newsroom'), 'partner.example.org resolves to 10.0.0.1, a private address')
   const rebinding = createAddressPolicy(parseAllowedHosts('127.0.0.1').entries, { resolve: (_host, _options, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]) })

@@ -7,7 +7,14 @@ import { buildApp } from '../../../src/app.ts'
 import { parseConfig } from '../../../src/config.ts'
 import { build, change, createClaim, freshDatabase, isProblem, onServer, settle, withTestOrganization } from '../../helper.ts'
 
-interface Entry { type: string, id: string, action: string, version: number, at: string, entity: Record<string, unknown> }
+interface Entry {
+  type: string
+  id: string
+  action: string
+  version: number
+  at: string
+  entity: Record<string, unknown>
+}
 interface FeedPage { data: Entry[], nextCursor: string }
 
 const ready = { ratingScale: 'truth-o-meter', rating: 'false', ratingExplanation: 'No.', url: 'https://factcheck.example.org/moon', author: { name: 'Example Fact Check' } }

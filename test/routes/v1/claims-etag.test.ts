@@ -67,7 +67,10 @@ t.test('the ETag follows the version of every embedded row, whoever changed it',
   const app = await build(t)
   const c = await fullClaim(app)
   const [row] = await app.db.select({ reviewId: claims.currentReviewId }).from(claims).where(eq(claims.id, c.claim.id))
-  const [review] = await app.db.select({ scaleId: reviews.ratingScaleId }).from(reviews).where(eq(reviews.id, String(row?.reviewId)))
+  const [review] = await app.db
+    .select({ scaleId: reviews.ratingScaleId })
+    .from(reviews)
+    .where(eq(reviews.id, String(row?.reviewId)))
   t.ok(review, 'the claim has a current review')
   // Each kind's version bumped alone, as a write of another process would (no API write touches only the scale).
   const bumps: Array<[string, () => Promise<unknown>]> = [

@@ -126,7 +126,10 @@ t.test('results are ranked: text above appearance quotes, rank descending, pagin
   t.same(ranks, [...ranks].sort((a, b) => Number(b) - Number(a)), 'rank descending')
   const byRank = (a: Item, b: Item) => Number(b.search?.rank) - Number(a.search?.rank) || (a.id < b.id ? 1 : -1)
   t.same(ids, [...ranked].sort(byRank).map((item) => item.id), 'equal ranks ordered by id, newest first')
-  t.ok(Number(ranked.find((i) => i.id === inText)?.search?.rank) > Number(ranked.find((i) => i.id === inQuote)?.search?.rank))
+  t.ok(
+    Number(ranked.find((i) => i.id === inText)?.search?.rank) >
+      Number(ranked.find((i) => i.id === inQuote)?.search?.rank)
+  )
   t.match(ranked.find((i) => i.id === inText)?.search?.snippet, '<mark>war</mark> in <mark>Ukraine</mark> will be over by summer')
 
   t.same((await search(t, app, 'war ukraine')).map((item) => item.id), ids, 'relevance is the default with q')

@@ -259,9 +259,20 @@ t.test('cursors are tamper-evident and bound to their list, sort and filters', a
   t.equal((await app.inject({ method: 'GET', url: `/v1/claims?sort=-claimDate&limit=2&cursor=${cursor}` })).statusCode, 200, 'the cursor as issued works')
   const dot = cursor.indexOf('.')
   const swap = (c: string) => (c === 'A' ? 'Q' : 'A') // differs in the high bits of a base64 digit
-  for (const at of [0, Math.floor(dot / 2), dot - 2, dot, dot + 1, Math.floor((dot + cursor.length) / 2), cursor.length - 2]) {
+  for (const at of [
+    0,
+    Math.floor(dot / 2),
+    dot - 2,
+    dot,
+    dot + 1,
+    Math.floor((dot + cursor.length) / 2),
+    cursor.length - 2,
+  ]) {
     const tampered = `${cursor.slice(0, at)}${swap(cursor.charAt(at))}${cursor.slice(at + 1)}`
-    await refused(`/v1/claims?sort=-claimDate&limit=2&cursor=${encodeURIComponent(tampered)}`, `character ${at} changed`)
+    await refused(
+      `/v1/claims?sort=-claimDate&limit=2&cursor=${encodeURIComponent(tampered)}`,
+      `character ${at} changed`
+    )
   }
   await refused(`/v1/claims?sort=claimDate&limit=2&cursor=${cursor}`, 'a -claimDate cursor on sort=claimDate')
   await refused(`/v1/claims?limit=2&cursor=${cursor}`, 'a -claimDate cursor on the default sort')

@@ -184,7 +184,15 @@ t.test('update rules: at least one field, same checks, null clears only optional
 
   const cleared = await change(app, 'PATCH', path, { title: null, summary: null, archivedUrl: null, publisher: null })
   t.equal(cleared.statusCode, 200, cleared.body)
-  t.match(cleared.json(), { title: null, summary: null, archivedUrl: null, publisher: null, url: source.url, stance: source.stance, version: 2 })
+  t.match(cleared.json(), {
+    title: null,
+    summary: null,
+    archivedUrl: null,
+    publisher: null,
+    url: source.url,
+    stance: source.stance,
+    version: 2,
+  })
 })
 
 t.test('preconditions: If-Match on writes, If-None-Match on reads', async (t) => {

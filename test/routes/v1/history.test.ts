@@ -6,7 +6,18 @@ import t from 'tap'
 import { claims, revisions } from '../../../src/db/schema.ts'
 import { anonymous, bearer, build, collectPages, createClaim, createClaimant, etagOf, isProblem, keyFor, publishableReview, testOrganization } from '../../helper.ts'
 
-interface Revision { seq: number, entityType: string, entityId: string, version: number, action: string, actor: string, requestId: string | null, at: string, before: Record<string, unknown> | null, after: Record<string, unknown> }
+interface Revision {
+  seq: number
+  entityType: string
+  entityId: string
+  version: number
+  action: string
+  actor: string
+  requestId: string | null
+  at: string
+  before: Record<string, unknown> | null
+  after: Record<string, unknown>
+}
 type Expected = [entityType: string, entityId: string, version: number, action: string, requestId: string]
 
 const ready = { ratingScale: 'truth-o-meter', rating: 'false', ratingExplanation: 'No.', url: 'https://factcheck.example.org/moon', author: { name: 'Example Fact Check' } }
@@ -77,7 +88,8 @@ t.test('every change under a claim writes one revision, newest first, with actor
     if (rev.action === 'delete') t.type(rev.after.deletedAt, 'string', `${what}: after marks the deletion`)
     previous.set(rev.entityId, rev.after)
   }
-  const byRequest = (rid: string, entityType: string) => items.find((i) => i.requestId === rid && i.entityType === entityType)
+  const byRequest = (rid: string, entityType: string) =>
+    items.find((i) => i.requestId === rid && i.entityType === entityType)
   t.match(byRequest(publish.rid, 'claim'), { before: { status: 'new', currentVerdict: null }, after: { status: 'reviewed', currentVerdict: 'false' } }, 'publishing sets the verdict on the record')
   t.match(byRequest(publish.rid, 'review'), { before: { status: 'draft' }, after: { status: 'published', datePublished: publish.body.datePublished } })
   t.match(byRequest(retract.rid, 'claim'), { after: { status: 'retracted', currentVerdict: null } }, 'retracting withdraws the verdict on the record; the claim shows the retraction')
@@ -126,7 +138,11 @@ t.test('claimant changes are recorded, outside any claim', async (t) => {
   const u = `/v1/claimants/${created.body.id}`
   const updated = await send(app, 'PATCH', u, { jobTitle: 'Mayor' }, u)
   const deleted = await send(app, 'DELETE', u, undefined, u)
-  const rows = await app.db.select().from(revisions).where(eq(revisions.entityId, created.body.id)).orderBy(revisions.seq)
+  const rows = await app.db
+    .select()
+    .from(revisions)
+    .where(eq(revisions.entityId, created.body.id))
+    .orderBy(revisions.seq)
   t.same(rows.map((r) => [r.entityType, r.claimId, r.version, r.action, r.actor, r.requestId]), [
     ['claimant', null, 1, 'create', 'newsroom admin', created.rid],
     ['claimant', null, 2, 'update', 'newsroom admin', updated.rid],
@@ -331,9 +347,13 @@ t.test('two editors racing on one ETag: one wins, and only its change is recorde
 
 /** The properties the OpenAPI document gives each entity kind's history shape. */
 function documentedShapes (app: FastifyInstance): Record<string, string[]> {
-  const schemas = (app.swagger() as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }).components.schemas
+  const schemas = (
+    app.swagger() as { components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }
+  ).components.schemas
   const names = { claim: 'ClaimHistory', appearance: 'AppearanceHistory', evidence: 'EvidenceHistory', review: 'ReviewHistory', claimant: 'ClaimantHistory', 'rating-scale': 'RatingScaleHistory' }
-  return Object.fromEntries(Object.entries(names).map(([kind, name]) => [kind, Object.keys(schemas[name]?.properties ?? {}).sort()]))
+  return Object.fromEntries(
+    Object.entries(names).map(([kind, name]) => [kind, Object.keys(schemas[name]?.properties ?? {}).sort()])
+  )
 }
 
 // Stored columns that are not part of any entity's public shape, or that the shape names otherwise.

@@ -1,4 +1,5 @@
-// /v1/lookup for browsers: lookups by hash prefix, CORS on every answer, and the cache headers (Cache-Control, ETag, 304).
+// /v1/lookup for browsers: lookups by hash prefix, CORS on every answer, and the cache headers (Cache-Control, ETag,
+// 304).
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
@@ -51,7 +52,11 @@ t.test('a hash prefix finds exactly the pages whose hash starts with it', async 
   t.equal(a.claims.length, 2)
   t.not(a.hash.slice(0, 8), b.hash.slice(0, 8), 'the two pages do not share a prefix')
 
-  for (const [page, prefix] of [[a, a.hash.slice(0, 8)], [a, a.hash.slice(0, 8).toUpperCase()], [b, b.hash.slice(0, 8)]] as const) {
+  for (const [page, prefix] of [
+    [a, a.hash.slice(0, 8)],
+    [a, a.hash.slice(0, 8).toUpperCase()],
+    [b, b.hash.slice(0, 8)],
+  ] as const) {
     const res = await app.inject({ method: 'GET', url: prefixUrl(prefix) })
     t.equal(res.statusCode, 200, res.body)
     t.same(res.json(), { prefix: prefix.toLowerCase(), matches: [{ hash: page.hash, claims: page.claims }] }, prefix)

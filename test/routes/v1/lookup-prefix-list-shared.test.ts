@@ -24,9 +24,17 @@ const prefixOf = (url: string) => urlHash(canonical(url)).slice(0, 8)
  * Two apps on one fresh database, as two API processes behind a load balancer: on the Postgres server each with a
  * pool of its own; on PGlite (one embedded database) sharing it. Each has its own services, and so its own lists.
  */
-async function twoApps (t: Test): Promise<{ a: FastifyInstance, b: FastifyInstance, database: Database, url?: string }> {
+async function twoApps (
+  t: Test
+): Promise<{ a: FastifyInstance, b: FastifyInstance, database: Database, url?: string }> {
   const { database, env } = await freshDatabase(t)
-  const config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env })
+  const config = parseConfig({
+    LOG_LEVEL: 'silent',
+    SEED_DEMO: 'false',
+    LOAD_SHED_EVENT_LOOP_DELAY: '0',
+    LOAD_SHED_HEAP_USED: '0',
+    ...env,
+  })
   const apps: FastifyInstance[] = []
   for (const own of [false, true]) {
     const app = await buildApp(config, own && onServer ? {} : { database })

@@ -5,7 +5,13 @@ import { addAppearance, build, createClaim, createPublicClaim, isProblem, publis
 
 const verdicts = (app: FastifyInstance, payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/lookup/verdicts', payload })
 
-interface FullClaim { id: string, status: string, href: string, currentVerdict: { rating: { verdict: string, label: string } } | null, retraction: unknown }
+interface FullClaim {
+  id: string
+  status: string
+  href: string
+  currentVerdict: { rating: { verdict: string; label: string } } | null
+  retraction: unknown
+}
 
 t.test('each URL with claims maps to their verdicts in a word, as the full answer gives them', async (t) => {
   const app = await build(t)

@@ -5,8 +5,16 @@ import { anonymous, bearer, build, change, createClaim, createPublicClaim, isPro
 import { detectLanguage } from '../../../src/lib/text/language.ts'
 import { cleanInput, isSocialPost, numberSpellings } from '../../../src/services/matching.ts'
 
-interface MatchItem { score: number, explanation: { matchedTerms: string[], words: number, similarity: number, bm25: number }, claim: { id: string } }
-async function match (app: FastifyInstance, payload: Record<string, unknown>, headers: Record<string, string | undefined> = {}): Promise<MatchItem[]> {
+interface MatchItem {
+  score: number
+  explanation: { matchedTerms: string[]; words: number; similarity: number; bm25: number }
+  claim: { id: string }
+}
+async function match (
+  app: FastifyInstance,
+  payload: Record<string, unknown>,
+  headers: Record<string, string | undefined> = {}
+): Promise<MatchItem[]> {
   const res = await app.inject({ method: 'POST', url: '/v1/claims/match', payload, headers })
   if (res.statusCode !== 200) throw new Error(`match: ${res.statusCode} ${res.body}`)
   return res.json().data
@@ -39,7 +47,10 @@ t.test('the right claim comes first for inputs longer and shorter than the claim
   for (const [input, expected] of pairs) {
     const res = await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text: input, limit: 3 } })
     t.equal(res.statusCode, 200, res.body)
-    const data = res.json().data as Array<{ score: number, claim: { id: string, status: string, currentVerdict: unknown } }>
+    const data = res.json().data as Array<{
+      score: number
+      claim: { id: string; status: string; currentVerdict: unknown }
+    }>
     t.equal(data[0]?.claim.id, ids[expected], `"${input.slice(0, 50)}" matches "${fixture[expected]?.slice(0, 40)}"`)
     t.ok(data.length <= 3, 'limit is honoured')
     for (const d of data) t.ok(d.score >= 0 && d.score <= 1, 'score in [0, 1]')
@@ -105,9 +116,11 @@ t.test('numbers written in words are looked up in digits too', async (t) => {
 
 t.test('a claim counts in the term statistics as soon as its write commits: BM25 weights are exact after every write', async (t) => {
   const app = await build(t)
-  const bm25Of = async (id: string) => (await match(app, { text: 'zebra' })).find((m) => m.claim.id === id)?.explanation.bm25
-  // BM25 (k1 1.2, b 0.75) of a one-word claim "zebra" for the input "zebra": idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 1 / avgdl)),
-  // idf = ln(1 + (n - df + 0.5) / (df + 0.5)), with n claims, df of them holding "zebra", avgdl their mean length.
+  const bm25Of = async (id: string) =>
+    (await match(app, { text: 'zebra' })).find((m) => m.claim.id === id)?.explanation.bm25
+  // BM25 (k1 1.2, b 0.75) of a one-word claim "zebra" for the input "zebra": idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * 1 /
+  // avgdl)), idf = ln(1 + (n - df + 0.5) / (df + 0.5)), with n claims, df of them holding "zebra", avgdl their mean
+  // length.
   const zebra = await createClaim(app, { text: 'Zebras.' })
   t.equal(await bm25Of(zebra.id), 0.2877, 'one claim: n 1, df 1, avgdl 1')
   const giraffes = await createClaim(app, { text: 'Giraffes.' })

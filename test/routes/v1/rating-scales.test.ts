@@ -30,7 +30,14 @@ async function useScale (app: FastifyInstance, scale: string, rating: string) {
 }
 
 /** Expects a refusal with `status`, and the scale exactly as it was. */
-async function refused (t: Test, app: FastifyInstance, res: LightMyRequestResponse, status: number, type: string, before: unknown) {
+async function refused (
+  t: Test,
+  app: FastifyInstance,
+  res: LightMyRequestResponse,
+  status: number,
+  type: string,
+  before: unknown
+) {
   const body = isProblem(t, res, status, type)
   t.same(await read(app, url((before as { id: string }).id)), before, 'the scale is unchanged')
   return body

@@ -135,7 +135,15 @@ t.test('rotating the secret shows a new one once; a ping is queued; neither secr
   const lines: string[] = []
   const { database, env } = await freshDatabase(t)
   const config = parseConfig({ LOG_LEVEL: 'trace', SEED_DEMO: 'false', JOBS_WORKER: 'false', ...env })
-  const app = await buildApp(config, { database, loggerStream: new Writable({ write (chunk, _encoding, done) { lines.push(String(chunk)); done() } }) })
+  const app = await buildApp(config, {
+    database,
+    loggerStream: new Writable({
+      write (chunk, _encoding, done) {
+        lines.push(String(chunk))
+        done()
+      },
+    }),
+  })
   t.teardown(() => app.close())
   await withTestOrganization(app)
 
