@@ -1386,6 +1386,11 @@ export interface components {
             /** @description Every piece of evidence, newest first. */
             evidence: components["schemas"]["Evidence"][];
         };
+        ClaimPage: {
+            data: components["schemas"]["ClaimListItem"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
         /** @description The `ClaimSearchResponse` of Google's Fact Check Tools API v1alpha1. */
         GoogleFactCheckSearchResponse: {
             claims?: {
@@ -1429,11 +1434,6 @@ export interface components {
             "@context": "https://schema.org";
             "@graph": components["schemas"]["ClaimReview"][];
             /** @description Pass as `cursor` for the next page; `null` on the last page. */
-            nextCursor: string | null;
-        };
-        ClaimPage: {
-            data: components["schemas"]["ClaimListItem"][];
-            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
         /** @description The entity no longer exists. */
