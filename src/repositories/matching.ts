@@ -2,7 +2,7 @@
 // the term statistics the claims' own writes keep: migrations/0017), read through impact-ordered postings so that a
 // frequent word costs its best claims only (migrations/0024), plus trigram similarity of the whole texts, for "has
 // this claim been checked before?".
-import { sql } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
@@ -77,6 +77,55 @@ export interface CandidateOptions {
 /** Ids as one array literal: one parameter on either driver. */
 const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
 
+/**
+ * The input's words as CTEs, for the SQL ranking and for the index's terms alike: `corpus` (claim count and mean
+ * length), `cfg`, `words` (as written, with their lexemes), `unknown_words` and `splits` (run-together words),
+ * `lexemes` and `input` (each lexeme with its df and idf from the term statistics of now).
+ */
+function inputCtes (text: string, language: string, alsoWords: string, maxSplitLength: number): SQL {
+  return sql`
+    corpus as (
+      select greatest(coalesce(sum(n), 0), 1)::float8 as n,
+        greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
+      from claim_corpus_stats
+    ),
+    cfg as (select claim_match_config(${language}) as c),
+    -- The input's words as written, with their lexemes: the explanation names the words, not their stems.
+    words as (
+      select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
+      cross join lateral unnest(to_tsvector(cfg.c, w)) l
+    ),
+    -- Words run together ("singlepayer", "alqaida", as transcripts often have them) that no claim holds: the
+    -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
+    unknown_words as (
+      select distinct w from words
+      where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
+        and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
+    ),
+    splits as (
+      select distinct on (u.w) a.lexeme as head, b.lexeme as tail
+      from unknown_words u, cfg
+      cross join generate_series(2, length(u.w) - 3) i
+      cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
+      cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
+      cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
+      cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
+      where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
+      order by u.w, ln(sa.df) + ln(sb.df) desc
+    ),
+    lexemes as (
+      select t.lexeme from cfg, unnest(to_tsvector(cfg.c, ${text} || ' ' || ${alsoWords})) t
+      union select head from splits
+      union select tail from splits
+    ),
+    input as (
+      select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
+      from lexemes t
+      cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
+      cross join corpus c
+    )`
+}
+
 export function createMatchingRepository (db: Db) {
   return {
     /**
@@ -93,46 +142,7 @@ export function createMatchingRepository (db: Db) {
       const perTerm = options.perTerm ?? PER_TERM
       const organizationId = query.visibleTo.organizationId
       return queryRows<MatchCandidate>(db, sql`
-        with corpus as (
-          select greatest(coalesce(sum(n), 0), 1)::float8 as n,
-            greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
-          from claim_corpus_stats
-        ),
-        cfg as (select claim_match_config(${language}) as c),
-        -- The input's words as written, with their lexemes: the explanation names the words, not their stems.
-        words as (
-          select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
-          cross join lateral unnest(to_tsvector(cfg.c, w)) l
-        ),
-        -- Words run together ("singlepayer", "alqaida", as transcripts often have them) that no claim holds: the
-        -- split into two words claims do hold, the likeliest (most frequent) halves first, is looked up besides.
-        unknown_words as (
-          select distinct w from words
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
-            and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
-        ),
-        splits as (
-          select distinct on (u.w) a.lexeme as head, b.lexeme as tail
-          from unknown_words u, cfg
-          cross join generate_series(2, length(u.w) - 3) i
-          cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
-          cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
-          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
-          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
-          where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
-          order by u.w, ln(sa.df) + ln(sb.df) desc
-        ),
-        lexemes as (
-          select t.lexeme from cfg, unnest(to_tsvector(cfg.c, ${text} || ' ' || ${alsoWords})) t
-          union select head from splits
-          union select tail from splits
-        ),
-        input as (
-          select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
-          from lexemes t
-          cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
-          cross join corpus c
-        ),
+        with ${inputCtes(text, language, alsoWords, maxSplitLength)},
         ranked as (
           select lexeme, row_number() over w as rn, sum(df) over w as postings
           from input where df > 0
@@ -196,43 +206,7 @@ export function createMatchingRepository (db: Db) {
       const alsoWords = query.alsoWords ?? ''
       const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
       const [row] = await queryRows<InputTerms>(db, sql`
-        with corpus as (
-          select greatest(coalesce(sum(n), 0), 1)::float8 as n,
-            greatest(coalesce(sum(total_length)::float8 / nullif(sum(n), 0), 1), 1) as avgdl
-          from claim_corpus_stats
-        ),
-        cfg as (select claim_match_config(${language}) as c),
-        words as (
-          select distinct w, l.lexeme from regexp_split_to_table(lower(${text}), '[^[:alnum:]]+') w, cfg
-          cross join lateral unnest(to_tsvector(cfg.c, w)) l
-        ),
-        unknown_words as (
-          select distinct w from words
-          where length(w) between ${MIN_SPLIT_LENGTH}::int and ${maxSplitLength}::int
-            and (select coalesce(sum(s.df), 0) from claim_term_stats s where s.lexeme = words.lexeme) = 0
-        ),
-        splits as (
-          select distinct on (u.w) a.lexeme as head, b.lexeme as tail
-          from unknown_words u, cfg
-          cross join generate_series(2, length(u.w) - 3) i
-          cross join lateral unnest(to_tsvector(cfg.c, left(u.w, i))) a
-          cross join lateral unnest(to_tsvector(cfg.c, substr(u.w, i + 1))) b
-          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = a.lexeme) sa
-          cross join lateral (select coalesce(sum(s.df), 0) as df from claim_term_stats s where s.lexeme = b.lexeme) sb
-          where sa.df >= ${MIN_SPLIT_DF}::int and sb.df >= ${MIN_SPLIT_DF}::int
-          order by u.w, ln(sa.df) + ln(sb.df) desc
-        ),
-        lexemes as (
-          select t.lexeme from cfg, unnest(to_tsvector(cfg.c, ${text} || ' ' || ${alsoWords})) t
-          union select head from splits
-          union select tail from splits
-        ),
-        input as (
-          select t.lexeme, s.df, ln(1 + (c.n - s.df + 0.5) / (s.df + 0.5)) as idf
-          from lexemes t
-          cross join lateral (select coalesce(sum(st.df), 0) as df from claim_term_stats st where st.lexeme = t.lexeme) s
-          cross join corpus c
-        )
+        with ${inputCtes(text, language, alsoWords, maxSplitLength)}
         select (select avgdl from corpus) as "avgdl",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
           coalesce((select json_agg(json_build_object('lexeme', lexeme, 'idf', idf)) from input where df > 0), '[]') as "terms",
