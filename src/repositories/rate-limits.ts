@@ -37,7 +37,8 @@ export function createRateLimitsRepository (db: Db) {
      * each bucket's count after that, in the order given.
      */
     async add (buckets: string[], counts: number[], windowStart: Date): Promise<WindowCount[]> {
-      const rows = await addQuery.execute({ buckets, counts, windowStart })
+      // As text: the server's driver is set to take no Date for a raw placeholder (PGlite's would).
+      const rows = await addQuery.execute({ buckets, counts, windowStart: windowStart.toISOString() })
       const byBucket = new Map(rows.map((row) => [row.bucket, row]))
       return buckets.map((bucket) => {
         const row = byBucket.get(bucket)
