@@ -15,7 +15,7 @@ import { createCpuMeter } from './lib/cpu.ts'
 import { check, measure, type Req } from './lib/measure.ts'
 import { ROUTES, templateOf, verify, type RouteKey, type Templates } from './lib/replay.ts'
 import { comparison, table, targets, type Row, type ServerKind } from './lib/report.ts'
-import { adminKey, capture, copyDatabase, dropDatabase, etagsOf, root, startServer, withDatabase, type Etags, type Server } from './lib/servers.ts'
+import { adminKey, capture, copyDatabase, dropDatabase, etagsOf, matchIndexReady, root, startServer, withDatabase, type Etags, type MatchIndexReady, type Server } from './lib/servers.ts'
 import { pickSamples, probesFor, workloadsFor, type Workload } from './lib/workloads.ts'
 
 const USAGE = `usage: npm run bench -- [--claims 100000] [--connections 100] [--duration 10] [--warmup 1] [--only name,name]
@@ -113,6 +113,7 @@ interface Checkout {
   floor?: Server
   etags?: Etags
   workloads?: Workload[]
+  matchIndex?: MatchIndexReady
 }
 
 /** The statements each hot route of a checkout sends, captured from its app and checked on other requests. */
@@ -158,6 +159,8 @@ async function main () {
       log(`${c.label}: key, API and SQL capture (${c.dir} on ${new URL(c.databaseUrl).pathname.slice(1)})`)
       const key = await adminKey(c.dir, c.env)
       c.api = await startServer(c.dir, 'src/server.ts', c.env, `the API of ${c.label}`)
+      c.matchIndex = await matchIndexReady(c.api, `the API of ${c.label}`)
+      log(`${c.label}: match index ${c.matchIndex.state} after ${c.matchIndex.waitedSeconds} s, RSS ${c.matchIndex.rssMb} MB`)
       const templates = JSON.stringify(await templatesOf(c, probes))
       // Checkouts that send the same statements share a floor (and its rounds).
       if (sharedFloor[templates] === undefined) {
@@ -230,6 +233,7 @@ async function main () {
         label: c.label,
         dir: c.dir,
         database: new URL(c.databaseUrl).pathname.slice(1),
+        matchIndex: c.matchIndex,
       })),
       connections,
       durationSeconds: duration,

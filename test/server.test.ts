@@ -92,7 +92,7 @@ t.test('starts on the embedded database with the demo, answers, and exits 0 on S
 
   const ready = await fetch(`http://127.0.0.1:${port}/readyz`)
   t.equal(ready.status, 200)
-  t.same(await ready.json(), { status: 'ok', database: 'pglite' }, 'serves from the embedded database')
+  t.match(await ready.json(), { status: 'ok', database: 'pglite', matchIndex: /^(building|ready)$/ }, 'serves from the embedded database')
   await t.resolves(access(server.pgliteDir), 'the data lives in PGLITE_DIR')
 
   server.child.kill('SIGTERM')

@@ -2,6 +2,7 @@
 // counters without Redis, its instance registry, created claims), an admin key made by each checkout's own CLI,
 // the API of a checkout and the floor server in processes of their own, and the SQL capture of a checkout.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -115,3 +116,33 @@ export async function etagsOf (apiUrl: string, ids: string[], urls: string[]) {
   }
 }
 export type Etags = Awaited<ReturnType<typeof etagsOf>>
+
+/** How long an API took to build its match index after it started serving, and its memory then. */
+export interface MatchIndexReady { state: string, waitedSeconds: number, rssMb: number | null }
+
+/**
+ * Waits until the API's `/readyz` no longer says `matchIndex: building` (an API without the field, or with the
+ * index off, is ready at once), so that matching rounds measure the index rather than the SQL path it falls back to.
+ */
+export async function matchIndexReady (server: Server, what: string, timeoutSeconds = 3600): Promise<MatchIndexReady> {
+  const started = Date.now()
+  for (;;) {
+    const body: { matchIndex?: string } = await fetch(`${server.url}/readyz`).then((r) => r.json(), () => ({}))
+    const state = body.matchIndex ?? 'not reported'
+    if (state !== 'building') {
+      return { state, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, rssMb: rssMbOf(server.pid) }
+    }
+    if (Date.now() - started > timeoutSeconds * 1000) throw new Error(`${what}: match index still building after ${timeoutSeconds} s`)
+    await sleep(1000)
+  }
+}
+
+/** The resident memory of a process (VmRSS), in MB; null where /proc has no such process. */
+function rssMbOf (pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb === undefined ? null : Math.round(Number(kb) / 1024)
+  } catch {
+    return null
+  }
+}

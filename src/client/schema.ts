@@ -1423,6 +1423,11 @@ export interface components {
              * @enum {string}
              */
             database: "postgres" | "pglite";
+            /**
+             * @description The claim-matching index of this process: `building` after start-up (matching answers from SQL meanwhile, slower but with the same results), `ready` once built, `off` when `MATCH_INDEX=false`.
+             * @enum {string}
+             */
+            matchIndex: "ready" | "building" | "off";
         };
         ClaimantPage: {
             data: components["schemas"]["Claimant"][];

@@ -9,6 +9,10 @@ const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' })
 const Readiness = z.object({
   status: z.literal('ok'),
   database: z.enum(['postgres', 'pglite']).describe('Which database this process serves from.'),
+  matchIndex: z.enum(['ready', 'building', 'off']).describe(
+    'The claim-matching index of this process: `building` after start-up (matching answers from SQL meanwhile, ' +
+    'slower but with the same results), `ready` once built, `off` when `MATCH_INDEX=false`.'
+  ),
 }).meta({ id: 'Readiness' })
 
 export default async function healthRoutes (fastify: FastifyInstance) {
@@ -43,6 +47,6 @@ export default async function healthRoutes (fastify: FastifyInstance) {
       app.log.warn({ err: error }, 'readiness check: database unreachable')
       throw problem('service-unavailable', 'The database is not reachable.', { headers: { 'retry-after': '5' } })
     }
-    return { status: 'ok' as const, database: app.database.kind }
+    return { status: 'ok' as const, database: app.database.kind, matchIndex: app.services.matchIndex.state() }
   })
 }

@@ -112,6 +112,9 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
     /** Whether this process answers from its index (false until it is built). */
     ready: () => index !== null,
 
+    /** `ready` once built, `building` until then (matching answers in SQL meanwhile), `off` when disabled. */
+    state: (): 'ready' | 'building' | 'off' => (!enabled ? 'off' : index !== null ? 'ready' : 'building'),
+
     /** Builds the index now and waits for it (tests and the bench); resolves at once when disabled. */
     async whenReady (): Promise<void> {
       start()

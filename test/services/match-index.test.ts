@@ -146,3 +146,15 @@ t.test('a truncation of the claims builds the index again', async (t) => {
   const [again] = await insertClaims(app, [{ text: 'Walruses have tusks.', owner: 'public' }])
   t.same(await matched(app, 'walruses'), [again], 'only the claim written since')
 })
+
+t.test('/readyz says whether the match index is built: building, then ready; off when disabled', async (t) => {
+  const app = await build(t)
+  const before = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(before.statusCode, 200, 'ready to serve while the index builds (matching answers from SQL)')
+  t.equal(before.json().matchIndex, 'building', 'not built until server.ts starts it, or a match asks')
+  await app.services.matchIndex.whenReady()
+  t.same((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ok', database: app.database.kind, matchIndex: 'ready' })
+
+  const off = await build(t, { env: { MATCH_INDEX: 'false' } })
+  t.equal((await off.inject({ method: 'GET', url: '/readyz' })).json().matchIndex, 'off')
+})
