@@ -704,6 +704,9 @@ async function main (): Promise<void> {
       // Every claim was written twice (inserted, then given its search document): compact it before indexing.
       await sql`vacuum full claims`
       log('claims compacted')
+      // Each batch added its own delta rows to the term statistics; fold them, as the API does now and then.
+      await sql`select claim_stats_compact()`
+      log('matching statistics folded')
     } finally {
       await setSearchTriggers(sql, true)
       for (const index of dropped) await sql.unsafe(index.definition)

@@ -44,6 +44,9 @@ export interface CandidateQuery {
   similarity?: boolean
 }
 
+/** How long folding the term statistics may take (src/services/matching.ts runs it in the background). */
+const COMPACT_TIMEOUT_MS = 300_000
+
 // BM25 parameters, as commonly used (Robertson et al.); other values measured no better (bench/matching.ts).
 const K1 = 1.2
 const B = 0.75
@@ -275,6 +278,9 @@ export function createMatchingRepository (db: Db) {
       return db.transaction(async (tx) => {
         const [lock] = await queryRows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(7243911002) as locked`)
         if (!lock?.locked) return false
+        // After a bulk load (an import, millions of delta rows) folding takes longer than a request's statement
+        // timeout; it runs in the background, so it gets minutes.
+        await tx.execute(sql`select set_config('statement_timeout', ${String(COMPACT_TIMEOUT_MS)}, true)`)
         await tx.execute(sql`select claim_stats_compact()`)
         return true
       })

@@ -1,6 +1,10 @@
 // POST /v1/claims/match: the right claim first for inputs much longer or shorter than the claim, scores in [0, 1].
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'drizzle-orm'
+import { createDatabase, queryRows } from '../../../src/db/client.ts'
+import { parseConfig } from '../../../src/config.ts'
+import { createMatchingRepository } from '../../../src/repositories/matching.ts'
 import { anonymous, bearer, build, change, createClaim, createPublicClaim, isProblem, keyFor } from '../../helper.ts'
 import { detectLanguage } from '../../../src/lib/text/language.ts'
 import { cleanInput, isSocialPost, numberSpellings } from '../../../src/services/matching.ts'
@@ -136,6 +140,26 @@ t.test('a claim counts in the term statistics as soon as its write commits: BM25
   // Folding the statistics' rows together changes no answer.
   t.ok(await app.services.matching.compactStats())
   t.equal(await bm25Of(zebra.id), 0.8026, 'the same after compaction')
+})
+
+t.test('folding the term statistics after a bulk load is not cut short by the statement timeout', async (t) => {
+  // An import or a bulk load leaves many delta rows; folding them takes longer than a request may (here 100 ms, on
+  // the server: the embedded database has no statement timeout).
+  const app = await build(t)
+  const zebra = await createClaim(app, { text: 'Zebras.' })
+  await app.database.db.execute(sql`
+    insert into claim_term_stats (lexeme, df)
+    select 'bulk' || (i % 5000), case when (i / 5000) % 2 = 0 then 1 else -1 end from generate_series(0, 399999) i`)
+  const store = app.database.jobStore
+  const strict = 'url' in store
+    ? await createDatabase({ databaseUrl: store.url, pgliteDir: 'memory://', databasePoolSize: 1, databaseTimeouts: { ...parseConfig({}).databaseTimeouts, statementMs: 100 } })
+    : app.database
+  if (strict !== app.database) t.teardown(() => strict.close())
+  t.ok(await createMatchingRepository(strict.db).compactStats(), 'folded')
+  const [left] = await queryRows<{ rows: number }>(app.database.db, sql`select count(*)::int as rows from claim_term_stats where lexeme like 'bulk%'`)
+  t.equal(left?.rows, 0, 'every delta row folded (their sums were 0)')
+  const [found] = (await match(app, { text: 'zebra' })).map((m) => m.claim.id)
+  t.equal(found, zebra.id, 'matching answers as before')
 })
 
 t.test("another organisation's private claims never appear and never take a caller's places", async (t) => {
