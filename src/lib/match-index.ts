@@ -21,7 +21,7 @@ const GONE = -2
 // Pruning compares bounds with θ lowered by this much, so that rounding never drops a claim that ties.
 const SLACK = 1e-9
 
-function grown<T extends Int32Array | Uint16Array> (array: T, size: number, make: (n: number) => T): T {
+function grown<T extends Int32Array | Uint16Array | Float64Array> (array: T, size: number, make: (n: number) => T): T {
   if (size <= array.length) return array
   const next = make(Math.max(size, array.length * 2, 1024))
   next.set(array)
@@ -31,6 +31,9 @@ function grown<T extends Int32Array | Uint16Array> (array: T, size: number, make
 /** BM25's weight of one word in one claim: the expression of the SQL path, term for term. */
 const weight = (idf: number, tf: number, len: number, avgdl: number) =>
   (idf * (tf * 2.2)) / (tf + K1 * (1 - B + (B * len) / avgdl))
+
+/** The weight's part that does not depend on the word's idf (weight = idf × part); it grows with `avgdl`. */
+const part = (tf: number, len: number, avgdl: number) => (tf * 2.2) / (tf + K1 * (1 - B + (B * len) / avgdl))
 
 export function createMatchIndex () {
   // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
@@ -47,9 +50,11 @@ export function createMatchIndex () {
   let tfs = new Uint16Array(0)
   let addedDocs: (number[] | undefined)[] = []
   let addedTfs: (number[] | undefined)[] = []
-  // Per term, for its bound: the largest tf and the shortest claim it was ever added with.
-  let maxTf = new Uint16Array(0)
-  let minLength = new Int32Array(0)
+  // Per term, for its bound: the largest BM25 tf part (weight / idf) of any of its postings, computed with a mean
+  // length `boundAvgdl` at or above the corpus' (the part grows with the mean length, so it stays a bound), 0 when
+  // not computed yet. Kept up as postings are added; removals only make it looser.
+  let maxPart = new Float64Array(0)
+  let boundAvgdl = new Float64Array(0)
   let added = 0
   let removed = 0
 
@@ -58,9 +63,8 @@ export function createMatchIndex () {
     if (term === undefined) {
       term = termOf.size
       termOf.set(lexeme, term)
-      maxTf = grown(maxTf, term + 1, (n) => new Uint16Array(n))
-      minLength = grown(minLength, term + 1, (n) => new Int32Array(n))
-      minLength[term] = 0x7fffffff
+      maxPart = grown(maxPart, term + 1, (n) => new Float64Array(n))
+      boundAvgdl = grown(boundAvgdl, term + 1, (n) => new Float64Array(n))
     }
     return term
   }
@@ -101,10 +105,35 @@ export function createMatchIndex () {
         list.push(ordinal)
         addedTfs[term]?.push(tf)
       }
-      if (tf > (maxTf[term] ?? 0)) maxTf[term] = tf
-      if (len < (minLength[term] ?? 0)) minLength[term] = len
+      const at = boundAvgdl[term] ?? 0
+      if (at > 0) maxPart[term] = Math.max(maxPart[term] ?? 0, part(tf, len, at))
       added++
     })
+  }
+
+  /**
+   * The largest tf part of the term's postings at mean length `avgdl` or above: from the cache while its mean length is
+   * at or above `avgdl` and within 5% of it, else computed over the postings (at 2% above `avgdl`, so that the
+   * corpus can grow a little before it is computed again).
+   */
+  function partBound (term: number, avgdl: number, start: number, run: number): number {
+    const at = boundAvgdl[term] ?? 0
+    if (at >= avgdl && at <= avgdl * 1.05) return maxPart[term] ?? 0
+    const next = avgdl * 1.02
+    let best = 0
+    for (let p = start, end = start + run; p < end; p++) {
+      const d = docs[p] ?? 0
+      if (owner[d] !== GONE) best = Math.max(best, part(tfs[p] ?? 0, length[d] ?? 0, next))
+    }
+    const extra = addedDocs[term] ?? []
+    const extraTfs = addedTfs[term] ?? []
+    for (let i = 0; i < extra.length; i++) {
+      const d = extra[i] ?? 0
+      if (owner[d] !== GONE) best = Math.max(best, part(extraTfs[i] ?? 0, length[d] ?? 0, next))
+    }
+    maxPart[term] = best
+    boundAvgdl[term] = next
+    return best
   }
 
   /** Folds the postings added since into the compacted runs and drops those of claims gone. */
@@ -173,7 +202,7 @@ export function createMatchIndex () {
         const run = term < runs ? (offsets[term + 1] ?? 0) - start : 0
         const extra = addedDocs[term] ?? []
         if (run + extra.length === 0) return []
-        const bound = weight(idf, maxTf[term] ?? 1, minLength[term] ?? 1, avgdl)
+        const bound = idf * partBound(term, avgdl, start, run)
         return [
           { lexeme, idf, start, run, extra, extraTfs: addedTfs[term] ?? [], size: run + extra.length, bound, at: 0 },
         ]

@@ -152,12 +152,12 @@ export function createMatchingService (
 
   return {
     async match (request: MatchRequest, viewer: Viewer): Promise<Match[]> {
-      const { query, options, scoring } = planMatch(
-        request.text,
-        request.language,
-        Math.max(request.limit * 5, 50),
-        viewer
-      )
+      const plan = planMatch(request.text, request.language, Math.max(request.limit * 5, 50), viewer)
+      const { options, scoring } = plan
+      // Without trigram similarity the score grows with BM25 alone, so the best `limit` by BM25 are the answer: asking
+      // for no more lets the index prune far more (a higher threshold sooner). With it, trigram similarity may
+      // reorder, so more candidates are scored.
+      const query = scoring.wTrigram > 0 ? plan.query : { ...plan.query, limit: request.limit }
       const candidates = await index.candidates(query, options)
       compactLater()
       const scored = candidates
