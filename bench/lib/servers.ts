@@ -127,8 +127,9 @@ export interface MatchIndexReady { state: string, waitedSeconds: number, rssMb: 
 export async function matchIndexReady (server: Server, what: string, timeoutSeconds = 3600): Promise<MatchIndexReady> {
   const started = Date.now()
   for (;;) {
-    const body: { matchIndex?: string } = await fetch(`${server.url}/readyz`).then((r) => r.json(), () => ({}))
-    const state = body.matchIndex ?? 'not reported'
+    // Not ready (503: shedding load while it builds, or the database) counts as building.
+    const body: { matchIndex?: string } | null = await fetch(`${server.url}/readyz`).then((r) => (r.ok ? r.json() : null), () => null)
+    const state = body === null ? 'building' : body.matchIndex ?? 'not reported'
     if (state !== 'building') {
       return { state, waitedSeconds: Math.round((Date.now() - started) / 100) / 10, rssMb: rssMbOf(server.pid) }
     }

@@ -20,6 +20,8 @@ const PUBLIC = -1
 const GONE = -2
 // Pruning compares bounds with θ lowered by this much, so that rounding never drops a claim that ties.
 const SLACK = 1e-9
+/** Postings a compaction handles between two yields (a few milliseconds). */
+const STEP = 500_000
 
 function grown<T extends Int32Array | Uint16Array | Float64Array> (array: T, size: number, make: (n: number) => T): T {
   if (size <= array.length) return array
@@ -136,8 +138,12 @@ export function createMatchIndex () {
     return best
   }
 
-  /** Folds the postings added since into the compacted runs and drops those of claims gone. */
-  function compact (): void {
+  /**
+   * Folds the postings added since into the compacted runs and drops those of claims gone, in steps: it yields after
+   * about STEP postings, so that a caller can let other work run (nothing may be added or removed until it is done).
+   */
+  function * compacting (): Generator<void, void, void> {
+    let work = 0
     const terms = termOf.size
     const counts = new Int32Array(terms + 1)
     const runs = offsets.length - 1
@@ -148,6 +154,7 @@ export function createMatchIndex () {
       }
       for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
       counts[t + 1] = n
+      if ((work += n) > STEP) { work = 0; yield }
     }
     for (let t = 0; t < terms; t++) counts[t + 1] = (counts[t + 1] ?? 0) + (counts[t] ?? 0)
     const nextDocs = new Int32Array(counts[terms] ?? 0)
@@ -166,6 +173,7 @@ export function createMatchIndex () {
         const d = list[i] ?? 0
         if (owner[d] !== GONE) { nextDocs[q] = d; nextTfs[q++] = listTfs[i] ?? 0 }
       }
+      if ((work += q - (counts[t] ?? 0)) > STEP) { work = 0; yield }
     }
     offsets = counts
     docs = nextDocs
@@ -176,10 +184,17 @@ export function createMatchIndex () {
     removed = 0
   }
 
+  /** Compacts at once (see compacting). */
+  function compact (): void {
+    const steps = compacting()
+    while (steps.next().done !== true);
+  }
+
   return {
     add,
     remove,
     compact,
+    compacting,
 
     /** Whether enough postings were added or dropped since the last compaction that it is worth doing again. */
     wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
