@@ -106,7 +106,6 @@ export function singleLexeme (tree: QueryNode): string | null {
 /** Candidates in the walk's order, the bound of each, and the next one's (null when there is none). */
 export interface Candidates { ids: string[], bounds: number[], next: { id: string, bound: number } | null }
 
-
 function grown<T extends Int32Array> (array: T, size: number, make: (n: number) => T): T {
   if (size <= array.length) return array
   const next = make(Math.max(size, array.length * 2, 1024))
@@ -174,7 +173,9 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
     const next = new Int32Array(terms + 1)
     for (let t = 0; t < terms; t++) {
       let n = 0
-      if (t < runs) for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      if (t < runs) {
+        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      }
       for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
       next[t + 1] = (next[t] ?? 0) + n
     }
@@ -217,7 +218,9 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
     remove,
     compact,
     wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
-    size: () => ({ claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size, impactOrdered: impact.size }),
+    size: () => ({
+      claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size, impactOrdered: impact.size,
+    }),
 
     /**
      * The first `want` claims the viewer may see that hold the query's word (as each configuration parsed it; null
@@ -274,7 +277,10 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
           }
         }
       }
-      const visible = (d: number) => { const who = owner[d] ?? GONE; return who === PUBLIC || (who >= 0 && who === viewer) }
+      const visible = (d: number) => {
+        const who = owner[d] ?? GONE
+        return who === PUBLIC || (who >= 0 && who === viewer)
+      }
       const runs = offsets.length - 1
       ;(['e', 's'] as const).forEach((prefix, i) => {
         const lexeme = lexemes[i]

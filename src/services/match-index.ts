@@ -26,7 +26,10 @@ export interface MatchIndexOptions {
   log: { info?(obj: object, msg: string): void, warn(obj: object, msg: string): void }
 }
 
-export function createMatchIndexService (repo: MatchingRepository, { enabled, search = false, matching = true, log }: MatchIndexOptions) {
+export function createMatchIndexService (
+  repo: MatchingRepository,
+  { enabled, search = false, matching = true, log }: MatchIndexOptions
+) {
   let index: MatchIndex | null = null
   let searchIndex: SearchIndex | null = null
   let snapshot = ''
@@ -35,10 +38,12 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, se
   let timer: NodeJS.Timeout | undefined
   let closed = false
 
-  function apply (claims: Array<IndexedClaim & { search?: SearchDocument }>, target: MatchIndex, words: SearchIndex | null) {
+  type Read = IndexedClaim & { search?: SearchDocument }
+  function apply (claims: Read[], target: MatchIndex, words: SearchIndex | null) {
     for (const claim of claims) {
       target.add(claim)
-      if (words !== null && claim.search !== undefined) words.add({ id: claim.id, privateTo: claim.privateTo, search: claim.search })
+      const { id, privateTo, search: document } = claim
+      if (words !== null && document !== undefined) words.add({ id, privateTo, search: document })
     }
   }
 

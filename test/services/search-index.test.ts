@@ -67,8 +67,9 @@ async function fixture (app: FastifyInstance) {
 interface Page { data: Array<{ id: string, search?: { rank: number } }>, nextCursor: string | null }
 
 /** Every page of a search (at most `pages`), as [id, rank] pairs per page. */
-async function pagesOf (app: FastifyInstance, query: string, key: string | null, pages = 4): Promise<Array<Array<[string, number | undefined]>>> {
-  const out: Array<Array<[string, number | undefined]>> = []
+type Pages = Array<Array<[string, number | undefined]>>
+async function pagesOf (app: FastifyInstance, query: string, key: string | null, pages = 4): Promise<Pages> {
+  const out: Pages = []
   let cursor: string | null = null
   for (let p = 0; p < pages; p++) {
     const url: string = `/v1/claims?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`
