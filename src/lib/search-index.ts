@@ -1,8 +1,11 @@
 // Full-text search's in-process candidate index: for each lexeme of the claims' search documents (claims.search_vector,
-// keyed by the configuration that stemmed it), the claims holding it (ordinals, in the order they were added), how
-// often, and the sum of the weights of those occurrences as ts_rank_cd weighs them. It ranks nothing itself: it gives,
-// for a query, its candidates in the order of an upper bound of their ts_rank_cd, so that the SQL ranks a few of them
-// and can prove that no other claim ranks higher (src/services/search-index.ts, docs/search.md).
+// keyed by the configuration that stemmed it), the claims holding it (ordinals, in the order they were added) and the
+// sum of the weights of its occurrences there, which for a query of that one word is its ts_rank_cd exactly; the long
+// runs also in impact order. It gives a word's best claims a caller may see, in rank order, so that the SQL ranks only
+// those and can prove no other claim belongs on the page (src/services/search-index.ts, docs/search.md).
+import { singleLexeme, type QueryNode } from './text/tsquery.ts'
+
+export { parseTsquery, singleLexeme, type QueryNode } from './text/tsquery.ts'
 
 /** The search document of a live claim: its lexemes with their weight classes in position order ('AAB'). */
 export interface SearchDocument { english: boolean, lexemes: string[], weights: string[] }
@@ -10,98 +13,12 @@ export interface SearchDocument { english: boolean, lexemes: string[], weights: 
 /** A claim as the index holds it. */
 export interface SearchIndexedClaim { id: string, privateTo: string | null, search: SearchDocument }
 
-/** A query as one configuration parsed it (tsquery text): a tree of lexemes, phrases, and, or, not. */
-export type QueryNode =
-  | { op: 'lexeme', lexeme: string }
-  | { op: 'not', arg: QueryNode }
-  | { op: 'and' | 'or' | 'phrase', left: QueryNode, right: QueryNode }
-
 // ts_rank_cd's default weights (D, C, B, A), as the float4 it computes with.
 const WEIGHT: Record<string, number> = { D: Math.fround(0.1), C: Math.fround(0.2), B: Math.fround(0.4), A: 1 }
 const PUBLIC = -1
 const GONE = -2
 // Runs longer than this are also held in impact order (bound descending, then id descending), built at compaction.
 const IMPACT_ORDERED = 2048
-
-/**
- * Reads tsquery text as Postgres prints it (`'a' & !'b' | 'c' <-> 'd'`, parenthesised where needed); null for what
- * the index does not answer (weights, prefixes, an empty query).
- */
-export function parseTsquery (text: string): QueryNode | null {
-  let at = 0
-  const space = () => { while (text[at] === ' ') at++ }
-  function primary (): QueryNode | null {
-    space()
-    if (text[at] === '!') { at++; const arg = primary(); return arg && { op: 'not', arg } }
-    if (text[at] === '(') {
-      at++
-      const inner = or()
-      space()
-      if (inner === null || text[at] !== ')') return null
-      at++
-      return inner
-    }
-    if (text[at] !== "'") return null
-    let lexeme = ''
-    for (at++; at < text.length; at++) {
-      if (text[at] === "'" && text[at + 1] === "'") { lexeme += "'"; at++ } else if (text[at] === '\\') { lexeme += text[++at] ?? '' } else if (text[at] === "'") break
-      else lexeme += text[at]
-    }
-    if (text[at] !== "'") return null
-    at++
-    if (text[at] === ':') return null
-    return { op: 'lexeme', lexeme }
-  }
-  function phrase (): QueryNode | null {
-    let left = primary()
-    for (;;) {
-      space()
-      const m = /^<(-|\d+)>/.exec(text.slice(at))
-      if (!m || left === null) return left
-      at += m[0].length
-      const right = primary()
-      if (right === null) return null
-      left = { op: 'phrase', left, right }
-    }
-  }
-  function and (): QueryNode | null {
-    let left = phrase()
-    for (;;) {
-      space()
-      if (text[at] !== '&' || left === null) return left
-      at++
-      const right = phrase()
-      if (right === null) return null
-      left = { op: 'and', left, right }
-    }
-  }
-  function or (): QueryNode | null {
-    let left = and()
-    for (;;) {
-      space()
-      if (text[at] !== '|' || left === null) return left
-      at++
-      const right = and()
-      if (right === null) return null
-      left = { op: 'or', left, right }
-    }
-  }
-  const tree = or()
-  space()
-  return tree !== null && at === text.length ? tree : null
-}
-
-/**
- * The one lexeme of a query that is a single word (or the same word repeated, `'tax' & 'tax'`): each occurrence is
- * then a cover of its own and ts_rank_cd is the sum of their weights, exactly what the index holds. Null for any other
- * shape (several words, phrases, or, not), where the rank depends on positions the index does not hold.
- */
-export function singleLexeme (tree: QueryNode): string | null {
-  if (tree.op === 'lexeme') return tree.lexeme
-  if (tree.op !== 'and') return null
-  const left = singleLexeme(tree.left)
-  return left !== null && left === singleLexeme(tree.right) ? left : null
-}
 
 /** Candidates in the walk's order, the bound of each, and the next one's (null when there is none). */
 export interface Candidates { ids: string[], bounds: number[], next: { id: string, bound: number } | null }

@@ -1,9 +1,9 @@
-// Relevance-sorted full-text search without ranking every match: the in-process candidate index
-// (src/lib/search-index.ts) gives the query's candidates by an upper bound of their ts_rank_cd, the SQL ranks a batch
-// of them with every condition of the list (the query itself, filters, visibility, the cursor's position), and the
-// page is final once its last claim ranks above the bound of the next candidate not ranked (ties by id): no claim left
-// out can rank higher. Otherwise a batch four times larger follows; past MAX_CANDIDATES, or for a query shape the index
-// does not answer, the caller ranks in SQL as before (docs/search.md).
+// Relevance-sorted full-text search without ranking every match: for a query of one word, the in-process candidate
+// index (src/lib/search-index.ts) gives its claims by ts_rank_cd (an upper bound is all the cut needs), the SQL ranks
+// a batch of them with every condition of the list (the query itself, filters, visibility, the cursor's position),
+// and the page is final once its last claim comes before the next candidate not ranked (rank, then id): no claim
+// left out can belong on it. Otherwise a batch four times larger follows; past MAX_CANDIDATES, or for a query shape
+// the index does not answer, the caller ranks in SQL as before (docs/search.md).
 import type { Executor } from '../db/client.ts'
 import { parseTsquery } from '../lib/search-index.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
