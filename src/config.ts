@@ -83,6 +83,7 @@ const ConfigSchema = z
     SEARCH_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(2000),
     SEARCH_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
     MATCH_INDEX: booleanFromEnv.default(true),
+    SEARCH_INDEX: booleanFromEnv.default(false),
     REQUEST_TIMEOUT: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     HEADERS_TIMEOUT: z.coerce.number().int().min(500).max(600_000).default(10_000),
     MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
@@ -192,6 +193,11 @@ const ConfigSchema = z
        * on the first match, kept current from the claims' change feed) rather than in SQL alone.
        */
       matchIndex: c.MATCH_INDEX,
+      /**
+       * Whether relevance-sorted full-text searches take their candidates from the in-process index (held beside
+       * matching's, kept current from the same change feed) rather than ranking every match in SQL (docs/search.md).
+       */
+      searchIndex: c.SEARCH_INDEX,
     },
     /** Milliseconds a request may take, from its first byte to the response; the connection is closed after it. */
     requestTimeout: c.REQUEST_TIMEOUT,

@@ -113,13 +113,19 @@ export function createContainer ({ config, db, jobs = noJobs, log, metrics }: Co
   const { webhooks, ratingScales } = repos
   const webhookEvents = createWebhookEvents({ webhooks, ratingScales, jobs, retryDelaySeconds, timeoutMs, toReview })
   const history = createHistory(repos.revisions, webhookEvents.onChanges)
+  const matchIndex = createMatchIndexService(repos.matching, {
+    enabled: config.search.matchIndex || config.search.searchIndex,
+    search: config.search.searchIndex,
+    matching: config.search.matchIndex,
+    log,
+  })
+  const searchIndex = config.search.searchIndex ? { index: matchIndex, log } : undefined
   const writers = {
-    claims: createClaimsService(db, repos, history, cursors),
+    claims: createClaimsService(db, repos, history, cursors, searchIndex),
     claimants: createClaimantsService(db, repos.claimants, history, cursors),
     appearances: createAppearancesService(db, repos.claims, repos.appearances, history, cursors),
     reviews: createReviewsService(db, repos, history, cursors),
   }
-  const matchIndex = createMatchIndexService(repos.matching, { enabled: config.search.matchIndex, log })
   const imports = createImportService(db, repos, writers, createBatchWriter(db, repos, history), importRecordChecks)
   const services = {
     organizations: createOrganizationsService(db, repos.organizations, cursors),

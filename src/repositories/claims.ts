@@ -186,6 +186,8 @@ export function createClaimsRepository (db: Db) {
         sort: ClaimSort
         after?: SortPosition | undefined
         limit: number
+        /** Only among these claims (full-text search's candidates, src/services/search-index.ts). */
+        ids?: string[] | undefined
       },
       tx: Executor = db
     ): Promise<ClaimListItem[]> {
@@ -193,6 +195,7 @@ export function createClaimsRepository (db: Db) {
       const q = filters.q
       const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
       if (after) conditions.push(afterPosition(after, q))
+      if (query.ids) conditions.push(sql`${claims.id} = any(${`{${query.ids.join(',')}}`}::uuid[])`)
       const page = tx
         .select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
         .from(claims)

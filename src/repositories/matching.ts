@@ -6,6 +6,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
+import type { SearchDocument } from '../lib/search-index.ts'
 
 export interface MatchCandidate {
   id: string
@@ -253,16 +254,39 @@ export function createMatchingRepository (db: Db) {
       return { snapshot: row.snapshot, ids: row.ids ?? [] }
     },
 
-    /** Live claims as the index holds them: after the id `after` in id order (a page of `limit`), or those of `ids`. */
-    async indexed (page: { after: string, limit: number } | { ids: string[] }): Promise<IndexedClaim[]> {
+    /**
+     * Live claims as the index holds them: after the id `after` in id order (a page of `limit`), or those of `ids`;
+     * with `search`, their search documents too (full-text search's candidate index, src/lib/search-index.ts).
+     */
+    async indexed (
+      page: { after: string, limit: number } | { ids: string[] },
+      search = false
+    ): Promise<Array<IndexedClaim & { search?: SearchDocument }>> {
       const which = 'ids' in page
         ? sql`c.id = any(${uuidArray(page.ids)}::uuid[])`
         : sql`c.id > ${page.after}::uuid order by c.id limit ${page.limit}::int`
-      return queryRows<IndexedClaim>(db, sql`
+      const document = search
+        ? sql`, json_build_object(
+            'english', claim_search_config(c.language) = 'claimtrack_english'::regconfig,
+            'lexemes', array(select d.lexeme from unnest(c.search_vector) d),
+            'weights', array(select coalesce(array_to_string(d.weights, ''), 'D') from unnest(c.search_vector) d)
+          ) as search`
+        : sql``
+      return queryRows<IndexedClaim & { search?: SearchDocument }>(db, sql`
         select c.id, case when c.is_public then null else c.organization_id end as "privateTo",
           array(select d.lexeme from unnest(c.match_vector) d) as lexemes,
-          array(select coalesce(array_length(d.positions, 1), 1) from unnest(c.match_vector) d) as tfs
+          array(select coalesce(array_length(d.positions, 1), 1) from unnest(c.match_vector) d) as tfs${document}
         from claims c where c.deleted_at is null and ${which}`)
+    },
+
+    /** Whether a transaction `snapshot` did not see changed a claim for matching or search (migrations/0030). */
+    async changedAfter (snapshot: string): Promise<boolean> {
+      const [row] = await queryRows<{ changed: boolean }>(db, sql`
+        select exists (
+          select from claim_match_changes
+          where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+        ) as changed`)
+      return row?.changed === true
     },
 
     /** Forgets changes older than a day: far longer than a process goes without reading them. */

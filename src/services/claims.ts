@@ -19,6 +19,8 @@ import type { ReviewWithScale } from '../domain/types.ts'
 import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import { searchQueryOf, withinBudget } from './search.ts'
+import { searchByIndex } from './search-index.ts'
+import type { MatchIndexService } from './match-index.ts'
 import type { Page, ReadBudget } from './types.ts'
 import { isUuid } from '../lib/text/ids.ts'
 import { assertOwner, canSee, type Viewer } from '../domain/access.ts'
@@ -101,7 +103,14 @@ export type ClaimListRequest = ClaimFilters & {
   cursor?: string | undefined
 }
 
-export function createClaimsService (db: Db, repos: Repositories, history: History, cursors: Cursors) {
+export function createClaimsService (
+  db: Db,
+  repos: Repositories,
+  history: History,
+  cursors: Cursors,
+  /** Relevance searches found through the candidate index (src/services/search-index.ts) rather than ranked whole. */
+  search?: { index: MatchIndexService, log: { warn(obj: object, msg: string): void } }
+) {
   /**
    * The claimant a claim of this organisation names, by id or slug: one of the organisation's own, share-locked so that
    * it cannot be deleted before the claim commits. Another organisation's claimant, which it could neither change nor
@@ -217,7 +226,12 @@ export function createClaimsService (db: Db, repos: Repositories, history: Histo
       const rows =
         q === undefined
           ? await repos.claims.list(query)
-          : await withinBudget(db, budget.statementTimeoutMs, (executor) => repos.claims.list(query, executor))
+          : await withinBudget(db, budget.statementTimeoutMs, async (executor) => {
+            const found = search && query.sort === 'relevance'
+              ? await searchByIndex(search.index, repos.claims, { ...query, sort: 'relevance', filters: { ...query.filters, q } }, executor, search.log)
+              : null
+            return found ?? repos.claims.list(query, executor)
+          })
       const page = rows.slice(0, limit)
       const last = page[page.length - 1]
       const nextCursor = rows.length > limit && last ? cursors.encode(positionOf(sort, last), scope) : null

@@ -7,6 +7,7 @@
 // of now.
 import type { IndexedClaim } from '../lib/match-index.ts'
 import { createMatchIndex, type MatchIndex } from '../lib/match-index.ts'
+import { createSearchIndex, type Candidates, type QueryNode, type SearchDocument, type SearchIndex } from '../lib/search-index.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
 /** How often an idle process asks which claims changed, so that a match after a quiet spell has little to apply. */
@@ -18,19 +19,32 @@ const NO_ID = '00000000-0000-0000-0000-000000000000'
 export interface MatchIndexOptions {
   /** False answers every match in SQL (MATCH_INDEX=false). */
   enabled: boolean
+  /** Also hold full-text search's candidate index (SEARCH_INDEX; src/lib/search-index.ts, docs/search.md). */
+  search?: boolean
+  /** False leaves matching to SQL while the index is held for search alone (MATCH_INDEX=false, SEARCH_INDEX=true). */
+  matching?: boolean
   log: { info?(obj: object, msg: string): void, warn(obj: object, msg: string): void }
 }
 
-export function createMatchIndexService (repo: MatchingRepository, { enabled, log }: MatchIndexOptions) {
+export function createMatchIndexService (
+  repo: MatchingRepository,
+  { enabled, search = false, matching = true, log }: MatchIndexOptions
+) {
   let index: MatchIndex | null = null
+  let searchIndex: SearchIndex | null = null
   let snapshot = ''
   let building: Promise<void> | null = null
   let polling: Promise<void> | null = null
   let timer: NodeJS.Timeout | undefined
   let closed = false
 
-  function apply (claims: IndexedClaim[], target: MatchIndex) {
-    for (const claim of claims) target.add(claim)
+  type Read = IndexedClaim & { search?: SearchDocument }
+  function apply (claims: Read[], target: MatchIndex, words: SearchIndex | null) {
+    for (const claim of claims) {
+      target.add(claim)
+      const { id, privateTo, search: document } = claim
+      if (words !== null && document !== undefined) words.add({ id, privateTo, search: document })
+    }
   }
 
   // Polls run one after another, so that changes are applied in the order they were read.
@@ -50,11 +64,12 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
     const started = Date.now()
     const rssBefore = process.memoryUsage().rss
     const next = createMatchIndex()
+    const nextWords = search ? createSearchIndex() : null
     // The snapshot is taken before the claims are read: a change committed meanwhile is read again by the next poll.
     const from = await repo.snapshot()
     for (let after = NO_ID; ;) {
-      const page = await repo.indexed({ after, limit: PAGE })
-      apply(page, next)
+      const page = await repo.indexed({ after, limit: PAGE }, search)
+      apply(page, next, nextWords)
       if (page.length < PAGE || closed) break
       after = page[page.length - 1]?.id ?? after
       // Lets requests run between pages.
@@ -63,9 +78,11 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
     // 11M postings at 1M claims: compacting at once would hold the event loop for a second.
     const steps = next.compacting()
     while (steps.next().done !== true) await new Promise((resolve) => setImmediate(resolve))
+    nextWords?.compact()
     index = next
+    searchIndex = nextWords
     snapshot = from
-    log.info?.({ ...next.size(), ms: Date.now() - started, rssMb: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) }, 'match index built')
+    log.info?.({ ...next.size(), search: nextWords?.size(), ms: Date.now() - started, rssMb: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20) }, 'match index built')
     repo.pruneChanges().catch((err: unknown) => log.warn({ err }, 'pruning the match index changes failed'))
   }
 
@@ -80,14 +97,16 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
     }
     const ids = changes.ids.filter((id): id is string => id !== null)
     const target = index
+    const words = searchIndex
     for (let i = 0; i < ids.length; i += PAGE) {
       const chunk = ids.slice(i, i + PAGE)
-      const live = await repo.indexed({ ids: chunk })
-      for (const id of chunk) target.remove(id)
-      apply(live, target)
+      const live = await repo.indexed({ ids: chunk }, words !== null)
+      for (const id of chunk) { target.remove(id); words?.remove(id) }
+      apply(live, target, words)
     }
     snapshot = changes.snapshot
     if (target.wantsCompaction()) target.compact()
+    if (words?.wantsCompaction() === true) words.compact()
   }
 
   function schedule () {
@@ -129,7 +148,7 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
      */
     async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
       start()
-      if (index === null || options.perTerm !== undefined || options.pruneTerms !== undefined) {
+      if (index === null || !matching || options.perTerm !== undefined || options.pruneTerms !== undefined) {
         return repo.candidates(query, options)
       }
       // Read your writes: the statement that reads the input's terms also tells whether any process committed a change
@@ -155,6 +174,26 @@ export function createMatchIndexService (repo: MatchingRepository, { enabled, lo
           .map(([w]) => w)
         return [{ id: b.id, bm25: b.bm25, bm25Max: input.bm25Max, trigram: similarity, matchedTerms }]
       })
+    },
+
+    /**
+     * Full-text search's candidates for a query (each configuration's parse), from the index once it is built, after
+     * applying what other transactions committed before this call (as a match does): a function giving the first
+     * `want` in the order of their bound (src/lib/search-index.ts); null while the index is not built, when it is off,
+     * or for a query it does not answer.
+     */
+    async searchCandidates (
+      query: { english: QueryNode | null, simple: QueryNode | null },
+      viewerOrganization: string | null
+    ): Promise<((want: number) => Candidates | null) | null> {
+      start()
+      if (searchIndex === null) return null
+      if (await repo.changedAfter(snapshot)) {
+        await freshPoll().catch((err: unknown) => log.warn({ err }, 'reading the match index changes failed'))
+      }
+      const held = searchIndex
+      if (held === null) return null
+      return (want) => held.candidates(query, viewerOrganization, want)
     },
 
     /** Stops polling and waits for a build or poll under way. */

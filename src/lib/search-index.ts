@@ -1,0 +1,237 @@
+// Full-text search's in-process candidate index: for each lexeme of the claims' search documents (claims.search_vector,
+// keyed by the configuration that stemmed it), the claims holding it (ordinals, in the order they were added) and the
+// sum of the weights of its occurrences there, which for a query of that one word is its ts_rank_cd exactly; the long
+// runs also in impact order. It gives a word's best claims a caller may see, in rank order, so that the SQL ranks only
+// those and can prove no other claim belongs on the page (src/services/search-index.ts, docs/search.md).
+import { singleLexeme, type QueryNode } from './text/tsquery.ts'
+
+export { parseTsquery, singleLexeme, type QueryNode } from './text/tsquery.ts'
+
+/** The search document of a live claim: its lexemes with their weight classes in position order ('AAB'). */
+export interface SearchDocument { english: boolean, lexemes: string[], weights: string[] }
+
+/** A claim as the index holds it. */
+export interface SearchIndexedClaim { id: string, privateTo: string | null, search: SearchDocument }
+
+// ts_rank_cd's default weights (D, C, B, A), as the float4 it computes with.
+const WEIGHT: Record<string, number> = { D: Math.fround(0.1), C: Math.fround(0.2), B: Math.fround(0.4), A: 1 }
+const PUBLIC = -1
+const GONE = -2
+// Runs longer than this are also held in impact order (bound descending, then id descending), built at compaction.
+const IMPACT_ORDERED = 2048
+
+/** Candidates in the walk's order, the bound of each, and the next one's (null when there is none). */
+export interface Candidates { ids: string[], bounds: number[], next: { id: string, bound: number } | null }
+
+function grown<T extends Int32Array> (array: T, size: number, make: (n: number) => T): T {
+  if (size <= array.length) return array
+  const next = make(Math.max(size, array.length * 2, 1024))
+  next.set(array)
+  return next
+}
+
+export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactOrdered?: number } = {}) {
+  const ids: string[] = []
+  let owner = new Int32Array(0)
+  let claims = 0
+  const ordinalOf = new Map<string, number>()
+  const organizations = new Map<string, number>()
+  const termOf = new Map<string, number>()
+  // Per term, one compacted run (offsets into docs/sums), in ordinal order, then the postings added since.
+  let offsets = new Int32Array(1)
+  let docs = new Int32Array(0)
+  let sums = new Float32Array(0)
+  // The long runs again, as positions into docs, by bound descending then id descending.
+  let impact = new Map<number, Int32Array>()
+  let addedDocs: (number[] | undefined)[] = []
+  let addedSums: (number[] | undefined)[] = []
+  let added = 0
+  let removed = 0
+
+  function remove (id: string): void {
+    const ordinal = ordinalOf.get(id)
+    if (ordinal === undefined) return
+    ordinalOf.delete(id)
+    owner[ordinal] = GONE
+    ids[ordinal] = ''
+    removed++
+  }
+
+  function add (claim: SearchIndexedClaim): void {
+    remove(claim.id)
+    const ordinal = claims++
+    ids[ordinal] = claim.id
+    ordinalOf.set(claim.id, ordinal)
+    owner = grown(owner, claims, (n) => new Int32Array(n))
+    let org = PUBLIC
+    if (claim.privateTo !== null) {
+      org = organizations.get(claim.privateTo) ?? organizations.size
+      organizations.set(claim.privateTo, org)
+    }
+    owner[ordinal] = org
+    const prefix = claim.search.english ? 'e' : 's'
+    claim.search.lexemes.forEach((lexeme, i) => {
+      const key = prefix + lexeme
+      let term = termOf.get(key)
+      if (term === undefined) termOf.set(key, term = termOf.size)
+      // Summed in position order, in double, then rounded to float4: as ts_rank_cd adds up single-word covers.
+      let sum = 0
+      for (const w of claim.search.weights[i] ?? 'D') sum += WEIGHT[w] ?? WEIGHT.D ?? 0
+      ;(addedDocs[term] ??= []).push(ordinal)
+      ;(addedSums[term] ??= []).push(Math.fround(sum))
+      added++
+    })
+  }
+
+  /** Folds the postings added since into the compacted runs, drops those of claims gone, and orders the long runs. */
+  function compact (): void {
+    const terms = termOf.size
+    const runs = offsets.length - 1
+    const next = new Int32Array(terms + 1)
+    for (let t = 0; t < terms; t++) {
+      let n = 0
+      if (t < runs) {
+        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
+      }
+      for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
+      next[t + 1] = (next[t] ?? 0) + n
+    }
+    const nextDocs = new Int32Array(next[terms] ?? 0)
+    const nextSums = new Float32Array(nextDocs.length)
+    const nextImpact = new Map<number, Int32Array>()
+    for (let t = 0; t < terms; t++) {
+      const first = next[t] ?? 0
+      let q = first
+      if (t < runs) {
+        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) {
+          const d = docs[p] ?? 0
+          if (owner[d] !== GONE) { nextDocs[q] = d; nextSums[q++] = sums[p] ?? 0 }
+        }
+      }
+      const list = addedDocs[t] ?? []
+      for (let i = 0; i < list.length; i++) {
+        const d = list[i] ?? 0
+        if (owner[d] !== GONE) { nextDocs[q] = d; nextSums[q++] = addedSums[t]?.[i] ?? 0 }
+      }
+      if (q - first > impactOrdered) {
+        const order = Int32Array.from({ length: q - first }, (_, i) => first + i)
+        order.sort((x, y) => (nextSums[y] ?? 0) - (nextSums[x] ?? 0) ||
+          ((ids[nextDocs[x] ?? 0] ?? '') < (ids[nextDocs[y] ?? 0] ?? '') ? 1 : -1))
+        nextImpact.set(t, order)
+      }
+    }
+    offsets = next
+    docs = nextDocs
+    sums = nextSums
+    impact = nextImpact
+    addedDocs = []
+    addedSums = []
+    added = 0
+    removed = 0
+  }
+
+  return {
+    add,
+    remove,
+    compact,
+    wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
+    size: () => ({
+      claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size, impactOrdered: impact.size,
+    }),
+
+    /**
+     * The first `want` claims the viewer may see that hold the query's word (as each configuration parsed it; null
+     * for a configuration whose parse is empty), by ts_rank_cd descending then id descending, and the one after
+     * them. Null when the query is not a single word (see singleLexeme).
+     */
+    candidates (
+      query: { english: QueryNode | null, simple: QueryNode | null },
+      viewerOrganization: string | null,
+      want: number
+    ): Candidates | null {
+      const lexemes: Array<string | null> = [null, null]
+      for (const [i, tree] of [query.english, query.simple].entries()) {
+        if (tree === null) continue
+        lexemes[i] = singleLexeme(tree)
+        if (lexemes[i] === null) return null
+      }
+      const viewer = viewerOrganization === null ? -3 : organizations.get(viewerOrganization) ?? -3
+      const keep = want + 1
+      // The best `keep` so far, worst first: a binary min-heap by bound, then id.
+      const heapBound: number[] = []
+      const heapDoc: number[] = []
+      const worse = (bi: number, di: number, bj: number, dj: number) =>
+        bi < bj || (bi === bj && (ids[di] ?? '') < (ids[dj] ?? ''))
+      const at = (i: number) => [heapBound[i] ?? 0, heapDoc[i] ?? 0] as const
+      const swap = (i: number, j: number) => {
+        const [b, d] = at(i)
+        heapBound[i] = heapBound[j] ?? 0; heapDoc[i] = heapDoc[j] ?? 0
+        heapBound[j] = b; heapDoc[j] = d
+      }
+      const offer = (d: number, bound: number) => {
+        if (heapBound.length === keep) {
+          if (worse(bound, d, ...at(0))) return
+          heapBound[0] = bound
+          heapDoc[0] = d
+          for (let i = 0; ;) {
+            const l = 2 * i + 1
+            const r = l + 1
+            let m = i
+            if (l < keep && worse(...at(l), ...at(m))) m = l
+            if (r < keep && worse(...at(r), ...at(m))) m = r
+            if (m === i) break
+            swap(i, m)
+            i = m
+          }
+        } else {
+          heapBound.push(bound)
+          heapDoc.push(d)
+          for (let i = heapBound.length - 1; i > 0;) {
+            const p = (i - 1) >> 1
+            if (!worse(...at(i), ...at(p))) break
+            swap(i, p)
+            i = p
+          }
+        }
+      }
+      const visible = (d: number) => {
+        const who = owner[d] ?? GONE
+        return who === PUBLIC || (who >= 0 && who === viewer)
+      }
+      const runs = offsets.length - 1
+      ;(['e', 's'] as const).forEach((prefix, i) => {
+        const lexeme = lexemes[i]
+        const term = lexeme === null || lexeme === undefined ? undefined : termOf.get(prefix + lexeme)
+        if (term === undefined) return
+        if (term < runs) {
+          const order = impact.get(term)
+          if (order !== undefined) {
+            // In impact order: the first `keep` visible ones are the run's best.
+            let taken = 0
+            for (let j = 0; j < order.length && taken < keep; j++) {
+              const p = order[j] ?? 0
+              const d = docs[p] ?? 0
+              if (visible(d)) { offer(d, sums[p] ?? 0); taken++ }
+            }
+          } else {
+            for (let p = offsets[term] ?? 0, end = offsets[term + 1] ?? 0; p < end; p++) {
+              const d = docs[p] ?? 0
+              if (visible(d)) offer(d, sums[p] ?? 0)
+            }
+          }
+        }
+        const extra = addedDocs[term] ?? []
+        for (let j = 0; j < extra.length; j++) {
+          const d = extra[j] ?? 0
+          if (visible(d)) offer(d, addedSums[term]?.[j] ?? 0)
+        }
+      })
+      const order = heapDoc.map((d, i) => ({ id: ids[d] ?? '', bound: heapBound[i] ?? 0 }))
+        .sort((a, b) => b.bound - a.bound || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      const next = order.length > want ? order.pop() ?? null : null
+      return { ids: order.map((o) => o.id), bounds: order.map((o) => o.bound), next }
+    },
+  }
+}
+
+export type SearchIndex = ReturnType<typeof createSearchIndex>
