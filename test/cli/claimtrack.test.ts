@@ -78,7 +78,8 @@ t.test('migrate, seed --demo (once), keys create, and serve', async (t) => {
   const exited = once(server, 'exit')
   t.teardown(() => { server.kill('SIGKILL') })
   let answer: Response | undefined
-  for (let i = 0; i < 300 && answer === undefined; i++) {
+  // A serve process compiles PGlite and opens the data directory before it listens: up to minutes on a loaded machine.
+  for (const deadline = Date.now() + 180_000; answer === undefined && Date.now() < deadline;) {
     answer = await fetch(`http://127.0.0.1:${port}/v1/claims`, { headers: { authorization: `Bearer ${key.stdout.trim()}` } }).catch(() => undefined)
     if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
   }

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { freshDatabase, onServer } from '../helper.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
 import { freePort } from '../processes.ts'
 
-// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
+// Each command is a process of its own that opens its database (on PGlite: compiles PGlite first): on a busy 2-core machine a
 // file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
@@ -80,7 +80,7 @@ t.test('keys create while the server runs', async (t) => {
   } else {
     dir = await mkdtemp(join(tmpdir(), 'claimtrack-keys-server-'))
     t.teardown(() => rm(dir ?? '', { recursive: true, force: true }))
-    store = { PGLITE_DIR: join(dir, 'pglite') }
+    store = { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   }
   // The first admin key, made before the server starts (there are no default credentials).
   const first = await create(store, 'first admin')
