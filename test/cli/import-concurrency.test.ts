@@ -10,8 +10,8 @@ import { createDatabase, queryRows, type Database } from '../../src/db/client.ts
 import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
 import { claimtrackIn } from './run.ts'
 
-// Each command is a process of its own that opens its database (on PGlite: compiles PGlite first): on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const claimants = ['Ann Lee', 'Bo Chen', 'Cy Diaz', 'Di Evans', 'Ed Fox', 'Flo Gray']

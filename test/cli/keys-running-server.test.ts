@@ -14,8 +14,8 @@ import t, { type Test } from 'tap'
 import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
 import { freePort } from '../processes.ts'
 
-// Each command is a process of its own that opens its database (on PGlite: compiles PGlite first): on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
