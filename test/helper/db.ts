@@ -75,7 +75,13 @@ function pgliteTemplateDir (): Promise<string> {
     if (await stat(join(dir, 'PG_VERSION')).then(() => true, () => false)) return dir
     const partial = `${dir}.${process.pid}.tmp`
     await rm(partial, { recursive: true, force: true })
-    const db = await createDatabase({ databaseUrl: undefined, pgliteDir: partial, databasePoolSize: 1, pgliteDataDir: await pgliteTemplate(), databaseTimeouts: { ...databaseTimeouts, statementMs: 600_000 } })
+    const db = await createDatabase({
+      databaseUrl: undefined,
+      pgliteDir: partial,
+      databasePoolSize: 1,
+      pgliteDataDir: await pgliteTemplate(),
+      databaseTimeouts: { ...databaseTimeouts, statementMs: 600_000 },
+    })
     await db.close()
     // Another process may have renamed its copy first: then this one is not needed.
     await rename(partial, dir).catch(() => rm(partial, { recursive: true, force: true }))
@@ -85,10 +91,10 @@ function pgliteTemplateDir (): Promise<string> {
 }
 
 /**
- * Puts a migrated embedded database at `pgliteDir` (which must not exist yet) and returns the path, for a process a test starts with
- * PGLITE_DIR: it opens a database as one the deploy step already migrated, instead of spending a PGlite initdb and
- * every migration (about 10 s, much more on a loaded machine) before it does what the test is about. Tests whose
- * point is the first start on an empty directory do not use it.
+ * Puts a migrated embedded database at `pgliteDir` (which must not exist yet) and returns the path, for a process a
+ * test starts with PGLITE_DIR: it opens a database as the deploy step's migration leaves one, instead of spending a
+ * PGlite initdb and every migration (about 10 s of CPU, minutes on a loaded machine) before it does what the test is
+ * about. Tests whose point is the first start on an empty directory do not use it.
  */
 export async function migratedPgliteDir (pgliteDir: string): Promise<string> {
   await cp(await pgliteTemplateDir(), pgliteDir, { recursive: true, errorOnExist: true, force: false })
