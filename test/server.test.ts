@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import { freshDatabase, migratedPgliteDir, onServer } from './helper.ts'
-import { freePort } from './processes.ts'
+import { freePort, nodeFlags } from './processes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -29,7 +29,7 @@ async function startServer (t: Test, env: Record<string, string>, options: { mig
   for (const key of Object.keys(childEnv)) {
     if (/^(DATABASE_|PGLITE_|SEED_|HOST$|PORT$|LOG_LEVEL$|BODY_LIMIT$|PUBLIC_URL$|NODE_OPTIONS$|TAP|_TAPJS)/.test(key)) delete childEnv[key]
   }
-  const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, 'src/server.ts'], {
     cwd: root,
     env: { ...childEnv, HOST: '127.0.0.1', PGLITE_DIR: pgliteDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
+import { nodeFlags } from '../processes.ts'
 
 // Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
 // busy 2-core machine a file of them needs longer than tap's 300 s per file.
@@ -23,7 +24,7 @@ type Store = Record<string, string>
 async function keys (store: Store, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
   try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/keys.ts', ...args], { env, timeout: 120_000 })
+    const { stdout, stderr } = await run(process.execPath, [...nodeFlags, 'src/cli/keys.ts', ...args], { env, timeout: 120_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number, stdout?: string, stderr?: string }
