@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { freshDatabase, onServer } from './helper.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from './helper.ts'
 import { freePort } from './processes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -44,7 +44,7 @@ t.test('npm start: no TypeScript loader in any process, and SIGTERM to npm stops
     )
   )
   // The database-backed configuration runs a cluster (a primary and two workers); the embedded one a lone process.
-  const store = onServer ? { ...(await freshDatabase(t)).env, CLAIMTRACK_WORKERS: '2', CURSOR_SECRET: 'npm-start-test-cursor-secret' } : { PGLITE_DIR: join(dir, 'pglite') }
+  const store = onServer ? { ...(await freshDatabase(t)).env, CLAIMTRACK_WORKERS: '2', CURSOR_SECRET: 'npm-start-test-cursor-secret' } : { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   // Through env(1), which drops the NODE_OPTIONS that tap's process tracking adds to every process a test spawns.
   const npm = spawn('env', ['-u', 'NODE_OPTIONS', 'npm', 'start'], {
     cwd: root,

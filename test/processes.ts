@@ -13,3 +13,12 @@ export async function freePort (): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('no port')
   return address.port
 }
+
+/**
+ * V8 flags for the Node processes the tests start that open the embedded database, as package.json's tap section
+ * gives the test processes: PGlite's WebAssembly compiled by the baseline compiler only (Liftoff). Without it V8
+ * recompiles the functions PGlite runs most with its optimising compiler, several seconds of CPU in every process that
+ * opens an embedded database; the tests' short-lived processes never earn that back (measured per test file in
+ * docs/development.md). Only the tiering of compiled code differs: what the process does is the same.
+ */
+export const nodeFlags = ['--liftoff-only']

@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { freshDatabase, onServer } from './helper.ts'
-import { freePort } from './processes.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from './helper.ts'
+import { freePort, nodeFlags } from './processes.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -18,16 +18,18 @@ interface Exit { code: number | null, signal: NodeJS.Signals | null }
 
 /**
  * Starts `node src/server.ts` with a clean environment: no DATABASE_URL (the embedded default is under
- * test), nothing of tap's, a temp PGLITE_DIR. Killed and cleaned up when the test ends.
+ * test), nothing of tap's, a temp PGLITE_DIR: empty, or `migrated` (as the deploy step leaves it) for the tests about
+ * something else than a first start. Killed and cleaned up when the test ends.
  */
-async function startServer (t: Test, env: Record<string, string>) {
+async function startServer (t: Test, env: Record<string, string>, options: { migrated?: boolean } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-server-'))
   const pgliteDir = join(dir, 'pglite')
+  if (options.migrated === true) await migratedPgliteDir(pgliteDir)
   const childEnv: Record<string, string | undefined> = { ...process.env }
   for (const key of Object.keys(childEnv)) {
     if (/^(DATABASE_|PGLITE_|SEED_|HOST$|PORT$|LOG_LEVEL$|BODY_LIMIT$|PUBLIC_URL$|NODE_OPTIONS$|TAP|_TAPJS)/.test(key)) delete childEnv[key]
   }
-  const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, 'src/server.ts'], {
     cwd: root,
     env: { ...childEnv, HOST: '127.0.0.1', PGLITE_DIR: pgliteDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +135,7 @@ t.test('a port already in use makes it exit non-zero', async (t) => {
   const address = taken.address()
   if (address === null || typeof address === 'string') throw new Error('no port')
 
-  const server = await startServer(t, { PORT: String(address.port) })
+  const server = await startServer(t, { PORT: String(address.port) }, { migrated: true })
   const exit = await exitWithin(server.exited, 120_000)
   t.ok(exit, 'exits by itself')
   t.not(exit?.code, 0, `exits non-zero (${exit?.code})`)
@@ -164,7 +166,7 @@ t.test('CLAIMTRACK_WORKERS: workers share the port on a Postgres server; the emb
   const port = await freePort()
   const metricsPort = await freePort()
   const { env } = await freshDatabase(t)
-  const server = await startServer(t, { PORT: String(port), METRICS_PORT: String(metricsPort), CLAIMTRACK_WORKERS: '2', ...env })
+  const server = await startServer(t, { PORT: String(port), METRICS_PORT: String(metricsPort), CLAIMTRACK_WORKERS: '2', ...env }, { migrated: true })
   t.ok(await waitUntilServing(`http://127.0.0.1:${port}/readyz`, server), `serves (${server.output().stderr})`)
   const pid = server.child.pid ?? 0
 

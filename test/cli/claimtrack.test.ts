@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import { createDatabase } from '../../src/db/client.ts'
 import { claims } from '../../src/db/schema.ts'
 import { databaseTimeouts, freshDatabase, onServer } from '../helper.ts'
+import { nodeFlags } from '../processes.ts'
 import { claimtrack } from './run.ts'
 
 // Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
@@ -74,11 +75,12 @@ t.test('migrate, seed --demo (once), keys create, and serve', async (t) => {
   t.equal(row?.n, 7, 'the seven demo claims, once')
 
   const port = 20_000 + Math.floor(Math.random() * 20_000)
-  const server = spawn(process.execPath, ['src/cli/bin.mjs', 'serve'], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), CLAIMTRACK_WORKERS: '1', ...store }, stdio: 'ignore' })
+  const server = spawn(process.execPath, [...nodeFlags, 'src/cli/bin.mjs', 'serve'], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), CLAIMTRACK_WORKERS: '1', ...store }, stdio: 'ignore' })
   const exited = once(server, 'exit')
   t.teardown(() => { server.kill('SIGKILL') })
   let answer: Response | undefined
-  for (let i = 0; i < 300 && answer === undefined; i++) {
+  // A serve process compiles PGlite and opens the data directory before it listens: up to minutes on a loaded machine.
+  for (const deadline = Date.now() + 180_000; answer === undefined && Date.now() < deadline;) {
     answer = await fetch(`http://127.0.0.1:${port}/v1/claims`, { headers: { authorization: `Bearer ${key.stdout.trim()}` } }).catch(() => undefined)
     if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
   }

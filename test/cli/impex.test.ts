@@ -9,11 +9,11 @@ import { parseConfig } from '../../src/config.ts'
 import { createDatabase, queryRows, type Database } from '../../src/db/client.ts'
 import { JOB_SCHEMA } from '../../src/jobs/index.ts'
 import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
-import { freshDatabase, onServer } from '../helper.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
 import { claimtrack, claimtrackIn } from './run.ts'
 
-// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const records = [
@@ -36,7 +36,7 @@ t.test('help and bad usage (exit 2) need no database', async (t) => {
 t.test('import with rejects and a summary, again with nothing changed, then export; an unknown organisation fails', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-impex-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const store = onServer ? (await freshDatabase(t)).env : { PGLITE_DIR: join(dir, 'pglite') }
+  const store = onServer ? (await freshDatabase(t)).env : { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   const file = join(dir, 'claims.jsonl')
   await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'))
 
@@ -84,7 +84,7 @@ t.test('an import queues the webhook events of the verdicts it publishes, as cha
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-impex-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const fresh = onServer ? await freshDatabase(t) : undefined
-  const store = fresh?.env ?? { PGLITE_DIR: join(dir, 'pglite') }
+  const store = fresh?.env ?? { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   // The embedded database is opened by one process at a time: by the command, or by this test between commands.
   const open = async () => fresh?.database ?? await createDatabase(parseConfig(store))
   const done = async (database: Database) => { if (!fresh) await database.close() }

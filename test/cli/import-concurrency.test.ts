@@ -7,11 +7,11 @@ import { sql } from 'drizzle-orm'
 import t, { type Test } from 'tap'
 import { parseConfig } from '../../src/config.ts'
 import { createDatabase, queryRows, type Database } from '../../src/db/client.ts'
-import { freshDatabase, onServer } from '../helper.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
 import { claimtrackIn } from './run.ts'
 
-// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const claimants = ['Ann Lee', 'Bo Chen', 'Cy Diaz', 'Di Evans', 'Ed Fox', 'Flo Gray']
@@ -31,7 +31,7 @@ async function setUp (t: Test) {
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-import-load-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   const fresh = onServer ? await freshDatabase(t) : undefined
-  const store = fresh?.env ?? { PGLITE_DIR: join(dir, 'pglite') }
+  const store = fresh?.env ?? { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   t.equal((await claimtrackIn(dir, store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
   const file = join(dir, 'load.jsonl')
   await writeFile(file, records.map((r) => JSON.stringify(r)).join('\n'))

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
-import { freshDatabase, onServer } from '../helper.ts'
-import { freePort } from '../processes.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
+import { freePort, nodeFlags } from '../processes.ts'
 
-// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -33,7 +33,7 @@ function childEnv (extra: Store): Record<string, string> {
 
 async function keys (store: Store, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/keys.ts', ...args], { cwd: root, env: childEnv(store), timeout: 120_000 })
+    const { stdout, stderr } = await run(process.execPath, [...nodeFlags, 'src/cli/keys.ts', ...args], { cwd: root, env: childEnv(store), timeout: 120_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number, stdout?: string, stderr?: string }
@@ -43,7 +43,7 @@ async function keys (store: Store, ...args: string[]): Promise<{ code: number, s
 
 /** `node src/server.ts` on the store; killed when the test ends. Resolves once it answers, or once it has exited. */
 async function startServer (t: Test, store: Store, port: number) {
-  const child: ChildProcess = spawn(process.execPath, ['src/server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, 'src/server.ts'], {
     cwd: root,
     env: childEnv({ ...store, HOST: '127.0.0.1', PORT: String(port), SEED_DEMO: 'false', CLAIMTRACK_WORKERS: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,7 +80,7 @@ t.test('keys create while the server runs', async (t) => {
   } else {
     dir = await mkdtemp(join(tmpdir(), 'claimtrack-keys-server-'))
     t.teardown(() => rm(dir ?? '', { recursive: true, force: true }))
-    store = { PGLITE_DIR: join(dir, 'pglite') }
+    store = { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
   }
   // The first admin key, made before the server starts (there are no default credentials).
   const first = await create(store, 'first admin')

@@ -8,10 +8,11 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
-import { freshDatabase, onServer } from '../helper.ts'
+import { freshDatabase, migratedPgliteDir, onServer } from '../helper.ts'
+import { nodeFlags } from '../processes.ts'
 
-// Each command is a process of its own that opens (on PGlite: initialises) its database: on a busy 2-core machine a
-// file of them needs longer than tap's 300 s per file.
+// Each command is a process of its own that compiles PGlite (on the embedded database) and opens its database: on a
+// busy 2-core machine a file of them needs longer than tap's 300 s per file.
 t.setTimeout(600_000)
 
 const run = promisify(execFile)
@@ -23,7 +24,7 @@ type Store = Record<string, string>
 async function keys (store: Store, ...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
   try {
-    const { stdout, stderr } = await run(process.execPath, ['src/cli/keys.ts', ...args], { env, timeout: 120_000 })
+    const { stdout, stderr } = await run(process.execPath, [...nodeFlags, 'src/cli/keys.ts', ...args], { env, timeout: 120_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number, stdout?: string, stderr?: string }
@@ -31,7 +32,10 @@ async function keys (store: Store, ...args: string[]): Promise<{ code: number, s
   }
 }
 
-/** On PGlite an empty data directory; with DATABASE_URL, an empty migrated database on the server. */
+/**
+ * On PGlite a migrated data directory with nothing in it (as the deploy step's `claimtrack migrate` leaves one); with
+ * DATABASE_URL, an empty migrated database on the server.
+ */
 async function emptyStore (t: Test): Promise<Store> {
   if (onServer) {
     // Held by this test until it ends: the commands below open it themselves, by its URL.
@@ -40,7 +44,7 @@ async function emptyStore (t: Test): Promise<Store> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-keys-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return { PGLITE_DIR: join(dir, 'pglite') }
+  return { PGLITE_DIR: await migratedPgliteDir(join(dir, 'pglite')) }
 }
 
 t.test('create makes the organisation and an admin key that the API accepts; revoke ends it', async (t) => {

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { nodeFlags } from '../processes.ts'
 
 const run = promisify(execFile)
 
@@ -25,7 +26,7 @@ export async function claimtrackIn (
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...store }
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, env, timeout: 120_000 })
+    const { stdout, stderr } = await run(process.execPath, [...nodeFlags, bin, ...args], { cwd, env, timeout: 120_000 })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string }

@@ -1,7 +1,7 @@
 // The tests' databases: a migrated template per test process (PGlite dump or Postgres template database), a fresh
 // copy for each test, reset and reused when the test ends.
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { cp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -62,6 +62,43 @@ export async function pgliteTemplate (): Promise<File> {
   await writeFile(partial, Buffer.from(await dump.arrayBuffer()))
   await rename(partial, file)
   return new File([await readFile(file)], 'template.tar')
+}
+
+let templateDir: Promise<string> | undefined
+/**
+ * The migrated template as a PGlite data directory, unpacked from the dump once per set of migrations (by PGlite
+ * itself, into a directory under a temporary name that is then renamed) and kept in the temp directory beside it.
+ */
+function pgliteTemplateDir (): Promise<string> {
+  templateDir ??= (async () => {
+    const dir = join(tmpdir(), `claimtrack-pglite-template-${await templateKey()}.dir`)
+    if (await stat(join(dir, 'PG_VERSION')).then(() => true, () => false)) return dir
+    const partial = `${dir}.${process.pid}.tmp`
+    await rm(partial, { recursive: true, force: true })
+    const db = await createDatabase({
+      databaseUrl: undefined,
+      pgliteDir: partial,
+      databasePoolSize: 1,
+      pgliteDataDir: await pgliteTemplate(),
+      databaseTimeouts: { ...databaseTimeouts, statementMs: 600_000 },
+    })
+    await db.close()
+    // Another process may have renamed its copy first: then this one is not needed.
+    await rename(partial, dir).catch(() => rm(partial, { recursive: true, force: true }))
+    return dir
+  })()
+  return templateDir
+}
+
+/**
+ * Puts a migrated embedded database at `pgliteDir` (which must not exist yet) and returns the path, for a process a
+ * test starts with PGLITE_DIR: it opens a database as the deploy step's migration leaves one, instead of spending a
+ * PGlite initdb and every migration (about 10 s of CPU, minutes on a loaded machine) before it does what the test is
+ * about. Tests whose point is the first start on an empty directory do not use it.
+ */
+export async function migratedPgliteDir (pgliteDir: string): Promise<string> {
+  await cp(await pgliteTemplateDir(), pgliteDir, { recursive: true, errorOnExist: true, force: false })
+  return pgliteDir
 }
 
 /**

@@ -14,6 +14,7 @@ import { parseConfig } from '../../src/config.ts'
 import { createDatabase, type Database } from '../../src/db/client.ts'
 import { WEBHOOK_QUEUE } from '../../src/jobs/queues.ts'
 import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, publishReview, withTestOrganization } from '../helper.ts'
+import { nodeFlags } from '../processes.ts'
 import { startReceiver, until } from './receiver.ts'
 
 const workerScript = fileURLToPath(new URL('./worker-process.ts', import.meta.url))
@@ -36,7 +37,7 @@ interface Worker { child: ChildProcess, output: () => string }
 
 /** A worker process, killed when the test ends if it is still running. */
 async function startWorker (t: Test, env: Record<string, string>, started: ChildProcess[] = []): Promise<Worker> {
-  const child = spawn(process.execPath, [workerScript], {
+  const child = spawn(process.execPath, [...nodeFlags, workerScript], {
     env: { PATH: process.env.PATH ?? '', ...settings, ...env, JOBS_WORKER: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
