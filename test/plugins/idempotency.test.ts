@@ -224,7 +224,7 @@ t.test('records older than 24 hours are not replayed, and are purged', async (t)
 
   await app.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` })
   t.equal((await post(app, 'fresh', { text: 'Fresh claim.' })).statusCode, 201)
-  t.equal(await createIdempotencyRepository(app.db).purgeExpired(), 1, 'the expired record is purged')
+  t.equal(await createIdempotencyRepository(app.database.db).purgeExpired(), 1, 'the expired record is purged')
   t.same((await app.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key), ['fresh'], 'the fresh one stays')
 })
 
