@@ -15,7 +15,7 @@ import type { RevisionsRepository } from '../repositories/revisions.ts'
 import type { Revision } from '../domain/types.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
-import type { ReviewWithScale } from '../domain/types.ts'
+import type { ClaimDetail, ReviewWithScale } from '../domain/types.ts'
 import { z } from 'zod'
 import type { History, WriteContext } from './history.ts'
 import { searchQueryOf, withinBudget } from './search.ts'
@@ -23,13 +23,7 @@ import type { Page, ReadBudget } from './types.ts'
 import { isUuid } from '../lib/text/ids.ts'
 import { assertOwner, canSee, type Viewer } from '../domain/access.ts'
 
-export interface ClaimDetail {
-  claim: ClaimRow
-  claimant: ClaimantRow | null
-  appearances: AppearanceRow[]
-  evidence: EvidenceRow[]
-  currentReview: ReviewWithScale | null
-}
+export type { ClaimDetail }
 
 /**
  * A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances, evidence and verdict.
