@@ -4,7 +4,8 @@ import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
-import { freshTimestamps, insertJsonRows } from './shared.ts'
+import { createClaimImportQueries } from './claim-imports.ts'
+import { freshTimestamps } from './shared.ts'
 import type { Viewer } from '../domain/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -251,57 +252,7 @@ export function createClaimsRepository (db: Db) {
       })
     },
 
-    /**
-     * Inserts claims as they were made in memory (the import's batch writer: id, version, timestamps and verdict
-     * included), in one statement; their search documents are computed by the insert (its trigger).
-     */
-    async insertRows (rows: ClaimRow[], tx: Executor): Promise<void> {
-      await insertJsonRows(tx, claims, rows)
-    },
-
-    /**
-     * Until the transaction commits, appearances and reviews may name claims not yet inserted (migrations/0024): a
-     * batch writes its claims after them, once.
-     */
-    async deferChildLinks (tx: Executor): Promise<void> {
-      await tx.execute(sql`set constraints appearances_claim_id_claims_id_fk, reviews_claim_id_claims_id_fk deferred`)
-    },
-
-    /**
-     * The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones
-     * whose reviews have these URLs.
-     */
-    async findImported (
-      organizationId: string,
-      keys: { externalIds: string[]; reviewUrls: string[] },
-      tx?: Executor
-    ): Promise<Array<{ claim: ClaimRow; reviewUrl: string | null }>> {
-      return db.use(tx, async (tx) => {
-        const byExternalId =
-          keys.externalIds.length === 0
-            ? []
-            : await tx
-              .select({ claim: claimColumns, reviewUrl: sql<string | null>`null` })
-              .from(claims)
-              .where(and(eq(claims.organizationId, organizationId), inArray(claims.externalId, keys.externalIds)))
-        const byReviewUrl =
-          keys.reviewUrls.length === 0
-            ? []
-            : await tx
-              .select({ claim: claimColumns, reviewUrl: reviews.url })
-              .from(reviews)
-              .innerJoin(claims, eq(claims.id, reviews.claimId))
-              .where(
-                and(
-                  eq(claims.organizationId, organizationId),
-                  inArray(reviews.url, keys.reviewUrls),
-                  isNull(reviews.deletedAt),
-                  live
-                )
-              )
-        return [...byExternalId, ...byReviewUrl]
-      })
-    },
+    ...createClaimImportQueries(db),
 
     async update (id: string, patch: ClaimPatch, tx?: Executor): Promise<ClaimRow | undefined> {
       return db.use(tx, async (tx) => {
