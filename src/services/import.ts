@@ -1,9 +1,9 @@
 // Importing claims from data sets: each record becomes a claim (with its claimant, first appearance and published
 // verdict) exactly as the API would make it, history included. New records are written in batches, a few statements
 // per hundreds of rows (src/services/import-batch.ts); a record seen before (same external id or review URL) is
-// compared and, when it changed, updated through the services one by one (src/services/import-found.ts); a record that cannot be imported is
-// rejected with the reason (src/services/import-records.ts), and the import goes on. The CLI and the HTTP import job
-// both run importRecords.
+// compared and, when it changed, updated through the services one by one (src/services/import-found.ts); a record
+// that cannot be imported is rejected with the reason (src/services/import-records.ts), and the import goes on. The
+// CLI and the HTTP import job both run importRecords.
 import type { Db } from '../db/client.ts'
 import type { RatingScaleRow } from '../db/schema.ts'
 import { DomainError } from '../domain/errors.ts'
