@@ -5,7 +5,7 @@ import type { Db, Executor } from '../db/client.ts'
 import { claimColumns, claims, reviews, type ClaimRow } from '../db/schema.ts'
 import { insertJsonRows } from './shared.ts'
 
-export function createClaimImportQueries (db: Db) {
+export function claimImportQueries (db: Db) {
   const live = isNull(claims.deletedAt)
   return {
     /**

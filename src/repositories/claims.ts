@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
-import { createClaimImportQueries } from './claim-imports.ts'
+import { claimImportQueries } from './claim-imports.ts'
 import { freshTimestamps } from './shared.ts'
 import type { Viewer } from '../domain/access.ts'
 
@@ -252,7 +252,7 @@ export function createClaimsRepository (db: Db) {
       })
     },
 
-    ...createClaimImportQueries(db),
+    ...claimImportQueries(db),
 
     async update (id: string, patch: ClaimPatch, tx?: Executor): Promise<ClaimRow | undefined> {
       return db.use(tx, async (tx) => {

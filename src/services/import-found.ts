@@ -43,7 +43,7 @@ const sameAppearance = (
 const sameTopics = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i])
 
 /** Compares the records found again with what is stored, and changes what differs through the services. */
-export function createFoundRecords (
+export function recordsFoundAgain (
   db: Db,
   repos: { claimants: ClaimantsRepository, appearances: AppearancesRepository, reviews: ReviewsRepository },
   services: Services,

@@ -14,7 +14,7 @@ import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { WriteContext } from './history.ts'
 import type { BatchWriter } from './import-batch.ts'
-import { createFoundRecords, type Services } from './import-found.ts'
+import { recordsFoundAgain, type Services } from './import-found.ts'
 import { ImportError, type SourceItem } from './import-formats.ts'
 import { keyOf, prepare, Rejected, type Prepared, type RecordChecks } from './import-records.ts'
 
@@ -79,7 +79,7 @@ export function createImportService (
   writer: BatchWriter,
   checks: RecordChecks
 ) {
-  const foundAgain = createFoundRecords(db, repos, services, writer)
+  const foundAgain = recordsFoundAgain(db, repos, services, writer)
 
   async function processBatch (rows: Prepared[], ctx: WriteContext): Promise<RowResult[]> {
     const found = await repos.claims.findImported(ctx.organizationId, {
