@@ -29,7 +29,7 @@ const memory = () => {
   return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), arrayBuffersMb: mb(m.arrayBuffers) }
 }
 
-const texts = (await queryRows<{ text: string }>(database.db, sql`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`)).map((r) => r.text)
+const texts = (await queryRows<{ text: string }>(database.db.drizzle, sql`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`)).map((r) => r.text)
 const inputs = texts.slice(0, Number(args.queries ?? 300)).map((text) => {
   const words = text.split(/\s+/)
   return `${words.slice(Math.floor(words.length / 4)).join(' ')} they said`
@@ -69,7 +69,7 @@ const bySql = args.sql
     return repo.candidates(query, options)
   })
   : undefined
-const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from claims where deleted_at is null`)
+const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(database.db.drizzle, sql`select count(*)::int as n from claims where deleted_at is null`)
 console.log(
   JSON.stringify({
     claims: n,

@@ -46,7 +46,7 @@ const config = parseConfig({
 const database = await createDatabase({ databaseUrl: url, databasePoolSize: 10, pgliteDir: 'memory://', databaseTimeouts: config.databaseTimeouts })
 await migrate(database)
 const app = await buildApp(config, { database })
-const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(database.db, query)
+const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(database.db.drizzle, query)
 
 interface Sample { ms: number, cpuMs: number }
 interface Figures { n: number, p50: number, p99: number, cpuMs: number, bytes: number, gzipBytes: number }

@@ -35,7 +35,7 @@ const memory = () => {
 }
 
 const n = Number(args.queries ?? 200)
-const texts = (await queryRows<{ text: string }>(db, sql`select text from claims tablesample bernoulli (1) repeatable (7) where language = 'en'`)).map((r) => r.text)
+const texts = (await queryRows<{ text: string }>(db.drizzle, sql`select text from claims tablesample bernoulli (1) repeatable (7) where language = 'en'`)).map((r) => r.text)
 const frequency = new Map<string, number>()
 for (const text of texts) for (const word of new Set(text.toLowerCase().match(/\p{L}{4,}/gu) ?? [])) frequency.set(word, (frequency.get(word) ?? 0) + 1)
 const byShare = (lo: number, hi: number) => [...frequency]
@@ -61,7 +61,7 @@ const after = memory()
 console.log(JSON.stringify({ sample: texts.length, frequentWords: frequent.slice(0, 12), buildMs, before, after }))
 
 // This process's Postgres backends (the pool's two connections), for their CPU time.
-const pids = (await Promise.all([0, 1].map(() => queryRows<{ pid: number }>(db, sql`select pg_backend_pid() as pid, pg_sleep(0.2)`))))
+const pids = (await Promise.all([0, 1].map(() => queryRows<{ pid: number }>(db.drizzle, sql`select pg_backend_pid() as pid, pg_sleep(0.2)`))))
   .flat().map((r) => Number(r.pid))
 const backendSeconds = () => [...new Set(pids)].reduce((sum, pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
@@ -72,7 +72,7 @@ async function search (q: string, viaIndex: boolean) {
   const parsed = await searchQueryOf(claims, q, 'q')
   if (parsed === null) return
   const query = { filters: { q: parsed }, visibleTo: publicViewer, sort: 'relevance' as const, limit: 21 }
-  if (viaIndex && (await searchByIndex(index, claims, query, db, log)) !== null) return
+  if (viaIndex && (await searchByIndex(index, claims, query, db.drizzle, log)) !== null) return
   if (viaIndex) fellBack++
   await claims.list(query)
 }
@@ -109,7 +109,7 @@ for (const [name, queries] of Object.entries(workloads)) {
   // As each workload ends: a long run stopped early still reports what it measured.
   console.log(JSON.stringify({ [name]: results[name], fellBack, loadavg: loadavg() }))
 }
-const [{ count } = { count: 0 }] = await queryRows<{ count: number }>(db, sql`select count(*)::int as count from claims where deleted_at is null`)
+const [{ count } = { count: 0 }] = await queryRows<{ count: number }>(db.drizzle, sql`select count(*)::int as count from claims where deleted_at is null`)
 console.log(JSON.stringify({
   claims: count,
   sample: texts.length,

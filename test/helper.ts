@@ -4,3 +4,4 @@
 export * from './helper/db.ts'
 export * from './helper/app.ts'
 export * from './helper/fixtures.ts'
+export * from './helper/idempotency.ts'

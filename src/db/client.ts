@@ -4,24 +4,18 @@ import { fileURLToPath } from 'node:url'
 import type { PGlite } from '@electric-sql/pglite'
 import { is, sql, type SQL } from 'drizzle-orm'
 import type { PGliteLike } from 'pg-boss'
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite, PgliteDatabase } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
 import type { Config } from '../config.ts'
-import { createGate, gatedClient, type Gate, type GateStats } from './gate.ts'
+import { createGate, gatedDb, type Db, type Drizzle, type Executor, type GateStats } from './gate.ts'
 import { openPgliteWorker } from './pglite.ts'
-import { readerOf, withReplica } from './routing.ts'
+import { mayReadFromReplica, readerOf, withReplica } from './routing.ts'
 import * as schema from './schema.ts'
 
-export type Schema = typeof schema
-export type Db = PgDatabase<PgQueryResultHKT, Schema>
-/** A transaction handle; repositories accept one so that several writes commit together. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-/** Either the database or an open transaction. */
-export type Executor = Db | Tx
+export type { Db, Drizzle, Executor, Schema, Tx } from './gate.ts'
 
 export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url))
 
@@ -29,6 +23,7 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
 const MIGRATION_LOCK_KEY = 7_243_911_001
 
 export interface Database {
+  /** The database as repositories and services use it: every unit of work passes the gate (src/db/gate.ts). */
   db: Db
   kind: 'postgres' | 'pglite'
   /**
@@ -96,14 +91,15 @@ function openPool (url: string, poolSize: number, timeouts: Config['databaseTime
 function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
   const client = openPool(url, poolSize, timeouts)
   const gate = createGate(poolSize, timeouts.acquireMs)
-  const open = (pool: postgres.Sql, poolGate: Gate) =>
-    drizzlePostgres({ client: gatedClient(pool, poolGate), schema, casing: 'snake_case', ...(logger && { logger }) })
-  const primary = open(client, gate)
-  // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts).
+  const open = (pool: postgres.Sql) =>
+    drizzlePostgres({ client: pool, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const primary = open(client)
+  // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts), and a
+  // unit of work waits at the gate of the pool it reads from.
   const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
-  const db: Db = replicaClient === undefined
-    ? primary
-    : withReplica(primary, open(replicaClient, createGate(poolSize, timeouts.acquireMs)))
+  const replicaGate = replicaClient === undefined ? gate : createGate(poolSize, timeouts.acquireMs)
+  const routed: Drizzle = replicaClient === undefined ? primary : withReplica(primary, open(replicaClient))
+  const db = gatedDb(routed, { primary: gate, readerGate: () => (mayReadFromReplica() ? replicaGate : gate) })
   const database: Database = {
     db,
     kind: 'postgres',
@@ -121,7 +117,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
     },
     jobStore: { url },
     async ping () {
-      await db.execute(sql`select 1`)
+      await db.use(undefined, (ex) => ex.execute(sql`select 1`))
     },
     async close () {
       await Promise.all([client.end({ timeout: 5 }), replicaClient?.end({ timeout: 5 })])
@@ -133,7 +129,7 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, poolS
       return (row?.lsn as string | null | undefined) ?? null
     },
     async assertDurable () {
-      const settings = await queryRows<{ name: string, setting: string }>(db, sql`select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`)
+      const settings = await db.use(undefined, (ex) => queryRows<{ name: string, setting: string }>(ex, sql`select name, setting from pg_settings where name in ('synchronous_commit', 'fsync')`))
       const off = settings.filter((s) => s.setting === 'off').map((s) => `${s.name} is off`)
       if (off.length > 0) {
         throw new Error(`The database does not keep acknowledged writes through a crash (${off.join(', ')}); turn it on, or point DATABASE_URL at a database that has it.`)
@@ -154,17 +150,19 @@ async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | und
     acquireMs: timeouts.acquireMs,
   })
   // drizzle-orm/pglite only calls query and transaction on its client, which the worker's client implements.
-  const db = drizzlePglite({ client: client as unknown as PGlite, schema, casing: 'snake_case', ...(logger && { logger }) })
+  const drizzle = drizzlePglite({ client: client as unknown as PGlite, schema, casing: 'snake_case', ...(logger && { logger }) })
+  // The client holds the gate (one connection): every statement and transaction waits there, however it is sent.
+  const db = gatedDb(drizzle)
   const database: Database = {
     db,
     kind: 'pglite',
     async migrate (alongside) {
-      await migratePglite(db, { migrationsFolder })
+      await migratePglite(drizzle, { migrationsFolder })
       await alongside?.()
     },
     jobStore: { pglite: client },
     async ping () {
-      await db.execute(sql`select 1`)
+      await drizzle.execute(sql`select 1`)
     },
     async close () {
       await client.close()
@@ -190,7 +188,7 @@ export async function pendingMigrations (database: Database): Promise<number> {
   const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: Array<{ when: number }> }
   let applied: number
   try {
-    const [row] = await queryRows<{ last: string | number | null }>(database.db, sql`select max(created_at) as last from drizzle.__drizzle_migrations`)
+    const [row] = await database.db.use(undefined, (ex) => queryRows<{ last: string | number | null }>(ex, sql`select max(created_at) as last from drizzle.__drizzle_migrations`))
     applied = Number(row?.last ?? 0)
   } catch (error) {
     // 42P01 (no such table) or 3F000 (no such schema): never migrated.
@@ -219,11 +217,11 @@ export async function readWithin<T> (
   timeoutMs: number | undefined,
   work: (executor: Executor) => Promise<T>
 ): Promise<T> {
-  if (timeoutMs === undefined || is(db, PgliteDatabase)) return work(db)
-  return readerOf(db).transaction(async (tx) => {
+  if (timeoutMs === undefined || is(db.drizzle, PgliteDatabase)) return db.use(undefined, work)
+  return db.use(undefined, () => readerOf(db.drizzle).transaction(async (tx) => {
     await tx.execute(
       sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`
     )
     return work(tx)
-  })
+  }))
 }

@@ -1,8 +1,19 @@
 // The pool's front door. postgres.js queues a query without limit when every connection is busy (it has no acquire
-// timeout), so a stuck database would make requests hang until the client gives up. Here a query or transaction
-// waits at most `acquireTimeoutMs` for one of the pool's connections, and otherwise fails with DatabaseBusyError,
-// which the API answers as 503 with Retry-After. A transaction holds its connection until it ends.
-import type { Sql } from 'postgres'
+// timeout), so a stuck database would make requests hang until the client gives up. The gate is not slipped under
+// the driver: it stands in front of our own API. Repositories and services reach the database only through `Db`
+// (below), whose `use` and `transaction` each take one place at the gate for the whole unit of work, waiting at most
+// `acquireTimeoutMs` for one, and otherwise fail with DatabaseBusyError, which the API answers as 503 with
+// Retry-After. drizzle is given the postgres.js client as it is, and used through its public API only.
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import type * as schema from './schema.ts'
+
+export type Schema = typeof schema
+/** A drizzle instance over the pool (or the embedded database): what a unit of work runs its statements on. */
+export type Drizzle = PgDatabase<PgQueryResultHKT, Schema>
+/** A transaction handle; repositories accept one so that several writes commit together. */
+export type Tx = Parameters<Parameters<Drizzle['transaction']>[0]>[0]
+/** Either a drizzle instance handed out by `Db.use` or an open transaction. */
+export type Executor = Drizzle | Tx
 
 /** No connection of the pool came free in time: the database is saturated or stuck. */
 export class DatabaseBusyError extends Error {
@@ -14,9 +25,9 @@ export class DatabaseBusyError extends Error {
 }
 
 export interface GateStats {
-  /** Connections in use by a query or transaction. */
+  /** Units of work (statements or transactions) holding one of the pool's connections. */
   inUse: number
-  /** Queries and transactions waiting for a connection. */
+  /** Units of work waiting for a connection. */
   waiting: number
   size: number
 }
@@ -53,7 +64,7 @@ export function createGate (size: number, acquireTimeoutMs: number) {
     })
   }
 
-  async function run<T> (work: () => PromiseLike<T>): Promise<T> {
+  async function run<T> (work: () => T | PromiseLike<T>): Promise<T> {
     await acquire()
     try {
       return await work()
@@ -68,40 +79,43 @@ export function createGate (size: number, acquireTimeoutMs: number) {
 export type Gate = ReturnType<typeof createGate>
 
 /**
- * The client drizzle is given: the same postgres.js client, but its top-level queries (`unsafe`, which drizzle runs
- * every statement through) and transactions (`begin`) pass the gate first. Statements inside a transaction use the
- * transaction's own connection and do not.
+ * The database as repositories and services see it. A unit of work is one `use` (a statement, or a few run one after
+ * another) or one `transaction`; each holds one place at the gate from start to end, so that at most the pool's size
+ * of them run at once and postgres.js never has to queue one. Inside a transaction, repositories are handed the
+ * transaction (`use(tx, …)` runs on it at once: it already holds its connection).
  */
-export function gatedClient (client: Sql, gate: Gate): Sql {
-  function unsafe (...args: Parameters<Sql['unsafe']>) {
-    // postgres.js queries are lazy (they run when awaited); drizzle awaits them directly or through `.values()`.
-    let values = false
-    let running: Promise<unknown> | undefined
-    const run = () => (running ??= gate.run(() => {
-      const query = client.unsafe(...args)
-      return values ? query.values() : query
-    }))
-    return {
-      values () {
-        values = true
-        return run()
-      },
-      then: (resolve?: (value: unknown) => unknown, reject?: (reason: unknown) => unknown) =>
-        run().then(resolve, reject),
-      catch: (reject?: (reason: unknown) => unknown) => run().catch(reject),
-      finally: (fn?: () => void) => run().finally(fn),
-    }
-  }
+export interface Db {
+  /**
+   * Runs `work` on `tx` when there is one; else takes a place at the gate (or fails with DatabaseBusyError after
+   * DATABASE_ACQUIRE_TIMEOUT) and runs `work` on the pool. A query builder `work` returns is run before the place is
+   * given back. Calls `work` passes its executor on to run in the same place.
+   */
+  use<T>(tx: Executor | undefined, work: (executor: Executor) => T | PromiseLike<T>): Promise<T>
+  /** One transaction, holding its place (and its connection) until it commits or rolls back. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>
+  /**
+   * The drizzle instance behind the gate, to prepare statements on (src/db/routing.ts) and for diagnostics; a statement
+   * run on it directly does not wait at the gate.
+   */
+  readonly drizzle: Drizzle
+}
 
-  function begin (...args: unknown[]) {
-    return gate.run(() => (client.begin as (...a: unknown[]) => Promise<unknown>)(...args))
-  }
-
-  return new Proxy(client, {
-    get (target, property, receiver) {
-      if (property === 'unsafe') return unsafe
-      if (property === 'begin') return begin
-      return Reflect.get(target, property, receiver)
+/**
+ * `Db` over a drizzle instance. A transaction waits at the primary's gate; a `use` at the gate `readerGate` names (the
+ * replica's for a request that reads from it, src/db/routing.ts). Without gates (the embedded database, whose client
+ * has its own gate of one) units run at once.
+ */
+export function gatedDb (drizzle: Drizzle, gates?: { primary: Gate, readerGate: () => Gate }): Db {
+  return {
+    drizzle,
+    async use (tx, work) {
+      if (tx !== undefined) return await work(tx)
+      if (gates === undefined) return await work(drizzle)
+      return gates.readerGate().run(() => work(drizzle))
     },
-  })
+    transaction (work) {
+      if (gates === undefined) return drizzle.transaction(work)
+      return gates.primary.run(() => drizzle.transaction(work))
+    },
+  }
 }

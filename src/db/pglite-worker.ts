@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite'
 import { pg_trgm as pgTrgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import type { PgliteRequest, PgliteReply, PgliteWorkerData, SerializedError } from './pglite.ts'
+import type { PgliteRequest, PgliteReply, PgliteWorkerData, SerializedError } from './pglite-connection.ts'
 
 const port = parentPort
 if (port === null) throw new Error('src/db/pglite-worker.ts runs as a worker thread (src/db/pglite.ts starts it)')

@@ -7,23 +7,23 @@
 // @see https://orm.drizzle.team/docs/read-replicas
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { withReplicas } from 'drizzle-orm/pg-core'
-import type { Db } from './client.ts'
+import type { Db, Drizzle } from './gate.ts'
 
 export const readRouting = new AsyncLocalStorage<{ replica: boolean }>()
 
 /** Whether the current request may read from the replica. */
 export const mayReadFromReplica = () => readRouting.getStore()?.replica === true
 
-type Routed = Db & { $primary: Db, $replicas: Db[] }
-const isRouted = (db: Db): db is Routed => '$replicas' in db && Array.isArray((db as Partial<Routed>).$replicas)
+type Routed = Drizzle & { $primary: Drizzle, $replicas: Drizzle[] }
+const isRouted = (db: Drizzle): db is Routed => '$replicas' in db && Array.isArray((db as Partial<Routed>).$replicas)
 
 /** One database of two drizzle instances: reads in a replica scope go to the replica, all else to the primary. */
-export function withReplica (primary: Db, replica: Db): Db {
+export function withReplica (primary: Drizzle, replica: Drizzle): Drizzle {
   return withReplicas(primary, [replica], (replicas) => (mayReadFromReplica() ? replicas[0] ?? primary : primary))
 }
 
 /** The instance the current request reads from: the replica in a replica scope, else the primary (or `db` itself). */
-export function readerOf (db: Db): Db {
+export function readerOf (db: Drizzle): Drizzle {
   return isRouted(db) && mayReadFromReplica() ? db.$replicas[0] ?? db.$primary : db
 }
 
@@ -32,7 +32,7 @@ export function readerOf (db: Db): Db {
  * current request reads from. (A statement prepared on `db` itself would stay on the instance chosen when it was
  * prepared, outside any request: the primary.)
  */
-export function preparedRead<P> (db: Db, prepare: (instance: Db) => P): () => P {
+export function preparedRead<P> ({ drizzle: db }: Pick<Db, 'drizzle'>, prepare: (instance: Drizzle) => P): () => P {
   if (!isRouted(db)) {
     const only = prepare(db)
     return () => only

@@ -252,6 +252,15 @@ export interface AuditEventRecord {
 /** A review with the scale its rating is on: what a review's representation and ETag are made from. */
 export interface ReviewWithScale { review: ReviewRecord, scale: RatingScaleRecord }
 
+/** A claim with its claimant, appearances, evidence and current verdict: what a claim's detail answer shows. */
+export interface ClaimDetail {
+  claim: ClaimRecord
+  claimant: ClaimantRecord | null
+  appearances: AppearanceRecord[]
+  evidence: EvidenceRecord[]
+  currentReview: ReviewWithScale | null
+}
+
 /** A published review with its claim and claimant: a ClaimReview is made from it. */
 export interface PublishedReview extends ReviewWithScale {
   claim: ClaimRecord

@@ -101,13 +101,13 @@ async function moveV10Jobs (boss: PgBoss, db: Executor) {
  * commands find them ready.
  */
 export async function migrateJobStore (database: Database): Promise<void> {
-  await setAsideV10(database.db)
+  await setAsideV10(database.db.drizzle)
   const boss = bossOn(database, { migrate: true, supervise: false })
   boss.on('error', () => {})
   await boss.start()
   try {
     for (const queue of queues) await createQueue(boss, queue)
-    await moveV10Jobs(boss, database.db)
+    await moveV10Jobs(boss, database.db.drizzle)
   } finally {
     await boss.stop({ graceful: false, close: true })
   }
@@ -181,7 +181,7 @@ export function createJobs (database: Database, options: JobsOptions): Jobs {
       )
     },
     async queueSize (queue) {
-      const [row] = await queryRows<{ size: number }>(database.db, sql`select count(*)::int as size from ${sql.identifier(JOB_SCHEMA)}.job where name = ${queue} and state < 'completed'`)
+      const [row] = await database.db.use(undefined, (ex) => queryRows<{ size: number }>(ex, sql`select count(*)::int as size from ${sql.identifier(JOB_SCHEMA)}.job where name = ${queue} and state < 'completed'`))
       return row?.size ?? 0
     },
     start,

@@ -4,12 +4,16 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { migrate } from '../container.ts'
-import { createDatabase, pendingMigrations, type Database, type Db } from '../db/client.ts'
+import { createDatabase, pendingMigrations, type Database, type Drizzle } from '../db/client.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
     database: Database
-    db: Db
+    /**
+     * The drizzle instance behind the gate, for tests and diagnostics: what runs on it does not wait at the gate.
+     * Application code goes through the container's `Db` (src/db/gate.ts).
+     */
+    db: Drizzle
   }
 }
 
@@ -30,7 +34,7 @@ async function databasePlugin (app: FastifyInstance, { config, database }: Datab
   }
   await opened.assertDurable()
   app.decorate('database', opened)
-  app.decorate('db', opened.db)
+  app.decorate('db', opened.db.drizzle)
 }
 
 export default fp(databasePlugin, { name: 'database' })

@@ -12,8 +12,8 @@ declare module 'fastify' {
 }
 
 async function servicesPlugin (app: FastifyInstance) {
-  const { config, db, jobs, log, metrics } = app
-  const { services, repositories, workers, close } = createContainer({ config, db, jobs, log, metrics })
+  const { config, database, jobs, log, metrics } = app
+  const { services, repositories, workers, close } = createContainer({ config, db: database.db, jobs, log, metrics })
   app.decorate('services', services)
   app.decorate('repositories', repositories)
   // The jobs plugin's preClose stops the workers first; onClose hooks run after every preClose.

@@ -13,20 +13,22 @@ export function createChangesRepository (db: Db) {
      * Claim and review revisions after a position (the condition is written as the partial index revisions_feed_idx).
      */
     async after (position: FeedPosition | undefined, limit: number): Promise<RevisionRow[]> {
-      return db
-        .select()
-        .from(revisions)
-        .where(
-          and(
-            sql`${revisions.entityType} in ('claim', 'review')`,
-            position
-              ? sql`(${revisions.txId}, ${revisions.seq}) > (${position.tx}::xid8, ${position.seq}::bigint)`
-              : undefined,
-            sql`${revisions.txId} < pg_snapshot_xmin(pg_current_snapshot())`
+      return db.use(undefined, async (db) => {
+        return db
+          .select()
+          .from(revisions)
+          .where(
+            and(
+              sql`${revisions.entityType} in ('claim', 'review')`,
+              position
+                ? sql`(${revisions.txId}, ${revisions.seq}) > (${position.tx}::xid8, ${position.seq}::bigint)`
+                : undefined,
+              sql`${revisions.txId} < pg_snapshot_xmin(pg_current_snapshot())`
+            )
           )
-        )
-        .orderBy(revisions.txId, revisions.seq)
-        .limit(limit)
+          .orderBy(revisions.txId, revisions.seq)
+          .limit(limit)
+      })
     },
   }
 }

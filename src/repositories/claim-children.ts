@@ -33,7 +33,8 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
 
   return {
     async findById (claimId: string, id: string, tx?: Executor): Promise<Row | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ claimId, id }) : await byId().execute({ claimId, id })
+      const values = { claimId, id }
+      const [row] = await db.use(tx, (ex) => (tx ? byIdQuery(ex).execute(values) : byId().execute(values)))
       return row as Row | undefined
     },
 
@@ -45,51 +46,63 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
 
     /** Every row of a claim, newest first (for embedding in the claim). */
     async listAll (claimId: string, tx?: Executor): Promise<Row[]> {
-      return (tx ? await allQuery(tx).execute({ claimId }) : await all().execute({ claimId })) as Row[]
+      return (await db.use(tx, (ex) => (tx ? allQuery(ex).execute({ claimId }) : all().execute({ claimId })))) as Row[]
     },
 
     /** Every row of these claims, newest first. */
-    async listAllOf (claimIds: string[], tx: Executor = db): Promise<Row[]> {
-      if (claimIds.length === 0) return []
-      return (await tx.select().from(t).where(inArray(t.claimId, claimIds)).orderBy(desc(t.id))) as Row[]
+    async listAllOf (claimIds: string[], tx?: Executor): Promise<Row[]> {
+      return db.use(tx, async (tx) => {
+        if (claimIds.length === 0) return []
+        return (await tx.select().from(t).where(inArray(t.claimId, claimIds)).orderBy(desc(t.id))) as Row[]
+      })
     },
 
-    async list (claimId: string, { limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<Row>> {
-      const rows = await tx.select().from(t)
-        .where(and(eq(t.claimId, claimId), afterId ? lt(t.id, afterId) : undefined))
-        .orderBy(desc(t.id))
-        .limit(limit + 1)
-      return toPage(rows as Row[], limit, (row) => row.id)
+    async list (claimId: string, { limit, afterId }: PageRequest, tx?: Executor): Promise<PageResult<Row>> {
+      return db.use(tx, async (tx) => {
+        const rows = await tx.select().from(t)
+          .where(and(eq(t.claimId, claimId), afterId ? lt(t.id, afterId) : undefined))
+          .orderBy(desc(t.id))
+          .limit(limit + 1)
+        return toPage(rows as Row[], limit, (row) => row.id)
+      })
     },
 
-    async insert (values: Insert, tx: Executor = db): Promise<Row> {
-      const [row] = await this.insertMany([values], tx)
-      if (!row) throw new Error('insert returned no row')
-      return row
+    async insert (values: Insert, tx?: Executor): Promise<Row> {
+      return db.use(tx, async (tx) => {
+        const [row] = await this.insertMany([values], tx)
+        if (!row) throw new Error('insert returned no row')
+        return row
+      })
     },
 
     /** Inserts the rows in one statement; they come back in the order given. */
-    async insertMany (values: Insert[], tx: Executor = db): Promise<Row[]> {
-      if (values.length === 0) return []
-      const now = freshTimestamps()
-      const rows = await tx
-        .insert(t)
-        .values(values.map((v) => ({ ...withUrlKeys(v as typeof appearances.$inferInsert), ...now })))
-        .returning()
-      return rows as Row[]
+    async insertMany (values: Insert[], tx?: Executor): Promise<Row[]> {
+      return db.use(tx, async (tx) => {
+        if (values.length === 0) return []
+        const now = freshTimestamps()
+        const rows = await tx
+          .insert(t)
+          .values(values.map((v) => ({ ...withUrlKeys(v as typeof appearances.$inferInsert), ...now })))
+          .returning()
+        return rows as Row[]
+      })
     },
 
-    async update (claimId: string, id: string, patch: Partial<Insert>, tx: Executor = db): Promise<Row | undefined> {
-      const [row] = await tx.update(t)
-        .set({ ...withUrlKeys(patch as Partial<typeof appearances.$inferInsert>), version: sql`${t.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(t.claimId, claimId), eq(t.id, id)))
-        .returning()
-      return row as Row | undefined
+    async update (claimId: string, id: string, patch: Partial<Insert>, tx?: Executor): Promise<Row | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx.update(t)
+          .set({ ...withUrlKeys(patch as Partial<typeof appearances.$inferInsert>), version: sql`${t.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(t.claimId, claimId), eq(t.id, id)))
+          .returning()
+        return row as Row | undefined
+      })
     },
 
-    async delete (claimId: string, id: string, tx: Executor = db): Promise<Row | undefined> {
-      const [row] = await tx.delete(t).where(and(eq(t.claimId, claimId), eq(t.id, id))).returning()
-      return row as Row | undefined
+    async delete (claimId: string, id: string, tx?: Executor): Promise<Row | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx.delete(t).where(and(eq(t.claimId, claimId), eq(t.id, id))).returning()
+        return row as Row | undefined
+      })
     },
   }
 }

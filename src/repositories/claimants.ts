@@ -16,31 +16,35 @@ export function createClaimantsRepository (db: Db) {
 
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimantRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
+      const [row] = await db.use(tx, (ex) => (tx ? byIdQuery(ex).execute({ id }) : byId().execute({ id })))
       return row
     },
 
-    async findBySlug (slug: string, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(claimants)
-        .where(and(eq(claimants.slug, slug), live))
-      return row
+    async findBySlug (slug: string, tx?: Executor): Promise<ClaimantRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(claimants)
+          .where(and(eq(claimants.slug, slug), live))
+        return row
+      })
     },
 
     /** An organisation's live claimants whose name equals this one, ignoring case, accents and runs of spaces. */
-    async findByNameKey (organizationId: string, name: string, tx: Executor = db): Promise<ClaimantRow[]> {
-      return tx
-        .select()
-        .from(claimants)
-        .where(
-          and(
-            live,
-            eq(claimants.organizationId, organizationId),
-            sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`
+    async findByNameKey (organizationId: string, name: string, tx?: Executor): Promise<ClaimantRow[]> {
+      return db.use(tx, async (tx) => {
+        return tx
+          .select()
+          .from(claimants)
+          .where(
+            and(
+              live,
+              eq(claimants.organizationId, organizationId),
+              sql`claimant_name_key(${claimants.name}) = claimant_name_key(${name})`
+            )
           )
-        )
-        .orderBy(claimants.id)
+          .orderBy(claimants.id)
+      })
     },
 
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
@@ -99,35 +103,39 @@ export function createClaimantsRepository (db: Db) {
       organizationId: string,
       slugs: string[],
       names: string[],
-      tx: Executor = db,
+      tx?: Executor,
       lock?: 'share'
     ): Promise<ClaimantRow[]> {
-      if (slugs.length === 0 && names.length === 0) return []
-      const lowered = names.map((n) => n.toLowerCase())
-      const query = tx
-        .select()
-        .from(claimants)
-        .where(
-          and(
-            live,
-            eq(claimants.organizationId, organizationId),
-            or(
-              slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
-              lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
+      return db.use(tx, async (tx) => {
+        if (slugs.length === 0 && names.length === 0) return []
+        const lowered = names.map((n) => n.toLowerCase())
+        const query = tx
+          .select()
+          .from(claimants)
+          .where(
+            and(
+              live,
+              eq(claimants.organizationId, organizationId),
+              or(
+                slugs.length > 0 ? inArray(claimants.slug, slugs) : undefined,
+                lowered.length > 0 ? inArray(sql`lower(${claimants.name})`, lowered) : undefined
+              )
             )
           )
-        )
-      return lock ? query.for(lock) : query
+        return lock ? query.for(lock) : query
+      })
     },
 
     /** Live slugs equal to one of the bases or made from one (`base-2` ...), to pick free ones. */
-    async slugsFrom (bases: string[], tx: Executor = db): Promise<string[]> {
-      if (bases.length === 0) return []
-      const rows = await tx
-        .select({ slug: claimants.slug })
-        .from(claimants)
-        .where(and(live, inArray(sql`regexp_replace(${claimants.slug}, '-[0-9]+$', '')`, bases)))
-      return rows.map((row) => row.slug)
+    async slugsFrom (bases: string[], tx?: Executor): Promise<string[]> {
+      return db.use(tx, async (tx) => {
+        if (bases.length === 0) return []
+        const rows = await tx
+          .select({ slug: claimants.slug })
+          .from(claimants)
+          .where(and(live, inArray(sql`regexp_replace(${claimants.slug}, '-[0-9]+$', '')`, bases)))
+        return rows.map((row) => row.slug)
+      })
     },
 
     /**
@@ -136,73 +144,87 @@ export function createClaimantsRepository (db: Db) {
      */
     async list (
       { limit, afterId, q }: PageRequest & { q?: string | undefined },
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<ClaimantRow>> {
-      // The same expression as the trigram index claimants_search_trgm_idx, so that the index serves it.
-      const matching =
-        q === undefined
-          ? undefined
-          : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
-      const rows = await tx
-        .select()
-        .from(claimants)
-        .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
-        .orderBy(desc(claimants.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+      return db.use(tx, async (tx) => {
+        // The same expression as the trigram index claimants_search_trgm_idx, so that the index serves it.
+        const matching =
+          q === undefined
+            ? undefined
+            : sql`claimant_search_text(${claimants.name}, ${claimants.aliases}) like '% ' || claimant_search_fold(${q}) || '%'`
+        const rows = await tx
+          .select()
+          .from(claimants)
+          .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
+          .orderBy(desc(claimants.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
 
     /** Live slugs equal to `base` or starting with `base-`, to pick a free one. */
-    async slugsLike (base: string, tx: Executor = db): Promise<string[]> {
-      const rows = await tx
-        .select({ slug: claimants.slug })
-        .from(claimants)
-        .where(and(live, like(claimants.slug, `${escapeLike(base)}%`)))
-      return rows.map((row) => row.slug)
+    async slugsLike (base: string, tx?: Executor): Promise<string[]> {
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select({ slug: claimants.slug })
+          .from(claimants)
+          .where(and(live, like(claimants.slug, `${escapeLike(base)}%`)))
+        return rows.map((row) => row.slug)
+      })
     },
 
-    async insert (values: NewClaimant, tx: Executor = db): Promise<ClaimantRow> {
-      const [row] = await this.insertMany([values], tx)
-      if (!row) throw new Error('insert returned no row')
-      return row
+    async insert (values: NewClaimant, tx?: Executor): Promise<ClaimantRow> {
+      return db.use(tx, async (tx) => {
+        const [row] = await this.insertMany([values], tx)
+        if (!row) throw new Error('insert returned no row')
+        return row
+      })
     },
 
     /** Inserts the claimants in one statement; the rows come back in the order given. */
-    async insertMany (values: NewClaimant[], tx: Executor = db): Promise<ClaimantRow[]> {
-      if (values.length === 0) return []
-      const now = freshTimestamps()
-      return tx
-        .insert(claimants)
-        .values(values.map((v) => ({ ...v, ...now })))
-        .returning()
+    async insertMany (values: NewClaimant[], tx?: Executor): Promise<ClaimantRow[]> {
+      return db.use(tx, async (tx) => {
+        if (values.length === 0) return []
+        const now = freshTimestamps()
+        return tx
+          .insert(claimants)
+          .values(values.map((v) => ({ ...v, ...now })))
+          .returning()
+      })
     },
 
-    async update (id: string, patch: ClaimantPatch, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx
-        .update(claimants)
-        .set({ ...patch, version: sql`${claimants.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(claimants.id, id), live))
-        .returning()
-      return row
+    async update (id: string, patch: ClaimantPatch, tx?: Executor): Promise<ClaimantRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(claimants)
+          .set({ ...patch, version: sql`${claimants.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(claimants.id, id), live))
+          .returning()
+        return row
+      })
     },
 
-    async softDelete (id: string, tx: Executor = db): Promise<ClaimantRow | undefined> {
-      const [row] = await tx
-        .update(claimants)
-        .set({ deletedAt: new Date(), version: sql`${claimants.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(claimants.id, id), live))
-        .returning()
-      return row
+    async softDelete (id: string, tx?: Executor): Promise<ClaimantRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(claimants)
+          .set({ deletedAt: new Date(), version: sql`${claimants.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(claimants.id, id), live))
+          .returning()
+        return row
+      })
     },
 
     /** Whether any live claim names this claimant. */
-    async hasLiveClaims (id: string, tx: Executor = db): Promise<boolean> {
-      const rows = await tx
-        .select({ id: claims.id })
-        .from(claims)
-        .where(and(eq(claims.claimantId, id), isNull(claims.deletedAt)))
-        .limit(1)
-      return rows.length > 0
+    async hasLiveClaims (id: string, tx?: Executor): Promise<boolean> {
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select({ id: claims.id })
+          .from(claims)
+          .where(and(eq(claims.claimantId, id), isNull(claims.deletedAt)))
+          .limit(1)
+        return rows.length > 0
+      })
     },
   }
 }

@@ -4,7 +4,8 @@ import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
-import { freshTimestamps, insertJsonRows } from './shared.ts'
+import { claimImportQueries } from './claim-imports.ts'
+import { freshTimestamps } from './shared.ts'
 import type { Viewer } from '../domain/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -132,13 +133,13 @@ export function createClaimsRepository (db: Db) {
 
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
+      const [row] = await db.use(tx, (ex) => (tx ? byIdQuery(ex).execute({ id }) : byId().execute({ id })))
       return row
     },
 
     /** A live claim with its claimant, appearances, evidence and current review and scale, in one statement. */
     async findDetailById (id: string): Promise<ClaimDetailRow | undefined> {
-      const [row] = await detailById().execute({ id })
+      const [row] = await db.use(undefined, () => detailById().execute({ id }))
       if (!row) return undefined
       return {
         ...row,
@@ -149,14 +150,16 @@ export function createClaimsRepository (db: Db) {
 
     /** The versions of a live claim and of everything GET /v1/claims/{id} embeds in it, in one narrow statement. */
     async findVersionsById (id: string): Promise<ClaimVersions | undefined> {
-      const [row] = await versionsById().execute({ id })
+      const [row] = await db.use(undefined, () => versionsById().execute({ id }))
       return row
     },
 
     /** The row, deleted or not: a deleted claim keeps its history. */
-    async findByIdEvenDeleted (id: string, tx: Executor = db): Promise<ClaimRow | undefined> {
-      const [row] = await tx.select(claimColumns).from(claims).where(eq(claims.id, id))
-      return row
+    async findByIdEvenDeleted (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx.select(claimColumns).from(claims).where(eq(claims.id, id))
+        return row
+      })
     },
 
     /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
@@ -170,8 +173,10 @@ export function createClaimsRepository (db: Db) {
     },
 
     /** A web-search query parsed once, for the statements of one request to take as parameters. */
-    async parseSearch (q: string, tx: Executor = db): Promise<ParsedSearch> {
-      return parseSearch(tx, q)
+    async parseSearch (q: string, tx?: Executor): Promise<ParsedSearch> {
+      return db.use(tx, async (tx) => {
+        return parseSearch(tx, q)
+      })
     },
 
     /**
@@ -189,125 +194,89 @@ export function createClaimsRepository (db: Db) {
         /** Only among these claims (full-text search's candidates, src/services/search-index.ts). */
         ids?: string[] | undefined
       },
-      tx: Executor = db
+      tx?: Executor
     ): Promise<ClaimListItem[]> {
-      const { filters, sort, after, limit } = query
-      const q = filters.q
-      const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
-      if (after) conditions.push(afterPosition(after, q))
-      if (query.ids) conditions.push(sql`${claims.id} = any(${`{${query.ids.join(',')}}`}::uuid[])`)
-      const page = tx
-        .select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
-        .from(claims)
-        .where(and(...conditions))
-        .orderBy(...orderOf(sort, q))
-        .limit(limit)
-        .as('page')
-      return tx
-        .select({
-          claim: claimColumns,
-          claimant: claimantRef,
-          review: reviews,
-          scale: ratingScales,
-          rank: page.rank,
-          snippet: q ? snippetOf(q) : sql<null>`null`,
-        })
-        .from(page)
-        .innerJoin(claims, eq(claims.id, page.id))
-        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
-        .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
-        .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .orderBy(...(sort === 'relevance' ? [sql`${page.rank} desc`, sql`${claims.id} desc`] : orderOf(sort, q)))
+      return db.use(tx, async (tx) => {
+        const { filters, sort, after, limit } = query
+        const q = filters.q
+        const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
+        if (after) conditions.push(afterPosition(after, q))
+        if (query.ids) conditions.push(sql`${claims.id} = any(${`{${query.ids.join(',')}}`}::uuid[])`)
+        const page = tx
+          .select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
+          .from(claims)
+          .where(and(...conditions))
+          .orderBy(...orderOf(sort, q))
+          .limit(limit)
+          .as('page')
+        return tx
+          .select({
+            claim: claimColumns,
+            claimant: claimantRef,
+            review: reviews,
+            scale: ratingScales,
+            rank: page.rank,
+            snippet: q ? snippetOf(q) : sql<null>`null`,
+          })
+          .from(page)
+          .innerJoin(claims, eq(claims.id, page.id))
+          .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+          .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+          .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+          .orderBy(...(sort === 'relevance' ? [sql`${page.rank} desc`, sql`${claims.id} desc`] : orderOf(sort, q)))
+      })
     },
 
     /** These claims as lists show them, deleted or not (the change feed tells deletions by deletedAt). */
-    async listByIds (ids: string[], tx: Executor = db): Promise<ClaimListItem[]> {
-      if (ids.length === 0) return []
-      return selectItems(tx).where(inArray(claims.id, ids))
+    async listByIds (ids: string[], tx?: Executor): Promise<ClaimListItem[]> {
+      return db.use(tx, async (tx) => {
+        if (ids.length === 0) return []
+        return selectItems(tx).where(inArray(claims.id, ids))
+      })
     },
 
-    async insert (values: NewClaim, tx: Executor = db): Promise<ClaimRow> {
-      const [row] = await this.insertMany([values], tx)
-      if (!row) throw new Error('insert returned no row')
-      return row
+    async insert (values: NewClaim, tx?: Executor): Promise<ClaimRow> {
+      return db.use(tx, async (tx) => {
+        const [row] = await this.insertMany([values], tx)
+        if (!row) throw new Error('insert returned no row')
+        return row
+      })
     },
 
     /** Inserts the claims in one statement; the rows come back in the order given. An id may be chosen (a UUIDv7). */
-    async insertMany (values: Array<NewClaim & { id?: string }>, tx: Executor = db): Promise<ClaimRow[]> {
-      if (values.length === 0) return []
-      const now = freshTimestamps()
-      return tx
-        .insert(claims)
-        .values(values.map((v) => ({ ...v, ...now })))
-        .returning(claimColumns)
+    async insertMany (values: Array<NewClaim & { id?: string }>, tx?: Executor): Promise<ClaimRow[]> {
+      return db.use(tx, async (tx) => {
+        if (values.length === 0) return []
+        const now = freshTimestamps()
+        return tx
+          .insert(claims)
+          .values(values.map((v) => ({ ...v, ...now })))
+          .returning(claimColumns)
+      })
     },
 
-    /**
-     * Inserts claims as they were made in memory (the import's batch writer: id, version, timestamps and verdict
-     * included), in one statement; their search documents are computed by the insert (its trigger).
-     */
-    async insertRows (rows: ClaimRow[], tx: Executor): Promise<void> {
-      await insertJsonRows(tx, claims, rows)
+    ...claimImportQueries(db),
+
+    async update (id: string, patch: ClaimPatch, tx?: Executor): Promise<ClaimRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(claims)
+          .set({ updatedAt: new Date(), ...patch, version: sql`${claims.version} + 1` })
+          .where(and(eq(claims.id, id), live))
+          .returning(claimColumns)
+        return row
+      })
     },
 
-    /**
-     * Until the transaction commits, appearances and reviews may name claims not yet inserted (migrations/0024): a
-     * batch writes its claims after them, once.
-     */
-    async deferChildLinks (tx: Executor): Promise<void> {
-      await tx.execute(sql`set constraints appearances_claim_id_claims_id_fk, reviews_claim_id_claims_id_fk deferred`)
-    },
-
-    /**
-     * The claims of an organisation with these external ids (deleted ones too: the id stays taken), or the live ones
-     * whose reviews have these URLs.
-     */
-    async findImported (
-      organizationId: string,
-      keys: { externalIds: string[]; reviewUrls: string[] },
-      tx: Executor = db
-    ): Promise<Array<{ claim: ClaimRow; reviewUrl: string | null }>> {
-      const byExternalId =
-        keys.externalIds.length === 0
-          ? []
-          : await tx
-            .select({ claim: claimColumns, reviewUrl: sql<string | null>`null` })
-            .from(claims)
-            .where(and(eq(claims.organizationId, organizationId), inArray(claims.externalId, keys.externalIds)))
-      const byReviewUrl =
-        keys.reviewUrls.length === 0
-          ? []
-          : await tx
-            .select({ claim: claimColumns, reviewUrl: reviews.url })
-            .from(reviews)
-            .innerJoin(claims, eq(claims.id, reviews.claimId))
-            .where(
-              and(
-                eq(claims.organizationId, organizationId),
-                inArray(reviews.url, keys.reviewUrls),
-                isNull(reviews.deletedAt),
-                live
-              )
-            )
-      return [...byExternalId, ...byReviewUrl]
-    },
-
-    async update (id: string, patch: ClaimPatch, tx: Executor = db): Promise<ClaimRow | undefined> {
-      const [row] = await tx
-        .update(claims)
-        .set({ updatedAt: new Date(), ...patch, version: sql`${claims.version} + 1` })
-        .where(and(eq(claims.id, id), live))
-        .returning(claimColumns)
-      return row
-    },
-
-    async softDelete (id: string, tx: Executor = db): Promise<ClaimRow | undefined> {
-      const [row] = await tx
-        .update(claims)
-        .set({ deletedAt: new Date(), version: sql`${claims.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(claims.id, id), live))
-        .returning(claimColumns)
-      return row
+    async softDelete (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(claims)
+          .set({ deletedAt: new Date(), version: sql`${claims.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(claims.id, id), live))
+          .returning(claimColumns)
+        return row
+      })
     },
   }
 }

@@ -50,7 +50,7 @@ export function createIdempotencyRepository (db: Db) {
   // The attempt that runs the request, or any (null) when a retry stores the answer it rebuilt for a committed change.
   const ofAttempt = sql`(${sql.placeholder('attempt')}::text is null or ${idempotencyKeys.attempt} = ${sql.placeholder('attempt')}::text)`
 
-  const claimQuery = db.insert(idempotencyKeys).values({
+  const claimQuery = db.drizzle.insert(idempotencyKeys).values({
     scope: sql.placeholder('scope'),
     key: sql.placeholder('key'),
     requestHash: sql.placeholder('requestHash'),
@@ -59,7 +59,7 @@ export function createIdempotencyRepository (db: Db) {
     attempt: sql.placeholder('attempt'),
   }).onConflictDoNothing().returning({ scope: idempotencyKeys.scope }).prepare('idempotency_claim')
 
-  const findQuery = db.select({
+  const findQuery = db.drizzle.select({
     requestHash: idempotencyKeys.requestHash,
     status: idempotencyKeys.status,
     headers: idempotencyKeys.headers,
@@ -70,7 +70,7 @@ export function createIdempotencyRepository (db: Db) {
 
   // Compare-and-set: the condition is re-checked on the row once its lock is held, and the update makes it false,
   // so of several retries taking over the same record only one does.
-  const takeOverQuery = db.update(idempotencyKeys).set({
+  const takeOverQuery = db.drizzle.update(idempotencyKeys).set({
     requestHash: sql`${sql.placeholder('requestHash')}`,
     method: sql`${sql.placeholder('method')}`,
     path: sql`${sql.placeholder('path')}`,
@@ -86,7 +86,7 @@ export function createIdempotencyRepository (db: Db) {
     and(isNull(idempotencyKeys.status), isNull(idempotencyKeys.committed), sql`${idempotencyKeys.createdAt} < now() - make_interval(secs => ${sql.placeholder('staleSeconds')}::float8)`)
   ))).returning({ scope: idempotencyKeys.scope }).prepare('idempotency_take_over')
 
-  const completeQuery = db.update(idempotencyKeys).set({
+  const completeQuery = db.drizzle.update(idempotencyKeys).set({
     status: sql`${sql.placeholder('status')}::int`,
     headers: sql`${sql.placeholder('headers')}::jsonb`,
     body: sql`${sql.placeholder('body')}`,
@@ -94,17 +94,17 @@ export function createIdempotencyRepository (db: Db) {
   }).where(and(key, ofAttempt, isNull(idempotencyKeys.status))).prepare('idempotency_complete')
 
   // A request whose change committed is not forgotten after a 5xx (its response was lost, not its change).
-  const releaseQuery = db.delete(idempotencyKeys).where(and(key, ofAttempt, isNull(idempotencyKeys.status), isNull(idempotencyKeys.committed))).prepare('idempotency_release')
+  const releaseQuery = db.drizzle.delete(idempotencyKeys).where(and(key, ofAttempt, isNull(idempotencyKeys.status), isNull(idempotencyKeys.committed))).prepare('idempotency_release')
 
   return {
     /** Records the request as running; false when the key already has a record. */
     async claim (request: IdempotentRequest): Promise<boolean> {
-      const rows = await claimQuery.execute({ ...request })
+      const rows = await db.use(undefined, () => claimQuery.execute({ ...request }))
       return rows.length > 0
     },
 
     async find (scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-      const [row] = await findQuery.execute({ scope, key })
+      const [row] = await db.use(undefined, () => findQuery.execute({ scope, key }))
       return row && { ...row, ageSeconds: Number(row.ageSeconds) }
     },
 
@@ -113,18 +113,18 @@ export function createIdempotencyRepository (db: Db) {
      * request's; false when another request got there first or the record is live.
      */
     async takeOver (request: IdempotentRequest, staleSeconds: number): Promise<boolean> {
-      const rows = await takeOverQuery.execute({ ...request, staleSeconds })
+      const rows = await db.use(undefined, () => takeOverQuery.execute({ ...request, staleSeconds }))
       return rows.length > 0
     },
 
     /** Stores the response of the attempt running the request (or, with `attempt` null, of whichever does). */
     async complete (request: RecordKey, response: StoredResponse): Promise<void> {
-      await completeQuery.execute({
+      await db.use(undefined, () => completeQuery.execute({
         ...request,
         status: response.status,
         headers: JSON.stringify(response.headers),
         body: response.body,
-      })
+      }))
     },
 
     /**
@@ -151,17 +151,19 @@ export function createIdempotencyRepository (db: Db) {
 
     /** Forgets a running request (it failed with a 5xx or was cut off), so that a retry runs it again. */
     async release (request: RecordKey): Promise<void> {
-      await releaseQuery.execute({ ...request })
+      await db.use(undefined, () => releaseQuery.execute({ ...request }))
     },
 
     /** Deletes up to a batch of records past their retention, oldest first (index on created_at); returns how many. */
     async purgeExpired (): Promise<number> {
-      const expired = db.select({ scope: idempotencyKeys.scope, key: idempotencyKeys.key }).from(idempotencyKeys)
-        .where(lt(idempotencyKeys.createdAt, retention)).orderBy(idempotencyKeys.createdAt).limit(PURGE_BATCH)
-      const rows = await db.delete(idempotencyKeys)
-        .where(sql`(${idempotencyKeys.scope}, ${idempotencyKeys.key}) in (${expired})`)
-        .returning({ scope: idempotencyKeys.scope })
-      return rows.length
+      return db.use(undefined, async (db) => {
+        const expired = db.select({ scope: idempotencyKeys.scope, key: idempotencyKeys.key }).from(idempotencyKeys)
+          .where(lt(idempotencyKeys.createdAt, retention)).orderBy(idempotencyKeys.createdAt).limit(PURGE_BATCH)
+        const rows = await db.delete(idempotencyKeys)
+          .where(sql`(${idempotencyKeys.scope}, ${idempotencyKeys.key}) in (${expired})`)
+          .returning({ scope: idempotencyKeys.scope })
+        return rows.length
+      })
     },
   }
 }

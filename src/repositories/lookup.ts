@@ -2,7 +2,7 @@
 // canonical URL (or the first 8 hex characters of it, for lookups that do not reveal the page). Lookups are public
 // and cached by CDNs, so they never include an organisation's private claims, whoever asks.
 import { and, eq, isNull, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import type { Db, Drizzle } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import type { PageClaim, PageClaimSummary } from '../domain/types.ts'
 import { appearances, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
@@ -10,7 +10,7 @@ import { appearances, claimants, claims, ratingScales, reviews } from '../db/sch
 export type { PageClaim, PageClaimSummary }
 
 export function createLookupRepository (db: Db) {
-  const query = (instance: Db) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
+  const query = (instance: Drizzle) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
     urlHash: sql<string>`${appearances.urlHash}`,
     claim: { id: claims.id, text: claims.text, status: claims.status },
     claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
@@ -57,18 +57,18 @@ export function createLookupRepository (db: Db) {
 
   return {
     async byHash (hash: string): Promise<PageClaim[]> {
-      return byHash().execute({ hash })
+      return db.use(undefined, () => byHash().execute({ hash }))
     },
 
     async byHashes (hashes: string[]): Promise<PageClaim[]> {
       if (hashes.length === 0) return []
-      return byHashes().execute({ hashes })
+      return db.use(undefined, () => byHashes().execute({ hashes }))
     },
 
     /** The claims at these pages as verdict summaries: what a browser extension badges a page with. */
     async summariesByHashes (hashes: string[]): Promise<PageClaimSummary[]> {
       if (hashes.length === 0) return []
-      const rows = await summaryByHashes().execute({ hashes })
+      const rows = await db.use(undefined, () => summaryByHashes().execute({ hashes }))
       return rows.map(({ urlHash, id, status, reviewStatus, ratingKey, rating }) => ({
         urlHash,
         id,
@@ -82,7 +82,7 @@ export function createLookupRepository (db: Db) {
     },
 
     async byHashPrefix (prefix: string): Promise<PageClaim[]> {
-      return byPrefix().execute({ prefix })
+      return db.use(undefined, () => byPrefix().execute({ prefix }))
     },
   }
 }

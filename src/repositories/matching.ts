@@ -138,14 +138,15 @@ export function createMatchingRepository (db: Db) {
      * common word turns into a scan of every claim containing it.
      */
     async candidates (query: CandidateQuery, options: CandidateOptions = {}): Promise<MatchCandidate[]> {
-      const { text, language, limit } = query
-      const alsoWords = query.alsoWords ?? ''
-      const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
-      const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
-      const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
-      const perTerm = options.perTerm ?? PER_TERM
-      const organizationId = query.visibleTo.organizationId
-      return queryRows<MatchCandidate>(db, sql`
+      return db.use(undefined, async (db) => {
+        const { text, language, limit } = query
+        const alsoWords = query.alsoWords ?? ''
+        const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+        const maxTerms = options.pruneTerms === false ? 100_000 : MAX_TERMS
+        const budget = options.pruneTerms === false ? 1_000_000_000 : POSTINGS_BUDGET
+        const perTerm = options.perTerm ?? PER_TERM
+        const organizationId = query.visibleTo.organizationId
+        return queryRows<MatchCandidate>(db, sql`
         with ${inputCtes(text, language, alsoWords, maxSplitLength)},
         ranked as (
           select lexeme, row_number() over w as rn, sum(df) over w as postings
@@ -197,6 +198,7 @@ export function createMatchingRepository (db: Db) {
         from best
         order by bm25 desc, id
       `)
+      })
     },
 
     /**
@@ -206,10 +208,11 @@ export function createMatchingRepository (db: Db) {
      * did not see changed a claim for matching (migrations/0030), in the same statement.
      */
     async terms (query: Omit<CandidateQuery, 'limit' | 'visibleTo'>, options: CandidateOptions, snapshot: string): Promise<InputTerms> {
-      const { text, language } = query
-      const alsoWords = query.alsoWords ?? ''
-      const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
-      const [row] = await queryRows<InputTerms>(db, sql`
+      return db.use(undefined, async (db) => {
+        const { text, language } = query
+        const alsoWords = query.alsoWords ?? ''
+        const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+        const [row] = await queryRows<InputTerms>(db, sql`
         with ${inputCtes(text, language, alsoWords, maxSplitLength)}
         select (select avgdl from corpus) as "avgdl",
           (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
@@ -220,23 +223,28 @@ export function createMatchingRepository (db: Db) {
             where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
           ) as "changed"
       `)
-      if (row === undefined) throw new Error('the input terms query returned no row')
-      return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }
+        if (row === undefined) throw new Error('the input terms query returned no row')
+        return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }
+      })
     },
 
     /** pg_trgm word similarity between the input and each claim's text (claims gone are left out). */
     async similarity (text: string, ids: string[]): Promise<Map<string, number>> {
-      if (ids.length === 0) return new Map()
-      const rows = await queryRows<{ id: string, trigram: number }>(db, sql`
+      return db.use(undefined, async (db) => {
+        if (ids.length === 0) return new Map()
+        const rows = await queryRows<{ id: string, trigram: number }>(db, sql`
         select id, word_similarity(${text}, text)::float8 as trigram from claims where id = any(${uuidArray(ids)}::uuid[])`)
-      return new Map(rows.map((r) => [r.id, Number(r.trigram)]))
+        return new Map(rows.map((r) => [r.id, Number(r.trigram)]))
+      })
     },
 
     /** The current snapshot, to ask later which claims transactions it did not see changed (`changedSince`). */
     async snapshot (): Promise<string> {
-      const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`)
-      if (row === undefined) throw new Error('pg_current_snapshot() returned no row')
-      return row.snapshot
+      return db.use(undefined, async (db) => {
+        const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`)
+        if (row === undefined) throw new Error('pg_current_snapshot() returned no row')
+        return row.snapshot
+      })
     },
 
     /**
@@ -244,14 +252,16 @@ export function createMatchingRepository (db: Db) {
      * truncation, with the snapshot of the same statement (which saw every one of them).
      */
     async changedSince (snapshot: string): Promise<{ snapshot: string, ids: (string | null)[] }> {
-      const [row] = await queryRows<{ snapshot: string, ids: (string | null)[] | null }>(db, sql`
+      return db.use(undefined, async (db) => {
+        const [row] = await queryRows<{ snapshot: string, ids: (string | null)[] | null }>(db, sql`
         select pg_current_snapshot()::text as snapshot, (
           select array_agg(distinct claim_id)::text[] from claim_match_changes
           where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot)
             and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
         ) as ids`)
-      if (row === undefined) throw new Error('the change feed query returned no row')
-      return { snapshot: row.snapshot, ids: row.ids ?? [] }
+        if (row === undefined) throw new Error('the change feed query returned no row')
+        return { snapshot: row.snapshot, ids: row.ids ?? [] }
+      })
     },
 
     /**
@@ -262,36 +272,40 @@ export function createMatchingRepository (db: Db) {
       page: { after: string, limit: number } | { ids: string[] },
       search = false
     ): Promise<Array<IndexedClaim & { search?: SearchDocument }>> {
-      const which = 'ids' in page
-        ? sql`c.id = any(${uuidArray(page.ids)}::uuid[])`
-        : sql`c.id > ${page.after}::uuid order by c.id limit ${page.limit}::int`
-      const document = search
-        ? sql`, json_build_object(
-            'english', claim_search_config(c.language) = 'claimtrack_english'::regconfig,
-            'lexemes', array(select d.lexeme from unnest(c.search_vector) d),
-            'weights', array(select coalesce(array_to_string(d.weights, ''), 'D') from unnest(c.search_vector) d)
-          ) as search`
-        : sql``
-      return queryRows<IndexedClaim & { search?: SearchDocument }>(db, sql`
+      return db.use(undefined, async (db) => {
+        const which = 'ids' in page
+          ? sql`c.id = any(${uuidArray(page.ids)}::uuid[])`
+          : sql`c.id > ${page.after}::uuid order by c.id limit ${page.limit}::int`
+        const document = search
+          ? sql`, json_build_object(
+              'english', claim_search_config(c.language) = 'claimtrack_english'::regconfig,
+              'lexemes', array(select d.lexeme from unnest(c.search_vector) d),
+              'weights', array(select coalesce(array_to_string(d.weights, ''), 'D') from unnest(c.search_vector) d)
+            ) as search`
+          : sql``
+        return queryRows<IndexedClaim & { search?: SearchDocument }>(db, sql`
         select c.id, case when c.is_public then null else c.organization_id end as "privateTo",
           array(select d.lexeme from unnest(c.match_vector) d) as lexemes,
           array(select coalesce(array_length(d.positions, 1), 1) from unnest(c.match_vector) d) as tfs${document}
         from claims c where c.deleted_at is null and ${which}`)
+      })
     },
 
     /** Whether a transaction `snapshot` did not see changed a claim for matching or search (migrations/0030). */
     async changedAfter (snapshot: string): Promise<boolean> {
-      const [row] = await queryRows<{ changed: boolean }>(db, sql`
+      const [row] = await db.use(undefined, (db) => queryRows<{ changed: boolean }>(db, sql`
         select exists (
           select from claim_match_changes
           where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
-        ) as changed`)
+        ) as changed`))
       return row?.changed === true
     },
 
     /** Forgets changes older than a day: far longer than a process goes without reading them. */
     async pruneChanges (): Promise<void> {
-      await db.execute(sql`delete from claim_match_changes where at < now() - interval '1 day'`)
+      return db.use(undefined, async (db) => {
+        await db.execute(sql`delete from claim_match_changes where at < now() - interval '1 day'`)
+      })
     },
 
     /**

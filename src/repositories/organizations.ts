@@ -15,47 +15,53 @@ export interface KeyWithOrganization { key: ApiKeyRow, organizationSlug: string 
 const LAST_USED_GRANULARITY_SECONDS = 60
 
 export function createOrganizationsRepository (db: Db) {
-  const byKeyHash = db.select({ key: apiKeys, organizationSlug: organizations.slug }).from(apiKeys)
+  const byKeyHash = db.drizzle.select({ key: apiKeys, organizationSlug: organizations.slug }).from(apiKeys)
     .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
     .where(eq(apiKeys.keyHash, sql.placeholder('hash')))
     .prepare('api_key_by_hash')
-  const touchKey = db.update(apiKeys).set({ lastUsedAt: sql`now()` })
+  const touchKey = db.drizzle.update(apiKeys).set({ lastUsedAt: sql`now()` })
     .where(and(eq(apiKeys.id, sql.placeholder('id')), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - interval '${sql.raw(String(LAST_USED_GRANULARITY_SECONDS))} seconds')`))
     .prepare('api_key_touch')
   // The insert position, not the flush position: it is past the commit of every write this key has made.
-  const noteWriteQuery = db.update(apiKeys).set({ lastWriteLsn: sql`pg_current_wal_insert_lsn()::text` })
+  const noteWriteQuery = db.drizzle.update(apiKeys).set({ lastWriteLsn: sql`pg_current_wal_insert_lsn()::text` })
     .where(eq(apiKeys.id, sql.placeholder('id')))
     .prepare('api_key_note_write')
 
   return {
     async noteWrite (id: string): Promise<void> {
-      await noteWriteQuery.execute({ id })
+      await db.use(undefined, () => noteWriteQuery.execute({ id }))
     },
 
-    async findBySlug (slug: string, tx: Executor = db): Promise<OrganizationRow | undefined> {
-      const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug))
-      return row
+    async findBySlug (slug: string, tx?: Executor): Promise<OrganizationRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx.select().from(organizations).where(eq(organizations.slug, slug))
+        return row
+      })
     },
 
-    async list ({ limit, afterId }: PageRequest, tx: Executor = db): Promise<PageResult<OrganizationRow>> {
-      const rows = await tx
-        .select()
-        .from(organizations)
-        .where(afterId === undefined ? undefined : lt(organizations.id, afterId))
-        .orderBy(desc(organizations.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+    async list ({ limit, afterId }: PageRequest, tx?: Executor): Promise<PageResult<OrganizationRow>> {
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(organizations)
+          .where(afterId === undefined ? undefined : lt(organizations.id, afterId))
+          .orderBy(desc(organizations.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
 
     /** Inserts the organisation unless its slug is taken (by a concurrent caller too): the row, or undefined. */
-    async insertIfAbsent (values: NewOrganization, tx: Executor = db): Promise<OrganizationRow | undefined> {
-      const now = new Date()
-      const [row] = await tx
-        .insert(organizations)
-        .values({ ...values, createdAt: now, updatedAt: now })
-        .onConflictDoNothing({ target: organizations.slug })
-        .returning()
-      return row
+    async insertIfAbsent (values: NewOrganization, tx?: Executor): Promise<OrganizationRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const now = new Date()
+        const [row] = await tx
+          .insert(organizations)
+          .values({ ...values, createdAt: now, updatedAt: now })
+          .onConflictDoNothing({ target: organizations.slug })
+          .returning()
+        return row
+      })
     },
 
     /** Reads the row and locks it until the transaction ends, so that a precondition checked on it holds. */
@@ -67,18 +73,20 @@ export function createOrganizationsRepository (db: Db) {
     async update (
       id: string,
       patch: Partial<NewOrganization>,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<OrganizationRow | undefined> {
-      const [row] = await tx
-        .update(organizations)
-        .set({ ...patch, updatedAt: new Date(), version: sql`${organizations.version} + 1` })
-        .where(eq(organizations.id, id))
-        .returning()
-      return row
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(organizations)
+          .set({ ...patch, updatedAt: new Date(), version: sql`${organizations.version} + 1` })
+          .where(eq(organizations.id, id))
+          .returning()
+        return row
+      })
     },
 
     async findKeyByHash (hash: string): Promise<KeyWithOrganization | undefined> {
-      const [row] = await byKeyHash.execute({ hash })
+      const [row] = await db.use(undefined, () => byKeyHash.execute({ hash }))
       return row
     },
 
@@ -87,70 +95,82 @@ export function createOrganizationsRepository (db: Db) {
       if (key.lastUsedAt !== null && Date.now() - key.lastUsedAt.getTime() < LAST_USED_GRANULARITY_SECONDS * 1000) {
         return
       }
-      await touchKey.execute({ id: key.id })
+      await db.use(undefined, () => touchKey.execute({ id: key.id }))
     },
 
-    async insertKey (values: NewApiKey, tx: Executor = db): Promise<ApiKeyRow> {
-      const [row] = await tx.insert(apiKeys).values(values).returning()
-      if (!row) throw new Error('insert returned no row')
-      return row
+    async insertKey (values: NewApiKey, tx?: Executor): Promise<ApiKeyRow> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx.insert(apiKeys).values(values).returning()
+        if (!row) throw new Error('insert returned no row')
+        return row
+      })
     },
 
     async listKeys (
       organizationId: string,
       { limit, afterId }: PageRequest,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<ApiKeyRow>> {
-      const rows = await tx
-        .select()
-        .from(apiKeys)
-        .where(
-          and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId))
-        )
-        .orderBy(desc(apiKeys.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(apiKeys)
+          .where(
+            and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId))
+          )
+          .orderBy(desc(apiKeys.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
 
-    async findKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(apiKeys)
-        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
-      return row
+    async findKey (organizationId: string, id: string, tx?: Executor): Promise<ApiKeyRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(apiKeys)
+          .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
+        return row
+      })
     },
 
     /** Revokes a live key; undefined when there is none (already revoked keys stay as they were). */
-    async revokeKey (organizationId: string, id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
-      const [row] = await tx
-        .update(apiKeys)
-        .set({ revokedAt: sql`now()` })
-        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning()
-      return row
+    async revokeKey (organizationId: string, id: string, tx?: Executor): Promise<ApiKeyRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(apiKeys)
+          .set({ revokedAt: sql`now()` })
+          .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+          .returning()
+        return row
+      })
     },
 
-    async insertAuditEvent (values: NewAuditEvent, tx: Executor = db): Promise<void> {
-      await tx.insert(auditEvents).values(values)
+    async insertAuditEvent (values: NewAuditEvent, tx?: Executor): Promise<void> {
+      return db.use(tx, async (tx) => {
+        await tx.insert(auditEvents).values(values)
+      })
     },
 
     async listAuditEvents (
       organizationId: string,
       { limit, afterSeq }: { limit: number; afterSeq?: number | undefined },
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<AuditEventRow>> {
-      const rows = await tx
-        .select()
-        .from(auditEvents)
-        .where(
-          and(
-            eq(auditEvents.organizationId, organizationId),
-            afterSeq === undefined ? undefined : lt(auditEvents.seq, afterSeq)
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(auditEvents)
+          .where(
+            and(
+              eq(auditEvents.organizationId, organizationId),
+              afterSeq === undefined ? undefined : lt(auditEvents.seq, afterSeq)
+            )
           )
-        )
-        .orderBy(desc(auditEvents.seq))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => String(row.seq))
+          .orderBy(desc(auditEvents.seq))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => String(row.seq))
+      })
     },
   }
 }

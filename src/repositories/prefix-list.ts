@@ -18,7 +18,7 @@ const VERSION_LOCK = 72_439_110
 export function createPrefixListRepository (db: Db) {
   // Asked on every request that a process answers from the list it holds: an index range read of the transactions
   // its snapshot did not see (those before the snapshot's xmin are all visible in it).
-  const changedSince = db.select({ txId: prefixListChanges.txId }).from(prefixListChanges)
+  const changedSince = db.drizzle.select({ txId: prefixListChanges.txId }).from(prefixListChanges)
     .where(and(
       sql`${prefixListChanges.txId} >= pg_snapshot_xmin(${sql.placeholder('snapshot')}::pg_snapshot)`,
       sql`not pg_visible_in_snapshot(${prefixListChanges.txId}, ${sql.placeholder('snapshot')}::pg_snapshot)`
@@ -29,14 +29,16 @@ export function createPrefixListRepository (db: Db) {
   return {
     /** The current snapshot, to ask later whether anything changed since (`changedSince`). */
     async snapshot (): Promise<string> {
-      const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`)
-      if (row === undefined) throw new Error('pg_current_snapshot() returned no row')
-      return row.snapshot
+      return db.use(undefined, async (db) => {
+        const [row] = await queryRows<{ snapshot: string }>(db, sql`select pg_current_snapshot()::text as snapshot`)
+        if (row === undefined) throw new Error('pg_current_snapshot() returned no row')
+        return row.snapshot
+      })
     },
 
     /** Whether a transaction the snapshot did not see has changed which pages lookups find. */
     async changedSince (snapshot: string): Promise<boolean> {
-      return (await changedSince.execute({ snapshot })).length > 0
+      return (await db.use(undefined, () => changedSince.execute({ snapshot }))).length > 0
     },
 
     /**
@@ -44,19 +46,21 @@ export function createPrefixListRepository (db: Db) {
      * numbers. Read as one string of equal-width hex prefixes: one row, not one per page, from the driver.
      */
     async prefixes (bytes: number): Promise<Float64Array> {
-      const hexChars = bytes * 2
-      const [row] = await queryRows<{ hex: string | null }>(db, sql`
+      return db.use(undefined, async (db) => {
+        const hexChars = bytes * 2
+        const [row] = await queryRows<{ hex: string | null }>(db, sql`
         select string_agg(prefix, '' order by prefix) as hex from (
           select distinct left(a.url_hash, ${hexChars}::int) collate "C" as prefix
           from appearances a join claims c on c.id = a.claim_id
           where a.url_hash is not null and c.deleted_at is null and c.is_public
         ) p`)
-      const hex = row?.hex ?? ''
-      const values = new Float64Array(hex.length / hexChars)
-      for (let i = 0; i < values.length; i++) {
-        values[i] = Number.parseInt(hex.slice(i * hexChars, (i + 1) * hexChars), 16)
-      }
-      return values
+        const hex = row?.hex ?? ''
+        const values = new Float64Array(hex.length / hexChars)
+        for (let i = 0; i < values.length; i++) {
+          values[i] = Number.parseInt(hex.slice(i * hexChars, (i + 1) * hexChars), 16)
+        }
+        return values
+      })
     },
 
     /**
@@ -90,25 +94,27 @@ export function createPrefixListRepository (db: Db) {
      * `from` to `to` (`forward`) or back; null when either version is not kept.
      */
     async steps (bytes: number, from: string, to: string): Promise<{ steps: VersionStep[], forward: boolean } | null> {
-      const [ends] = await db.select({
-        from: sql<string | null>`max(${versions.seq}) filter (where ${versions.version} = ${from})`,
-        to: sql<string | null>`max(${versions.seq}) filter (where ${versions.version} = ${to})`,
-      }).from(versions).where(and(eq(versions.bytes, bytes), sql`${versions.version} in (${from}, ${to})`))
-      if (ends?.from == null || ends.to == null) return null
-      const [fromSeq, toSeq] = [Number(ends.from), Number(ends.to)]
-      const forward = fromSeq < toSeq
-      const steps = await db
-        .select({ additions: versions.additions, removals: versions.removals })
-        .from(versions)
-        .where(
-          and(
-            eq(versions.bytes, bytes),
-            gt(versions.seq, Math.min(fromSeq, toSeq)),
-            lte(versions.seq, Math.max(fromSeq, toSeq))
+      return db.use(undefined, async (db) => {
+        const [ends] = await db.select({
+          from: sql<string | null>`max(${versions.seq}) filter (where ${versions.version} = ${from})`,
+          to: sql<string | null>`max(${versions.seq}) filter (where ${versions.version} = ${to})`,
+        }).from(versions).where(and(eq(versions.bytes, bytes), sql`${versions.version} in (${from}, ${to})`))
+        if (ends?.from == null || ends.to == null) return null
+        const [fromSeq, toSeq] = [Number(ends.from), Number(ends.to)]
+        const forward = fromSeq < toSeq
+        const steps = await db
+          .select({ additions: versions.additions, removals: versions.removals })
+          .from(versions)
+          .where(
+            and(
+              eq(versions.bytes, bytes),
+              gt(versions.seq, Math.min(fromSeq, toSeq)),
+              lte(versions.seq, Math.max(fromSeq, toSeq))
+            )
           )
-        )
-        .orderBy(asc(versions.seq))
-      return { steps, forward }
+          .orderBy(asc(versions.seq))
+        return { steps, forward }
+      })
     },
   }
 }

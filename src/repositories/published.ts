@@ -47,67 +47,73 @@ export function createPublishedRepository (db: Db) {
     /** Published and retracted reviews, newest first, with their claim, claimant and scale. */
     async listReviews (
       options: { claimId?: string | undefined; filters?: ParsedFilters; limit: number; afterId?: string | undefined },
-      executor: Executor = db
+      executor?: Executor
     ): Promise<PageResult<PublishedReview>> {
-      const rows = await executor
-        .select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants })
-        .from(reviews)
-        .innerJoin(claims, eq(claims.id, reviews.claimId))
-        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
-        .where(
-          and(
-            publishedOrRetracted,
-            ...claimConditions(options.filters ?? {}),
-            options.claimId ? eq(reviews.claimId, options.claimId) : undefined,
-            options.afterId ? lt(reviews.id, options.afterId) : undefined
+      return db.use(executor, async (executor) => {
+        const rows = await executor
+          .select({ review: reviews, scale: ratingScales, claim: claimColumns, claimant: claimants })
+          .from(reviews)
+          .innerJoin(claims, eq(claims.id, reviews.claimId))
+          .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+          .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+          .where(
+            and(
+              publishedOrRetracted,
+              ...claimConditions(options.filters ?? {}),
+              options.claimId ? eq(reviews.claimId, options.claimId) : undefined,
+              options.afterId ? lt(reviews.id, options.afterId) : undefined
+            )
           )
-        )
-        .orderBy(desc(reviews.id))
-        .limit(options.limit + 1)
-      return toPage(rows, options.limit, (row) => row.review.id)
+          .orderBy(desc(reviews.id))
+          .limit(options.limit + 1)
+        return toPage(rows, options.limit, (row) => row.review.id)
+      })
     },
 
     /** The appearances of these claims, oldest publication first. */
     async appearancesOf (claimIds: string[]): Promise<AppearanceRow[]> {
-      if (claimIds.length === 0) return []
-      return db
-        .select()
-        .from(appearances)
-        .where(inArray(appearances.claimId, claimIds))
-        .orderBy(sql`${appearances.publishedAt} asc nulls last`, appearances.id)
+      return db.use(undefined, async (db) => {
+        if (claimIds.length === 0) return []
+        return db
+          .select()
+          .from(appearances)
+          .where(inArray(appearances.claimId, claimIds))
+          .orderBy(sql`${appearances.publishedAt} asc nulls last`, appearances.id)
+      })
     },
 
     /** Claims that have a published review matching the filters, most recently reviewed first. */
     async searchClaims (
       search: ClaimSearch,
-      executor: Executor = db
+      executor?: Executor
     ): Promise<Array<{ claim: ClaimRow; claimant: ClaimantRow | null }>> {
-      const text = search.query ? textMatch(search.query) : undefined
-      const latest = sql<Date | null>`max(${reviews.datePublished})`
-      const rows = await executor
-        .select({ id: claims.id, latest })
-        .from(claims)
-        .innerJoin(reviews, eq(reviews.claimId, claims.id))
-        .innerJoin(organizations, eq(organizations.id, claims.organizationId))
-        .where(and(published, text, ...reviewFilters(search)))
-        .groupBy(claims.id)
-        .orderBy(sql`${latest} desc nulls last`, desc(claims.id))
-        .limit(search.limit)
-        .offset(search.offset)
-      if (rows.length === 0) return []
-      const found = await executor
-        .select({ claim: claimColumns, claimant: claimants })
-        .from(claims)
-        .leftJoin(claimants, eq(claimants.id, claims.claimantId))
-        .where(
-          inArray(
-            claims.id,
-            rows.map((r) => r.id)
+      return db.use(executor, async (executor) => {
+        const text = search.query ? textMatch(search.query) : undefined
+        const latest = sql<Date | null>`max(${reviews.datePublished})`
+        const rows = await executor
+          .select({ id: claims.id, latest })
+          .from(claims)
+          .innerJoin(reviews, eq(reviews.claimId, claims.id))
+          .innerJoin(organizations, eq(organizations.id, claims.organizationId))
+          .where(and(published, text, ...reviewFilters(search)))
+          .groupBy(claims.id)
+          .orderBy(sql`${latest} desc nulls last`, desc(claims.id))
+          .limit(search.limit)
+          .offset(search.offset)
+        if (rows.length === 0) return []
+        const found = await executor
+          .select({ claim: claimColumns, claimant: claimants })
+          .from(claims)
+          .leftJoin(claimants, eq(claimants.id, claims.claimantId))
+          .where(
+            inArray(
+              claims.id,
+              rows.map((r) => r.id)
+            )
           )
-        )
-      const order = new Map(rows.map((r, i) => [r.id, i]))
-      return found.sort((a, b) => (order.get(a.claim.id) ?? 0) - (order.get(b.claim.id) ?? 0))
+        const order = new Map(rows.map((r, i) => [r.id, i]))
+        return found.sort((a, b) => (order.get(a.claim.id) ?? 0) - (order.get(b.claim.id) ?? 0))
+      })
     },
 
     /** The published reviews of these claims that match the filters, newest first, with their organisation's site. */
@@ -115,15 +121,17 @@ export function createPublishedRepository (db: Db) {
       claimIds: string[],
       search: Omit<ClaimSearch, 'query' | 'limit' | 'offset'>
     ): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow; organizationUrl: string | null }>> {
-      if (claimIds.length === 0) return []
-      return db
-        .select({ review: reviews, scale: ratingScales, organizationUrl: organizations.url })
-        .from(reviews)
-        .innerJoin(claims, eq(claims.id, reviews.claimId))
-        .innerJoin(organizations, eq(organizations.id, claims.organizationId))
-        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .where(and(published, inArray(reviews.claimId, claimIds), ...reviewFilters(search)))
-        .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
+      return db.use(undefined, async (db) => {
+        if (claimIds.length === 0) return []
+        return db
+          .select({ review: reviews, scale: ratingScales, organizationUrl: organizations.url })
+          .from(reviews)
+          .innerJoin(claims, eq(claims.id, reviews.claimId))
+          .innerJoin(organizations, eq(organizations.id, claims.organizationId))
+          .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+          .where(and(published, inArray(reviews.claimId, claimIds), ...reviewFilters(search)))
+          .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
+      })
     },
   }
 }

@@ -11,7 +11,7 @@ export function createRateLimitsRepository (db: Db) {
   // One atomic statement, one round trip, however many buckets a process counted since its last one (each bucket
   // once). The first count of a new window restarts the row; a count stamped with an older window (from a process
   // whose clock lags a little) adds to the newer one instead of resetting it.
-  const addQuery = db
+  const addQuery = db.drizzle
     .insert(rateLimitCounters)
     .select(
       sql`select t.key, ${sql.placeholder('windowStart')}::timestamptz, t.count
@@ -38,7 +38,8 @@ export function createRateLimitsRepository (db: Db) {
      */
     async add (buckets: string[], counts: number[], windowStart: Date): Promise<WindowCount[]> {
       // As text: the server's driver is set to take no Date for a raw placeholder (PGlite's would).
-      const rows = await addQuery.execute({ buckets, counts, windowStart: windowStart.toISOString() })
+      const at = windowStart.toISOString()
+      const rows = await db.use(undefined, () => addQuery.execute({ buckets, counts, windowStart: at }))
       const byBucket = new Map(rows.map((row) => [row.bucket, row]))
       return buckets.map((bucket) => {
         const row = byBucket.get(bucket)
@@ -49,7 +50,9 @@ export function createRateLimitsRepository (db: Db) {
 
     /** Deletes the counters of buckets not seen since `before`. */
     async purgeBefore (before: Date): Promise<void> {
-      await db.delete(rateLimitCounters).where(lt(rateLimitCounters.windowStart, before))
+      return db.use(undefined, async (db) => {
+        await db.delete(rateLimitCounters).where(lt(rateLimitCounters.windowStart, before))
+      })
     },
   }
 }

@@ -20,18 +20,20 @@ export function createReviewsRepository (db: Db) {
 
   return {
     async findById (id: string, tx?: Executor): Promise<ReviewRow | undefined> {
-      const [row] = tx ? await byIdQuery(tx).execute({ id }) : await byId().execute({ id })
+      const [row] = await db.use(tx, (ex) => (tx ? byIdQuery(ex).execute({ id }) : byId().execute({ id })))
       return row
     },
 
     /** These reviews with their scales, deleted or not. */
-    async listByIds (ids: string[], tx: Executor = db): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
-      if (ids.length === 0) return []
-      return tx
-        .select({ review: reviews, scale: ratingScales })
-        .from(reviews)
-        .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-        .where(inArray(reviews.id, ids))
+    async listByIds (ids: string[], tx?: Executor): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
+      return db.use(tx, async (tx) => {
+        if (ids.length === 0) return []
+        return tx
+          .select({ review: reviews, scale: ratingScales })
+          .from(reviews)
+          .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+          .where(inArray(reviews.id, ids))
+      })
     },
 
     async lockById (claimId: string, id: string, tx: Executor): Promise<ReviewRow | undefined> {
@@ -46,61 +48,71 @@ export function createReviewsRepository (db: Db) {
     async list (
       claimId: string,
       { limit, afterId, withDrafts }: PageRequest & { withDrafts: boolean },
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<ReviewRow>> {
-      const rows = await tx
-        .select()
-        .from(reviews)
-        .where(
-          and(
-            eq(reviews.claimId, claimId),
-            live,
-            afterId ? lt(reviews.id, afterId) : undefined,
-            withDrafts ? undefined : ne(reviews.status, 'draft')
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(reviews)
+          .where(
+            and(
+              eq(reviews.claimId, claimId),
+              live,
+              afterId ? lt(reviews.id, afterId) : undefined,
+              withDrafts ? undefined : ne(reviews.status, 'draft')
+            )
           )
-        )
-        .orderBy(desc(reviews.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+          .orderBy(desc(reviews.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
 
     /** The claim's latest published (and not retracted) review: its current verdict. */
-    async latestPublished (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(reviews)
-        .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
-        .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
-        .limit(1)
-      return row
+    async latestPublished (claimId: string, tx?: Executor): Promise<ReviewRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(reviews)
+          .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
+          .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
+          .limit(1)
+        return row
+      })
     },
 
     /** The claim's latest retracted review: what the claim shows when no published review is left. */
-    async latestRetracted (claimId: string, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(reviews)
-        .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'retracted'), live))
-        .orderBy(sql`${reviews.retractedAt} desc nulls last`, desc(reviews.id))
-        .limit(1)
-      return row
+    async latestRetracted (claimId: string, tx?: Executor): Promise<ReviewRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(reviews)
+          .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'retracted'), live))
+          .orderBy(sql`${reviews.retractedAt} desc nulls last`, desc(reviews.id))
+          .limit(1)
+        return row
+      })
     },
 
     /**
      * Inserts rows as the review lifecycle made them (src/services/review-lifecycle.ts: id, version and timestamps
      * included), in one statement.
      */
-    async insertRows (rows: ReviewRow[], tx: Executor = db): Promise<void> {
-      await insertJsonRows(tx, reviews, rows)
+    async insertRows (rows: ReviewRow[], tx?: Executor): Promise<void> {
+      return db.use(tx, async (tx) => {
+        await insertJsonRows(tx, reviews, rows)
+      })
     },
 
-    async update (id: string, patch: ReviewPatch, tx: Executor = db): Promise<ReviewRow | undefined> {
-      const [row] = await tx
-        .update(reviews)
-        .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
-        .where(and(eq(reviews.id, id), live))
-        .returning()
-      return row
+    async update (id: string, patch: ReviewPatch, tx?: Executor): Promise<ReviewRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(reviews)
+          .set({ updatedAt: new Date(), ...patch, version: sql`${reviews.version} + 1` })
+          .where(and(eq(reviews.id, id), live))
+          .returning()
+        return row
+      })
     },
   }
 }

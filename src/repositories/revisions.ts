@@ -47,29 +47,31 @@ export function createRevisionsRepository (db: Db) {
     async listByClaim (
       claimId: string,
       { limit, afterSeq, withDrafts }: { limit: number; afterSeq?: number | undefined; withDrafts: boolean },
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<RevisionWithOrganization>> {
-      const rows = await tx
-        .select({ revision: revisions, organizationSlug: organizations.slug })
-        .from(revisions)
-        .leftJoin(organizations, eq(organizations.id, revisions.organizationId))
-        .where(
-          and(
-            eq(revisions.claimId, claimId),
-            afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
-            // A review revision that leaves it a draft (creating or editing one) is the newsroom's working copy.
-            withDrafts
-              ? undefined
-              : sql`not (${revisions.entityType} = 'review' and ${revisions.after}->>'status' = 'draft')`
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select({ revision: revisions, organizationSlug: organizations.slug })
+          .from(revisions)
+          .leftJoin(organizations, eq(organizations.id, revisions.organizationId))
+          .where(
+            and(
+              eq(revisions.claimId, claimId),
+              afterSeq === undefined ? undefined : lt(revisions.seq, afterSeq),
+              // A review revision that leaves it a draft (creating or editing one) is the newsroom's working copy.
+              withDrafts
+                ? undefined
+                : sql`not (${revisions.entityType} = 'review' and ${revisions.after}->>'status' = 'draft')`
+            )
           )
+          .orderBy(desc(revisions.seq))
+          .limit(limit + 1)
+        return toPage(
+          rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })),
+          limit,
+          (row) => String(row.seq)
         )
-        .orderBy(desc(revisions.seq))
-        .limit(limit + 1)
-      return toPage(
-        rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })),
-        limit,
-        (row) => String(row.seq)
-      )
+      })
     },
 
     /** The last revision of one entity at or before `at`. */
@@ -77,15 +79,17 @@ export function createRevisionsRepository (db: Db) {
       entityType: EntityType,
       entityId: string,
       at: Date,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<RevisionRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(revisions)
-        .where(and(eq(revisions.entityType, entityType), eq(revisions.entityId, entityId), lte(revisions.at, at)))
-        .orderBy(desc(revisions.version))
-        .limit(1)
-      return row
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(revisions)
+          .where(and(eq(revisions.entityType, entityType), eq(revisions.entityId, entityId), lte(revisions.at, at)))
+          .orderBy(desc(revisions.version))
+          .limit(1)
+        return row
+      })
     },
 
     /** The last revision at or before `at` of each entity of these types that belongs to the claim. */
@@ -93,13 +97,15 @@ export function createRevisionsRepository (db: Db) {
       claimId: string,
       entityTypes: EntityType[],
       at: Date,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<RevisionRow[]> {
-      return tx
-        .selectDistinctOn([revisions.entityId])
-        .from(revisions)
-        .where(and(eq(revisions.claimId, claimId), inArray(revisions.entityType, entityTypes), lte(revisions.at, at)))
-        .orderBy(revisions.entityId, desc(revisions.version))
+      return db.use(tx, async (tx) => {
+        return tx
+          .selectDistinctOn([revisions.entityId])
+          .from(revisions)
+          .where(and(eq(revisions.claimId, claimId), inArray(revisions.entityType, entityTypes), lte(revisions.at, at)))
+          .orderBy(revisions.entityId, desc(revisions.version))
+      })
     },
   }
 }

@@ -11,54 +11,62 @@ export type NewWebhookDelivery = Omit<typeof webhookDeliveries.$inferInsert, 'id
 
 export function createWebhooksRepository (db: Db) {
   return {
-    async insert (values: NewWebhook, tx: Executor = db): Promise<WebhookRow> {
-      const [row] = await tx
-        .insert(webhooks)
-        .values({ ...values, ...freshTimestamps() })
-        .returning()
-      if (!row) throw new Error('insert returned no row')
-      return row
+    async insert (values: NewWebhook, tx?: Executor): Promise<WebhookRow> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .insert(webhooks)
+          .values({ ...values, ...freshTimestamps() })
+          .returning()
+        if (!row) throw new Error('insert returned no row')
+        return row
+      })
     },
 
     async list (
       organizationId: string,
       { limit, afterId }: PageRequest,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<WebhookRow>> {
-      const rows = await tx
-        .select()
-        .from(webhooks)
-        .where(
-          and(
-            eq(webhooks.organizationId, organizationId),
-            afterId === undefined ? undefined : lt(webhooks.id, afterId)
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(webhooks)
+          .where(
+            and(
+              eq(webhooks.organizationId, organizationId),
+              afterId === undefined ? undefined : lt(webhooks.id, afterId)
+            )
           )
-        )
-        .orderBy(desc(webhooks.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+          .orderBy(desc(webhooks.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
 
     /** An organisation's webhook; another organisation's is not found. */
-    async find (organizationId: string, id: string, tx: Executor = db): Promise<WebhookRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(webhooks)
-        .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)))
-      return row
+    async find (organizationId: string, id: string, tx?: Executor): Promise<WebhookRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(webhooks)
+          .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.id, id)))
+        return row
+      })
     },
 
     /** For deliveries, which act for whoever owns the webhook: the webhook and its organisation's slug. */
     async findForDelivery (
       id: string,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<{ webhook: WebhookRow; organizationSlug: string } | undefined> {
-      const [row] = await tx
-        .select({ webhook: webhooks, organizationSlug: organizations.slug })
-        .from(webhooks)
-        .innerJoin(organizations, eq(organizations.id, webhooks.organizationId))
-        .where(eq(webhooks.id, id))
-      return row
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .select({ webhook: webhooks, organizationSlug: organizations.slug })
+          .from(webhooks)
+          .innerJoin(organizations, eq(organizations.id, webhooks.organizationId))
+          .where(eq(webhooks.id, id))
+        return row
+      })
     },
 
     async lock (organizationId: string, id: string, tx: Executor): Promise<WebhookRow | undefined> {
@@ -70,17 +78,21 @@ export function createWebhooksRepository (db: Db) {
       return row
     },
 
-    async update (id: string, patch: WebhookPatch, tx: Executor = db): Promise<WebhookRow | undefined> {
-      const [row] = await tx
-        .update(webhooks)
-        .set({ ...patch, updatedAt: new Date(), version: sql`${webhooks.version} + 1` })
-        .where(eq(webhooks.id, id))
-        .returning()
-      return row
+    async update (id: string, patch: WebhookPatch, tx?: Executor): Promise<WebhookRow | undefined> {
+      return db.use(tx, async (tx) => {
+        const [row] = await tx
+          .update(webhooks)
+          .set({ ...patch, updatedAt: new Date(), version: sql`${webhooks.version} + 1` })
+          .where(eq(webhooks.id, id))
+          .returning()
+        return row
+      })
     },
 
-    async delete (id: string, tx: Executor = db): Promise<void> {
-      await tx.delete(webhooks).where(eq(webhooks.id, id))
+    async delete (id: string, tx?: Executor): Promise<void> {
+      return db.use(tx, async (tx) => {
+        await tx.delete(webhooks).where(eq(webhooks.id, id))
+      })
     },
 
     /**
@@ -101,27 +113,31 @@ export function createWebhooksRepository (db: Db) {
       return rows.map((row) => row.id)
     },
 
-    async insertDelivery (values: NewWebhookDelivery, tx: Executor = db): Promise<void> {
-      await tx.insert(webhookDeliveries).values(values)
+    async insertDelivery (values: NewWebhookDelivery, tx?: Executor): Promise<void> {
+      return db.use(tx, async (tx) => {
+        await tx.insert(webhookDeliveries).values(values)
+      })
     },
 
     async listDeliveries (
       webhookId: string,
       { limit, afterId }: PageRequest,
-      tx: Executor = db
+      tx?: Executor
     ): Promise<PageResult<WebhookDeliveryRow>> {
-      const rows = await tx
-        .select()
-        .from(webhookDeliveries)
-        .where(
-          and(
-            eq(webhookDeliveries.webhookId, webhookId),
-            afterId === undefined ? undefined : lt(webhookDeliveries.id, afterId)
+      return db.use(tx, async (tx) => {
+        const rows = await tx
+          .select()
+          .from(webhookDeliveries)
+          .where(
+            and(
+              eq(webhookDeliveries.webhookId, webhookId),
+              afterId === undefined ? undefined : lt(webhookDeliveries.id, afterId)
+            )
           )
-        )
-        .orderBy(desc(webhookDeliveries.id))
-        .limit(limit + 1)
-      return toPage(rows, limit, (row) => row.id)
+          .orderBy(desc(webhookDeliveries.id))
+          .limit(limit + 1)
+        return toPage(rows, limit, (row) => row.id)
+      })
     },
   }
 }

@@ -2,13 +2,13 @@
 import { z } from 'zod'
 import type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
 import { claimStatuses } from '../domain/enums.ts'
-import type { ClaimantRecord, ClaimRecord } from '../domain/types.ts'
-import { AppearanceSchema } from './appearances.ts'
-import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema } from './claimants.ts'
+import type { ClaimantRecord, ClaimDetail, ClaimRecord } from '../domain/types.ts'
+import { AppearanceSchema, toAppearance } from './appearances.ts'
+import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema, toClaimant } from './claimants.ts'
 import { claimSorts } from '../domain/enums.ts'
-import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, toIso, type AllTrue, type Same } from './common.ts'
+import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, page, toIso, type AllTrue, type Same } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
-import { EvidenceSchema } from './evidence.ts'
+import { EvidenceSchema, toEvidence } from './evidence.ts'
 import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction, type ReviewWithScale } from './reviews.ts'
 
 export const ClaimStatus = z.enum(claimStatuses)
@@ -66,6 +66,8 @@ export const ClaimDetailSchema = ClaimSchema.extend({
   evidence: z.array(EvidenceSchema).describe('Every piece of evidence, newest first.'),
 }).meta({ id: 'ClaimDetail' })
 
+export const ClaimPage = page(ClaimListItemSchema).meta({ id: 'ClaimPage' })
+
 const claimFields = {
   text: Text(2000),
   claimantId: ClaimantRef.nullable().describe('The claimant who made the claim, by id or slug, one of your organisation\'s (422 otherwise); `null` when unknown. Claims answer with its id.'),
@@ -119,4 +121,21 @@ export const toClaim = (
   version: row.version,
   createdAt: toIso(row.createdAt),
   updatedAt: toIso(row.updatedAt),
+})
+
+/**
+ * A claim as its detail answers show it (the claim routes, and the idempotency plugin
+ * rebuilding the answer a retry lost).
+ */
+export const toClaimDetail = ({
+  claim,
+  claimant,
+  appearances,
+  evidence,
+  currentReview,
+}: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
+  ...toClaim(claim, claimant, currentReview),
+  claimant: claimant && toClaimant(claimant),
+  appearances: appearances.map(toAppearance),
+  evidence: evidence.map(toEvidence),
 })

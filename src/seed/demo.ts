@@ -125,7 +125,7 @@ export async function seedDemo (services: Services): Promise<void> {
  */
 export async function seedDemoIfWanted (app: FastifyInstance, config: Pick<Config, 'seedDemo'>): Promise<boolean> {
   const wanted = config.seedDemo ?? app.database.kind === 'pglite'
-  if (!wanted || !await neverHeldClaims(app.db)) return false
+  if (!wanted || !await neverHeldClaims(app.database.db)) return false
   await seedDemo(app.services)
   app.log.info('seeded the demo claims')
   return true
@@ -133,7 +133,9 @@ export async function seedDemoIfWanted (app: FastifyInstance, config: Pick<Confi
 
 /** Whether the database has never held a claim or a claimant (deleted ones count): the only kind the demo goes into. */
 export async function neverHeldClaims (db: Db): Promise<boolean> {
-  const [claimRow] = await db.select({ id: tables.claims.id }).from(tables.claims).limit(1)
-  const [claimantRow] = await db.select({ id: tables.claimants.id }).from(tables.claimants).limit(1)
-  return !claimRow && !claimantRow
+  return db.use(undefined, async (ex) => {
+    const [claimRow] = await ex.select({ id: tables.claims.id }).from(tables.claims).limit(1)
+    const [claimantRow] = await ex.select({ id: tables.claimants.id }).from(tables.claimants).limit(1)
+    return !claimRow && !claimantRow
+  })
 }

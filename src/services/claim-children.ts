@@ -56,6 +56,25 @@ export async function requireOwnClaim (
   return claim
 }
 
+/**
+ * For a change to a row under a claim: the claim as requireOwnClaim wants it, then the row itself locked (404 if it
+ * is not under that claim) and its ETag matched against If-Match (412 otherwise).
+ */
+export async function lockOwnChild<Row> (
+  claims: ClaimsRepository,
+  child: { noun: string, lockById: (claimId: string, id: string, tx: Executor) => Promise<Row | undefined> },
+  etagOf: (row: Row) => string | Promise<string>,
+  request: { claimId: string, id: string, ifMatch: EtagCondition | undefined, ctx: WriteContext },
+  tx: Executor
+): Promise<Row> {
+  const { claimId, id, ifMatch, ctx } = request
+  await requireOwnClaim(claims, claimId, ctx, tx)
+  const current = await child.lockById(claimId, id, tx)
+  if (!current) throw new NotFoundError(child.noun, id)
+  assertIfMatch(ifMatch, await etagOf(current))
+  return current
+}
+
 type BeforeWrite<Create, Update> = (
   tx: Executor,
   ctx: WriteContext,
@@ -84,11 +103,8 @@ function createClaimChildService<R extends Row, Create, Update> (options: {
     ctx: WriteContext,
     tx: Executor
   ): Promise<R> {
-    await requireOwnClaim(claims, claimId, ctx, tx)
-    const current = await children.lockById(claimId, id, tx)
-    if (!current) throw new NotFoundError(noun, id)
-    assertIfMatch(ifMatch, versionEtag(current.version))
-    return current
+    const child = { noun, lockById: children.lockById }
+    return lockOwnChild(claims, child, (row) => versionEtag(row.version), { claimId, id, ifMatch, ctx }, tx)
   }
 
   return {

@@ -1,8 +1,8 @@
 // Claim rules: a claim names a live claimant or none; reads and writes return the claim with its claimant,
 // appearances, evidence and current verdict; changes need the ETag of that whole detail (If-Match); a claim can be
-// read as it was at any past instant, rebuilt from its revisions.
+// read as it was at any past instant (src/services/claim-as-of.ts).
 import type { Db, Executor } from '../db/client.ts'
-import type { AppearanceRow, ClaimantRow, ClaimRow, EvidenceRow, RatingScaleRow, RevisionRow, ReviewRow } from '../db/schema.ts'
+import type { ClaimantRow, ClaimRow } from '../db/schema.ts'
 import { ConflictError, InvalidCursorError, InvalidInputError, NotFoundError, RuleViolationError, ValidationError } from '../domain/errors.ts'
 import { listScope, type Cursors } from '../lib/tokens/cursor.ts'
 import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/tokens/etag.ts'
@@ -12,11 +12,11 @@ import type { ClaimFilters, ClaimSort, SortPosition } from '../repositories/clai
 import type { ClaimListItem, ClaimsRepository, ClaimVersions } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { RevisionsRepository } from '../repositories/revisions.ts'
-import type { Revision } from '../domain/types.ts'
+import type { ClaimDetail, Revision, ReviewWithScale } from '../domain/types.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
-import type { ReviewWithScale } from '../domain/types.ts'
 import { z } from 'zod'
+import { claimDetailAsOf } from './claim-as-of.ts'
 import type { History, WriteContext } from './history.ts'
 import { searchQueryOf, withinBudget } from './search.ts'
 import { searchByIndex } from './search-index.ts'
@@ -25,13 +25,7 @@ import type { Page, ReadBudget } from './types.ts'
 import { isUuid } from '../lib/text/ids.ts'
 import { assertOwner, canSee, type Viewer } from '../domain/access.ts'
 
-export interface ClaimDetail {
-  claim: ClaimRow
-  claimant: ClaimantRow | null
-  appearances: AppearanceRow[]
-  evidence: EvidenceRow[]
-  currentReview: ReviewWithScale | null
-}
+export type { ClaimDetail }
 
 /**
  * A claim's ETag covers what GET /v1/claims/{id} shows: the claim, its claimant, appearances, evidence and verdict.
@@ -64,20 +58,6 @@ interface Repositories {
   ratingScales: RatingScalesRepository
   revisions: RevisionsRepository
 }
-
-// Snapshot fields that hold timestamps; everything else in a snapshot is already in its row form.
-const TIMESTAMP_FIELDS = new Set(['createdAt', 'updatedAt', 'deletedAt', 'publishedAt', 'datePublished', 'retractedAt'])
-
-/** A row rebuilt from a revision snapshot. */
-function revive<T> (snapshot: Record<string, unknown>): T {
-  const row: Record<string, unknown> = { ...snapshot }
-  for (const [key, value] of Object.entries(row)) {
-    if (TIMESTAMP_FIELDS.has(key) && typeof value === 'string') row[key] = new Date(value)
-  }
-  return row as T
-}
-
-const isRemoved = (revision: RevisionRow) => revision.after.deletedAt !== null && revision.after.deletedAt !== undefined
 
 const SortPositionSchema: z.ZodType<SortPosition> = z.discriminatedUnion('sort', [
   z.object({ sort: z.literal('relevance'), rank: z.number(), id: z.uuid() }),
@@ -164,36 +144,6 @@ export function createClaimsService (
     return current
   }
 
-  /** The claim and what it embedded at instant `at`, rebuilt from the revision history. */
-  async function detailAsOf (id: string, at: Date): Promise<ClaimDetail> {
-    const claimRevision = await repos.revisions.latestOf('claim', id, at)
-    if (!claimRevision || isRemoved(claimRevision)) throw new NotFoundError('Claim', `${id} at ${at.toISOString()}`)
-    const claim = revive<ClaimRow>(claimRevision.after)
-    const [children, claimantRevision] = await Promise.all([
-      repos.revisions.latestUnderClaim(id, ['appearance', 'evidence', 'review'], at),
-      claim.claimantId ? repos.revisions.latestOf('claimant', claim.claimantId, at) : undefined,
-    ])
-    const live = children.filter((r) => !isRemoved(r))
-    const ofType = <T>(type: string) => live.filter((r) => r.entityType === type).map((r) => revive<T>(r.after))
-      .sort((a, b) => ((b as { id: string }).id.localeCompare((a as { id: string }).id)))
-    const review = ofType<ReviewRow>('review').find((r) => r.id === claim.currentReviewId)
-    let currentReview: ReviewWithScale | null = null
-    if (review) {
-      const scaleRevision = await repos.revisions.latestOf('rating-scale', review.ratingScaleId, at)
-      const scale = scaleRevision
-        ? revive<RatingScaleRow>(scaleRevision.after)
-        : await repos.ratingScales.findById(review.ratingScaleId)
-      if (scale) currentReview = { review, scale }
-    }
-    return {
-      claim,
-      claimant: claimantRevision ? revive<ClaimantRow>(claimantRevision.after) : null,
-      appearances: ofType<AppearanceRow>('appearance'),
-      evidence: ofType<EvidenceRow>('evidence'),
-      currentReview,
-    }
-  }
-
   return {
     /** A page of claims matching the filters, in the requested order (relevance when searching, else newest). */
     async list (request: ClaimListRequest, viewer: Viewer, budget: ReadBudget = {}): Promise<Page<ClaimListItem>> {
@@ -244,7 +194,7 @@ export function createClaimsService (
         if (asOf.getTime() > Date.now()) { throw new InvalidInputError('asOf is in the future; omit it to read the claim as it is now.') }
         const now = await repos.claims.findByIdEvenDeleted(id)
         if (!now || !canSee(viewer, now)) throw new NotFoundError('Claim', `${id} at ${asOf.toISOString()}`)
-        return detailAsOf(id, asOf)
+        return claimDetailAsOf(repos, id, asOf)
       }
       const row = await repos.claims.findDetailById(id)
       if (!row || !canSee(viewer, row.claim)) throw new NotFoundError('Claim', id)

@@ -7,14 +7,14 @@ import type { Db, Executor } from '../db/client.ts'
 import type { RatingScaleRow, ReviewRow } from '../db/schema.ts'
 import { NotFoundError, RuleViolationError } from '../domain/errors.ts'
 import type { Cursors } from '../lib/tokens/cursor.ts'
-import { assertIfMatch, compositeEtag, type EtagCondition } from '../lib/tokens/etag.ts'
+import { compositeEtag, type EtagCondition } from '../lib/tokens/etag.ts'
 import type { ClaimsRepository } from '../repositories/claims.ts'
 import type { RatingScalesRepository } from '../repositories/rating-scales.ts'
 import type { ReviewPatch, ReviewsRepository } from '../repositories/reviews.ts'
 import type { CreateReview, UpdateReview } from '../domain/inputs.ts'
 import { valueOf } from '../domain/ratings.ts'
 import type { ReviewWithScale } from '../domain/types.ts'
-import { requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
+import { lockOwnChild, requireOwnClaim, requireVisibleClaim } from './claim-children.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { History, WriteContext } from './history.ts'
 import type { Page } from './types.ts'
@@ -73,11 +73,9 @@ export function createReviewsService (db: Db, repos: Repositories, history: Hist
     ctx: WriteContext,
     tx: Executor
   ): Promise<ReviewRow> {
-    await requireOwnClaim(repos.claims, claimId, ctx, tx)
-    const current = await repos.reviews.lockById(claimId, id, tx)
-    if (!current) throw new NotFoundError('Review', id)
-    assertIfMatch(ifMatch, reviewEtag(await withScale(current, tx)))
-    return current
+    const child = { noun: 'Review', lockById: repos.reviews.lockById }
+    const etagOf = async (row: ReviewRow) => reviewEtag(await withScale(row, tx))
+    return lockOwnChild(repos.claims, child, etagOf, { claimId, id, ifMatch, ctx }, tx)
   }
 
   /** Points the claim at its latest published review (or its latest retraction, or none); recorded if it changes. */

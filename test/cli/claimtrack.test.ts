@@ -70,7 +70,7 @@ t.test('migrate, seed --demo (once), keys create, and serve', async (t) => {
   t.match(key.stdout.trim(), /^ct_\w+$/, 'the key alone on stdout')
 
   const database = await createDatabase({ databaseUrl: store.DATABASE_URL, pgliteDir: store.PGLITE_DIR ?? 'memory://', databasePoolSize: 1, databaseTimeouts })
-  const [row] = await database.db.select({ n: count() }).from(claims)
+  const [row] = await database.db.drizzle.select({ n: count() }).from(claims)
   await database.close()
   t.equal(row?.n, 7, 'the seven demo claims, once')
 

@@ -90,7 +90,7 @@ t.test('an import queues the webhook events of the verdicts it publishes, as cha
   const done = async (database: Database) => { if (!fresh) await database.close() }
   t.equal((await claimtrack(store, 'keys', 'create', '--org', 'partner', '--role', 'admin')).code, 0)
   let database = await open()
-  await database.db.execute(sql`insert into webhooks (id, organization_id, url, events, secret)
+  await database.db.drizzle.execute(sql`insert into webhooks (id, organization_id, url, events, secret)
     select gen_random_uuid(), id, 'https://partner.example.org/hooks', '{review.published}', 'whsec_test' from organizations where slug = 'partner'`)
   await done(database)
   t.equal((await claimtrack(store, 'keys', 'create', '--org', 'desk', '--role', 'admin')).code, 0)
@@ -99,7 +99,7 @@ t.test('an import queues the webhook events of the verdicts it publishes, as cha
   const imported = await claimtrackIn(dir, store, 'import', file, '--format', 'jsonl', '--org', 'desk')
   t.equal(imported.code, 0, imported.stderr)
   database = await open()
-  const jobs = await queryRows<{ type: string, claim: string }>(database.db, sql`select data->>'type' as type, (data->>'body')::jsonb->'data'->'review'->>'url' as claim from ${sql.raw(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
+  const jobs = await queryRows<{ type: string, claim: string }>(database.db.drizzle, sql`select data->>'type' as type, (data->>'body')::jsonb->'data'->'review'->>'url' as claim from ${sql.raw(JOB_SCHEMA)}.job where name = ${WEBHOOK_QUEUE}`)
   await done(database)
   t.same(jobs, [{ type: 'review.published', claim: 'https://factcheck.example.org/taxes' }], 'one event, for the one verdict published')
 })

@@ -65,7 +65,7 @@ t.test('concurrent batches sharing claimants finish although each batch transact
   const imported = await claimtrackIn(dir, env, 'import', file, '--format', 'jsonl', '--org', 'desk', '--batch-size', '50')
   t.equal(imported.code, 0, `the import finishes: ${imported.stderr}`)
   t.equal(imported.stdout.split('\n')[0], 'created 300, updated 0, unchanged 0, rejected 0')
-  const counts = await withDatabase((database) => queryRows<{ name: string, claims: number }>(database.db, sql`
+  const counts = await withDatabase((database) => queryRows<{ name: string, claims: number }>(database.db.drizzle, sql`
     select c.name, count(k.id)::int as claims from claimants c left join claims k on k.claimant_id = c.id group by c.name order by c.name`))
   t.same(counts, claimants.map((name) => ({ name, claims: 50 })), 'each claimant once, with all its claims')
 })
@@ -85,8 +85,8 @@ t.test('a failed import prints the cause first, and never the parameters of the 
 
 /** Runs statements one at a time (drizzle sends each with the extended protocol, which takes one statement). */
 async function runStatements (
-  database: { db: { execute: (q: ReturnType<typeof sql.raw>) => Promise<unknown> } },
+  database: { db: { drizzle: { execute: (q: ReturnType<typeof sql.raw>) => Promise<unknown> } } },
   statements: string[]
 ): Promise<void> {
-  for (const statement of statements) await database.db.execute(sql.raw(statement))
+  for (const statement of statements) await database.db.drizzle.execute(sql.raw(statement))
 }

@@ -63,7 +63,7 @@ async function emptyDatabase (t: Test, { reopenable = false } = {}) {
 
 /** Rows of a raw query, whichever driver answers it. */
 async function rows (database: Database, query: SQL): Promise<Array<Record<string, unknown>>> {
-  const result: unknown = await database.db.execute(query)
+  const result: unknown = await database.db.drizzle.execute(query)
   return Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows
 }
 

@@ -56,7 +56,7 @@ t.test('every connection taken: requests get 503 with Retry-After, change nothin
   const ended = new Promise<void>((resolve) => { end = resolve })
   let holding = () => {}
   const held = new Promise<void>((resolve) => { holding = resolve })
-  const work = () => app.db.transaction(async (tx) => {
+  const work = () => app.database.db.transaction(async (tx) => {
     await tx.execute(sql`select 1`)
     holding()
     await ended

@@ -30,7 +30,7 @@ t.test('MIGRATE_ON_START=false refuses a database that lacks migrations, naming 
   // Nothing was created: the database is as empty as before.
   const database = await createDatabase(parseConfig({ ...quiet, ...env }))
   t.teardown(() => database.close())
-  const rows = await database.db.execute('select count(*)::int as n from pg_tables where schemaname in (\'public\', \'drizzle\')' as never) as unknown
+  const rows = await database.db.drizzle.execute('select count(*)::int as n from pg_tables where schemaname in (\'public\', \'drizzle\')' as never) as unknown
   const n = Array.isArray(rows) ? rows[0]?.n : (rows as { rows: Array<{ n: number }> }).rows[0]?.n
   t.equal(n, 0, 'no table was created')
 })

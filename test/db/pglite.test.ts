@@ -27,7 +27,7 @@ async function answers<T> (database: Database, query: Parameters<typeof queryRow
   const deadline = performance.now() + withinMs
   for (;;) {
     try {
-      return await queryRows<T>(database.db, query)
+      return await queryRows<T>(database.db.drizzle, query)
     } catch (error) {
       if (transientDatabaseError(error) === undefined || performance.now() > deadline) throw error
       await sleep(100)
@@ -64,10 +64,10 @@ t.test('a statement past DATABASE_STATEMENT_TIMEOUT fails with 57014 (503) in ti
     ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
   })
   t.teardown(() => database.close())
-  await database.db.execute(sql`create table kept (id int primary key)`)
-  await database.db.execute(sql`insert into kept values (1)`)
+  await database.db.drizzle.execute(sql`create table kept (id int primary key)`)
+  await database.db.drizzle.execute(sql`insert into kept values (1)`)
 
-  const { error, ms } = await timed(database.db.execute(sql`select pg_sleep(4)`))
+  const { error, ms } = await timed(database.db.drizzle.execute(sql`select pg_sleep(4)`))
   t.ok(error, 'the statement fails')
   t.ok(errorCodes(error).includes('57014'), `SQLSTATE 57014 (${errorCodes(error).join(', ')})`)
   t.ok(transientDatabaseError(error), 'answered 503 with Retry-After by the API')
@@ -89,10 +89,10 @@ if (!onServer) {
       pgliteDataDir: await pgliteTemplate(),
     })
     t.teardown(() => database.close())
-    await database.db.execute(sql`create table kept (id int primary key)`)
+    await database.db.drizzle.execute(sql`create table kept (id int primary key)`)
     await database.db.transaction(async (tx) => { await tx.execute(sql`insert into kept values (1), (2)`) })
 
-    const { error, ms } = await timed(database.db.execute(sql`select pg_sleep(600)`))
+    const { error, ms } = await timed(database.db.drizzle.execute(sql`select pg_sleep(600)`))
     t.ok(errorCodes(error).includes('57014'), `SQLSTATE 57014 (${errorCodes(error).join(', ')})`)
     t.ok(ms < 2000, `within 2 s (${Math.round(ms)} ms)`)
     // Not the ten minutes of the statement: the worker was stopped and the data directory reopened.

@@ -4,7 +4,7 @@ import { PGlite } from '@electric-sql/pglite'
 import { pgTable, text } from 'drizzle-orm/pg-core'
 import { drizzle } from 'drizzle-orm/pglite'
 import { parseConfig, ConfigError } from '../../src/config.ts'
-import type { Db } from '../../src/db/client.ts'
+import type { Drizzle } from '../../src/db/client.ts'
 import { lsnValue, preparedRead, readerOf, readRouting, withReplica } from '../../src/db/routing.ts'
 
 // Two in-memory databases stand for primary and replica: each says which it is, so the answer shows who served it.
@@ -12,7 +12,7 @@ async function instances () {
   const open = async (name: string) => {
     const client = new PGlite()
     await client.exec(`create table marks (name text); insert into marks values ('${name}')`)
-    return { client, db: drizzle({ client }) as unknown as Db }
+    return { client, db: drizzle({ client }) as unknown as Drizzle }
   }
   const primary = await open('primary')
   const replica = await open('replica')
@@ -24,7 +24,7 @@ async function instances () {
   }
 }
 const marks = pgTable('marks', { name: text() })
-const nameIn = async (db: Db) => (await db.select().from(marks)).map((row) => row.name).join()
+const nameIn = async (db: Drizzle) => (await db.select().from(marks)).map((row) => row.name).join()
 
 t.test('reads go to the replica only in a replica scope; writes and transactions always to the primary', async (t) => {
   const { db, primary, close } = await instances()
@@ -37,9 +37,9 @@ t.test('reads go to the replica only in a replica scope; writes and transactions
   t.equal(await nameIn(readerOf(db)), 'primary', 'and the primary out of it')
   await inScope(true, () => db.insert(marks).values({ name: 'written' }))
   t.equal((await primary.db.select().from(marks)).length, 2, 'a write in a replica scope went to the primary')
-  t.equal(await inScope(true, () => db.transaction((tx) => nameIn(tx as unknown as Db))), 'primary,written', 'so does a transaction')
+  t.equal(await inScope(true, () => db.transaction((tx) => nameIn(tx as unknown as Drizzle))), 'primary,written', 'so does a transaction')
 
-  const byName = preparedRead(db, (instance) => instance.select().from(marks).prepare('marks'))
+  const byName = preparedRead({ drizzle: db }, (instance) => instance.select().from(marks).prepare('marks'))
   t.equal((await byName().execute()).map((row) => row.name).join(), 'primary,written', 'a prepared read outside a scope')
   t.equal((await inScope(true, () => byName().execute())).map((row) => row.name).join(), 'replica', 'and in one')
 })
@@ -48,7 +48,7 @@ t.test('without a replica, every read goes to the one database', async (t) => {
   const { primary, close } = await instances()
   t.teardown(close)
   t.equal(await readRouting.run({ replica: true }, () => nameIn(readerOf(primary.db))), 'primary')
-  t.equal(await readRouting.run({ replica: true }, () => preparedRead(primary.db, (db) => db.select().from(marks).prepare('m'))().execute()).then((rows) => rows.length), 1)
+  t.equal(await readRouting.run({ replica: true }, () => preparedRead({ drizzle: primary.db }, (db) => db.select().from(marks).prepare('m'))().execute()).then((rows) => rows.length), 1)
 })
 
 t.test('WAL positions compare by value, not as text', async (t) => {

@@ -150,10 +150,10 @@ const idle: Pooled[] = []
 let migratedRows: Promise<Array<{ table: string, rows: unknown[] }>> | undefined
 
 async function rowsOf (database: Database) {
-  const tables = await queryRows<{ name: string }>(database.db, sql`select tablename as name from pg_tables where schemaname = 'public' order by 1`)
+  const tables = await queryRows<{ name: string }>(database.db.drizzle, sql`select tablename as name from pg_tables where schemaname = 'public' order by 1`)
   return Promise.all(tables.map(async ({ name }) => ({
     table: name,
-    rows: (await queryRows<{ row: unknown }>(database.db, sql.raw(`select to_jsonb(t) as row from "${name}" t`))).map((r) => r.row),
+    rows: (await queryRows<{ row: unknown }>(database.db.drizzle, sql.raw(`select to_jsonb(t) as row from "${name}" t`))).map((r) => r.row),
   })))
 }
 

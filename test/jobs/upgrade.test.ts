@@ -44,14 +44,14 @@ t.test('jobs waiting in pg-boss 10 tables are moved to pg-boss 12 by the migrati
   `)
 
   await migrate(database)
-  const [aside] = await queryRows<{ found: boolean }>(database.db, sql`select to_regnamespace('pgboss_v10') is not null as found`)
+  const [aside] = await queryRows<{ found: boolean }>(database.db.drizzle, sql`select to_regnamespace('pgboss_v10') is not null as found`)
   t.equal(aside?.found, false, 'the old tables are gone')
-  const [version] = await queryRows<{ version: number }>(database.db, sql`select version::int as version from pgboss.version`)
+  const [version] = await queryRows<{ version: number }>(database.db.drizzle, sql`select version::int as version from pgboss.version`)
   t.ok(version !== undefined && version.version > 24, `pg-boss 12's schema (version ${version?.version})`)
-  const moved = await queryRows<{ id: string, state: string, retryLimit: number }>(database.db, sql`select id::text, state::text, retry_limit as "retryLimit" from pgboss.job where name = 'test-upgrade' order by id`)
+  const moved = await queryRows<{ id: string, state: string, retryLimit: number }>(database.db.drizzle, sql`select id::text, state::text, retry_limit as "retryLimit" from pgboss.job where name = 'test-upgrade' order by id`)
   t.same(moved, [{ id: waiting, state: 'created', retryLimit: 3 }, { id: retrying, state: 'created', retryLimit: 3 }], 'the waiting jobs, under their ids; not the completed one')
   await migrate(database)
-  t.equal((await queryRows(database.db, sql`select 1 from pgboss.job where name = 'test-upgrade'`)).length, 2, 'migrating again changes nothing')
+  t.equal((await queryRows(database.db.drizzle, sql`select 1 from pgboss.job where name = 'test-upgrade'`)).length, 2, 'migrating again changes nothing')
 
   const app = await buildApp(parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false' }), { database })
   t.teardown(() => app.close())

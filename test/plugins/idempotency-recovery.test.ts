@@ -2,28 +2,10 @@
 // was never stored, as when its process dies in between. A retry is answered from what the change wrote, read through
 // its service and shaped by the route's own response schema, and makes nothing twice.
 import { count, eq } from 'drizzle-orm'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import t, { type Test } from 'tap'
-import { appearances, claims, idempotencyKeys } from '../../src/db/schema.ts'
-import { build, createClaim, isProblem, publishableReview } from '../helper.ts'
-
-const claimsWithText = async (app: FastifyInstance, text: string) =>
-  (await app.db.select({ n: count() }).from(claims).where(eq(claims.text, text)))[0]?.n
-
-const post = (
-  app: FastifyInstance,
-  key: string,
-  payload: Record<string, unknown>,
-  headers: Record<string, unknown> = {}
-) => app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
-
-/** The retry answers exactly what the first request did, and says it is a replay. */
-function isReplayOf (t: Test, retry: LightMyRequestResponse, first: LightMyRequestResponse) {
-  t.equal(retry.statusCode, first.statusCode, 'same status')
-  t.equal(retry.body, first.body, 'same body, byte for byte')
-  for (const name of ['content-type', 'location', 'etag']) t.equal(retry.headers[name], first.headers[name], `same ${name}`)
-  t.equal(retry.headers['idempotent-replayed'], 'true', 'marked as replayed')
-}
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { appearances, idempotencyKeys } from '../../src/db/schema.ts'
+import { build, claimsWithText, createClaim, isProblem, isReplayOf, postWithKey, publishableReview } from '../helper.ts'
 
 /** The process dies after the commit and before it stores its answer: the mark is there, the answer is not. */
 const loseAnswer = (app: FastifyInstance, key: string) =>
@@ -41,13 +23,13 @@ t.test('a write and its mark commit together: a retry after the answer was lost 
   const claimant = await app.inject({ method: 'POST', url: '/v1/claimants', payload: { name: 'Lost Answer' } })
   const claimantId = claimant.json().id
 
-  const first = await post(app, 'lost-create', { text: 'Committed claim.', claimantId })
+  const first = await postWithKey(app, 'lost-create', { text: 'Committed claim.', claimantId })
   t.equal(first.statusCode, 201)
   const [mark] = await app.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'lost-create'))
   t.same(mark?.committed, [{ entityType: 'claim', entityId: first.json().id }], 'the mark names what the transaction wrote')
   await loseAnswer(app, 'lost-create')
 
-  const retry = await post(app, 'lost-create', { text: 'Committed claim.', claimantId })
+  const retry = await postWithKey(app, 'lost-create', { text: 'Committed claim.', claimantId })
   t.equal(retry.statusCode, 201, 'answered as the first request would have been')
   t.equal(retry.headers['idempotent-replayed'], 'true')
   t.equal(retry.headers.location, first.headers.location)
@@ -57,7 +39,7 @@ t.test('a write and its mark commit together: a retry after the answer was lost 
   t.equal(retry.body, first.body, 'byte for byte')
   t.equal(await claimsWithText(app, 'Committed claim.'), 1, 'no second claim')
   t.equal(await storedStatus(app, 'lost-create'), 201, 'the rebuilt answer is stored for later retries')
-  isReplayOf(t, await post(app, 'lost-create', { text: 'Committed claim.', claimantId }), retry)
+  isReplayOf(t, await postWithKey(app, 'lost-create', { text: 'Committed claim.', claimantId }), retry)
 
   // A PATCH is answered from the resource it changed, and not applied twice (its If-Match would now fail).
   const id = first.json().id

@@ -1,31 +1,13 @@
 // Idempotency-Key on POST and PATCH: one write per key and caller, the first response replayed to retries, a
 // different request refused (422), a running one reported (409), 5xx not stored, records forgotten after 24 hours.
 import { count, eq, sql } from 'drizzle-orm'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import t, { type Test } from 'tap'
-import { claims, idempotencyKeys } from '../../src/db/schema.ts'
+import type { FastifyInstance } from 'fastify'
+import t from 'tap'
+import { idempotencyKeys } from '../../src/db/schema.ts'
 import { createIdempotencyRepository } from '../../src/repositories/idempotency.ts'
-import { anonymous, bearer, build, createClaim, etagOf, isProblem, keyFor, onServer } from '../helper.ts'
+import { anonymous, bearer, build, claimsWithText, createClaim, etagOf, isProblem, isReplayOf, keyFor, onServer, postWithKey } from '../helper.ts'
 
-const claimsWithText = async (app: FastifyInstance, text: string) =>
-  (await app.db.select({ n: count() }).from(claims).where(eq(claims.text, text)))[0]?.n
 const recordCount = async (app: FastifyInstance) => (await app.db.select({ n: count() }).from(idempotencyKeys))[0]?.n
-
-const post = (
-  app: FastifyInstance,
-  key: string,
-  payload: Record<string, unknown>,
-  headers: Record<string, unknown> = {}
-) => app.inject({ method: 'POST', url: '/v1/claims', headers: { 'idempotency-key': key, ...headers }, payload })
-
-/** The retry answers exactly what the first request did, and says it is a replay. */
-function isReplayOf (t: Test, retry: LightMyRequestResponse, first: LightMyRequestResponse) {
-  t.equal(retry.statusCode, first.statusCode, 'same status')
-  t.equal(retry.body, first.body, 'same body, byte for byte')
-  for (const name of ['content-type', 'location', 'etag']) t.equal(retry.headers[name], first.headers[name], `same ${name}`)
-  t.equal(retry.headers['idempotent-replayed'], 'true', 'marked as replayed')
-  t.not(retry.headers['x-request-id'], first.headers['x-request-id'], 'a request id of its own')
-}
 
 /** A deferred: a promise and the function that resolves it. */
 function gate () {
@@ -36,10 +18,10 @@ function gate () {
 
 t.test('the same key twice: one claim, and the retry replays the first answer', async (t) => {
   const app = await build(t)
-  const first = await post(app, 'create-1', { text: 'Replayed claim.' })
+  const first = await postWithKey(app, 'create-1', { text: 'Replayed claim.' })
   t.equal(first.statusCode, 201)
   t.equal(first.headers['idempotent-replayed'], undefined, 'the first answer is not a replay')
-  const retry = await post(app, 'create-1', { text: 'Replayed claim.' })
+  const retry = await postWithKey(app, 'create-1', { text: 'Replayed claim.' })
   isReplayOf(t, retry, first)
   t.equal(await claimsWithText(app, 'Replayed claim.'), 1, 'one claim row')
 
@@ -57,8 +39,8 @@ t.test('the same key twice: one claim, and the retry replays the first answer', 
 
 t.test('the same key for another request is 422, and changes nothing', async (t) => {
   const app = await build(t)
-  t.equal((await post(app, 'k', { text: 'First body.' })).statusCode, 201)
-  isProblem(t, await post(app, 'k', { text: 'Second body.' }), 422, 'unprocessable-entity')
+  t.equal((await postWithKey(app, 'k', { text: 'First body.' })).statusCode, 201)
+  isProblem(t, await postWithKey(app, 'k', { text: 'Second body.' }), 422, 'unprocessable-entity')
   const otherRoute = await app.inject({ method: 'POST', url: '/v1/claimants', headers: { 'idempotency-key': 'k' }, payload: { name: 'Jane Doe' } })
   isProblem(t, otherRoute, 422, 'unprocessable-entity')
   t.equal(await claimsWithText(app, 'Second body.'), 0, 'no claim for the second body')
@@ -69,8 +51,8 @@ t.test('the same key for another request is 422, and changes nothing', async (t)
 t.test('keys are scoped per API key, and per client IP without one', async (t) => {
   const app = await build(t)
   const editor = await keyFor(app, 'editor')
-  const a = await post(app, 'shared', { text: 'Scoped claim.' })
-  const b = await post(app, 'shared', { text: 'Scoped claim.' }, bearer(editor))
+  const a = await postWithKey(app, 'shared', { text: 'Scoped claim.' })
+  const b = await postWithKey(app, 'shared', { text: 'Scoped claim.' }, bearer(editor))
   t.equal(a.statusCode, 201)
   t.equal(b.statusCode, 201)
   t.equal(b.headers['idempotent-replayed'], undefined)
@@ -105,7 +87,7 @@ t.test('PATCH with a key replays its answer instead of failing the precondition'
 
 t.test('20 concurrent identical requests make one claim', async (t) => {
   const app = await build(t)
-  const answers = await Promise.all(Array.from({ length: 20 }, () => post(app, 'burst', { text: 'Concurrent claim.' })))
+  const answers = await Promise.all(Array.from({ length: 20 }, () => postWithKey(app, 'burst', { text: 'Concurrent claim.' })))
   t.equal(await claimsWithText(app, 'Concurrent claim.'), 1, 'one claim row')
   const created = answers.filter((res) => res.statusCode === 201)
   const first = created.find((res) => res.headers['idempotent-replayed'] === undefined)
@@ -121,7 +103,7 @@ t.test('20 concurrent identical requests make one claim', async (t) => {
   t.comment(`${onServer ? 'Postgres' : 'PGlite'}: ${created.length} answered 201, ${answers.length - created.length} answered 409`)
   // PGlite runs one statement at a time, in order: every retry finds the first request done.
   if (!onServer) t.equal(created.length, answers.length, 'on PGlite every retry is a replay')
-  const retry = await post(app, 'burst', { text: 'Concurrent claim.' })
+  const retry = await postWithKey(app, 'burst', { text: 'Concurrent claim.' })
   if (first) isReplayOf(t, retry, first)
 })
 
@@ -133,16 +115,16 @@ t.test('a request still running is 409 with Retry-After; one left running past t
   const started = gate()
   service.create = async (...args) => { started.open(); await held.opened; return create(...args) }
 
-  const running = post(app, 'slow', { text: 'Slow claim.' })
+  const running = postWithKey(app, 'slow', { text: 'Slow claim.' })
   await started.opened
-  const busy = await post(app, 'slow', { text: 'Slow claim.' })
+  const busy = await postWithKey(app, 'slow', { text: 'Slow claim.' })
   isProblem(t, busy, 409, 'conflict')
   t.equal(busy.headers['retry-after'], '1')
 
   // The first request's process is presumed dead once its record is older than the request timeout (plus a margin).
   await app.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '1 hour'` }).where(eq(idempotencyKeys.key, 'slow'))
   service.create = create
-  const takeover = await post(app, 'slow', { text: 'Slow claim.' })
+  const takeover = await postWithKey(app, 'slow', { text: 'Slow claim.' })
   t.equal(takeover.statusCode, 201)
   t.equal(takeover.headers['idempotent-replayed'], undefined)
 
@@ -153,12 +135,12 @@ t.test('a request still running is 409 with Retry-After; one left running past t
   isProblem(t, late, 409, 'conflict')
   t.match(late.json().detail, /took the request over/)
   t.equal(await claimsWithText(app, 'Slow claim.'), 1, 'one claim')
-  isReplayOf(t, await post(app, 'slow', { text: 'Slow claim.' }), takeover)
+  isReplayOf(t, await postWithKey(app, 'slow', { text: 'Slow claim.' }), takeover)
 })
 
 t.test('a write that fails leaves no mark: its transaction rolled back, and a retry runs it', async (t) => {
   const app = await build(t)
-  const failing = await post(app, 'no-mark', { text: 'Refused claim.', claimantId: '0190a0b0-0000-7000-8000-000000000000' })
+  const failing = await postWithKey(app, 'no-mark', { text: 'Refused claim.', claimantId: '0190a0b0-0000-7000-8000-000000000000' })
   isProblem(t, failing, 422)
   const [record] = await app.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'no-mark'))
   t.equal(record?.committed, null, 'nothing committed')
@@ -170,61 +152,61 @@ t.test('a 5xx is not stored: a retry runs again', async (t) => {
   const { claims: service } = app.services
   const create = service.create.bind(service)
   service.create = async () => { throw new Error('connection terminated') }
-  const failed = await post(app, 'retry-me', { text: 'Failing claim.' })
+  const failed = await postWithKey(app, 'retry-me', { text: 'Failing claim.' })
   isProblem(t, failed, 500, 'internal-error')
   t.equal(await recordCount(app), 0, 'nothing stored')
 
   service.create = create
-  const retried = await post(app, 'retry-me', { text: 'Failing claim.' })
+  const retried = await postWithKey(app, 'retry-me', { text: 'Failing claim.' })
   t.equal(retried.statusCode, 201)
   t.equal(retried.headers['idempotent-replayed'], undefined, 'the retry ran')
-  isReplayOf(t, await post(app, 'retry-me', { text: 'Failing claim.' }), retried)
+  isReplayOf(t, await postWithKey(app, 'retry-me', { text: 'Failing claim.' }), retried)
   t.equal(await claimsWithText(app, 'Failing claim.'), 1)
 })
 
 t.test('problem answers are stored and replayed; a request refused by validation stores nothing', async (t) => {
   const app = await build(t)
   const missing = { text: 'Claim by nobody.', claimantId: '0190a6b0-0000-7000-8000-000000000000' }
-  const first = await post(app, 'problem', missing)
+  const first = await postWithKey(app, 'problem', missing)
   isProblem(t, first, 422, 'unprocessable-entity')
-  isReplayOf(t, await post(app, 'problem', missing), first)
+  isReplayOf(t, await postWithKey(app, 'problem', missing), first)
 
-  isProblem(t, await post(app, 'invalid', { text: '' }), 400, 'validation-failed')
-  const valid = await post(app, 'invalid', { text: 'Valid at last.' })
+  isProblem(t, await postWithKey(app, 'invalid', { text: '' }), 400, 'validation-failed')
+  const valid = await postWithKey(app, 'invalid', { text: 'Valid at last.' })
   t.equal(valid.statusCode, 201, 'the key was not used up by the invalid request')
 })
 
 t.test('a malformed Idempotency-Key is 400', async (t) => {
   const app = await build(t)
   for (const key of ['', 'a b', 'x'.repeat(256), 'caf\u00e9']) {
-    const res = await post(app, key, { text: 'Badly keyed.' })
+    const res = await postWithKey(app, key, { text: 'Badly keyed.' })
     isProblem(t, res, 400, 'bad-request')
   }
   t.equal(await claimsWithText(app, 'Badly keyed.'), 0)
-  t.equal((await post(app, 'x'.repeat(255), { text: 'Well keyed.' })).statusCode, 201, '255 characters is fine')
+  t.equal((await postWithKey(app, 'x'.repeat(255), { text: 'Well keyed.' })).statusCode, 201, '255 characters is fine')
   const get = await app.inject({ method: 'GET', url: '/v1/claims', headers: { 'idempotency-key': 'a b' } })
   t.equal(get.statusCode, 200, 'ignored on reads')
 })
 
 t.test('records older than 24 hours are not replayed, and are purged', async (t) => {
   const app = await build(t)
-  const first = await post(app, 'old', { text: 'Old claim.' })
+  const first = await postWithKey(app, 'old', { text: 'Old claim.' })
   t.equal(first.statusCode, 201)
   await app.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` })
-  const again = await post(app, 'old', { text: 'Old claim.' })
+  const again = await postWithKey(app, 'old', { text: 'Old claim.' })
   t.equal(again.statusCode, 201)
   t.equal(again.headers['idempotent-replayed'], undefined, 'ran again')
   t.not(again.json().id, first.json().id)
   t.equal(await claimsWithText(app, 'Old claim.'), 2)
-  isReplayOf(t, await post(app, 'old', { text: 'Old claim.' }), again)
+  isReplayOf(t, await postWithKey(app, 'old', { text: 'Old claim.' }), again)
 
   // An expired key may also carry a new request.
   await app.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` })
-  t.equal((await post(app, 'old', { text: 'New use of an old key.' })).statusCode, 201)
+  t.equal((await postWithKey(app, 'old', { text: 'New use of an old key.' })).statusCode, 201)
 
   await app.db.update(idempotencyKeys).set({ createdAt: sql`now() - interval '25 hours'` })
-  t.equal((await post(app, 'fresh', { text: 'Fresh claim.' })).statusCode, 201)
-  t.equal(await createIdempotencyRepository(app.db).purgeExpired(), 1, 'the expired record is purged')
+  t.equal((await postWithKey(app, 'fresh', { text: 'Fresh claim.' })).statusCode, 201)
+  t.equal(await createIdempotencyRepository(app.database.db).purgeExpired(), 1, 'the expired record is purged')
   t.same((await app.db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((r) => r.key), ['fresh'], 'the fresh one stays')
 })
 

@@ -237,7 +237,7 @@ t.test('two instances on one database enforce one limit', async (t) => {
 
 t.test('Postgres counters: one statement counts several buckets; a new window restarts, a lagging clock does not, quiet buckets are purged', async (t) => {
   const app = await build(t)
-  const counters = createRateLimitsRepository(app.db)
+  const counters = createRateLimitsRepository(app.database.db)
   const window = new Date('2030-01-01T00:00:00Z')
   const next = new Date('2030-01-01T00:01:00Z')
   const counts = async (buckets: string[], added: number[], start: Date) =>

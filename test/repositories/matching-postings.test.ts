@@ -9,7 +9,7 @@ import { publicViewer, type Viewer } from '../../src/domain/access.ts'
 import { createMatchingRepository } from '../../src/repositories/matching.ts'
 
 async function candidates (app: FastifyInstance, text: string, limit: number, visibleTo: Viewer, perTerm?: number) {
-  const rows = await createMatchingRepository(app.db).candidates({ text, language: 'en', limit, visibleTo },
+  const rows = await createMatchingRepository(app.database.db).candidates({ text, language: 'en', limit, visibleTo },
     perTerm === undefined ? {} : { perTerm })
   return rows.map((r) => r.id)
 }

@@ -60,7 +60,7 @@ t.test('revisions are append-only: no update, delete or truncate, on either data
 t.test('a revision recorded in a transaction that fails is rolled back with it', async (t) => {
   const app = await build(t)
   const { id } = await createClaim(app, { text: 'Kept.' })
-  const history = createHistory(createRevisionsRepository(app.db))
+  const history = createHistory(createRevisionsRepository(app.database.db))
   const ctx = writeContext(app)
   const before = await allRevisions(app)
   const [row] = await app.db.select().from(claims).where(eq(claims.id, id))

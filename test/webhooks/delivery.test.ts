@@ -172,14 +172,14 @@ t.test('a change that rolls back sends nothing; with nobody subscribed, a change
   await register(app, receiver.url, ['claim.updated'])
   // The history and events as the services have them, in a transaction that fails after the change was recorded.
   const events = createWebhookEvents({
-    webhooks: createWebhooksRepository(app.db),
-    ratingScales: createRatingScalesRepository(app.db),
+    webhooks: createWebhooksRepository(app.database.db),
+    ratingScales: createRatingScalesRepository(app.database.db),
     jobs: app.jobs,
     retryDelaySeconds: 1,
     timeoutMs: 2000,
     toReview,
   })
-  const history = createHistory(createRevisionsRepository(app.db), events.onChanges)
+  const history = createHistory(createRevisionsRepository(app.database.db), events.onChanges)
   const row = {
     ...claim,
     organizationId: writeContext(app).organizationId,
@@ -206,7 +206,7 @@ t.test('nothing is sent to a refused address: at delivery time, or through a red
   const app = await build(t, { env: { ...env, WEBHOOK_ALLOWED_HOSTS: '127.0.0.3' } })
   const allowed = await startReceiver(t, '127.0.0.3')
   const elsewhere = await startReceiver(t, '127.0.0.2')
-  const store = createWebhooksRepository(app.db)
+  const store = createWebhooksRepository(app.database.db)
   const { organizationId } = writeContext(app)
   // Webhooks whose address became refused after registration (DNS changed, the allowlist shrank): put in directly.
   const literal = await store.insert({ organizationId, url: `${elsewhere.url}/literal`, events: ['claim.updated'], description: null, enabled: true, secret: 'whsec_AAAA' })
@@ -268,7 +268,7 @@ t.test('an allowlist entry for one organisation: its webhooks are delivered, ano
   t.match(refused.json().detail, /127\.0\.0\.1 is a loopback address/)
   // Registered before the operator narrowed the entry: put in directly.
   const partnerOrg = await app.services.organizations.ensure({ slug: 'partner-site' })
-  const theirs = await createWebhooksRepository(app.db).insert({ organizationId: partnerOrg.organization.id, url: `${receiver.url}/theirs`, events: ['review.published'], description: null, enabled: true, secret: 'whsec_AAAA' })
+  const theirs = await createWebhooksRepository(app.database.db).insert({ organizationId: partnerOrg.organization.id, url: `${receiver.url}/theirs`, events: ['review.published'], description: null, enabled: true, secret: 'whsec_AAAA' })
   await publishReview(app, (await createClaim(app)).id)
 
   await until('our delivery', async () => (await deliveriesOf(app, ours.id))[0])

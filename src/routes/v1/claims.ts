@@ -2,33 +2,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from '@fastify/type-provider-zod'
 import { z } from 'zod'
-import { toAppearance } from '../../schemas/appearances.ts'
-import { toClaimant } from '../../schemas/claimants.ts'
-import { ClaimDetailSchema, ClaimListItemSchema, ClaimListQuery, CreateClaimBody, UpdateClaimBody, toClaim } from '../../schemas/claims.ts'
-import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, page, problemResponses } from '../../schemas/common.ts'
-import { toEvidence } from '../../schemas/evidence.ts'
-import { claimEtag, type ClaimDetail } from '../../services/claims.ts'
+import { ClaimDetailSchema, ClaimListQuery, ClaimPage, CreateClaimBody, UpdateClaimBody, toClaim, toClaimDetail } from '../../schemas/claims.ts'
+import { IdParams, TimestampInput, IfMatchHeaders, IfNoneMatchHeaders, NoContent, NotModified, problemResponses } from '../../schemas/common.ts'
+import { claimEtag } from '../../services/claims.ts'
 import { ifMatchOf, readBudgetOf, readerOf, withEtag, withQuery, writeContextOf } from '../http.ts'
 
-const ClaimPage = page(ClaimListItemSchema).meta({ id: 'ClaimPage' })
 const AsOfQuery = z.object({
   asOf: TimestampInput.optional().describe('Read the claim as it was at this instant (ISO 8601); 404 if it did not exist then.'),
-})
-
-/**
- * A claim as its detail answers show it (also rebuilt by src/plugins/idempotency.ts for a retry whose answer was lost).
- */
-export const toClaimDetail = ({
-  claim,
-  claimant,
-  appearances,
-  evidence,
-  currentReview,
-}: ClaimDetail): z.output<typeof ClaimDetailSchema> => ({
-  ...toClaim(claim, claimant, currentReview),
-  claimant: claimant && toClaimant(claimant),
-  appearances: appearances.map(toAppearance),
-  evidence: evidence.map(toEvidence),
 })
 
 const etagNote = 'The `ETag` covers the claim and everything embedded in it; send it as `If-Match` to change or delete the claim.'

@@ -50,7 +50,7 @@ async function twoApps (
 }
 
 const storedVersions = async (database: Database) =>
-  (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from prefix_list_versions where bytes = 4`))[0]?.n
+  (await queryRows<{ n: number }>(database.db.drizzle, sql`select count(*)::int as n from prefix_list_versions where bytes = 4`))[0]?.n
 
 t.test('two processes answer the same delta for a version the other produced', async (t) => {
   const { a, b } = await twoApps(t)

@@ -149,7 +149,7 @@ t.test('folding the term statistics after a bulk load is not cut short by the st
   const zebra = await createClaim(app, { text: 'Zebras.' })
   // 80 rows per word on the server (folding them takes seconds there); 4 on the slower embedded database.
   const rows = app.database.kind === 'postgres' ? 400_000 : 20_000
-  await app.database.db.execute(sql`
+  await app.database.db.drizzle.execute(sql`
     insert into claim_term_stats (lexeme, df)
     select 'bulk' || (i % 5000), case when (i / 5000) % 2 = 0 then 1 else -1 end from generate_series(0, ${rows - 1}::int) i`)
   const store = app.database.jobStore
@@ -158,7 +158,7 @@ t.test('folding the term statistics after a bulk load is not cut short by the st
     : app.database
   if (strict !== app.database) t.teardown(() => strict.close())
   t.ok(await createMatchingRepository(strict.db).compactStats(), 'folded')
-  const [left] = await queryRows<{ rows: number }>(app.database.db, sql`select count(*)::int as rows from claim_term_stats where lexeme like 'bulk%'`)
+  const [left] = await queryRows<{ rows: number }>(app.database.db.drizzle, sql`select count(*)::int as rows from claim_term_stats where lexeme like 'bulk%'`)
   t.equal(left?.rows, 0, 'every delta row folded (their sums were 0)')
   const [found] = (await match(app, { text: 'zebra' })).map((m) => m.claim.id)
   t.equal(found, zebra.id, 'matching answers as before')
