@@ -13,22 +13,16 @@ export interface QueryTerm { lexeme: string, idf: number }
 
 export interface Scored { id: string, bm25: number, lexemes: string[] }
 
+import { createClaimOrdinals, GONE, grown } from './claim-ordinals.ts'
+import { compactRuns, finish } from './postings.ts'
+
 // BM25 parameters: the SQL path's (src/repositories/matching.ts).
 const K1 = 1.2
 const B = 0.75
-const PUBLIC = -1
-const GONE = -2
 // Pruning compares bounds with θ lowered by this much, so that rounding never drops a claim that ties.
 const SLACK = 1e-9
 /** Postings a compaction handles between two yields (a few milliseconds). */
 const STEP = 500_000
-
-function grown<T extends Int32Array | Uint16Array | Float64Array> (array: T, size: number, make: (n: number) => T): T {
-  if (size <= array.length) return array
-  const next = make(Math.max(size, array.length * 2, 1024))
-  next.set(array)
-  return next
-}
 
 /** BM25's weight of one word in one claim: the expression of the SQL path, term for term. */
 const weight = (idf: number, tf: number, len: number, avgdl: number) =>
@@ -39,17 +33,14 @@ const part = (tf: number, len: number, avgdl: number) => (tf * 2.2) / (tf + K1 *
 
 export function createMatchIndex () {
   // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
-  const ids: string[] = []
-  let owner = new Int32Array(0)
+  const ordinals = createClaimOrdinals()
+  const { ids } = ordinals
   let length = new Int32Array(0)
-  let claims = 0
-  const ordinalOf = new Map<string, number>()
-  const organizations = new Map<string, number>()
   // Terms: postings compacted into one run per term (offsets into docs/tfs), then those added since, per term.
   const termOf = new Map<string, number>()
-  let offsets = new Int32Array(1)
-  let docs = new Int32Array(0)
-  let tfs = new Uint16Array(0)
+  let offsets: Int32Array = new Int32Array(1)
+  let docs: Int32Array = new Int32Array(0)
+  let tfs: Uint16Array = new Uint16Array(0)
   let addedDocs: (number[] | undefined)[] = []
   let addedTfs: (number[] | undefined)[] = []
   // Per term, for its bound: the largest BM25 tf part (weight / idf) of any of its postings, computed with a mean
@@ -57,7 +48,7 @@ export function createMatchIndex () {
   // not computed yet. Kept up as postings are added; removals only make it looser.
   let maxPart = new Float64Array(0)
   let boundAvgdl = new Float64Array(0)
-  let added = 0
+  let addedCount = 0
   let removed = 0
 
   function termId (lexeme: string): number {
@@ -72,27 +63,14 @@ export function createMatchIndex () {
   }
 
   function remove (id: string): void {
-    const ordinal = ordinalOf.get(id)
-    if (ordinal === undefined) return
-    ordinalOf.delete(id)
-    owner[ordinal] = GONE
-    ids[ordinal] = ''
-    removed += length[ordinal] ?? 0
+    const ordinal = ordinals.remove(id)
+    if (ordinal !== undefined) removed += length[ordinal] ?? 0
   }
 
   function add (claim: IndexedClaim): void {
     remove(claim.id)
-    const ordinal = claims++
-    ids[ordinal] = claim.id
-    ordinalOf.set(claim.id, ordinal)
-    owner = grown(owner, claims, (n) => new Int32Array(n))
-    length = grown(length, claims, (n) => new Int32Array(n))
-    let org = PUBLIC
-    if (claim.privateTo !== null) {
-      org = organizations.get(claim.privateTo) ?? organizations.size
-      organizations.set(claim.privateTo, org)
-    }
-    owner[ordinal] = org
+    const ordinal = ordinals.add(claim.id, claim.privateTo)
+    length = grown(length, ordinals.count(), (n) => new Int32Array(n))
     let len = 0
     for (const tf of claim.tfs) len += tf
     length[ordinal] = len
@@ -109,7 +87,7 @@ export function createMatchIndex () {
       }
       const at = boundAvgdl[term] ?? 0
       if (at > 0) maxPart[term] = Math.max(maxPart[term] ?? 0, part(tf, len, at))
-      added++
+      addedCount++
     })
   }
 
@@ -122,6 +100,7 @@ export function createMatchIndex () {
     const at = boundAvgdl[term] ?? 0
     if (at >= avgdl && at <= avgdl * 1.05) return maxPart[term] ?? 0
     const next = avgdl * 1.02
+    const owner = ordinals.owner()
     let best = 0
     for (let p = start, end = start + run; p < end; p++) {
       const d = docs[p] ?? 0
@@ -143,51 +122,21 @@ export function createMatchIndex () {
    * about STEP postings, so that a caller can let other work run (nothing may be added or removed until it is done).
    */
   function * compacting (): Generator<void, void, void> {
-    let work = 0
-    const terms = termOf.size
-    const counts = new Int32Array(terms + 1)
-    const runs = offsets.length - 1
-    for (let t = 0; t < terms; t++) {
-      let n = 0
-      if (t < runs) {
-        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
-      }
-      for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
-      counts[t + 1] = n
-      if ((work += n) > STEP) { work = 0; yield }
-    }
-    for (let t = 0; t < terms; t++) counts[t + 1] = (counts[t + 1] ?? 0) + (counts[t] ?? 0)
-    const nextDocs = new Int32Array(counts[terms] ?? 0)
-    const nextTfs = new Uint16Array(nextDocs.length)
-    for (let t = 0; t < terms; t++) {
-      let q = counts[t] ?? 0
-      if (t < runs) {
-        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) {
-          const d = docs[p] ?? 0
-          if (owner[d] !== GONE) { nextDocs[q] = d; nextTfs[q++] = tfs[p] ?? 0 }
-        }
-      }
-      const list = addedDocs[t] ?? []
-      const listTfs = addedTfs[t] ?? []
-      for (let i = 0; i < list.length; i++) {
-        const d = list[i] ?? 0
-        if (owner[d] !== GONE) { nextDocs[q] = d; nextTfs[q++] = listTfs[i] ?? 0 }
-      }
-      if ((work += q - (counts[t] ?? 0)) > STEP) { work = 0; yield }
-    }
-    offsets = counts
-    docs = nextDocs
-    tfs = nextTfs
+    const added = { docs: addedDocs, values: addedTfs }
+    const runs = { offsets, docs, values: tfs }
+    const next = yield * compactRuns(termOf.size, runs, added, ordinals.owner(), (n) => new Uint16Array(n), STEP)
+    offsets = next.offsets
+    docs = next.docs
+    tfs = next.values
     addedDocs = []
     addedTfs = []
-    added = 0
+    addedCount = 0
     removed = 0
   }
 
   /** Compacts at once (see compacting). */
   function compact (): void {
-    const steps = compacting()
-    while (steps.next().done !== true);
+    finish(compacting())
   }
 
   return {
@@ -197,17 +146,17 @@ export function createMatchIndex () {
     compacting,
 
     /** Whether enough postings were added or dropped since the last compaction that it is worth doing again. */
-    wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
+    wantsCompaction: (): boolean => addedCount + removed > 100_000 + docs.length / 4,
 
     /** Claims held, and postings: for the log and the bench. */
-    size: () => ({ claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size }),
+    size: () => ({ claims: ordinals.size(), postings: docs.length + addedCount, terms: termOf.size }),
 
     /**
      * The `k` claims the viewer may see with the highest BM25 for the terms (ties by id), each with its score and
      * its lexemes among the terms (by idf, then lexeme). `avgdl` is the corpus' mean length, as the SQL path has it.
      */
     top (terms: QueryTerm[], avgdl: number, k: number, viewerOrganization: string | null): Scored[] {
-      const viewer = viewerOrganization === null ? -3 : organizations.get(viewerOrganization) ?? -3
+      const viewer = ordinals.viewer(viewerOrganization)
       const runs = offsets.length - 1
       // The terms the index holds, by their bound ascending.
       const lists = terms.flatMap(({ lexeme, idf }) => {
@@ -294,8 +243,7 @@ export function createMatchIndex () {
           if (at < d) d = at
         }
         if (d === 0x7fffffff) break
-        const who = owner[d] ?? GONE
-        const visible = who === PUBLIC || (who >= 0 && who === viewer)
+        const visible = ordinals.visible(d, viewer)
         let score = 0
         for (let i = essential; i < lists.length; i++) {
           const l = lists[i] as typeof lists[number]

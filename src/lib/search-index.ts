@@ -3,6 +3,8 @@
 // sum of the weights of its occurrences there, which for a query of that one word is its ts_rank_cd exactly; the long
 // runs also in impact order. It gives a word's best claims a caller may see, in rank order, so that the SQL ranks only
 // those and can prove no other claim belongs on the page (src/services/search-index.ts, docs/search.md).
+import { createClaimOrdinals } from './claim-ordinals.ts'
+import { compactRuns, finish } from './postings.ts'
 import { singleLexeme, type QueryNode } from './text/tsquery.ts'
 
 export { parseTsquery, singleLexeme, type QueryNode } from './text/tsquery.ts'
@@ -15,32 +17,20 @@ export interface SearchIndexedClaim { id: string, privateTo: string | null, sear
 
 // ts_rank_cd's default weights (D, C, B, A), as the float4 it computes with.
 const WEIGHT: Record<string, number> = { D: Math.fround(0.1), C: Math.fround(0.2), B: Math.fround(0.4), A: 1 }
-const PUBLIC = -1
-const GONE = -2
 // Runs longer than this are also held in impact order (bound descending, then id descending), built at compaction.
 const IMPACT_ORDERED = 2048
 
 /** Candidates in the walk's order, the bound of each, and the next one's (null when there is none). */
 export interface Candidates { ids: string[], bounds: number[], next: { id: string, bound: number } | null }
 
-function grown<T extends Int32Array> (array: T, size: number, make: (n: number) => T): T {
-  if (size <= array.length) return array
-  const next = make(Math.max(size, array.length * 2, 1024))
-  next.set(array)
-  return next
-}
-
 export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactOrdered?: number } = {}) {
-  const ids: string[] = []
-  let owner = new Int32Array(0)
-  let claims = 0
-  const ordinalOf = new Map<string, number>()
-  const organizations = new Map<string, number>()
+  const ordinals = createClaimOrdinals()
+  const { ids } = ordinals
   const termOf = new Map<string, number>()
   // Per term, one compacted run (offsets into docs/sums), in ordinal order, then the postings added since.
-  let offsets = new Int32Array(1)
-  let docs = new Int32Array(0)
-  let sums = new Float32Array(0)
+  let offsets: Int32Array = new Int32Array(1)
+  let docs: Int32Array = new Int32Array(0)
+  let sums: Float32Array = new Float32Array(0)
   // The long runs again, as positions into docs, by bound descending then id descending.
   let impact = new Map<number, Int32Array>()
   let addedDocs: (number[] | undefined)[] = []
@@ -49,26 +39,12 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
   let removed = 0
 
   function remove (id: string): void {
-    const ordinal = ordinalOf.get(id)
-    if (ordinal === undefined) return
-    ordinalOf.delete(id)
-    owner[ordinal] = GONE
-    ids[ordinal] = ''
-    removed++
+    if (ordinals.remove(id) !== undefined) removed++
   }
 
   function add (claim: SearchIndexedClaim): void {
     remove(claim.id)
-    const ordinal = claims++
-    ids[ordinal] = claim.id
-    ordinalOf.set(claim.id, ordinal)
-    owner = grown(owner, claims, (n) => new Int32Array(n))
-    let org = PUBLIC
-    if (claim.privateTo !== null) {
-      org = organizations.get(claim.privateTo) ?? organizations.size
-      organizations.set(claim.privateTo, org)
-    }
-    owner[ordinal] = org
+    const ordinal = ordinals.add(claim.id, claim.privateTo)
     const prefix = claim.search.english ? 'e' : 's'
     claim.search.lexemes.forEach((lexeme, i) => {
       const key = prefix + lexeme
@@ -85,45 +61,20 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
 
   /** Folds the postings added since into the compacted runs, drops those of claims gone, and orders the long runs. */
   function compact (): void {
-    const terms = termOf.size
-    const runs = offsets.length - 1
-    const next = new Int32Array(terms + 1)
-    for (let t = 0; t < terms; t++) {
-      let n = 0
-      if (t < runs) {
-        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) if (owner[docs[p] ?? 0] !== GONE) n++
-      }
-      for (const d of addedDocs[t] ?? []) if (owner[d] !== GONE) n++
-      next[t + 1] = (next[t] ?? 0) + n
-    }
-    const nextDocs = new Int32Array(next[terms] ?? 0)
-    const nextSums = new Float32Array(nextDocs.length)
-    const nextImpact = new Map<number, Int32Array>()
-    for (let t = 0; t < terms; t++) {
-      const first = next[t] ?? 0
-      let q = first
-      if (t < runs) {
-        for (let p = offsets[t] ?? 0, end = offsets[t + 1] ?? 0; p < end; p++) {
-          const d = docs[p] ?? 0
-          if (owner[d] !== GONE) { nextDocs[q] = d; nextSums[q++] = sums[p] ?? 0 }
-        }
-      }
-      const list = addedDocs[t] ?? []
-      for (let i = 0; i < list.length; i++) {
-        const d = list[i] ?? 0
-        if (owner[d] !== GONE) { nextDocs[q] = d; nextSums[q++] = addedSums[t]?.[i] ?? 0 }
-      }
-      if (q - first > impactOrdered) {
-        const order = Int32Array.from({ length: q - first }, (_, i) => first + i)
-        order.sort((x, y) => (nextSums[y] ?? 0) - (nextSums[x] ?? 0) ||
-          ((ids[nextDocs[x] ?? 0] ?? '') < (ids[nextDocs[y] ?? 0] ?? '') ? 1 : -1))
-        nextImpact.set(t, order)
-      }
-    }
-    offsets = next
-    docs = nextDocs
-    sums = nextSums
-    impact = nextImpact
+    const impactNext = new Map<number, Int32Array>()
+    const since = { docs: addedDocs, values: addedSums }
+    const next = finish(compactRuns(termOf.size, { offsets, docs, values: sums }, since,
+      ordinals.owner(), (n) => new Float32Array(n), Infinity, (t, first, end, runs) => {
+        if (end - first <= impactOrdered) return
+        const order = Int32Array.from({ length: end - first }, (_, i) => first + i)
+        order.sort((x, y) => (runs.values[y] ?? 0) - (runs.values[x] ?? 0) ||
+          ((ids[runs.docs[x] ?? 0] ?? '') < (ids[runs.docs[y] ?? 0] ?? '') ? 1 : -1))
+        impactNext.set(t, order)
+      }))
+    offsets = next.offsets
+    docs = next.docs
+    sums = next.values
+    impact = impactNext
     addedDocs = []
     addedSums = []
     added = 0
@@ -136,7 +87,7 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
     compact,
     wantsCompaction: (): boolean => added + removed > 100_000 + docs.length / 4,
     size: () => ({
-      claims: ordinalOf.size, postings: docs.length + added, terms: termOf.size, impactOrdered: impact.size,
+      claims: ordinals.size(), postings: docs.length + added, terms: termOf.size, impactOrdered: impact.size,
     }),
 
     /**
@@ -155,7 +106,7 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
         lexemes[i] = singleLexeme(tree)
         if (lexemes[i] === null) return null
       }
-      const viewer = viewerOrganization === null ? -3 : organizations.get(viewerOrganization) ?? -3
+      const viewer = ordinals.viewer(viewerOrganization)
       const keep = want + 1
       // The best `keep` so far, worst first: a binary min-heap by bound, then id.
       const heapBound: number[] = []
@@ -194,10 +145,7 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
           }
         }
       }
-      const visible = (d: number) => {
-        const who = owner[d] ?? GONE
-        return who === PUBLIC || (who >= 0 && who === viewer)
-      }
+      const visible = (d: number) => ordinals.visible(d, viewer)
       const runs = offsets.length - 1
       ;(['e', 's'] as const).forEach((prefix, i) => {
         const lexeme = lexemes[i]
