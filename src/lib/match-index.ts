@@ -15,6 +15,7 @@ export interface Scored { id: string, bm25: number, lexemes: string[] }
 
 import { createClaimOrdinals, GONE, grown } from './claim-ordinals.ts'
 import { compactRuns, finish } from './postings.ts'
+import { createTopK } from './top-k.ts'
 
 // BM25 parameters: the SQL path's (src/repositories/matching.ts).
 const K1 = 1.2
@@ -195,42 +196,8 @@ export function createMatchIndex () {
       let sum = 0
       for (const l of lists) cumulative.push(sum += l.bound)
 
-      // The best k so far, worst first (a binary min-heap by score, then id descending).
-      const heapScore: number[] = []
-      const heapDoc: number[] = []
-      const worse = (i: number, j: number) => (heapScore[i] ?? 0) < (heapScore[j] ?? 0) ||
-        ((heapScore[i] ?? 0) === (heapScore[j] ?? 0) && (ids[heapDoc[i] ?? 0] ?? '') > (ids[heapDoc[j] ?? 0] ?? ''))
-      const swap = (i: number, j: number) => {
-        const s = heapScore[i] ?? 0; heapScore[i] = heapScore[j] ?? 0; heapScore[j] = s
-        const d = heapDoc[i] ?? 0; heapDoc[i] = heapDoc[j] ?? 0; heapDoc[j] = d
-      }
-      const offer = (d: number, score: number) => {
-        if (heapScore.length === k) {
-          const top = heapScore[0] ?? 0
-          if (score < top || (score === top && (ids[d] ?? '') > (ids[heapDoc[0] ?? 0] ?? ''))) return
-          heapScore[0] = score
-          heapDoc[0] = d
-          for (let i = 0; ;) {
-            const l = 2 * i + 1
-            const r = l + 1
-            let m = i
-            if (l < k && worse(l, m)) m = l
-            if (r < k && worse(r, m)) m = r
-            if (m === i) break
-            swap(i, m)
-            i = m
-          }
-        } else {
-          heapScore.push(score)
-          heapDoc.push(d)
-          for (let i = heapScore.length - 1; i > 0;) {
-            const p = (i - 1) >> 1
-            if (!worse(i, p)) break
-            swap(i, p)
-            i = p
-          }
-        }
-      }
+      // The best k so far (ties by id: the smaller id ranks first, as in the SQL path).
+      const best = createTopK(k, (sa, da, sb, db) => sa < sb || (sa === sb && (ids[da] ?? '') > (ids[db] ?? '')))
 
       // Lists below `essential` are only read to complete the score of a claim found through the others.
       let theta = -Infinity
@@ -261,15 +228,14 @@ export function createMatchIndex () {
           if (docAt(l, l.at) === d) score += weight(l.idf, tfAt(l, l.at), length[d] ?? 0, avgdl)
         }
         if (!complete) continue
-        offer(d, score)
-        if (heapScore.length === k && (heapScore[0] ?? 0) > theta) {
-          theta = heapScore[0] ?? 0
+        best.offer(d, score)
+        if (best.full() && best.worst() > theta) {
+          theta = best.worst()
           while (essential < lists.length && (cumulative[essential] ?? 0) < theta - SLACK * Math.abs(theta)) essential++
         }
       }
 
-      const order = heapDoc.map((d, i) => ({ d, score: heapScore[i] ?? 0 }))
-        .sort((a, b) => b.score - a.score || ((ids[a.d] ?? '') < (ids[b.d] ?? '') ? -1 : 1))
+      const order = best.best()
       const byWeight = [...lists].sort(
         (a, b) => b.idf - a.idf || (a.lexeme < b.lexeme ? -1 : a.lexeme > b.lexeme ? 1 : 0)
       )

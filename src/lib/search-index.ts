@@ -5,6 +5,7 @@
 // those and can prove no other claim belongs on the page (src/services/search-index.ts, docs/search.md).
 import { createClaimOrdinals } from './claim-ordinals.ts'
 import { compactRuns, finish } from './postings.ts'
+import { createTopK } from './top-k.ts'
 import { singleLexeme, type QueryNode } from './text/tsquery.ts'
 
 export { parseTsquery, singleLexeme, type QueryNode } from './text/tsquery.ts'
@@ -108,43 +109,8 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
       }
       const viewer = ordinals.viewer(viewerOrganization)
       const keep = want + 1
-      // The best `keep` so far, worst first: a binary min-heap by bound, then id.
-      const heapBound: number[] = []
-      const heapDoc: number[] = []
-      const worse = (bi: number, di: number, bj: number, dj: number) =>
-        bi < bj || (bi === bj && (ids[di] ?? '') < (ids[dj] ?? ''))
-      const at = (i: number) => [heapBound[i] ?? 0, heapDoc[i] ?? 0] as const
-      const swap = (i: number, j: number) => {
-        const [b, d] = at(i)
-        heapBound[i] = heapBound[j] ?? 0; heapDoc[i] = heapDoc[j] ?? 0
-        heapBound[j] = b; heapDoc[j] = d
-      }
-      const offer = (d: number, bound: number) => {
-        if (heapBound.length === keep) {
-          if (worse(bound, d, ...at(0))) return
-          heapBound[0] = bound
-          heapDoc[0] = d
-          for (let i = 0; ;) {
-            const l = 2 * i + 1
-            const r = l + 1
-            let m = i
-            if (l < keep && worse(...at(l), ...at(m))) m = l
-            if (r < keep && worse(...at(r), ...at(m))) m = r
-            if (m === i) break
-            swap(i, m)
-            i = m
-          }
-        } else {
-          heapBound.push(bound)
-          heapDoc.push(d)
-          for (let i = heapBound.length - 1; i > 0;) {
-            const p = (i - 1) >> 1
-            if (!worse(...at(i), ...at(p))) break
-            swap(i, p)
-            i = p
-          }
-        }
-      }
+      // The best `keep` so far, by bound, then id (the larger id ranks first, as the SQL path's `id desc`).
+      const best = createTopK(keep, (bi, di, bj, dj) => bi < bj || (bi === bj && (ids[di] ?? '') < (ids[dj] ?? '')))
       const visible = (d: number) => ordinals.visible(d, viewer)
       const runs = offsets.length - 1
       ;(['e', 's'] as const).forEach((prefix, i) => {
@@ -159,23 +125,22 @@ export function createSearchIndex ({ impactOrdered = IMPACT_ORDERED }: { impactO
             for (let j = 0; j < order.length && taken < keep; j++) {
               const p = order[j] ?? 0
               const d = docs[p] ?? 0
-              if (visible(d)) { offer(d, sums[p] ?? 0); taken++ }
+              if (visible(d)) { best.offer(d, sums[p] ?? 0); taken++ }
             }
           } else {
             for (let p = offsets[term] ?? 0, end = offsets[term + 1] ?? 0; p < end; p++) {
               const d = docs[p] ?? 0
-              if (visible(d)) offer(d, sums[p] ?? 0)
+              if (visible(d)) best.offer(d, sums[p] ?? 0)
             }
           }
         }
         const extra = addedDocs[term] ?? []
         for (let j = 0; j < extra.length; j++) {
           const d = extra[j] ?? 0
-          if (visible(d)) offer(d, addedSums[term]?.[j] ?? 0)
+          if (visible(d)) best.offer(d, addedSums[term]?.[j] ?? 0)
         }
       })
-      const order = heapDoc.map((d, i) => ({ id: ids[d] ?? '', bound: heapBound[i] ?? 0 }))
-        .sort((a, b) => b.bound - a.bound || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      const order = best.best().map(({ d, score }) => ({ id: ids[d] ?? '', bound: score }))
       const next = order.length > want ? order.pop() ?? null : null
       return { ids: order.map((o) => o.id), bounds: order.map((o) => o.bound), next }
     },
