@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import postgres from 'postgres'
 import { apiEnv } from '../test/faults/cluster.ts'
-import { createCpuMeter } from './lib/cpu.ts'
+import { createCpuMeter, type CpuMeter } from './lib/cpu.ts'
 import { check, measure, type Req } from './lib/measure.ts'
 import { ROUTES, templateOf, verify, type RouteKey, type Templates } from './lib/replay.ts'
 import { comparison, table, targets, type Row, type ServerKind } from './lib/report.ts'
@@ -177,7 +177,10 @@ async function main () {
         (w) => only === undefined || only.some((o) => w.name.toLowerCase().includes(o))
       )
     }
-    const meter = createCpuMeter(monitor, checkouts.map((c) => new URL(c.databaseUrl).pathname.slice(1)))
+    // Postgres CPU of a round: the backends of the measured server's own database only (each API and its floor have a
+    // copy of their own), so that another checkout's background work (job polling, timers) is not counted against it.
+    const databaseOf = (c: Checkout) => new URL(c.databaseUrl).pathname.slice(1)
+    const meters = new Map(checkouts.map((c) => [c, createCpuMeter(monitor, [databaseOf(c)])]))
 
     // Each round: which server, and the requests it is sent.
     // A floor shared by checkouts that send the same SQL is measured once and recorded for each (`for`).
@@ -214,6 +217,7 @@ async function main () {
     for (const p of plans) {
       const options = { url: p.target.url, connections, next: requestOf(p), expected: p.workload.expected }
       if (warmup > 0) await measure({ ...options, seconds: warmup })
+      const meter = meters.get(p.checkout) as CpuMeter
       const round = await measure({ ...options, seconds: duration, cpu: { meter, pid: p.target.pid } })
       for (const c of p.for) {
         rows.push({
