@@ -92,7 +92,7 @@ if (onServer) {
     t.teardown(() => app.close())
     await withTestOrganization(app)
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
-    t.same([ready.statusCode, ready.json()], [200, { status: 'ok', database: 'postgres' }])
+    t.same([ready.statusCode, ready.json()], [200, { status: 'ok', database: 'postgres', matchIndex: 'building' }])
 
     const created = await app.inject({ method: 'POST', url: '/v1/claims', payload: { text: 'The serving role writes rows but no schema.' } })
     t.equal(created.statusCode, 201, created.body)

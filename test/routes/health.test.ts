@@ -18,7 +18,7 @@ t.test(`GET /readyz answers ok and names the database (${kind})`, async (t) => {
   const res = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^application\/json/)
-  t.same(res.json(), { status: 'ok', database: kind })
+  t.same(res.json(), { status: 'ok', database: kind, matchIndex: 'building' }, 'the match index is built once the server listens (src/server.ts) or a match asks')
   t.equal(app.database.kind, kind)
 })
 
