@@ -139,6 +139,9 @@ export function createJobs (database: Database, options: JobsOptions): Jobs {
     migrate: false,
     supervise: true,
     superviseIntervalSeconds: maintenanceIntervalSeconds,
+    // A supervision pass claims each queue at most once per monitor interval (pg-boss's default 60 s), so without
+    // this a dead worker's job waited up to a minute past JOBS_MAINTENANCE_INTERVAL.
+    monitorIntervalSeconds: maintenanceIntervalSeconds,
     useListenNotify: worker,
   })
   boss.on('error', (error) => log.error({ err: error }, 'job engine error'))

@@ -89,3 +89,24 @@ t.test('jobs run side by side; one that fails is retried alone, the others of it
   t.same(jobs.seen.map((j) => `${j.data.n}:${j.retryCount}`).sort(), ['1:0', '2:0', '2:1', '3:0'])
   t.equal(await app.jobs.queueSize(queue.name), 0)
 })
+
+t.test('a job whose worker died is retried once its expiry passes, at the next maintenance pass', async (t) => {
+  // Maintenance every second: the job engine's queue monitor (which expires jobs) must follow it, not run once a
+  // minute, its own default; here the whole wait is bounded well below that minute.
+  const app = await build(t, { env: { JOBS_MAINTENANCE_INTERVAL: '1' } })
+  await app.jobs.createQueue({ name: 'test-expiry', options: { retryLimit: 1, retryDelay: 0, expireInSeconds: 1 } })
+  // The engine runs (its first maintenance pass is at start) before the worker dies.
+  await app.jobs.start()
+  await sleep(1500)
+  const id = await app.jobs.send('test-expiry', { n: 1 })
+  // As a worker that fetched it and then died leaves it: active, started a minute ago.
+  await queryRows(app.db, sql`update pgboss.job set state = 'active', started_on = now() - interval '1 minute', retry_count = 0
+    where id = ${id}`)
+  const seen: string[] = []
+  for (let i = 0; i < 40 && seen.at(-1) !== 'retry'; i++) {
+    await sleep(500)
+    const [row] = await queryRows<{ state: string }>(app.db, sql`select state::text from pgboss.job where id = ${id}`)
+    seen.push(row?.state ?? 'missing')
+  }
+  t.equal(seen.at(-1), 'retry', `expired and queued again within 20 s (states seen: ${[...new Set(seen)].join(', ')})`)
+})
