@@ -13,4 +13,14 @@ export default [
       }],
     },
   },
+  {
+    // A LIMIT is written into the statement's text: Postgres keeps a prepared statement's plan (src/db/limit.ts)
+    files: ['src/repositories/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='limit']:not([arguments.0.callee.name='planLimit'])",
+        message: 'Write the limit with planLimit (src/db/limit.ts): Postgres plans `limit $n` again on every execution.',
+      }],
+    },
+  },
 ]

@@ -1,4 +1,5 @@
 // Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
@@ -62,7 +63,7 @@ function createClaimChildRepository<T extends ChildTable> (db: Db, table: T, nam
         const rows = await tx.select().from(t)
           .where(and(eq(t.claimId, claimId), afterId ? lt(t.id, afterId) : undefined))
           .orderBy(desc(t.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows as Row[], limit, (row) => row.id)
       })
     },

@@ -1,4 +1,5 @@
 // Data access for claimants. Deleted claimants are kept (deletedAt set) and hidden from every read here.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
@@ -157,7 +158,7 @@ export function createClaimantsRepository (db: Db) {
           .from(claimants)
           .where(and(live, matching, afterId ? lt(claimants.id, afterId) : undefined))
           .orderBy(desc(claimants.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -222,7 +223,7 @@ export function createClaimantsRepository (db: Db) {
           .select({ id: claims.id })
           .from(claims)
           .where(and(eq(claims.claimantId, id), isNull(claims.deletedAt)))
-          .limit(1)
+          .limit(planLimit(1))
         return rows.length > 0
       })
     },

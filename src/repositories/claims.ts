@@ -1,4 +1,5 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
@@ -207,7 +208,7 @@ export function createClaimsRepository (db: Db) {
           .from(claims)
           .where(and(...conditions))
           .orderBy(...orderOf(sort, q))
-          .limit(limit)
+          .limit(planLimit(limit))
           .as('page')
         return tx
           .select({
@@ -224,6 +225,10 @@ export function createClaimsRepository (db: Db) {
           .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
           .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
           .orderBy(...(sort === 'relevance' ? [sql`${page.rank} desc`, sql`${claims.id} desc`] : orderOf(sort, q)))
+          // Prepared (one server-side statement per distinct text and connection), so that Postgres keeps its plan
+          // instead of planning the five-table join again for every page (src/db/limit.ts).
+          .prepare('claims_list')
+          .execute()
       })
     },
 

@@ -1,5 +1,6 @@
 // Reading claims out in bulk for `claimtrack export`: keyset pages in id order, so that memory stays the same whatever
 // the size of the database, on Postgres and on the embedded database alike.
+import { planLimit } from '../db/limit.ts'
 import { and, asc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow } from '../db/schema.ts'
@@ -36,7 +37,7 @@ export function createExportRepository (db: Db) {
             )
           )
           .orderBy(asc(claims.id))
-          .limit(limit)
+          .limit(planLimit(limit))
         if (rows.length === 0) return []
         // Oldest publication first, as ClaimReview lists them; then in the order they were recorded.
         const children = await db.select().from(appearances)

@@ -1,6 +1,7 @@
 // Idempotency records: the first response to a write sent with an `Idempotency-Key`, kept per key scope so that a
 // retry is answered with it instead of running again. Ages are measured on the database clock, which every process
 // behind a load balancer shares.
+import { planLimit } from '../db/limit.ts'
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { idempotencyKeys } from '../db/schema.ts'
@@ -158,7 +159,9 @@ export function createIdempotencyRepository (db: Db) {
     async purgeExpired (): Promise<number> {
       return db.use(undefined, async (db) => {
         const expired = db.select({ scope: idempotencyKeys.scope, key: idempotencyKeys.key }).from(idempotencyKeys)
-          .where(lt(idempotencyKeys.createdAt, retention)).orderBy(idempotencyKeys.createdAt).limit(PURGE_BATCH)
+          .where(lt(idempotencyKeys.createdAt, retention))
+          .orderBy(idempotencyKeys.createdAt)
+          .limit(planLimit(PURGE_BATCH))
         const rows = await db.delete(idempotencyKeys)
           .where(sql`(${idempotencyKeys.scope}, ${idempotencyKeys.key}) in (${expired})`)
           .returning({ scope: idempotencyKeys.scope })

@@ -1,4 +1,5 @@
 // Data access for organisations, their API keys and their audit log.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { apiKeys, auditEvents, organizations, type ApiKeyRow, type AuditEventRow, type OrganizationRow } from '../db/schema.ts'
@@ -46,7 +47,7 @@ export function createOrganizationsRepository (db: Db) {
           .from(organizations)
           .where(afterId === undefined ? undefined : lt(organizations.id, afterId))
           .orderBy(desc(organizations.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -119,7 +120,7 @@ export function createOrganizationsRepository (db: Db) {
             and(eq(apiKeys.organizationId, organizationId), afterId === undefined ? undefined : lt(apiKeys.id, afterId))
           )
           .orderBy(desc(apiKeys.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -168,7 +169,7 @@ export function createOrganizationsRepository (db: Db) {
             )
           )
           .orderBy(desc(auditEvents.seq))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => String(row.seq))
       })
     },

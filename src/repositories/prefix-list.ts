@@ -1,5 +1,6 @@
 // The prefix list's storage: the hash prefixes of the pages lookups can find, whether they may have changed since a
 // snapshot (prefix_list_changes, kept by triggers), and the list's versions, shared by every API process.
+import { planLimit } from '../db/limit.ts'
 import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
 import { prefixListChanges, prefixListVersions as versions } from '../db/schema.ts'
@@ -23,7 +24,7 @@ export function createPrefixListRepository (db: Db) {
       sql`${prefixListChanges.txId} >= pg_snapshot_xmin(${sql.placeholder('snapshot')}::pg_snapshot)`,
       sql`not pg_visible_in_snapshot(${prefixListChanges.txId}, ${sql.placeholder('snapshot')}::pg_snapshot)`
     ))
-    .limit(1)
+    .limit(planLimit(1))
     .prepare('prefix_list_changed_since')
 
   return {
@@ -72,7 +73,7 @@ export function createPrefixListRepository (db: Db) {
       await db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${VERSION_LOCK}::int, ${next.bytes}::int)`)
         const [latest] = await tx.select({ seq: versions.seq, version: versions.version, prefixes: versions.prefixes })
-          .from(versions).where(eq(versions.bytes, next.bytes)).orderBy(desc(versions.seq)).limit(1)
+          .from(versions).where(eq(versions.bytes, next.bytes)).orderBy(desc(versions.seq)).limit(planLimit(1))
         if (latest?.version === next.version) return
         if (latest !== undefined && latest.prefixes === null) {
           // Only the newest version holds its whole list; without it no step can be computed: start the chain again.

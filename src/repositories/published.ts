@@ -1,4 +1,5 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { PublishedReview } from '../domain/types.ts'
 import type { Db, Executor } from '../db/client.ts'
@@ -65,7 +66,7 @@ export function createPublishedRepository (db: Db) {
             )
           )
           .orderBy(desc(reviews.id))
-          .limit(options.limit + 1)
+          .limit(planLimit(options.limit + 1))
         return toPage(rows, options.limit, (row) => row.review.id)
       })
     },
@@ -98,7 +99,7 @@ export function createPublishedRepository (db: Db) {
           .where(and(published, text, ...reviewFilters(search)))
           .groupBy(claims.id)
           .orderBy(sql`${latest} desc nulls last`, desc(claims.id))
-          .limit(search.limit)
+          .limit(planLimit(search.limit))
           .offset(search.offset)
         if (rows.length === 0) return []
         const found = await executor

@@ -1,4 +1,5 @@
 // Data access for rating scales (the built-in ones and those a newsroom defines).
+import { planLimit } from '../db/limit.ts'
 import { desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
@@ -47,7 +48,7 @@ export function createRatingScalesRepository (db: Db) {
         const rows = await tx.select().from(ratingScales)
           .where(afterId ? lt(ratingScales.id, afterId) : undefined)
           .orderBy(desc(ratingScales.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -82,7 +83,7 @@ export function createRatingScalesRepository (db: Db) {
       return db.use(tx, async (tx) => {
         const rows = await tx.select({ id: reviews.id }).from(reviews)
           .where(eq(reviews.ratingScaleId, id))
-          .limit(1)
+          .limit(planLimit(1))
         return rows.length > 0
       })
     },

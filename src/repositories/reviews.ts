@@ -1,4 +1,5 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
@@ -63,7 +64,7 @@ export function createReviewsRepository (db: Db) {
             )
           )
           .orderBy(desc(reviews.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -76,7 +77,7 @@ export function createReviewsRepository (db: Db) {
           .from(reviews)
           .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'published'), live))
           .orderBy(sql`${reviews.datePublished} desc nulls last`, desc(reviews.id))
-          .limit(1)
+          .limit(planLimit(1))
         return row
       })
     },
@@ -89,7 +90,7 @@ export function createReviewsRepository (db: Db) {
           .from(reviews)
           .where(and(eq(reviews.claimId, claimId), eq(reviews.status, 'retracted'), live))
           .orderBy(sql`${reviews.retractedAt} desc nulls last`, desc(reviews.id))
-          .limit(1)
+          .limit(planLimit(1))
         return row
       })
     },

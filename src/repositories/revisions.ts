@@ -1,4 +1,5 @@
 // Data access for the revision history: append a revision, list a claim's history, and read entities as of a time.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { organizations, revisions, type RevisionRow } from '../db/schema.ts'
@@ -65,7 +66,7 @@ export function createRevisionsRepository (db: Db) {
             )
           )
           .orderBy(desc(revisions.seq))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(
           rows.map(({ revision, organizationSlug }) => ({ ...revision, organizationSlug })),
           limit,
@@ -87,7 +88,7 @@ export function createRevisionsRepository (db: Db) {
           .from(revisions)
           .where(and(eq(revisions.entityType, entityType), eq(revisions.entityId, entityId), lte(revisions.at, at)))
           .orderBy(desc(revisions.version))
-          .limit(1)
+          .limit(planLimit(1))
         return row
       })
     },

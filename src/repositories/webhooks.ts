@@ -1,4 +1,5 @@
 // Data access for webhooks and their delivery attempts.
+import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { organizations, webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
@@ -38,7 +39,7 @@ export function createWebhooksRepository (db: Db) {
             )
           )
           .orderBy(desc(webhooks.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },
@@ -135,7 +136,7 @@ export function createWebhooksRepository (db: Db) {
             )
           )
           .orderBy(desc(webhookDeliveries.id))
-          .limit(limit + 1)
+          .limit(planLimit(limit + 1))
         return toPage(rows, limit, (row) => row.id)
       })
     },

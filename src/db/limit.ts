@@ -1,0 +1,18 @@
+// LIMITs in the statement's text. postgres.js prepares every statement on its connection, and Postgres gives a
+// prepared statement its generic plan (planned once) after five executions only when that plan costs no more than the
+// custom ones. With `limit $n` it cannot cost the limit (it assumes a tenth of the rows), so it never does: every
+// execution is planned again. Measured on the claim list at 100k claims: planning 0.38 ms against 0.20 ms running it
+// (0.75 against 0.55 ms under load), and 0.003 ms once the limit was in the text. Repositories write every LIMIT
+// with `planLimit` (eslint.config.js refuses a bare `.limit(…)` under src/repositories).
+import { sql, type Placeholder } from 'drizzle-orm'
+
+/**
+ * The limit as SQL text, for drizzle's `.limit()`: one statement per distinct limit (a few dozen at most, as the API
+ * bounds them), each planned once per connection.
+ */
+export function planLimit (n: number): Placeholder {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`a LIMIT must be a non-negative integer, not ${n}`)
+  // drizzle writes a limit that is an SQL chunk into the statement as it is (a number it sends as a parameter); its
+  // signature names only Placeholder, the other chunk it accepts.
+  return sql.raw(String(n)) as unknown as Placeholder
+}

@@ -1,0 +1,68 @@
+// Every LIMIT is in the statement's text (src/db/limit.ts): with `limit $n`, Postgres plans a prepared statement again
+// on every execution, which for a list page cost more than running it.
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { buildApp } from '../../src/app.ts'
+import { parseConfig } from '../../src/config.ts'
+import { createDatabase, queryRows } from '../../src/db/client.ts'
+import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
+
+t.test('the list routes send no LIMIT as a parameter, and the claim list keeps one plan', async (t) => {
+  const statements: string[] = []
+  const { env } = await freshDatabase(t)
+  // One connection, so that the prepared statements the routes leave are those this test reads back.
+  const database = await createDatabase({
+    databaseUrl: onServer ? env.DATABASE_URL : undefined,
+    pgliteDir: 'memory://',
+    databasePoolSize: 1,
+    databaseTimeouts,
+    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
+    logQuery: (query) => { statements.push(query) },
+  })
+  const config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env })
+  const app = await buildApp(config, { database })
+  t.teardown(() => app.close())
+  await withTestOrganization(app)
+  const claim = await createClaim(app)
+  const review = await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: { ratingScale: 'truth-o-meter', rating: 'false' } })
+  t.equal(review.statusCode, 201)
+
+  statements.length = 0
+  const lists = [
+    '/v1/claims?limit=20',
+    '/v1/claims?verdict=false&limit=5',
+    '/v1/claimants?limit=3',
+    `/v1/claims/${claim.id}/appearances?limit=4`,
+    `/v1/claims/${claim.id}/evidence?limit=4`,
+    `/v1/claims/${claim.id}/reviews?limit=4`,
+    `/v1/claims/${claim.id}/history?limit=4`,
+    '/v1/rating-scales?limit=2',
+    '/v1/changes?limit=7',
+    '/v1/claimreview?limit=6',
+    '/v1/audit?limit=3',
+    '/v1/webhooks?limit=3',
+    '/v1/api-keys?limit=3',
+  ]
+  for (const url of lists) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 200, `${url}: ${res.body.slice(0, 200)}`)
+  }
+  const limited = statements.filter((s) => /\blimit\b/i.test(s))
+  t.ok(limited.length >= lists.length, `the lists sent ${limited.length} statements with a LIMIT`)
+  t.same(statements.filter((s) => /\blimit\s+\$\d/i.test(s)), [], 'no statement takes its LIMIT as a parameter')
+
+  if (onServer) {
+    // The embedded database plans each statement anyway; the server keeps a prepared statement's generic plan once
+    // it costs no more than the custom ones, which `limit $n` never let it do.
+    for (let i = 0; i < 8; i++) {
+      const verdict = ['false', 'true', 'mixed'][i % 3]
+      const res = await app.inject({ method: 'GET', url: `/v1/claims?verdict=${verdict}&limit=20` })
+      t.equal(res.statusCode, 200)
+    }
+    const [plans] = await queryRows<{ generic: number, custom: number }>(database.db.drizzle, sql`
+      select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
+      where statement like '%"current_verdict" = $%' and statement like '% limit 21)%'`)
+    t.ok(plans, 'the claim list is a prepared statement')
+    t.ok((plans?.generic ?? 0) >= 3, `its generic plan is used (${JSON.stringify(plans)})`)
+  }
+})
