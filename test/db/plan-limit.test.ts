@@ -64,5 +64,14 @@ t.test('the list routes send no LIMIT as a parameter, and the claim list keeps o
       where statement like '%"current_verdict" = $%' and statement like '% limit 21)%'`)
     t.ok(plans, 'the claim list is a prepared statement')
     t.ok((plans?.generic ?? 0) >= 3, `its generic plan is used (${JSON.stringify(plans)})`)
+
+    // A topic can be on three claims or on thirty thousand: each list by topic is planned for its own value.
+    for (let i = 0; i < 8; i++) {
+      const res = await app.inject({ method: 'GET', url: `/v1/claims?topic=${['economy', 'drugs'][i % 2]}&limit=20` })
+      t.equal(res.statusCode, 200)
+    }
+    const byTopic = await queryRows<{ statement: string }>(database.db.drizzle, sql`
+      select statement from pg_prepared_statements where statement like '%"topics" @>%'`)
+    t.same(byTopic, [], 'a list by topic is not kept as a generic plan')
   }
 })
