@@ -1,6 +1,6 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
 import { planLimit } from '../db/limit.ts'
-import { and, desc, eq, getTableColumns, inArray, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
@@ -241,7 +241,13 @@ export function createClaimsRepository (db: Db) {
     async listByIds (ids: string[], tx?: Executor): Promise<ClaimListItem[]> {
       return db.use(tx, async (tx) => {
         if (ids.length === 0) return []
-        return selectItems(tx).where(inArray(claims.id, ids))
+        // Prepared, with one array parameter: one statement text however many ids, parsed and described once per
+        // connection. Unprepared, postgres.js first asks the server to describe the statement's parameters and only
+        // then sends them: two round trips for every match's answers and every sync feed page.
+        return selectItems(tx)
+          .where(sql`${claims.id} = any(${`{${ids.join(',')}}`}::uuid[])`)
+          .prepare('claims_by_ids')
+          .execute()
       })
     },
 

@@ -73,5 +73,15 @@ t.test('the list routes send no LIMIT as a parameter, and the claim list keeps o
     const byTopic = await queryRows<{ statement: string }>(database.db.drizzle, sql`
       select statement from pg_prepared_statements where statement like '%"topics" @>%'`)
     t.same(byTopic, [], 'a list by topic is not kept as a generic plan')
+
+    // The claims of a sync feed page (and of a match's answers) are read by one array of ids: one prepared text.
+    for (let i = 0; i < 8; i++) {
+      const res = await app.inject({ method: 'GET', url: `/v1/changes?limit=${i % 2 + 1}` })
+      t.equal(res.statusCode, 200)
+    }
+    const byIds = await queryRows<{ calls: number }>(database.db.drizzle, sql`
+      select generic_plans + custom_plans as calls from pg_prepared_statements where statement like '%"claims"."id" = any(%'`)
+    t.equal(byIds.length, 1, 'claims by ids are one prepared statement, whatever the number of ids')
+    t.ok(Number(byIds[0]?.calls) >= 8, `run as such (${JSON.stringify(byIds)})`)
   }
 })
