@@ -2,27 +2,12 @@
 // on every execution, which for a list page cost more than running it.
 import t from 'tap'
 import { sql } from 'drizzle-orm'
-import { buildApp } from '../../src/app.ts'
-import { parseConfig } from '../../src/config.ts'
-import { createDatabase, queryRows } from '../../src/db/client.ts'
-import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
+import { queryRows } from '../../src/db/client.ts'
+import { buildLoggingQueries, createClaim, onServer } from '../helper.ts'
 
 t.test('the list routes send no LIMIT as a parameter, and the claim list keeps one plan', async (t) => {
-  const statements: string[] = []
-  const { env } = await freshDatabase(t)
   // One connection, so that the prepared statements the routes leave are those this test reads back.
-  const database = await createDatabase({
-    databaseUrl: onServer ? env.DATABASE_URL : undefined,
-    pgliteDir: 'memory://',
-    databasePoolSize: 1,
-    databaseTimeouts,
-    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
-    logQuery: (query) => { statements.push(query) },
-  })
-  const config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env })
-  const app = await buildApp(config, { database })
-  t.teardown(() => app.close())
-  await withTestOrganization(app)
+  const { app, database, statements } = await buildLoggingQueries(t)
   const claim = await createClaim(app)
   const review = await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: { ratingScale: 'truth-o-meter', rating: 'false' } })
   t.equal(review.statusCode, 201)

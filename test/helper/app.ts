@@ -3,9 +3,10 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import type { Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig, type Config } from '../../src/config.ts'
+import { createDatabase, type Database } from '../../src/db/client.ts'
 import type { Role } from '../../src/domain/access.ts'
 import type { WriteContext } from '../../src/services/history.ts'
-import { freshDatabase } from './db.ts'
+import { databaseTimeouts, freshDatabase, onServer, pgliteTemplate } from './db.ts'
 
 /** What build() sets up besides the app: an organisation and an admin key that requests use by default. */
 export interface TestOrganization { id: string, slug: string, adminKey: string, adminKeyId: string }
@@ -70,14 +71,19 @@ export async function withTestOrganization (app: FastifyInstance): Promise<TestO
 }
 
 /**
+ * The configuration tests build the app with: no log, no demo data, and load shedding off unless a test turns it on
+ * (a loaded test machine, and PGlite, which runs queries on the event loop, would shed requests tests expect answered).
+ */
+export const testConfig = (env: Record<string, string> = {}): Config =>
+  parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env })
+
+/**
  * The real app on a fresh database, closed when the test ends. It holds an organisation (`newsroom`) with an admin
  * key, and `app.inject` sends that key unless the request sets `authorization` itself (`anonymous` sends none).
  */
 export async function build (t: Test, options: BuildOptions = {}): Promise<FastifyInstance> {
   const { database, env } = await freshDatabase(t, { disposable: options.disposableDatabase ?? false })
-  // Load shedding off unless a test turns it on: a loaded test machine (and PGlite, which runs queries on the event
-  // loop) would otherwise shed requests that tests expect answered.
-  const config: Config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env, ...options.env })
+  const config: Config = testConfig({ ...env, ...options.env })
   const app = await buildApp(config, { database })
   await withTestOrganization(app)
   if (!options.allow5xx) {
@@ -99,4 +105,28 @@ export function isProblem (t: Test, res: LightMyRequestResponse, status: number,
   t.type(body.instance, 'string')
   if (type) t.equal(body.type, `/problems/${type}`)
   return body
+}
+
+/**
+ * The real app (with the test organisation) on a fresh database opened with one connection and drizzle's query log:
+ * `statements` holds the text of every statement the app sends, and the server's session state (its prepared
+ * statements) is that of the one connection `database` also reads through.
+ */
+export async function buildLoggingQueries (
+  t: Test
+): Promise<{ app: FastifyInstance, database: Database, statements: string[] }> {
+  const statements: string[] = []
+  const { env } = await freshDatabase(t)
+  const database = await createDatabase({
+    databaseUrl: onServer ? env.DATABASE_URL : undefined,
+    pgliteDir: 'memory://',
+    databasePoolSize: 1,
+    databaseTimeouts,
+    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
+    logQuery: (query) => { statements.push(query) },
+  })
+  const app = await buildApp(testConfig(env), { database })
+  t.teardown(() => app.close())
+  await withTestOrganization(app)
+  return { app, database, statements }
 }

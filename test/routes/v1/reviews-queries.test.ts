@@ -1,26 +1,10 @@
 // A page of reviews costs the same number of queries however many reviews and rating scales it holds: the scales are
 // read in one query, not one per review.
 import t from 'tap'
-import { buildApp } from '../../../src/app.ts'
-import { parseConfig } from '../../../src/config.ts'
-import { createDatabase } from '../../../src/db/client.ts'
-import { createClaim, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../../helper.ts'
+import { buildLoggingQueries, createClaim } from '../../helper.ts'
 
 t.test('listing reviews reads their rating scales in one query', async (t) => {
-  const statements: string[] = []
-  const { env } = await freshDatabase(t)
-  const database = await createDatabase({
-    databaseUrl: onServer ? env.DATABASE_URL : undefined,
-    pgliteDir: 'memory://',
-    databasePoolSize: 1,
-    databaseTimeouts,
-    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
-    logQuery: (query) => { statements.push(query) },
-  })
-  const config = parseConfig({ LOG_LEVEL: 'silent', SEED_DEMO: 'false', LOAD_SHED_EVENT_LOOP_DELAY: '0', LOAD_SHED_HEAP_USED: '0', ...env })
-  const app = await buildApp(config, { database })
-  t.teardown(() => app.close())
-  await withTestOrganization(app)
+  const { app, statements } = await buildLoggingQueries(t)
   const claim = await createClaim(app)
   const drafts = [
     { ratingScale: 'truth-o-meter', rating: 'false' },
