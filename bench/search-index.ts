@@ -15,7 +15,7 @@ import { publicViewer } from '../src/domain/access.ts'
 import { createClaimsRepository } from '../src/repositories/claims.ts'
 import { createMatchingRepository } from '../src/repositories/matching.ts'
 import { createMatchIndexService } from '../src/services/match-index.ts'
-import { searchByIndex } from '../src/services/search-index.ts'
+import { searchByIndex, searchWalk } from '../src/services/search-index.ts'
 import { searchQueryOf } from '../src/services/search.ts'
 
 const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, queries: { type: 'string' } } })
@@ -72,7 +72,8 @@ async function search (q: string, viaIndex: boolean) {
   const parsed = await searchQueryOf(claims, q, 'q')
   if (parsed === null) return
   const query = { filters: { q: parsed }, visibleTo: publicViewer, sort: 'relevance' as const, limit: 21 }
-  if (viaIndex && (await searchByIndex(index, claims, query, db.drizzle, log)) !== null) return
+  const walk = viaIndex ? await searchWalk(index, query) : null
+  if (walk && (await searchByIndex(walk, claims, query, db.drizzle, log)) !== null) return
   if (viaIndex) fellBack++
   await claims.list(query)
 }

@@ -19,7 +19,7 @@ import { z } from 'zod'
 import { claimDetailAsOf } from './claim-as-of.ts'
 import type { History, WriteContext } from './history.ts'
 import { searchQueryOf, withinBudget } from './search.ts'
-import { searchByIndex } from './search-index.ts'
+import { searchByIndex, searchWalk } from './search-index.ts'
 import type { MatchIndexService } from './match-index.ts'
 import type { Page, ReadBudget } from './types.ts'
 import { isUuid } from '../lib/text/ids.ts'
@@ -173,12 +173,17 @@ export function createClaimsService (
         after,
         limit: limit + 1,
       }
+      const relevance = q !== undefined && query.sort === 'relevance'
+        ? { ...query, sort: 'relevance' as const, filters: { ...query.filters, q } }
+        : undefined
+      // The index's candidates are found before the search's transaction, which holds a place at the database gate.
+      const walk = search && relevance ? await searchWalk(search.index, relevance) : null
       const rows =
         q === undefined
           ? await repos.claims.list(query)
           : await withinBudget(db, budget.statementTimeoutMs, async (executor) => {
-            const found = search && query.sort === 'relevance'
-              ? await searchByIndex(search.index, repos.claims, { ...query, sort: 'relevance', filters: { ...query.filters, q } }, executor, search.log)
+            const found = walk && search && relevance
+              ? await searchByIndex(walk, repos.claims, relevance, executor, search.log)
               : null
             return found ?? repos.claims.list(query, executor)
           })

@@ -5,7 +5,7 @@
 // left out can belong on it. Otherwise a batch four times larger follows; past MAX_CANDIDATES, or for a query shape
 // the index does not answer, the caller ranks in SQL as before (docs/search.md).
 import type { Executor } from '../db/client.ts'
-import { parseTsquery } from '../lib/search-index.ts'
+import { parseTsquery, type Candidates } from '../lib/search-index.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { ParsedFilters, SearchQuery, SortPosition } from '../repositories/claim-search.ts'
 import type { Viewer } from '../domain/access.ts'
@@ -26,24 +26,36 @@ export interface RelevanceQuery {
 const before = (a: ClaimListItem, b: ClaimListItem) =>
   (b.rank ?? 0) - (a.rank ?? 0) || (a.claim.id < b.claim.id ? 1 : a.claim.id > b.claim.id ? -1 : 0)
 
+/** A relevance search's candidates from the index: the first `want` of them in the order of their bound. */
+export type CandidateWalk = (want: number) => Candidates | null
+
 /**
- * The page `claims.list` would return for a relevance search, found through the candidate index; null when the index
- * cannot answer it (not built, off, a query shape it does not take, too many candidates to rank).
+ * The candidate walk for a relevance search, after the index has applied what other transactions committed; null when
+ * the index cannot answer it (not built, off, a query shape it does not take). Called outside any unit of work: the
+ * freshness check and the changes it applies take places at the database gate of their own, which a search holding
+ * its transaction's place would wait for while every other search did the same (a deadlock once as many searches ran
+ * at once as the pool has connections).
  */
-export async function searchByIndex (
-  index: MatchIndexService,
-  claims: ClaimsRepository,
-  query: RelevanceQuery,
-  executor: Executor,
-  log: { warn(obj: object, msg: string): void }
-): Promise<ClaimListItem[] | null> {
+export async function searchWalk (index: MatchIndexService, query: RelevanceQuery): Promise<CandidateWalk | null> {
   // An empty parse (only stop words in that configuration) matches no claim of it.
   const { english: englishText, simple: simpleText } = query.filters.q
   const english = englishText === '' ? null : parseTsquery(englishText)
   const simple = simpleText === '' ? null : parseTsquery(simpleText)
   if ((english === null && englishText !== '') || (simple === null && simpleText !== '')) return null
-  const walk = await index.searchCandidates({ english, simple }, query.visibleTo.organizationId)
-  if (walk === null) return null
+  return index.searchCandidates({ english, simple }, query.visibleTo.organizationId)
+}
+
+/**
+ * The page `claims.list` would return for a relevance search, found through the candidate walk (`searchWalk`); null
+ * when the walk cannot settle it (too many candidates to rank, a candidate ranked above its bound).
+ */
+export async function searchByIndex (
+  walk: CandidateWalk,
+  claims: ClaimsRepository,
+  query: RelevanceQuery,
+  executor: Executor,
+  log: { warn(obj: object, msg: string): void }
+): Promise<ClaimListItem[] | null> {
   const { limit } = query
   let best: ClaimListItem[] = []
   let ranked = 0

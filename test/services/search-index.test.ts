@@ -8,7 +8,11 @@ import { sql } from 'drizzle-orm'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createSearchIndex, parseTsquery } from '../../src/lib/search-index.ts'
-import { createClaimant, freshDatabase, testOrganization, withTestOrganization } from '../helper.ts'
+import { createDatabase } from '../../src/db/client.ts'
+import {
+  anonymous, createClaimant, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, testConfig, testOrganization,
+  withTestOrganization,
+} from '../helper.ts'
 
 const OTHER_ORG = '00000000-0000-4000-8000-000000000002'
 const WORDS = ['tax', 'taxes', 'jobs', 'crime', 'border', 'wall', 'vaccine', 'vaccines', 'children', 'health', 'oil',
@@ -199,4 +203,29 @@ t.test('tsquery text is read as Postgres prints it', async (t) => {
   })
   t.equal(parseTsquery("'pre':*"), null, 'prefixes are left to SQL')
   t.equal(parseTsquery(''), null, 'an empty query too')
+})
+
+t.test('more searches at once than the pool has connections all answer (the index is asked before a search takes its place)', async (t) => {
+  const { env } = await freshDatabase(t)
+  // Two connections: an anonymous search holds one for its budgeted transaction; had it asked the index for changes
+  // from inside it, three searches at once would each wait for a second place that never comes free.
+  const database = await createDatabase({
+    databaseUrl: onServer ? env.DATABASE_URL : undefined,
+    pgliteDir: 'memory://',
+    databasePoolSize: 2,
+    databaseTimeouts,
+    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
+  })
+  const app = await buildApp(testConfig({ ...env, SEARCH_INDEX: 'true', RATE_LIMIT_ANONYMOUS: '100000', SEARCH_CONCURRENCY: '100' }), { database })
+  t.teardown(() => app.close())
+  await withTestOrganization(app)
+  for (const [i, text] of texts(40).entries()) {
+    await app.db.execute(sql`insert into claims (id, text, language, organization_id, is_public)
+      values (gen_random_uuid(), ${`${text} Tax ${i}.`}, 'en', ${testOrganization(app).id}::uuid, true)`)
+  }
+  await app.services.matchIndex.whenReady()
+  const answers = await Promise.all(Array.from({ length: 8 }, () =>
+    app.inject({ method: 'GET', url: '/v1/claims?q=tax&limit=5', headers: anonymous })))
+  t.same(answers.map((r) => r.statusCode), Array(8).fill(200), 'every search answered')
+  t.ok(answers.every((r) => (r.json() as { data: unknown[] }).data.length === 5), 'each with a full page')
 })
