@@ -103,17 +103,20 @@ t.test('the extension in Chromium', async (t) => {
   t.equal(listSize, served.count, 'the extension holds the server\'s list')
   t.ok(served.count >= 1)
 
-  const badgeOf = (url: string) => until(worker, async (url) => {
+  // The tab's check of this URL: the tab is reused, and until the extension starts checking a page it has just
+  // navigated to, the stored check is still the previous page's.
+  const badgeOf = (url: string) => until(worker, async (arg) => {
+    const [url, canonical] = JSON.parse(arg) as [string, string]
     const [tab] = await chrome.tabs.query({ url })
     if (tab?.id === undefined) return null
-    const stored = await chrome.storage.session.get(`tab:${tab.id}`)
-    if (!stored[`tab:${tab.id}`]) return null
+    const stored = await chrome.storage.session.get(`tab:${tab.id}`) as Record<string, { canonicalUrl?: string } | undefined>
+    if (stored[`tab:${tab.id}`]?.canonicalUrl !== canonical) return null
     return {
       tabId: tab.id,
       text: await chrome.action.getBadgeText({ tabId: tab.id }),
       colour: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }),
     }
-  }, url, `the check of ${url}`)
+  }, JSON.stringify([url, canonicalizeUrl(url)]), `the check of ${url}`)
 
   const before = log.length
   // Pages without a fact-check: nothing about them may reach the server.
