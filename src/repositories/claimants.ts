@@ -48,27 +48,20 @@ export function createClaimantsRepository (db: Db) {
       })
     },
 
-    /** Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds. */
-    async lockById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
+    /**
+     * Reads a live row and locks it until the transaction ends, so that a precondition checked on it holds: `update`
+     * to change it, `share` so that it cannot be deleted while a claim is made to name it.
+     */
+    async lockById (id: string, tx: Executor, strength: 'update' | 'share' = 'update'): Promise<ClaimantRow | undefined> {
       const [row] = await tx
         .select()
         .from(claimants)
         .where(and(eq(claimants.id, id), live))
-        .for('update')
+        .for(strength)
       return row
     },
 
-    /** Reads a live row and share-locks it, so that it cannot be deleted while a claim is made to name it. */
-    async lockSharedById (id: string, tx: Executor): Promise<ClaimantRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(claimants)
-        .where(and(eq(claimants.id, id), live))
-        .for('share')
-      return row
-    },
-
-    /** lockSharedById for several rows: the live ones among them, share-locked. */
+    /** lockById(…, 'share') for several rows: the live ones among them, share-locked. */
     async lockSharedByIds (ids: string[], tx: Executor): Promise<ClaimantRow[]> {
       if (ids.length === 0) return []
       return tx
@@ -98,7 +91,7 @@ export function createClaimantsRepository (db: Db) {
 
     /**
      * An organisation's live claimants whose slug is one of these or whose name is one of these (case-insensitively);
-     * `share` locks them as lockSharedById does.
+     * `share` locks them as lockById(…, 'share') does.
      */
     async findBySlugsOrNames (
       organizationId: string,

@@ -103,7 +103,7 @@ export function createClaimsService (
   ): Promise<ClaimantRow | null> {
     if (claimantId === undefined || claimantId === null) return null
     const id = isUuid(claimantId) ? claimantId : (await repos.claimants.findBySlug(claimantId, tx))?.id
-    const claimant = id === undefined ? undefined : await repos.claimants.lockSharedById(id, tx)
+    const claimant = id === undefined ? undefined : await repos.claimants.lockById(id, tx, 'share')
     if (!claimant || claimant.organizationId !== organizationId) {
       throw new RuleViolationError(`Claimant ${claimantId} is not a claimant of your organisation.`, [
         { path: 'claimantId', message: 'no such claimant in your organisation' },
