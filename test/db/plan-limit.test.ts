@@ -50,6 +50,12 @@ t.test('the list routes send no LIMIT as a parameter, and the claim list keeps o
     t.ok(plans, 'the claim list is a prepared statement')
     t.ok((plans?.generic ?? 0) >= 3, `its generic plan is used (${JSON.stringify(plans)})`)
 
+    // An uncommon page size is not kept either: a client stepping through every limit would leave a statement each.
+    for (let i = 0; i < 3; i++) t.equal((await app.inject({ method: 'GET', url: '/v1/claims?verdict=false&limit=37' })).statusCode, 200)
+    const odd = await queryRows<{ statement: string }>(database.db.drizzle, sql`
+      select statement from pg_prepared_statements where statement like '% limit 38)%'`)
+    t.same(odd, [], 'a page of 37 is not kept as a prepared statement')
+
     // A topic can be on three claims or on thirty thousand: each list by topic is planned for its own value.
     for (let i = 0; i < 8; i++) {
       const res = await app.inject({ method: 'GET', url: `/v1/claims?topic=${['economy', 'drugs'][i % 2]}&limit=20` })
