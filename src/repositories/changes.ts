@@ -1,8 +1,8 @@
 // The change feed's source: revisions of claims and reviews in commit order. Revisions carry the id of the
 // transaction that wrote them; only transactions older than every one still running are read, so a transaction
 // that commits late can never fall behind a cursor that has already passed it.
-import { planLimit } from '../db/limit.ts'
 import { and, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db } from '../db/client.ts'
 import { revisions, type RevisionRow } from '../db/schema.ts'
 

@@ -1,6 +1,6 @@
 // Data access for what hangs off a claim (appearances, evidence): one implementation for both tables.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, evidence } from '../db/schema.ts'

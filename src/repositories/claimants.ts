@@ -1,6 +1,6 @@
 // Data access for claimants. Deleted claimants are kept (deletedAt set) and hidden from every read here.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, isNull, like, lt, or, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { claimants, claims, type ClaimantRow } from '../db/schema.ts'

@@ -1,12 +1,13 @@
 // Data access for claims. Deleted claims are kept (deletedAt set) and hidden from every read here.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { claimImportQueries } from './claim-imports.ts'
 import { freshTimestamps } from './shared.ts'
+import { uuidArray } from '../lib/text/ids.ts'
 import type { Viewer } from '../domain/access.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -205,7 +206,7 @@ export function createClaimsRepository (db: Db) {
         const q = filters.q
         const conditions = [...claimConditions(filters), visibleTo(query.visibleTo)]
         if (after) conditions.push(afterPosition(after, q))
-        if (query.ids) conditions.push(sql`${claims.id} = any(${`{${query.ids.join(',')}}`}::uuid[])`)
+        if (query.ids) conditions.push(sql`${claims.id} = any(${uuidArray(query.ids)}::uuid[])`)
         const page = tx
           .select({ id: claims.id, rank: (q ? rankOf(q) : sql<number | null>`null::real`).as('rank') })
           .from(claims)
@@ -250,7 +251,7 @@ export function createClaimsRepository (db: Db) {
         // connection. Unprepared, postgres.js first asks the server to describe the statement's parameters and only
         // then sends them: two round trips for every match's answers and every sync feed page.
         return selectItems(tx)
-          .where(sql`${claims.id} = any(${`{${ids.join(',')}}`}::uuid[])`)
+          .where(sql`${claims.id} = any(${uuidArray(ids)}::uuid[])`)
           .prepare('claims_by_ids')
           .execute()
       })

@@ -1,7 +1,7 @@
 // Reading claims out in bulk for `claimtrack export`: keyset pages in id order, so that memory stays the same whatever
 // the size of the database, on Postgres and on the embedded database alike.
-import { planLimit } from '../db/limit.ts'
 import { and, asc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, ratingScales, reviews, type AppearanceRow } from '../db/schema.ts'
 import { claimConditions, type ClaimFilters } from './claim-search.ts'

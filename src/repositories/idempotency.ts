@@ -1,8 +1,8 @@
 // Idempotency records: the first response to a write sent with an `Idempotency-Key`, kept per key scope so that a
 // retry is answered with it instead of running again. Ages are measured on the database clock, which every process
 // behind a load balancer shares.
-import { planLimit } from '../db/limit.ts'
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { idempotencyKeys } from '../db/schema.ts'
 

@@ -7,6 +7,7 @@ import { queryRows, type Db } from '../db/client.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
 import type { SearchDocument } from '../lib/search-index.ts'
+import { uuidArray } from '../lib/text/ids.ts'
 
 export interface MatchCandidate {
   id: string
@@ -77,9 +78,6 @@ export interface CandidateOptions {
   /** How many claims each picked word contributes at most (PER_TERM). */
   perTerm?: number
 }
-
-/** Ids as one array literal: one parameter on either driver. */
-const uuidArray = (ids: string[]) => `{${ids.join(',')}}`
 
 /**
  * The input's words as CTEs, for the SQL ranking and for the index's terms alike: `corpus` (claim count and mean

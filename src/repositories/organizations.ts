@@ -1,6 +1,6 @@
 // Data access for organisations, their API keys and their audit log.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { apiKeys, auditEvents, organizations, type ApiKeyRow, type AuditEventRow, type OrganizationRow } from '../db/schema.ts'
 import { toPage, type PageRequest, type PageResult } from './shared.ts'

@@ -1,7 +1,7 @@
 // The prefix list's storage: the hash prefixes of the pages lookups can find, whether they may have changed since a
 // snapshot (prefix_list_changes, kept by triggers), and the list's versions, shared by every API process.
-import { planLimit } from '../db/limit.ts'
 import { and, asc, desc, eq, gt, lte, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import { queryRows, type Db } from '../db/client.ts'
 import { prefixListChanges, prefixListVersions as versions } from '../db/schema.ts'
 

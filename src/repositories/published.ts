@@ -1,6 +1,6 @@
 // Read models over published verdicts, for partners: ClaimReview feeds and the Google Fact Check Tools search.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { PublishedReview } from '../domain/types.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { appearances, claimColumns, claimants, claims, organizations, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'

@@ -1,6 +1,6 @@
 // Data access for rating scales (the built-in ones and those a newsroom defines).
-import { planLimit } from '../db/limit.ts'
 import { desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow } from '../db/schema.ts'

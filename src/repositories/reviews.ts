@@ -1,6 +1,6 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'

@@ -1,6 +1,6 @@
 // Data access for the revision history: append a revision, list a claim's history, and read entities as of a time.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { organizations, revisions, type RevisionRow } from '../db/schema.ts'
 import { toPage, type PageResult } from './shared.ts'

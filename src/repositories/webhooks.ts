@@ -1,6 +1,6 @@
 // Data access for webhooks and their delivery attempts.
-import { planLimit } from '../db/limit.ts'
 import { and, desc, eq, lt, sql } from 'drizzle-orm'
+import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { organizations, webhookDeliveries, webhooks, type WebhookDeliveryRow, type WebhookRow } from '../db/schema.ts'
 import { freshTimestamps, toPage, type PageRequest, type PageResult } from './shared.ts'
