@@ -3,11 +3,11 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { queryRows } from '../../src/db/client.ts'
-import { buildLoggingQueries, createClaim, onServer } from '../helper.ts'
+import { buildOnOwnPool, createClaim, onServer } from '../helper.ts'
 
 t.test('the list routes send no LIMIT as a parameter, and the claim list keeps one plan', async (t) => {
   // One connection, so that the prepared statements the routes leave are those this test reads back.
-  const { app, database, statements } = await buildLoggingQueries(t)
+  const { app, database, statements } = await buildOnOwnPool(t)
   const claim = await createClaim(app)
   const review = await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: { ratingScale: 'truth-o-meter', rating: 'false' } })
   t.equal(review.statusCode, 201)

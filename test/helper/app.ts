@@ -108,24 +108,26 @@ export function isProblem (t: Test, res: LightMyRequestResponse, status: number,
 }
 
 /**
- * The real app (with the test organisation) on a fresh database opened with one connection and drizzle's query log:
- * `statements` holds the text of every statement the app sends, and the server's session state (its prepared
- * statements) is that of the one connection `database` also reads through.
+ * The real app (with the test organisation) on a fresh database opened with a pool of its own (`poolSize`
+ * connections; one by default) and drizzle's query log: `statements` holds the text of every statement the app sends.
+ * With one connection, the server's session state (its prepared statements) is that of the connection `database`
+ * also reads through.
  */
-export async function buildLoggingQueries (
-  t: Test
+export async function buildOnOwnPool (
+  t: Test,
+  options: { poolSize?: number, env?: Record<string, string> } = {}
 ): Promise<{ app: FastifyInstance, database: Database, statements: string[] }> {
   const statements: string[] = []
   const { env } = await freshDatabase(t)
   const database = await createDatabase({
     databaseUrl: onServer ? env.DATABASE_URL : undefined,
     pgliteDir: 'memory://',
-    databasePoolSize: 1,
+    databasePoolSize: options.poolSize ?? 1,
     databaseTimeouts,
     ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
     logQuery: (query) => { statements.push(query) },
   })
-  const app = await buildApp(testConfig(env), { database })
+  const app = await buildApp(testConfig({ ...env, ...options.env }), { database })
   t.teardown(() => app.close())
   await withTestOrganization(app)
   return { app, database, statements }

@@ -8,10 +8,8 @@ import { sql } from 'drizzle-orm'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { createSearchIndex, parseTsquery } from '../../src/lib/search-index.ts'
-import { createDatabase } from '../../src/db/client.ts'
 import {
-  anonymous, createClaimant, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, testConfig, testOrganization,
-  withTestOrganization,
+  anonymous, buildOnOwnPool, createClaimant, freshDatabase, testOrganization, withTestOrganization,
 } from '../helper.ts'
 
 const OTHER_ORG = '00000000-0000-4000-8000-000000000002'
@@ -206,19 +204,12 @@ t.test('tsquery text is read as Postgres prints it', async (t) => {
 })
 
 t.test('more searches at once than the pool has connections all answer (the index is asked before a search takes its place)', async (t) => {
-  const { env } = await freshDatabase(t)
   // Two connections: an anonymous search holds one for its budgeted transaction; had it asked the index for changes
   // from inside it, three searches at once would each wait for a second place that never comes free.
-  const database = await createDatabase({
-    databaseUrl: onServer ? env.DATABASE_URL : undefined,
-    pgliteDir: 'memory://',
-    databasePoolSize: 2,
-    databaseTimeouts,
-    ...(!onServer && { pgliteDataDir: await pgliteTemplate() }),
+  const { app } = await buildOnOwnPool(t, {
+    poolSize: 2,
+    env: { SEARCH_INDEX: 'true', RATE_LIMIT_ANONYMOUS: '100000', SEARCH_CONCURRENCY: '100' },
   })
-  const app = await buildApp(testConfig({ ...env, SEARCH_INDEX: 'true', RATE_LIMIT_ANONYMOUS: '100000', SEARCH_CONCURRENCY: '100' }), { database })
-  t.teardown(() => app.close())
-  await withTestOrganization(app)
   for (const [i, text] of texts(40).entries()) {
     await app.db.execute(sql`insert into claims (id, text, language, organization_id, is_public)
       values (gen_random_uuid(), ${`${text} Tax ${i}.`}, 'en', ${testOrganization(app).id}::uuid, true)`)

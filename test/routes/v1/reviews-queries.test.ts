@@ -1,10 +1,10 @@
 // A page of reviews costs the same number of queries however many reviews and rating scales it holds: the scales are
 // read in one query, not one per review.
 import t from 'tap'
-import { buildLoggingQueries, createClaim } from '../../helper.ts'
+import { buildOnOwnPool, createClaim } from '../../helper.ts'
 
 t.test('listing reviews reads their rating scales in one query', async (t) => {
-  const { app, statements } = await buildLoggingQueries(t)
+  const { app, statements } = await buildOnOwnPool(t)
   const claim = await createClaim(app)
   const drafts = [
     { ratingScale: 'truth-o-meter', rating: 'false' },
