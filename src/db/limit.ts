@@ -16,3 +16,10 @@ export function planLimit (n: number): Placeholder {
   // signature names only Placeholder, the other chunk it accepts.
   return sql.raw(String(n)) as unknown as Placeholder
 }
+
+/**
+ * Page sizes clients commonly ask for (20 is the default; 100 the sync feed's), each also with the one more row that
+ * tells a next page. A repository prepares a paged statement only for these: each distinct text is a statement the
+ * connection keeps (with its plan) for its lifetime, and a client stepping through every limit must not make hundreds.
+ */
+export const PREPARED_PAGE_LIMITS: ReadonlySet<number> = new Set([10, 20, 25, 50, 100].flatMap((n) => [n, n + 1]))

@@ -1,9 +1,10 @@
 // Data access for reviews (verdicts). Deleted drafts are kept (deletedAt set) and hidden from every read here.
-import { and, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, lt, ne, sql } from 'drizzle-orm'
 import { planLimit } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { ratingScales, reviews, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { uuidArray } from '../lib/text/ids.ts'
 import { insertJsonRows, toPage, type PageRequest, type PageResult } from './shared.ts'
 
 export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
@@ -29,11 +30,14 @@ export function createReviewsRepository (db: Db) {
     async listByIds (ids: string[], tx?: Executor): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
       return db.use(tx, async (tx) => {
         if (ids.length === 0) return []
+        // Prepared, with one array parameter, as claims' listByIds (one statement text however many ids).
         return tx
           .select({ review: reviews, scale: ratingScales })
           .from(reviews)
           .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-          .where(inArray(reviews.id, ids))
+          .where(sql`${reviews.id} = any(${uuidArray(ids)}::uuid[])`)
+          .prepare('reviews_by_ids')
+          .execute()
       })
     },
 

@@ -3,15 +3,14 @@
 import { z } from 'zod'
 import { canSee, type Viewer } from '../domain/access.ts'
 import type { Cursors } from '../lib/tokens/cursor.ts'
-import type { ChangesRepository } from '../repositories/changes.ts'
+import type { ChangesRepository, FeedRevision } from '../repositories/changes.ts'
 import type { ClaimListItem, ClaimsRepository } from '../repositories/claims.ts'
 import type { ReviewsRepository } from '../repositories/reviews.ts'
 import type { ReviewWithScale } from '../domain/types.ts'
-import type { RevisionRow } from '../db/schema.ts'
 
 export type Change =
-  | { revision: RevisionRow, type: 'claim', current: ClaimListItem | null }
-  | { revision: RevisionRow, type: 'review', current: ReviewWithScale | null }
+  | { revision: FeedRevision, type: 'claim', current: ClaimListItem | null }
+  | { revision: FeedRevision, type: 'review', current: ReviewWithScale | null }
 
 const Position = z.object({ tx: z.string().regex(/^\d+$/), seq: z.int().min(0) })
 const SCOPE = 'changes'

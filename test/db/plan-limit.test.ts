@@ -76,3 +76,39 @@ t.test('the list routes send no LIMIT as a parameter, and the claim list keeps o
     t.ok(Number(byIds[0]?.calls) >= 8, `run as such (${JSON.stringify(byIds)})`)
   }
 })
+
+t.test('the sync feed reads no revision snapshots and polls through kept statements', async (t) => {
+  const { app, database, statements } = await buildOnOwnPool(t)
+  const claim = await createClaim(app)
+  const review = await app.inject({ method: 'POST', url: `/v1/claims/${claim.id}/reviews`, payload: { ratingScale: 'truth-o-meter', rating: 'false' } })
+  t.equal(review.statusCode, 201)
+
+  statements.length = 0
+  const first = await app.inject({ method: 'GET', url: '/v1/changes?limit=100' })
+  t.equal(first.statusCode, 200)
+  const page = first.json<{ data: Array<{ type: string, id: string, action: string, version: number, at: string }>, nextCursor: string }>()
+  t.same(page.data.map((c) => [c.type, c.id, c.action, c.version]), [['claim', claim.id, 'create', 1]], 'the claim\'s change (the draft review is not shown)')
+  t.match(page.data[0]?.at, /^\d{4}-\d\d-\d\dT/)
+  const feed = statements.filter((s) => /from "revisions"/.test(s))
+  t.equal(feed.length, 1, 'one statement reads the revisions')
+  t.notMatch(feed[0], /"(before|after)"/, 'without the snapshots, which the feed does not show')
+
+  if (onServer) {
+    for (let i = 0; i < 8; i++) {
+      const res = await app.inject({ method: 'GET', url: `/v1/changes?limit=100&after=${encodeURIComponent(page.nextCursor)}` })
+      t.equal(res.statusCode, 200)
+      t.same(res.json().data, [], 'nothing changed since')
+    }
+    const kept = await queryRows<{ statement: string, generic: number }>(database.db.drizzle, sql`
+      select statement, generic_plans::int as generic from pg_prepared_statements where statement like '%from "revisions"%'`)
+    const after = kept.find((k) => k.statement.includes('::xid8'))
+    t.ok(after, 'the page after a cursor is a prepared statement')
+    t.ok((after?.generic ?? 0) >= 3, `with its generic plan used (${JSON.stringify(kept.map((k) => k.generic))})`)
+
+    // The reviews of a page are read by one array of ids, as its claims are.
+    for (let i = 0; i < 3; i++) t.equal((await app.inject({ method: 'GET', url: '/v1/changes?limit=100' })).statusCode, 200)
+    const byIds = await queryRows<{ statement: string }>(database.db.drizzle, sql`
+      select statement from pg_prepared_statements where statement like '%"reviews"."id" = any(%'`)
+    t.equal(byIds.length, 1, 'reviews by ids are one prepared statement')
+  }
+})
