@@ -219,8 +219,11 @@ export async function readWithin<T> (
 ): Promise<T> {
   if (timeoutMs === undefined || is(db.drizzle, PgliteDatabase)) return db.use(undefined, work)
   return db.use(undefined, () => readerOf(db.drizzle).transaction(async (tx) => {
+    // The budget written into the text (an integer, checked): a statement without parameters is one round trip
+    // (postgres.js sends it as a simple query), where one with a parameter is two (described, then bound).
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new RangeError(`a statement timeout must be a whole number of milliseconds, not ${timeoutMs}`)
     await tx.execute(
-      sql`select set_config('statement_timeout', ${String(timeoutMs)}, true), set_config('transaction_read_only', 'on', true)`
+      sql`select set_config('statement_timeout', '${sql.raw(String(timeoutMs))}', true), set_config('transaction_read_only', 'on', true)`
     )
     return work(tx)
   }))

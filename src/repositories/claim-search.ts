@@ -2,7 +2,7 @@
 // claims list and the ClaimReview feed share.
 import { eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { queryRows, type Executor } from '../db/client.ts'
+import type { Executor } from '../db/client.ts'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
 import { claimSorts, type ClaimSort } from '../domain/enums.ts'
@@ -28,12 +28,19 @@ export interface ParsedSearch extends SearchQuery {
   indexable: boolean
 }
 
-/** Parses q in one statement, with both configurations. */
+/**
+ * Parses q in one statement, with both configurations. Prepared (one round trip; Postgres parses and plans it once per
+ * connection), as every search sends it.
+ */
 export async function parseSearch (executor: Executor, q: string): Promise<ParsedSearch> {
-  const [row] = await queryRows<ParsedSearch>(executor, sql`
-    select en::text as "english", si::text as "simple", greatest(numnode(en), numnode(si)) as "size",
-      (numnode(en) = 0 or querytree(en) <> 'T') and (numnode(si) = 0 or querytree(si) <> 'T') as "indexable"
-    from (select websearch_to_tsquery('claimtrack_english', ${q}) as en, websearch_to_tsquery('claimtrack_simple', ${q}) as si) parsed`)
+  const [row] = await executor.select({
+    english: sql<string>`en::text`,
+    simple: sql<string>`si::text`,
+    size: sql<number>`greatest(numnode(en), numnode(si))`,
+    indexable: sql<boolean>`(numnode(en) = 0 or querytree(en) <> 'T') and (numnode(si) = 0 or querytree(si) <> 'T')`,
+  }).from(sql`(select websearch_to_tsquery('claimtrack_english', ${sql.placeholder('q')}) as en, websearch_to_tsquery('claimtrack_simple', ${sql.placeholder('q')}) as si) parsed`)
+    .prepare('parse_search')
+    .execute({ q })
   if (!row) throw new Error('parsing a search query returned no row')
   return { ...row, size: Number(row.size) }
 }

@@ -133,6 +133,13 @@ export function createClaimsRepository (db: Db) {
     .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
     .$dynamic()
 
+  // Built and prepared once, with one array parameter: one statement text however many ids (a match's answers, a
+  // sync feed page's claims). Unprepared, postgres.js first asks the server to describe the statement's parameters
+  // and only then sends them (two round trips), and drizzle would write the statement again for every call.
+  const itemsByIds = preparedRead(db, (instance) => selectItems(instance)
+    .where(sql`${claims.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('claims_by_ids'))
+
   return {
     async findById (id: string, tx?: Executor): Promise<ClaimRow | undefined> {
       const [row] = await db.use(tx, (ex) => (tx ? byIdQuery(ex).execute({ id }) : byId().execute({ id })))
@@ -227,12 +234,16 @@ export function createClaimsRepository (db: Db) {
           .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
           .orderBy(...(sort === 'relevance' ? [sql`${page.rank} desc`, sql`${claims.id} desc`] : orderOf(sort, q)))
         // Prepared (one server-side statement per distinct text and connection), Postgres keeps a plan instead of
-        // planning the five-table join again for every page (src/db/limit.ts); but only when the filters are
-        // equalities whose best plan does not depend on the value. A text query, a topic, a language pattern or a
-        // date range can match three claims or thirty thousand, and each needs a plan of its own: the generic plan
-        // of `topics @> array[$1]` read 32,000 rows for a frequent topic (65 ms, against 0.1 ms planned for it).
-        // Only for common page sizes, too (PREPARED_PAGE_LIMITS).
-        const planStable = q === undefined && query.ids === undefined && filters.topic === undefined &&
+        // planning the five-table join again for every page (src/db/limit.ts); but only when the best plan does not
+        // depend on the filter values. A topic, a language pattern or a date range can match three claims or thirty
+        // thousand, and each needs a plan of its own: the generic plan of `topics @> array[$1]` read 32,000 rows for
+        // a frequent topic (65 ms, against 0.1 ms planned for it). A text query ranked by relevance has one plan
+        // whatever its words (every match from the search index, ranked, the best kept: no index gives the order), so
+        // it is prepared too; sorted otherwise, a generic plan may walk an index in that order hoping to meet matches
+        // soon, which a rare word makes a walk of every claim; beside a claimant, the claimant's index or the search
+        // index may be the better start, depending on both values. Only for common page sizes (PREPARED_PAGE_LIMITS).
+        const planStable = (q === undefined || (sort === 'relevance' && filters.claimant === undefined)) &&
+          query.ids === undefined && filters.topic === undefined &&
           filters.language === undefined && filters.claimedFrom === undefined && filters.claimedTo === undefined &&
           filters.updatedSince === undefined && PREPARED_PAGE_LIMITS.has(limit)
         return planStable ? items.prepare('claims_list').execute() : items
@@ -240,17 +251,9 @@ export function createClaimsRepository (db: Db) {
     },
 
     /** These claims as lists show them, deleted or not (the change feed tells deletions by deletedAt). */
-    async listByIds (ids: string[], tx?: Executor): Promise<ClaimListItem[]> {
-      return db.use(tx, async (tx) => {
-        if (ids.length === 0) return []
-        // Prepared, with one array parameter: one statement text however many ids, parsed and described once per
-        // connection. Unprepared, postgres.js first asks the server to describe the statement's parameters and only
-        // then sends them: two round trips for every match's answers and every sync feed page.
-        return selectItems(tx)
-          .where(sql`${claims.id} = any(${uuidArray(ids)}::uuid[])`)
-          .prepare('claims_by_ids')
-          .execute()
-      })
+    async listByIds (ids: string[]): Promise<ClaimListItem[]> {
+      if (ids.length === 0) return []
+      return db.use(undefined, () => itemsByIds().execute({ ids: uuidArray(ids) }))
     },
 
     async insert (values: NewClaim, tx?: Executor): Promise<ClaimRow> {

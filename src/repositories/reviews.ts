@@ -15,6 +15,13 @@ export type NewReview = Omit<typeof reviews.$inferInsert, 'id' | 'version' | 'cr
 export type ReviewPatch = Partial<Omit<NewReview, 'claimId'>> & { updatedAt?: Date, deletedAt?: Date }
 
 export function createReviewsRepository (db: Db) {
+  // Built and prepared once, with one array parameter, as claims' listByIds (a sync feed page's reviews).
+  const withScaleByIds = preparedRead(db, (instance) => instance
+    .select({ review: reviews, scale: ratingScales })
+    .from(reviews)
+    .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
+    .where(sql`${reviews.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('reviews_by_ids'))
   const live = isNull(reviews.deletedAt)
   const byIdQuery = (ex: Executor) => ex.select().from(reviews)
     .where(and(eq(reviews.id, sql.placeholder('id')), live))
@@ -27,18 +34,9 @@ export function createReviewsRepository (db: Db) {
     },
 
     /** These reviews with their scales, deleted or not. */
-    async listByIds (ids: string[], tx?: Executor): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
-      return db.use(tx, async (tx) => {
-        if (ids.length === 0) return []
-        // Prepared, with one array parameter, as claims' listByIds (one statement text however many ids).
-        return tx
-          .select({ review: reviews, scale: ratingScales })
-          .from(reviews)
-          .innerJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-          .where(sql`${reviews.id} = any(${uuidArray(ids)}::uuid[])`)
-          .prepare('reviews_by_ids')
-          .execute()
-      })
+    async listByIds (ids: string[]): Promise<Array<{ review: ReviewRow; scale: RatingScaleRow }>> {
+      if (ids.length === 0) return []
+      return db.use(undefined, () => withScaleByIds().execute({ ids: uuidArray(ids) }))
     },
 
     async lockById (claimId: string, id: string, tx: Executor): Promise<ReviewRow | undefined> {

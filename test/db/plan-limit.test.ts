@@ -3,7 +3,7 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { queryRows } from '../../src/db/client.ts'
-import { buildOnOwnPool, createClaim, onServer } from '../helper.ts'
+import { anonymous, buildOnOwnPool, createClaim, onServer } from '../helper.ts'
 
 t.test('the list routes send no LIMIT as a parameter, and the claim list keeps one plan', async (t) => {
   // One connection, so that the prepared statements the routes leave are those this test reads back.
@@ -110,5 +110,45 @@ t.test('the sync feed reads no revision snapshots and polls through kept stateme
     const byIds = await queryRows<{ statement: string }>(database.db.drizzle, sql`
       select statement from pg_prepared_statements where statement like '%"reviews"."id" = any(%'`)
     t.equal(byIds.length, 1, 'reviews by ids are one prepared statement')
+  }
+})
+
+t.test('a search sends its parse and its budget in one round trip each, and a page by relevance through a kept plan', async (t) => {
+  const { app, database, statements } = await buildOnOwnPool(t, { env: { SEARCH_STATEMENT_TIMEOUT: '1500' } })
+  for (const text of ['Unemployment fell by half in ten years.', 'Unemployment rose in the state.', 'Crime fell.']) {
+    await createClaim(app, { text })
+  }
+  statements.length = 0
+  const first = await app.inject({ method: 'GET', url: '/v1/claims?q=unemployment' })
+  t.equal(first.statusCode, 200)
+  t.equal(first.json().data.length, 2, 'the two claims with the word')
+  const parse = statements.filter((s) => s.includes('websearch_to_tsquery'))
+  t.equal(parse.length, 1, 'one statement parses the query')
+  if (onServer) {
+    for (const word of ['crime', 'unemployment', 'state', 'half', 'years', 'crime']) {
+      t.equal((await app.inject({ method: 'GET', url: `/v1/claims?q=${word}` })).statusCode, 200)
+    }
+    const kept = await queryRows<{ statement: string }>(database.db.drizzle, sql`
+      select statement from pg_prepared_statements where statement like '%ts_rank_cd(%' or statement like '%websearch_to_tsquery(%'`)
+    t.equal(kept.filter((k) => k.statement.includes('websearch_to_tsquery(')).length, 1, 'the parse is one prepared statement')
+    t.equal(kept.filter((k) => k.statement.includes('ts_rank_cd(')).length, 1, 'a page by relevance is one prepared statement, whatever the words')
+
+    // Sorted by date, or beside a claimant, the best plan depends on the words: each such search is planned for its own.
+    for (let i = 0; i < 3; i++) {
+      t.equal((await app.inject({ method: 'GET', url: '/v1/claims?q=unemployment&sort=-createdAt' })).statusCode, 200)
+    }
+    const claimant = first.json().data[0].claimant?.id ?? '00000000-0000-7000-8000-000000000000'
+    t.equal((await app.inject({ method: 'GET', url: `/v1/claims?q=unemployment&claimant=${claimant}` })).statusCode, 200)
+    const after = await queryRows<{ statement: string }>(database.db.drizzle, sql`
+      select statement from pg_prepared_statements where statement like '%ts_rank_cd(%'`)
+    t.equal(after.length, 1, 'no search by date or by claimant was kept')
+
+    // An anonymous search runs within the budget: set in the statement's text, so that it has no parameter.
+    statements.length = 0
+    t.equal((await app.inject({ method: 'GET', url: '/v1/claims?q=unemployment', headers: anonymous })).statusCode, 200)
+    const budget = statements.filter((s) => s.includes("set_config('statement_timeout'"))
+    t.equal(budget.length, 1, 'the budget is set once')
+    t.match(budget[0], /set_config\('statement_timeout', '1500', true\)/, 'with the timeout in its text')
+    t.notMatch(budget[0], /\$\d/, 'and no parameter')
   }
 })
