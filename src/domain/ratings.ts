@@ -1,7 +1,7 @@
 // A review's rating read on its scale: the value a key or an alias names, the scale's best and worst ratings, and the
 // rating a review shows (the API's `Rating`, ClaimReview's `reviewRating`, a claim's current verdict).
 import type { NormalizedVerdict } from './enums.ts'
-import type { RatingScaleRecord, ReviewWithScale } from './types.ts'
+import type { RatingScaleRecord, ReviewRecord, VerdictScale } from './types.ts'
 
 export interface Rating {
   scaleId: string
@@ -24,7 +24,7 @@ export const bestAndWorst = (scale: Pick<RatingScaleRecord, 'values'>) => {
   return { bestRating: Math.max(...ratings), worstRating: Math.min(...ratings) }
 }
 
-export function toRating ({ review, scale }: ReviewWithScale): Rating {
+export function toRating ({ review, scale }: { review: Pick<ReviewRecord, 'ratingKey'>, scale: VerdictScale }): Rating {
   const value = scale.values.find((v) => v.key === review.ratingKey)
   return {
     scaleId: scale.id,

@@ -252,13 +252,27 @@ export interface AuditEventRecord {
 /** A review with the scale its rating is on: what a review's representation and ETag are made from. */
 export interface ReviewWithScale { review: ReviewRecord, scale: RatingScaleRecord }
 
+/**
+ * What a claim's current verdict, or its retraction, shows of the review (src/schemas/reviews.ts toCurrentVerdict),
+ * and its version, of which a claim's ETag is made.
+ */
+export type VerdictReview = Pick<ReviewRecord, 'id' | 'version' | 'status' | 'ratingKey' | 'ratingExplanation' | 'headline' |
+  'url' | 'authorName' | 'authorUrl' | 'datePublished' | 'retractedAt' | 'retractionReason' | 'updatedAt'>
+/** What a rating needs of its scale (src/domain/ratings.ts toRating), and its version. */
+export type VerdictScale = Pick<RatingScaleRecord, 'id' | 'version' | 'slug' | 'values'>
+/**
+ * A claim's current review as lists, lookups and the sync feed read it: only the columns the verdict shows, as these
+ * read up to hundreds of rows a request. A full ReviewWithScale is one too.
+ */
+export interface VerdictPair { review: VerdictReview, scale: VerdictScale }
+
 /** A claim with its claimant, appearances, evidence and current verdict: what a claim's detail answer shows. */
 export interface ClaimDetail {
   claim: ClaimRecord
   claimant: ClaimantRecord | null
   appearances: AppearanceRecord[]
   evidence: EvidenceRecord[]
-  currentReview: ReviewWithScale | null
+  currentReview: VerdictPair | null
 }
 
 /** A published review with its claim and claimant: a ClaimReview is made from it. */
@@ -273,8 +287,8 @@ export interface PageClaim {
   /** Only what a lookup shows of the claim: rows stay narrow, as a batch reads up to hundreds of them. */
   claim: Pick<ClaimRecord, 'id' | 'text' | 'status'>
   claimant: { id: string, slug: string, name: string } | null
-  review: ReviewRecord | null
-  scale: RatingScaleRecord | null
+  review: VerdictReview | null
+  scale: VerdictScale | null
 }
 
 /** A claim at a page in the compact batch answer: its current verdict in a word and the native label, no more. */

@@ -3,12 +3,13 @@ import { and, desc, eq, getTableColumns, isNull, or, sql, type SQL } from 'drizz
 import { planLimit, PREPARED_PAGE_LIMITS } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
-import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow, type RatingScaleRow, type ReviewRow } from '../db/schema.ts'
+import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow } from '../db/schema.ts'
 import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { claimImportQueries } from './claim-imports.ts'
-import { freshTimestamps } from './shared.ts'
+import { freshTimestamps, verdictColumns } from './shared.ts'
 import { uuidArray } from '../lib/text/ids.ts'
 import type { Viewer } from '../domain/access.ts'
+import type { VerdictReview, VerdictScale } from '../domain/types.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 
@@ -28,8 +29,8 @@ export type ClaimantRef = Pick<ClaimantRow, 'id' | 'slug' | 'name'>
 export interface ClaimListItem {
   claim: ClaimRow
   claimant: ClaimantRef | null
-  review: ReviewRow | null
-  scale: RatingScaleRow | null
+  review: VerdictReview | null
+  scale: VerdictScale | null
   /** With a text query: how well the claim matched, and its text with the matches marked; null without one. */
   rank: number | null
   snippet: string | null
@@ -41,8 +42,8 @@ export interface ClaimDetailRow {
   claimant: ClaimantRow | null
   appearances: AppearanceRow[]
   evidence: EvidenceRow[]
-  review: ReviewRow | null
-  scale: RatingScaleRow | null
+  review: VerdictReview | null
+  scale: VerdictScale | null
 }
 
 /** What a claim's ETag is made of (see claimEtag): the versions of the claim and of every row it embeds. */
@@ -89,8 +90,7 @@ export function createClaimsRepository (db: Db) {
   const detailById = preparedRead(db, (instance) => instance.select({
     claim: claimColumns,
     claimant: claimants,
-    review: reviews,
-    scale: ratingScales,
+    ...verdictColumns,
     appearances: appearanceRows.select,
     evidence: evidenceRows.select,
   }).from(claims)
@@ -123,8 +123,7 @@ export function createClaimsRepository (db: Db) {
   const selectItems = (tx: Executor) => tx.select({
     claim: claimColumns,
     claimant: claimantRef,
-    review: reviews,
-    scale: ratingScales,
+    ...verdictColumns,
     rank: sql<null>`null`,
     snippet: sql<null>`null`,
   }).from(claims)
@@ -222,8 +221,7 @@ export function createClaimsRepository (db: Db) {
           .select({
             claim: claimColumns,
             claimant: claimantRef,
-            review: reviews,
-            scale: ratingScales,
+            ...verdictColumns,
             rank: page.rank,
             snippet: q ? snippetOf(q) : sql<null>`null`,
           })

@@ -6,6 +6,7 @@ import type { Db, Drizzle } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import type { PageClaim, PageClaimSummary } from '../domain/types.ts'
 import { appearances, claimants, claims, ratingScales, reviews } from '../db/schema.ts'
+import { verdictColumns } from './shared.ts'
 
 export type { PageClaim, PageClaimSummary }
 
@@ -14,8 +15,7 @@ export function createLookupRepository (db: Db) {
     urlHash: sql<string>`${appearances.urlHash}`,
     claim: { id: claims.id, text: claims.text, status: claims.status },
     claimant: { id: claimants.id, slug: claimants.slug, name: claimants.name },
-    review: reviews,
-    scale: ratingScales,
+    ...verdictColumns,
   }).from(appearances)
     .innerJoin(claims, eq(claims.id, appearances.claimId))
     .leftJoin(claimants, eq(claimants.id, claims.claimantId))

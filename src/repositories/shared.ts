@@ -3,6 +3,7 @@ import { getTableColumns, sql } from 'drizzle-orm'
 import { toSnakeCase } from 'drizzle-orm/casing'
 import type { PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../db/client.ts'
+import { ratingScales, reviews } from '../db/schema.ts'
 
 export interface PageRequest {
   limit: number
@@ -57,4 +58,28 @@ export async function insertJsonRows<T extends PgTable> (
   const types = sql.raw(columns.map(({ name, type }) => `"${name}" ${type}`).join(', '))
   await tx.execute(sql`insert into ${table} (${names})
     select ${names} from jsonb_to_recordset(${json}::jsonb) as r(${types})`)
+}
+
+/**
+ * The review and scale columns a claim's current verdict shows (VerdictPair): what lists, lookups and the sync feed
+ * select for each claim (with the versions a claim's ETag is made of), rather than the whole rows (18 and 10 columns):
+ * each column of each row is parsed and mapped in this process.
+ */
+export const verdictColumns = {
+  review: {
+    id: reviews.id,
+    version: reviews.version,
+    status: reviews.status,
+    ratingKey: reviews.ratingKey,
+    ratingExplanation: reviews.ratingExplanation,
+    headline: reviews.headline,
+    url: reviews.url,
+    authorName: reviews.authorName,
+    authorUrl: reviews.authorUrl,
+    datePublished: reviews.datePublished,
+    retractedAt: reviews.retractedAt,
+    retractionReason: reviews.retractionReason,
+    updatedAt: reviews.updatedAt,
+  },
+  scale: { id: ratingScales.id, version: ratingScales.version, slug: ratingScales.slug, values: ratingScales.values },
 }

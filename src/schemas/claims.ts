@@ -2,14 +2,14 @@
 import { z } from 'zod'
 import type { CreateClaim, UpdateClaim } from '../domain/inputs.ts'
 import { claimStatuses } from '../domain/enums.ts'
-import type { ClaimantRecord, ClaimDetail, ClaimRecord } from '../domain/types.ts'
+import type { ClaimantRecord, ClaimDetail, ClaimRecord, VerdictPair } from '../domain/types.ts'
 import { AppearanceSchema, toAppearance } from './appearances.ts'
 import { ClaimantRef, ClaimantSchema, ClaimantSummarySchema, toClaimant } from './claimants.ts'
 import { claimSorts } from '../domain/enums.ts'
 import { DateOnly, IdSchema, LanguageTag, Text, Timestamp, TimestampInput, page, toIso, type AllTrue, type Same } from './common.ts'
 import { NormalizedVerdict } from './rating-scales.ts'
 import { EvidenceSchema, toEvidence } from './evidence.ts'
-import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction, type ReviewWithScale } from './reviews.ts'
+import { RetractionSchema, VerdictSchema, toCurrentVerdict, toRetraction } from './reviews.ts'
 
 export const ClaimStatus = z.enum(claimStatuses)
   .describe('Editorial status: `new`, `researching`, `reviewed` (set when a verdict is published), `archived`, `retracted` (set when the published verdict is retracted and no other is published; see `retraction`).')
@@ -106,7 +106,7 @@ type ClaimantSummary = Pick<ClaimantRecord, 'id' | 'slug' | 'name'>
 export const toClaim = (
   row: ClaimRecord,
   claimant: ClaimantSummary | null,
-  currentReview: ReviewWithScale | null
+  currentReview: VerdictPair | null
 ): z.output<typeof ClaimSchema> => ({
   id: row.id,
   text: row.text,

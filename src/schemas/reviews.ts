@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { CreateReview, UpdateReview } from '../domain/inputs.ts'
 import { reviewStatuses } from '../domain/enums.ts'
 import { toRating, type Rating } from '../domain/ratings.ts'
-import type { ReviewRecord, ReviewWithScale } from '../domain/types.ts'
+import type { ReviewRecord, ReviewWithScale, VerdictPair } from '../domain/types.ts'
 
 export type { ReviewWithScale }
 export { toRating }
@@ -111,7 +111,7 @@ export const reviewBodiesAreInputs: AllTrue<
   [Same<z.output<typeof CreateReviewBody>, CreateReview>, Same<z.output<typeof UpdateReviewBody>, UpdateReview>]
 > = true
 
-const authorOf = (review: ReviewRecord) =>
+const authorOf = (review: Pick<ReviewRecord, 'authorName' | 'authorUrl'>) =>
   review.authorName === null ? null : { name: review.authorName, url: review.authorUrl }
 
 export const toReview = (pair: ReviewWithScale): z.output<typeof ReviewSchema> => ({
@@ -133,7 +133,7 @@ export const toReview = (pair: ReviewWithScale): z.output<typeof ReviewSchema> =
 })
 
 /** The retraction a claim shows: its current review when that review is retracted, else null. */
-export const toRetraction = (pair: ReviewWithScale | null): z.output<typeof RetractionSchema> | null =>
+export const toRetraction = (pair: VerdictPair | null): z.output<typeof RetractionSchema> | null =>
   pair === null || pair.review.status !== 'retracted'
     ? null
     : {
@@ -144,10 +144,10 @@ export const toRetraction = (pair: ReviewWithScale | null): z.output<typeof Retr
       }
 
 /** The verdict a claim shows: its current review while it is published, else null. */
-export const toCurrentVerdict = (pair: ReviewWithScale | null): z.output<typeof VerdictSchema> | null =>
+export const toCurrentVerdict = (pair: VerdictPair | null): z.output<typeof VerdictSchema> | null =>
   pair === null || pair.review.status !== 'published' ? null : toVerdict(pair)
 
-export const toVerdict = (pair: ReviewWithScale): z.output<typeof VerdictSchema> => ({
+export const toVerdict = (pair: VerdictPair): z.output<typeof VerdictSchema> => ({
   reviewId: pair.review.id,
   rating: toRating(pair),
   ratingExplanation: pair.review.ratingExplanation,
