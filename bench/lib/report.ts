@@ -9,7 +9,10 @@ export interface Row {
   kind: Kind
   server: ServerKind
   checkout: string
+  /** With --repeat: the round whose req/s is the median of the passes (what the tables and targets read). */
   round: Round
+  /** With --repeat: req/s of every pass, in the order they ran. */
+  passes?: number[]
   shared?: boolean
 }
 
