@@ -2,7 +2,7 @@
 // claims list and the ClaimReview feed share.
 import { eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import type { Executor } from '../db/client.ts'
+import type { Drizzle } from '../db/client.ts'
 import { claimants, claims, type normalizedVerdict } from '../db/schema.ts'
 import { escapeLike } from './shared.ts'
 import { claimSorts, type ClaimSort } from '../domain/enums.ts'
@@ -29,21 +29,16 @@ export interface ParsedSearch extends SearchQuery {
 }
 
 /**
- * Parses q in one statement, with both configurations. Prepared (one round trip; Postgres parses and plans it once per
- * connection), as every search sends it.
+ * The statement that parses a query (placeholder `q`) with both configurations: built and prepared once, by the
+ * claims repository (`preparedRead`), as every search sends it first.
  */
-export async function parseSearch (executor: Executor, q: string): Promise<ParsedSearch> {
-  const [row] = await executor.select({
-    english: sql<string>`en::text`,
-    simple: sql<string>`si::text`,
-    size: sql<number>`greatest(numnode(en), numnode(si))`,
-    indexable: sql<boolean>`(numnode(en) = 0 or querytree(en) <> 'T') and (numnode(si) = 0 or querytree(si) <> 'T')`,
-  }).from(sql`(select websearch_to_tsquery('claimtrack_english', ${sql.placeholder('q')}) as en, websearch_to_tsquery('claimtrack_simple', ${sql.placeholder('q')}) as si) parsed`)
-    .prepare('parse_search')
-    .execute({ q })
-  if (!row) throw new Error('parsing a search query returned no row')
-  return { ...row, size: Number(row.size) }
-}
+export const parseSearchStatement = (instance: Drizzle) => instance.select({
+  english: sql<string>`en::text`,
+  simple: sql<string>`si::text`,
+  size: sql<number>`greatest(numnode(en), numnode(si))`,
+  indexable: sql<boolean>`(numnode(en) = 0 or querytree(en) <> 'T') and (numnode(si) = 0 or querytree(si) <> 'T')`,
+}).from(sql`(select websearch_to_tsquery('claimtrack_english', ${sql.placeholder('q')}) as en, websearch_to_tsquery('claimtrack_simple', ${sql.placeholder('q')}) as si) parsed`)
+  .prepare('parse_search')
 
 export interface ClaimFilters {
   /** Web-search syntax: words, "quoted phrases", `or`, `-word`. */

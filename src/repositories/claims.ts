@@ -4,7 +4,7 @@ import { planLimit, PREPARED_PAGE_LIMITS } from '../db/limit.ts'
 import type { Db, Executor } from '../db/client.ts'
 import { preparedRead } from '../db/routing.ts'
 import { appearances, claimColumns, claimants, claims, evidence, ratingScales, reviews, type AppearanceRow, type ClaimantRow, type ClaimRow, type EvidenceRow } from '../db/schema.ts'
-import { afterPosition, claimConditions, orderOf, parseSearch, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
+import { afterPosition, claimConditions, orderOf, parseSearchStatement, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { claimImportQueries } from './claim-imports.ts'
 import { freshTimestamps, verdictColumns } from './shared.ts'
 import { uuidArray } from '../lib/text/ids.ts'
@@ -135,6 +135,7 @@ export function createClaimsRepository (db: Db) {
   // Built and prepared once, with one array parameter: one statement text however many ids (a match's answers, a
   // sync feed page's claims). Unprepared, postgres.js first asks the server to describe the statement's parameters
   // and only then sends them (two round trips), and drizzle would write the statement again for every call.
+  const parse = preparedRead(db, parseSearchStatement)
   const itemsByIds = preparedRead(db, (instance) => selectItems(instance)
     .where(sql`${claims.id} = any(${sql.placeholder('ids')}::uuid[])`)
     .prepare('claims_by_ids'))
@@ -181,10 +182,10 @@ export function createClaimsRepository (db: Db) {
     },
 
     /** A web-search query parsed once, for the statements of one request to take as parameters. */
-    async parseSearch (q: string, tx?: Executor): Promise<ParsedSearch> {
-      return db.use(tx, async (tx) => {
-        return parseSearch(tx, q)
-      })
+    async parseSearch (q: string): Promise<ParsedSearch> {
+      const [row] = await db.use(undefined, () => parse().execute({ q }))
+      if (!row) throw new Error('parsing a search query returned no row')
+      return { ...row, size: Number(row.size) }
     },
 
     /**
