@@ -13,7 +13,7 @@ export interface QueryTerm { lexeme: string, idf: number }
 
 export interface Scored { id: string, bm25: number, lexemes: string[] }
 
-import { createClaimOrdinals, GONE, grown } from './claim-ordinals.ts'
+import { createClaimOrdinals, GONE, grown, PUBLIC } from './claim-ordinals.ts'
 import { compactRuns, finish } from './postings.ts'
 import { createTopK } from './top-k.ts'
 
@@ -25,12 +25,89 @@ const SLACK = 1e-9
 /** Postings a compaction handles between two yields (a few milliseconds). */
 const STEP = 500_000
 
-/** BM25's weight of one word in one claim: the expression of the SQL path, term for term. */
-const weight = (idf: number, tf: number, len: number, avgdl: number) =>
-  (idf * (tf * 2.2)) / (tf + K1 * (1 - B + (B * len) / avgdl))
+/** BM25's length normalisation of a claim of `len` lexemes: the SQL path's expression, term for term. */
+const norm = (len: number, avgdl: number) => K1 * (1 - B + (B * len) / avgdl)
+
+/** BM25's weight of one word in one claim, given its length normalisation: the SQL path's expression, term for term. */
+const weight = (idf: number, tf: number, normalised: number) => (idf * (tf * 2.2)) / (tf + normalised)
 
 /** The weight's part that does not depend on the word's idf (weight = idf × part); it grows with `avgdl`. */
 const part = (tf: number, len: number, avgdl: number) => (tf * 2.2) / (tf + K1 * (1 - B + (B * len) / avgdl))
+
+/** A claim ordinal past every other: where a cursor stands once it has read all its postings. */
+const END = 0x7fffffff
+const NO_DOCS = new Int32Array(0)
+const NO_TFS = new Uint16Array(0)
+
+/**
+ * A term's postings as a query walks them: its compacted run, then the postings added since (higher ordinals), each
+ * in ordinal order; `d` is the claim at `i` of the segment being read, END past the last.
+ */
+interface Cursor {
+  lexeme: string
+  idf: number
+  /** The most the term can add to a claim's score. */
+  bound: number
+  runDocs: Int32Array
+  runTfs: Uint16Array
+  addedDocs: Int32Array
+  addedTfs: Uint16Array
+  docs: Int32Array
+  tfs: Uint16Array
+  i: number
+  d: number
+}
+
+/** Moves to the next segment's first posting, or to END after the last. */
+function nextSegment (c: Cursor): void {
+  if (c.docs === c.runDocs && c.addedDocs.length > 0) {
+    c.docs = c.addedDocs
+    c.tfs = c.addedTfs
+    c.i = 0
+    c.d = c.docs[0] as number
+  } else {
+    c.i = c.docs.length
+    c.d = END
+  }
+}
+
+function advance (c: Cursor): void {
+  if (++c.i < c.docs.length) c.d = c.docs[c.i] as number
+  else nextSegment(c)
+}
+
+/** Back to the first posting. */
+function rewind (c: Cursor): void {
+  c.docs = c.runDocs
+  c.tfs = c.runTfs
+  c.i = -1
+  advance(c)
+}
+
+/** Moves to the first posting of a claim at or after `target` (galloping, then binary search). */
+function seek (c: Cursor, target: number): void {
+  while (c.d < target) {
+    const docs = c.docs
+    const last = docs.length - 1
+    if ((docs[last] as number) < target) {
+      c.i = last
+      nextSegment(c)
+      continue
+    }
+    // docs[lo] < target <= docs[hi]
+    let lo = c.i
+    let hi = lo + 1
+    for (let step = 1; hi < last && (docs[hi] as number) < target; step *= 2) { lo = hi; hi = lo + step }
+    if (hi > last) hi = last
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((docs[mid] as number) < target) lo = mid
+      else hi = mid
+    }
+    c.i = hi
+    c.d = docs[hi] as number
+  }
+}
 
 export function createMatchIndex () {
   // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
@@ -135,6 +212,26 @@ export function createMatchIndex () {
     removed = 0
   }
 
+  /** A cursor on the term's postings, at its first. */
+  function cursor (lexeme: string, idf: number, bound: number, term: number, start: number, end: number): Cursor {
+    const extra = addedDocs[term]
+    const c: Cursor = {
+      lexeme,
+      idf,
+      bound,
+      runDocs: docs.subarray(start, end),
+      runTfs: tfs.subarray(start, end),
+      addedDocs: extra === undefined ? NO_DOCS : Int32Array.from(extra),
+      addedTfs: extra === undefined ? NO_TFS : Uint16Array.from(addedTfs[term] ?? []),
+      docs: NO_DOCS,
+      tfs: NO_TFS,
+      i: -1,
+      d: END,
+    }
+    rewind(c)
+    return c
+  }
+
   /** Compacts at once (see compacting). */
   function compact (): void {
     finish(compacting())
@@ -158,80 +255,72 @@ export function createMatchIndex () {
      */
     top (terms: QueryTerm[], avgdl: number, k: number, viewerOrganization: string | null): Scored[] {
       const viewer = ordinals.viewer(viewerOrganization)
+      const owner = ordinals.owner()
       const runs = offsets.length - 1
-      // The terms the index holds, by their bound ascending.
-      const lists = terms.flatMap(({ lexeme, idf }) => {
+      // A cursor per term the index holds, by bound ascending.
+      const lists: Cursor[] = []
+      for (const { lexeme, idf } of terms) {
         const term = termOf.get(lexeme)
-        if (term === undefined || idf <= 0) return []
+        if (term === undefined || idf <= 0) continue
         const start = term < runs ? offsets[term] ?? 0 : 0
-        const run = term < runs ? (offsets[term + 1] ?? 0) - start : 0
+        const end = term < runs ? offsets[term + 1] ?? 0 : 0
         const extra = addedDocs[term] ?? []
-        if (run + extra.length === 0) return []
-        const bound = idf * partBound(term, avgdl, start, run)
-        return [
-          { lexeme, idf, start, run, extra, extraTfs: addedTfs[term] ?? [], size: run + extra.length, bound, at: 0 },
-        ]
-      }).sort((a, b) => a.bound - b.bound)
-      if (lists.length === 0 || k <= 0) return []
-      const docAt = (l: typeof lists[number], i: number): number =>
-        i < l.run ? docs[l.start + i] ?? 0 : i < l.size ? l.extra[i - l.run] ?? 0 : 0x7fffffff
-      const tfAt = (l: (typeof lists)[number], i: number): number =>
-        i < l.run ? (tfs[l.start + i] ?? 0) : (l.extraTfs[i - l.run] ?? 0)
-      /** Moves a list to its first claim at or after `d` (galloping, then binary search). */
-      const seek = (l: typeof lists[number], d: number) => {
-        if (docAt(l, l.at) >= d) return
-        let step = 1
-        let lo = l.at
-        let hi = l.at + 1
-        while (hi < l.size && docAt(l, hi) < d) { lo = hi; step *= 2; hi = lo + step }
-        if (hi > l.size) hi = l.size
-        while (lo + 1 < hi) {
-          const mid = (lo + hi) >>> 1
-          if (docAt(l, mid) < d) lo = mid
-          else hi = mid
-        }
-        l.at = hi
+        if (end - start + extra.length === 0) continue
+        lists.push(cursor(lexeme, idf, idf * partBound(term, avgdl, start, end - start), term, start, end))
       }
-      const cumulative: number[] = []
+      lists.sort((a, b) => a.bound - b.bound)
+      if (lists.length === 0 || k <= 0) return []
+      const cumulative = new Float64Array(lists.length)
       let sum = 0
-      for (const l of lists) cumulative.push(sum += l.bound)
+      lists.forEach((l, i) => { cumulative[i] = sum += l.bound })
 
       // The best k so far (ties by id: the smaller id ranks first, as in the SQL path).
       const best = createTopK(k, (sa, da, sb, db) => sa < sb || (sa === sb && (ids[da] ?? '') > (ids[db] ?? '')))
 
       // Lists below `essential` are only read to complete the score of a claim found through the others.
+      const m = lists.length
       let theta = -Infinity
+      let floor = -Infinity
       let essential = 0
       for (;;) {
-        let d = 0x7fffffff
-        for (let i = essential; i < lists.length; i++) {
-          const l = lists[i] as typeof lists[number]
-          const at = docAt(l, l.at)
+        let d = END
+        for (let i = essential; i < m; i++) {
+          const at = (lists[i] as Cursor).d
           if (at < d) d = at
         }
-        if (d === 0x7fffffff) break
-        const visible = ordinals.visible(d, viewer)
+        if (d === END) break
+        const who = owner[d] as number
+        if (who !== PUBLIC && (who < 0 || who !== viewer)) {
+          for (let i = essential; i < m; i++) {
+            const l = lists[i] as Cursor
+            if (l.d === d) advance(l)
+          }
+          continue
+        }
+        const n = norm(length[d] as number, avgdl)
         let score = 0
-        for (let i = essential; i < lists.length; i++) {
-          const l = lists[i] as typeof lists[number]
-          if (docAt(l, l.at) === d) {
-            if (visible) score += weight(l.idf, tfAt(l, l.at), length[d] ?? 0, avgdl)
-            l.at++
+        for (let i = essential; i < m; i++) {
+          const l = lists[i] as Cursor
+          if (l.d === d) {
+            score += weight(l.idf, l.tfs[l.i] as number, n)
+            advance(l)
           }
         }
-        if (!visible) continue
         let complete = true
         for (let i = essential - 1; i >= 0; i--) {
-          if (score + (cumulative[i] ?? 0) < theta - SLACK * Math.abs(theta)) { complete = false; break }
-          const l = lists[i] as typeof lists[number]
+          if (score + (cumulative[i] as number) < floor) { complete = false; break }
+          const l = lists[i] as Cursor
           seek(l, d)
-          if (docAt(l, l.at) === d) score += weight(l.idf, tfAt(l, l.at), length[d] ?? 0, avgdl)
+          if (l.d === d) {
+            score += weight(l.idf, l.tfs[l.i] as number, n)
+          }
         }
         if (!complete) continue
         best.offer(d, score)
         if (best.full() && best.worst() > theta) {
           theta = best.worst()
-          while (essential < lists.length && (cumulative[essential] ?? 0) < theta - SLACK * Math.abs(theta)) essential++
+          floor = theta - SLACK * Math.abs(theta)
+          while (essential < m && (cumulative[essential] as number) < floor) essential++
         }
       }
 
@@ -242,7 +331,7 @@ export function createMatchIndex () {
       return order.map(({ d, score }) => ({
         id: ids[d] ?? '',
         bm25: score,
-        lexemes: byWeight.filter((l) => { l.at = 0; seek(l, d); return docAt(l, l.at) === d }).map((l) => l.lexeme),
+        lexemes: byWeight.filter((l) => { rewind(l); seek(l, d); return l.d === d }).map((l) => l.lexeme),
       }))
     },
   }
