@@ -2,8 +2,11 @@
 // added) and its tf there, in typed arrays; for each claim, its length and who may see it. A query walks the postings
 // of its words with MaxScore (Turtle & Flood 1995): once the k best found so far score θ, the words whose best
 // possible weights add up to less than θ only rescore claims found through the others, so a frequent word is read
-// where it matters and not claim by claim. BM25 is computed exactly as the SQL path computes it
-// (src/repositories/matching.ts), from the term statistics it is given, so both rank the same claims the same way.
+// where it matters and not claim by claim. θ starts from the claims of the query's rarest words, scored first; a
+// claim's bound for the words left uses its own length and each word's largest tf. The essential words are read
+// claim at a time, or, when they are many and long (a long input of frequent words), term at a time into an
+// accumulator. BM25 is computed exactly as the SQL path computes it (src/repositories/matching.ts), from the term
+// statistics it is given, so both rank the same claims the same way.
 
 /** A live claim as the index holds it: the lexemes of its match document with their tf, and who may see it. */
 export interface IndexedClaim { id: string, privateTo: string | null, lexemes: string[], tfs: number[] }
@@ -48,6 +51,8 @@ interface Cursor {
   idf: number
   /** The most the term can add to a claim's score. */
   bound: number
+  /** The term's largest tf (or more). */
+  tfMax: number
   runDocs: Int32Array
   runTfs: Uint16Array
   addedDocs: Int32Array
@@ -57,6 +62,12 @@ interface Cursor {
   i: number
   d: number
 }
+
+/**
+ * The most a term can add to the score of a claim whose length normalisation is `n`: its weight at the term's largest
+ * tf (weights grow with tf), or its bound over all claims, whichever is less.
+ */
+const atMost = (c: Cursor, n: number) => Math.min(c.bound, weight(c.idf, c.tfMax, n))
 
 /** Moves to the next segment's first posting, or to END after the last. */
 function nextSegment (c: Cursor): void {
@@ -109,7 +120,39 @@ function seek (c: Cursor, target: number): void {
   }
 }
 
-export function createMatchIndex () {
+/** How many claims a query scores before its walk, to start with a threshold (`seedClaims`). */
+const SEEDS = 256
+
+/**
+ * The claims a query scores first: the postings of its weightiest terms (the last lists, by bound ascending) that the
+ * viewer may see, whole lists while they add up to at most SEEDS claims, and at least the first SEEDS of the
+ * weightiest; in ordinal order, without repeats.
+ */
+function seedClaims (lists: Cursor[], owner: Int32Array, viewer: number): Int32Array {
+  const found: number[] = []
+  for (let i = lists.length - 1; i >= 0; i--) {
+    const c = { ...(lists[i] as Cursor) }
+    const size = c.runDocs.length + c.addedDocs.length
+    if (found.length > 0 && found.length + size > SEEDS) break
+    for (rewind(c); c.d !== END && found.length < SEEDS * 2; advance(c)) {
+      const who = owner[c.d] as number
+      if (who === PUBLIC || (who >= 0 && who === viewer)) found.push(c.d)
+    }
+    if (found.length >= SEEDS) break
+  }
+  const sorted = Int32Array.from(found).sort()
+  let n = 0
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[n++] = sorted[i] as number
+  return sorted.subarray(0, n)
+}
+
+/**
+ * How a query reads its essential lists: `auto` picks, per query, the way that costs less (tests and the bench force
+ * one or the other).
+ */
+export type Walk = 'auto' | 'sparse' | 'dense'
+
+export function createMatchIndex ({ walk = 'auto' }: { walk?: Walk } = {}) {
   // Claims, by ordinal: a claim written again gets a new ordinal, so every term's postings stay in ordinal order.
   const ordinals = createClaimOrdinals()
   const { ids } = ordinals
@@ -126,8 +169,12 @@ export function createMatchIndex () {
   // not computed yet. Kept up as postings are added; removals only make it looser.
   let maxPart = new Float64Array(0)
   let boundAvgdl = new Float64Array(0)
+  // Per term, the largest tf any of its postings had (removals leave it as it was: still a bound).
+  let maxTf = new Uint16Array(0)
   let addedCount = 0
   let removed = 0
+  // The dense walk's partial scores, by ordinal: all 0 between queries.
+  let accumulator = new Float64Array(0)
 
   function termId (lexeme: string): number {
     let term = termOf.get(lexeme)
@@ -135,6 +182,7 @@ export function createMatchIndex () {
       term = termOf.size
       termOf.set(lexeme, term)
       maxPart = grown(maxPart, term + 1, (n) => new Float64Array(n))
+      maxTf = grown(maxTf, term + 1, (n) => new Uint16Array(n))
       boundAvgdl = grown(boundAvgdl, term + 1, (n) => new Float64Array(n))
     }
     return term
@@ -165,6 +213,7 @@ export function createMatchIndex () {
       }
       const at = boundAvgdl[term] ?? 0
       if (at > 0) maxPart[term] = Math.max(maxPart[term] ?? 0, part(tf, len, at))
+      if (tf > (maxTf[term] ?? 0)) maxTf[term] = tf
       addedCount++
     })
   }
@@ -219,6 +268,7 @@ export function createMatchIndex () {
       lexeme,
       idf,
       bound,
+      tfMax: maxTf[term] ?? 0,
       runDocs: docs.subarray(start, end),
       runTfs: tfs.subarray(start, end),
       addedDocs: extra === undefined ? NO_DOCS : Int32Array.from(extra),
@@ -282,45 +332,119 @@ export function createMatchIndex () {
       let theta = -Infinity
       let floor = -Infinity
       let essential = 0
-      for (;;) {
-        let d = END
-        for (let i = essential; i < m; i++) {
-          const at = (lists[i] as Cursor).d
-          if (at < d) d = at
-        }
-        if (d === END) break
-        const who = owner[d] as number
-        if (who !== PUBLIC && (who < 0 || who !== viewer)) {
-          for (let i = essential; i < m; i++) {
-            const l = lists[i] as Cursor
-            if (l.d === d) advance(l)
-          }
-          continue
-        }
-        const n = norm(length[d] as number, avgdl)
-        let score = 0
-        for (let i = essential; i < m; i++) {
-          const l = lists[i] as Cursor
-          if (l.d === d) {
-            score += weight(l.idf, l.tfs[l.i] as number, n)
-            advance(l)
-          }
-        }
-        let complete = true
-        for (let i = essential - 1; i >= 0; i--) {
-          if (score + (cumulative[i] as number) < floor) { complete = false; break }
-          const l = lists[i] as Cursor
-          seek(l, d)
-          if (l.d === d) {
-            score += weight(l.idf, l.tfs[l.i] as number, n)
-          }
-        }
-        if (!complete) continue
-        best.offer(d, score)
+      const raise = () => {
         if (best.full() && best.worst() > theta) {
           theta = best.worst()
           floor = theta - SLACK * Math.abs(theta)
           while (essential < m && (cumulative[essential] as number) < floor) essential++
+        }
+      }
+
+      // A threshold from the start: the claims of the weightiest terms (the rarest, with few postings) are scored
+      // first, so that the walk prunes from its first claim on, not only once it has met k good ones. The walk then
+      // skips them.
+      const seeds = seedClaims(lists, owner, viewer)
+      const probes = lists.map((l) => { const c = { ...l }; rewind(c); return c })
+      for (const d of seeds) {
+        const n = norm(length[d] as number, avgdl)
+        let score = 0
+        for (const c of probes) {
+          seek(c, d)
+          if (c.d === d) score += weight(c.idf, c.tfs[c.i] as number, n)
+        }
+        best.offer(d, score)
+      }
+      raise()
+
+      /**
+       * Adds the weights of the lists below `from` to a claim's partial score (its weights for the lists from `from`
+       * on), and offers it, unless its bound falls short of θ on the way.
+       */
+      const complete = (d: number, partial: number, n: number, from: number) => {
+        // What the lists left can add at most, for a claim of this length.
+        let rest = 0
+        for (let i = 0; i < from; i++) rest += atMost(lists[i] as Cursor, n)
+        let score = partial
+        for (let i = from - 1; i >= 0; i--) {
+          if (score + rest < floor) return
+          const l = lists[i] as Cursor
+          rest -= atMost(l, n)
+          seek(l, d)
+          if (l.d === d) score += weight(l.idf, l.tfs[l.i] as number, n)
+        }
+        best.offer(d, score)
+        raise()
+      }
+      const skipped = (d: number, seed: number) => {
+        const who = owner[d] as number
+        return (who !== PUBLIC && (who < 0 || who !== viewer)) || seeds[seed] === d
+      }
+
+      // Two ways to read the essential lists, with the same result. Claim at a time, in ordinal order: the fewest
+      // claims read, as θ rises on the way. Term at a time into an accumulator per claim, then in ordinal order: far
+      // less work per posting, for a range of ordinals to scan; it pays when the essential lists are long and many
+      // (a long input of frequent words).
+      let postings = 0
+      let lo = END
+      let hi = -1
+      for (let i = essential; i < m; i++) {
+        const l = lists[i] as Cursor
+        postings += l.runDocs.length + l.addedDocs.length
+        lo = Math.min(lo, l.d)
+        const last = l.addedDocs.length > 0 ? l.addedDocs[l.addedDocs.length - 1] : l.runDocs[l.runDocs.length - 1]
+        hi = Math.max(hi, last as number)
+      }
+      const dense = walk === 'dense' || (walk === 'auto' && postings * (m - essential) > 2 * (hi - lo))
+      let seed = 0
+      if (dense) {
+        const from = essential
+        accumulator = grown(accumulator, ordinals.count(), (n) => new Float64Array(n))
+        const acc = accumulator
+        const add = (docs: Int32Array, tfs: Uint16Array, idf: number) => {
+          for (let p = 0; p < docs.length; p++) {
+            const d = docs[p] as number
+            acc[d] = (acc[d] as number) + weight(idf, tfs[p] as number, norm(length[d] as number, avgdl))
+          }
+        }
+        for (let i = from; i < m; i++) {
+          const l = lists[i] as Cursor
+          add(l.runDocs, l.runTfs, l.idf)
+          add(l.addedDocs, l.addedTfs, l.idf)
+        }
+        // Every weight is above 0 (tf ≥ 1), so a claim no essential list holds has 0.
+        for (let d = lo; d <= hi; d++) {
+          const partial = acc[d] as number
+          if (partial === 0) continue
+          acc[d] = 0
+          while (seed < seeds.length && (seeds[seed] as number) < d) seed++
+          if (!skipped(d, seed)) complete(d, partial, norm(length[d] as number, avgdl), from)
+        }
+      } else {
+        for (;;) {
+          let d = END
+          for (let i = essential; i < m; i++) {
+            const at = (lists[i] as Cursor).d
+            if (at < d) d = at
+          }
+          if (d === END) break
+          while (seed < seeds.length && (seeds[seed] as number) < d) seed++
+          if (skipped(d, seed)) {
+            for (let i = essential; i < m; i++) {
+              const l = lists[i] as Cursor
+              if (l.d === d) advance(l)
+            }
+            continue
+          }
+          const n = norm(length[d] as number, avgdl)
+          let partial = 0
+          for (let i = essential; i < m; i++) {
+            const l = lists[i] as Cursor
+            if (l.d === d) {
+              partial += weight(l.idf, l.tfs[l.i] as number, n)
+              advance(l)
+            }
+          }
+          complete(d, partial, n, essential)
         }
       }
 

@@ -3,7 +3,7 @@
 // for every viewer, through writes, rewrites, removals and compactions.
 import t from 'tap'
 import fc from 'fast-check'
-import { createMatchIndex, type IndexedClaim, type QueryTerm } from '../../src/lib/match-index.ts'
+import { createMatchIndex, type IndexedClaim, type QueryTerm, type Walk } from '../../src/lib/match-index.ts'
 
 const K1 = 1.2
 const B = 0.75
@@ -78,65 +78,70 @@ const queryArb = fc.record({
   avgdl: fc.double({ min: 1, max: 20, noNaN: true }),
 })
 
-t.test('top(k) is brute-force BM25, for every viewer, through adds, rewrites, removals and compactions', async (t) => {
-  fc.assert(
-    fc.property(fc.array(stepArb, { minLength: 1, maxLength: 80 }), fc.array(queryArb, { minLength: 1, maxLength: 4 }),
-      (steps, queries) => {
-        const index = createMatchIndex()
-        const claims = new Map<string, IndexedClaim>()
-        const check = () => {
-          for (const { terms, idfs, k, avgdl } of queries) {
-            const query = terms.map((w, i) => ({ lexeme: LEXEMES[w] ?? '', idf: idfs[i] ?? 1 }))
-            for (const viewer of [null, ...ORGS, 'org-unknown']) {
-              const got = index.top(query, avgdl, k, viewer)
-              const want = bruteForce(claims, query, avgdl, k, viewer)
-              if (!agree(got, want)) {
-                throw new Error(`viewer ${viewer}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`)
+for (const walk of ['auto', 'sparse', 'dense'] as Walk[]) {
+  t.test(`top(k) is brute-force BM25, for every viewer, through adds, rewrites, removals and compactions (${walk} walk)`, async (t) => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 80 }),
+        fc.array(queryArb, { minLength: 1, maxLength: 4 }),
+        (steps, queries) => {
+          const index = createMatchIndex({ walk })
+          const claims = new Map<string, IndexedClaim>()
+          const check = () => {
+            for (const { terms, idfs, k, avgdl } of queries) {
+              const query = terms.map((w, i) => ({ lexeme: LEXEMES[w] ?? '', idf: idfs[i] ?? 1 }))
+              for (const viewer of [null, ...ORGS, 'org-unknown']) {
+                const got = index.top(query, avgdl, k, viewer)
+                const want = bruteForce(claims, query, avgdl, k, viewer)
+                if (!agree(got, want)) {
+                  throw new Error(`viewer ${viewer}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`)
+                }
               }
             }
           }
-        }
-        steps.forEach((step, i) => {
-          if (step.kind === 'add') {
-            index.add(step.claim)
-            claims.set(step.claim.id, step.claim)
-          } else if (step.kind === 'remove') {
-            const id = `00000000-0000-0000-0000-${String(step.n).padStart(12, '0')}`
-            index.remove(id)
-            claims.delete(id)
-          } else {
-            index.compact()
-          }
-          if (i % 10 === 9) check()
-        })
-        check()
-      }),
-    { numRuns: 300, seed: 14 }
-  )
-  t.pass('300 random histories agree')
-})
+          steps.forEach((step, i) => {
+            if (step.kind === 'add') {
+              index.add(step.claim)
+              claims.set(step.claim.id, step.claim)
+            } else if (step.kind === 'remove') {
+              const id = `00000000-0000-0000-0000-${String(step.n).padStart(12, '0')}`
+              index.remove(id)
+              claims.delete(id)
+            } else {
+              index.compact()
+            }
+            if (i % 10 === 9) check()
+          })
+          check()
+        }),
+      { numRuns: 300, seed: 14 }
+    )
+    t.pass('300 random histories agree')
+  })
+}
 
-t.test('a frequent word and a rare one: the pruned walk still finds claims holding only the frequent one', async (t) => {
-  const index = createMatchIndex()
-  const claims = new Map<string, IndexedClaim>()
-  for (let n = 0; n < 3000; n++) {
-    const claim: IndexedClaim = {
-      id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
-      privateTo: n % 7 === 0 ? 'org-a' : null,
-      lexemes: n % 100 === 0 ? ['common', 'rare'] : ['common', `filler${n % 13}`],
-      tfs: [1 + (n % 3), 1 + (n % 5)],
+for (const walk of ['sparse', 'dense'] as Walk[]) {
+  t.test(`a frequent word and a rare one: the pruned walk still finds claims holding only the frequent one (${walk} walk)`, async (t) => {
+    const index = createMatchIndex({ walk })
+    const claims = new Map<string, IndexedClaim>()
+    for (let n = 0; n < 3000; n++) {
+      const claim: IndexedClaim = {
+        id: `00000000-0000-0000-0000-${String(n).padStart(12, '0')}`,
+        privateTo: n % 7 === 0 ? 'org-a' : null,
+        lexemes: n % 100 === 0 ? ['common', 'rare'] : ['common', `filler${n % 13}`],
+        tfs: [1 + (n % 3), 1 + (n % 5)],
+      }
+      index.add(claim)
+      claims.set(claim.id, claim)
+      if (n === 1500) index.compact()
     }
-    index.add(claim)
-    claims.set(claim.id, claim)
-    if (n === 1500) index.compact()
-  }
-  const query = [{ lexeme: 'common', idf: 0.2 }, { lexeme: 'rare', idf: 4 }, { lexeme: 'filler3', idf: 1.5 }]
-  for (const k of [1, 5, 40, 100]) {
-    for (const viewer of [null, 'org-a']) {
-      const got = index.top(query, 2.5, k, viewer)
-      const visible = [...claims.values()].filter((c) => c.privateTo === null || c.privateTo === viewer)
-      t.equal(got.length, Math.min(k, visible.length))
-      t.ok(agree(got, bruteForce(claims, query, 2.5, k, viewer)), `k ${k}, viewer ${viewer}`)
+    const query = [{ lexeme: 'common', idf: 0.2 }, { lexeme: 'rare', idf: 4 }, { lexeme: 'filler3', idf: 1.5 }]
+    for (const k of [1, 5, 40, 100]) {
+      for (const viewer of [null, 'org-a']) {
+        const got = index.top(query, 2.5, k, viewer)
+        const visible = [...claims.values()].filter((c) => c.privateTo === null || c.privateTo === viewer)
+        t.equal(got.length, Math.min(k, visible.length))
+        t.ok(agree(got, bruteForce(claims, query, 2.5, k, viewer)), `k ${k}, viewer ${viewer}`)
+      }
     }
-  }
-})
+  })
+}
