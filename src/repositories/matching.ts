@@ -2,10 +2,8 @@
 // the term statistics the claims' own writes keep: migrations/0017), read through impact-ordered postings so that a
 // frequent word costs its best claims only (migrations/0024), plus trigram similarity of the whole texts, for "has
 // this claim been checked before?".
-import { sql, type Placeholder, type SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import { queryRows, type Db } from '../db/client.ts'
-import type { Drizzle } from '../db/gate.ts'
-import { preparedRead } from '../db/routing.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { IndexedClaim, QueryTerm } from '../lib/match-index.ts'
 import type { SearchDocument } from '../lib/search-index.ts'
@@ -86,15 +84,7 @@ export interface CandidateOptions {
  * length), `cfg`, `words` (as written, with their lexemes), `unknown_words` and `splits` (run-together words),
  * `lexemes` and `input` (each lexeme with its df and idf from the term statistics of now).
  */
-/** A value of the input's statements: given, or a placeholder of the prepared one (`inputTermsStatement`). */
-type Value<T> = T | Placeholder
-
-function inputCtes (
-  text: Value<string>,
-  language: Value<string>,
-  alsoWords: Value<string>,
-  maxSplitLength: Value<number>
-): SQL {
+function inputCtes (text: string, language: string, alsoWords: string, maxSplitLength: number): SQL {
   return sql`
     corpus as (
       select greatest(coalesce(sum(n), 0), 1)::float8 as n,
@@ -138,32 +128,7 @@ function inputCtes (
     )`
 }
 
-/**
- * The input's terms, as the in-process index ranks them, and whether claims changed since a snapshot: one statement,
- * built and prepared once (`preparedRead`), as every match through the index sends it first.
- */
-const inputTermsStatement = (instance: Drizzle) => instance.select({
-  avgdl: sql<number>`avgdl`,
-  bm25Max: sql<number>`bm25_max`,
-  terms: sql<QueryTerm[]>`terms`,
-  words: sql<InputTerms['words']>`words`,
-  changed: sql<boolean>`changed`,
-}).from(sql`(
-  with ${inputCtes(sql.placeholder('text'), sql.placeholder('language'), sql.placeholder('alsoWords'), sql.placeholder('maxSplitLength'))}
-  select (select avgdl from corpus) as avgdl,
-    (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as bm25_max,
-    coalesce((select json_agg(json_build_object('lexeme', lexeme, 'idf', idf)) from input where df > 0), '[]') as terms,
-    coalesce((select json_agg(json_build_object('word', w, 'lexeme', lexeme)) from words), '[]') as words,
-    exists (
-      select from claim_match_changes
-      where tx_id >= pg_snapshot_xmin(${sql.placeholder('snapshot')}::pg_snapshot)
-        and not pg_visible_in_snapshot(tx_id, ${sql.placeholder('snapshot')}::pg_snapshot)
-    ) as changed
-) input_terms`).prepare('match_input_terms')
-
 export function createMatchingRepository (db: Db) {
-  const inputTerms = preparedRead(db, inputTermsStatement)
-
   return {
     /**
      * Claims the reader may see that share words with the input, scored. Candidates come from the input's rarest
@@ -241,15 +206,24 @@ export function createMatchingRepository (db: Db) {
      * did not see changed a claim for matching (migrations/0030), in the same statement.
      */
     async terms (query: Omit<CandidateQuery, 'limit' | 'visibleTo'>, options: CandidateOptions, snapshot: string): Promise<InputTerms> {
-      const [row] = await db.use(undefined, () => inputTerms().execute({
-        text: query.text,
-        language: query.language,
-        alsoWords: query.alsoWords ?? '',
-        maxSplitLength: options.splitWords === false ? 0 : MAX_SPLIT_LENGTH,
-        snapshot,
-      }))
-      if (row === undefined) throw new Error('the input terms query returned no row')
-      return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }
+      return db.use(undefined, async (db) => {
+        const { text, language } = query
+        const alsoWords = query.alsoWords ?? ''
+        const maxSplitLength = options.splitWords === false ? 0 : MAX_SPLIT_LENGTH
+        const [row] = await queryRows<InputTerms>(db, sql`
+        with ${inputCtes(text, language, alsoWords, maxSplitLength)}
+        select (select avgdl from corpus) as "avgdl",
+          (select coalesce(sum(idf), 0) * ${K1 + 1}::float8 from input) as "bm25Max",
+          coalesce((select json_agg(json_build_object('lexeme', lexeme, 'idf', idf)) from input where df > 0), '[]') as "terms",
+          coalesce((select json_agg(json_build_object('word', w, 'lexeme', lexeme)) from words), '[]') as "words",
+          exists (
+            select from claim_match_changes
+            where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot) and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+          ) as "changed"
+      `)
+        if (row === undefined) throw new Error('the input terms query returned no row')
+        return { ...row, avgdl: Number(row.avgdl), bm25Max: Number(row.bm25Max) }
+      })
     },
 
     /** pg_trgm word similarity between the input and each claim's text (claims gone are left out). */

@@ -162,26 +162,3 @@ t.test('a search sends its parse and its budget in one round trip each, and a pa
     t.notMatch(budget[0], /\$\d/, 'and no parameter')
   }
 })
-
-t.test('a match through the index reads its input terms through one kept statement', async (t) => {
-  const { app, database, statements } = await buildOnOwnPool(t)
-  for (const text of ['Unemployment fell by half in ten years.', 'Crime rose in the state.', 'Taxes rose.']) {
-    await createClaim(app, { text })
-  }
-  await app.services.matchIndex.whenReady()
-  statements.length = 0
-  const inputs = ['unemployment fell', 'crime rose in the state', 'taxes rose by half', 'singlepayer health care']
-  for (const text of inputs) {
-    const res = await app.inject({ method: 'POST', url: '/v1/claims/match', payload: { text } })
-    t.equal(res.statusCode, 200, res.body.slice(0, 200))
-  }
-  const terms = statements.filter((s) => s.includes('claim_term_stats'))
-  t.equal(terms.length, inputs.length, 'one statement a match reads the input terms')
-  t.equal(new Set(terms).size, 1, 'the same text whatever the input')
-  if (onServer) {
-    const kept = await queryRows<{ calls: number }>(database.db.drizzle, sql`
-      select generic_plans + custom_plans as calls from pg_prepared_statements where statement like '%claim_term_stats%'`)
-    t.equal(kept.length, 1, 'kept as one prepared statement')
-    t.ok(Number(kept[0]?.calls) >= inputs.length, `run as such (${JSON.stringify(kept)})`)
-  }
-})
