@@ -1,27 +1,21 @@
 // `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,verdicts 100,batch 100,list page,search,match,feed 100]`:
-// CPU µs per request of the whole pipeline in one process (app.inject, no sockets; process.cpuUsage over 1,000 requests, 10 at a time) on ct_pipe_100k
-// (or INJECT_DATABASE_URL), a copy of claimtrack_bench_100k, with req/s and p50 ms (PROFILE=dir: a CPU profile of each
-// workload's measured requests). CPU time is less disturbed by a
-// loaded machine than req/s; run it against two checkouts in turn to compare them.
+// CPU µs per request of the whole pipeline in one process (app.inject, no sockets; process.cpuUsage over 1,000
+// requests, 10 at a time) on ct_pipe_100k (or INJECT_DATABASE_URL), a copy of claimtrack_bench_100k, with req/s and p50
+// ms (PROFILE=dir: a CPU profile of each workload's measured requests alone). CPU time is less disturbed by a loaded
+// machine than req/s; run it against two checkouts in turn to compare them.
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import type { InjectOptions } from 'fastify'
 import postgres from 'postgres'
 import { buildApp } from '../src/app.ts'
 import { parseConfig } from '../src/config.ts'
+import { pickSamples } from './lib/workloads.ts'
 const url = process.env.INJECT_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ct_pipe_100k'
 const sql = postgres(url, { max: 1, onnotice: () => {} })
 const ids = (await sql`select id from claims tablesample bernoulli (5) repeatable (1) where is_public and deleted_at is null limit 500`).map((r) => r.id as string)
 const hitUrls = (await sql`select a.url from appearances a tablesample bernoulli (10) repeatable (3) join claims c on c.id = a.claim_id where a.url is not null and c.is_public and c.deleted_at is null limit 500`).map((r) => r.url as string)
-// Search terms and match inputs as `npm run bench` picks them (bench/lib/workloads.ts).
-const texts = (await sql`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`).map((r) => r.text as string)
-const frequency = new Map<string, number>()
-for (const text of texts) for (const word of new Set(text.toLowerCase().match(/\p{L}{5,}/gu) ?? [])) frequency.set(word, (frequency.get(word) ?? 0) + 1)
-const terms = [...frequency].filter(([, n]) => n >= texts.length / 1000 && n <= texts.length / 50).map(([w]) => w).sort().slice(0, 200)
-const matchTexts = texts.slice(0, 300).map((text) => {
-  const words = text.split(/\s+/)
-  return `${words.slice(Math.floor(words.length / 4)).join(' ')} they said`
-})
+// Search terms and match inputs as `npm run bench` picks them.
+const { terms, matchTexts } = await pickSamples(sql, '')
 await sql.end()
 const app = await buildApp(parseConfig({
   DATABASE_URL: url,
