@@ -124,9 +124,9 @@ function seek (c: Cursor, target: number): void {
 const SEEDS = 256
 
 /**
- * The claims a query scores first: the postings of its weightiest terms (the last lists, by bound ascending) that the
- * viewer may see, whole lists while they add up to at most SEEDS claims, and at least the first SEEDS of the
- * weightiest; in ordinal order, without repeats.
+ * The claims a query scores first: those the viewer may see among the postings of its weightiest terms (the last
+ * lists, by bound ascending), whole lists while they add up to at most SEEDS, else the first SEEDS of the weightiest;
+ * in ordinal order, without repeats.
  */
 function seedClaims (lists: Cursor[], owner: Int32Array, viewer: number): Int32Array {
   const found: number[] = []
@@ -134,7 +134,7 @@ function seedClaims (lists: Cursor[], owner: Int32Array, viewer: number): Int32A
     const c = { ...(lists[i] as Cursor) }
     const size = c.runDocs.length + c.addedDocs.length
     if (found.length > 0 && found.length + size > SEEDS) break
-    for (rewind(c); c.d !== END && found.length < SEEDS * 2; advance(c)) {
+    for (rewind(c); c.d !== END && found.length < SEEDS; advance(c)) {
       const who = owner[c.d] as number
       if (who === PUBLIC || (who >= 0 && who === viewer)) found.push(c.d)
     }
