@@ -16,7 +16,7 @@ export interface QueryTerm { lexeme: string, idf: number }
 
 export interface Scored { id: string, bm25: number, lexemes: string[] }
 
-import { createClaimOrdinals, GONE, grown, PUBLIC } from './claim-ordinals.ts'
+import { createClaimOrdinals, GONE, grown } from './claim-ordinals.ts'
 import { compactRuns, finish } from './postings.ts'
 import { createTopK } from './top-k.ts'
 
@@ -35,7 +35,7 @@ const norm = (len: number, avgdl: number) => K1 * (1 - B + (B * len) / avgdl)
 const weight = (idf: number, tf: number, normalised: number) => (idf * (tf * 2.2)) / (tf + normalised)
 
 /** The weight's part that does not depend on the word's idf (weight = idf × part); it grows with `avgdl`. */
-const part = (tf: number, len: number, avgdl: number) => (tf * 2.2) / (tf + K1 * (1 - B + (B * len) / avgdl))
+const part = (tf: number, len: number, avgdl: number) => (tf * 2.2) / (tf + norm(len, avgdl))
 
 /** A claim ordinal past every other: where a cursor stands once it has read all its postings. */
 const END = 0x7fffffff
@@ -128,15 +128,14 @@ const SEEDS = 256
  * lists, by bound ascending), whole lists while they add up to at most SEEDS, else the first SEEDS of the weightiest;
  * in ordinal order, without repeats.
  */
-function seedClaims (lists: Cursor[], owner: Int32Array, viewer: number): Int32Array {
+function seedClaims (lists: Cursor[], visible: (d: number) => boolean): Int32Array {
   const found: number[] = []
   for (let i = lists.length - 1; i >= 0; i--) {
     const c = { ...(lists[i] as Cursor) }
     const size = c.runDocs.length + c.addedDocs.length
     if (found.length > 0 && found.length + size > SEEDS) break
     for (rewind(c); c.d !== END && found.length < SEEDS; advance(c)) {
-      const who = owner[c.d] as number
-      if (who === PUBLIC || (who >= 0 && who === viewer)) found.push(c.d)
+      if (visible(c.d)) found.push(c.d)
     }
     if (found.length >= SEEDS) break
   }
@@ -305,7 +304,7 @@ export function createMatchIndex ({ walk = 'auto' }: { walk?: Walk } = {}) {
      */
     top (terms: QueryTerm[], avgdl: number, k: number, viewerOrganization: string | null): Scored[] {
       const viewer = ordinals.viewer(viewerOrganization)
-      const owner = ordinals.owner()
+      const visible = (d: number) => ordinals.visible(d, viewer)
       const runs = offsets.length - 1
       // A cursor per term the index holds, by bound ascending.
       const lists: Cursor[] = []
@@ -343,7 +342,7 @@ export function createMatchIndex ({ walk = 'auto' }: { walk?: Walk } = {}) {
       // A threshold from the start: the claims of the weightiest terms (the rarest, with few postings) are scored
       // first, so that the walk prunes from its first claim on, not only once it has met k good ones. The walk then
       // skips them.
-      const seeds = seedClaims(lists, owner, viewer)
+      const seeds = seedClaims(lists, visible)
       const probes = lists.map((l) => { const c = { ...l }; rewind(c); return c })
       for (const d of seeds) {
         const n = norm(length[d] as number, avgdl)
@@ -376,8 +375,7 @@ export function createMatchIndex ({ walk = 'auto' }: { walk?: Walk } = {}) {
         raise()
       }
       const skipped = (d: number, seed: number) => {
-        const who = owner[d] as number
-        return (who !== PUBLIC && (who < 0 || who !== viewer)) || seeds[seed] === d
+        return !visible(d) || seeds[seed] === d
       }
 
       // Two ways to read the essential lists, with the same result. Claim at a time, in ordinal order: the fewest

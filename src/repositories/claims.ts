@@ -132,10 +132,10 @@ export function createClaimsRepository (db: Db) {
     .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
     .$dynamic()
 
+  const parse = preparedRead(db, parseSearchStatement)
   // Built and prepared once, with one array parameter: one statement text however many ids (a match's answers, a
   // sync feed page's claims). Unprepared, postgres.js first asks the server to describe the statement's parameters
   // and only then sends them (two round trips), and drizzle would write the statement again for every call.
-  const parse = preparedRead(db, parseSearchStatement)
   const itemsByIds = preparedRead(db, (instance) => selectItems(instance)
     .where(sql`${claims.id} = any(${sql.placeholder('ids')}::uuid[])`)
     .prepare('claims_by_ids'))

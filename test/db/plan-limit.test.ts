@@ -87,7 +87,7 @@ t.test('the sync feed reads no revision snapshots and polls through kept stateme
   // A change enters the feed once every transaction that began before it has ended, on the whole server (those of
   // tests running beside this one too): ask until the page holds the review's change (a draft: read, not shown).
   let first = await app.inject({ method: 'GET', url: '/v1/changes?limit=100' })
-  // Up to a minute (tap's file timeout is two): a busy machine's longest transactions are seconds long.
+  // Up to a minute (tap's file timeout is five): a busy machine's longest transactions are seconds long.
   for (let i = 0; i < 600; i++) {
     statements.length = 0
     first = await app.inject({ method: 'GET', url: '/v1/changes?limit=100' })
