@@ -1,8 +1,9 @@
 // `node bench/pipeline-inject.ts [by-id,by-id 304,lookup hit,verdicts 100,batch 100,list page,search,match,feed 100]`:
 // CPU µs per request of the whole pipeline in one process (app.inject, no sockets; process.cpuUsage over 1,000
-// requests, 10 at a time) on ct_pipe_100k (or INJECT_DATABASE_URL), a copy of claimtrack_bench_100k, with req/s and p50
-// ms (PROFILE=dir: a CPU profile of each workload's measured requests alone). CPU time is less disturbed by a loaded
-// machine than req/s; run it against two checkouts in turn to compare them.
+// requests, 10 at a time; INJECT_REQUESTS=n for another count) on ct_pipe_100k (or INJECT_DATABASE_URL), a copy of
+// claimtrack_bench_100k, with req/s and p50 ms (PROFILE=dir: a CPU profile of each workload's measured requests
+// alone). CPU time is less disturbed by a loaded machine than req/s; run it against two checkouts in turn to compare
+// them.
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import type { InjectOptions } from 'fastify'
@@ -52,7 +53,7 @@ const workloads: Record<string, () => InjectOptions> = {
 const only = process.argv[2]?.split(',')
 for (const [name, next] of Object.entries(workloads)) {
   if (only && !only.includes(name)) continue
-  const n = name.endsWith(' 100') ? 100 : 1000
+  const n = Number(process.env.INJECT_REQUESTS ?? 0) || (name.endsWith(' 100') ? 100 : 1000)
   const one = async (lat: number[]) => {
     const t0 = performance.now()
     const res = await app.inject(next())

@@ -19,6 +19,7 @@ const ConfigSchema = z
       .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_PIPELINE_DEPTH: z.coerce.number().int().min(1).max(100).default(4),
     DATABASE_ACQUIRE_TIMEOUT: z.coerce.number().int().min(10).max(60_000).default(2000),
     DATABASE_CONNECT_TIMEOUT: z.coerce.number().int().min(1).max(120).default(2),
     DATABASE_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(10_000),
@@ -127,6 +128,11 @@ const ConfigSchema = z
     /** A streaming replica of DATABASE_URL that serves reads which need not see the caller's own latest writes. */
     databaseReadUrl: c.DATABASE_READ_URL,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    /**
+     * Statements in flight per pool connection once every connection is busy (postgres.js pipelines them); a
+     * transaction holds a connection to itself. 1: one statement per connection at a time.
+     */
+    databasePipelineDepth: c.DATABASE_PIPELINE_DEPTH,
     databaseTimeouts: {
       /** Milliseconds a request waits for a pool connection before it is answered 503. */
       acquireMs: c.DATABASE_ACQUIRE_TIMEOUT,

@@ -45,13 +45,15 @@ export interface Database {
   hasReplica: boolean
   /** How far the replica has replayed the primary's WAL (`pg_last_wal_replay_lsn()`); null without a replica. */
   replayedLsn(): Promise<string | null>
-  /** Connections in use and waiting (the embedded database has one connection). */
+  /** Places at the gate in use and units waiting (src/db/gate.ts; the embedded database has one connection). */
   poolStats(): GateStats
   /** Embedded only: the data directory as a tarball, for other instances to start from. */
   dump?(): Promise<Blob | File>
 }
 
 export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'pgliteDir' | 'databaseTimeouts'> & {
+  /** DATABASE_PIPELINE_DEPTH; a tool or test that names none runs one statement per connection at a time. */
+  databasePipelineDepth?: Config['databasePipelineDepth']
   /** A replica for reads (DATABASE_READ_URL). */
   databaseReadUrl?: Config['databaseReadUrl']
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
@@ -65,7 +67,10 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
   const logger = options.logQuery && { logQuery: options.logQuery }
   return databaseUrl === undefined
     ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, databaseTimeouts, logger)
-    : createPostgresDatabase(databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts, logger)
+    : createPostgresDatabase(databaseUrl, databaseReadUrl, {
+      size: databasePoolSize,
+      pipelineDepth: options.databasePipelineDepth ?? 1,
+    }, databaseTimeouts, logger)
 }
 
 type Logger = { logQuery: (query: string, params: unknown[]) => void } | undefined
@@ -88,16 +93,17 @@ function openPool (url: string, poolSize: number, timeouts: Config['databaseTime
   })
 }
 
-function createPostgresDatabase (url: string, readUrl: string | undefined, poolSize: number, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
+function createPostgresDatabase (url: string, readUrl: string | undefined, pool: { size: number, pipelineDepth: number }, timeouts: Config['databaseTimeouts'], logger: Logger): Database {
+  const poolSize = pool.size
   const client = openPool(url, poolSize, timeouts)
-  const gate = createGate(poolSize, timeouts.acquireMs)
+  const gate = createGate(poolSize, timeouts.acquireMs, pool.pipelineDepth)
   const open = (pool: postgres.Sql) =>
     drizzlePostgres({ client: pool, schema, casing: 'snake_case', ...(logger && { logger }) })
   const primary = open(client)
   // With a replica, two drizzle instances: the request decides which one its reads use (src/db/routing.ts), and a
   // unit of work waits at the gate of the pool it reads from.
   const replicaClient = readUrl === undefined ? undefined : openPool(readUrl, poolSize, timeouts)
-  const replicaGate = replicaClient === undefined ? gate : createGate(poolSize, timeouts.acquireMs)
+  const replicaGate = replicaClient === undefined ? gate : createGate(poolSize, timeouts.acquireMs, pool.pipelineDepth)
   const routed: Drizzle = replicaClient === undefined ? primary : withReplica(primary, open(replicaClient))
   const db = gatedDb(routed, { primary: gate, readerGate: () => (mayReadFromReplica() ? replicaGate : gate) })
   const database: Database = {

@@ -25,31 +25,46 @@ export class DatabaseBusyError extends Error {
 }
 
 export interface GateStats {
-  /** Units of work (statements or transactions) holding one of the pool's connections. */
+  /**
+   * Places taken: a statement (or a few in a row) takes one, a transaction a whole connection's worth
+   * (`pipelineDepth`), since it holds its connection to itself.
+   */
   inUse: number
-  /** Units of work waiting for a connection. */
+  /** Units of work waiting for a place. */
   waiting: number
+  /** Places in all: connections × pipelineDepth. */
   size: number
 }
 
-/** A counting semaphore whose waiters give up after a timeout, first come first served. */
-export function createGate (size: number, acquireTimeoutMs: number) {
+/**
+ * A counting semaphore over a pool's connections whose waiters give up after a timeout, first come first served.
+ * Each connection has `pipelineDepth` places: up to that many statements may be in flight on one connection at a time,
+ * which postgres.js pipelines (written together, answered together) once every connection is busy; a transaction takes
+ * all of one connection's places. Pipelining is where most of a saturated server's CPU per statement goes or not: one
+ * socket write, one read and one wake-up of the backend for several statements (bench/README.md, "Pipelining").
+ */
+export function createGate (connections: number, acquireTimeoutMs: number, pipelineDepth = 1) {
+  const size = connections * pipelineDepth
   let inUse = 0
-  const waiters: Array<{ grant: () => void }> = []
+  const waiters: Array<{ weight: number, grant: () => void }> = []
 
-  function release () {
-    const next = waiters.shift()
-    if (next) next.grant()
-    else inUse--
+  /** Grants places to the waiters at the head of the line while they fit: a transaction is not overtaken. */
+  function drain () {
+    for (let next = waiters[0]; next !== undefined && inUse + next.weight <= size; next = waiters[0]) {
+      waiters.shift()
+      inUse += next.weight
+      next.grant()
+    }
   }
 
-  function acquire (): Promise<void> {
-    if (inUse < size) {
-      inUse++
+  function acquire (weight: number): Promise<void> {
+    if (waiters.length === 0 && inUse + weight <= size) {
+      inUse += weight
       return Promise.resolve()
     }
     return new Promise((resolve, reject) => {
       const waiter = {
+        weight,
         grant: () => {
           clearTimeout(timer)
           resolve()
@@ -58,31 +73,41 @@ export function createGate (size: number, acquireTimeoutMs: number) {
       const timer = setTimeout(() => {
         const at = waiters.indexOf(waiter)
         if (at >= 0) waiters.splice(at, 1)
+        // A transaction that gave up at the head of the line may have kept statements behind it waiting.
+        drain()
         reject(new DatabaseBusyError(acquireTimeoutMs))
       }, acquireTimeoutMs)
       waiters.push(waiter)
     })
   }
 
-  async function run<T> (work: () => T | PromiseLike<T>): Promise<T> {
-    await acquire()
+  async function run<T> (work: () => T | PromiseLike<T>, weight: number): Promise<T> {
+    await acquire(weight)
     try {
       return await work()
     } finally {
-      release()
+      inUse -= weight
+      drain()
     }
   }
 
-  return { run, stats: (): GateStats => ({ inUse, waiting: waiters.length, size }) }
+  return {
+    /** Runs `work` holding one place: statements that may share a connection with others. */
+    statement: <T>(work: () => T | PromiseLike<T>) => run(work, 1),
+    /** Runs `work` holding a whole connection's places: a transaction. */
+    connection: <T>(work: () => T | PromiseLike<T>) => run(work, pipelineDepth),
+    stats: (): GateStats => ({ inUse, waiting: waiters.length, size }),
+  }
 }
 
 export type Gate = ReturnType<typeof createGate>
 
 /**
  * The database as repositories and services see it. A unit of work is one `use` (a statement, or a few run one after
- * another) or one `transaction`; each holds one place at the gate from start to end, so that at most the pool's size
- * of them run at once and postgres.js never has to queue one. Inside a transaction, repositories are handed the
- * transaction (`use(tx, …)` runs on it at once: it already holds its connection).
+ * another) or one `transaction`; each holds its places at the gate from start to end (a `use` one, a transaction a
+ * whole connection's), so that postgres.js never has more than DATABASE_PIPELINE_DEPTH statements in flight per
+ * connection on average, and a request waits at most DATABASE_ACQUIRE_TIMEOUT for a place. Inside a transaction,
+ * repositories are handed the transaction (`use(tx, …)` runs on it at once: it already holds its connection).
  */
 export interface Db {
   /**
@@ -111,11 +136,11 @@ export function gatedDb (drizzle: Drizzle, gates?: { primary: Gate, readerGate: 
     async use (tx, work) {
       if (tx !== undefined) return await work(tx)
       if (gates === undefined) return await work(drizzle)
-      return gates.readerGate().run(() => work(drizzle))
+      return gates.readerGate().statement(() => work(drizzle))
     },
     transaction (work) {
       if (gates === undefined) return drizzle.transaction(work)
-      return gates.primary.run(() => drizzle.transaction(work))
+      return gates.primary.connection(() => drizzle.transaction(work))
     },
   }
 }

@@ -109,7 +109,7 @@ export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<P
    */
   function hold<T> (work: (session: Session) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      gate.run(async () => {
+      gate.connection(async () => {
         const session: Session = { connection: undefined, sent: [], timedOut: false }
         try {
           resolve(await work(session))

@@ -30,7 +30,7 @@ async function metricsPlugin (app: FastifyInstance) {
   // eslint-disable-next-line no-new
   new Gauge({
     name: 'claimtrack_db_pool_connections',
-    help: 'Connections of the primary\'s pool in use, and queries waiting for one (a steady queue means the pool or the database is saturated).',
+    help: 'Places at the primary\'s pool in use (a statement takes one, a transaction DATABASE_PIPELINE_DEPTH), units of work waiting for one (a steady queue means the pool or the database is saturated), and the places in all.',
     labelNames: ['state'] as const,
     registers: [registry],
     collect () {

@@ -44,10 +44,11 @@ async function timed<T> (work: () => Promise<T>): Promise<{ value: T, ms: number
 
 t.test('every pool connection held: new requests get 503 within 2 s, and are served again once one is free', async (t) => {
   const { app, key } = await buildOnCluster(t, { DATABASE_POOL_SIZE: '2', DATABASE_ACQUIRE_TIMEOUT: '1000' })
-  // Two statements hold the pool's two connections for 6 s.
-  const held = Promise.all([1, 2].map(() => app.database.db.use(undefined, (ex) => ex.execute(sql`select pg_sleep(6)`))))
+  // Two transactions hold the pool's two connections for 6 s, each a whole connection: all the places that
+  // DATABASE_PIPELINE_DEPTH (4) gives the two (src/db/gate.ts).
+  const held = Promise.all([1, 2].map(() => app.database.db.transaction((tx) => tx.execute(sql`select pg_sleep(6)`))))
   await sleep(200)
-  t.same(app.database.poolStats(), { inUse: 2, waiting: 0, size: 2 }, 'both connections in use')
+  t.same(app.database.poolStats(), { inUse: 8, waiting: 0, size: 8 }, 'both connections in use')
 
   const anonymous = await timed(() => app.inject({ method: 'GET', url: '/v1/claims' }))
   isUnavailable(t, anonymous.value, 'anonymous list')
