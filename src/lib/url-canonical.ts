@@ -48,13 +48,32 @@ export function canonicalizeUrl (input: string): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
 
-  const host = canonicalHost(url.hostname)
+  const { host, sourceCode } = hostOf(url.hostname)
   // URL only drops the default port of its own scheme; since every output is https, both defaults must go.
   const port = url.port === '80' || url.port === '443' ? '' : url.port
   const path = canonicalPath(url.pathname)
-  const query = canonicalQuery(url.search, SOURCE_CODE_DOMAINS.has(getDomain(host, PSL) ?? ''))
+  const query = canonicalQuery(url.search, sourceCode)
   return `https://${host}${port ? `:${port}` : ''}${path}${query ? `?${query}` : ''}`
 }
+
+/**
+ * The canonical host and whether it is a source-code host, by host name as URL parsing gives it. Looking a name up in
+ * the Public Suffix List is most of a URL's canonicalisation, and the pages asked about come from few sites: the
+ * answers are kept for the last HOSTS_KEPT names (a Map, emptied when full, so any input keeps it bounded).
+ */
+function hostOf (hostname: string): { host: string, sourceCode: boolean } {
+  let known = hosts.get(hostname)
+  if (known === undefined) {
+    const host = canonicalHost(hostname)
+    known = { host, sourceCode: SOURCE_CODE_DOMAINS.has(getDomain(host, PSL) ?? '') }
+    if (hosts.size >= HOSTS_KEPT) hosts.clear()
+    hosts.set(hostname, known)
+  }
+  return known
+}
+
+const HOSTS_KEPT = 10_000
+const hosts = new Map<string, { host: string, sourceCode: boolean }>()
 
 function canonicalHost (hostname: string): string {
   let host = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname
@@ -119,6 +138,7 @@ function resolveDotSegments (pathname: string): string {
 }
 
 function canonicalQuery (search: string, sourceCode: boolean): string {
+  if (search === '') return ''
   const pairs = search
     .slice(1)
     .split('&')
@@ -131,11 +151,12 @@ function canonicalQuery (search: string, sourceCode: boolean): string {
 }
 
 function isTrackingParameter (rawName: string, sourceCode: boolean): boolean {
-  let name: string
-  try {
-    name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase()
-  } catch {
-    name = rawName.toLowerCase()
+  let name = rawName.toLowerCase()
+  // Most names have nothing to decode.
+  if (name.includes('%') || name.includes('+')) {
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase()
+    } catch {}
   }
   if (name === 'ref' && sourceCode) return false
   return name.startsWith('utm_') || TRACKING_PARAMETERS.has(name)

@@ -2,7 +2,7 @@
 // `private, no-store` on answers that may hold an organisation's private data. A route opts in with `config.cache`;
 // every other answer to a GET or HEAD is `private, no-store` unless its route sets its own Cache-Control.
 // @see https://www.rfc-editor.org/rfc/rfc9111
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { viewerOf } from '../domain/access.ts'
@@ -46,7 +46,7 @@ function setCacheHeaders (request: FastifyRequest, reply: FastifyReply) {
 }
 
 /** A strong ETag of a serialized body: equal bodies, equal tags. */
-const bodyEtag = (payload: string | Buffer) => `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`
+const bodyEtag = (payload: string | Buffer) => `"${hash('sha256', payload, 'base64url').slice(0, 27)}"`
 
 /** A 304 has no body, and so no Content-Type or Content-Length (RFC 9110 §15.4.5): without one, fastify sends none. */
 function notModified (reply: FastifyReply): null {

@@ -7,6 +7,14 @@ export const cases: Array<[string, string | null]> = [
   ['https://example.com/a?UTM_Campaign=x&b=2', 'https://example.com/a?b=2'],
   ['https://example.com/a?utm_source', 'https://example.com/a'],
   ['https://example.com/a?utm%5Fsource=x&b=2', 'https://example.com/a?b=2'],
+  // escaped capitals are compared after decoding: %46 is F
+  ['https://example.com/a?%46BCLID=1&b=2', 'https://example.com/a?b=2'],
+  ['https://example.com/a?%55tm_Term=x+y&b=2', 'https://example.com/a?b=2'],
+  // a host seen before canonicalises as it did the first time (the host answers are kept)
+  ['https://m.www.example.com/a', 'https://example.com/a'],
+  ['https://m.www.example.com/b?ref=x', 'https://example.com/b'],
+  ['https://www.github.com/o/r?ref=main', 'https://github.com/o/r?ref=main'],
+  ['https://www.github.com/o/r?ref=dev', 'https://github.com/o/r?ref=dev'],
   ['https://example.com/a?fbclid=IwAR0abc', 'https://example.com/a'],
   ['https://example.com/a?gclid=1&dclid=2&gclsrc=aw.ds&msclkid=3&x=1', 'https://example.com/a?x=1'],
   ['https://example.com/a?mc_cid=1&MC_EID=2&page=2', 'https://example.com/a?page=2'],
