@@ -38,22 +38,42 @@ export function createLookupRepository (db: Db) {
     .prepare('lookup_by_url_hash_prefix'))
 
   // The compact answer's rows: the claim's id and status and its current review's status, with the rating's label and
-  // verdict read from the scale's values in the statement, so that no review or scale row leaves Postgres.
-  const summaryByHashes = preparedRead(db, (instance) => instance.selectDistinctOn([appearances.urlHash, claims.id], {
-    urlHash: sql<string>`${appearances.urlHash}`,
-    id: claims.id,
-    status: claims.status,
-    reviewStatus: reviews.status,
-    ratingKey: reviews.ratingKey,
-    rating: sql<{ label: string, verdict: PageClaimSummary['verdict'] } | null>`(select jsonb_build_object('label', v->>'label', 'verdict', v->>'verdict')
-      from jsonb_array_elements(${ratingScales.values}) v where v->>'key' = ${reviews.ratingKey} limit 1)`,
-  }).from(appearances)
-    .innerJoin(claims, eq(claims.id, appearances.claimId))
-    .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
-    .leftJoin(ratingScales, eq(ratingScales.id, reviews.ratingScaleId))
-    .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
-    .orderBy(appearances.urlHash, claims.id)
-    .prepare('lookup_summary_by_url_hashes'))
+  // verdict read from the scale's values in the statement, so that no review or scale row leaves Postgres. The values
+  // of the scales the found reviews use are expanded once, in a second CTE, and joined by key: a subquery that
+  // expanded the scale's values for each row took half the statement's time (pgbench, 100 hashes, 50 cited).
+  const summaryByHashes = preparedRead(db, (instance) => {
+    const found = instance.$with('found').as(instance.selectDistinctOn([appearances.urlHash, claims.id], {
+      urlHash: sql<string>`${appearances.urlHash}`.as('url_hash'),
+      id: claims.id,
+      status: claims.status,
+      reviewStatus: sql<typeof reviews.$inferSelect.status | null>`${reviews.status}`.as('review_status'),
+      ratingKey: reviews.ratingKey,
+      ratingScaleId: reviews.ratingScaleId,
+    }).from(appearances)
+      .innerJoin(claims, eq(claims.id, appearances.claimId))
+      .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
+      .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
+      .orderBy(appearances.urlHash, claims.id))
+    const values = instance.$with('scale_values').as(instance.select({
+      scaleId: sql<string>`${ratingScales.id}`.as('scale_id'),
+      key: sql<string>`v->>'key'`.as('key'),
+      label: sql<string>`v->>'label'`.as('label'),
+      verdict: sql<PageClaimSummary['verdict']>`v->>'verdict'`.as('verdict'),
+    }).from(sql`${ratingScales} cross join jsonb_array_elements(${ratingScales.values}) v`)
+      .where(sql`${ratingScales.id} in (select ${found.ratingScaleId} from ${found})`))
+    return instance.with(found, values).select({
+      urlHash: found.urlHash,
+      id: found.id,
+      status: found.status,
+      reviewStatus: found.reviewStatus,
+      ratingKey: found.ratingKey,
+      label: values.label,
+      verdict: values.verdict,
+    }).from(found)
+      .leftJoin(values, and(eq(values.scaleId, found.ratingScaleId), eq(values.key, found.ratingKey)))
+      .orderBy(found.urlHash, found.id)
+      .prepare('lookup_summary_by_url_hashes')
+  })
 
   return {
     async byHash (hash: string): Promise<PageClaim[]> {
@@ -69,14 +89,14 @@ export function createLookupRepository (db: Db) {
     async summariesByHashes (hashes: string[]): Promise<PageClaimSummary[]> {
       if (hashes.length === 0) return []
       const rows = await db.use(undefined, () => summaryByHashes().execute({ hashes }))
-      return rows.map(({ urlHash, id, status, reviewStatus, ratingKey, rating }) => ({
+      return rows.map(({ urlHash, id, status, reviewStatus, ratingKey, label, verdict }) => ({
         urlHash,
         id,
         status,
         // As the full answer's currentVerdict and retraction (src/schemas/reviews.ts toRating): a key the scale lacks
         // reads as itself and `unproven`.
-        verdict: reviewStatus === 'published' ? rating?.verdict ?? 'unproven' : null,
-        label: reviewStatus === 'published' ? rating?.label ?? ratingKey : null,
+        verdict: reviewStatus === 'published' ? verdict ?? 'unproven' : null,
+        label: reviewStatus === 'published' ? label ?? ratingKey : null,
         retracted: reviewStatus === 'retracted',
       }))
     },
