@@ -1,4 +1,5 @@
 // POST /v1/lookup/verdicts: the compact batch answer, checked against the full one (POST /v1/lookup) for the same URLs.
+import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { addAppearance, build, createClaim, createPublicClaim, isProblem, publishableReview, publishReview, retractReview } from '../../helper.ts'
@@ -60,4 +61,32 @@ t.test('the same URLs are refused as POST /v1/lookup refuses them', async (t) =>
   const none = await verdicts(app, { urls: ['https://example.com/a'] })
   t.equal(none.statusCode, 200)
   t.same(none.json(), { results: {} })
+})
+
+t.test('a rating its scale no longer lists reads as its key and unproven; a claim cited twice at a page is listed once', async (t) => {
+  const app = await build(t)
+  const claim = await createClaim(app, { text: 'Rated on a key since dropped.' })
+  const review = await publishReview(app, claim.id)
+  // A scale edited after the review was published: the review keeps a key the scale lacks.
+  await app.db.execute(sql`update reviews set rating_key = 'withdrawn-key' where id = ${review.id}`)
+  const other = await createPublicClaim(app, { text: 'Rated as usual.' })
+  await addAppearance(app, claim.id, 'https://example.com/edited')
+  await addAppearance(app, claim.id, 'https://example.com/edited?utm_source=again')
+  await addAppearance(app, other.id, 'https://example.com/edited')
+
+  const urls = ['https://example.com/edited']
+  const res = await verdicts(app, { urls })
+  t.equal(res.statusCode, 200, res.body)
+  const [compact] = Object.values(res.json().results) as Array<Array<{ id: string, verdict: string, label: string }>>
+  t.equal(compact?.length, 2, 'each claim once')
+  t.match(compact?.find((c) => c.id === claim.id), { verdict: 'unproven', label: 'withdrawn-key', retracted: false })
+  const full = (await app.inject({ method: 'POST', url: '/v1/lookup', payload: { urls } })).json().results[urls[0] as string]
+  t.same(compact, full.claims.map((c: FullClaim) => ({
+    id: c.id,
+    href: c.href,
+    status: c.status,
+    verdict: c.currentVerdict?.rating.verdict ?? null,
+    label: c.currentVerdict?.rating.label ?? null,
+    retracted: c.retraction !== null,
+  })), 'as the full answer gives them')
 })
