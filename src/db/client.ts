@@ -232,5 +232,5 @@ export async function readWithin<T> (
       sql`select set_config('statement_timeout', '${sql.raw(String(timeoutMs))}', true), set_config('transaction_read_only', 'on', true)`
     )
     return work(tx)
-  }))
+  }), 'connection')
 }

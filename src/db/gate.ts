@@ -113,9 +113,11 @@ export interface Db {
   /**
    * Runs `work` on `tx` when there is one; else takes a place at the gate (or fails with DatabaseBusyError after
    * DATABASE_ACQUIRE_TIMEOUT) and runs `work` on the pool. A query builder `work` returns is run before the place is
-   * given back. Calls `work` passes its executor on to run in the same place.
+   * given back. Calls `work` passes its executor on to run in the same place. `holds: 'connection'` takes a whole
+   * connection's places instead of one, for a `work` that opens a transaction of its own on the reader (a search
+   * within its time budget, src/db/client.ts readWithin).
    */
-  use<T>(tx: Executor | undefined, work: (executor: Executor) => T | PromiseLike<T>): Promise<T>
+  use<T>(tx: Executor | undefined, work: (executor: Executor) => T | PromiseLike<T>, holds?: 'statement' | 'connection'): Promise<T>
   /** One transaction, holding its place (and its connection) until it commits or rolls back. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>
   /**
@@ -133,10 +135,10 @@ export interface Db {
 export function gatedDb (drizzle: Drizzle, gates?: { primary: Gate, readerGate: () => Gate }): Db {
   return {
     drizzle,
-    async use (tx, work) {
+    async use (tx, work, holds = 'statement') {
       if (tx !== undefined) return await work(tx)
       if (gates === undefined) return await work(drizzle)
-      return gates.readerGate().statement(() => work(drizzle))
+      return gates.readerGate()[holds](() => work(drizzle))
     },
     transaction (work) {
       if (gates === undefined) return drizzle.transaction(work)

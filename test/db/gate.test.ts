@@ -6,7 +6,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
-import { createDatabase } from '../../src/db/client.ts'
+import { createDatabase, readWithin } from '../../src/db/client.ts'
 import { createGate, DatabaseBusyError } from '../../src/db/gate.ts'
 import { claims } from '../../src/db/schema.ts'
 import { anonymous, databaseTimeouts, freshDatabase, onServer, pgliteTemplate, withTestOrganization } from '../helper.ts'
@@ -148,5 +148,27 @@ t.test('pipelined statements on one connection of the server: each gets its own 
   t.match(failed, { cause: { code: '22012' } }, 'the failed statement fails alone (division by zero)')
   t.match(third, { n: 3 }, 'the statement after it has its own answer')
   t.equal((third as { pid: number }).pid, (first as { pid: number }).pid, 'on the same backend')
+  t.same(database.poolStats(), { inUse: 0, waiting: 0, size: 3 })
+})
+
+t.test('a search within its time budget holds a whole connection, as a transaction does', { skip: onServer ? false : 'the embedded database runs searches without a budget transaction' }, async (t) => {
+  const { env } = await freshDatabase(t, { disposable: true })
+  const database = await createDatabase({ databaseUrl: env.DATABASE_URL, pgliteDir: 'memory://', databasePoolSize: 1, databasePipelineDepth: 3, databaseTimeouts: { ...databaseTimeouts, acquireMs: 200 } })
+  t.teardown(() => database.close())
+  let release = () => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => { open = resolve })
+  const search = readWithin(database.db, 5_000, async (tx) => {
+    await tx.execute(sql`select 1`)
+    open()
+    await held
+    return 'searched'
+  })
+  await opened
+  t.same(database.poolStats(), { inUse: 3, waiting: 0, size: 3 }, 'all the connection\'s places')
+  await t.rejects(database.db.use(undefined, (ex) => ex.execute(sql`select 1`)), DatabaseBusyError, 'no statement is sent behind the open transaction')
+  release()
+  t.equal(await search, 'searched')
   t.same(database.poolStats(), { inUse: 0, waiting: 0, size: 3 })
 })
