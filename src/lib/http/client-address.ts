@@ -8,6 +8,22 @@ import ipaddr from 'ipaddr.js'
  * `198.51.100.7` for `::ffff:198.51.100.7`; `2001:db8:9::/64` for any address of that /64. Not an address: as given.
  */
 export function callerOfAddress (address: string, ipv6PrefixBits: number): string {
+  // Parsing an address is a few percent of a cheap request's CPU, and callers come back: the answers are kept for the
+  // last CALLERS_KEPT addresses (a Map, emptied when full, so any traffic keeps it bounded).
+  const key = `${ipv6PrefixBits} ${address}`
+  let caller = callers.get(key)
+  if (caller === undefined) {
+    caller = parseCaller(address, ipv6PrefixBits)
+    if (callers.size >= CALLERS_KEPT) callers.clear()
+    callers.set(key, caller)
+  }
+  return caller
+}
+
+const CALLERS_KEPT = 10_000
+const callers = new Map<string, string>()
+
+function parseCaller (address: string, ipv6PrefixBits: number): string {
   const bare = address.replace(/%.*$/, '')
   if (!ipaddr.isValid(bare)) return address
   const parsed = ipaddr.process(bare)
