@@ -39,32 +39,47 @@ export interface GateStats {
 /**
  * A counting semaphore over a pool's connections whose waiters give up after a timeout, first come first served.
  * Each connection has `pipelineDepth` places: up to that many statements may be in flight on one connection at a time,
- * which postgres.js pipelines (written together, answered together) once every connection is busy; a transaction takes
- * all of one connection's places. Pipelining is where most of a saturated server's CPU per statement goes or not: one
- * socket write, one read and one wake-up of the backend for several statements (bench/README.md, "Pipelining").
+ * which postgres.js pipelines (written together, answered together) once every connection is busy. Pipelining is where
+ * much of a saturated server's CPU per statement goes or not: one socket write, one read and one wake-up of the
+ * backend for several statements (bench/README.md, "Pipelining").
+ *
+ * A transaction takes all of one connection's places, and is let in only while a connection is certainly idle (fewer
+ * statements and transactions in flight than connections): postgres.js sends `begin` on an idle connection when there
+ * is one, so a transaction never starts behind other requests' statements, nor has one of theirs (a statement
+ * postgres.js sends again after a failed prepare) run inside it.
  */
 export function createGate (connections: number, acquireTimeoutMs: number, pipelineDepth = 1) {
   const size = connections * pipelineDepth
-  let inUse = 0
-  const waiters: Array<{ weight: number, grant: () => void }> = []
+  let statements = 0
+  let transactions = 0
+  type Kind = 'statement' | 'connection'
+  const waiters: Array<{ kind: Kind, grant: () => void }> = []
+
+  const fits = (kind: Kind) => kind === 'statement'
+    ? statements + transactions * pipelineDepth < size
+    : statements + transactions < connections
+  const take = (kind: Kind) => {
+    if (kind === 'statement') statements++
+    else transactions++
+  }
 
   /** Grants places to the waiters at the head of the line while they fit: a transaction is not overtaken. */
   function drain () {
-    for (let next = waiters[0]; next !== undefined && inUse + next.weight <= size; next = waiters[0]) {
+    for (let next = waiters[0]; next !== undefined && fits(next.kind); next = waiters[0]) {
       waiters.shift()
-      inUse += next.weight
+      take(next.kind)
       next.grant()
     }
   }
 
-  function acquire (weight: number): Promise<void> {
-    if (waiters.length === 0 && inUse + weight <= size) {
-      inUse += weight
+  function acquire (kind: Kind): Promise<void> {
+    if (waiters.length === 0 && fits(kind)) {
+      take(kind)
       return Promise.resolve()
     }
     return new Promise((resolve, reject) => {
       const waiter = {
-        weight,
+        kind,
         grant: () => {
           clearTimeout(timer)
           resolve()
@@ -81,22 +96,23 @@ export function createGate (connections: number, acquireTimeoutMs: number, pipel
     })
   }
 
-  async function run<T> (work: () => T | PromiseLike<T>, weight: number): Promise<T> {
-    await acquire(weight)
+  async function run<T> (work: () => T | PromiseLike<T>, kind: Kind): Promise<T> {
+    await acquire(kind)
     try {
       return await work()
     } finally {
-      inUse -= weight
+      if (kind === 'statement') statements--
+      else transactions--
       drain()
     }
   }
 
   return {
     /** Runs `work` holding one place: statements that may share a connection with others. */
-    statement: <T>(work: () => T | PromiseLike<T>) => run(work, 1),
-    /** Runs `work` holding a whole connection's places: a transaction. */
-    connection: <T>(work: () => T | PromiseLike<T>) => run(work, pipelineDepth),
-    stats: (): GateStats => ({ inUse, waiting: waiters.length, size }),
+    statement: <T>(work: () => T | PromiseLike<T>) => run(work, 'statement'),
+    /** Runs `work` holding a whole connection's places, once a connection is idle: a transaction. */
+    connection: <T>(work: () => T | PromiseLike<T>) => run(work, 'connection'),
+    stats: (): GateStats => ({ inUse: statements + transactions * pipelineDepth, waiting: waiters.length, size }),
   }
 }
 

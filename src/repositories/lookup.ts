@@ -54,13 +54,16 @@ export function createLookupRepository (db: Db) {
       .leftJoin(reviews, eq(reviews.id, claims.currentReviewId))
       .where(and(sql`${appearances.urlHash} = any(${sql.placeholder('hashes')}::text[])`, isNull(claims.deletedAt), eq(claims.isPublic, true)))
       .orderBy(appearances.urlHash, claims.id))
-    const values = instance.$with('scale_values').as(instance.select({
+    // A key listed twice in a scale (the API refuses it; a direct edit could not be) reads as its first value, as the
+    // full answer reads it (src/schemas/reviews.ts toRating).
+    const values = instance.$with('scale_values').as(instance.selectDistinctOn([ratingScales.id, sql`v.value->>'key'`], {
       scaleId: sql<string>`${ratingScales.id}`.as('scale_id'),
-      key: sql<string>`v->>'key'`.as('key'),
-      label: sql<string>`v->>'label'`.as('label'),
-      verdict: sql<PageClaimSummary['verdict']>`v->>'verdict'`.as('verdict'),
-    }).from(sql`${ratingScales} cross join jsonb_array_elements(${ratingScales.values}) v`)
-      .where(sql`${ratingScales.id} in (select ${found.ratingScaleId} from ${found})`))
+      key: sql<string>`v.value->>'key'`.as('key'),
+      label: sql<string>`v.value->>'label'`.as('label'),
+      verdict: sql<PageClaimSummary['verdict']>`v.value->>'verdict'`.as('verdict'),
+    }).from(sql`${ratingScales} cross join jsonb_array_elements(${ratingScales.values}) with ordinality v(value, position)`)
+      .where(sql`${ratingScales.id} in (select ${found.ratingScaleId} from ${found})`)
+      .orderBy(ratingScales.id, sql`v.value->>'key'`, sql`v.position`))
     return instance.with(found, values).select({
       urlHash: found.urlHash,
       id: found.id,

@@ -172,3 +172,29 @@ t.test('a search within its time budget holds a whole connection, as a transacti
   t.equal(await search, 'searched')
   t.same(database.poolStats(), { inUse: 0, waiting: 0, size: 3 })
 })
+
+t.test('the gate: a transaction starts only while a connection is idle, never behind other statements', async (t) => {
+  // Two connections, two places each: two statements may be on both connections, so a transaction waits for one of
+  // them though half the places are free.
+  const gate = createGate(2, 1_000, 2)
+  const releases: Array<() => void> = []
+  const hold = () => gate.statement(() => new Promise<void>((resolve) => { releases.push(resolve) }))
+  const first = hold()
+  let started = false
+  const alone = gate.connection(async () => { started = true })
+  await alone
+  t.ok(started, 'one statement in flight leaves a connection idle: the transaction starts at once')
+  const second = hold()
+  started = false
+  const transaction = gate.connection(async () => { started = true })
+  await new Promise((resolve) => setImmediate(resolve))
+  t.notOk(started, 'two statements may hold both connections: the transaction waits')
+  t.same(gate.stats(), { inUse: 2, waiting: 1, size: 4 })
+  releases.shift()?.()
+  await first
+  await transaction
+  t.ok(started, 'it starts once a statement is done')
+  releases.shift()?.()
+  await second
+  t.same(gate.stats(), { inUse: 0, waiting: 0, size: 4 })
+})

@@ -64,6 +64,30 @@ t.test('every pool connection held: new requests get 503 within 2 s, and are ser
   t.equal((await app.db.select().from(claims)).length, 0, 'the refused write made nothing')
 })
 
+t.test('statements stuck on every connection: as many more as the pipeline holds wait behind them, the rest get 503 within 2 s', async (t) => {
+  const { app } = await buildOnCluster(t, { DATABASE_POOL_SIZE: '2', DATABASE_PIPELINE_DEPTH: '2', DATABASE_ACQUIRE_TIMEOUT: '1000' })
+  // Two statements hold the pool's two connections for 4 s (a lock wait would do the same).
+  const held = Promise.all([1, 2].map(() => app.database.db.use(undefined, (ex) => ex.execute(sql`select pg_sleep(4)`))))
+  await sleep(200)
+  t.same(app.database.poolStats(), { inUse: 2, waiting: 0, size: 4 }, 'two of the four places')
+
+  // Two more are let in, and sent behind the stuck statements (pipelined): they wait for them, at most
+  // DATABASE_STATEMENT_TIMEOUT, and are then answered.
+  const behind = [1, 2].map(() => timed(() => app.inject({ method: 'GET', url: '/v1/claims' })))
+  await sleep(200)
+  t.same(app.database.poolStats(), { inUse: 4, waiting: 0, size: 4 }, 'every place taken')
+  const refused = await timed(() => app.inject({ method: 'GET', url: '/v1/claims' }))
+  isUnavailable(t, refused.value, 'a request with no place left')
+  t.ok(refused.ms < 2000, `answered in ${Math.round(refused.ms)} ms`)
+
+  await held
+  for (const { value, ms } of await Promise.all(behind)) {
+    t.equal(value.statusCode, 200, 'a request let in behind the stuck statements is answered once they end')
+    t.ok(ms > 3000, `after waiting for them (${Math.round(ms)} ms)`)
+  }
+  t.same(app.database.poolStats(), { inUse: 0, waiting: 0, size: 4 }, 'every place given back')
+})
+
 t.test('statement timeouts are set on every connection, and a statement past it is a 503', async (t) => {
   const { app } = await buildOnCluster(t, { DATABASE_STATEMENT_TIMEOUT: '300' })
   const [setting] = (await app.db.execute(sql`select current_setting('statement_timeout') as value`)) as unknown as Array<{ value: string }>

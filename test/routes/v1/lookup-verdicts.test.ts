@@ -63,12 +63,14 @@ t.test('the same URLs are refused as POST /v1/lookup refuses them', async (t) =>
   t.same(none.json(), { results: {} })
 })
 
-t.test('a rating its scale no longer lists reads as its key and unproven; a claim cited twice at a page is listed once', async (t) => {
+t.test('a rating its scale no longer lists reads as its key and unproven, a key listed twice as its first value; a claim cited twice at a page is listed once', async (t) => {
   const app = await build(t)
   const claim = await createClaim(app, { text: 'Rated on a key since dropped.' })
   const review = await publishReview(app, claim.id)
   // A scale edited after the review was published: the review keeps a key the scale lacks.
   await app.db.execute(sql`update reviews set rating_key = 'withdrawn-key' where id = ${review.id}`)
+  // And every scale's keys listed twice, the second time with other labels (the API refuses it; the table does not).
+  await app.db.execute(sql`update rating_scales set values = values || (select jsonb_agg(v || '{"label": "Second"}') from jsonb_array_elements(values) v)`)
   const other = await createPublicClaim(app, { text: 'Rated as usual.' })
   await addAppearance(app, claim.id, 'https://example.com/edited')
   await addAppearance(app, claim.id, 'https://example.com/edited?utm_source=again')
