@@ -14,6 +14,16 @@ interface FullClaim {
   retraction: unknown
 }
 
+/** The full answer's claims as the compact answer gives them. */
+const compacted = (claims: FullClaim[]) => claims.map((c) => ({
+  id: c.id,
+  href: c.href,
+  status: c.status,
+  verdict: c.currentVerdict?.rating.verdict ?? null,
+  label: c.currentVerdict?.rating.label ?? null,
+  retracted: c.retraction !== null,
+}))
+
 t.test('each URL with claims maps to their verdicts in a word, as the full answer gives them', async (t) => {
   const app = await build(t)
   const rated = await createPublicClaim(app, { text: 'Rated false.' })
@@ -37,14 +47,7 @@ t.test('each URL with claims maps to their verdicts in a word, as the full answe
 
   const full = (await app.inject({ method: 'POST', url: '/v1/lookup', payload: { urls } })).json().results
   for (const [url, claims] of Object.entries(results)) {
-    t.same(claims, full[url].claims.map((c: FullClaim) => ({
-      id: c.id,
-      href: c.href,
-      status: c.status,
-      verdict: c.currentVerdict?.rating.verdict ?? null,
-      label: c.currentVerdict?.rating.label ?? null,
-      retracted: c.retraction !== null,
-    })), `${url}: the full answer, compacted`)
+    t.same(claims, compacted(full[url].claims), `${url}: the full answer, compacted`)
   }
   t.same(results['https://example.com/story'].map((c: { label: string }) => c.label).sort(), ['False', 'Pants on Fire'])
   t.match(results['http://example.org/other#top'], [{ id: retracted.id, verdict: null, label: null, retracted: true }])
@@ -83,12 +86,5 @@ t.test('a rating its scale no longer lists reads as its key and unproven, a key 
   t.equal(compact?.length, 2, 'each claim once')
   t.match(compact?.find((c) => c.id === claim.id), { verdict: 'unproven', label: 'withdrawn-key', retracted: false })
   const full = (await app.inject({ method: 'POST', url: '/v1/lookup', payload: { urls } })).json().results[urls[0] as string]
-  t.same(compact, full.claims.map((c: FullClaim) => ({
-    id: c.id,
-    href: c.href,
-    status: c.status,
-    verdict: c.currentVerdict?.rating.verdict ?? null,
-    label: c.currentVerdict?.rating.label ?? null,
-    retracted: c.retraction !== null,
-  })), 'as the full answer gives them')
+  t.same(compact, compacted(full.claims), 'as the full answer gives them')
 })
