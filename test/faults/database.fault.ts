@@ -65,18 +65,21 @@ t.test('every pool connection held: new requests get 503 within 2 s, and are ser
 })
 
 t.test('statements stuck on every connection: as many more as the pipeline holds wait behind them, the rest get 503 within 2 s', async (t) => {
-  const { app } = await buildOnCluster(t, { DATABASE_POOL_SIZE: '2', DATABASE_PIPELINE_DEPTH: '2', DATABASE_ACQUIRE_TIMEOUT: '1000' })
+  // Readiness is one statement and no rate-limit count, and without the match index nothing else of the app's own
+  // takes a place while the test counts them.
+  const { app } = await buildOnCluster(t, { DATABASE_POOL_SIZE: '2', DATABASE_PIPELINE_DEPTH: '2', DATABASE_ACQUIRE_TIMEOUT: '1000', MATCH_INDEX: 'false' })
+  const ready = () => timed(() => app.inject({ method: 'GET', url: '/readyz' }))
   // Two statements hold the pool's two connections for 4 s (a lock wait would do the same).
   const held = Promise.all([1, 2].map(() => app.database.db.use(undefined, (ex) => ex.execute(sql`select pg_sleep(4)`))))
   await sleep(200)
-  t.same(app.database.poolStats(), { inUse: 2, waiting: 0, size: 4 }, 'two of the four places')
+  t.match(app.database.poolStats(), { inUse: 2, size: 4 }, 'two of the four places')
 
   // Two more are let in, and sent behind the stuck statements (pipelined): they wait for them, at most
   // DATABASE_STATEMENT_TIMEOUT, and are then answered.
-  const behind = [1, 2].map(() => timed(() => app.inject({ method: 'GET', url: '/v1/claims' })))
+  const behind = [ready(), ready()]
   await sleep(200)
-  t.same(app.database.poolStats(), { inUse: 4, waiting: 0, size: 4 }, 'every place taken')
-  const refused = await timed(() => app.inject({ method: 'GET', url: '/v1/claims' }))
+  t.match(app.database.poolStats(), { inUse: 4, size: 4 }, 'every place taken')
+  const refused = await ready()
   isUnavailable(t, refused.value, 'a request with no place left')
   t.ok(refused.ms < 2000, `answered in ${Math.round(refused.ms)} ms`)
 
@@ -85,7 +88,7 @@ t.test('statements stuck on every connection: as many more as the pipeline holds
     t.equal(value.statusCode, 200, 'a request let in behind the stuck statements is answered once they end')
     t.ok(ms > 3000, `after waiting for them (${Math.round(ms)} ms)`)
   }
-  t.same(app.database.poolStats(), { inUse: 0, waiting: 0, size: 4 }, 'every place given back')
+  t.match(app.database.poolStats(), { inUse: 0, size: 4 }, 'every place given back')
 })
 
 t.test('statement timeouts are set on every connection, and a statement past it is a 503', async (t) => {
