@@ -1,8 +1,9 @@
 // Canonical page URLs for fact-check lookups. The browser extension shares this file as it is: it needs the WHATWG
-// URL class and tldts (the Public Suffix List), nothing else (the hashes, which need node:crypto here, live in
-// url-hash.ts).
+// URL class, tldts (the Public Suffix List) and bounded-memo.ts, nothing else (the hashes, which need node:crypto
+// here, live in url-hash.ts).
 // @see https://github.com/remusao/tldts
 import { getDomain, getPublicSuffix } from 'tldts'
+import { boundedMemo } from './bounded-memo.ts'
 
 /** The rules canonicalizeUrl applies, in order, as published in the OpenAPI description. */
 export const CANONICALIZATION_RULES: readonly string[] = Object.freeze([
@@ -59,21 +60,12 @@ export function canonicalizeUrl (input: string): string | null {
 /**
  * The canonical host and whether it is a source-code host, by host name as URL parsing gives it. Looking a name up in
  * the Public Suffix List is most of a URL's canonicalisation, and the pages asked about come from few sites: the
- * answers are kept for the last HOSTS_KEPT names (a Map, emptied when full, so any input keeps it bounded).
+ * answers are kept for the last 10,000 names.
  */
-function hostOf (hostname: string): { host: string, sourceCode: boolean } {
-  let known = hosts.get(hostname)
-  if (known === undefined) {
-    const host = canonicalHost(hostname)
-    known = { host, sourceCode: SOURCE_CODE_DOMAINS.has(getDomain(host, PSL) ?? '') }
-    if (hosts.size >= HOSTS_KEPT) hosts.clear()
-    hosts.set(hostname, known)
-  }
-  return known
-}
-
-const HOSTS_KEPT = 10_000
-const hosts = new Map<string, { host: string, sourceCode: boolean }>()
+const hostOf = boundedMemo(10_000, (hostname): { host: string, sourceCode: boolean } => {
+  const host = canonicalHost(hostname)
+  return { host, sourceCode: SOURCE_CODE_DOMAINS.has(getDomain(host, PSL) ?? '') }
+})
 
 function canonicalHost (hostname: string): string {
   let host = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname

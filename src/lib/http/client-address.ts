@@ -3,25 +3,21 @@
 // host is handed a whole /64 and can use any address in it.
 // @see https://github.com/whitequark/ipaddr.js
 import ipaddr from 'ipaddr.js'
+import { boundedMemo } from '../bounded-memo.ts'
 
 /**
  * `198.51.100.7` for `::ffff:198.51.100.7`; `2001:db8:9::/64` for any address of that /64. Not an address: as given.
  */
 export function callerOfAddress (address: string, ipv6PrefixBits: number): string {
-  // Parsing an address is a few percent of a cheap request's CPU, and callers come back: the answers are kept for the
-  // last CALLERS_KEPT addresses (a Map, emptied when full, so any traffic keeps it bounded).
-  const key = `${ipv6PrefixBits} ${address}`
-  let caller = callers.get(key)
-  if (caller === undefined) {
-    caller = parseCaller(address, ipv6PrefixBits)
-    if (callers.size >= CALLERS_KEPT) callers.clear()
-    callers.set(key, caller)
-  }
-  return caller
+  return callerOf(`${ipv6PrefixBits} ${address}`)
 }
 
-const CALLERS_KEPT = 10_000
-const callers = new Map<string, string>()
+// Parsing an address is a few percent of a cheap request's CPU, and callers come back: the answers are kept for the
+// last 10,000 addresses (and prefix lengths).
+const callerOf = boundedMemo(10_000, (key) => {
+  const at = key.indexOf(' ')
+  return parseCaller(key.slice(at + 1), Number(key.slice(0, at)))
+})
 
 function parseCaller (address: string, ipv6PrefixBits: number): string {
   const bare = address.replace(/%.*$/, '')
