@@ -77,7 +77,8 @@ t.test('statements stuck on every connection: as many more as the pipeline holds
   // Two more are let in, and sent behind the stuck statements (pipelined): they wait for them, at most
   // DATABASE_STATEMENT_TIMEOUT, and are then answered.
   const behind = [ready(), ready()]
-  await sleep(200)
+  // However busy the machine, until both have reached the gate (at most 3 s: the stuck statements last 4).
+  for (let waited = 0; app.database.poolStats().inUse < 4 && waited < 3000; waited += 50) await sleep(50)
   t.match(app.database.poolStats(), { inUse: 4, size: 4 }, 'every place taken')
   const refused = await ready()
   isUnavailable(t, refused.value, 'a request with no place left')
