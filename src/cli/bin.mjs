@@ -5,4 +5,7 @@
 import { enableCompileCache } from 'node:module'
 
 enableCompileCache()
+// A module resolution hook (src/preload.ts), registered before the commands' modules are resolved: about a second of
+// CPU less per command on Node 24.
+await import('../preload.ts')
 await import('./claimtrack.ts')

@@ -1,0 +1,112 @@
+// src/preload.ts resolves a package's relative imports itself: every module must resolve to the same file, with the
+// same format, as Node's own resolver gives; and the hook must answer most of them (else Node 24 spends a second of
+// CPU per process on drizzle-orm's package.json again).
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import t from 'tap'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+const preload = join(root, 'src/preload.ts')
+
+type Resolution = {
+  parent: string, specifier: string, url: string | null, format: string | null, byHook: boolean, error: string | null
+}
+
+/**
+ * Imports `entries` in a Node process that records every resolution, with or without the preload's hook. Hooks run
+ * last registered first: an outer one (registered after the preload) sees every answer; an inner one (registered
+ * before it) sees what the preload's hook left to Node, so the rest is what the hook answered itself.
+ */
+async function resolutions (cwd: string, entries: string[], withPreload: boolean): Promise<Resolution[]> {
+  const script = `
+    import { registerHooks } from 'node:module'
+    const seen = []
+    const forwarded = new Set()
+    registerHooks({
+      resolve (specifier, context, next) {
+        forwarded.add((context.parentURL ?? '') + ' ' + specifier)
+        return next(specifier, context)
+      },
+    })
+    if (${JSON.stringify(withPreload)}) await import(${JSON.stringify(pathToFileURL(preload).href)})
+    registerHooks({
+      resolve (specifier, context, next) {
+        const parent = context.parentURL ?? ''
+        try {
+          const r = next(specifier, context)
+          seen.push({ parent, specifier, url: r.url, format: r.format ?? null, error: null })
+          return r
+        } catch (error) {
+          seen.push({ parent, specifier, url: null, format: null, error: error.code ?? String(error) })
+          throw error
+        }
+      },
+    })
+    for (const entry of ${JSON.stringify(entries)}) await import(entry).catch(() => {})
+    process.stdout.write(JSON.stringify(seen.map((r) => ({ ...r, byHook: !forwarded.has(r.parent + ' ' + r.specifier) }))))
+  `
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd, timeout: 120_000, maxBuffer: 64 << 20 })
+  return JSON.parse(stdout) as Resolution[]
+}
+
+const key = (r: Resolution) => `${r.parent} ${r.specifier}`
+/** What each import resolved to, by importer and specifier. */
+const answers = (list: Resolution[]) =>
+  new Map(list.map((r) => [key(r), { url: r.url, format: r.format, error: r.error }]))
+
+t.test('the app resolves to the same modules, with the same formats, and the hook answers most of them', async (t) => {
+  const app = pathToFileURL(join(root, 'src/app.ts')).href
+  const [plain, hooked] = await Promise.all([resolutions(root, [app], false), resolutions(root, [app], true)])
+  t.ok(plain.length > 500, `the app resolves ${plain.length} modules`)
+  t.same(answers(hooked), answers(plain), 'every resolution is the one Node gives')
+  t.notOk(plain.some((r) => r.byHook), 'without the preload, Node answers every one')
+  const byHook = hooked.filter((r) => r.byHook)
+  t.ok(byHook.length >= 400, `the hook answered ${byHook.length} of ${hooked.length}`)
+  t.ok(byHook.some((r) => r.url?.includes('/node_modules/drizzle-orm/')), 'drizzle-orm\'s own imports among them')
+  t.notOk(byHook.some((r) => !r.parent.includes('/node_modules/')), 'never an import of the project\'s own files')
+})
+
+t.test('a nested package.json, a CommonJS package, a missing file, a directory import: as Node answers them', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'claimtrack-preload-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const files: Record<string, string> = {
+    'node_modules/esm/package.json': JSON.stringify({ name: 'esm', type: 'module', exports: './index.js' }),
+    'node_modules/esm/index.js': "import './a.js'\nimport './cjs/b.js'\nimport './untyped/c.js'\nexport * from './lib/d.js'\n",
+    'node_modules/esm/a.js': 'export const a = 1\n',
+    // A folder with a package.json of its own: its .js files are what it says (CommonJS), not the package's type.
+    'node_modules/esm/cjs/package.json': JSON.stringify({ type: 'commonjs' }),
+    'node_modules/esm/cjs/b.js': 'module.exports = 2\n',
+    // One with no type: Node detects the syntax; the hook leaves it to Node.
+    'node_modules/esm/untyped/package.json': JSON.stringify({}),
+    'node_modules/esm/untyped/c.js': 'export const c = 3\n',
+    'node_modules/esm/lib/d.js': 'export const d = 4\n',
+    'node_modules/broken/package.json': JSON.stringify({ name: 'broken', type: 'module', exports: './index.js' }),
+    'node_modules/broken/index.js': "import './missing.js'\n",
+    'node_modules/dirimport/package.json': JSON.stringify({ name: 'dirimport', type: 'module', exports: './index.js' }),
+    'node_modules/dirimport/index.js': "import './lib'\n",
+    'node_modules/dirimport/lib/index.js': 'export {}\n',
+    'node_modules/cjs/package.json': JSON.stringify({ name: 'cjs', exports: './index.mjs' }),
+    'node_modules/cjs/index.mjs': "import './e.js'\n",
+    'node_modules/cjs/e.js': 'module.exports = 5\n',
+  }
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(join(dir, name, '..'), { recursive: true })
+    await writeFile(join(dir, name), text)
+  }
+  const entries = ['esm', 'broken', 'dirimport', 'cjs']
+  const [plain, hooked] = await Promise.all([resolutions(dir, entries, false), resolutions(dir, entries, true)])
+  t.same(answers(hooked), answers(plain), 'every resolution is the one Node gives')
+  const format = (list: Resolution[], file: string) => list.find((r) => r.url?.endsWith(file))?.format
+  t.equal(format(hooked, '/esm/a.js'), 'module')
+  t.equal(format(hooked, '/esm/cjs/b.js'), 'commonjs')
+  t.equal(format(hooked, '/cjs/e.js'), null, 'a .js file of a package with no type: Node decides when it loads it')
+  t.equal(hooked.find((r) => r.specifier === './missing.js')?.error, 'ERR_MODULE_NOT_FOUND')
+  t.equal(hooked.find((r) => r.specifier === './lib')?.error, 'ERR_UNSUPPORTED_DIR_IMPORT')
+  const byHook = hooked.filter((r) => r.byHook).map((r) => r.specifier).sort()
+  t.same(byHook, ['./a.js', './lib/d.js'], 'the hook answers only what it is sure of')
+})
