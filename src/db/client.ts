@@ -58,6 +58,11 @@ export type DatabaseOptions = Pick<Config, 'databaseUrl' | 'databasePoolSize' | 
   databaseReadUrl?: Config['databaseReadUrl']
   /** A PGlite data directory dump to start from (tests use a migrated one to skip initdb). */
   pgliteDataDir?: Blob | File
+  /**
+   * The embedded database's shared_buffers, else PGlite's 128MB. PGlite touches all of them as it starts: the tests'
+   * small databases start in about half the CPU with 16MB (docs/development.md#test-timing).
+   */
+  pgliteSharedBuffers?: string
   /** Called with every query drizzle sends (bench/plans.ts uses it to EXPLAIN what the endpoints run). */
   logQuery?: (query: string, params: unknown[]) => void
 }
@@ -66,7 +71,12 @@ export async function createDatabase (options: DatabaseOptions): Promise<Databas
   const { databaseUrl, databaseReadUrl, databasePoolSize, databaseTimeouts } = options
   const logger = options.logQuery && { logQuery: options.logQuery }
   return databaseUrl === undefined
-    ? createPgliteDatabase(options.pgliteDir, options.pgliteDataDir, databaseTimeouts, logger)
+    ? createPgliteDatabase(
+      options.pgliteDir,
+      { loadDataDir: options.pgliteDataDir, sharedBuffers: options.pgliteSharedBuffers },
+      databaseTimeouts,
+      logger
+    )
     : createPostgresDatabase(databaseUrl, databaseReadUrl, {
       size: databasePoolSize,
       pipelineDepth: options.databasePipelineDepth ?? 1,
@@ -146,12 +156,17 @@ function createPostgresDatabase (url: string, readUrl: string | undefined, pool:
   return database
 }
 
-async function createPgliteDatabase (dir: string, loadDataDir: Blob | File | undefined, timeouts: Config['databaseTimeouts'], logger: Logger): Promise<Database> {
+async function createPgliteDatabase (
+  dir: string,
+  start: { loadDataDir: Blob | File | undefined, sharedBuffers: string | undefined },
+  timeouts: Config['databaseTimeouts'],
+  logger: Logger
+): Promise<Database> {
   if (!dir.startsWith('memory://')) await mkdir(dir, { recursive: true })
   // In a worker thread (src/db/pglite.ts), so that a long statement does not stop the process answering requests.
   const client = await openPgliteWorker({
     dataDir: dir,
-    loadDataDir,
+    ...start,
     statementMs: timeouts.statementMs,
     acquireMs: timeouts.acquireMs,
   })

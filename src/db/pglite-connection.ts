@@ -21,6 +21,7 @@ export type SerializedError = Record<string, string | number> & { message: strin
 export interface PgliteWorkerData {
   dataDir: string
   loadDataDir?: Blob | undefined
+  sharedBuffers?: string | undefined
   /** PGlite's compiled WebAssembly and file bundle, shared by the workers of the process rather than loaded by each. */
   wasmModule?: WebAssembly.Module
   fsBundle?: Blob

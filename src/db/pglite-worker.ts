@@ -31,6 +31,7 @@ async function main (parent: NonNullable<typeof parentPort>) {
     ...(data.loadDataDir && { loadDataDir: data.loadDataDir }),
     ...(data.wasmModule && { pgliteWasmModule: data.wasmModule }),
     ...(data.fsBundle && { fsBundle: data.fsBundle }),
+    ...(data.sharedBuffers !== undefined && { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${data.sharedBuffers}`] }),
   })
 
   // The open transaction, if any: statements marked `tx` run in it; commit or rollback ends it.

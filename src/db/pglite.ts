@@ -31,6 +31,8 @@ export interface PgliteClient {
 export interface PgliteWorkerOptions {
   dataDir: string
   loadDataDir?: Blob | File | undefined
+  /** Postgres' shared_buffers for the embedded database (PGlite's default, 128MB, when not given). */
+  sharedBuffers?: string | undefined
   statementMs: number
   acquireMs: number
 }
@@ -45,7 +47,8 @@ interface Session {
 export async function openPgliteWorker (options: PgliteWorkerOptions): Promise<PgliteClient> {
   const { statementMs, acquireMs } = options
   const { wasmModule, fsBundle } = await sharedAssets()
-  const start = (loadDataDir?: Blob) => new Connection({ dataDir: options.dataDir, loadDataDir, wasmModule, fsBundle })
+  const { dataDir, sharedBuffers } = options
+  const start = (loadDataDir?: Blob) => new Connection({ dataDir, loadDataDir, sharedBuffers, wasmModule, fsBundle })
   let connection = start(options.loadDataDir)
   await connection.ready
   const gate = createGate(1, acquireMs)

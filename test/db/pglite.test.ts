@@ -100,3 +100,27 @@ if (!onServer) {
     t.equal(database.poolStats().inUse, 0, 'the connection is free')
   })
 }
+
+if (!onServer) {
+  t.test('shared_buffers: PGlite\'s 128MB unless the option names another (the tests\' databases use 16MB)', async (t) => {
+    const shared = async (database: Database) =>
+      (await queryRows<{ shared_buffers: string }>(database.db.drizzle, sql`show shared_buffers`))[0]?.shared_buffers
+    const template = await pgliteTemplate()
+    const open = (sharedBuffers?: string) => createDatabase({
+      databaseUrl: undefined,
+      pgliteDir: 'memory://',
+      databasePoolSize: 1,
+      databaseTimeouts: timeouts(10_000),
+      pgliteDataDir: template,
+      ...(sharedBuffers !== undefined && { pgliteSharedBuffers: sharedBuffers }),
+    })
+    const small = await open('16MB')
+    t.teardown(() => small.close())
+    t.equal(await shared(small), '16MB')
+    const usual = await open()
+    t.teardown(() => usual.close())
+    t.equal(await shared(usual), '128MB')
+    const { database } = await freshDatabase(t)
+    t.equal(await shared(database), '16MB', 'what freshDatabase hands a test')
+  })
+}
