@@ -11,9 +11,9 @@
 // itself for what dominates the count, a package's relative imports of its own `.js` files, from a cache of each
 // directory's package type; everything else goes to Node's resolver as before. The answer is the one Node gives: the
 // `type` of the nearest package.json above the file, and the file's real path.
-import { readFileSync, realpathSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { registerHooks } from 'node:module'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 /** The `type` field of the nearest package.json at or above each directory asked about ('none' when absent). */
@@ -23,43 +23,59 @@ function packageType (directory: string): string {
   let type = typeOfDirectory.get(directory)
   if (type !== undefined) return type
   let text: string | undefined
-  try {
-    text = readFileSync(join(directory, 'package.json'), 'utf8')
-  } catch {}
-  if (text !== undefined) {
-    try {
-      const parsed = JSON.parse(text) as { type?: unknown }
-      type = typeof parsed.type === 'string' ? parsed.type : 'none'
-    } catch {
-      // Node reports a package.json it cannot parse; its own resolver does, on the way below.
-      type = 'invalid'
-    }
+  // As Node: the search stops at a node_modules folder (its package.json is not read) and at the root.
+  const parent = dirname(directory)
+  if (basename(directory) === 'node_modules' || parent === directory) {
+    type = 'none'
   } else {
-    const parent = dirname(directory)
-    type = parent === directory ? 'none' : packageType(parent)
+    try {
+      text = readFileSync(join(directory, 'package.json'), 'utf8')
+    } catch {}
+    if (text !== undefined) {
+      try {
+        const parsed = JSON.parse(text) as { type?: unknown }
+        type = typeof parsed.type === 'string' ? parsed.type : 'none'
+      } catch {
+        // Node reports a package.json it cannot parse; its own resolver does, on the way below.
+        type = 'invalid'
+      }
+    } else {
+      type = packageType(parent)
+    }
   }
   typeOfDirectory.set(directory, type)
   return type
 }
 
-registerHooks({
-  resolve (specifier, context, nextResolve) {
-    const parent = context.parentURL
-    if (
-      parent?.startsWith('file:') === true &&
-      parent.includes('/node_modules/') &&
-      (specifier.startsWith('./') || specifier.startsWith('../')) &&
-      specifier.endsWith('.js')
-    ) {
-      let path: string | undefined
-      try {
-        path = realpathSync(fileURLToPath(new URL(specifier, parent)))
-      } catch {}
-      // A missing file, or a package that is not ESM: Node's resolver answers (and words the error) as usual.
-      if (path !== undefined && packageType(dirname(path)) === 'module') {
-        return { url: pathToFileURL(path).href, format: 'module', shortCircuit: true }
-      }
-    }
-    return nextResolve(specifier, context)
-  },
-})
+/** The file a specifier names, when the hook can answer for it as Node would: else undefined, and Node answers. */
+function ownModule (specifier: string, parent: string | undefined): string | undefined {
+  if (
+    parent?.startsWith('file:') !== true ||
+    !parent.includes('/node_modules/') ||
+    !(specifier.startsWith('./') || specifier.startsWith('../')) ||
+    !specifier.endsWith('.js') ||
+    // Escapes (Node refuses %2F and %5C), queries and fragments (part of a module's identity): Node's to handle.
+    /[%?#]/.test(specifier)
+  ) return undefined
+  try {
+    const path = realpathSync(fileURLToPath(new URL(specifier, parent)))
+    // The real file must be a .js file too (a link may point at a .cjs), and a file (not a folder named x.js).
+    return path.endsWith('.js') && statSync(path).isFile() && packageType(dirname(path)) === 'module' ? path : undefined
+  } catch {
+    // Missing: Node's resolver words the error.
+    return undefined
+  }
+}
+
+const nodeOptions = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`
+// With --preserve-symlinks Node keeps the path as written; the hook answers with real paths, so it stands aside.
+if (!/--preserve-symlinks\b/.test(nodeOptions)) {
+  registerHooks({
+    resolve (specifier, context, nextResolve) {
+      const path = ownModule(specifier, context.parentURL)
+      return path === undefined
+        ? nextResolve(specifier, context)
+        : { url: pathToFileURL(path).href, format: 'module', shortCircuit: true }
+    },
+  })
+}

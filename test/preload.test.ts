@@ -2,7 +2,7 @@
 // same format, as Node's own resolver gives; and the hook must answer most of them (else Node 24 spends a second of
 // CPU per process on drizzle-orm's package.json again).
 import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -60,8 +60,13 @@ const answers = (list: Resolution[]) =>
   new Map(list.map((r) => [key(r), { url: r.url, format: r.format, error: r.error }]))
 
 t.test('the app resolves to the same modules, with the same formats, and the hook answers most of them', async (t) => {
-  const app = pathToFileURL(join(root, 'src/app.ts')).href
-  const [plain, hooked] = await Promise.all([resolutions(root, [app], false), resolutions(root, [app], true)])
+  // The app, the embedded database's thread (its imports resolve before it finds it is not in a worker), the demo,
+  // and what `claimtrack openapi` loads beside them.
+  const entries = [
+    ...['src/app.ts', 'src/db/pglite-worker.ts', 'src/seed/demo.ts'].map((file) => pathToFileURL(join(root, file)).href),
+    'openapi-typescript',
+  ]
+  const [plain, hooked] = await Promise.all([resolutions(root, entries, false), resolutions(root, entries, true)])
   t.ok(plain.length > 500, `the app resolves ${plain.length} modules`)
   t.same(answers(hooked), answers(plain), 'every resolution is the one Node gives')
   t.notOk(plain.some((r) => r.byHook), 'without the preload, Node answers every one')
@@ -71,11 +76,13 @@ t.test('the app resolves to the same modules, with the same formats, and the hoo
   t.notOk(byHook.some((r) => !r.parent.includes('/node_modules/')), 'never an import of the project\'s own files')
 })
 
-t.test('a nested package.json, a CommonJS package, a missing file, a directory import: as Node answers them', async (t) => {
+t.test('nested package.json files, CommonJS, missing files, folders, links, queries: as Node answers them', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-preload-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const cases = { folder: './folder.js', linked: './linked.js', query: './a.js?v=2.js', crossing: '../loose/f.js' }
   const files: Record<string, string> = {
     'node_modules/esm/package.json': JSON.stringify({ name: 'esm', type: 'module', exports: './index.js' }),
+    'package.json': JSON.stringify({ type: 'module' }),
     'node_modules/esm/index.js': "import './a.js'\nimport './cjs/b.js'\nimport './untyped/c.js'\nexport * from './lib/d.js'\n",
     'node_modules/esm/a.js': 'export const a = 1\n',
     // A folder with a package.json of its own: its .js files are what it says (CommonJS), not the package's type.
@@ -93,12 +100,24 @@ t.test('a nested package.json, a CommonJS package, a missing file, a directory i
     'node_modules/cjs/package.json': JSON.stringify({ name: 'cjs', exports: './index.mjs' }),
     'node_modules/cjs/index.mjs': "import './e.js'\n",
     'node_modules/cjs/e.js': 'module.exports = 5\n',
+    // A folder named like a file; a link to a CommonJS file; a query; a module of a folder with no package.json (Node
+    // does not look above node_modules, so not at the project's "type": "module" either). A package each: the first
+    // import that fails ends the resolution of the others.
+    ...Object.fromEntries(Object.entries(cases).flatMap(([name, specifier]) => [
+      [`node_modules/${name}/package.json`, JSON.stringify({ name, type: 'module', exports: './index.js' })],
+      [`node_modules/${name}/index.js`, `import '${specifier}'\n`],
+    ])),
+    'node_modules/folder/folder.js/index.js': 'export {}\n',
+    'node_modules/linked/real.cjs': 'module.exports = 6\n',
+    'node_modules/query/a.js': 'export const a = 1\n',
+    'node_modules/loose/f.js': 'export const f = 7\n',
   }
   for (const [name, text] of Object.entries(files)) {
     await mkdir(join(dir, name, '..'), { recursive: true })
     await writeFile(join(dir, name), text)
   }
-  const entries = ['esm', 'broken', 'dirimport', 'cjs']
+  await symlink(join(dir, 'node_modules/linked/real.cjs'), join(dir, 'node_modules/linked/linked.js'))
+  const entries = ['esm', 'broken', 'dirimport', 'cjs', ...Object.keys(cases)]
   const [plain, hooked] = await Promise.all([resolutions(dir, entries, false), resolutions(dir, entries, true)])
   t.same(answers(hooked), answers(plain), 'every resolution is the one Node gives')
   const format = (list: Resolution[], file: string) => list.find((r) => r.url?.endsWith(file))?.format
@@ -107,6 +126,10 @@ t.test('a nested package.json, a CommonJS package, a missing file, a directory i
   t.equal(format(hooked, '/cjs/e.js'), null, 'a .js file of a package with no type: Node decides when it loads it')
   t.equal(hooked.find((r) => r.specifier === './missing.js')?.error, 'ERR_MODULE_NOT_FOUND')
   t.equal(hooked.find((r) => r.specifier === './lib')?.error, 'ERR_UNSUPPORTED_DIR_IMPORT')
+  t.equal(hooked.find((r) => r.specifier === './folder.js')?.error, 'ERR_UNSUPPORTED_DIR_IMPORT')
+  t.equal(format(hooked, '/linked/real.cjs'), 'commonjs', 'a link resolves to its target, with the target\'s format')
+  t.match(hooked.find((r) => r.specifier === './a.js?v=2.js')?.url, /\/query\/a\.js\?v=2\.js$/, 'the query kept')
+  t.not(format(hooked, '/loose/f.js'), 'module', 'no type above node_modules: Node detects it when it loads it')
   const byHook = hooked.filter((r) => r.byHook).map((r) => r.specifier).sort()
   t.same(byHook, ['./a.js', './lib/d.js'], 'the hook answers only what it is sure of')
 })
