@@ -7,21 +7,26 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.ts'
 import { parseConfig } from '../../src/config.ts'
 import { DEMO_ORGANIZATION, seedDemoIfWanted } from '../../src/seed/demo.ts'
-import { build, change, collectPages, createClaim, onServer } from '../helper.ts'
+import { build, change, collectPages, createClaim, migratedPgliteDir, onServer } from '../helper.ts'
 
 const demoClaimants = ['Donald Trump', 'Steve Witkoff', 'Mark Rutte', 'Volodymyr Zelenskyy', 'Sergei Lavrov', 'Yuri Ushakov']
 
-/** The app as `npm start` builds it on an embedded database, closed when the test ends. */
-async function embedded (t: Test, env: Record<string, string> = {}) {
-  const app = await buildApp(parseConfig({ PGLITE_DIR: 'memory://', LOG_LEVEL: 'silent', ...env }))
-  t.teardown(() => app.close())
-  return app
-}
-
-async function tempDir (t: Test) {
+/**
+ * A new embedded database as the deploy step's migration leaves it (test/helper/db.ts migratedPgliteDir): the demo goes
+ * into a database that never held a claim or claimant, migrated or not. The first start on an empty directory, initdb
+ * and migrations and the demo, is test/server.test.ts's first test.
+ */
+async function newDataDir (t: Test) {
   const dir = await mkdtemp(join(tmpdir(), 'claimtrack-seed-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  return dir
+  return migratedPgliteDir(join(dir, 'pglite'))
+}
+
+/** The app as `npm start` builds it on a new embedded database, closed when the test ends. */
+async function embedded (t: Test, env: Record<string, string> = {}) {
+  const app = await buildApp(parseConfig({ PGLITE_DIR: await newDataDir(t), LOG_LEVEL: 'silent', ...env }))
+  t.teardown(() => app.close())
+  return app
 }
 
 const listClaims = async (app: FastifyInstance, headers: Record<string, string> = {}) => (await collectPages(app, '/v1/claims', 100, headers)).items
@@ -81,7 +86,7 @@ t.test('SEED_DEMO=false leaves a new embedded database empty', async (t) => {
 })
 
 t.test('building twice on the same data directory seeds once', async (t) => {
-  const dir = join(await tempDir(t), 'pglite')
+  const dir = await newDataDir(t)
   const config = parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent' })
 
   const first = await buildApp(config)
@@ -95,7 +100,7 @@ t.test('building twice on the same data directory seeds once', async (t) => {
 })
 
 t.test('a restart does not seed again after every claim was deleted', async (t) => {
-  const dir = join(await tempDir(t), 'pglite')
+  const dir = await newDataDir(t)
   const config = parseConfig({ PGLITE_DIR: dir, LOG_LEVEL: 'silent' })
 
   const first = await buildApp(config)
