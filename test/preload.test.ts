@@ -1,6 +1,7 @@
 // src/preload.ts resolves a package's relative imports itself: every module must resolve to the same file, with the
 // same format, as Node's own resolver gives; and the hook must answer most of them (else Node 24 spends a second of
-// CPU per process on drizzle-orm's package.json again).
+// CPU per process on drizzle-orm's package.json again). And what else the test processes load: with coverage off, not
+// tap's coverage hooks (scripts/patches/@tapjs+*.patch), another second or more of CPU in each of them.
 import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -132,4 +133,17 @@ t.test('nested package.json files, CommonJS, missing files, folders, links, quer
   t.not(format(hooked, '/loose/f.js'), 'module', 'no type above node_modules: Node detects it when it loads it')
   const byHook = hooked.filter((r) => r.byHook).map((r) => r.specifier).sort()
   t.same(byHook, ['./a.js', './lib/d.js'], 'the hook answers only what it is sure of')
+})
+
+t.test('with coverage off, the test processes and what they start load neither @tapjs/processinfo nor source maps', async (t) => {
+  // What tap adds for coverage and --changed (a module load hook that reads every module again, and source maps): the
+  // project turns coverage off (package.json), and the patches leave them out of the test processes.
+  t.equal(process.env.TAP_DISABLE_COVERAGE, '1', 'coverage is off')
+  const loaded = [...process.execArgv, process.env.NODE_OPTIONS ?? '']
+  t.notOk(loaded.some((arg) => arg.includes('@tapjs/processinfo')), `no @tapjs/processinfo: ${loaded.join(' ')}`)
+  t.notOk(loaded.some((arg) => arg.includes('--enable-source-maps')), 'no --enable-source-maps')
+  t.notOk(process.sourceMapsEnabled, 'source maps are off')
+  // A process a test starts inherits the environment, and so would load what NODE_OPTIONS names.
+  const { stdout } = await run(process.execPath, ['-p', 'JSON.stringify([process.env.NODE_OPTIONS ?? null, process.sourceMapsEnabled])'])
+  t.same(JSON.parse(stdout), [null, false], 'a child process loads nothing through NODE_OPTIONS')
 })
