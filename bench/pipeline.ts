@@ -1,4 +1,4 @@
-// `node bench/pipeline.ts [--only by-id,304] [--cpu-prof dir]`: what the request pipeline costs on the hot reads.
+// `node bench/pipeline.ts [--only by-id,match] [--cpu-prof dir]`: what the request pipeline costs on the hot reads.
 // Starts the API (src/server.ts, one process, counters in Redis) on a generated data set and drives each hot read
 // with autocannon, reporting req/s, p50/p99 and the API process's CPU time per request (utime + stime from
 // /proc/<pid>/stat, before and after each workload), with the load average. With --cpu-prof, the API runs under
@@ -81,6 +81,12 @@ async function main () {
     where a.url is not null and c.is_public and c.deleted_at is null limit 2000`).map((r) => r.url)
   const prefixes = (await sql<Array<{ p: string }>>`
     select distinct left(url_hash, 8) as p from appearances tablesample bernoulli (5) repeatable (4) where url_hash is not null limit 1000`).map((r) => r.p)
+  // What a claim-matching client sends (as bench/run.ts): a sentence that says much of a recorded claim in other words.
+  const matchTexts = (await sql<Array<{ text: string }>>`
+    select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en' limit 300`).map(({ text }) => {
+    const words = text.split(/\s+/)
+    return JSON.stringify({ text: `${words.slice(Math.floor(words.length / 4)).join(' ')} they said` })
+  })
   await sql.end()
   const missUrls = Array.from({ length: 2000 }, (_, i) => `https://news.example.org/never-cited/${i}?utm_source=bench`)
   // 100 URLs, half of them cited somewhere, as bench/run.ts sends them.
@@ -107,6 +113,7 @@ async function main () {
       { name: 'batch 100', next: () => ({ method: 'POST', path: '/v1/lookup', headers: { 'content-type': 'application/json' }, body: pick(batches) }) },
       { name: 'prefix', next: () => ({ method: 'GET', path: `/v1/lookup/prefixes/${pick(prefixes)}` }) },
       { name: 'list page', next: () => ({ method: 'GET', path: '/v1/claims?limit=20' }) },
+      { name: 'match', next: () => ({ method: 'POST', path: '/v1/claims/match', headers: { 'content-type': 'application/json' }, body: pick(matchTexts) }) },
     ]
     const only = values.only?.split(',')
     const chosen = workloads.filter((w) => only === undefined || only.includes(w.name))
