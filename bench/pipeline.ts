@@ -94,7 +94,8 @@ async function main () {
     JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? pick(hitUrls) : pick(missUrls))) })
   )
 
-  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', REDIS_URL: 'redis://127.0.0.1:6379/5' })
+  // One address sends every match: SEARCH_CONCURRENCY (2 per caller) would answer the rest 429.
+  const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', SEARCH_CONCURRENCY: '1000', REDIS_URL: 'redis://127.0.0.1:6379/5' })
   if (values['cpu-prof'] !== undefined) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}`
   const api = await startApi(env)
   const pid = api.child.pid as number
