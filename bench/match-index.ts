@@ -16,6 +16,7 @@ import { createMatchIndex } from '../src/lib/match-index.ts'
 import { createMatchingRepository } from '../src/repositories/matching.ts'
 import { createMatchIndexService } from '../src/services/match-index.ts'
 import { planMatch } from '../src/services/matching.ts'
+import { matchSentence } from './lib/workloads.ts'
 
 const { values: args } = parseArgs({ options: { 'database-url': { type: 'string' }, queries: { type: 'string' }, sql: { type: 'boolean' }, copies: { type: 'string' } } })
 const url = args['database-url'] ?? process.env.DATABASE_URL
@@ -30,10 +31,7 @@ const memory = () => {
 }
 
 const texts = (await queryRows<{ text: string }>(database.db.drizzle, sql`select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en'`)).map((r) => r.text)
-const inputs = texts.slice(0, Number(args.queries ?? 300)).map((text) => {
-  const words = text.split(/\s+/)
-  return `${words.slice(Math.floor(words.length / 4)).join(' ')} they said`
-})
+const inputs = texts.slice(0, Number(args.queries ?? 300)).map(matchSentence)
 globalThis.gc?.()
 const before = memory()
 const index = createMatchIndexService(repo, {

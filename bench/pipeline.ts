@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { apiEnv, sleep, startApi } from '../test/faults/cluster.ts'
+import { matchSentence } from './lib/workloads.ts'
 
 const { values } = parseArgs({
   options: {
@@ -81,12 +82,9 @@ async function main () {
     where a.url is not null and c.is_public and c.deleted_at is null limit 2000`).map((r) => r.url)
   const prefixes = (await sql<Array<{ p: string }>>`
     select distinct left(url_hash, 8) as p from appearances tablesample bernoulli (5) repeatable (4) where url_hash is not null limit 1000`).map((r) => r.p)
-  // What a claim-matching client sends (as bench/run.ts): a sentence that says much of a recorded claim in other words.
+  // The sentences `npm run bench` sends to claim matching.
   const matchTexts = (await sql<Array<{ text: string }>>`
-    select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en' limit 300`).map(({ text }) => {
-    const words = text.split(/\s+/)
-    return JSON.stringify({ text: `${words.slice(Math.floor(words.length / 4)).join(' ')} they said` })
-  })
+    select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en' limit 300`).map(({ text }) => JSON.stringify({ text: matchSentence(text) }))
   await sql.end()
   const missUrls = Array.from({ length: 2000 }, (_, i) => `https://news.example.org/never-cited/${i}?utm_source=bench`)
   // 100 URLs, half of them cited somewhere, as bench/run.ts sends them.

@@ -7,6 +7,15 @@ import { pick, type Req } from './measure.ts'
 import type { RouteKey } from './replay.ts'
 import type { Etags } from './servers.ts'
 
+/**
+ * What a claim-matching client sends, made from a recorded claim: a sentence that says much of it in other words (its
+ * last three quarters, and "they said").
+ */
+export function matchSentence (claimText: string): string {
+  const words = claimText.split(/\s+/)
+  return `${words.slice(Math.floor(words.length / 4)).join(' ')} they said`
+}
+
 export interface Samples {
   ids: string[]
   hitUrls: string[]
@@ -49,11 +58,7 @@ export async function pickSamples (sql: Sql, cursorSecret: string): Promise<Samp
     .map(([w]) => w)
     .sort()
     .slice(0, 200)
-  // What a claim-matching client sends: a sentence that says much of a recorded claim in other words.
-  const matchTexts = texts.slice(0, 300).map((text) => {
-    const words = text.split(/\s+/)
-    return `${words.slice(Math.floor(words.length / 4)).join(' ')} they said`
-  })
+  const matchTexts = texts.slice(0, 300).map(matchSentence)
   // The change feed from many points of its history.
   const positions = await sql<Array<{ tx: string, seq: number }>>`
     select tx_id::text as tx, seq::int from revisions tablesample bernoulli (0.2) repeatable (8) where entity_type in ('claim', 'review') limit 300`
