@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { apiEnv, sleep, startApi } from '../test/faults/cluster.ts'
-import { matchSentence } from './lib/workloads.ts'
+import { pickSamples } from './lib/workloads.ts'
 
 const { values } = parseArgs({
   options: {
@@ -75,24 +75,16 @@ const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)] 
 
 async function main () {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
-  const ids = (await sql<Array<{ id: string }>>`
-    select id from claims tablesample bernoulli (5) repeatable (1) where is_public and deleted_at is null limit 2000`).map((r) => r.id)
-  const hitUrls = (await sql<Array<{ url: string }>>`
-    select a.url from appearances a tablesample bernoulli (10) repeatable (3) join claims c on c.id = a.claim_id
-    where a.url is not null and c.is_public and c.deleted_at is null limit 2000`).map((r) => r.url)
-  const prefixes = (await sql<Array<{ p: string }>>`
-    select distinct left(url_hash, 8) as p from appearances tablesample bernoulli (5) repeatable (4) where url_hash is not null limit 1000`).map((r) => r.p)
-  // The sentences `npm run bench` sends to claim matching.
-  const matchTexts = (await sql<Array<{ text: string }>>`
-    select text from claims tablesample bernoulli (2) repeatable (7) where language = 'en' limit 300`).map(({ text }) => JSON.stringify({ text: matchSentence(text) }))
+  // The requests `npm run bench` sends (bench/lib/workloads.ts).
+  const { ids, hitUrls, missUrls, prefixes, terms, matchTexts } = await pickSamples(sql, '')
   await sql.end()
-  const missUrls = Array.from({ length: 2000 }, (_, i) => `https://news.example.org/never-cited/${i}?utm_source=bench`)
+  const matchBodies = matchTexts.map((text) => JSON.stringify({ text, limit: 10 }))
   // 100 URLs, half of them cited somewhere, as bench/run.ts sends them.
   const batches = Array.from({ length: 50 }, () =>
     JSON.stringify({ urls: Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? pick(hitUrls) : pick(missUrls))) })
   )
 
-  // One address sends every match: SEARCH_CONCURRENCY (2 per caller) would answer the rest 429.
+  // One address sends every match and search: SEARCH_CONCURRENCY (2 per caller) would answer the rest 429.
   const env = apiEnv(databaseUrl, { LOG_LEVEL: 'warn', DATABASE_ACQUIRE_TIMEOUT: '30000', SEARCH_CONCURRENCY: '1000', REDIS_URL: 'redis://127.0.0.1:6379/5' })
   if (values['cpu-prof'] !== undefined) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}`
   const api = await startApi(env)
@@ -110,9 +102,11 @@ async function main () {
       { name: 'lookup hit', next: () => ({ method: 'GET', path: `/v1/lookup?url=${q(pick(hitUrls))}` }) },
       { name: 'lookup miss', next: () => ({ method: 'GET', path: `/v1/lookup?url=${q(pick(missUrls))}` }) },
       { name: 'batch 100', next: () => ({ method: 'POST', path: '/v1/lookup', headers: { 'content-type': 'application/json' }, body: pick(batches) }) },
+      { name: 'verdicts 100', next: () => ({ method: 'POST', path: '/v1/lookup/verdicts', headers: { 'content-type': 'application/json' }, body: pick(batches) }) },
       { name: 'prefix', next: () => ({ method: 'GET', path: `/v1/lookup/prefixes/${pick(prefixes)}` }) },
       { name: 'list page', next: () => ({ method: 'GET', path: '/v1/claims?limit=20' }) },
-      { name: 'match', next: () => ({ method: 'POST', path: '/v1/claims/match', headers: { 'content-type': 'application/json' }, body: pick(matchTexts) }) },
+      { name: 'match', next: () => ({ method: 'POST', path: '/v1/claims/match', headers: { 'content-type': 'application/json' }, body: pick(matchBodies) }) },
+      { name: 'search', next: () => ({ method: 'GET', path: `/v1/claims?q=${q(pick(terms))}&limit=20` }) },
     ]
     const only = values.only?.split(',')
     const chosen = workloads.filter((w) => only === undefined || only.includes(w.name))
