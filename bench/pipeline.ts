@@ -96,10 +96,16 @@ async function main () {
       if (etag) etags.push([id, etag])
     }
     const q = encodeURIComponent
+    const pageEtags: Array<[string, string]> = []
+    for (const url of hitUrls.slice(0, 300)) {
+      const etag = (await fetch(`${api.url}/v1/lookup?url=${q(url)}`)).headers.get('etag')
+      if (etag) pageEtags.push([url, etag])
+    }
     const workloads: Array<{ name: string, expected?: number, next: () => Req }> = [
       { name: 'by-id', next: () => ({ method: 'GET', path: `/v1/claims/${pick(ids)}` }) },
       { name: 'by-id 304', expected: 304, next: () => { const [id, etag] = pick(etags); return { method: 'GET', path: `/v1/claims/${id}`, headers: { 'if-none-match': etag } } } },
       { name: 'lookup hit', next: () => ({ method: 'GET', path: `/v1/lookup?url=${q(pick(hitUrls))}` }) },
+      { name: 'lookup 304', expected: 304, next: () => { const [url, etag] = pick(pageEtags); return { method: 'GET', path: `/v1/lookup?url=${q(url)}`, headers: { 'if-none-match': etag } } } },
       { name: 'lookup miss', next: () => ({ method: 'GET', path: `/v1/lookup?url=${q(pick(missUrls))}` }) },
       { name: 'batch 100', next: () => ({ method: 'POST', path: '/v1/lookup', headers: { 'content-type': 'application/json' }, body: pick(batches) }) },
       { name: 'verdicts 100', next: () => ({ method: 'POST', path: '/v1/lookup/verdicts', headers: { 'content-type': 'application/json' }, body: pick(batches) }) },
