@@ -30,7 +30,7 @@ url.pathname = `/${name}`
 const admin = postgres(server, { max: 1, onnotice: () => {} })
 await admin.unsafe(`create database "${name}"`)
 const child = spawn(process.execPath, [fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
-  env: { ...process.env, DATABASE_URL: url.toString(), PORT: values.port, LOG_LEVEL: 'warn', SEED_DEMO: 'false', CLAIMTRACK_WORKERS: '1' },
+  env: { ...process.env, DATABASE_URL: url.toString(), PORT: values.port, LOG_LEVEL: 'warn', SEED_DEMO: 'false', CLAIMTRACK_WORKERS: '1', CURSOR_SECRET: process.env.CURSOR_SECRET ?? 'bench-idle-cursor-secret' },
   stdio: ['ignore', 'inherit', 'inherit'],
 })
 try {

@@ -10,8 +10,13 @@ import { createMatchIndex, type MatchIndex } from '../lib/match-index.ts'
 import { createSearchIndex, type Candidates, type QueryNode, type SearchDocument, type SearchIndex } from '../lib/search-index.ts'
 import type { CandidateOptions, CandidateQuery, MatchCandidate, MatchingRepository } from '../repositories/matching.ts'
 
-/** How often an idle process asks which claims changed, so that a match after a quiet spell has little to apply. */
-export const POLL_MS = 500
+/**
+ * How often a process asks which claims changed, so that a match after a quiet spell has less to apply. Only a warm-up:
+ * every match applies what committed before it started in any case. Every 500 ms it was two transactions a second for
+ * each idle process, above issue 18's one (bench/idle.ts: 2.9 a second in all); every 30 s, as the job engine's
+ * backstop poll, it is one every 30 s.
+ */
+export const POLL_MS = 30_000
 /** Claims read per query while building (adding 5,000 holds the event loop for tens of milliseconds). */
 const PAGE = 5_000
 const NO_ID = '00000000-0000-0000-0000-000000000000'
