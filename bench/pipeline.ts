@@ -10,6 +10,8 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import postgres from 'postgres'
 import { apiEnv, sleep, startApi } from '../test/faults/cluster.ts'
+import { cpuSecondsOf } from './lib/cpu.ts'
+import { pick, type Req } from './lib/measure.ts'
 import { pickSamples } from './lib/workloads.ts'
 
 const { values } = parseArgs({
@@ -61,18 +63,6 @@ if (values.top !== undefined) {
 const databaseUrl = values['database-url']
 const connections = Number(values.connections)
 const duration = Number(values.duration)
-const ticksPerSecond = 100 // USER_HZ on Linux
-
-/** CPU seconds (user + system) the process has used. */
-function cpuOf (pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
-}
-
-interface Req { method: 'GET' | 'POST', path: string, headers?: Record<string, string>, body?: string }
-const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)] as T
-
 async function main () {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} })
   // The requests `npm run bench` sends (bench/lib/workloads.ts).
@@ -130,7 +120,7 @@ async function main () {
     console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
     for (const w of chosen) {
       let unexpected = 0
-      const before = cpuOf(pid)
+      const before = cpuSecondsOf(pid)
       const result = await autocannon({
         url: api.url,
         connections,
@@ -140,7 +130,7 @@ async function main () {
           onResponse: (status) => { if (status !== (w.expected ?? 200)) unexpected++ },
         }],
       })
-      const cpu = cpuOf(pid) - before
+      const cpu = cpuSecondsOf(pid) - before
       const perRequest = Math.round(cpu * 1e6 / result.requests.total)
       console.log(`| ${w.name} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p99} | ${perRequest} | ${unexpected + result.errors + result.timeouts} |`)
     }

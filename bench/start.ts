@@ -11,6 +11,8 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { sleep } from '../test/faults/cluster.ts'
+import { cpuSecondsOf } from './lib/cpu.ts'
 
 const { values } = parseArgs({
   options: {
@@ -21,13 +23,11 @@ const { values } = parseArgs({
 const here = fileURLToPath(new URL('..', import.meta.url))
 const checkouts = [{ label: 'this checkout', dir: here }, ...(values.baseline ? [{ label: 'baseline', dir: resolve(values.baseline) }] : [])]
 const runs = Number(values.runs)
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** CPU seconds (user + system) and RSS (MB) of a process, from /proc. */
+/** CPU seconds (user + system) and resident memory (MB) of a process. */
 function usage (pid: number): { cpu: number, rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, rssMb: Math.round(Number(fields[21]) * 4096 / 1e6) }
+  const residentPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1])
+  return { cpu: cpuSecondsOf(pid), rssMb: Math.round(residentPages * 4096 / 1e6) }
 }
 
 interface Start { listening: number, ready: number, cpu: number, rssMb: number }

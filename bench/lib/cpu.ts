@@ -36,6 +36,13 @@ export interface CpuSnapshot { server: number, pgOurs: Map<number, number>, pgAl
 /** Microseconds of CPU per request over a round, per process group. */
 export interface CpuPerRequest { server: number, postgres: number, postgresAll: number, redis: number }
 
+/** CPU seconds (user + system) one process has used so far. */
+export function cpuSecondsOf (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return ((Number(f[11]) + Number(f[12])) * TICK_US) / 1e6
+}
+
 /** Sum of a process and its descendants. */
 function treeTicks (procs: Map<number, Proc>, root: number): number {
   let sum = 0

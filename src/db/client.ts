@@ -243,22 +243,14 @@ export async function readWithin<T> (
     // The budget written into the text (an integer, checked): a statement without parameters is one round trip
     // (postgres.js sends it as a simple query), where one with a parameter is two (described, then bound).
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new RangeError(`a statement timeout must be a whole number of milliseconds, not ${timeoutMs}`)
-    // Sent now and not awaited before the work starts: postgres.js pipelines the work's first statement behind it on
-    // the transaction's connection (one write, one round trip fewer), and Postgres runs them in order, so the setting
-    // holds for every statement of the work. Its failure, if any, is the one reported (the work's statements would
-    // only fail because the transaction had aborted).
+    // Started (`.then`) before the work, and not awaited first: postgres.js pipelines the work's first statement
+    // behind it on the transaction's connection (one write, one round trip fewer), and Postgres runs them in order, so
+    // the setting holds for every statement of the work. Its answer comes first, so its failure, if any, is the one
+    // reported (the work's statements would only fail because the transaction had aborted).
     const setting = tx.execute(
       sql`select set_config('statement_timeout', '${sql.raw(String(timeoutMs))}', true), set_config('transaction_read_only', 'on', true)`
     ).then(() => undefined)
-    setting.catch(() => {})
-    let result: T
-    try {
-      result = await work(tx)
-    } catch (error) {
-      await setting
-      throw error
-    }
-    await setting
+    const [, result] = await Promise.all([setting, work(tx)])
     return result
   }), 'connection')
 }
