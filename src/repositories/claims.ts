@@ -240,11 +240,14 @@ export function createClaimsRepository (db: Db) {
         // whatever its words (every match from the search index, ranked, the best kept: no index gives the order), so
         // it is prepared too; sorted otherwise, a generic plan may walk an index in that order hoping to meet matches
         // soon, which a rare word makes a walk of every claim; beside a claimant, the claimant's index or the search
-        // index may be the better start, depending on both values. Only for common page sizes (PREPARED_PAGE_LIMITS).
-        const planStable = (q === undefined || (sort === 'relevance' && filters.claimant === undefined)) &&
-          query.ids === undefined && filters.topic === undefined &&
-          filters.language === undefined && filters.claimedFrom === undefined && filters.claimedTo === undefined &&
-          filters.updatedSince === undefined && PREPARED_PAGE_LIMITS.has(limit)
+        // index may be the better start, depending on both values. Among given ids (the search index's candidates)
+        // the plan is the primary key's whatever the filters: planning it took 1-2 ms of the 1.5 ms the batch costs.
+        // Only for common page sizes (PREPARED_PAGE_LIMITS).
+        const planStable = PREPARED_PAGE_LIMITS.has(limit) && (query.ids !== undefined
+          ? sort === 'relevance'
+          : (q === undefined || (sort === 'relevance' && filters.claimant === undefined)) &&
+            filters.topic === undefined && filters.language === undefined && filters.claimedFrom === undefined &&
+            filters.claimedTo === undefined && filters.updatedSince === undefined)
         return planStable ? items.prepare('claims_list').execute() : items
       })
     },
