@@ -5,7 +5,9 @@ import cluster, { type Worker } from 'node:cluster'
 import { createServer, type Server } from 'node:http'
 import closeWithGrace from 'close-with-grace'
 import { AggregatorRegistry } from 'prom-client'
-import { buildApp } from './app.ts'
+// First, and the app below imported only once it has run: its resolution hook then spares Node 24 about a second of
+// CPU in resolving the app's modules (src/preload.ts; no loader flag, nothing changes what a module is).
+import './preload.ts'
 import { ConfigError, parseConfig, type Config } from './config.ts'
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.ts'
 
@@ -60,6 +62,7 @@ async function serve (config: Config) {
   try {
     // The embedded database is this process's alone: refuse to start while a command or another server has it open.
     lock = lockDataDir(config, 'server', `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`)
+    const { buildApp } = await import('./app.ts')
     app = await buildApp(config)
   } catch (error) {
     // Migrations, the durability check or the database itself: one readable line, and a failed exit for the
