@@ -12,6 +12,7 @@ import postgres from 'postgres'
 import { apiEnv, sleep, startApi } from '../test/faults/cluster.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
 import { pick, type Req } from './lib/measure.ts'
+import { matchIndexReady } from './lib/servers.ts'
 import { pickSamples } from './lib/workloads.ts'
 
 const { values } = parseArgs({
@@ -80,6 +81,8 @@ async function main () {
   const api = await startApi(env)
   const pid = api.child.pid as number
   try {
+    // Its in-process indexes built first (with SEARCH_INDEX=true, search's too): no workload pays for the build.
+    await matchIndexReady({ url: api.url, pid }, 'the API')
     const etags: Array<[string, string]> = []
     for (const id of ids.slice(0, 300)) {
       const etag = (await fetch(`${api.url}/v1/claims/${id}`)).headers.get('etag')

@@ -124,7 +124,7 @@ export interface MatchIndexReady { state: string, waitedSeconds: number, rssMb: 
  * Waits until the API's `/readyz` no longer says `matchIndex: building` (an API without the field, or with the
  * index off, is ready at once), so that matching rounds measure the index rather than the SQL path it falls back to.
  */
-export async function matchIndexReady (server: Server, what: string, timeoutSeconds = 3600): Promise<MatchIndexReady> {
+export async function matchIndexReady (server: Pick<Server, 'url' | 'pid'>, what: string, timeoutSeconds = 3600): Promise<MatchIndexReady> {
   const started = Date.now()
   for (;;) {
     // Not ready (503: shedding load while it builds, or the database) counts as building.
