@@ -13,9 +13,14 @@ import type { VerdictReview, VerdictScale } from '../domain/types.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 
-/** Public claims, and with a viewer's organisation its private ones too. */
+/**
+ * Public claims, and with a viewer's organisation its private ones too. For a reader without one the condition is the
+ * column itself, not a comparison with a parameter, so that the planner can prove it implies the predicate of
+ * claims_public_search_vector_idx (the public live claims' search documents, migrations/0032) and search that index,
+ * prepared statements included.
+ */
 export const visibleTo = (viewer: Viewer) => viewer.organizationId === null
-  ? eq(claims.isPublic, true)
+  ? sql`${claims.isPublic}`
   : or(eq(claims.isPublic, true), eq(claims.organizationId, viewer.organizationId))
 /**
  * The fields to change; `updatedAt` defaults to now, and is given when one transaction changes several rows at one

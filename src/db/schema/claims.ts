@@ -98,6 +98,9 @@ export const claims = pgTable(
     // A claimant's claims by date, newest first, without sorting a prolific claimant's whole history.
     index('claims_claimant_claim_date_idx').on(t.claimantId, t.claimDate.desc().nullsLast(), t.id.desc().nullsFirst()),
     index('claims_search_vector_idx').using('gin', t.searchVector),
+    // Anonymous searches (the browser extensions' traffic) see public live claims only: this index holds just those,
+    // so a search reads and ranks none of the private claims that hold its words (src/repositories/claims.ts).
+    index('claims_public_search_vector_idx').using('gin', t.searchVector).where(sql`${t.isPublic} and ${t.deletedAt} is null`),
     index('claims_topics_idx').using('gin', t.topics),
     index('claims_status_idx').on(t.status, t.id),
     index('claims_current_verdict_idx').on(t.currentVerdict, t.id),

@@ -1,0 +1,1 @@
+CREATE INDEX "claims_public_search_vector_idx" ON "claims" USING gin ("search_vector") WHERE "claims"."is_public" and "claims"."deleted_at" is null;
