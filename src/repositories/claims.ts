@@ -13,6 +13,9 @@ import type { VerdictReview, VerdictScale } from '../domain/types.ts'
 
 export type NewClaim = Omit<typeof claims.$inferInsert, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt'>
 
+/** Parsed search queries each process keeps (`parseSearch`): a query is at most 500 characters. */
+const PARSED_QUERIES = 5000
+
 /**
  * Public claims, and with a viewer's organisation its private ones too. For a reader without one the condition is the
  * column itself, not a comparison with a parameter, so that the planner can prove it implies the predicate of
@@ -138,6 +141,7 @@ export function createClaimsRepository (db: Db) {
     .$dynamic()
 
   const parse = preparedRead(db, parseSearchStatement)
+  const parsedQueries = new Map<string, ParsedSearch>()
   // Built and prepared once, with one array parameter: one statement text however many ids (a match's answers, a
   // sync feed page's claims). Unprepared, postgres.js first asks the server to describe the statement's parameters
   // and only then sends them (two round trips), and drizzle would write the statement again for every call.
@@ -186,11 +190,20 @@ export function createClaimsRepository (db: Db) {
       return row
     },
 
-    /** A web-search query parsed once, for the statements of one request to take as parameters. */
+    /**
+     * A web-search query parsed once, for the statements of one request to take as parameters. The parse depends on the
+     * text alone (and on the text search configurations, which only a migration changes, before the servers of its
+     * release start), so the last PARSED_QUERIES distinct queries are kept: a repeated search skips this round trip.
+     */
     async parseSearch (q: string): Promise<ParsedSearch> {
+      const known = parsedQueries.get(q)
+      if (known !== undefined) return known
       const [row] = await db.use(undefined, () => parse().execute({ q }))
       if (!row) throw new Error('parsing a search query returned no row')
-      return { ...row, size: Number(row.size) }
+      const parsed = { ...row, size: Number(row.size) }
+      if (parsedQueries.size >= PARSED_QUERIES) parsedQueries.clear()
+      parsedQueries.set(q, parsed)
+      return parsed
     },
 
     /**
