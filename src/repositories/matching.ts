@@ -134,17 +134,18 @@ function inputCtes (
 }
 
 /**
- * Whether a transaction the snapshot (placeholder `snapshot`) did not see changed a claim for matching or search
- * (migrations/0030), for prepared statements. The upper bound changes no answer (a transaction past the statement's
- * own snapshot is not visible to it) but makes the range one a generic plan reads through the index: with the lower
- * bound alone it planned a scan of every change of the last day (118 ms a match at 100k claims).
+ * The rows of `claim_match_changes` (migrations/0030) written by transactions `snapshot` did not see. The upper bound
+ * changes no answer (a transaction past the statement's own snapshot is not visible to it) but makes the range one a
+ * generic plan reads through the index: with the lower bound alone it planned a scan of every change of the last day
+ * (118 ms a match at 100k claims).
  */
-const changedAfterSnapshot = sql`exists (
-  select from claim_match_changes
-  where tx_id >= pg_snapshot_xmin(${sql.placeholder('snapshot')}::text::pg_snapshot)
+const unseenChanges = (snapshot: string | Placeholder) => sql`
+  tx_id >= pg_snapshot_xmin(${snapshot}::text::pg_snapshot)
     and tx_id < pg_snapshot_xmax(pg_current_snapshot())
-    and not pg_visible_in_snapshot(tx_id, ${sql.placeholder('snapshot')}::text::pg_snapshot)
-)`
+    and not pg_visible_in_snapshot(tx_id, ${snapshot}::text::pg_snapshot)`
+
+/** Whether a transaction the snapshot (placeholder `snapshot`) did not see changed a claim, for prepared statements. */
+const changedAfterSnapshot = sql`exists (select from claim_match_changes where ${unseenChanges(sql.placeholder('snapshot'))})`
 
 /** `changedAfterSnapshot` alone, prepared once: what every indexed full-text search asks first. */
 const changedStatement = (instance: Drizzle) => instance.select({ changed: sql<boolean>`${changedAfterSnapshot}` })
@@ -288,9 +289,7 @@ export function createMatchingRepository (db: Db) {
       return db.use(undefined, async (db) => {
         const [row] = await queryRows<{ snapshot: string, ids: (string | null)[] | null }>(db, sql`
         select pg_current_snapshot()::text as snapshot, (
-          select array_agg(distinct claim_id)::text[] from claim_match_changes
-          where tx_id >= pg_snapshot_xmin(${snapshot}::pg_snapshot)
-            and not pg_visible_in_snapshot(tx_id, ${snapshot}::pg_snapshot)
+          select array_agg(distinct claim_id)::text[] from claim_match_changes where ${unseenChanges(snapshot)}
         ) as ids`)
         if (row === undefined) throw new Error('the change feed query returned no row')
         return { snapshot: row.snapshot, ids: row.ids ?? [] }
