@@ -7,6 +7,7 @@ import { appearances, claimColumns, claimants, claims, evidence, ratingScales, r
 import { afterPosition, claimConditions, orderOf, parseSearchStatement, rankOf, snippetOf, type ClaimSort, type ParsedFilters, type ParsedSearch, type SortPosition } from './claim-search.ts'
 import { claimImportQueries } from './claim-imports.ts'
 import { freshTimestamps, verdictColumns } from './shared.ts'
+import { boundedAsyncMemo } from '../lib/bounded-memo.ts'
 import { uuidArray } from '../lib/text/ids.ts'
 import type { Viewer } from '../domain/access.ts'
 import type { VerdictReview, VerdictScale } from '../domain/types.ts'
@@ -143,7 +144,6 @@ export function createClaimsRepository (db: Db) {
     .$dynamic()
 
   const parse = preparedRead(db, parseSearchStatement)
-  const parsedQueries = new Map<string, ParsedSearch>()
   // Built and prepared once, with one array parameter: one statement text however many ids (a match's answers, a
   // sync feed page's claims). Unprepared, postgres.js first asks the server to describe the statement's parameters
   // and only then sends them (two round trips), and drizzle would write the statement again for every call.
@@ -197,16 +197,11 @@ export function createClaimsRepository (db: Db) {
      * text alone (and on the text search configurations, which only a migration changes, before the servers of its
      * release start), so the last PARSED_QUERIES distinct queries are kept: a repeated search skips this round trip.
      */
-    async parseSearch (q: string): Promise<ParsedSearch> {
-      const known = parsedQueries.get(q)
-      if (known !== undefined) return known
+    parseSearch: boundedAsyncMemo(PARSED_QUERIES, async (q): Promise<ParsedSearch> => {
       const [row] = await db.use(undefined, () => parse().execute({ q }))
       if (!row) throw new Error('parsing a search query returned no row')
-      const parsed = { ...row, size: Number(row.size) }
-      if (parsedQueries.size >= PARSED_QUERIES) parsedQueries.clear()
-      parsedQueries.set(q, parsed)
-      return parsed
-    },
+      return { ...row, size: Number(row.size) }
+    }),
 
     /**
      * One page of live claims matching the filters, in the order of the sort, after a position. The page is chosen
