@@ -6,13 +6,14 @@
 // a checkout without the index is ready when it answers 200). Also the process's CPU time to that point and its RSS.
 // Prints a Markdown table with the load average; nothing is asserted.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { sleep } from '../test/faults/cluster.ts'
 import { cpuSecondsOf } from './lib/cpu.ts'
+import { rssMbOf } from './lib/servers.ts'
 
 const { values } = parseArgs({
   options: {
@@ -25,12 +26,9 @@ const checkouts = [{ label: 'this checkout', dir: here }, ...(values.baseline ? 
 const runs = Number(values.runs)
 
 /** CPU seconds (user + system) and resident memory (MB) of a process. */
-function usage (pid: number): { cpu: number, rssMb: number } {
-  const residentPages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1])
-  return { cpu: cpuSecondsOf(pid), rssMb: Math.round(residentPages * 4096 / 1e6) }
-}
+const usage = (pid: number) => ({ cpu: cpuSecondsOf(pid), rssMb: rssMbOf(pid) })
 
-interface Start { listening: number, ready: number, cpu: number, rssMb: number }
+interface Start { listening: number, ready: number, cpu: number, rssMb: number | null }
 
 async function start (dir: string, dataDir: string): Promise<Start> {
   const port = 20_000 + Math.floor(Math.random() * 20_000)

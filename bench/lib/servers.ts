@@ -139,7 +139,7 @@ export async function matchIndexReady (server: Pick<Server, 'url' | 'pid'>, what
 }
 
 /** The resident memory of a process (VmRSS), in MB; null where /proc has no such process. */
-function rssMbOf (pid: number): number | null {
+export function rssMbOf (pid: number): number | null {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
     return kb === undefined ? null : Math.round(Number(kb) / 1024)
